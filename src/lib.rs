@@ -1,0 +1,32 @@
+//! ferry: run Ansible-style playbooks over SSH, fast, and chain them into CI → CD pipelines.
+//!
+//! # Layout
+//!
+//! Data flows one way: **load** → **plan** → **execute** → **report**.
+//!
+//! - [`cli`]: clap definitions of the command line (the `--help` text).
+//! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
+//! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
+//! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
+//!   found here, with a span, before any host is contacted.
+//! - [`inventory`]: INI and YAML inventories, group_vars/host_vars, host patterns.
+//! - [`vars`]: variable scopes and precedence for one host and task.
+//! - [`template`]: one minijinja environment with Ansible's filters and tests; strict undefined.
+//! - [`ssh`]: connections to hosts (russh, or local), one per host, reused by every task.
+//! - [`modules`]: the table of task modules (command, shell, debug, ...), one file each.
+//! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
+//! - [`output`]: the [`output::Reporter`] trait and its human and JSON forms.
+//! - [`run`]: `ferry run` end to end, from parsed options to an exit code.
+
+pub mod cli;
+pub mod error;
+pub mod executor;
+pub mod inventory;
+pub mod modules;
+pub mod output;
+pub mod playbook;
+pub mod run;
+pub mod ssh;
+pub mod template;
+pub mod vars;
+pub mod yaml;
