@@ -1,1 +1,96 @@
-//! (to be written)
+//! The command line, as clap definitions. The doc comments are the `--help` text; flags mean
+//! what they mean to ansible-playbook.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ferry: run Ansible-style playbooks over SSH, fast.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// ferry's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run playbooks against an inventory (like ansible-playbook).
+    Run(RunArgs),
+    /// Load and validate playbooks and inventories; contact no host.
+    Check(CheckArgs),
+}
+
+/// How host keys are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyMode {
+    /// Refuse unknown and changed keys (the default).
+    Strict,
+    /// Add unknown keys to known_hosts; refuse changed keys.
+    AcceptNew,
+    /// Accept any key (insecure).
+    Off,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Ansible's lines (progress bars on a terminal).
+    Human,
+    /// One JSON event per line.
+    Json,
+}
+
+/// `ferry run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Playbook files, run in order.
+    #[arg(required = true)]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory file or directory (repeatable).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<PathBuf>,
+    /// Limit the run to hosts matching this pattern.
+    #[arg(short = 'l', long = "limit")]
+    pub limit: Option<String>,
+    /// Extra variables: key=value, a JSON/YAML mapping, or @file (repeatable).
+    #[arg(short = 'e', long = "extra-vars")]
+    pub extra_vars: Vec<String>,
+    /// How many hosts run a task at once.
+    #[arg(short = 'f', long = "forks", default_value_t = 256)]
+    pub forks: usize,
+    /// Remote user, when neither the inventory nor the play names one.
+    #[arg(short = 'u', long = "user")]
+    pub user: Option<String>,
+    /// Private key file for SSH.
+    #[arg(long = "private-key", alias = "key-file")]
+    pub private_key: Option<PathBuf>,
+    /// known_hosts file(s) to check host keys against (default ~/.ssh/known_hosts).
+    #[arg(long = "known-hosts", env = "FERRY_KNOWN_HOSTS", value_delimiter = ':')]
+    pub known_hosts: Vec<PathBuf>,
+    /// Host key checking: strict, accept-new or off.
+    #[arg(long = "host-key-checking", value_enum, default_value = "strict")]
+    pub host_key_checking: HostKeyMode,
+    /// SSH connect timeout in seconds.
+    #[arg(short = 'T', long = "timeout", default_value_t = 10)]
+    pub timeout: u64,
+    /// Output format.
+    #[arg(long = "output", value_enum, default_value = "human")]
+    pub output: OutputFormat,
+    /// More output (-v shows every result).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `ferry check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Playbook files.
+    #[arg(required = true)]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory file or directory (repeatable).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<PathBuf>,
+}

@@ -1,1 +1,56 @@
-fn main() {}
+//! The `ferry` binary: parse arguments, run, map the outcome to an exit code. Nothing else.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ferry::cli::{Cli, Command};
+use ferry::error::Error;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 5 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            report(&anyhow::Error::new(e).context("cannot start the async runtime"));
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => tokio::select! {
+                r = ferry::run::run(args) => r,
+                _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+            },
+            Command::Check(args) => ferry::run::check(args),
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            let code = match &e {
+                Error::Load(_) => ferry::run::EXIT_PARSE,
+                Error::Options(_) => 5,
+                Error::Interrupted => 99,
+                Error::Io { .. } => 1,
+            };
+            report(&anyhow::Error::new(e));
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+#[allow(clippy::print_stderr)]
+fn report(e: &anyhow::Error) {
+    eprintln!("ERROR! {e:#}");
+}

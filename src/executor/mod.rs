@@ -1,1 +1,126 @@
-//! (to be written)
+//! Runs plays: for each task, every active host in parallel (bounded by `--forks`); handlers;
+//! per-host outcomes and the recap.
+//!
+//! A host's failure is data ([`Status::Failed`]), never a `?`: the other hosts go on. All
+//! output goes through the [`Reporter`].
+
+mod facts;
+mod handlers;
+mod hostvars;
+mod outcome;
+mod play;
+mod task;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use tokio::sync::Semaphore;
+
+pub use outcome::{HostStats, Recap, Status};
+
+use crate::inventory::Inventory;
+use crate::modules::HostConn;
+use crate::output::Reporter;
+use crate::playbook::Playbook;
+use crate::ssh::{HostKeyChecking, Pool};
+use crate::template::Templar;
+use crate::vars::Vars;
+
+/// Options of a run that come from the command line.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How many hosts run a task at once.
+    pub forks: usize,
+    /// `-e` variables (highest precedence).
+    pub extra_vars: Vars,
+    /// `--limit` pattern.
+    pub limit: Option<String>,
+    /// `-u`: the remote user when neither the host nor the play names one.
+    pub remote_user: Option<String>,
+    /// `--private-key`.
+    pub private_key: Option<PathBuf>,
+    /// known_hosts files to check host keys against.
+    pub known_hosts: Vec<PathBuf>,
+    /// `--host-key-checking`.
+    pub host_key_checking: HostKeyChecking,
+    /// `--timeout`: SSH connect timeout.
+    pub connect_timeout: Duration,
+}
+
+/// Per-host state that lives across tasks and plays.
+struct HostState {
+    /// Inventory variables (computed once).
+    inv_vars: Vars,
+    /// set_fact, register and gathered facts.
+    facts: Vars,
+    /// Recap counts.
+    stats: HostStats,
+    /// Failed or unreachable: out of the rest of the run.
+    out: bool,
+    /// The host's connection (spec decided at first use).
+    conn: Option<Arc<HostConn>>,
+}
+
+/// Runs playbooks against an inventory.
+pub struct Executor {
+    inventory: Inventory,
+    opts: RunOptions,
+    templar: Templar,
+    pool: Arc<Pool>,
+    reporter: Arc<dyn Reporter>,
+    forks: Arc<Semaphore>,
+    hosts: IndexMap<String, HostState>,
+    groups: serde_json::Value,
+}
+
+impl Executor {
+    /// An executor for `inventory` reporting to `reporter`.
+    pub fn new(inventory: Inventory, opts: RunOptions, reporter: Arc<dyn Reporter>) -> Executor {
+        let groups = serde_json::Value::Object(inventory.groups());
+        Executor {
+            forks: Arc::new(Semaphore::new(opts.forks.clamp(1, 1024))),
+            inventory,
+            opts,
+            templar: Templar::new(),
+            pool: Arc::new(Pool::new()),
+            reporter,
+            hosts: IndexMap::new(),
+            groups,
+        }
+    }
+
+    /// Runs every play of `playbook`, in order.
+    pub async fn run(&mut self, playbook: &Playbook) {
+        let dir = playbook
+            .path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .unwrap_or_default();
+        for play in &playbook.plays {
+            if !self.run_play(play, &dir).await {
+                break;
+            }
+        }
+    }
+
+    /// The recap of everything run so far; closes the connections.
+    pub async fn finish(self) -> Recap {
+        self.pool.close_all().await;
+        let mut hosts: Vec<(String, HostStats)> = self
+            .hosts
+            .into_iter()
+            .map(|(name, state)| (name, state.stats))
+            .collect();
+        hosts.sort_by(|a, b| a.0.cmp(&b.0));
+        Recap { hosts }
+    }
+}

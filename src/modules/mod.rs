@@ -1,1 +1,193 @@
-//! (to be written)
+//! Task modules: one file per module, and the one table of their names.
+//!
+//! A module gets its arguments already templated (a JSON mapping) and a [`ModuleCtx`] giving the
+//! host's variables, the templar and the host's connection; it returns a [`ModuleResult`]. It
+//! never prints: the executor reports. Adding a module touches its file and one line of
+//! [`MODULES`].
+
+mod assert;
+mod command;
+mod debug;
+mod fail;
+mod meta;
+pub(crate) use meta::ACTIONS as META_ACTIONS;
+mod set_fact;
+mod shell;
+pub(crate) mod timefmt;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+use crate::ssh::{ConnError, ConnectSpec, Connection, Pool};
+use crate::template::Templar;
+use crate::vars::Vars;
+
+/// A boxed future, the return type of a module's run function.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a module reads a free-form string (`command: ls -l`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FreeForm {
+    /// The text is the module's `_raw_params`; only the module's own `key=value` options are
+    /// taken out of it (command, shell, meta).
+    Raw,
+    /// The text is only `key=value` pairs (debug, fail, ...).
+    KeyValue,
+}
+
+/// A module's entry in the table.
+pub struct ModuleSpec {
+    /// Its short name.
+    pub name: &'static str,
+    /// The arguments it takes (`None`: any, as `set_fact`).
+    pub args: Option<&'static [&'static str]>,
+    /// How free-form text is read.
+    pub free_form: FreeForm,
+    /// Runs it on one host.
+    pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
+}
+
+impl std::fmt::Debug for ModuleSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "module {}", self.name)
+    }
+}
+
+/// The table of modules, in alphabetical order.
+static MODULES: &[&ModuleSpec] = &[
+    &assert::SPEC,
+    &command::SPEC,
+    &debug::SPEC,
+    &fail::SPEC,
+    &meta::SPEC,
+    &set_fact::SPEC,
+    &shell::SPEC,
+];
+
+/// The module called `name`, also under its FQCN (`ansible.builtin.command`).
+pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
+    MODULES.iter().copied().find(|m| m.name == short)
+}
+
+/// The short names of all modules.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MODULES.iter().map(|m| m.name)
+}
+
+/// What a module sees of the host it runs on.
+pub struct ModuleCtx<'a> {
+    /// The inventory hostname.
+    pub host: &'a str,
+    /// All variables of the host for this task.
+    pub vars: &'a Vars,
+    /// The run's templar.
+    pub templar: &'a Templar,
+    /// How to reach the host.
+    pub conn: &'a HostConn,
+}
+
+/// A host's connection, opened on first use through the run's pool.
+pub struct HostConn {
+    /// The pool shared by the run.
+    pub pool: Arc<Pool>,
+    /// How to connect to this host.
+    pub spec: ConnectSpec,
+}
+
+impl HostConn {
+    /// The host's connection (opened once, then reused).
+    pub async fn get(&self) -> Result<Arc<Connection>, ConnError> {
+        self.pool.get(&self.spec).await
+    }
+}
+
+/// What a module reports for one host.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleResult {
+    /// Something changed on the host.
+    pub changed: bool,
+    /// The module failed.
+    pub failed: bool,
+    /// The host could not be reached.
+    pub unreachable: bool,
+    /// The module decided not to run.
+    pub skipped: bool,
+    /// Shown with its data even without -v (debug).
+    pub verbose_always: bool,
+    /// The result dictionary (rc, stdout, msg, ansible_facts, ...).
+    pub data: Vars,
+}
+
+impl ModuleResult {
+    /// A successful result.
+    pub fn ok(data: Vars) -> ModuleResult {
+        ModuleResult {
+            data,
+            ..Default::default()
+        }
+    }
+
+    /// A failed result with a message.
+    pub fn failed(msg: impl Into<String>) -> ModuleResult {
+        let mut data = Vars::new();
+        data.insert("msg".into(), Json::String(msg.into()));
+        ModuleResult {
+            failed: true,
+            data,
+            ..Default::default()
+        }
+    }
+
+    /// The host could not be reached.
+    pub fn unreachable(err: &ConnError) -> ModuleResult {
+        let mut data = Vars::new();
+        data.insert("msg".into(), Json::String(err.to_string()));
+        ModuleResult {
+            unreachable: true,
+            data,
+            ..Default::default()
+        }
+    }
+
+    /// The result as Ansible registers it: the data plus `changed`, `failed` (and `skipped`).
+    pub fn to_registered(&self) -> Json {
+        let mut out = self.data.clone();
+        out.insert("changed".into(), Json::Bool(self.changed));
+        out.insert("failed".into(), Json::Bool(self.failed));
+        if self.skipped {
+            out.insert("skipped".into(), Json::Bool(true));
+        }
+        if self.unreachable {
+            out.insert("unreachable".into(), Json::Bool(true));
+        }
+        Json::Object(out)
+    }
+}
+
+/// Reads a module's typed arguments, or the failure Ansible reports for bad ones.
+pub(crate) fn parse_args<T: DeserializeOwned>(module: &str, args: Vars) -> Result<T, ModuleResult> {
+    serde_json::from_value(Json::Object(args))
+        .map_err(|e| ModuleResult::failed(format!("invalid arguments for module '{module}': {e}")))
+}
+
+/// Accepts YAML/Ansible booleans written as strings in templated arguments.
+pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    use serde::de::Error;
+    match Json::deserialize(d)? {
+        Json::Bool(b) => Ok(b),
+        Json::Number(n) => Ok(n.as_f64() != Some(0.0)),
+        Json::String(s) => crate::playbook::ansible_bool(&s)
+            .ok_or_else(|| D::Error::custom(format!("'{s}' is not a boolean"))),
+        other => Err(D::Error::custom(format!("{other} is not a boolean"))),
+    }
+}
+
+use serde::Deserialize;

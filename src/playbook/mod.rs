@@ -1,1 +1,14 @@
-//! (to be written)
+//! Playbooks: the validated model and the loader that builds it.
+//!
+//! [`load`] reads a playbook file into a [`Playbook`]; every error (bad YAML, unknown keyword or
+//! module, two modules in one task, a notify without a handler, ...) is found here, with its
+//! span, before any host is contacted. Everything after loading works on valid data.
+
+mod keywords;
+mod load;
+mod model;
+mod task;
+
+pub use load::{load, parse_free_form};
+pub use model::{Condition, Flag, Play, Playbook, Task};
+pub use task::{ansible_bool, is_identifier};

@@ -1,0 +1,120 @@
+//! The variables a task sees on one host, in Ansible's precedence order, and the connection
+//! settings read from them.
+//!
+//! Order (low → high): inventory (group, then host) < play vars < task vars < facts
+//! (set_fact, register, gathered) < extra vars; magic variables on top.
+
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+use crate::executor::play::PlayCtx;
+use crate::executor::{Executor, RunOptions};
+use crate::playbook::{Play, Task};
+use crate::ssh::ConnectSpec;
+use crate::vars::Vars;
+
+impl Executor {
+    /// All variables of `host` for `task`.
+    pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
+        let state = &self.hosts[host];
+        let mut vars = state.inv_vars.clone();
+        let mut templated: Vec<String> = Vec::new();
+        for layer in [&ctx.play_vars, &task.vars] {
+            for (k, v) in layer {
+                if is_template(v) {
+                    templated.push(k.clone());
+                }
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        for (k, v) in &state.facts {
+            vars.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &self.opts.extra_vars {
+            vars.insert(k.clone(), v.clone());
+        }
+        let hosts: Vec<Json> = ctx.hosts.iter().map(|h| Json::String(h.clone())).collect();
+        let active: Vec<Json> = ctx.active.iter().map(|h| Json::String(h.clone())).collect();
+        vars.insert("groups".into(), self.groups.clone());
+        vars.insert("play_hosts".into(), Json::Array(active.clone()));
+        vars.insert("ansible_play_hosts".into(), Json::Array(active.clone()));
+        vars.insert("ansible_play_batch".into(), Json::Array(active));
+        vars.insert("ansible_play_hosts_all".into(), Json::Array(hosts));
+        vars.insert("playbook_dir".into(), ctx.playbook_dir.clone().into());
+        vars.insert("ansible_check_mode".into(), false.into());
+        vars.insert("omit".into(), crate::template::OMIT.into());
+        if let Some(name) = &ctx.play.name {
+            vars.insert("ansible_play_name".into(), name.clone().into());
+        }
+        // Vars defined as templates of other vars resolve lazily in Ansible; here they are
+        // rendered once against everything else (twice, for one level of chaining).
+        for _ in 0..2 {
+            for key in &templated {
+                if let Some(v) = vars.get(key).filter(|v| is_template(v)).cloned() {
+                    if let Ok(r) = self.templar.render_value(&v, &vars) {
+                        vars.insert(key.clone(), r);
+                    }
+                }
+            }
+        }
+        vars
+    }
+}
+
+fn is_template(v: &Json) -> bool {
+    match v {
+        Json::String(s) => s.contains("{{") || s.contains("{%"),
+        Json::Array(items) => items.iter().any(is_template),
+        Json::Object(m) => m.values().any(is_template),
+        _ => false,
+    }
+}
+
+/// How to reach `host`: ansible_* variables beat the play's `remote_user`, which beats `-u`.
+pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptions) -> ConnectSpec {
+    let text = |k: &str| -> Option<String> {
+        match vars.get(k)? {
+            Json::String(s) if !s.is_empty() => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let local = text("ansible_connection").as_deref() == Some("local")
+        || (host == "localhost"
+            && text("ansible_connection").is_none()
+            && text("ansible_host").is_none());
+    let user = text("ansible_user")
+        .or_else(|| text("ansible_ssh_user"))
+        .or_else(|| play.remote_user.clone())
+        .or_else(|| opts.remote_user.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "root".into());
+    let key = text("ansible_ssh_private_key_file")
+        .or_else(|| text("ansible_private_key_file"))
+        .map(|k| PathBuf::from(expand_home(&k)))
+        .or_else(|| opts.private_key.clone());
+    ConnectSpec {
+        name: host.to_string(),
+        address: text("ansible_host")
+            .or_else(|| text("ansible_ssh_host"))
+            .unwrap_or_else(|| host.to_string()),
+        port: text("ansible_port")
+            .or_else(|| text("ansible_ssh_port"))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(22),
+        user,
+        identity_files: key.into_iter().collect(),
+        known_hosts: opts.known_hosts.clone(),
+        host_key_checking: opts.host_key_checking,
+        connect_timeout: opts.connect_timeout,
+        local,
+    }
+}
+
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_string(),
+    }
+}

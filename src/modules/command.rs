@@ -1,0 +1,171 @@
+//! `command`: runs a program on the host without a shell (argv split like Python's shlex).
+//!
+//! Also holds the remote-run helper `shell` shares: compose one sh line (cd, creates/removes
+//! check, stdin), run it over the host's connection, and build Ansible's result dictionary.
+
+use std::time::{Instant, SystemTime};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::timefmt::{delta, timestamp};
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "command",
+    args: Some(&[
+        "_raw_params",
+        "argv",
+        "chdir",
+        "cmd",
+        "creates",
+        "expand_argument_vars",
+        "removes",
+        "stdin",
+        "stdin_add_newline",
+        "strip_empty_ends",
+    ]),
+    free_form: FreeForm::Raw,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+// No deny_unknown_fields: serde cannot combine it with flatten; names are checked at load.
+#[derive(Deserialize)]
+struct Args {
+    _raw_params: Option<String>,
+    cmd: Option<String>,
+    argv: Option<Vec<String>>,
+    #[serde(flatten)]
+    common: Common,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[allow(dead_code)]
+    expand_argument_vars: bool,
+}
+
+/// The options `command` and `shell` share.
+#[derive(Deserialize, Default)]
+pub(crate) struct Common {
+    pub chdir: Option<String>,
+    pub creates: Option<String>,
+    pub removes: Option<String>,
+    pub stdin: Option<String>,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    pub stdin_add_newline: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    pub strip_empty_ends: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("command", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let argv = match (&args.argv, args.cmd.as_ref().or(args._raw_params.as_ref())) {
+        (Some(argv), None) if !argv.is_empty() => argv.clone(),
+        (None, Some(text)) => match shlex::split(text) {
+            Some(argv) if !argv.is_empty() => argv,
+            Some(_) => return ModuleResult::failed("no command given"),
+            None => return ModuleResult::failed(format!("cannot split the command line: {text}")),
+        },
+        (Some(_), Some(_)) => {
+            return ModuleResult::failed("parameters are mutually exclusive: cmd|argv")
+        }
+        _ => return ModuleResult::failed("no command given"),
+    };
+    let line = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
+    let cmd = Json::Array(argv.into_iter().map(Json::String).collect());
+    run_remote(ctx, &args.common, &format!("exec {line}"), cmd).await
+}
+
+/// Runs `line` (already quoted) on the host with the common options and builds the result.
+pub(crate) async fn run_remote(
+    ctx: &ModuleCtx<'_>,
+    opts: &Common,
+    line: &str,
+    cmd: Json,
+) -> ModuleResult {
+    let conn = match ctx.conn.get().await {
+        Ok(c) => c,
+        Err(e) => return ModuleResult::unreachable(&e),
+    };
+    let mut script = String::new();
+    if let Some(dir) = &opts.chdir {
+        script.push_str(&format!("cd {} || exit 1; ", quote(dir)));
+    }
+    let guard = match (&opts.creates, &opts.removes) {
+        (Some(p), _) => Some((p, format!("[ -e {} ]", quote(p)), "exists")),
+        (None, Some(p)) => Some((p, format!("[ ! -e {} ]", quote(p)), "does not exist")),
+        _ => None,
+    };
+    if let Some((_, test, _)) = &guard {
+        script.push_str(&format!("if {test}; then echo {SKIP_MARK}; exit 0; fi; "));
+    }
+    match &opts.stdin {
+        Some(input) => {
+            let nl = if opts.stdin_add_newline { "\\n" } else { "" };
+            script.push_str(&format!("printf '%s{nl}' {} | {line}", quote(input)));
+        }
+        None => script.push_str(line),
+    }
+    let start = SystemTime::now();
+    let clock = Instant::now();
+    let out = match conn.exec(&script).await {
+        Ok(o) => o,
+        Err(e) => return ModuleResult::unreachable(&e),
+    };
+    let elapsed = clock.elapsed();
+    let mut data = Vars::new();
+    data.insert("cmd".into(), cmd);
+    if let Some((path, _, why)) = guard {
+        if out.rc == 0 && out.stdout.trim_end() == SKIP_MARK {
+            data.insert("rc".into(), 0.into());
+            data.insert(
+                "stdout".into(),
+                format!("skipped, since {path} {why}").into(),
+            );
+            data.insert("stdout_lines".into(), Json::Array(vec![]));
+            data.insert("stderr".into(), "".into());
+            data.insert("stderr_lines".into(), Json::Array(vec![]));
+            let msg = format!("Did not run command since '{path}' {why}");
+            data.insert("msg".into(), msg.into());
+            return ModuleResult::ok(data);
+        }
+    }
+    let strip = |s: &str| {
+        if opts.strip_empty_ends {
+            s.trim_end_matches(['\r', '\n']).to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let (stdout, stderr) = (strip(&out.stdout), strip(&out.stderr));
+    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+    data.insert("delta".into(), delta(elapsed).into());
+    data.insert("end".into(), timestamp(start + elapsed).into());
+    data.insert("msg".into(), "".into());
+    data.insert("rc".into(), out.rc.into());
+    data.insert("start".into(), timestamp(start).into());
+    data.insert("stderr_lines".into(), lines(&stderr));
+    data.insert("stderr".into(), stderr.into());
+    data.insert("stdout_lines".into(), lines(&stdout));
+    data.insert("stdout".into(), stdout.into());
+    let failed = out.rc != 0;
+    if failed {
+        data.insert("msg".into(), "non-zero return code".into());
+    }
+    ModuleResult {
+        changed: true,
+        failed,
+        data,
+        ..Default::default()
+    }
+}
+
+/// Printed by the creates/removes guard when the command is not run.
+const SKIP_MARK: &str = "__ferry_guard_skip_7f3a__";

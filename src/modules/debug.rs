@@ -1,0 +1,59 @@
+//! `debug`: shows a message or a variable; runs on the controller, touches no host.
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::{parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "debug",
+    args: Some(&["msg", "var", "verbosity"]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    msg: Option<Json>,
+    var: Option<Json>,
+    #[allow(dead_code)]
+    verbosity: Option<Json>,
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("debug", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let mut data = Vars::new();
+    match (args.msg, args.var) {
+        (Some(_), Some(_)) => {
+            return ModuleResult::failed("parameters are mutually exclusive: msg|var")
+        }
+        (_, Some(var)) => {
+            let name = match &var {
+                Json::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let value = match ctx
+                .templar
+                .render_str(&format!("{{{{ {name} }}}}"), ctx.vars)
+            {
+                Ok(v) => v,
+                Err(_) => Json::String("VARIABLE IS NOT DEFINED!".into()),
+            };
+            data.insert(name, value);
+        }
+        (Some(msg), None) => {
+            data.insert("msg".into(), msg);
+        }
+        (None, None) => {
+            data.insert("msg".into(), "Hello world!".into());
+        }
+    }
+    let mut result = ModuleResult::ok(data);
+    result.verbose_always = true;
+    result
+}

@@ -1,0 +1,28 @@
+//! `set_fact`: sets host variables for the rest of the run; runs on the controller.
+
+use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "set_fact",
+    args: None,
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+async fn run(_ctx: &ModuleCtx<'_>, mut args: Vars) -> ModuleResult {
+    args.remove("cacheable");
+    if args.is_empty() {
+        return ModuleResult::failed(
+            "No key/value pairs provided, at least one is required for this action to succeed",
+        );
+    }
+    if let Some(bad) = args.keys().find(|k| !crate::playbook::is_identifier(k)) {
+        return ModuleResult::failed(format!(
+            "The variable name '{bad}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
+        ));
+    }
+    let mut data = Vars::new();
+    data.insert("ansible_facts".into(), serde_json::Value::Object(args));
+    ModuleResult::ok(data)
+}

@@ -1,0 +1,199 @@
+//! Ansible's familiar output: `PLAY [..]`, `TASK [..]`, `ok: [host]`, `fatal: ...`, the recap.
+//!
+//! On a terminal, a progress bar per task (hosts done / total) is drawn on stderr and colours are
+//! used; without one (CI logs) there are only the lines.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value as Json;
+
+use crate::executor::{Recap, Status};
+use crate::output::pyjson::dumps;
+use crate::output::{HostEvent, Reporter, TaskKind};
+
+/// Writes Ansible-style lines to stdout.
+pub struct Human {
+    verbosity: u8,
+    colour: bool,
+    bars: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+const GREEN: &str = "\x1b[0;32m";
+const YELLOW: &str = "\x1b[0;33m";
+const RED: &str = "\x1b[0;31m";
+const CYAN: &str = "\x1b[0;36m";
+const PURPLE: &str = "\x1b[0;35m";
+const RESET: &str = "\x1b[0m";
+
+impl Human {
+    /// A reporter for the current terminal (colours and bars only when attached to one).
+    pub fn new(verbosity: u8) -> Human {
+        let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let bars = colour && std::io::stderr().is_terminal();
+        Human {
+            verbosity,
+            colour,
+            bars,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn line(&self, text: &str, colour: Option<&str>) {
+        let text = match colour {
+            Some(c) if self.colour => format!("{c}{text}{RESET}"),
+            _ => text.to_string(),
+        };
+        let bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+        };
+        match bar.as_ref() {
+            Some(b) => b.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.inc(1);
+        }
+    }
+
+    fn banner(&self, text: &str) {
+        let stars = 80usize.saturating_sub(text.chars().count() + 1).max(3);
+        self.line(&format!("\n{text} {}", "*".repeat(stars)), None);
+    }
+}
+
+fn item_label(item: &Json) -> String {
+    match item {
+        Json::String(s) => s.clone(),
+        other => dumps(other, None, true),
+    }
+}
+
+impl Reporter for Human {
+    fn play_start(&self, name: &str) {
+        self.banner(&format!("PLAY [{name}]"));
+    }
+
+    fn no_hosts_matched(&self) {
+        self.line("skipping: no hosts matched", Some(CYAN));
+    }
+
+    fn no_more_hosts(&self) {
+        self.banner("NO MORE HOSTS LEFT");
+    }
+
+    fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
+        let label = match kind {
+            TaskKind::Task => "TASK",
+            TaskKind::Handler => "RUNNING HANDLER",
+        };
+        self.banner(&format!("{label} [{name}]"));
+        if self.bars {
+            let bar =
+                ProgressBar::with_draw_target(Some(hosts as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg} {wide_bar}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_message(name.to_string());
+            *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+        }
+    }
+
+    fn host_result(&self, ev: &HostEvent<'_>) {
+        if ev.looped {
+            if ev.ignored {
+                self.line("...ignoring", Some(CYAN));
+            }
+            self.tick();
+            return;
+        }
+        let show = self.verbosity > 0 || ev.verbose_always;
+        let result = Json::Object(ev.result.clone());
+        let item = ev.item.map(item_label);
+        let (word, colour) = match ev.status {
+            Status::Ok => ("ok", GREEN),
+            Status::Changed => ("changed", YELLOW),
+            Status::Skipped => ("skipping", CYAN),
+            Status::Failed => ("failed", RED),
+            Status::Unreachable => ("unreachable", RED),
+        };
+        let host = ev.host;
+        let text = match ev.status {
+            Status::Failed | Status::Unreachable => {
+                let kind = if ev.status == Status::Failed {
+                    "FAILED!"
+                } else {
+                    "UNREACHABLE!"
+                };
+                let body = dumps(&result, None, true);
+                match &item {
+                    Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
+                    None => format!("fatal: [{host}]: {kind} => {body}"),
+                }
+            }
+            _ => {
+                let mut t = format!("{word}: [{host}]");
+                if let Some(i) = &item {
+                    t.push_str(&format!(" => (item={i})"));
+                }
+                if show {
+                    let indent = if ev.verbose_always { Some(4) } else { None };
+                    t.push_str(&format!(" => {}", dumps(&result, indent, true)));
+                }
+                t
+            }
+        };
+        self.line(&text, Some(colour));
+        if ev.ignored {
+            self.line("...ignoring", Some(CYAN));
+        }
+        if ev.item.is_none() {
+            self.tick();
+        }
+    }
+
+    fn task_end(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn warning(&self, msg: &str) {
+        self.line(&format!("[WARNING]: {msg}"), Some(PURPLE));
+    }
+
+    fn recap(&self, recap: &Recap) {
+        self.banner("PLAY RECAP");
+        for (host, s) in &recap.hosts {
+            let colour = if s.failed > 0 || s.unreachable > 0 {
+                RED
+            } else if s.changed > 0 {
+                YELLOW
+            } else {
+                GREEN
+            };
+            let counts = [
+                ("ok", s.ok),
+                ("changed", s.changed),
+                ("unreachable", s.unreachable),
+                ("failed", s.failed),
+                ("skipped", s.skipped),
+                ("rescued", s.rescued),
+                ("ignored", s.ignored),
+            ];
+            let cols: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n:<4}")).collect();
+            let line = format!("{host:<26} : {}", cols.join(" "));
+            self.line(line.trim_end(), Some(colour));
+        }
+        self.line("", None);
+    }
+}

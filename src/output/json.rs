@@ -1,0 +1,85 @@
+//! `--output json`: one JSON object per line on stdout, one per event, for machines.
+
+use std::io::Write;
+
+use serde_json::{json, Value as Json};
+
+use crate::executor::{Recap, Status};
+use crate::output::{HostEvent, Reporter, TaskKind};
+
+/// Writes one JSON event per line.
+#[derive(Default)]
+pub struct JsonLines;
+
+fn emit(value: Json) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+}
+
+impl Reporter for JsonLines {
+    fn playbook_start(&self, path: &str) {
+        emit(json!({"event": "playbook_start", "playbook": path}));
+    }
+
+    fn play_start(&self, name: &str) {
+        emit(json!({"event": "play_start", "name": name}));
+    }
+
+    fn no_hosts_matched(&self) {
+        emit(json!({"event": "no_hosts_matched"}));
+    }
+
+    fn no_more_hosts(&self) {
+        emit(json!({"event": "no_more_hosts"}));
+    }
+
+    fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
+        let kind = match kind {
+            TaskKind::Task => "task",
+            TaskKind::Handler => "handler",
+        };
+        emit(json!({"event": "task_start", "name": name, "kind": kind, "hosts": hosts}));
+    }
+
+    fn host_result(&self, ev: &HostEvent<'_>) {
+        let status = match ev.status {
+            Status::Ok => "ok",
+            Status::Changed => "changed",
+            Status::Failed => "failed",
+            Status::Skipped => "skipped",
+            Status::Unreachable => "unreachable",
+        };
+        let mut event = json!({
+            "event": "host_result",
+            "host": ev.host,
+            "task": ev.task,
+            "status": status,
+            "ignored": ev.ignored,
+            "result": Json::Object(ev.result.clone()),
+        });
+        if let Some(item) = ev.item {
+            event["item"] = item.clone();
+        }
+        emit(event);
+    }
+
+    fn warning(&self, msg: &str) {
+        emit(json!({"event": "warning", "msg": msg}));
+    }
+
+    fn recap(&self, recap: &Recap) {
+        let hosts: serde_json::Map<String, Json> = recap
+            .hosts
+            .iter()
+            .map(|(h, s)| {
+                let v = json!({
+                    "ok": s.ok, "changed": s.changed, "unreachable": s.unreachable,
+                    "failed": s.failed, "skipped": s.skipped, "rescued": s.rescued,
+                    "ignored": s.ignored,
+                });
+                (h.clone(), v)
+            })
+            .collect();
+        emit(json!({"event": "recap", "hosts": hosts, "exit_code": recap.exit_code()}));
+    }
+}

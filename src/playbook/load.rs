@@ -1,0 +1,289 @@
+//! Reading a playbook file into the validated model.
+//!
+//! Walks the YAML [`Node`] tree (which keeps positions) and builds [`Play`]s; task parsing lives
+//! in `task.rs`. Cross-references (notify → handler) are checked here, per play.
+
+use std::path::Path;
+
+use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
+use crate::playbook::model::{Play, Playbook};
+use crate::playbook::task::{parse_bool, parse_string, parse_task_list, parse_vars};
+use crate::vars::Vars;
+use crate::yaml::{self, Node, NodeKind};
+
+/// Loads and validates the playbook at `path`; touches no host.
+pub fn load(path: &Path) -> Result<Playbook, LoadErrors> {
+    let root = yaml::load_file(path)?;
+    let items = match &root.kind {
+        NodeKind::Seq(items) => items,
+        NodeKind::Null => {
+            return Err(root
+                .error("the playbook is empty")
+                .with_hint("a playbook is a list of plays: '- hosts: all'")
+                .into())
+        }
+        _ => {
+            return Err(root
+                .error(format!(
+                    "a playbook must be a list of plays, found {}",
+                    root.type_name()
+                ))
+                .with_hint("start each play with '- hosts: ...'")
+                .into())
+        }
+    };
+    let mut plays = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        match parse_play(item) {
+            Ok(play) => plays.push(play),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Playbook {
+            path: path.to_path_buf(),
+            plays,
+        })
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
+    let Some(entries) = node.as_map() else {
+        return Err(node
+            .error(format!(
+                "a play must be a mapping, found {}",
+                node.type_name()
+            ))
+            .into());
+    };
+    if let Some(import) = node.get("import_playbook") {
+        return Err(import
+            .error("'import_playbook' is not supported by ferry yet")
+            .into());
+    }
+    let mut play = Play {
+        name: None,
+        span: node.span.clone(),
+        hosts: String::new(),
+        vars: Vars::new(),
+        gather_facts: true,
+        remote_user: None,
+        tasks: Vec::new(),
+        handlers: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    let mut has_hosts = false;
+    for (key, value) in entries {
+        let name = key.key_string();
+        let result: Result<(), LoadErrors> = match name.as_str() {
+            "name" => parse_string(value, "name")
+                .map(|s| play.name = Some(s))
+                .map_err(Into::into),
+            "hosts" => parse_hosts(value).map(|h| {
+                has_hosts = true;
+                play.hosts = h;
+            }),
+            "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
+            "gather_facts" => parse_bool(value, "gather_facts")
+                .map(|b| play.gather_facts = b)
+                .map_err(Into::into),
+            "remote_user" => parse_string(value, "remote_user")
+                .map(|s| play.remote_user = Some(s))
+                .map_err(Into::into),
+            "tasks" => parse_task_list(value, false).map(|t| play.tasks = t),
+            "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
+            other if PLAY_UNSUPPORTED.contains(&other) => Err(key
+                .error(format!(
+                    "play keyword '{other}' is not supported by ferry yet"
+                ))
+                .with_hint(format!(
+                    "supported play keywords: {}",
+                    PLAY_SUPPORTED.join(", ")
+                ))
+                .into()),
+            other => {
+                let mut e = key.error(format!("unknown play keyword '{other}'"));
+                let cands = PLAY_SUPPORTED.iter().chain(PLAY_UNSUPPORTED).copied();
+                e = match did_you_mean(other, cands) {
+                    Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+                    None => e.with_hint(format!(
+                        "supported play keywords: {}",
+                        PLAY_SUPPORTED.join(", ")
+                    )),
+                };
+                Err(e.into())
+            }
+        };
+        if let Err(e) = result {
+            errors.extend(e.0);
+        }
+    }
+    if !has_hosts && errors.is_empty() {
+        errors.push(
+            node.error("this play has no 'hosts'")
+                .with_hint("add 'hosts: all' or a host pattern"),
+        );
+    }
+    if errors.is_empty() {
+        check_notify(&play, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(play)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+fn parse_hosts(value: &Node) -> Result<String, LoadErrors> {
+    match &value.kind {
+        NodeKind::Str(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        NodeKind::Seq(items) => {
+            let mut names = Vec::new();
+            for item in items {
+                names.push(parse_string(item, "hosts")?);
+            }
+            Ok(names.join(":"))
+        }
+        _ => Err(value
+            .error(format!(
+                "'hosts' must be a host pattern, found {}",
+                value.type_name()
+            ))
+            .into()),
+    }
+}
+
+/// Every `notify` must name a handler (by name or `listen` topic) of the same play.
+fn check_notify(play: &Play, errors: &mut Vec<LoadError>) {
+    let known: Vec<&str> = play
+        .handlers
+        .iter()
+        .flat_map(|h| h.name.iter().chain(h.listen.iter()))
+        .map(String::as_str)
+        .collect();
+    let all_tasks = play.tasks.iter().chain(play.handlers.iter());
+    for task in all_tasks {
+        for (name, span) in &task.notify {
+            if name.contains("{{") || known.contains(&name.as_str()) {
+                continue;
+            }
+            let e = LoadError::at(
+                span,
+                format!("notify: no handler named or listening to '{name}' in this play"),
+            );
+            errors.push(match did_you_mean(name, known.iter().copied()) {
+                Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+                None if known.is_empty() => e.with_hint("this play has no handlers"),
+                None => e.with_hint(format!("handlers of this play: {}", known.join(", "))),
+            });
+        }
+    }
+}
+
+/// Splits Ansible's `key=value` free-form arguments. Tokens are separated by spaces outside
+/// quotes and `{{ }}`/`{% %}`; a `key=value` token whose key is in `keys` (or any key when
+/// `keys` is `None`) becomes an argument; the rest stays, as written, in the raw text.
+pub fn parse_free_form(text: &str, keys: Option<&[&str]>) -> (Vars, String) {
+    let mut params = Vars::new();
+    let mut raw: Vec<&str> = Vec::new();
+    for token in split_args(text) {
+        let param = token.split_once('=').filter(|(k, _)| {
+            !k.is_empty()
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && keys.is_none_or(|keys| keys.contains(k))
+        });
+        match param {
+            Some((k, v)) => {
+                params.insert(k.to_string(), unquote(v).into());
+            }
+            None => raw.push(token),
+        }
+    }
+    (params, raw.join(" "))
+}
+
+fn unquote(v: &str) -> String {
+    let b = v.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        v[1..v.len() - 1].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn split_args(text: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut quote: Option<char> = None;
+    let mut depth = 0usize;
+    let mut start: Option<usize> = None;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (pos, c) = chars[i];
+        let next = chars.get(i + 1).map(|&(_, c)| c);
+        if start.is_none() && !c.is_whitespace() {
+            start = Some(pos);
+        }
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), '\\') => i += 1,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{') if matches!(next, Some('{' | '%' | '#')) => {
+                depth += 1;
+                i += 1;
+            }
+            (None, '}' | '%' | '#') if depth > 0 && next == Some('}') => {
+                depth -= 1;
+                i += 1;
+            }
+            (None, c) if c.is_whitespace() && depth == 0 => {
+                if let Some(s) = start.take() {
+                    tokens.push(&text[s..pos]);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(s) = start {
+        tokens.push(&text[s..]);
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_form_split() {
+        let cmd = Some(&["chdir", "creates"][..]);
+        for (text, keys, params, raw) in [
+            ("docker rmi x", cmd, "{}", "docker rmi x"),
+            ("ls -l chdir=/tmp", cmd, r#"{"chdir":"/tmp"}"#, "ls -l"),
+            ("echo a=b", cmd, "{}", "echo a=b"),
+            (
+                "msg='hello world' var=x",
+                None,
+                r#"{"msg":"hello world","var":"x"}"#,
+                "",
+            ),
+            (
+                "msg={{ a ~ ' ' ~ b }}",
+                None,
+                r#"{"msg":"{{ a ~ ' ' ~ b }}"}"#,
+                "",
+            ),
+            ("echo \"a  b\" 'c d'", cmd, "{}", "echo \"a  b\" 'c d'"),
+        ] {
+            let (p, r) = parse_free_form(text, keys);
+            assert_eq!(serde_json::Value::Object(p).to_string(), params, "{text}");
+            assert_eq!(r, raw, "{text}");
+        }
+    }
+}

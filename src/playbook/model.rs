@@ -1,0 +1,122 @@
+//! The validated playbook model: plays, tasks and handlers, as the executor consumes them.
+
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+use crate::error::Span;
+use crate::modules::ModuleSpec;
+use crate::vars::Vars;
+
+/// A loaded playbook.
+#[derive(Debug)]
+pub struct Playbook {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its plays, in order.
+    pub plays: Vec<Play>,
+}
+
+/// One play: a host pattern and the tasks to run on those hosts.
+#[derive(Debug)]
+pub struct Play {
+    /// `name:`, if given.
+    pub name: Option<String>,
+    /// Where the play starts.
+    pub span: Span,
+    /// The host pattern (`hosts:`), possibly templated with extra vars.
+    pub hosts: String,
+    /// Play `vars:`.
+    pub vars: Vars,
+    /// `gather_facts:` (default true, as in Ansible).
+    pub gather_facts: bool,
+    /// `remote_user:`.
+    pub remote_user: Option<String>,
+    /// `tasks:`.
+    pub tasks: Vec<Task>,
+    /// `handlers:`, in definition order (the order they run in).
+    pub handlers: Vec<Task>,
+}
+
+impl Play {
+    /// The name shown in `PLAY [...]`: the name, else the host pattern.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.hosts)
+    }
+}
+
+/// A boolean keyword: a constant, or a template decided per host at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flag {
+    /// Known at load time.
+    Const(bool),
+    /// A template such as `"{{ strict }}"`.
+    Template(String),
+}
+
+impl Default for Flag {
+    fn default() -> Self {
+        Flag::Const(false)
+    }
+}
+
+/// A conditional expression (`when`, `failed_when`, `changed_when`) with its position.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// The bare Jinja expression.
+    pub expr: String,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A task or a handler.
+#[derive(Debug)]
+pub struct Task {
+    /// `name:`, if given.
+    pub name: Option<String>,
+    /// Where the task starts.
+    pub span: Span,
+    /// The module it runs.
+    pub module: &'static ModuleSpec,
+    /// Module arguments as written (strings may hold templates), always a mapping.
+    /// Free-form text is under `_raw_params`, as in Ansible.
+    pub args: Json,
+    /// `when:` (a list means all must hold).
+    pub when: Vec<Condition>,
+    /// `changed_when:` (a list means all must hold).
+    pub changed_when: Option<Vec<Condition>>,
+    /// `failed_when:` (a list means all must hold).
+    pub failed_when: Option<Vec<Condition>>,
+    /// `register:`.
+    pub register: Option<String>,
+    /// `ignore_errors:`.
+    pub ignore_errors: Flag,
+    /// `no_log:`.
+    pub no_log: Flag,
+    /// `notify:` handler names or listen topics.
+    pub notify: Vec<(String, Span)>,
+    /// `listen:` topics (handlers only).
+    pub listen: Vec<String>,
+    /// Task `vars:`.
+    pub vars: Vars,
+    /// `loop:` / `with_items:` (a template or a literal list).
+    pub loop_items: Option<Json>,
+    /// `loop_control.loop_var` (default `item`).
+    pub loop_var: String,
+}
+
+impl Task {
+    /// The name shown in `TASK [...]`: the name, else the module's name.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(self.module.name)
+    }
+
+    /// True for `meta:` tasks, which the executor handles itself.
+    pub fn meta(&self) -> Option<&str> {
+        if self.module.name == "meta" {
+            self.args.get("_raw_params").and_then(Json::as_str)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Parsing one task (or handler) and the typed keyword values it holds.
+//!
+//! A key is a task keyword, a real Ansible keyword ferry refuses, or the task's one module.
+
+use serde_json::Value as Json;
+
+use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::modules::{self, FreeForm, ModuleSpec};
+use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
+use crate::playbook::load::parse_free_form;
+use crate::playbook::model::{Condition, Flag, Task};
+use crate::vars::Vars;
+use crate::yaml::{Node, NodeKind};
+
+/// Parses `tasks:` or `handlers:`.
+pub(crate) fn parse_task_list(node: &Node, handlers: bool) -> Result<Vec<Task>, LoadErrors> {
+    let what = if handlers { "handlers" } else { "tasks" };
+    let items = match &node.kind {
+        NodeKind::Seq(items) => items.as_slice(),
+        NodeKind::Null => &[],
+        _ => {
+            return Err(node
+                .error(format!(
+                    "'{what}' must be a list, found {}",
+                    node.type_name()
+                ))
+                .into())
+        }
+    };
+    let mut tasks = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        match parse_task(item, handlers) {
+            Ok(t) => tasks.push(t),
+            Err(e) => errors.extend(e.0),
+        }
+    }
+    if errors.is_empty() {
+        Ok(tasks)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+struct Action<'a> {
+    spec: &'static ModuleSpec,
+    key: &'a Node,
+    value: &'a Node,
+}
+
+fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
+    let Some(entries) = node.as_map() else {
+        return Err(node
+            .error(format!(
+                "a task must be a mapping, found {}",
+                node.type_name()
+            ))
+            .into());
+    };
+    let mut task = Task {
+        name: None,
+        span: node.span.clone(),
+        module: modules::lookup("meta").expect("meta is in the table"),
+        args: Json::Object(Vars::new()),
+        when: Vec::new(),
+        changed_when: None,
+        failed_when: None,
+        register: None,
+        ignore_errors: Flag::Const(false),
+        no_log: Flag::Const(false),
+        notify: Vec::new(),
+        listen: Vec::new(),
+        vars: Vars::new(),
+        loop_items: None,
+        loop_var: "item".into(),
+    };
+    let mut errors: Vec<LoadError> = Vec::new();
+    let mut action: Option<Action> = None;
+    let mut extra_args: Option<&Node> = None;
+    for (key, value) in entries {
+        let name = key.key_string();
+        let result = match name.as_str() {
+            "name" => parse_string(value, "name").map(|s| task.name = Some(s)),
+            "args" => {
+                extra_args = Some(value);
+                Ok(())
+            }
+            "when" => parse_conditions(value).map(|c| task.when = c),
+            "changed_when" => parse_conditions(value).map(|c| task.changed_when = Some(c)),
+            "failed_when" => parse_conditions(value).map(|c| task.failed_when = Some(c)),
+            "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
+            "ignore_errors" => parse_flag(value, "ignore_errors").map(|f| task.ignore_errors = f),
+            "no_log" => parse_flag(value, "no_log").map(|f| task.no_log = f),
+            "notify" => parse_names(value, "notify").map(|n| task.notify = n),
+            "listen" if handler => parse_names(value, "listen")
+                .map(|n| task.listen = n.into_iter().map(|(s, _)| s).collect()),
+            "vars" => parse_vars(value).map(|v| task.vars = v),
+            "loop" | "with_items" | "with_list" => {
+                task.loop_items = Some(value.to_json());
+                Ok(())
+            }
+            "loop_control" => parse_loop_control(value).map(|v| task.loop_var = v),
+            other if TASK_UNSUPPORTED.contains(&other) || other.starts_with("with_") => Err(key
+                .error(format!(
+                    "task keyword '{other}' is not supported by ferry yet"
+                ))
+                .with_hint(format!(
+                    "supported task keywords: {}",
+                    TASK_SUPPORTED.join(", ")
+                ))),
+            other => match modules::lookup(other) {
+                Some(spec) => match &action {
+                    Some(first) => Err(key
+                        .error(format!(
+                            "conflicting action statements: '{}' and '{other}'",
+                            first.key.key_string()
+                        ))
+                        .with_hint("a task runs exactly one module: split it into two tasks")),
+                    None => {
+                        action = Some(Action { spec, key, value });
+                        Ok(())
+                    }
+                },
+                None => Err(unknown_module(key, other)),
+            },
+        };
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    match action {
+        Some(a) => match build_args(&a, extra_args) {
+            Ok(args) if a.spec.name == "meta" => {
+                match args.get("_raw_params").and_then(Json::as_str) {
+                    Some(action) if modules::META_ACTIONS.contains(&action) => {
+                        task.module = a.spec;
+                        task.args = Json::Object(args);
+                    }
+                    other => {
+                        let e = a.value.error(format!(
+                            "meta action '{}' is not supported by ferry",
+                            other.unwrap_or("")
+                        ));
+                        let hint = format!("supported: {}", modules::META_ACTIONS.join(", "));
+                        errors.push(e.with_hint(hint));
+                    }
+                }
+            }
+            Ok(args) => {
+                task.module = a.spec;
+                task.args = Json::Object(args);
+            }
+            Err(e) => errors.push(e),
+        },
+        None if errors.is_empty() => errors.push(
+            node.error("no module in this task")
+                .with_hint("a task names one module, e.g. 'command: /bin/true'"),
+        ),
+        None => {}
+    }
+    if errors.is_empty() {
+        Ok(task)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+fn unknown_module(key: &Node, name: &str) -> LoadError {
+    let e = key.error(format!("unknown module or keyword '{name}'"));
+    let cands = modules::names().chain(TASK_SUPPORTED.iter().copied());
+    match did_you_mean(name, cands) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(format!(
+            "ferry's modules: {}",
+            modules::names().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// The module's arguments: inline (free-form or mapping) over `args:`; names are checked.
+fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> {
+    let spec = action.spec;
+    let mut args = Vars::new();
+    if let Some(extra) = extra {
+        let Some(entries) = extra.as_map() else {
+            return Err(extra.error(format!(
+                "'args' must be a mapping, found {}",
+                extra.type_name()
+            )));
+        };
+        check_arg_names(spec, entries)?;
+        for (k, v) in entries {
+            args.insert(k.key_string(), v.to_json());
+        }
+    }
+    match &action.value.kind {
+        NodeKind::Null => {}
+        NodeKind::Map(entries) => {
+            check_arg_names(spec, entries)?;
+            for (k, v) in entries {
+                args.insert(k.key_string(), v.to_json());
+            }
+        }
+        NodeKind::Str(text) => match spec.free_form {
+            FreeForm::Raw => {
+                let (params, raw) = parse_free_form(text, spec.args);
+                args.extend(params);
+                if !raw.is_empty() {
+                    args.insert("_raw_params".into(), raw.into());
+                }
+            }
+            FreeForm::KeyValue => {
+                let (params, raw) = parse_free_form(text, None);
+                if !raw.is_empty() {
+                    return Err(action.value.error(format!(
+                        "module '{}' takes key=value arguments, not free-form text '{raw}'",
+                        spec.name
+                    )));
+                }
+                for name in params.keys() {
+                    check_arg_name(spec, name, action.value)?;
+                }
+                args.extend(params);
+            }
+        },
+        _ if spec.free_form == FreeForm::Raw => {
+            args.insert(
+                "_raw_params".into(),
+                Json::String(action.value.key_string()),
+            );
+        }
+        _ => {
+            return Err(action.value.error(format!(
+                "module '{}' needs a mapping of arguments, found {}",
+                spec.name,
+                action.value.type_name()
+            )))
+        }
+    }
+    Ok(args)
+}
+
+fn check_arg_names(spec: &ModuleSpec, entries: &[(Node, Node)]) -> Result<(), LoadError> {
+    for (k, _) in entries {
+        check_arg_name(spec, &k.key_string(), k)?;
+    }
+    Ok(())
+}
+
+fn check_arg_name(spec: &ModuleSpec, name: &str, at: &Node) -> Result<(), LoadError> {
+    let Some(known) = spec.args else {
+        return Ok(());
+    };
+    if known.contains(&name) {
+        return Ok(());
+    }
+    let e = at.error(format!(
+        "unknown argument '{name}' for module '{}'",
+        spec.name
+    ));
+    Err(match did_you_mean(name, known.iter().copied()) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(format!("'{}' takes: {}", spec.name, known.join(", "))),
+    })
+}
+
+/// A string-valued keyword (numbers and booleans are written as Python would).
+pub(crate) fn parse_string(node: &Node, what: &str) -> Result<String, LoadError> {
+    match &node.kind {
+        NodeKind::Str(s) => Ok(s.clone()),
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => Ok(node.key_string()),
+        _ => Err(node.error(format!(
+            "'{what}' must be a string, found {}",
+            node.type_name()
+        ))),
+    }
+}
+
+/// A boolean keyword as Ansible reads it: YAML booleans and the strings Ansible accepts.
+pub(crate) fn parse_bool(node: &Node, what: &str) -> Result<bool, LoadError> {
+    match parse_flag(node, what)? {
+        Flag::Const(b) => Ok(b),
+        Flag::Template(_) => Err(node.error(format!("'{what}' cannot be templated"))),
+    }
+}
+
+pub(crate) fn parse_flag(node: &Node, what: &str) -> Result<Flag, LoadError> {
+    match &node.kind {
+        NodeKind::Bool(b) => Ok(Flag::Const(*b)),
+        NodeKind::Int(i @ (0 | 1)) => Ok(Flag::Const(*i == 1)),
+        NodeKind::Str(s) if s.contains("{{") => Ok(Flag::Template(s.clone())),
+        NodeKind::Str(s) => match ansible_bool(s) {
+            Some(b) => Ok(Flag::Const(b)),
+            None => Err(node
+                .error(format!("'{what}' must be a boolean, found '{s}'"))
+                .with_hint("use yes/no or true/false")),
+        },
+        _ => Err(node.error(format!(
+            "'{what}' must be a boolean, found {}",
+            node.type_name()
+        ))),
+    }
+}
+
+/// Ansible's `boolean()` on a string: None when it is not a boolean word.
+pub fn ansible_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "on" | "1" | "true" | "t" | "y" => Some(true),
+        "no" | "off" | "0" | "false" | "f" | "n" | "" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError> {
+    let one = |n: &Node| -> Result<Condition, LoadError> {
+        let expr = match &n.kind {
+            NodeKind::Str(s) => s.clone(),
+            NodeKind::Bool(_) | NodeKind::Int(_) | NodeKind::Float(_) => n.key_string(),
+            _ => {
+                return Err(n.error(format!(
+                    "a condition must be a string or a boolean, found {}",
+                    n.type_name()
+                )))
+            }
+        };
+        Ok(Condition {
+            expr,
+            span: n.span.clone(),
+        })
+    };
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(one).collect(),
+        NodeKind::Null => Ok(Vec::new()),
+        _ => Ok(vec![one(node)?]),
+    }
+}
+
+fn parse_names(node: &Node, what: &str) -> Result<Vec<(String, crate::error::Span)>, LoadError> {
+    match &node.kind {
+        NodeKind::Seq(items) => items
+            .iter()
+            .map(|n| Ok((parse_string(n, what)?, n.span.clone())))
+            .collect(),
+        _ => Ok(vec![(parse_string(node, what)?, node.span.clone())]),
+    }
+}
+
+/// `vars:` — a mapping of names to values (templates stay unrendered until use).
+pub(crate) fn parse_vars(node: &Node) -> Result<Vars, LoadError> {
+    match &node.kind {
+        NodeKind::Null => Ok(Vars::new()),
+        NodeKind::Map(entries) => {
+            let mut vars = Vars::new();
+            for (k, v) in entries {
+                let name = k.key_string();
+                if !is_identifier(&name) {
+                    return Err(k.error(format!("'{name}' is not a valid variable name")));
+                }
+                vars.insert(name, v.to_json());
+            }
+            Ok(vars)
+        }
+        _ => Err(node.error(format!(
+            "'vars' must be a mapping, found {}",
+            node.type_name()
+        ))),
+    }
+}
+
+fn parse_loop_control(node: &Node) -> Result<String, LoadError> {
+    let Some(entries) = node.as_map() else {
+        return Err(node.error("'loop_control' must be a mapping"));
+    };
+    let mut var = "item".to_string();
+    for (k, v) in entries {
+        match k.key_string().as_str() {
+            "loop_var" => var = parse_string(v, "loop_var")?,
+            "label" => {}
+            other => {
+                return Err(k
+                    .error(format!(
+                        "loop_control option '{other}' is not supported by ferry yet"
+                    ))
+                    .with_hint("supported: loop_var, label"))
+            }
+        }
+    }
+    Ok(var)
+}
+
+/// A valid Ansible variable name.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
