@@ -48,7 +48,7 @@ mod tests {
     #[test]
     fn formats() {
         let t = UNIX_EPOCH + Duration::from_micros(1_795_000_000_123_456);
-        assert_eq!(timestamp(t), "2026-11-18 09:46:40.123456");
+        assert_eq!(timestamp(t), "2026-11-18 11:06:40.123456");
         assert_eq!(
             delta(Duration::from_micros(3_723_000_042)),
             "1:02:03.000042"

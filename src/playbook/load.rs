@@ -287,3 +287,61 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    fn load_str(text: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.yml");
+        std::fs::write(&path, text).unwrap();
+        let err = load(&path).unwrap_err().to_string();
+        err.replace(&path.display().to_string(), "site.yml")
+    }
+
+    #[test]
+    fn load_errors_have_full_text() {
+        let cases = [
+            (
+                "- hosts: all\n  tasks:\n    - comand: ls\n",
+                "site.yml:3:7: unknown module or keyword 'comand'\n   |\n 3 |     - comand: ls\n   |       ^\n   = hint: did you mean 'command'?",
+            ),
+            (
+                "- hosts: all\n  taks: []\n",
+                "site.yml:2:3: unknown play keyword 'taks'\n   |\n 2 |   taks: []\n   |   ^\n   = hint: did you mean 'tasks'?",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n",
+                "site.yml:4:7: conflicting action statements: 'command' and 'shell'\n   |\n 4 |       shell: ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ap\n  handlers:\n    - name: restart app\n      command: ls\n",
+                "site.yml:4:15: notify: no handler named or listening to 'restart ap' in this play\n   |\n 4 |       notify: restart ap\n   |               ^\n   = hint: did you mean 'restart app'?",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      ignore_errors: maybe\n",
+                "site.yml:4:22: 'ignore_errors' must be a boolean, found 'maybe'\n   |\n 4 |       ignore_errors: maybe\n   |                      ^\n   = hint: use yes/no or true/false",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      args:\n        chdri: /tmp\n",
+                "site.yml:5:9: unknown argument 'chdri' for module 'command'\n   |\n 5 |         chdri: /tmp\n   |         ^\n   = hint: did you mean 'chdir'?",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - name: x\n",
+                "site.yml:3:7: no module in this task\n   |\n 3 |     - name: x\n   |       ^\n   = hint: a task names one module, e.g. 'command: /bin/true'",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      delegate_to: db\n",
+                "site.yml:4:7: task keyword 'delegate_to' is not supported by ferry yet\n   |\n 4 |       delegate_to: db\n   |       ^\n   = hint: supported task keywords: args, changed_when, failed_when, ignore_errors, loop, loop_control, name, no_log, notify, register, vars, when, with_items, with_list",
+            ),
+            (
+                "- hosts: all\n  tasks: [\n",
+                "site.yml:2:10: invalid YAML: unclosed bracket '['\n   |\n 2 |   tasks: [\n   |          ^\n   = hint: check the indentation and quoting around this line",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(load_str(text), want, "{text}");
+        }
+    }
+}
