@@ -40,7 +40,11 @@ impl Executor {
             loop_items: None,
             loop_var: "item".into(),
         };
-        self.run_task(ctx, &task, TaskKind::Task, None).await;
+        let hosts = ctx.active.clone();
+        let failed = self
+            .run_task(ctx, &task, TaskKind::Task, hosts, false)
+            .await;
+        self.fail_hosts(ctx, &failed);
     }
 }
 

@@ -42,8 +42,10 @@ impl Executor {
             if hosts.is_empty() {
                 continue;
             }
-            self.run_task(ctx, handler, TaskKind::Handler, Some(hosts))
+            let failed = self
+                .run_task(ctx, handler, TaskKind::Handler, hosts, false)
                 .await;
+            self.fail_hosts(ctx, &failed);
         }
     }
 }

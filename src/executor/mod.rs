@@ -4,6 +4,7 @@
 //! A host's failure is data ([`Status::Failed`]), never a `?`: the other hosts go on. All
 //! output goes through the [`Reporter`].
 
+mod block;
 mod facts;
 mod handlers;
 mod hostvars;

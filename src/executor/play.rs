@@ -5,8 +5,7 @@ use std::path::Path;
 
 use crate::executor::handlers::Notified;
 use crate::executor::{Executor, HostState};
-use crate::output::TaskKind;
-use crate::playbook::{Play, Task};
+use crate::playbook::Play;
 use crate::vars::Vars;
 
 /// What a play run knows besides the executor's host state.
@@ -72,25 +71,20 @@ impl Executor {
         if play.gather_facts {
             self.gather_facts(&mut ctx).await;
         }
-        self.run_tasks(&mut ctx, &play.tasks).await;
-        if !ctx.active.is_empty() {
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            if section.is_empty() || ctx.active.is_empty() {
+                continue;
+            }
+            let mut scope = ctx.active.clone();
+            let failed = self.run_items(&mut ctx, section, &mut scope, false).await;
+            self.fail_hosts(&mut ctx, &failed);
+            if ctx.active.is_empty() {
+                self.reporter.no_more_hosts();
+                break;
+            }
             self.flush_handlers(&mut ctx).await;
         }
         !ctx.active.is_empty()
-    }
-
-    async fn run_tasks(&mut self, ctx: &mut PlayCtx<'_>, tasks: &[Task]) {
-        for task in tasks {
-            if ctx.active.is_empty() {
-                self.reporter.no_more_hosts();
-                return;
-            }
-            match task.meta() {
-                Some("flush_handlers") => self.flush_handlers(ctx).await,
-                Some(_) => {}
-                None => self.run_task(ctx, task, TaskKind::Task, None).await,
-            }
-        }
     }
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.

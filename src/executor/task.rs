@@ -28,15 +28,16 @@ const CENSORED: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 impl Executor {
-    /// Runs `task` on `hosts` (default: the play's active hosts) and applies the outcomes.
+    /// Runs `task` on `hosts` and applies the outcomes; returns the hosts that failed (not
+    /// ignored). Inside a block with a rescue (`rescuable`), failures count as rescued.
     pub(crate) async fn run_task(
         &mut self,
         ctx: &mut PlayCtx<'_>,
         task: &Task,
         kind: TaskKind,
-        hosts: Option<Vec<String>>,
-    ) {
-        let hosts = hosts.unwrap_or_else(|| ctx.active.clone());
+        hosts: Vec<String>,
+        rescuable: bool,
+    ) -> Vec<String> {
         let name = self.render_or_raw(task.display_name(), &ctx.play_vars);
         self.reporter.task_start(&name, kind, hosts.len());
         let mut jobs = Vec::with_capacity(hosts.len());
@@ -78,16 +79,39 @@ impl Executor {
         }
         drop(running);
         self.reporter.task_end();
+        let mut failed = Vec::new();
         for outcome in outcomes {
-            self.apply(ctx, task, outcome);
+            if let Some(host) = self.apply(ctx, task, outcome, rescuable) {
+                failed.push(host);
+            }
         }
+        failed
     }
 
-    fn apply(&mut self, ctx: &mut PlayCtx<'_>, task: &Task, o: HostOutcome) {
-        let Some(state) = self.hosts.get_mut(&o.host) else {
-            return;
-        };
-        state.stats.count(o.status, o.result.changed, o.ignored);
+    /// Applies one host's outcome; returns the host if it failed (not ignored).
+    fn apply(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        task: &Task,
+        o: HostOutcome,
+        rescuable: bool,
+    ) -> Option<String> {
+        let state = self.hosts.get_mut(&o.host)?;
+        let failed = o.status == Status::Failed && !o.ignored;
+        if failed && rescuable {
+            state.stats.rescued += 1;
+            let mut failed_task = Vars::new();
+            failed_task.insert("name".into(), task.display_name().into());
+            failed_task.insert("action".into(), task.module.name.into());
+            state
+                .facts
+                .insert("ansible_failed_task".into(), Json::Object(failed_task));
+            state
+                .facts
+                .insert("ansible_failed_result".into(), registered(&o));
+        } else {
+            state.stats.count(o.status, o.result.changed, o.ignored);
+        }
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), registered(&o));
         }
@@ -98,19 +122,27 @@ impl Executor {
                 }
             }
         }
-        let lost = match o.status {
-            Status::Failed => !o.ignored,
-            Status::Unreachable => true,
-            _ => false,
-        };
-        if lost {
+        if o.status == Status::Unreachable {
             state.out = true;
             ctx.active.retain(|h| h != &o.host);
+        } else if failed {
+            return Some(o.host);
         } else if o.result.changed && o.status != Status::Failed {
             for (name, _) in &task.notify {
                 ctx.notified.notify(ctx.play, &o.host, name);
             }
         }
+        None
+    }
+
+    /// Takes failed hosts out of the play (and of later plays).
+    pub(crate) fn fail_hosts(&mut self, ctx: &mut PlayCtx<'_>, failed: &[String]) {
+        for host in failed {
+            if let Some(state) = self.hosts.get_mut(host) {
+                state.out = true;
+            }
+        }
+        ctx.active.retain(|h| !failed.contains(h));
     }
 
     /// The connection of `host`, made on first use from its variables.

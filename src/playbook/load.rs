@@ -6,8 +6,9 @@
 use std::path::Path;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::playbook::block::parse_items;
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{Play, Playbook};
+use crate::playbook::model::{Item, Play, Playbook, Task};
 use crate::playbook::task::{parse_bool, parse_string, parse_task_list, parse_vars};
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -72,7 +73,9 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
         vars: Vars::new(),
         gather_facts: true,
         remote_user: None,
+        pre_tasks: Vec::new(),
         tasks: Vec::new(),
+        post_tasks: Vec::new(),
         handlers: Vec::new(),
     };
     let mut errors = Vec::new();
@@ -94,7 +97,9 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
             "remote_user" => parse_string(value, "remote_user")
                 .map(|s| play.remote_user = Some(s))
                 .map_err(Into::into),
-            "tasks" => parse_task_list(value, false).map(|t| play.tasks = t),
+            "pre_tasks" => parse_items(value, "pre_tasks").map(|t| play.pre_tasks = t),
+            "tasks" => parse_items(value, "tasks").map(|t| play.tasks = t),
+            "post_tasks" => parse_items(value, "post_tasks").map(|t| play.post_tasks = t),
             "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
             other if PLAY_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
@@ -165,7 +170,11 @@ fn check_notify(play: &Play, errors: &mut Vec<LoadError>) {
         .flat_map(|h| h.name.iter().chain(h.listen.iter()))
         .map(String::as_str)
         .collect();
-    let all_tasks = play.tasks.iter().chain(play.handlers.iter());
+    let mut all_tasks: Vec<&Task> = Vec::new();
+    for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+        Item::visit(section, &mut |t| all_tasks.push(t));
+    }
+    all_tasks.extend(play.handlers.iter());
     for task in all_tasks {
         for (name, span) in &task.notify {
             if name.contains("{{") || known.contains(&name.as_str()) {

@@ -4,11 +4,12 @@
 //! module, two modules in one task, a notify without a handler, ...) is found here, with its
 //! span, before any host is contacted. Everything after loading works on valid data.
 
+mod block;
 mod keywords;
 mod load;
 mod model;
 mod task;
 
 pub use load::{load, parse_free_form};
-pub use model::{Condition, Flag, Play, Playbook, Task};
+pub use model::{Block, Condition, Flag, Item, Play, Playbook, Task};
 pub use task::{ansible_bool, is_identifier};

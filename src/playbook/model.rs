@@ -32,8 +32,12 @@ pub struct Play {
     pub gather_facts: bool,
     /// `remote_user:`.
     pub remote_user: Option<String>,
+    /// `pre_tasks:` (handlers are flushed after them).
+    pub pre_tasks: Vec<Item>,
     /// `tasks:`.
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Item>,
+    /// `post_tasks:` (handlers are flushed after them).
+    pub post_tasks: Vec<Item>,
     /// `handlers:`, in definition order (the order they run in).
     pub handlers: Vec<Task>,
 }
@@ -42,6 +46,61 @@ impl Play {
     /// The name shown in `PLAY [...]`: the name, else the host pattern.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.hosts)
+    }
+}
+
+/// An entry of a tasks section: a task or a block.
+#[derive(Debug)]
+pub enum Item {
+    /// A block with its rescue and always sections.
+    Block(Block),
+    /// A task.
+    Task(Box<Task>),
+}
+
+/// `block:` / `rescue:` / `always:`. Block keywords (`when`, `vars`, `ignore_errors`, ...) are
+/// pushed down into its tasks at load time.
+#[derive(Debug)]
+pub struct Block {
+    /// `name:`, if given.
+    pub name: Option<String>,
+    /// Where the block starts.
+    pub span: Span,
+    /// The tasks of the block.
+    pub block: Vec<Item>,
+    /// Run on the hosts that failed in `block`.
+    pub rescue: Vec<Item>,
+    /// Run on every host that entered the block.
+    pub always: Vec<Item>,
+}
+
+impl Item {
+    /// Calls `f` on every task, depth first, in order.
+    pub fn visit<'a>(items: &'a [Item], f: &mut impl FnMut(&'a Task)) {
+        for item in items {
+            match item {
+                Item::Task(t) => f(t),
+                Item::Block(b) => {
+                    Item::visit(&b.block, f);
+                    Item::visit(&b.rescue, f);
+                    Item::visit(&b.always, f);
+                }
+            }
+        }
+    }
+
+    /// Calls `f` on every task, mutably.
+    pub(crate) fn visit_mut(items: &mut [Item], f: &mut impl FnMut(&mut Task)) {
+        for item in items {
+            match item {
+                Item::Task(t) => f(t),
+                Item::Block(b) => {
+                    Item::visit_mut(&mut b.block, f);
+                    Item::visit_mut(&mut b.rescue, f);
+                    Item::visit_mut(&mut b.always, f);
+                }
+            }
+        }
     }
 }
 

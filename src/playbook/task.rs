@@ -48,7 +48,7 @@ struct Action<'a> {
     value: &'a Node,
 }
 
-fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
+pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
     let Some(entries) = node.as_map() else {
         return Err(node
             .error(format!(
@@ -311,7 +311,7 @@ pub fn ansible_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError> {
+pub(crate) fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError> {
     let one = |n: &Node| -> Result<Condition, LoadError> {
         let expr = match &n.kind {
             NodeKind::Str(s) => s.clone(),
