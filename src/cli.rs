@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run playbooks against an inventory (like ansible-playbook).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Load and validate playbooks and inventories; contact no host.
     Check(CheckArgs),
 }
@@ -79,6 +79,30 @@ pub struct RunArgs {
     /// Output format.
     #[arg(long = "output", value_enum, default_value = "human")]
     pub output: OutputFormat,
+    /// Change nothing; report what would change.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show differences in changed files.
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Run tasks with become (sudo).
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// The user to become (default root).
+    #[arg(long = "become-user")]
+    pub become_user: Option<String>,
+    /// Only run tasks tagged with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long = "tags")]
+    pub tags: Vec<String>,
+    /// Skip tasks tagged with these tags (comma-separated, repeatable).
+    #[arg(long = "skip-tags")]
+    pub skip_tags: Vec<String>,
+    /// Run notified handlers even on hosts that failed.
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
+    /// Start the playbook at the task with this name.
+    #[arg(long = "start-at-task")]
+    pub start_at_task: Option<String>,
     /// More output (-v shows every result).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,

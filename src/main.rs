@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => tokio::select! {
-                r = ferry::run::run(args) => r,
+                r = ferry::run::run(*args) => r,
                 _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
             },
             Command::Check(args) => ferry::run::check(args),

@@ -45,6 +45,14 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             HostKeyMode::Off => HostKeyChecking::Off,
         },
         connect_timeout: Duration::from_secs(args.timeout.max(1)),
+        check: args.check,
+        diff: args.diff,
+        become_: args.become_,
+        become_user: args.become_user.clone(),
+        tags: split_list(&args.tags),
+        skip_tags: split_list(&args.skip_tags),
+        force_handlers: args.force_handlers,
+        start_at_task: args.start_at_task.clone(),
     };
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     for pb in &playbooks {
@@ -112,6 +120,15 @@ fn load_inventory(sources: &[PathBuf], playbook_dir: Option<&Path>) -> Result<In
         }
     }
     Ok(Inventory::load(sources, playbook_dir)?)
+}
+
+fn split_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 fn known_hosts(given: &[PathBuf]) -> Vec<PathBuf> {

@@ -1,11 +1,13 @@
 //! Tasks sections and blocks: hosts that fail in a block run its `rescue`; every host that
 //! entered it runs its `always`. Hosts go through each list together; one that fails leaves the
 //! list it is in (recap counts match Ansible's linear strategy; the order of lines may differ).
+//! Meta tasks, tag selection and the play-wide failure limits are applied here, between tasks.
 
 use crate::executor::play::PlayCtx;
+use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
 use crate::output::TaskKind;
-use crate::playbook::{Block, Item};
+use crate::playbook::{Block, Item, Task};
 
 impl Executor {
     /// Runs `items` on the hosts in `scope`; returns the hosts that failed (removed from scope).
@@ -19,27 +21,68 @@ impl Executor {
         let mut failed_all = Vec::new();
         for item in items {
             scope.retain(|h| ctx.active.contains(h));
-            if scope.is_empty() {
+            if scope.is_empty() || ctx.abort {
                 break;
             }
             let failed = match item {
-                Item::Task(task) => match task.meta() {
-                    Some("flush_handlers") => {
-                        self.flush_handlers(ctx).await;
-                        Vec::new()
-                    }
-                    Some(_) => Vec::new(),
-                    None => {
-                        self.run_task(ctx, task, TaskKind::Task, scope.clone(), rescuable)
-                            .await
-                    }
-                },
+                Item::Task(task) => self.run_item_task(ctx, task, scope, rescuable).await,
                 Item::Block(block) => Box::pin(self.run_block(ctx, block, scope, rescuable)).await,
             };
             scope.retain(|h| !failed.contains(h));
             failed_all.extend(failed);
         }
         failed_all
+    }
+
+    async fn run_item_task(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        task: &Task,
+        scope: &[String],
+        rescuable: bool,
+    ) -> Vec<String> {
+        if !tags_selected(&task.opts.tags, &self.opts.tags, &self.opts.skip_tags) {
+            return Vec::new();
+        }
+        if !self.started {
+            let name = task.display_name();
+            match &self.opts.start_at_task {
+                Some(p) if name_matches(p, name) => self.started = true,
+                _ => return Vec::new(),
+            }
+        }
+        if let Some(action) = task.meta() {
+            self.run_meta(ctx, task, action, scope).await;
+            return Vec::new();
+        }
+        let failed = self
+            .run_task(ctx, task, TaskKind::Task, scope.to_vec(), rescuable)
+            .await;
+        if !failed.is_empty() && !rescuable {
+            if task.opts.any_errors_fatal == Some(true) {
+                ctx.abort = true;
+            }
+            self.check_max_fail(ctx, &failed);
+        }
+        failed
+    }
+
+    /// `max_fail_percentage`: the batch stops when failures exceed it.
+    fn check_max_fail(&mut self, ctx: &mut PlayCtx<'_>, new_failed: &[String]) {
+        let Some(pct) = ctx.play.max_fail_percentage else {
+            return;
+        };
+        let failed = ctx
+            .batch
+            .iter()
+            .filter(|h| ctx.failed.contains(h) || new_failed.contains(h))
+            .count();
+        if ctx.batch.is_empty() {
+            return;
+        }
+        if failed as f64 / ctx.batch.len() as f64 * 100.0 > pct {
+            ctx.abort = true;
+        }
     }
 
     async fn run_block(
@@ -56,13 +99,13 @@ impl Executor {
             .run_items(ctx, &block.block, &mut in_block, rescuable || has_rescue)
             .await;
         let mut failed = block_failed.clone();
-        if has_rescue && !block_failed.is_empty() {
+        if has_rescue && !block_failed.is_empty() && !ctx.abort {
             let mut rescuing = block_failed;
             failed = self
                 .run_items(ctx, &block.rescue, &mut rescuing, rescuable)
                 .await;
         }
-        if !block.always.is_empty() {
+        if !block.always.is_empty() && !ctx.abort {
             let mut always: Vec<String> = entered
                 .iter()
                 .filter(|h| ctx.active.contains(h))

@@ -6,7 +6,7 @@ use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::output::TaskKind;
-use crate::playbook::{Flag, Task};
+use crate::playbook::Task;
 use crate::vars::Vars;
 
 /// The pseudo-module behind `TASK [Gathering Facts]`.
@@ -31,9 +31,11 @@ impl Executor {
             when: Vec::new(),
             changed_when: None,
             failed_when: None,
+            until: None,
+            retries: None,
+            delay: None,
             register: None,
-            ignore_errors: Flag::Const(false),
-            no_log: Flag::Const(false),
+            opts: ctx.play.opts.clone(),
             notify: Vec::new(),
             listen: Vec::new(),
             vars: Vars::new(),
@@ -53,7 +55,8 @@ async fn gather(ctx: &ModuleCtx<'_>) -> ModuleResult {
         Ok(c) => c,
         Err(e) => return ModuleResult::unreachable(&e),
     };
-    let out = match conn.exec(SCRIPT).await {
+    drop(conn);
+    let out = match ctx.exec(SCRIPT).await {
         Ok(o) => o,
         Err(e) => return ModuleResult::unreachable(&e),
     };

@@ -38,7 +38,11 @@ impl Executor {
     pub(crate) async fn flush_handlers(&mut self, ctx: &mut PlayCtx<'_>) {
         let play = ctx.play;
         for (index, handler) in play.handlers.iter().enumerate() {
-            let hosts = ctx.notified.take(index, &ctx.active);
+            let mut eligible = ctx.active.clone();
+            if self.opts.force_handlers || play.force_handlers {
+                eligible.extend(ctx.failed.iter().cloned());
+            }
+            let hosts = ctx.notified.take(index, &eligible);
             if hosts.is_empty() {
                 continue;
             }

@@ -42,7 +42,8 @@ impl Executor {
         vars.insert("ansible_play_batch".into(), Json::Array(active));
         vars.insert("ansible_play_hosts_all".into(), Json::Array(hosts));
         vars.insert("playbook_dir".into(), ctx.playbook_dir.clone().into());
-        vars.insert("ansible_check_mode".into(), false.into());
+        vars.insert("ansible_check_mode".into(), self.opts.check.into());
+        vars.insert("ansible_diff_mode".into(), self.opts.diff.into());
         vars.insert("omit".into(), crate::template::OMIT.into());
         if let Some(name) = &ctx.play.name {
             vars.insert("ansible_play_name".into(), name.clone().into());
@@ -86,7 +87,7 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
             && text("ansible_host").is_none());
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
-        .or_else(|| play.remote_user.clone())
+        .or_else(|| play.opts.remote_user.clone())
         .or_else(|| opts.remote_user.clone())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "root".into());

@@ -7,9 +7,12 @@
 mod block;
 mod facts;
 mod handlers;
+mod host_task;
 mod hostvars;
+mod meta;
 mod outcome;
 mod play;
+mod select;
 mod task;
 
 use std::path::PathBuf;
@@ -48,6 +51,22 @@ pub struct RunOptions {
     pub host_key_checking: HostKeyChecking,
     /// `--timeout`: SSH connect timeout.
     pub connect_timeout: Duration,
+    /// `-C`: change nothing, report what would change.
+    pub check: bool,
+    /// `-D`: show differences.
+    pub diff: bool,
+    /// `-b`: become for every task that does not say otherwise.
+    pub become_: bool,
+    /// `--become-user`.
+    pub become_user: Option<String>,
+    /// `-t`: only tasks with these tags (default: all).
+    pub tags: Vec<String>,
+    /// `--skip-tags`.
+    pub skip_tags: Vec<String>,
+    /// `--force-handlers`.
+    pub force_handlers: bool,
+    /// `--start-at-task`.
+    pub start_at_task: Option<String>,
 }
 
 /// Per-host state that lives across tasks and plays.
@@ -74,12 +93,16 @@ pub struct Executor {
     forks: Arc<Semaphore>,
     hosts: IndexMap<String, HostState>,
     groups: serde_json::Value,
+    delegates: std::collections::HashMap<String, Arc<HostConn>>,
+    /// False until `--start-at-task` has matched.
+    started: bool,
 }
 
 impl Executor {
     /// An executor for `inventory` reporting to `reporter`.
     pub fn new(inventory: Inventory, opts: RunOptions, reporter: Arc<dyn Reporter>) -> Executor {
         let groups = serde_json::Value::Object(inventory.groups());
+        let started = opts.start_at_task.is_none();
         Executor {
             forks: Arc::new(Semaphore::new(opts.forks.clamp(1, 1024))),
             inventory,
@@ -89,6 +112,8 @@ impl Executor {
             reporter,
             hosts: IndexMap::new(),
             groups,
+            delegates: Default::default(),
+            started,
         }
     }
 

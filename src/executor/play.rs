@@ -1,30 +1,40 @@
-//! One play: choose its hosts, gather facts, run its tasks, flush handlers.
+//! One play: choose its hosts, split them into `serial` batches, and for each batch gather
+//! facts, run pre_tasks, tasks and post_tasks (flushing handlers after each section).
 
 use std::collections::HashSet;
 use std::path::Path;
 
 use crate::executor::handlers::Notified;
+use crate::executor::select::tags_selected;
 use crate::executor::{Executor, HostState};
-use crate::playbook::Play;
+use crate::playbook::{Play, Serial};
 use crate::vars::Vars;
 
-/// What a play run knows besides the executor's host state.
+/// What a play (one batch of it) knows besides the executor's host state.
 pub(crate) struct PlayCtx<'a> {
     pub play: &'a Play,
-    /// Play vars rendered once (templates that need host vars stay as written).
+    /// Play vars (templates in them resolve per host, at use).
     pub play_vars: Vars,
-    /// The play's hosts, in inventory order.
+    /// All hosts of the play, in inventory order.
     pub hosts: Vec<String>,
-    /// Hosts still running tasks.
+    /// The hosts of the current batch.
+    pub batch: Vec<String>,
+    /// Hosts of the batch still running tasks.
     pub active: Vec<String>,
+    /// Hosts that failed in this batch.
+    pub failed: Vec<String>,
     /// Pending handler notifications.
     pub notified: Notified,
     /// `playbook_dir`.
     pub playbook_dir: String,
+    /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
+    pub abort: bool,
+    /// `meta: end_play` ran.
+    pub end_play: bool,
 }
 
 impl Executor {
-    /// Runs one play; false when no host is left to run later plays on.
+    /// Runs one play; false when the playbook must stop (no host left, or a fatal failure).
     pub(crate) async fn run_play(&mut self, play: &Play, playbook_dir: &Path) -> bool {
         let name = self.render_or_raw(play.display_name(), &self.opts.extra_vars.clone());
         self.reporter.play_start(&name);
@@ -51,40 +61,66 @@ impl Executor {
                 self.hosts.insert(host.clone(), state);
             }
         }
-        let active: Vec<String> = hosts
+        let live: Vec<String> = hosts
             .iter()
             .filter(|h| !self.hosts[h.as_str()].out)
             .cloned()
             .collect();
-        let mut ctx = PlayCtx {
-            play,
-            play_vars: play.vars.clone(),
-            hosts,
-            active,
-            notified: Notified::default(),
-            playbook_dir: playbook_dir.display().to_string(),
-        };
-        if ctx.active.is_empty() {
+        if live.is_empty() {
             self.reporter.no_more_hosts();
             return false;
         }
-        if play.gather_facts {
-            self.gather_facts(&mut ctx).await;
+        for batch in batches(&live, &play.serial) {
+            let mut ctx = PlayCtx {
+                play,
+                play_vars: play.vars.clone(),
+                hosts: hosts.clone(),
+                active: batch.clone(),
+                batch,
+                failed: Vec::new(),
+                notified: Notified::default(),
+                playbook_dir: playbook_dir.display().to_string(),
+                abort: false,
+                end_play: false,
+            };
+            self.run_batch(&mut ctx).await;
+            let batch_lost = !ctx.end_play && ctx.failed.len() == ctx.batch.len();
+            if ctx.abort || batch_lost {
+                self.reporter.no_more_hosts();
+                return false;
+            }
+            if ctx.end_play {
+                break;
+            }
+        }
+        true
+    }
+
+    async fn run_batch(&mut self, ctx: &mut PlayCtx<'_>) {
+        let play = ctx.play;
+        let always = ["always".to_string()];
+        if play.gather_facts && tags_selected(&always, &self.opts.tags, &self.opts.skip_tags) {
+            self.gather_facts(ctx).await;
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            if section.is_empty() || ctx.active.is_empty() {
+            if section.is_empty() || ctx.active.is_empty() || ctx.abort {
                 continue;
             }
             let mut scope = ctx.active.clone();
-            let failed = self.run_items(&mut ctx, section, &mut scope, false).await;
-            self.fail_hosts(&mut ctx, &failed);
-            if ctx.active.is_empty() {
-                self.reporter.no_more_hosts();
-                break;
+            let failed = self.run_items(ctx, section, &mut scope, false).await;
+            self.fail_hosts(ctx, &failed);
+            if ctx.abort {
+                for host in ctx.active.clone() {
+                    if let Some(state) = self.hosts.get_mut(&host) {
+                        state.out = true;
+                    }
+                }
+                ctx.active.clear();
             }
-            self.flush_handlers(&mut ctx).await;
+            if !ctx.end_play {
+                self.flush_handlers(ctx).await;
+            }
         }
-        !ctx.active.is_empty()
     }
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
@@ -113,5 +149,45 @@ impl Executor {
             Ok(other) => other.to_string(),
             Err(_) => text.to_string(),
         }
+    }
+}
+
+/// Splits hosts into `serial` batches (the last size repeats; percentages round down, min 1).
+fn batches(hosts: &[String], serial: &[Serial]) -> Vec<Vec<String>> {
+    if serial.is_empty() {
+        return vec![hosts.to_vec()];
+    }
+    let total = hosts.len();
+    let mut out = Vec::new();
+    let mut rest = hosts;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let spec = serial[i.min(serial.len() - 1)];
+        let size = match spec {
+            Serial::Count(0) => total,
+            Serial::Count(n) => n,
+            Serial::Percent(p) => ((total as f64 * p / 100.0) as usize).max(1),
+        };
+        let take = size.min(rest.len());
+        out.push(rest[..take].to_vec());
+        rest = &rest[take..];
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serial_batches() {
+        let hosts: Vec<String> = (1..=7).map(|i| format!("h{i}")).collect();
+        let sizes = |s: &[Serial]| batches(&hosts, s).iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(&[]), vec![7]);
+        assert_eq!(sizes(&[Serial::Count(2)]), vec![2, 2, 2, 1]);
+        assert_eq!(sizes(&[Serial::Count(1), Serial::Count(3)]), vec![1, 3, 3]);
+        assert_eq!(sizes(&[Serial::Percent(30.0)]), vec![2, 2, 2, 1]);
+        assert_eq!(sizes(&[Serial::Percent(1.0)]), vec![1; 7]);
     }
 }

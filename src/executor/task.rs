@@ -1,28 +1,21 @@
-//! One task on every active host: fan out (bounded by forks), report each result as it comes,
+//! One task on a set of hosts: prepare each host's job (variables, connection, become,
+//! environment), fan out (bounded by forks and `throttle`), report each result as it comes,
 //! then apply results to host state (register, facts, notify, failed hosts).
 
 use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value as Json;
+use tokio::sync::Semaphore;
 
+use crate::executor::host_task::{flag, run_on_host, HostOutcome, Job, TaskRun};
 use crate::executor::play::PlayCtx;
 use crate::executor::{Executor, Status};
-use crate::modules::{HostConn, ModuleCtx, ModuleResult};
+use crate::modules::{HostConn, ModuleResult};
 use crate::output::{HostEvent, TaskKind};
-use crate::playbook::{ansible_bool, Condition, Flag, Task};
-use crate::template::{Templar, OMIT};
+use crate::playbook::{Flag, Task};
+use crate::ssh::quote;
 use crate::vars::Vars;
-
-/// The final result of a task on one host.
-pub(crate) struct HostOutcome {
-    pub host: String,
-    pub status: Status,
-    pub result: ModuleResult,
-    pub ignored: bool,
-    /// Per-item results of a loop (already reported).
-    pub looped: bool,
-}
 
 const CENSORED: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -39,53 +32,151 @@ impl Executor {
         rescuable: bool,
     ) -> Vec<String> {
         let name = self.render_or_raw(task.display_name(), &ctx.play_vars);
-        self.reporter.task_start(&name, kind, hosts.len());
-        let mut jobs = Vec::with_capacity(hosts.len());
-        for host in &hosts {
-            let vars = self.task_vars(ctx, host, task);
-            let conn = self.host_conn(ctx, host, &vars);
-            jobs.push((host.clone(), vars, conn));
+        let run_once = task
+            .opts
+            .run_once
+            .as_ref()
+            .is_some_and(|f| *f == Flag::Const(true));
+        let runners: Vec<String> = if run_once {
+            hosts.iter().take(1).cloned().collect()
+        } else {
+            hosts.clone()
+        };
+        self.reporter.task_start(&name, kind, runners.len());
+        let mut jobs = Vec::with_capacity(runners.len());
+        for host in &runners {
+            jobs.push(self.job(ctx, task, host));
         }
-        let templar = &self.templar;
-        let reporter = &self.reporter;
-        let name_ref = name.as_str();
-        let forks = &self.forks;
+        let throttle = task.opts.throttle.filter(|t| *t > 0).map(Semaphore::new);
+        let run = TaskRun {
+            task,
+            templar: &self.templar,
+            reporter: self.reporter.as_ref(),
+            name: &name,
+        };
+        let run = &run;
+        let (forks, throttle) = (&self.forks, throttle.as_ref());
         let mut running: FuturesUnordered<_> = jobs
             .into_iter()
-            .map(|(host, vars, conn)| async move {
+            .map(|job| async move {
                 let _permit = forks.acquire().await.ok();
-                run_on_host(task, host, vars, conn, templar, name_ref, reporter.as_ref()).await
+                let _throttled = match throttle {
+                    Some(t) => t.acquire().await.ok(),
+                    None => None,
+                };
+                run_on_host(run, job).await
             })
             .collect();
-        let mut outcomes = Vec::with_capacity(hosts.len());
+        let mut outcomes = Vec::with_capacity(runners.len());
         while let Some(outcome) = running.next().await {
-            let no_log = is_no_log(task, &outcome);
-            let shown = if no_log {
-                censor(&outcome.result)
-            } else {
-                shown(task, &outcome.result)
-            };
-            reporter.host_result(&HostEvent {
-                host: &outcome.host,
-                task: &name,
-                status: outcome.status,
-                result: &shown,
-                item: None,
-                ignored: outcome.ignored,
-                verbose_always: outcome.result.verbose_always && !outcome.looped,
-                looped: outcome.looped,
-            });
+            self.report(task, &name, &outcome);
             outcomes.push(outcome);
         }
         drop(running);
         self.reporter.task_end();
         let mut failed = Vec::new();
         for outcome in outcomes {
+            let copies: Vec<String> = if run_once {
+                hosts[1..].to_vec()
+            } else {
+                Vec::new()
+            };
+            for other in copies {
+                self.share_run_once(task, &other, &outcome);
+            }
             if let Some(host) = self.apply(ctx, task, outcome, rescuable) {
                 failed.push(host);
             }
         }
         failed
+    }
+
+    fn report(&self, task: &Task, name: &str, outcome: &HostOutcome) {
+        let shown = if outcome.no_log {
+            censor(&outcome.result)
+        } else {
+            shown(task, &outcome.result)
+        };
+        self.reporter.host_result(&HostEvent {
+            host: &outcome.host,
+            task: name,
+            status: outcome.status,
+            result: &shown,
+            item: None,
+            ignored: outcome.ignored,
+            verbose_always: outcome.result.verbose_always && !outcome.looped,
+            looped: outcome.looped,
+        });
+    }
+
+    /// Everything one host needs to run `task`.
+    fn job(&mut self, ctx: &PlayCtx<'_>, task: &Task, host: &str) -> Job {
+        let vars = self.task_vars(ctx, host, task);
+        let delegate = task
+            .opts
+            .delegate_to
+            .as_ref()
+            .map(|d| self.render_or_raw(d, &vars));
+        let conn = match delegate {
+            Some(d) if d != host => self.delegate_conn(ctx, &d),
+            _ => self.host_conn(ctx, host, &vars),
+        };
+        let become_on = match &task.opts.become_ {
+            Some(f) => flag(f, &vars, &self.templar),
+            None => self.opts.become_,
+        };
+        let become_user = become_on.then(|| {
+            let user = task
+                .opts
+                .become_user
+                .as_deref()
+                .or(self.opts.become_user.as_deref());
+            user.map(|u| self.render_or_raw(u, &vars))
+                .unwrap_or_else(|| "root".into())
+        });
+        let check_mode = match &task.opts.check_mode {
+            Some(f) => flag(f, &vars, &self.templar),
+            None => self.opts.check,
+        };
+        let env = self.environment(task, &vars);
+        let no_log = task
+            .opts
+            .no_log
+            .as_ref()
+            .is_some_and(|f| flag(f, &vars, &self.templar));
+        Job {
+            host: host.to_string(),
+            vars,
+            conn,
+            become_user,
+            env,
+            check_mode,
+            timeout: task.opts.timeout,
+            no_log,
+        }
+    }
+
+    /// The task's `environment`, rendered, as `export` assignments.
+    fn environment(&self, task: &Task, vars: &Vars) -> Option<String> {
+        let env = task.opts.environment.as_ref()?;
+        let rendered = self.templar.render_value(env, vars).ok()?;
+        let Json::Object(map) = rendered else {
+            return None;
+        };
+        let mut out = String::new();
+        for (k, v) in map {
+            if !crate::playbook::is_identifier(&k) {
+                continue;
+            }
+            let v = match v {
+                Json::String(s) => s,
+                Json::Bool(true) => "True".into(),
+                Json::Bool(false) => "False".into(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("export {k}={}; ", quote(&v)));
+        }
+        Some(out)
     }
 
     /// Applies one host's outcome; returns the host if it failed (not ignored).
@@ -108,12 +199,12 @@ impl Executor {
                 .insert("ansible_failed_task".into(), Json::Object(failed_task));
             state
                 .facts
-                .insert("ansible_failed_result".into(), registered(&o));
+                .insert("ansible_failed_result".into(), o.result.to_registered());
         } else {
             state.stats.count(o.status, o.result.changed, o.ignored);
         }
         if let Some(name) = &task.register {
-            state.facts.insert(name.clone(), registered(&o));
+            state.facts.insert(name.clone(), o.result.to_registered());
         }
         if o.status == Status::Ok || o.status == Status::Changed {
             if let Some(Json::Object(facts)) = o.result.data.get("ansible_facts") {
@@ -122,7 +213,7 @@ impl Executor {
                 }
             }
         }
-        if o.status == Status::Unreachable {
+        if o.status == Status::Unreachable && !o.ignored {
             state.out = true;
             ctx.active.retain(|h| h != &o.host);
         } else if failed {
@@ -135,11 +226,29 @@ impl Executor {
         None
     }
 
+    /// `run_once`: the other hosts get the registered result and facts, not the counts.
+    fn share_run_once(&mut self, task: &Task, host: &str, o: &HostOutcome) {
+        let Some(state) = self.hosts.get_mut(host) else {
+            return;
+        };
+        if let Some(name) = &task.register {
+            state.facts.insert(name.clone(), o.result.to_registered());
+        }
+        if let Some(Json::Object(facts)) = o.result.data.get("ansible_facts") {
+            for (k, v) in facts {
+                state.facts.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
     /// Takes failed hosts out of the play (and of later plays).
     pub(crate) fn fail_hosts(&mut self, ctx: &mut PlayCtx<'_>, failed: &[String]) {
         for host in failed {
             if let Some(state) = self.hosts.get_mut(host) {
                 state.out = true;
+            }
+            if !ctx.failed.contains(host) {
+                ctx.failed.push(host.clone());
             }
         }
         ctx.active.retain(|h| !failed.contains(h));
@@ -159,16 +268,27 @@ impl Executor {
         state.conn = Some(Arc::clone(&conn));
         conn
     }
-}
 
-fn registered(o: &HostOutcome) -> Json {
-    o.result.to_registered()
-}
-
-fn is_no_log(task: &Task, o: &HostOutcome) -> bool {
-    match &task.no_log {
-        Flag::Const(b) => *b,
-        Flag::Template(_) => o.result.data.get("_ferry_no_log") == Some(&Json::Bool(true)),
+    /// The connection for `delegate_to`: an inventory host's, or the controller for localhost.
+    fn delegate_conn(&mut self, ctx: &PlayCtx<'_>, target: &str) -> Arc<HostConn> {
+        if let Some(conn) = self.delegates.get(target) {
+            return Arc::clone(conn);
+        }
+        let mut vars = if self.inventory.contains_host(target) {
+            self.inventory.host_vars(target)
+        } else {
+            Vars::new()
+        };
+        if !self.inventory.contains_host(target) && matches!(target, "localhost" | "127.0.0.1") {
+            vars.insert("ansible_connection".into(), "local".into());
+        }
+        let spec = crate::executor::hostvars::connect_spec(target, &vars, ctx.play, &self.opts);
+        let conn = Arc::new(HostConn {
+            pool: Arc::clone(&self.pool),
+            spec,
+        });
+        self.delegates.insert(target.to_string(), Arc::clone(&conn));
+        conn
     }
 }
 
@@ -179,7 +299,6 @@ fn shown(task: &Task, r: &ModuleResult) -> Vars {
     if task.module.name != "debug" {
         v.insert("changed".into(), r.changed.into());
     }
-    v.retain(|k, _| !k.starts_with("_ferry"));
     v
 }
 
@@ -188,236 +307,4 @@ fn censor(r: &ModuleResult) -> Vars {
     v.insert("censored".into(), CENSORED.into());
     v.insert("changed".into(), r.changed.into());
     v
-}
-
-/// Everything one host does for one task: `when`, the loop, the module, changed/failed_when,
-/// ignore_errors.
-async fn run_on_host(
-    task: &Task,
-    host: String,
-    mut vars: Vars,
-    conn: Arc<HostConn>,
-    templar: &Templar,
-    name: &str,
-    reporter: &dyn crate::output::Reporter,
-) -> HostOutcome {
-    let Some(loop_spec) = &task.loop_items else {
-        let result = run_once(task, &host, &vars, &conn, templar).await;
-        return finish(task, host, result, false, &vars, templar);
-    };
-    let items = match templar.render_value(loop_spec, &vars) {
-        Ok(Json::Array(items)) => items,
-        Ok(other) => {
-            let msg = format!(
-                "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
-            );
-            return finish(task, host, ModuleResult::failed(msg), false, &vars, templar);
-        }
-        Err(e) => {
-            let msg = format!("The task includes an option with an undefined variable. {e}");
-            return finish(task, host, ModuleResult::failed(msg), false, &vars, templar);
-        }
-    };
-    let mut results = Vec::with_capacity(items.len());
-    let (mut changed, mut failed, mut all_skipped) = (false, false, true);
-    for item in items {
-        vars.insert(task.loop_var.clone(), item.clone());
-        let r = run_once(task, &host, &vars, &conn, templar).await;
-        let r = apply_conditions(task, r, &vars, templar);
-        let status = status_of(&r);
-        changed |= r.changed;
-        failed |= r.failed || r.unreachable;
-        all_skipped &= r.skipped;
-        reporter.host_result(&HostEvent {
-            host: &host,
-            task: name,
-            status,
-            result: &r.data,
-            item: Some(&item),
-            ignored: false,
-            verbose_always: r.verbose_always,
-            looped: false,
-        });
-        let mut reg = r.to_registered();
-        if let Json::Object(m) = &mut reg {
-            m.insert(task.loop_var.clone(), item);
-            m.insert("ansible_loop_var".into(), task.loop_var.clone().into());
-        }
-        results.push(reg);
-    }
-    let mut data = Vars::new();
-    let msg = if failed {
-        "One or more items failed"
-    } else {
-        "All items completed"
-    };
-    data.insert("msg".into(), msg.into());
-    data.insert("results".into(), Json::Array(results));
-    let result = ModuleResult {
-        changed,
-        failed,
-        skipped: all_skipped,
-        data,
-        ..Default::default()
-    };
-    finish(task, host, result, true, &vars, templar)
-}
-
-/// One run of the module (one loop item): `when`, argument templating, the module itself.
-async fn run_once(
-    task: &Task,
-    host: &str,
-    vars: &Vars,
-    conn: &HostConn,
-    templar: &Templar,
-) -> ModuleResult {
-    match eval_all(&task.when, vars, templar) {
-        Ok(true) => {}
-        Ok(false) => return skipped(&task.when, vars, templar),
-        Err(r) => return r,
-    }
-    let args = match templar.render_value(&task.args, vars) {
-        Ok(Json::Object(args)) => args,
-        Ok(_) => return ModuleResult::failed("module arguments must be a mapping"),
-        Err(e) => {
-            return ModuleResult::failed(format!(
-                "The task includes an option with an undefined variable. The error was: {e}"
-            ))
-        }
-    };
-    let args = args
-        .into_iter()
-        .filter(|(_, v)| v.as_str() != Some(OMIT))
-        .collect();
-    let ctx = ModuleCtx {
-        host,
-        vars,
-        templar,
-        conn,
-    };
-    (task.module.run)(&ctx, args).await
-}
-
-fn skipped(conds: &[Condition], vars: &Vars, templar: &Templar) -> ModuleResult {
-    let false_cond = conds
-        .iter()
-        .find(|c| matches!(templar.eval_condition(&c.expr, vars), Ok(false)))
-        .map(|c| c.expr.clone())
-        .unwrap_or_default();
-    let mut data = Vars::new();
-    data.insert("false_condition".into(), false_cond.into());
-    data.insert("skip_reason".into(), "Conditional result was False".into());
-    ModuleResult {
-        skipped: true,
-        data,
-        ..Default::default()
-    }
-}
-
-/// All conditions hold (a failure to evaluate one is the task's failure).
-fn eval_all(conds: &[Condition], vars: &Vars, templar: &Templar) -> Result<bool, ModuleResult> {
-    for c in conds {
-        match templar.eval_condition(&c.expr, vars) {
-            Ok(true) => {}
-            Ok(false) => return Ok(false),
-            Err(e) => {
-                return Err(ModuleResult::failed(format!(
-                    "The conditional check '{}' failed. The error was: {e}",
-                    c.expr
-                )))
-            }
-        }
-    }
-    Ok(true)
-}
-
-/// `changed_when` and `failed_when`, which see the result under the `register` name.
-fn apply_conditions(
-    task: &Task,
-    mut r: ModuleResult,
-    vars: &Vars,
-    templar: &Templar,
-) -> ModuleResult {
-    if r.skipped || r.unreachable || (task.changed_when.is_none() && task.failed_when.is_none()) {
-        return r;
-    }
-    let mut scope = vars.clone();
-    if let Some(name) = &task.register {
-        scope.insert(name.clone(), r.to_registered());
-    }
-    if let Some(conds) = &task.changed_when {
-        match eval_all(conds, &scope, templar) {
-            Ok(b) => r.changed = b,
-            Err(e) => return e,
-        }
-        if let Some(name) = &task.register {
-            scope.insert(name.clone(), r.to_registered());
-        }
-    }
-    if let Some(conds) = &task.failed_when {
-        match eval_all(conds, &scope, templar) {
-            Ok(b) => {
-                r.failed = b;
-                r.data.insert("failed_when_result".into(), b.into());
-            }
-            Err(e) => return e,
-        }
-    }
-    r
-}
-
-fn status_of(r: &ModuleResult) -> Status {
-    if r.unreachable {
-        Status::Unreachable
-    } else if r.failed {
-        Status::Failed
-    } else if r.skipped {
-        Status::Skipped
-    } else if r.changed {
-        Status::Changed
-    } else {
-        Status::Ok
-    }
-}
-
-fn finish(
-    task: &Task,
-    host: String,
-    result: ModuleResult,
-    looped: bool,
-    vars: &Vars,
-    templar: &Templar,
-) -> HostOutcome {
-    let mut result = if looped {
-        result
-    } else {
-        apply_conditions(task, result, vars, templar)
-    };
-    let status = status_of(&result);
-    let ignored = status == Status::Failed && flag(&task.ignore_errors, vars, templar);
-    if let Flag::Template(_) = &task.no_log {
-        if flag(&task.no_log, vars, templar) {
-            result.data.insert("_ferry_no_log".into(), true.into());
-        }
-    }
-    HostOutcome {
-        host,
-        status,
-        result,
-        ignored,
-        looped,
-    }
-}
-
-/// A boolean keyword's value for this host (a template that fails to render is false).
-pub(crate) fn flag(f: &Flag, vars: &Vars, templar: &Templar) -> bool {
-    match f {
-        Flag::Const(b) => *b,
-        Flag::Template(t) => match templar.render_str(t, vars) {
-            Ok(Json::Bool(b)) => b,
-            Ok(Json::String(s)) => ansible_bool(&s).unwrap_or(false),
-            Ok(Json::Number(n)) => n.as_f64() == Some(1.0),
-            _ => false,
-        },
-    }
 }

@@ -90,10 +90,15 @@ pub(crate) async fn run_remote(
     line: &str,
     cmd: Json,
 ) -> ModuleResult {
-    let conn = match ctx.conn.get().await {
-        Ok(c) => c,
-        Err(e) => return ModuleResult::unreachable(&e),
-    };
+    if ctx.check_mode && opts.creates.is_none() && opts.removes.is_none() {
+        let mut r = ModuleResult::ok(Vars::new());
+        r.skipped = true;
+        r.data.insert(
+            "msg".into(),
+            "Command would have run if not in check mode".into(),
+        );
+        return r;
+    }
     let mut script = String::new();
     if let Some(dir) = &opts.chdir {
         script.push_str(&format!("cd {} || exit 1; ", quote(dir)));
@@ -115,7 +120,7 @@ pub(crate) async fn run_remote(
     }
     let start = SystemTime::now();
     let clock = Instant::now();
-    let out = match conn.exec(&script).await {
+    let out = match ctx.exec(&script).await {
         Ok(o) => o,
         Err(e) => return ModuleResult::unreachable(&e),
     };

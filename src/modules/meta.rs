@@ -5,7 +5,14 @@ use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 
 /// The meta actions ferry supports.
-pub(crate) const ACTIONS: &[&str] = &["flush_handlers", "noop"];
+pub(crate) const ACTIONS: &[&str] = &[
+    "clear_host_errors",
+    "end_batch",
+    "end_host",
+    "end_play",
+    "flush_handlers",
+    "noop",
+];
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "meta",

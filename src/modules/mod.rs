@@ -22,7 +22,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::ssh::{ConnError, ConnectSpec, Connection, Pool};
+use crate::ssh::{quote, ConnError, ConnectSpec, Connection, ExecOutput, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -92,6 +92,29 @@ pub struct ModuleCtx<'a> {
     pub templar: &'a Templar,
     /// How to reach the host.
     pub conn: &'a HostConn,
+    /// `become`: run remote commands as this user through sudo.
+    pub become_user: Option<&'a str>,
+    /// `environment`: `export K=V; ` assignments put before every remote command.
+    pub env: Option<&'a str>,
+    /// `--check` / `check_mode`: report what would change, change nothing.
+    pub check_mode: bool,
+}
+
+impl ModuleCtx<'_> {
+    /// Runs a sh command line on the host, with the task's environment and become applied.
+    pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let line = match (self.env, self.become_user) {
+            (None, None) => return conn.exec(script).await,
+            (env, None) => format!("{}{script}", env.unwrap_or("")),
+            (env, Some(user)) => format!(
+                "sudo -H -S -n -u {} -- /bin/sh -c {}",
+                quote(user),
+                quote(&format!("{}{script}", env.unwrap_or("")))
+            ),
+        };
+        conn.exec(&line).await
+    }
 }
 
 /// A host's connection, opened on first use through the run's pool.

@@ -161,6 +161,13 @@ impl Reporter for Human {
         }
     }
 
+    fn retrying(&self, host: &str, task: &str, left: u64) {
+        self.line(
+            &format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left)."),
+            Some(RED),
+        );
+    }
+
     fn task_end(&self) {
         if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
             bar.finish_and_clear();

@@ -63,6 +63,10 @@ impl Reporter for JsonLines {
         emit(event);
     }
 
+    fn retrying(&self, host: &str, task: &str, left: u64) {
+        emit(json!({"event": "retrying", "host": host, "task": task, "retries_left": left}));
+    }
+
     fn warning(&self, msg: &str) {
         emit(json!({"event": "warning", "msg": msg}));
     }

@@ -2,21 +2,13 @@
 //! inherit (`when`, `vars`, `ignore_errors`, `no_log`), pushed down at load time.
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
-use crate::playbook::model::{Block, Condition, Flag, Item};
-use crate::playbook::task::{parse_conditions, parse_flag, parse_string, parse_task, parse_vars};
+use crate::playbook::inherit::{Inherit, INHERITED};
+use crate::playbook::model::{Block, Condition, Item};
+use crate::playbook::task::{parse_conditions, parse_string, parse_task, parse_vars};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
-const BLOCK_KEYWORDS: &[&str] = &[
-    "always",
-    "block",
-    "ignore_errors",
-    "name",
-    "no_log",
-    "rescue",
-    "vars",
-    "when",
-];
+const BLOCK_KEYWORDS: &[&str] = &["always", "block", "name", "rescue", "vars", "when"];
 
 /// Parses a tasks section (`tasks:`, `pre_tasks:`, `post_tasks:`, or a block's lists).
 pub(crate) fn parse_items(node: &Node, what: &str) -> Result<Vec<Item>, LoadErrors> {
@@ -56,8 +48,7 @@ pub(crate) fn parse_items(node: &Node, what: &str) -> Result<Vec<Item>, LoadErro
 struct Inherited {
     when: Vec<Condition>,
     vars: Vars,
-    ignore_errors: Option<Flag>,
-    no_log: Option<Flag>,
+    opts: Inherit,
 }
 
 fn parse_block(node: &Node) -> Result<Block, LoadErrors> {
@@ -86,15 +77,15 @@ fn parse_block(node: &Node) -> Result<Block, LoadErrors> {
             "vars" => parse_vars(value)
                 .map(|v| inherit.vars = v)
                 .map_err(Into::into),
-            "ignore_errors" => parse_flag(value, "ignore_errors")
-                .map(|f| inherit.ignore_errors = Some(f))
-                .map_err(Into::into),
-            "no_log" => parse_flag(value, "no_log")
-                .map(|f| inherit.no_log = Some(f))
+            other if INHERITED.contains(&other) => inherit
+                .opts
+                .parse(other, value)
+                .unwrap_or(Ok(()))
                 .map_err(Into::into),
             other => {
                 let e = key.error(format!("'{other}' is not supported on a block by ferry"));
-                Err(match did_you_mean(other, BLOCK_KEYWORDS.iter().copied()) {
+                let cands = BLOCK_KEYWORDS.iter().chain(INHERITED).copied();
+                Err(match did_you_mean(other, cands) {
                     Some(best) => e.with_hint(format!("did you mean '{best}'?")),
                     None => e.with_hint(format!("block keywords: {}", BLOCK_KEYWORDS.join(", "))),
                 }
@@ -127,11 +118,6 @@ fn push_down(items: &mut [Item], inherit: &Inherited) {
                 task.vars.insert(k.clone(), v.clone());
             }
         }
-        if let (Some(f), Flag::Const(false)) = (&inherit.ignore_errors, &task.ignore_errors) {
-            task.ignore_errors = f.clone();
-        }
-        if let (Some(f), Flag::Const(false)) = (&inherit.no_log, &task.no_log) {
-            task.no_log = f.clone();
-        }
+        task.opts.inherit_from(&inherit.opts);
     });
 }

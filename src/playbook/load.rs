@@ -7,7 +7,9 @@ use std::path::Path;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::playbook::block::parse_items;
+use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
+use crate::playbook::model::Serial;
 use crate::playbook::model::{Item, Play, Playbook, Task};
 use crate::playbook::task::{parse_bool, parse_string, parse_task_list, parse_vars};
 use crate::vars::Vars;
@@ -72,7 +74,11 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
         hosts: String::new(),
         vars: Vars::new(),
         gather_facts: true,
-        remote_user: None,
+        opts: Inherit::default(),
+        vars_files: Vec::new(),
+        serial: Vec::new(),
+        max_fail_percentage: None,
+        force_handlers: false,
         pre_tasks: Vec::new(),
         tasks: Vec::new(),
         post_tasks: Vec::new(),
@@ -94,8 +100,20 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
             "gather_facts" => parse_bool(value, "gather_facts")
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
-            "remote_user" => parse_string(value, "remote_user")
-                .map(|s| play.remote_user = Some(s))
+            "vars_files" => parse_vars_files(value, &mut play),
+            "serial" => parse_serial(value)
+                .map(|s| play.serial = s)
+                .map_err(Into::into),
+            "max_fail_percentage" => parse_percent(value)
+                .map(|p| play.max_fail_percentage = Some(p))
+                .map_err(Into::into),
+            "force_handlers" => parse_bool(value, "force_handlers")
+                .map(|b| play.force_handlers = b)
+                .map_err(Into::into),
+            other if INHERITED.contains(&other) => play
+                .opts
+                .parse(other, value)
+                .unwrap_or(Ok(()))
                 .map_err(Into::into),
             "pre_tasks" => parse_items(value, "pre_tasks").map(|t| play.pre_tasks = t),
             "tasks" => parse_items(value, "tasks").map(|t| play.tasks = t),
@@ -135,11 +153,97 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
     }
     if errors.is_empty() {
         check_notify(&play, &mut errors);
+        let opts = play.opts.clone();
+        for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
+            Item::visit_mut(section, &mut |t| t.opts.inherit_from(&opts));
+        }
+        for h in &mut play.handlers {
+            h.opts.inherit_from(&opts);
+        }
     }
     if errors.is_empty() {
         Ok(play)
     } else {
         Err(LoadErrors(errors))
+    }
+}
+
+/// `vars_files:` are read now, relative to the playbook, into the play's vars (below play
+/// vars in Ansible's order, but above them here: vars_files take precedence over play vars).
+fn parse_vars_files(value: &Node, play: &mut Play) -> Result<(), LoadErrors> {
+    let names: Vec<&Node> = match &value.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    let base = value
+        .span
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for n in names {
+        let name = parse_string(n, "vars_files")?;
+        if name.contains("{{") {
+            return Err(n
+                .error("templated vars_files are not supported by ferry yet")
+                .into());
+        }
+        let path = base.join(&name);
+        let node = yaml::load_file(&path).map_err(|e| match e.span {
+            Some(_) => e,
+            None => n.error(format!("vars file '{name}' cannot be read: {}", e.message)),
+        })?;
+        match node.to_json() {
+            serde_json::Value::Object(m) => play.vars.extend(m),
+            serde_json::Value::Null => {}
+            _ => return Err(node.error("a vars file must hold a mapping").into()),
+        }
+        play.vars_files.push(name);
+    }
+    Ok(())
+}
+
+/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`.
+fn parse_serial(value: &Node) -> Result<Vec<Serial>, LoadError> {
+    let one = |n: &Node| -> Result<Serial, LoadError> {
+        match &n.kind {
+            NodeKind::Int(i) if *i >= 0 => Ok(Serial::Count(*i as usize)),
+            NodeKind::Str(s) => {
+                let t = s.trim();
+                if let Some(p) = t.strip_suffix('%') {
+                    if let Ok(p) = p.trim().parse::<f64>() {
+                        return Ok(Serial::Percent(p));
+                    }
+                } else if let Ok(c) = t.parse::<usize>() {
+                    return Ok(Serial::Count(c));
+                }
+                Err(n.error(format!(
+                    "'serial' must be a number or a percentage, found '{s}'"
+                )))
+            }
+            _ => Err(n.error(format!(
+                "'serial' must be a number or a percentage, found {}",
+                n.type_name()
+            ))),
+        }
+    };
+    match &value.kind {
+        NodeKind::Seq(items) => items.iter().map(one).collect(),
+        _ => Ok(vec![one(value)?]),
+    }
+}
+
+fn parse_percent(value: &Node) -> Result<f64, LoadError> {
+    match &value.kind {
+        NodeKind::Int(i) => Ok(*i as f64),
+        NodeKind::Float(f) => Ok(*f),
+        NodeKind::Str(s) if s.trim().trim_end_matches('%').parse::<f64>().is_ok() => {
+            Ok(s.trim().trim_end_matches('%').parse().unwrap_or(0.0))
+        }
+        _ => Err(value.error(format!(
+            "'max_fail_percentage' must be a number, found {}",
+            value.type_name()
+        ))),
     }
 }
 

@@ -5,11 +5,13 @@
 //! span, before any host is contacted. Everything after loading works on valid data.
 
 mod block;
+mod inherit;
 mod keywords;
 mod load;
 mod model;
 mod task;
 
+pub use inherit::Inherit;
 pub use load::{load, parse_free_form};
-pub use model::{Block, Condition, Flag, Item, Play, Playbook, Task};
+pub use model::{Block, Condition, Flag, Item, Play, Playbook, Serial, Task};
 pub use task::{ansible_bool, is_identifier};

@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use crate::error::Span;
 use crate::modules::ModuleSpec;
+use crate::playbook::inherit::Inherit;
 use crate::vars::Vars;
 
 /// A loaded playbook.
@@ -30,8 +31,17 @@ pub struct Play {
     pub vars: Vars,
     /// `gather_facts:` (default true, as in Ansible).
     pub gather_facts: bool,
-    /// `remote_user:`.
-    pub remote_user: Option<String>,
+    /// Keywords the play passes down to its tasks (remote_user, become, environment, ...);
+    /// already pushed into every task at load time.
+    pub opts: Inherit,
+    /// `vars_files:`, read at load time into `vars`.
+    pub vars_files: Vec<String>,
+    /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
+    pub serial: Vec<Serial>,
+    /// `max_fail_percentage:` (the batch stops when it is exceeded).
+    pub max_fail_percentage: Option<f64>,
+    /// `force_handlers:`.
+    pub force_handlers: bool,
     /// `pre_tasks:` (handlers are flushed after them).
     pub pre_tasks: Vec<Item>,
     /// `tasks:`.
@@ -47,6 +57,15 @@ impl Play {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.hosts)
     }
+}
+
+/// One `serial:` batch size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Serial {
+    /// A number of hosts.
+    Count(usize),
+    /// A percentage of the play's hosts (at least one host).
+    Percent(f64),
 }
 
 /// An entry of a tasks section: a task or a block.
@@ -146,12 +165,16 @@ pub struct Task {
     pub changed_when: Option<Vec<Condition>>,
     /// `failed_when:` (a list means all must hold).
     pub failed_when: Option<Vec<Condition>>,
+    /// `until:` (retry until all hold).
+    pub until: Option<Vec<Condition>>,
+    /// `retries:` (default 3 with `until`).
+    pub retries: Option<u64>,
+    /// `delay:` seconds between retries (default 5).
+    pub delay: Option<u64>,
     /// `register:`.
     pub register: Option<String>,
-    /// `ignore_errors:`.
-    pub ignore_errors: Flag,
-    /// `no_log:`.
-    pub no_log: Flag,
+    /// Keywords a task can also inherit from its block and play (become, tags, ...).
+    pub opts: Inherit,
     /// `notify:` handler names or listen topics.
     pub notify: Vec<(String, Span)>,
     /// `listen:` topics (handlers only).

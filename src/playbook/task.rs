@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
+use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
 use crate::playbook::load::parse_free_form;
 use crate::playbook::model::{Condition, Flag, Task};
@@ -65,9 +66,11 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         when: Vec::new(),
         changed_when: None,
         failed_when: None,
+        until: None,
+        retries: None,
+        delay: None,
         register: None,
-        ignore_errors: Flag::Const(false),
-        no_log: Flag::Const(false),
+        opts: Inherit::default(),
         notify: Vec::new(),
         listen: Vec::new(),
         vars: Vars::new(),
@@ -88,9 +91,10 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             "when" => parse_conditions(value).map(|c| task.when = c),
             "changed_when" => parse_conditions(value).map(|c| task.changed_when = Some(c)),
             "failed_when" => parse_conditions(value).map(|c| task.failed_when = Some(c)),
+            "until" => parse_conditions(value).map(|c| task.until = Some(c)),
+            "retries" => parse_number(value, "retries").map(|n| task.retries = Some(n)),
+            "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
-            "ignore_errors" => parse_flag(value, "ignore_errors").map(|f| task.ignore_errors = f),
-            "no_log" => parse_flag(value, "no_log").map(|f| task.no_log = f),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
             "listen" if handler => parse_names(value, "listen")
                 .map(|n| task.listen = n.into_iter().map(|(s, _)| s).collect()),
@@ -100,6 +104,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
                 Ok(())
             }
             "loop_control" => parse_loop_control(value).map(|v| task.loop_var = v),
+            other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
             other if TASK_UNSUPPORTED.contains(&other) || other.starts_with("with_") => Err(key
                 .error(format!(
                     "task keyword '{other}' is not supported by ferry yet"
@@ -262,6 +267,17 @@ fn check_arg_name(spec: &ModuleSpec, name: &str, at: &Node) -> Result<(), LoadEr
         Some(best) => e.with_hint(format!("did you mean '{best}'?")),
         None => e.with_hint(format!("'{}' takes: {}", spec.name, known.join(", "))),
     })
+}
+
+fn parse_number(node: &Node, what: &str) -> Result<u64, LoadError> {
+    match &node.kind {
+        NodeKind::Int(i) if *i >= 0 => Ok(*i as u64),
+        NodeKind::Str(s) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().unwrap_or(0)),
+        _ => Err(node.error(format!(
+            "'{what}' must be a non-negative number, found {}",
+            node.type_name()
+        ))),
+    }
 }
 
 /// A string-valued keyword (numbers and booleans are written as Python would).

@@ -1,0 +1,315 @@
+//! Everything one host does for one task: `when`, the loop, argument templating, the module
+//! (with become, environment, timeout), `until`/`retries`, `changed_when`/`failed_when`,
+//! `ignore_errors`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::executor::Status;
+use crate::modules::{HostConn, ModuleCtx, ModuleResult};
+use crate::output::{HostEvent, Reporter};
+use crate::playbook::{ansible_bool, Condition, Flag, Task};
+use crate::template::{Templar, OMIT};
+use crate::vars::Vars;
+
+/// What every host's run of one task shares.
+pub(crate) struct TaskRun<'a> {
+    pub task: &'a Task,
+    pub templar: &'a Templar,
+    pub reporter: &'a dyn Reporter,
+    pub name: &'a str,
+}
+
+/// One host's inputs for one task.
+pub(crate) struct Job {
+    pub host: String,
+    pub vars: Vars,
+    pub conn: Arc<HostConn>,
+    pub become_user: Option<String>,
+    /// `export K=V; ` assignments from `environment`.
+    pub env: Option<String>,
+    pub check_mode: bool,
+    pub timeout: Option<u64>,
+    pub no_log: bool,
+}
+
+/// The final result of a task on one host.
+pub(crate) struct HostOutcome {
+    pub host: String,
+    pub status: Status,
+    pub result: ModuleResult,
+    pub ignored: bool,
+    /// Per-item results of a loop (already reported).
+    pub looped: bool,
+    pub no_log: bool,
+}
+
+/// Runs the task on one host, loop included.
+pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome {
+    let task = run.task;
+    let Some(loop_spec) = &task.loop_items else {
+        let result = run_with_retries(run, &job).await;
+        return finish(run, job, result, false);
+    };
+    let items = match run.templar.render_value(loop_spec, &job.vars) {
+        Ok(Json::Array(items)) => items,
+        Ok(other) => {
+            let msg = format!(
+                "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
+            );
+            return finish(run, job, ModuleResult::failed(msg), false);
+        }
+        Err(e) => {
+            let msg = format!("The task includes an option with an undefined variable. {e}");
+            return finish(run, job, ModuleResult::failed(msg), false);
+        }
+    };
+    let mut results = Vec::with_capacity(items.len());
+    let (mut changed, mut failed, mut all_skipped) = (false, false, true);
+    for item in items {
+        job.vars.insert(task.loop_var.clone(), item.clone());
+        let r = run_with_retries(run, &job).await;
+        changed |= r.changed;
+        failed |= r.failed || r.unreachable;
+        all_skipped &= r.skipped;
+        let shown = if job.no_log {
+            Vars::new()
+        } else {
+            r.data.clone()
+        };
+        run.reporter.host_result(&HostEvent {
+            host: &job.host,
+            task: run.name,
+            status: status_of(&r),
+            result: &shown,
+            item: Some(&item),
+            ignored: false,
+            verbose_always: r.verbose_always,
+            looped: false,
+        });
+        let mut reg = r.to_registered();
+        if let Json::Object(m) = &mut reg {
+            m.insert(task.loop_var.clone(), item);
+            m.insert("ansible_loop_var".into(), task.loop_var.clone().into());
+        }
+        results.push(reg);
+    }
+    let mut data = Vars::new();
+    let msg = if failed {
+        "One or more items failed"
+    } else {
+        "All items completed"
+    };
+    data.insert("msg".into(), msg.into());
+    data.insert("results".into(), Json::Array(results));
+    let result = ModuleResult {
+        changed,
+        failed,
+        skipped: all_skipped,
+        data,
+        ..Default::default()
+    };
+    finish(run, job, result, true)
+}
+
+/// One run (one loop item) with `until`/`retries`/`delay`, and changed/failed_when applied.
+async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
+    let task = run.task;
+    let Some(until) = &task.until else {
+        let r = run_once(run, job).await;
+        return apply_conditions(task, r, &job.vars, run.templar);
+    };
+    let retries = task.retries.unwrap_or(3);
+    let delay = task.delay.unwrap_or(5);
+    let mut attempt = 1;
+    loop {
+        let r = run_once(run, job).await;
+        let mut r = apply_conditions(task, r, &job.vars, run.templar);
+        if r.skipped || r.unreachable {
+            return r;
+        }
+        let mut scope = job.vars.clone();
+        if let Some(name) = &task.register {
+            scope.insert(name.clone(), r.to_registered());
+        }
+        let done = match eval_all(until, &scope, run.templar) {
+            Ok(b) => b,
+            Err(e) => return e,
+        };
+        r.data.insert("attempts".into(), attempt.into());
+        if done {
+            return r;
+        }
+        if attempt > retries {
+            r.failed = true;
+            return r;
+        }
+        run.reporter
+            .retrying(&job.host, run.name, retries + 1 - attempt);
+        attempt += 1;
+        tokio::time::sleep(Duration::from_secs(delay)).await;
+    }
+}
+
+/// One module run: `when`, argument templating, the module itself (within `timeout`).
+async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
+    let (task, templar, vars) = (run.task, run.templar, &job.vars);
+    match eval_all(&task.when, vars, templar) {
+        Ok(true) => {}
+        Ok(false) => return skipped(&task.when, vars, templar),
+        Err(r) => return r,
+    }
+    let args = match templar.render_value(&task.args, vars) {
+        Ok(Json::Object(args)) => args,
+        Ok(_) => return ModuleResult::failed("module arguments must be a mapping"),
+        Err(e) => {
+            return ModuleResult::failed(format!(
+                "The task includes an option with an undefined variable. The error was: {e}"
+            ))
+        }
+    };
+    let args = args
+        .into_iter()
+        .filter(|(_, v)| v.as_str() != Some(OMIT))
+        .collect();
+    let ctx = ModuleCtx {
+        host: &job.host,
+        vars,
+        templar,
+        conn: &job.conn,
+        become_user: job.become_user.as_deref(),
+        env: job.env.as_deref(),
+        check_mode: job.check_mode,
+    };
+    let fut = (task.module.run)(&ctx, args);
+    match job.timeout {
+        Some(secs) if secs > 0 => match tokio::time::timeout(Duration::from_secs(secs), fut).await {
+            Ok(r) => r,
+            Err(_) => ModuleResult::failed(format!(
+                "The {} action failed to execute in the expected time frame ({secs}) and was terminated",
+                task.module.name
+            )),
+        },
+        _ => fut.await,
+    }
+}
+
+fn skipped(conds: &[Condition], vars: &Vars, templar: &Templar) -> ModuleResult {
+    let false_cond = conds
+        .iter()
+        .find(|c| matches!(templar.eval_condition(&c.expr, vars), Ok(false)))
+        .map(|c| c.expr.clone())
+        .unwrap_or_default();
+    let mut data = Vars::new();
+    data.insert("false_condition".into(), false_cond.into());
+    data.insert("skip_reason".into(), "Conditional result was False".into());
+    ModuleResult {
+        skipped: true,
+        data,
+        ..Default::default()
+    }
+}
+
+/// All conditions hold (a failure to evaluate one is the task's failure).
+pub(crate) fn eval_all(
+    conds: &[Condition],
+    vars: &Vars,
+    templar: &Templar,
+) -> Result<bool, ModuleResult> {
+    for c in conds {
+        match templar.eval_condition(&c.expr, vars) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => {
+                return Err(ModuleResult::failed(format!(
+                    "The conditional check '{}' failed. The error was: {e}",
+                    c.expr
+                )))
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// `changed_when` and `failed_when`, which see the result under the `register` name.
+fn apply_conditions(
+    task: &Task,
+    mut r: ModuleResult,
+    vars: &Vars,
+    templar: &Templar,
+) -> ModuleResult {
+    if r.skipped || r.unreachable || (task.changed_when.is_none() && task.failed_when.is_none()) {
+        return r;
+    }
+    let mut scope = vars.clone();
+    if let Some(name) = &task.register {
+        scope.insert(name.clone(), r.to_registered());
+    }
+    if let Some(conds) = &task.changed_when {
+        match eval_all(conds, &scope, templar) {
+            Ok(b) => r.changed = b,
+            Err(e) => return e,
+        }
+        if let Some(name) = &task.register {
+            scope.insert(name.clone(), r.to_registered());
+        }
+    }
+    if let Some(conds) = &task.failed_when {
+        match eval_all(conds, &scope, templar) {
+            Ok(b) => {
+                r.failed = b;
+                r.data.insert("failed_when_result".into(), b.into());
+            }
+            Err(e) => return e,
+        }
+    }
+    r
+}
+
+fn status_of(r: &ModuleResult) -> Status {
+    if r.unreachable {
+        Status::Unreachable
+    } else if r.failed {
+        Status::Failed
+    } else if r.skipped {
+        Status::Skipped
+    } else if r.changed {
+        Status::Changed
+    } else {
+        Status::Ok
+    }
+}
+
+fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> HostOutcome {
+    let status = status_of(&result);
+    let opts = &run.task.opts;
+    let ignored = match status {
+        Status::Failed => opts.ignore_errors.as_ref(),
+        Status::Unreachable => opts.ignore_unreachable.as_ref(),
+        _ => None,
+    }
+    .is_some_and(|f| flag(f, &job.vars, run.templar));
+    HostOutcome {
+        host: job.host,
+        status,
+        result,
+        ignored,
+        looped,
+        no_log: job.no_log,
+    }
+}
+
+/// A boolean keyword's value for this host (a template that fails to render is false).
+pub(crate) fn flag(f: &Flag, vars: &Vars, templar: &Templar) -> bool {
+    match f {
+        Flag::Const(b) => *b,
+        Flag::Template(t) => match templar.render_str(t, vars) {
+            Ok(Json::Bool(b)) => b,
+            Ok(Json::String(s)) => ansible_bool(&s).unwrap_or(false),
+            Ok(Json::Number(n)) => n.as_f64() == Some(1.0),
+            _ => false,
+        },
+    }
+}

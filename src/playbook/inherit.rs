@@ -1,0 +1,177 @@
+//! Keywords that plays and blocks pass down to their tasks (become, environment, tags,
+//! ignore_errors, ...). Each level has an [`Inherit`]; at load time a task's unset fields are
+//! filled from its block, then from its play, so the executor reads one place.
+
+use serde_json::Value as Json;
+
+use crate::error::LoadError;
+use crate::playbook::model::Flag;
+use crate::playbook::task::{parse_flag, parse_string};
+use crate::yaml::{Node, NodeKind};
+
+/// The inheritable keywords; `None` means "not set here".
+#[derive(Debug, Clone, Default)]
+pub struct Inherit {
+    /// `become`.
+    pub become_: Option<Flag>,
+    /// `become_user` (default root).
+    pub become_user: Option<String>,
+    /// `become_method` (only sudo).
+    pub become_method: Option<String>,
+    /// `environment`: merged down the levels, the inner key wins.
+    pub environment: Option<Json>,
+    /// `tags`: the union of all levels.
+    pub tags: Vec<String>,
+    /// `ignore_errors`.
+    pub ignore_errors: Option<Flag>,
+    /// `ignore_unreachable`.
+    pub ignore_unreachable: Option<Flag>,
+    /// `no_log`.
+    pub no_log: Option<Flag>,
+    /// `check_mode`.
+    pub check_mode: Option<Flag>,
+    /// `run_once`.
+    pub run_once: Option<Flag>,
+    /// `delegate_to`.
+    pub delegate_to: Option<String>,
+    /// `remote_user`.
+    pub remote_user: Option<String>,
+    /// `timeout` in seconds.
+    pub timeout: Option<u64>,
+    /// `throttle`.
+    pub throttle: Option<usize>,
+    /// `any_errors_fatal`.
+    pub any_errors_fatal: Option<bool>,
+}
+
+/// The keywords [`Inherit::parse`] reads.
+pub(crate) const INHERITED: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "delegate_to",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "no_log",
+    "remote_user",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+];
+
+impl Inherit {
+    /// Reads `key: value` if it is an inheritable keyword; `None` if it is not one.
+    pub(crate) fn parse(&mut self, key: &str, value: &Node) -> Option<Result<(), LoadError>> {
+        let flag = |v: &Node| parse_flag(v, key).map(Some);
+        let r = match key {
+            "become" => flag(value).map(|f| self.become_ = f),
+            "become_user" => parse_string(value, key).map(|s| self.become_user = Some(s)),
+            "become_method" => match parse_string(value, key) {
+                Ok(m) if m == "sudo" => {
+                    self.become_method = Some(m);
+                    Ok(())
+                }
+                Ok(m) => Err(value
+                    .error(format!("become_method '{m}' is not supported by ferry"))
+                    .with_hint("ferry supports become_method: sudo")),
+                Err(e) => Err(e),
+            },
+            "environment" => match &value.kind {
+                NodeKind::Map(_) | NodeKind::Str(_) => {
+                    self.environment = Some(value.to_json());
+                    Ok(())
+                }
+                NodeKind::Null => Ok(()),
+                _ => Err(value.error(format!(
+                    "'environment' must be a mapping, found {}",
+                    value.type_name()
+                ))),
+            },
+            "tags" => parse_tags(value).map(|t| self.tags = t),
+            "ignore_errors" => flag(value).map(|f| self.ignore_errors = f),
+            "ignore_unreachable" => flag(value).map(|f| self.ignore_unreachable = f),
+            "no_log" => flag(value).map(|f| self.no_log = f),
+            "check_mode" => flag(value).map(|f| self.check_mode = f),
+            "run_once" => flag(value).map(|f| self.run_once = f),
+            "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
+            "remote_user" => parse_string(value, key).map(|s| self.remote_user = Some(s)),
+            "timeout" => parse_count(value, key).map(|n| self.timeout = Some(n as u64)),
+            "throttle" => parse_count(value, key).map(|n| self.throttle = Some(n)),
+            "any_errors_fatal" => match parse_flag(value, key) {
+                Ok(Flag::Const(b)) => {
+                    self.any_errors_fatal = Some(b);
+                    Ok(())
+                }
+                Ok(Flag::Template(_)) => Err(value.error("'any_errors_fatal' cannot be templated")),
+                Err(e) => Err(e),
+            },
+            _ => return None,
+        };
+        Some(r)
+    }
+
+    /// Fills what is unset here from `outer` (the enclosing block or play).
+    pub(crate) fn inherit_from(&mut self, outer: &Inherit) {
+        fn fill<T: Clone>(mine: &mut Option<T>, outer: &Option<T>) {
+            if mine.is_none() {
+                mine.clone_from(outer);
+            }
+        }
+        fill(&mut self.become_, &outer.become_);
+        fill(&mut self.become_user, &outer.become_user);
+        fill(&mut self.become_method, &outer.become_method);
+        fill(&mut self.ignore_errors, &outer.ignore_errors);
+        fill(&mut self.ignore_unreachable, &outer.ignore_unreachable);
+        fill(&mut self.no_log, &outer.no_log);
+        fill(&mut self.check_mode, &outer.check_mode);
+        fill(&mut self.run_once, &outer.run_once);
+        fill(&mut self.delegate_to, &outer.delegate_to);
+        fill(&mut self.remote_user, &outer.remote_user);
+        fill(&mut self.timeout, &outer.timeout);
+        fill(&mut self.throttle, &outer.throttle);
+        fill(&mut self.any_errors_fatal, &outer.any_errors_fatal);
+        for tag in &outer.tags {
+            if !self.tags.contains(tag) {
+                self.tags.push(tag.clone());
+            }
+        }
+        self.environment = match (outer.environment.as_ref(), self.environment.take()) {
+            (Some(Json::Object(o)), Some(Json::Object(mine))) => {
+                let mut merged = o.clone();
+                merged.extend(mine);
+                Some(Json::Object(merged))
+            }
+            (o, None) => o.cloned(),
+            (_, mine) => mine,
+        };
+    }
+}
+
+fn parse_tags(node: &Node) -> Result<Vec<String>, LoadError> {
+    let one = |n: &Node| parse_string(n, "tags");
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(one).collect(),
+        NodeKind::Str(s) => Ok(s
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()),
+        NodeKind::Null => Ok(Vec::new()),
+        _ => Ok(vec![one(node)?]),
+    }
+}
+
+fn parse_count(node: &Node, what: &str) -> Result<usize, LoadError> {
+    match &node.kind {
+        NodeKind::Int(i) if *i >= 0 => Ok(*i as usize),
+        NodeKind::Str(s) if s.trim().parse::<usize>().is_ok() => Ok(s.trim().parse().unwrap_or(0)),
+        _ => Err(node.error(format!(
+            "'{what}' must be a non-negative number, found {}",
+            node.type_name()
+        ))),
+    }
+}
