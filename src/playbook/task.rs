@@ -109,10 +109,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
                 .error(format!(
                     "task keyword '{other}' is not supported by ferry yet"
                 ))
-                .with_hint(format!(
-                    "supported task keywords: {}",
-                    TASK_SUPPORTED.join(", ")
-                ))),
+                .with_hint(format!("supported task keywords: {}", supported_keywords()))),
             other => match modules::lookup(other) {
                 Some(spec) => match &action {
                     Some(first) => Err(key
@@ -170,9 +167,18 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     }
 }
 
+/// Every task keyword ferry supports, sorted, for hints.
+fn supported_keywords() -> String {
+    let mut all: Vec<&str> = TASK_SUPPORTED.iter().chain(INHERITED).copied().collect();
+    all.sort_unstable();
+    all.join(", ")
+}
+
 fn unknown_module(key: &Node, name: &str) -> LoadError {
     let e = key.error(format!("unknown module or keyword '{name}'"));
-    let cands = modules::names().chain(TASK_SUPPORTED.iter().copied());
+    let cands = modules::names()
+        .chain(TASK_SUPPORTED.iter().copied())
+        .chain(INHERITED.iter().copied());
     match did_you_mean(name, cands) {
         Some(best) => e.with_hint(format!("did you mean '{best}'?")),
         None => e.with_hint(format!(
