@@ -17,7 +17,7 @@ impl Notified {
     pub(crate) fn notify(&mut self, play: &Play, host: &str, name: &str) {
         let set = self.0.entry(host.to_string()).or_default();
         for (i, h) in play.handlers.iter().enumerate() {
-            if h.name.as_deref() == Some(name) || h.listen.iter().any(|l| l == name) {
+            if h.answers_to(name) {
                 set.insert(i);
             }
         }

@@ -10,17 +10,37 @@ use serde_json::Value as Json;
 
 use crate::executor::play::PlayCtx;
 use crate::executor::{Executor, RunOptions};
-use crate::playbook::{Play, Task};
+use crate::playbook::{Play, Role, Task};
 use crate::ssh::ConnectSpec;
 use crate::vars::Vars;
 
 impl Executor {
     /// All variables of `host` for `task`.
     pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
+        self.scope_vars(ctx, host, &task.vars, task.role.as_deref())
+    }
+
+    /// All variables of `host` with `local` vars (a task's or an include's) and a role's.
+    pub(crate) fn scope_vars(
+        &self,
+        ctx: &PlayCtx<'_>,
+        host: &str,
+        local: &Vars,
+        role: Option<&Role>,
+    ) -> Vars {
         let state = &self.hosts[host];
-        let mut vars = state.inv_vars.clone();
+        let mut vars = match role {
+            Some(r) => {
+                let mut v = r.defaults.clone();
+                v.extend(state.inv_vars.clone());
+                v
+            }
+            None => state.inv_vars.clone(),
+        };
         let mut templated: Vec<String> = Vec::new();
-        for layer in [&ctx.play_vars, &task.vars] {
+        let empty = Vars::new();
+        let role_vars = role.map(|r| &r.vars).unwrap_or(&empty);
+        for layer in [&ctx.play_vars, role_vars, local] {
             for (k, v) in layer {
                 if is_template(v) {
                     templated.push(k.clone());

@@ -31,7 +31,7 @@ impl Executor {
         hosts: Vec<String>,
         rescuable: bool,
     ) -> Vec<String> {
-        let name = self.render_or_raw(task.display_name(), &ctx.play_vars);
+        let name = self.render_or_raw(&task.display_name(), &ctx.play_vars);
         let run_once = task
             .opts
             .run_once

@@ -161,6 +161,16 @@ impl Reporter for Human {
         }
     }
 
+    fn included(&self, target: &str, hosts: &[String]) {
+        self.line(
+            &format!("included: {target} for {}", hosts.join(", ")),
+            Some(CYAN),
+        );
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            bar.inc(hosts.len() as u64);
+        }
+    }
+
     fn retrying(&self, host: &str, task: &str, left: u64) {
         self.line(
             &format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left)."),

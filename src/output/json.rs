@@ -63,6 +63,10 @@ impl Reporter for JsonLines {
         emit(event);
     }
 
+    fn included(&self, target: &str, hosts: &[String]) {
+        emit(json!({"event": "included", "target": target, "hosts": hosts}));
+    }
+
     fn retrying(&self, host: &str, task: &str, left: u64) {
         emit(json!({"event": "retrying", "host": host, "task": task, "retries_left": left}));
     }

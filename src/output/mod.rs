@@ -54,6 +54,8 @@ pub trait Reporter: Send + Sync {
     fn task_start(&self, name: &str, kind: TaskKind, hosts: usize);
     /// A host finished the task (or a loop item).
     fn host_result(&self, event: &HostEvent<'_>);
+    /// `include_tasks`/`include_role` included `target` for `hosts`.
+    fn included(&self, target: &str, hosts: &[String]);
     /// An `until` condition was false; the task runs again on `host`.
     fn retrying(&self, host: &str, task: &str, retries_left: u64);
     /// The task finished on every host.

@@ -1,17 +1,22 @@
-//! Tasks sections with blocks: `block`/`rescue`/`always`, and the block keywords its tasks
-//! inherit (`when`, `vars`, `ignore_errors`, `no_log`), pushed down at load time.
+//! Tasks sections: tasks, blocks (`block`/`rescue`/`always`), imports and includes. Keywords
+//! written on a block, an import or an include (`when`, `vars`, `become`, `tags`, ...) are
+//! pushed down into the tasks inside at load time; a task's own value wins.
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::playbook::include::{include_keyword, parse_include};
 use crate::playbook::inherit::{Inherit, INHERITED};
+use crate::playbook::load::LoadCtx;
 use crate::playbook::model::{Block, Condition, Item};
 use crate::playbook::task::{parse_conditions, parse_string, parse_task, parse_vars};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
-const BLOCK_KEYWORDS: &[&str] = &["always", "block", "name", "rescue", "vars", "when"];
-
-/// Parses a tasks section (`tasks:`, `pre_tasks:`, `post_tasks:`, or a block's lists).
-pub(crate) fn parse_items(node: &Node, what: &str) -> Result<Vec<Item>, LoadErrors> {
+/// Parses a tasks section (`tasks:`, `pre_tasks:`, `post_tasks:`, a block's lists, a tasks file).
+pub(crate) fn parse_items(
+    ctx: &mut LoadCtx,
+    node: &Node,
+    what: &str,
+) -> Result<Vec<Item>, LoadErrors> {
     let items = match &node.kind {
         NodeKind::Seq(items) => items.as_slice(),
         NodeKind::Null => &[],
@@ -28,9 +33,14 @@ pub(crate) fn parse_items(node: &Node, what: &str) -> Result<Vec<Item>, LoadErro
     let mut errors = Vec::new();
     for item in items {
         let parsed = if item.get("block").is_some() {
-            parse_block(item).map(Item::Block)
+            parse_block(ctx, item).map(Item::Block)
+        } else if let Some(keyword) = include_keyword(item) {
+            parse_include(ctx, item, keyword)
         } else {
-            parse_task(item, false).map(|t| Item::Task(Box::new(t)))
+            parse_task(item, false).map(|mut t| {
+                t.role.clone_from(&ctx.role);
+                Item::Task(Box::new(t))
+            })
         };
         match parsed {
             Ok(i) => out.push(i),
@@ -44,14 +54,65 @@ pub(crate) fn parse_items(node: &Node, what: &str) -> Result<Vec<Item>, LoadErro
     }
 }
 
+/// What a block, an import or an include passes down to the tasks inside.
 #[derive(Default)]
-struct Inherited {
-    when: Vec<Condition>,
-    vars: Vars,
-    opts: Inherit,
+pub(crate) struct Inherited {
+    pub when: Vec<Condition>,
+    pub vars: Vars,
+    pub opts: Inherit,
+    pub name: Option<String>,
 }
 
-fn parse_block(node: &Node) -> Result<Block, LoadErrors> {
+impl Inherited {
+    /// Reads `key: value` if it is a keyword a wrapper passes down (`name` included).
+    pub(crate) fn parse(&mut self, key: &str, value: &Node) -> Option<Result<(), LoadError>> {
+        Some(match key {
+            "name" => parse_string(value, "name").map(|s| self.name = Some(s)),
+            "when" => parse_conditions(value).map(|c| self.when = c),
+            "vars" => parse_vars(value).map(|v| self.vars = v),
+            other if INHERITED.contains(&other) => self.opts.parse(other, value)?,
+            _ => return None,
+        })
+    }
+
+    /// Pushes these keywords into every task of `items`.
+    pub(crate) fn push_down(&self, items: &mut [Item]) {
+        Item::visit_mut(items, &mut |task| {
+            if !self.when.is_empty() {
+                let mut when = self.when.clone();
+                when.append(&mut task.when);
+                task.when = when;
+            }
+            for (k, v) in &self.vars {
+                if !task.vars.contains_key(k) {
+                    task.vars.insert(k.clone(), v.clone());
+                }
+            }
+            task.opts.inherit_from(&self.opts);
+        });
+    }
+}
+
+/// An error for a keyword a wrapper (block, import, include) does not take.
+pub(crate) fn unknown_wrapper_keyword(key: &Node, what: &str, extra: &[&str]) -> LoadError {
+    let name = key.key_string();
+    let e = key.error(format!("'{name}' is not supported on {what} by ferry"));
+    let cands = extra
+        .iter()
+        .chain(["name", "vars", "when"].iter())
+        .chain(INHERITED)
+        .copied();
+    match did_you_mean(&name, cands) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(format!(
+            "{what} takes: {}, name, vars, when, {}",
+            extra.join(", "),
+            INHERITED.join(", ")
+        )),
+    }
+}
+
+fn parse_block(ctx: &mut LoadCtx, node: &Node) -> Result<Block, LoadErrors> {
     let entries = node.as_map().unwrap_or_default();
     let mut block = Block {
         name: None,
@@ -65,32 +126,18 @@ fn parse_block(node: &Node) -> Result<Block, LoadErrors> {
     for (key, value) in entries {
         let name = key.key_string();
         let r: Result<(), LoadErrors> = match name.as_str() {
-            "block" => parse_items(value, "block").map(|i| block.block = i),
-            "rescue" => parse_items(value, "rescue").map(|i| block.rescue = i),
-            "always" => parse_items(value, "always").map(|i| block.always = i),
-            "name" => parse_string(value, "name")
-                .map(|s| block.name = Some(s))
-                .map_err(Into::into),
-            "when" => parse_conditions(value)
-                .map(|c| inherit.when = c)
-                .map_err(Into::into),
-            "vars" => parse_vars(value)
-                .map(|v| inherit.vars = v)
-                .map_err(Into::into),
-            other if INHERITED.contains(&other) => inherit
-                .opts
-                .parse(other, value)
-                .unwrap_or(Ok(()))
-                .map_err(Into::into),
-            other => {
-                let e = key.error(format!("'{other}' is not supported on a block by ferry"));
-                let cands = BLOCK_KEYWORDS.iter().chain(INHERITED).copied();
-                Err(match did_you_mean(other, cands) {
-                    Some(best) => e.with_hint(format!("did you mean '{best}'?")),
-                    None => e.with_hint(format!("block keywords: {}", BLOCK_KEYWORDS.join(", "))),
+            "block" => parse_items(ctx, value, "block").map(|i| block.block = i),
+            "rescue" => parse_items(ctx, value, "rescue").map(|i| block.rescue = i),
+            "always" => parse_items(ctx, value, "always").map(|i| block.always = i),
+            other => match inherit.parse(other, value) {
+                Some(r) => r.map_err(Into::into),
+                None => {
+                    Err(
+                        unknown_wrapper_keyword(key, "a block", &["always", "block", "rescue"])
+                            .into(),
+                    )
                 }
-                .into())
-            }
+            },
         };
         if let Err(e) = r {
             errors.extend(e.0);
@@ -99,25 +146,9 @@ fn parse_block(node: &Node) -> Result<Block, LoadErrors> {
     if !errors.is_empty() {
         return Err(LoadErrors(errors));
     }
+    block.name = inherit.name.take();
     for section in [&mut block.block, &mut block.rescue, &mut block.always] {
-        push_down(section, &inherit);
+        inherit.push_down(section);
     }
     Ok(block)
-}
-
-/// Block keywords apply to every task inside; a task's own value wins.
-fn push_down(items: &mut [Item], inherit: &Inherited) {
-    Item::visit_mut(items, &mut |task| {
-        if !inherit.when.is_empty() {
-            let mut when = inherit.when.clone();
-            when.append(&mut task.when);
-            task.when = when;
-        }
-        for (k, v) in &inherit.vars {
-            if !task.vars.contains_key(k) {
-                task.vars.insert(k.clone(), v.clone());
-            }
-        }
-        task.opts.inherit_from(&inherit.opts);
-    });
 }

@@ -14,6 +14,7 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
     "name",
     "post_tasks",
     "pre_tasks",
+    "roles",
     "serial",
     "tasks",
     "vars",
@@ -34,7 +35,6 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "module_defaults",
     "order",
     "port",
-    "roles",
     "strategy",
     "vars_prompt",
 ];

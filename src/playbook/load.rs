@@ -3,21 +3,61 @@
 //! Walks the YAML [`Node`] tree (which keeps positions) and builds [`Play`]s; task parsing lives
 //! in `task.rs`. Cross-references (notify → handler) are checked here, per play.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::playbook::block::parse_items;
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::Serial;
-use crate::playbook::model::{Item, Play, Playbook, Task};
+use crate::playbook::model::{Item, Play, Playbook, Role, Task};
+use crate::playbook::role::parse_roles;
 use crate::playbook::task::{parse_bool, parse_string, parse_task_list, parse_vars};
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
-/// Loads and validates the playbook at `path`; touches no host.
+/// What loading one playbook carries along: the include stack (to refuse recursion), the role
+/// being read, and the role handlers and roles seen in the current play.
+pub(crate) struct LoadCtx {
+    pub stack: Vec<PathBuf>,
+    pub playbook_dir: PathBuf,
+    pub role: Option<Arc<Role>>,
+    pub handlers: Vec<Task>,
+    pub roles_seen: Vec<String>,
+}
+
+/// Loads and validates the playbook at `path` (with its imports, roles and tasks files);
+/// touches no host.
 pub fn load(path: &Path) -> Result<Playbook, LoadErrors> {
-    let root = yaml::load_file(path)?;
+    let mut ctx = LoadCtx {
+        stack: Vec::new(),
+        playbook_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        role: None,
+        handlers: Vec::new(),
+        roles_seen: Vec::new(),
+    };
+    let plays = load_plays(&mut ctx, path, None)?;
+    Ok(Playbook {
+        path: path.to_path_buf(),
+        plays,
+    })
+}
+
+fn load_plays(ctx: &mut LoadCtx, path: &Path, at: Option<&Node>) -> Result<Vec<Play>, LoadErrors> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if ctx.stack.contains(&canonical) {
+        let msg = format!("'{}' imports itself (recursion)", path.display());
+        return Err(match at {
+            Some(n) => n.error(msg),
+            None => LoadError::plain(msg),
+        }
+        .into());
+    }
+    let root = yaml::load_file(path).map_err(|e| match (at, e.span.is_none()) {
+        (Some(n), true) => n.error(e.message),
+        _ => e,
+    })?;
     let items = match &root.kind {
         NodeKind::Seq(items) => items,
         NodeKind::Null => {
@@ -36,25 +76,91 @@ pub fn load(path: &Path) -> Result<Playbook, LoadErrors> {
                 .into())
         }
     };
+    ctx.stack.push(canonical);
     let mut plays = Vec::new();
     let mut errors = Vec::new();
     for item in items {
-        match parse_play(item) {
-            Ok(play) => plays.push(play),
+        let parsed = match import_playbook(item) {
+            Some(target) => parse_import_playbook(ctx, item, target),
+            None => parse_play(ctx, item).map(|p| vec![p]),
+        };
+        match parsed {
+            Ok(p) => plays.extend(p),
             Err(e) => errors.extend(e.0),
         }
     }
+    ctx.stack.pop();
     if errors.is_empty() {
-        Ok(Playbook {
-            path: path.to_path_buf(),
-            plays,
-        })
+        Ok(plays)
     } else {
         Err(LoadErrors(errors))
     }
 }
 
-fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
+fn import_playbook(item: &Node) -> Option<&Node> {
+    item.get("import_playbook")
+        .or_else(|| item.get("ansible.builtin.import_playbook"))
+}
+
+/// `- import_playbook: other.yml` (with optional `vars:` and `tags:`), relative to this file.
+fn parse_import_playbook(
+    ctx: &mut LoadCtx,
+    item: &Node,
+    target: &Node,
+) -> Result<Vec<Play>, LoadErrors> {
+    let file = parse_string(target, "import_playbook")?;
+    if file.contains("{{") {
+        return Err(target
+            .error("a templated 'import_playbook' is not supported by ferry yet")
+            .into());
+    }
+    let mut vars = Vars::new();
+    let mut tags = Inherit::default();
+    for (k, v) in item.as_map().unwrap_or_default() {
+        match k.key_string().as_str() {
+            "import_playbook" | "ansible.builtin.import_playbook" | "name" => {}
+            "vars" => vars = parse_vars(v)?,
+            "tags" => {
+                tags.parse("tags", v).unwrap_or(Ok(()))?;
+            }
+            other => {
+                return Err(k
+                    .error(format!(
+                        "'{other}' on import_playbook is not supported by ferry"
+                    ))
+                    .with_hint("import_playbook takes: name, vars, tags")
+                    .into())
+            }
+        }
+    }
+    let base = item
+        .span
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = base.join(&file);
+    if !path.is_file() {
+        return Err(target
+            .error(format!("the playbook '{file}' to import does not exist"))
+            .with_hint(format!("looked for {}", path.display()))
+            .into());
+    }
+    let mut plays = load_plays(ctx, &path, Some(target))?;
+    for play in &mut plays {
+        for (k, v) in &vars {
+            play.vars.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
+            Item::visit_mut(section, &mut |t| t.opts.inherit_from(&tags));
+        }
+    }
+    Ok(plays)
+}
+
+fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
+    ctx.handlers.clear();
+    ctx.roles_seen.clear();
     let Some(entries) = node.as_map() else {
         return Err(node
             .error(format!(
@@ -63,11 +169,6 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
             ))
             .into());
     };
-    if let Some(import) = node.get("import_playbook") {
-        return Err(import
-            .error("'import_playbook' is not supported by ferry yet")
-            .into());
-    }
     let mut play = Play {
         name: None,
         span: node.span.clone(),
@@ -86,6 +187,7 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
     };
     let mut errors = Vec::new();
     let mut has_hosts = false;
+    let mut roles = Vec::new();
     for (key, value) in entries {
         let name = key.key_string();
         let result: Result<(), LoadErrors> = match name.as_str() {
@@ -115,9 +217,10 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
                 .parse(other, value)
                 .unwrap_or(Ok(()))
                 .map_err(Into::into),
-            "pre_tasks" => parse_items(value, "pre_tasks").map(|t| play.pre_tasks = t),
-            "tasks" => parse_items(value, "tasks").map(|t| play.tasks = t),
-            "post_tasks" => parse_items(value, "post_tasks").map(|t| play.post_tasks = t),
+            "pre_tasks" => parse_items(ctx, value, "pre_tasks").map(|t| play.pre_tasks = t),
+            "roles" => parse_roles(ctx, value).map(|t| roles = t),
+            "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
+            "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
             "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
             other if PLAY_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
@@ -152,6 +255,11 @@ fn parse_play(node: &Node) -> Result<Play, LoadErrors> {
         );
     }
     if errors.is_empty() {
+        roles.append(&mut play.tasks);
+        play.tasks = roles;
+        let mut handlers = std::mem::take(&mut ctx.handlers);
+        handlers.append(&mut play.handlers);
+        play.handlers = handlers;
         check_notify(&play, &mut errors);
         let opts = play.opts.clone();
         for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
@@ -268,12 +376,15 @@ fn parse_hosts(value: &Node) -> Result<String, LoadErrors> {
 
 /// Every `notify` must name a handler (by name or `listen` topic) of the same play.
 fn check_notify(play: &Play, errors: &mut Vec<LoadError>) {
-    let known: Vec<&str> = play
-        .handlers
-        .iter()
-        .flat_map(|h| h.name.iter().chain(h.listen.iter()))
-        .map(String::as_str)
-        .collect();
+    let mut known: Vec<String> = Vec::new();
+    for h in &play.handlers {
+        known.extend(h.name.iter().cloned());
+        known.extend(h.listen.iter().cloned());
+        if h.role.is_some() && h.name.is_some() {
+            known.push(h.display_name());
+        }
+    }
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let mut all_tasks: Vec<&Task> = Vec::new();
     for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
         Item::visit(section, &mut |t| all_tasks.push(t));

@@ -5,13 +5,15 @@
 //! span, before any host is contacted. Everything after loading works on valid data.
 
 mod block;
+mod include;
 mod inherit;
 mod keywords;
 mod load;
 mod model;
+mod role;
 mod task;
 
 pub use inherit::Inherit;
 pub use load::{load, parse_free_form};
-pub use model::{Block, Condition, Flag, Item, Play, Playbook, Serial, Task};
+pub use model::{Block, Condition, Flag, Include, Item, Play, Playbook, Role, Serial, Task};
 pub use task::{ansible_bool, is_identifier};

@@ -73,8 +73,41 @@ pub enum Serial {
 pub enum Item {
     /// A block with its rescue and always sections.
     Block(Block),
+    /// `include_tasks` / `include_role`: decided per host at run time, counted as a task.
+    Include(Box<Include>),
     /// A task.
     Task(Box<Task>),
+}
+
+/// A dynamic include: its `when` is evaluated once per host, then its tasks run on the hosts
+/// that included it. The file is read at load time (so its errors are load errors).
+#[derive(Debug)]
+pub struct Include {
+    /// `include_tasks` or `include_role`.
+    pub kind: &'static str,
+    /// The file or role included, as shown in `included: ...`.
+    pub target: String,
+    /// Where the include is written.
+    pub span: Span,
+    /// Its `when`.
+    pub when: Vec<Condition>,
+    /// Its inherited keywords (tags select it).
+    pub opts: Inherit,
+    /// The included tasks.
+    pub items: Vec<Item>,
+}
+
+/// A role: where it lives and its variables. Its tasks and handlers point at it.
+#[derive(Debug)]
+pub struct Role {
+    /// The role's name.
+    pub name: String,
+    /// Its directory.
+    pub path: PathBuf,
+    /// `defaults/main.yml` (lowest precedence).
+    pub defaults: Vars,
+    /// `vars/main.yml` (above play vars).
+    pub vars: Vars,
 }
 
 /// `block:` / `rescue:` / `always:`. Block keywords (`when`, `vars`, `ignore_errors`, ...) are
@@ -99,6 +132,7 @@ impl Item {
         for item in items {
             match item {
                 Item::Task(t) => f(t),
+                Item::Include(i) => Item::visit(&i.items, f),
                 Item::Block(b) => {
                     Item::visit(&b.block, f);
                     Item::visit(&b.rescue, f);
@@ -113,6 +147,7 @@ impl Item {
         for item in items {
             match item {
                 Item::Task(t) => f(t),
+                Item::Include(i) => Item::visit_mut(&mut i.items, f),
                 Item::Block(b) => {
                     Item::visit_mut(&mut b.block, f);
                     Item::visit_mut(&mut b.rescue, f);
@@ -185,12 +220,27 @@ pub struct Task {
     pub loop_items: Option<Json>,
     /// `loop_control.loop_var` (default `item`).
     pub loop_var: String,
+    /// The role the task comes from.
+    pub role: Option<std::sync::Arc<Role>>,
 }
 
 impl Task {
-    /// The name shown in `TASK [...]`: the name, else the module's name.
-    pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(self.module.name)
+    /// The name shown in `TASK [...]`: the name, else the module's name; a role's tasks are
+    /// shown as `role : name`.
+    pub fn display_name(&self) -> String {
+        let name = self.name.as_deref().unwrap_or(self.module.name);
+        match &self.role {
+            Some(role) => format!("{} : {name}", role.name),
+            None => name.to_string(),
+        }
+    }
+
+    /// True when `notify: name` reaches this handler (by name, `role : name` or listen).
+    pub fn answers_to(&self, name: &str) -> bool {
+        let own = self.name.as_deref();
+        own == Some(name)
+            || self.listen.iter().any(|l| l == name)
+            || (self.role.is_some() && own.is_some() && self.display_name() == name)
     }
 
     /// True for `meta:` tasks, which the executor handles itself.

@@ -76,6 +76,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         vars: Vars::new(),
         loop_items: None,
         loop_var: "item".into(),
+        role: None,
     };
     let mut errors: Vec<LoadError> = Vec::new();
     let mut action: Option<Action> = None;
