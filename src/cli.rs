@@ -103,6 +103,15 @@ pub struct RunArgs {
     /// Start the playbook at the task with this name.
     #[arg(long = "start-at-task")]
     pub start_at_task: Option<String>,
+    /// Check the playbooks' syntax; run nothing.
+    #[arg(long = "syntax-check")]
+    pub syntax_check: bool,
+    /// List the hosts each play would run on; run nothing.
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+    /// List the tasks each play would run; run nothing.
+    #[arg(long = "list-tasks")]
+    pub list_tasks: bool,
     /// More output (-v shows every result).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,

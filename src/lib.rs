@@ -16,12 +16,14 @@
 //! - [`modules`]: the table of task modules (command, shell, debug, ...), one file each.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`output`]: the [`output::Reporter`] trait and its human and JSON forms.
+//! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
 //! - [`run`]: `ferry run` end to end, from parsed options to an exit code.
 
 pub mod cli;
 pub mod error;
 pub mod executor;
 pub mod inventory;
+pub mod listing;
 pub mod modules;
 pub mod output;
 pub mod playbook;

@@ -28,6 +28,16 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let playbooks = load_playbooks(&args.playbooks)?;
     let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
     let inventory = load_inventory(&args.inventory, playbook_dir.as_deref())?;
+    if args.syntax_check || args.list_hosts || args.list_tasks {
+        let what = crate::listing::Listing {
+            hosts: args.list_hosts,
+            tasks: args.list_tasks,
+        };
+        let text = crate::listing::render(&playbooks, &inventory, args.limit.as_deref(), what);
+        let mut out = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut out, text.as_bytes());
+        return Ok(0);
+    }
     let reporter: Arc<dyn Reporter> = match args.output {
         OutputFormat::Human => Arc::new(Human::new(args.verbose)),
         OutputFormat::Json => Arc::new(JsonLines),

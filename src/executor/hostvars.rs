@@ -17,7 +17,29 @@ use crate::vars::Vars;
 impl Executor {
     /// All variables of `host` for `task`.
     pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
-        self.scope_vars(ctx, host, &task.vars, task.role.as_deref())
+        let mut vars = self.scope_vars(ctx, host, &task.vars, task.role.as_deref());
+        if mentions_hostvars(task) || ctx.play_vars.values().any(|v| mentions(v, "hostvars")) {
+            vars.insert("hostvars".into(), self.hostvars());
+        }
+        vars
+    }
+
+    /// The `hostvars` magic variable: every host's inventory variables and facts. Built only
+    /// for tasks that mention it (it is large).
+    fn hostvars(&self) -> Json {
+        let mut all = Vars::new();
+        for name in self.inventory.hosts() {
+            let vars = match self.hosts.get(name) {
+                Some(state) => {
+                    let mut v = state.inv_vars.clone();
+                    v.extend(state.facts.clone());
+                    v
+                }
+                None => self.inventory.host_vars(name),
+            };
+            all.insert(name.to_string(), Json::Object(vars));
+        }
+        Json::Object(all)
     }
 
     /// All variables of `host` with `local` vars (a task's or an include's) and a role's.
@@ -80,6 +102,31 @@ impl Executor {
             }
         }
         vars
+    }
+}
+
+fn mentions_hostvars(task: &Task) -> bool {
+    let conds = task
+        .when
+        .iter()
+        .chain(task.changed_when.iter().flatten())
+        .chain(task.failed_when.iter().flatten())
+        .chain(task.until.iter().flatten());
+    mentions(&task.args, "hostvars")
+        || task
+            .loop_items
+            .as_ref()
+            .is_some_and(|l| mentions(l, "hostvars"))
+        || task.vars.values().any(|v| mentions(v, "hostvars"))
+        || conds.into_iter().any(|c| c.expr.contains("hostvars"))
+}
+
+fn mentions(v: &Json, word: &str) -> bool {
+    match v {
+        Json::String(s) => s.contains(word),
+        Json::Array(items) => items.iter().any(|i| mentions(i, word)),
+        Json::Object(m) => m.values().any(|i| mentions(i, word)),
+        _ => false,
     }
 }
 

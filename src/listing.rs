@@ -1,0 +1,84 @@
+//! `--syntax-check`, `--list-hosts` and `--list-tasks`: what a run would do, shown in
+//! ansible-playbook's layout, without contacting any host.
+
+use std::fmt::Write;
+
+use crate::inventory::Inventory;
+use crate::playbook::{Item, Play, Playbook};
+
+/// What to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing {
+    /// `--list-hosts`.
+    pub hosts: bool,
+    /// `--list-tasks`.
+    pub tasks: bool,
+}
+
+/// The listing text for `playbooks`.
+pub fn render(
+    playbooks: &[Playbook],
+    inventory: &Inventory,
+    limit: Option<&str>,
+    what: Listing,
+) -> String {
+    let mut out = String::new();
+    for pb in playbooks {
+        let _ = write!(out, "\nplaybook: {}\n", pb.path.display());
+        if !what.hosts && !what.tasks {
+            continue;
+        }
+        for (i, play) in pb.plays.iter().enumerate() {
+            let tags = format_tags(&play.opts.tags);
+            let _ = write!(
+                out,
+                "\n  play #{} ({}): {}\tTAGS: {tags}\n",
+                i + 1,
+                play.hosts,
+                play.display_name()
+            );
+            if what.hosts {
+                list_hosts(&mut out, play, inventory, limit);
+            }
+            if what.tasks {
+                out.push_str("    tasks:\n");
+                for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                    Item::visit(section, &mut |t| {
+                        if t.meta().is_none() {
+                            let _ = writeln!(
+                                out,
+                                "      {}\tTAGS: {}",
+                                t.display_name(),
+                                format_tags(&t.opts.tags)
+                            );
+                        }
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn list_hosts(out: &mut String, play: &Play, inventory: &Inventory, limit: Option<&str>) {
+    let mut hosts = inventory.select(&play.hosts).unwrap_or_default();
+    if let Some(limit) = limit {
+        let allowed = inventory.select(limit).unwrap_or_default();
+        hosts.retain(|h| allowed.contains(h));
+    }
+    let pattern: Vec<String> = play.hosts.split(':').map(|p| format!("'{p}'")).collect();
+    let _ = write!(
+        out,
+        "    pattern: [{}]\n    hosts ({}):\n",
+        pattern.join(", "),
+        hosts.len()
+    );
+    for h in hosts {
+        let _ = writeln!(out, "      {h}");
+    }
+}
+
+fn format_tags(tags: &[String]) -> String {
+    let quoted: Vec<String> = tags.iter().map(|t| format!("'{t}'")).collect();
+    format!("[{}]", quoted.join(", "))
+}
