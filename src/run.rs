@@ -98,9 +98,13 @@ pub fn check(args: CheckArgs) -> Result<i32, Error> {
 fn load_playbooks(paths: &[PathBuf]) -> Result<Vec<Playbook>, Error> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let templar = crate::template::Templar::new();
     for path in paths {
         match playbook::load(path) {
-            Ok(pb) => out.push(pb),
+            Ok(pb) => match playbook::check_templates(&pb, &templar) {
+                Ok(()) => out.push(pb),
+                Err(e) => errors.extend(e.0),
+            },
             Err(e) => errors.extend(e.0),
         }
     }
