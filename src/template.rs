@@ -56,6 +56,11 @@ impl Templar {
                 .is_true(),
         )
     }
+    pub fn render_text(&self, t: &str, vars: &Vars) -> Result<String, TemplateError> {
+        self.env
+            .render_str(t, minijinja::Value::from(minijinja::value::Serde(vars)))
+            .map_err(|e| TemplateError(e.to_string()))
+    }
     pub fn check_syntax(&self, _t: &str) -> Result<(), TemplateError> {
         Ok(())
     }

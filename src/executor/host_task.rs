@@ -31,6 +31,7 @@ pub(crate) struct Job {
     /// `export K=V; ` assignments from `environment`.
     pub env: Option<String>,
     pub check_mode: bool,
+    pub diff: bool,
     pub timeout: Option<u64>,
     pub no_log: bool,
 }
@@ -182,6 +183,7 @@ async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
         become_user: job.become_user.as_deref(),
         env: job.env.as_deref(),
         check_mode: job.check_mode,
+        diff: job.diff,
     };
     let fut = (task.module.run)(&ctx, args);
     match job.timeout {

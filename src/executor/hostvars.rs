@@ -18,6 +18,10 @@ impl Executor {
     /// All variables of `host` for `task`.
     pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
         let mut vars = self.scope_vars(ctx, host, &task.vars, task.role.as_deref());
+        if let Some(role) = &task.role {
+            vars.insert("role_path".into(), role.path.display().to_string().into());
+            vars.insert("role_name".into(), role.name.clone().into());
+        }
         if mentions_hostvars(task) || ctx.play_vars.values().any(|v| mentions(v, "hostvars")) {
             vars.insert("hostvars".into(), self.hostvars());
         }

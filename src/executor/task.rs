@@ -151,6 +151,7 @@ impl Executor {
             become_user,
             env,
             check_mode,
+            diff: self.opts.diff,
             timeout: task.opts.timeout,
             no_log,
         }

@@ -7,12 +7,19 @@
 
 mod assert;
 mod command;
+mod copy;
 mod debug;
 mod fail;
+mod fetch;
+mod file;
+mod lineinfile;
 mod meta;
 pub(crate) use meta::ACTIONS as META_ACTIONS;
+pub(crate) mod remote;
 mod set_fact;
 mod shell;
+mod stat;
+mod template;
 pub(crate) mod timefmt;
 
 use std::future::Future;
@@ -61,11 +68,17 @@ impl std::fmt::Debug for ModuleSpec {
 static MODULES: &[&ModuleSpec] = &[
     &assert::SPEC,
     &command::SPEC,
+    &copy::SPEC,
     &debug::SPEC,
     &fail::SPEC,
+    &fetch::SPEC,
+    &file::SPEC,
+    &lineinfile::SPEC,
     &meta::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
+    &stat::SPEC,
+    &template::SPEC,
 ];
 
 /// The module called `name`, also under its FQCN (`ansible.builtin.command`).
@@ -98,9 +111,16 @@ pub struct ModuleCtx<'a> {
     pub env: Option<&'a str>,
     /// `--check` / `check_mode`: report what would change, change nothing.
     pub check_mode: bool,
+    /// `--diff`: modules that change files add a `diff` to their result.
+    pub diff: bool,
 }
 
 impl ModuleCtx<'_> {
+    /// True under `--diff`.
+    pub fn diff_mode(&self) -> bool {
+        self.diff
+    }
+
     /// Runs a sh command line on the host, with the task's environment and become applied.
     pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;

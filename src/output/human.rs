@@ -117,7 +117,9 @@ impl Reporter for Human {
             return;
         }
         let show = self.verbosity > 0 || ev.verbose_always;
-        let result = Json::Object(ev.result.clone());
+        let mut shown = ev.result.clone();
+        let diff = shown.remove("diff");
+        let result = Json::Object(shown);
         let item = ev.item.map(item_label);
         let (word, colour) = match ev.status {
             Status::Ok => ("ok", GREEN),
@@ -152,6 +154,9 @@ impl Reporter for Human {
                 t
             }
         };
+        if let Some(Json::String(d)) = diff {
+            self.line(d.trim_end(), None);
+        }
         self.line(&text, Some(colour));
         if ev.ignored {
             self.line("...ignoring", Some(CYAN));

@@ -1,0 +1,309 @@
+//! `copy`: puts a local file, a directory tree or inline `content` on the host. It compares
+//! sha1 checksums first and writes only what differs (atomically), then fixes mode and owner.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::remote::{self, Attrs};
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "copy",
+    args: Some(&[
+        "backup",
+        "content",
+        "dest",
+        "directory_mode",
+        "force",
+        "group",
+        "mode",
+        "owner",
+        "remote_src",
+        "src",
+    ]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    src: Option<String>,
+    content: Option<Json>,
+    dest: String,
+    #[serde(default, deserialize_with = "de_bool")]
+    backup: bool,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    force: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    remote_src: bool,
+    directory_mode: Option<Json>,
+    #[serde(flatten)]
+    attrs: Attrs,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("copy", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if args.remote_src {
+        return ModuleResult::failed("copy: remote_src is not supported by ferry yet");
+    }
+    let _ = &args.directory_mode;
+    match (&args.src, &args.content) {
+        (Some(_), Some(_)) => ModuleResult::failed("src and content are mutually exclusive"),
+        (None, None) => ModuleResult::failed("src (or content) is required"),
+        (None, Some(content)) => {
+            let text = match content {
+                Json::String(s) => s.clone(),
+                other => crate::output::pyjson::dumps(other, None, false),
+            };
+            put_file(ctx, &args, text.as_bytes(), &args.dest).await
+        }
+        (Some(src), None) => {
+            let Some(local) = find_local(ctx, src, "files") else {
+                return ModuleResult::failed(format!(
+                    "Could not find or access '{src}' on the Ansible Controller."
+                ));
+            };
+            if local.is_dir() {
+                return copy_tree(ctx, &args, &local, src.ends_with('/')).await;
+            }
+            let data = match std::fs::read(&local) {
+                Ok(d) => d,
+                Err(e) => {
+                    return ModuleResult::failed(format!("cannot read {}: {e}", local.display()))
+                }
+            };
+            let dest = if args.dest.ends_with('/') {
+                format!("{}{}", args.dest, file_name(&local))
+            } else {
+                args.dest.clone()
+            };
+            let mut r = put_file(ctx, &args, &data, &dest).await;
+            r.data
+                .insert("src".into(), local.display().to_string().into());
+            r
+        }
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Writes one file if its checksum differs; `dest` may be an existing directory.
+pub(crate) async fn put_file(
+    ctx: &ModuleCtx<'_>,
+    args_attrs: &impl HasOpts,
+    data: &[u8],
+    dest: &str,
+) -> ModuleResult {
+    let mut dest = dest.to_string();
+    let mut st = match remote::stat(ctx, &dest, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if st.is_dir() {
+        return ModuleResult::failed(format!("can not use content with a dir as dest: {dest}"));
+    }
+    let checksum = remote::sha1_hex(data);
+    let mut changed = false;
+    let mut data_out = Vars::new();
+    let differs = st.sha1.as_deref() != Some(checksum.as_str());
+    if !st.exists || (differs && args_attrs.force()) {
+        if ctx.diff_mode() {
+            let before = if st.exists && st.size < 256 * 1024 {
+                remote::read(ctx, &dest).await.unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            if let Some(d) = remote::diff(&before, data, &dest) {
+                data_out.insert("diff".into(), d.into());
+            }
+        }
+        if !ctx.check_mode {
+            if args_attrs.backup() && st.exists {
+                match backup(ctx, &dest).await {
+                    Ok(b) => {
+                        data_out.insert("backup_file".into(), b.into());
+                    }
+                    Err(r) => return r,
+                }
+            }
+            if let Err(r) = remote::write(ctx, &dest, data).await {
+                return r;
+            }
+            st = match remote::stat(ctx, &dest, false).await {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+        }
+        changed = true;
+    }
+    match remote::fix_attrs(ctx, &dest, &st, args_attrs.attrs()).await {
+        Ok(c) => changed |= c,
+        Err(r) => return r,
+    }
+    if !ctx.check_mode && changed {
+        if let Ok(s) = remote::stat(ctx, &dest, false).await {
+            st = s;
+        }
+    }
+    let mut out = remote::path_result(&dest, &st);
+    out.remove("path");
+    dest = dest.trim_end_matches('/').to_string();
+    out.insert("dest".into(), dest.into());
+    out.insert("checksum".into(), checksum.into());
+    out.extend(data_out);
+    ModuleResult {
+        changed,
+        data: out,
+        ..Default::default()
+    }
+}
+
+/// What `put_file` needs from a module's arguments.
+pub(crate) trait HasOpts {
+    fn attrs(&self) -> &Attrs;
+    fn force(&self) -> bool;
+    fn backup(&self) -> bool;
+}
+
+impl HasOpts for Args {
+    fn attrs(&self) -> &Attrs {
+        &self.attrs
+    }
+    fn force(&self) -> bool {
+        self.force
+    }
+    fn backup(&self) -> bool {
+        self.backup
+    }
+}
+
+async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = format!("{dest}.{stamp}.bak~");
+    remote::run(ctx, &format!("cp -p -- {} {}", quote(dest), quote(&name))).await?;
+    Ok(name)
+}
+
+/// Copies a local directory: `src/` copies its contents, `src` the directory itself.
+async fn copy_tree(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    local: &Path,
+    contents_only: bool,
+) -> ModuleResult {
+    let base = if contents_only {
+        args.dest.trim_end_matches('/').to_string()
+    } else {
+        format!("{}/{}", args.dest.trim_end_matches('/'), file_name(local))
+    };
+    let mut files = Vec::new();
+    let mut dirs = vec![String::new()];
+    if let Err(e) = walk(local, "", &mut files, &mut dirs) {
+        return ModuleResult::failed(format!("cannot read {}: {e}", local.display()));
+    }
+    let mkdirs: Vec<String> = dirs.iter().map(|d| quote(&join(&base, d))).collect();
+    let check = format!(
+        "for d in {}; do [ -d \"$d\" ] || echo \"$d\"; done",
+        mkdirs.join(" ")
+    );
+    let missing = match remote::run(ctx, &check).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let mut changed = !missing.trim().is_empty();
+    if changed && !ctx.check_mode {
+        if let Err(r) = remote::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await {
+            return r;
+        }
+    }
+    for rel in files {
+        let data = match std::fs::read(local.join(&rel)) {
+            Ok(d) => d,
+            Err(e) => return ModuleResult::failed(format!("cannot read {rel}: {e}")),
+        };
+        let r = put_file(ctx, args, &data, &join(&base, &rel)).await;
+        if r.failed || r.unreachable {
+            return r;
+        }
+        changed |= r.changed;
+    }
+    let mut data = Vars::new();
+    data.insert("dest".into(), base.into());
+    ModuleResult {
+        changed,
+        data,
+        ..Default::default()
+    }
+}
+
+fn join(base: &str, rel: &str) -> String {
+    if rel.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}/{rel}")
+    }
+}
+
+fn walk(
+    root: &Path,
+    rel: &str,
+    files: &mut Vec<String>,
+    dirs: &mut Vec<String>,
+) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        if entry.file_type()?.is_dir() {
+            dirs.push(child.clone());
+            walk(root, &child, files, dirs)?;
+        } else {
+            files.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Finds a controller-side file as Ansible does: the role's `kind/` dir, the playbook's
+/// `kind/` dir, the playbook dir, then the path as given.
+pub(crate) fn find_local(ctx: &ModuleCtx<'_>, src: &str, kind: &str) -> Option<PathBuf> {
+    let path = Path::new(src);
+    if path.is_absolute() {
+        return path.exists().then(|| path.to_path_buf());
+    }
+    let var = |k: &str| ctx.vars.get(k).and_then(Json::as_str).map(PathBuf::from);
+    let mut candidates = Vec::new();
+    if let Some(role) = var("role_path") {
+        candidates.push(role.join(kind).join(src));
+        candidates.push(role.join(src));
+    }
+    if let Some(pb) = var("playbook_dir") {
+        candidates.push(pb.join(kind).join(src));
+        candidates.push(pb.join(src));
+    }
+    candidates.push(path.to_path_buf());
+    candidates.into_iter().find(|p| p.exists())
+}

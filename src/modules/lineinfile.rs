@@ -1,0 +1,243 @@
+//! `lineinfile`: makes sure one line is in a file (or is not), by regexp or exact text. Reads the
+//! file, edits it on the controller, writes it back only if it changed.
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::modules::copy::{put_file, HasOpts};
+use crate::modules::remote::{self, Attrs};
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "lineinfile",
+    args: Some(&[
+        "backrefs",
+        "backup",
+        "create",
+        "dest",
+        "group",
+        "insertafter",
+        "insertbefore",
+        "line",
+        "mode",
+        "name",
+        "owner",
+        "path",
+        "regexp",
+        "search_string",
+        "state",
+    ]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    #[serde(alias = "dest", alias = "name")]
+    path: String,
+    line: Option<String>,
+    regexp: Option<String>,
+    search_string: Option<String>,
+    #[serde(default = "present")]
+    state: String,
+    insertafter: Option<String>,
+    insertbefore: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    create: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    backup: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    backrefs: bool,
+    #[serde(flatten)]
+    attrs: Attrs,
+}
+
+fn present() -> String {
+    "present".into()
+}
+
+impl HasOpts for Args {
+    fn attrs(&self) -> &Attrs {
+        &self.attrs
+    }
+    fn force(&self) -> bool {
+        true
+    }
+    fn backup(&self) -> bool {
+        self.backup
+    }
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("lineinfile", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let st = match remote::stat(ctx, &args.path, false).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let text = if st.exists {
+        match remote::read(ctx, &args.path).await {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+            Err(r) => return r,
+        }
+    } else if args.state == "absent" {
+        let mut r = ModuleResult::ok(Vars::new());
+        r.data.insert("msg".into(), "file not present".into());
+        return r;
+    } else if args.create {
+        String::new()
+    } else {
+        return ModuleResult::failed(format!("Destination {} does not exist !", args.path));
+    };
+    let re = match args.regexp.as_deref().map(Regex::new).transpose() {
+        Ok(r) => r,
+        Err(e) => return ModuleResult::failed(format!("invalid regexp: {e}")),
+    };
+    let (new_text, msg) = match edit(&text, &args, re.as_ref()) {
+        Ok(x) => x,
+        Err(msg) => return ModuleResult::failed(msg),
+    };
+    if new_text == text && st.exists {
+        let mut r = put_file(ctx, &args, text.as_bytes(), &args.path).await;
+        r.data.insert("msg".into(), msg.into());
+        return r;
+    }
+    let mut r = put_file(ctx, &args, new_text.as_bytes(), &args.path).await;
+    r.data.insert("msg".into(), msg.into());
+    r
+}
+
+/// The edited text and Ansible's message for it.
+fn edit(text: &str, args: &Args, re: Option<&Regex>) -> Result<(String, String), String> {
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let matches = |l: &str| match (re, &args.search_string) {
+        (Some(re), _) => re.is_match(l),
+        (None, Some(s)) => l.contains(s.as_str()),
+        (None, None) => args.line.as_deref() == Some(l),
+    };
+    if args.state == "absent" {
+        let before = lines.len();
+        lines.retain(|l| !matches(l));
+        let removed = before - lines.len();
+        let msg = if removed > 0 {
+            format!("{removed} line(s) removed")
+        } else {
+            String::new()
+        };
+        return Ok((join(&lines, text), msg));
+    }
+    let Some(line) = &args.line else {
+        return Err("line is required with state=present".into());
+    };
+    if let Some(idx) = lines.iter().rposition(|l| matches(l)) {
+        let new_line = match (re, args.backrefs) {
+            (Some(re), true) => re.replace(&lines[idx], line.as_str()).into_owned(),
+            _ => line.clone(),
+        };
+        if lines[idx] == new_line {
+            return Ok((text.to_string(), String::new()));
+        }
+        lines[idx] = new_line;
+        return Ok((join(&lines, text), "line replaced".into()));
+    }
+    if args.backrefs {
+        return Ok((text.to_string(), String::new()));
+    }
+    if (re.is_some() || args.search_string.is_some()) && lines.iter().any(|l| l == line) {
+        return Ok((text.to_string(), String::new()));
+    }
+    let pos = insert_position(&lines, args)?;
+    lines.insert(pos, line.clone());
+    Ok((join(&lines, text), "line added".into()))
+}
+
+fn insert_position(lines: &[String], args: &Args) -> Result<usize, String> {
+    match (&args.insertbefore, &args.insertafter) {
+        (Some(b), _) if b == "BOF" => Ok(0),
+        (Some(b), _) => {
+            let re = Regex::new(b).map_err(|e| format!("invalid insertbefore: {e}"))?;
+            Ok(lines
+                .iter()
+                .rposition(|l| re.is_match(l))
+                .unwrap_or(lines.len()))
+        }
+        (None, Some(a)) if a != "EOF" => {
+            let re = Regex::new(a).map_err(|e| format!("invalid insertafter: {e}"))?;
+            Ok(lines
+                .iter()
+                .rposition(|l| re.is_match(l))
+                .map_or(lines.len(), |i| i + 1))
+        }
+        _ => Ok(lines.len()),
+    }
+}
+
+/// Joins lines, keeping a final newline (files end with one unless the original did not).
+fn join(lines: &[String], original: &str) -> String {
+    let mut s = lines.join("\n");
+    if !lines.is_empty() && (original.is_empty() || original.ends_with('\n')) {
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: Option<&str>, regexp: Option<&str>, state: &str) -> Args {
+        Args {
+            path: "f".into(),
+            line: line.map(String::from),
+            regexp: regexp.map(String::from),
+            search_string: None,
+            state: state.into(),
+            insertafter: None,
+            insertbefore: None,
+            create: false,
+            backup: false,
+            backrefs: false,
+            attrs: Attrs::default(),
+        }
+    }
+
+    #[test]
+    fn edits() {
+        for (text, line, regexp, state, want, msg) in [
+            (
+                "a\nb\n",
+                Some("c"),
+                None,
+                "present",
+                "a\nb\nc\n",
+                "line added",
+            ),
+            ("a\nb\n", Some("b"), None, "present", "a\nb\n", ""),
+            (
+                "port=1\nx\n",
+                Some("port=2"),
+                Some("^port="),
+                "present",
+                "port=2\nx\n",
+                "line replaced",
+            ),
+            (
+                "a\nb\na\n",
+                Some("a"),
+                None,
+                "absent",
+                "b\n",
+                "2 line(s) removed",
+            ),
+            ("", Some("first"), None, "present", "first\n", "line added"),
+        ] {
+            let a = args(line, regexp, state);
+            let re = a.regexp.as_deref().map(|r| Regex::new(r).unwrap());
+            let (got, m) = edit(text, &a, re.as_ref()).unwrap();
+            assert_eq!((got.as_str(), m.as_str()), (want, msg), "{text:?}");
+        }
+    }
+}

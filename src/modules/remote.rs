@@ -1,0 +1,281 @@
+//! Remote file primitives the file modules share: stat (with sha1), atomic write (temp file,
+//! then rename, so a broken connection never leaves a half-written file), read, and mode/owner
+//! fixes. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
+
+use std::fmt::Write as _;
+
+use base64::Engine;
+use serde_json::Value as Json;
+
+use crate::modules::{ModuleCtx, ModuleResult};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+/// What is at a remote path.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RemoteStat {
+    pub exists: bool,
+    pub kind: String,
+    pub mode: String,
+    pub owner: String,
+    pub group: String,
+    pub size: u64,
+    pub uid: u64,
+    pub gid: u64,
+    pub mtime: u64,
+    pub link_target: Option<String>,
+    pub sha1: Option<String>,
+}
+
+impl RemoteStat {
+    pub fn is_dir(&self) -> bool {
+        self.exists && self.kind == "directory"
+    }
+    pub fn is_file(&self) -> bool {
+        self.exists && self.kind.contains("regular")
+    }
+    pub fn is_link(&self) -> bool {
+        self.exists && self.kind == "symbolic link"
+    }
+}
+
+const ABSENT: &str = "__ferry_absent__";
+
+/// Stats `path` on the host (following no link); sha1 of regular files when `checksum`.
+pub(crate) async fn stat(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    checksum: bool,
+) -> Result<RemoteStat, ModuleResult> {
+    let p = quote(path);
+    let sum = if checksum {
+        format!(
+            "; if [ -f {p} ] && [ ! -L {p} ]; then sha1sum -- {p} | cut -d' ' -f1; else echo; fi"
+        )
+    } else {
+        String::new()
+    };
+    let script = format!(
+        "if [ -e {p} ] || [ -L {p} ]; then stat -c '%F|%a|%U|%G|%s|%u|%g|%Y' -- {p}; \
+         if [ -L {p} ]; then readlink -- {p}; else echo; fi{sum}; else echo {ABSENT}; fi"
+    );
+    let out = run(ctx, &script).await?;
+    let mut lines = out.lines();
+    let first = lines.next().unwrap_or("");
+    if first == ABSENT {
+        return Ok(RemoteStat::default());
+    }
+    let f: Vec<&str> = first.split('|').collect();
+    if f.len() < 8 {
+        return Err(ModuleResult::failed(format!(
+            "cannot stat {path}: unexpected output '{first}'"
+        )));
+    }
+    let num = |s: &str| s.trim().parse::<u64>().unwrap_or(0);
+    let link = lines.next().unwrap_or("").to_string();
+    let sha1 = lines
+        .next()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from);
+    Ok(RemoteStat {
+        exists: true,
+        kind: f[0].to_string(),
+        mode: format!("{:0>4}", f[1]),
+        owner: f[2].into(),
+        group: f[3].into(),
+        size: num(f[4]),
+        uid: num(f[5]),
+        gid: num(f[6]),
+        mtime: num(f[7]),
+        link_target: (!link.is_empty()).then_some(link),
+        sha1,
+    })
+}
+
+/// Runs `script`; a non-zero exit is the module's failure (with stderr).
+pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, ModuleResult> {
+    match ctx.exec(script).await {
+        Ok(out) if out.rc == 0 => Ok(out.stdout),
+        Ok(out) => {
+            let err = out.stderr.trim();
+            let msg = if err.is_empty() {
+                format!("command failed with rc={}", out.rc)
+            } else {
+                err.to_string()
+            };
+            let mut r = ModuleResult::failed(msg);
+            r.data.insert("rc".into(), out.rc.into());
+            Err(r)
+        }
+        Err(e) => Err(ModuleResult::unreachable(&e)),
+    }
+}
+
+/// Chunk size of base64 text per command: well under Linux's 128 KiB single-argument limit.
+const CHUNK: usize = 96 * 1024;
+
+/// Writes `data` to `dest` atomically: a temp file beside it, then `mv`.
+pub(crate) async fn write(
+    ctx: &ModuleCtx<'_>,
+    dest: &str,
+    data: &[u8],
+) -> Result<(), ModuleResult> {
+    let dir = match dest.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => dest[..i].to_string(),
+        None => ".".to_string(),
+    };
+    let tmp = format!("{dir}/.ferry-{:016x}.tmp", rand::random::<u64>());
+    let (qt, qd) = (quote(&tmp), quote(dest));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
+    let mut first = true;
+    let mut rest = encoded.as_str();
+    loop {
+        let (chunk, tail) = rest.split_at(rest.len().min(CHUNK));
+        let redirect = if first { ">" } else { ">>" };
+        let mut script = String::new();
+        if first {
+            script.push_str("umask 022; ");
+        }
+        let _ = write!(
+            script,
+            "printf '%s' {} | base64 -d {redirect} {qt}",
+            quote(chunk)
+        );
+        if tail.is_empty() {
+            let _ = write!(script, " && mv -f -- {qt} {qd}");
+        }
+        let guarded = format!("{{ {script}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}");
+        run(ctx, &guarded).await?;
+        first = false;
+        rest = tail;
+        if rest.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads a remote file's bytes.
+pub(crate) async fn read(ctx: &ModuleCtx<'_>, path: &str) -> Result<Vec<u8>, ModuleResult> {
+    let out = run(ctx, &format!("base64 -w0 -- {} ; echo", quote(path))).await?;
+    base64::engine::general_purpose::STANDARD
+        .decode(out.trim())
+        .map_err(|e| ModuleResult::failed(format!("cannot decode {path}: {e}")))
+}
+
+/// Brings mode, owner and group to what is asked; true if anything changed.
+pub(crate) async fn fix_attrs(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    st: &RemoteStat,
+    attrs: &Attrs,
+) -> Result<bool, ModuleResult> {
+    let mut script = String::new();
+    let p = quote(path);
+    if let Some(mode) = &attrs.mode {
+        if !mode_matches(mode, &st.mode) {
+            let _ = write!(script, "chmod {} -- {p}; ", quote(mode));
+        }
+    }
+    let owner = attrs
+        .owner
+        .as_ref()
+        .filter(|o| **o != st.owner && **o != st.uid.to_string());
+    let group = attrs
+        .group
+        .as_ref()
+        .filter(|g| **g != st.group && **g != st.gid.to_string());
+    match (owner, group) {
+        (Some(o), Some(g)) => {
+            let _ = write!(script, "chown {}:{} -- {p}; ", quote(o), quote(g));
+        }
+        (Some(o), None) => {
+            let _ = write!(script, "chown {} -- {p}; ", quote(o));
+        }
+        (None, Some(g)) => {
+            let _ = write!(script, "chgrp {} -- {p}; ", quote(g));
+        }
+        (None, None) => {}
+    }
+    if script.is_empty() {
+        return Ok(false);
+    }
+    if !ctx.check_mode {
+        run(ctx, &format!("set -e; {script}")).await?;
+    }
+    Ok(true)
+}
+
+/// `mode`, `owner`, `group` as the file modules take them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct Attrs {
+    #[serde(default, deserialize_with = "de_mode")]
+    pub mode: Option<String>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+}
+
+/// Octal modes as Ansible takes them: `0644`, `"0644"`, `644` (YAML int 0644 is 420 decimal).
+fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Option::<Json>::deserialize(d)? {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => n.as_u64().map(|v| format!("{v:04o}")),
+        Some(Json::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+fn mode_matches(want: &str, have: &str) -> bool {
+    if !want.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let norm = |m: &str| u32::from_str_radix(m, 8).unwrap_or(u32::MAX);
+    norm(want) == norm(have)
+}
+
+/// The common result keys of a path.
+pub(crate) fn path_result(path: &str, st: &RemoteStat) -> Vars {
+    let mut v = Vars::new();
+    v.insert("path".into(), path.into());
+    if st.exists {
+        v.insert("mode".into(), st.mode.clone().into());
+        v.insert("owner".into(), st.owner.clone().into());
+        v.insert("group".into(), st.group.clone().into());
+        v.insert("uid".into(), st.uid.into());
+        v.insert("gid".into(), st.gid.into());
+        v.insert("size".into(), st.size.into());
+        let state = if st.is_dir() {
+            "directory"
+        } else if st.is_link() {
+            "link"
+        } else {
+            "file"
+        };
+        v.insert("state".into(), state.into());
+    } else {
+        v.insert("state".into(), "absent".into());
+    }
+    v
+}
+
+/// sha1 of local bytes, hex.
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    use sha1::Digest;
+    hex::encode(sha1::Sha1::digest(data))
+}
+
+/// A unified diff for `--diff` (text only).
+pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
+    let (a, b) = (
+        std::str::from_utf8(before).ok()?,
+        std::str::from_utf8(after).ok()?,
+    );
+    let d = similar::TextDiff::from_lines(a, b);
+    Some(
+        d.unified_diff()
+            .header(&format!("before: {path}"), &format!("after: {path}"))
+            .to_string(),
+    )
+}

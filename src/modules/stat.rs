@@ -1,0 +1,75 @@
+//! `stat`: reports what is at a path on the host; changes nothing.
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::remote;
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "stat",
+    args: Some(&["checksum_algorithm", "follow", "get_checksum", "path"]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    #[serde(alias = "dest", alias = "name")]
+    path: String,
+    #[serde(default = "yes", deserialize_with = "de_bool")]
+    get_checksum: bool,
+    checksum_algorithm: Option<String>,
+    #[serde(default, deserialize_with = "de_bool")]
+    #[allow(dead_code)]
+    follow: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("stat", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Some(alg) = args.checksum_algorithm.as_deref().filter(|a| *a != "sha1") {
+        return ModuleResult::failed(format!(
+            "checksum_algorithm '{alg}' is not supported by ferry (sha1 is)"
+        ));
+    }
+    let st = match remote::stat(ctx, &args.path, args.get_checksum).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut stat = Vars::new();
+    stat.insert("exists".into(), st.exists.into());
+    if st.exists {
+        let mode_num = u32::from_str_radix(&st.mode, 8).unwrap_or(0);
+        stat.insert("path".into(), args.path.clone().into());
+        stat.insert("mode".into(), st.mode.clone().into());
+        stat.insert("isdir".into(), st.is_dir().into());
+        stat.insert("isreg".into(), st.is_file().into());
+        stat.insert("islnk".into(), st.is_link().into());
+        stat.insert("size".into(), st.size.into());
+        stat.insert("uid".into(), st.uid.into());
+        stat.insert("gid".into(), st.gid.into());
+        stat.insert("pw_name".into(), st.owner.clone().into());
+        stat.insert("gr_name".into(), st.group.clone().into());
+        stat.insert("mtime".into(), st.mtime.into());
+        stat.insert("xusr".into(), (mode_num & 0o100 != 0).into());
+        stat.insert("wusr".into(), (mode_num & 0o200 != 0).into());
+        stat.insert("rusr".into(), (mode_num & 0o400 != 0).into());
+        if let Some(t) = &st.link_target {
+            stat.insert("lnk_target".into(), t.clone().into());
+        }
+        if let Some(sum) = &st.sha1 {
+            stat.insert("checksum".into(), sum.clone().into());
+        }
+    }
+    let mut data = Vars::new();
+    data.insert("stat".into(), Json::Object(stat));
+    ModuleResult::ok(data)
+}
