@@ -9,9 +9,14 @@ mod assert;
 mod command;
 mod copy;
 mod debug;
+mod docker;
+mod docker_container;
+mod docker_image;
+mod docker_login;
 mod fail;
 mod fetch;
 mod file;
+mod k8s;
 mod lineinfile;
 mod meta;
 pub(crate) use meta::ACTIONS as META_ACTIONS;
@@ -21,6 +26,8 @@ mod shell;
 mod stat;
 mod template;
 pub(crate) mod timefmt;
+mod uri;
+mod wait_for;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -70,23 +77,39 @@ static MODULES: &[&ModuleSpec] = &[
     &command::SPEC,
     &copy::SPEC,
     &debug::SPEC,
+    &docker_container::SPEC,
+    &docker_image::SPEC,
+    &docker_login::SPEC,
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
     &template::SPEC,
+    &uri::SPEC,
+    &wait_for::SPEC,
 ];
 
 /// The module called `name`, also under its FQCN (`ansible.builtin.command`).
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
-    let short = name
-        .strip_prefix("ansible.builtin.")
-        .or_else(|| name.strip_prefix("ansible.legacy."))
-        .unwrap_or(name);
+    let short = [
+        "ansible.builtin.",
+        "ansible.legacy.",
+        "community.docker.",
+        "kubernetes.core.",
+    ]
+    .iter()
+    .find_map(|p| name.strip_prefix(p))
+    .unwrap_or(name);
+    let short = match short {
+        "docker_image_build" | "docker_image_push" | "docker_image_pull" => return None,
+        "k8s" | "kubernetes.core.k8s" => "k8s",
+        other => other,
+    };
     MODULES.iter().copied().find(|m| m.name == short)
 }
 
@@ -116,6 +139,21 @@ pub struct ModuleCtx<'a> {
 }
 
 impl ModuleCtx<'_> {
+    /// Runs a command with `input` on its stdin (secrets go this way, never on a command line).
+    pub async fn exec_stdin(&self, script: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let line = match (self.env, self.become_user) {
+            (None, None) => script.to_string(),
+            (env, None) => format!("{}{script}", env.unwrap_or("")),
+            (env, Some(user)) => format!(
+                "sudo -H -S -n -u {} -- /bin/sh -c {}",
+                quote(user),
+                quote(&format!("{}{script}", env.unwrap_or("")))
+            ),
+        };
+        conn.exec_stdin(&line, input).await
+    }
+
     /// True under `--diff`.
     pub fn diff_mode(&self) -> bool {
         self.diff
@@ -234,3 +272,23 @@ pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D:
 }
 
 use serde::Deserialize;
+
+/// Accepts numbers written as strings (free-form `timeout=5` arrives as text).
+pub(crate) fn de_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::de::Error;
+    match Json::deserialize(d)? {
+        Json::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom(format!("{n} is not a whole number"))),
+        Json::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| D::Error::custom(format!("'{s}' is not a whole number"))),
+        other => Err(D::Error::custom(format!("{other} is not a whole number"))),
+    }
+}
+
+/// [`de_u64`] for optional arguments.
+pub(crate) fn de_opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    de_u64(d).map(Some)
+}

@@ -42,6 +42,9 @@ impl Connection {
             stderr: String::from_utf8_lossy(&o.stderr).into(),
         })
     }
+    pub async fn exec_stdin(&self, command: &str, _input: &[u8]) -> Result<ExecOutput, ConnError> {
+        self.exec(command).await
+    }
     pub async fn close(&self) {}
 }
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,57 @@
+//! What the docker modules share: image IDs and inspect output read with the `docker` CLI on the
+//! host, and a push that tells whether layers were uploaded.
+
+use serde_json::Value as Json;
+
+use crate::modules::remote::run;
+use crate::modules::{ModuleCtx, ModuleResult};
+use crate::ssh::quote;
+
+/// The ID of `image` on the host, if it exists there.
+pub(crate) async fn image_id(
+    ctx: &ModuleCtx<'_>,
+    image: &str,
+) -> Result<Option<String>, ModuleResult> {
+    let out = run(
+        ctx,
+        &format!(
+            "docker image inspect --format '{{{{.Id}}}}' {} 2>/dev/null || true",
+            quote(image)
+        ),
+    )
+    .await?;
+    let id = out.trim();
+    Ok((!id.is_empty()).then(|| id.to_string()))
+}
+
+/// `docker <kind> inspect NAME` as JSON, if it exists.
+pub(crate) async fn inspect(
+    ctx: &ModuleCtx<'_>,
+    kind: &str,
+    name: &str,
+) -> Result<Option<Json>, ModuleResult> {
+    let out = run(
+        ctx,
+        &format!("docker {kind} inspect {} 2>/dev/null || true", quote(name)),
+    )
+    .await?;
+    Ok(match serde_json::from_str::<Json>(out.trim()) {
+        Ok(Json::Array(mut items)) if !items.is_empty() => Some(items.remove(0)),
+        _ => None,
+    })
+}
+
+/// Pushes `image`; returns whether any layer was uploaded, and the pushed digest.
+pub(crate) async fn push(
+    ctx: &ModuleCtx<'_>,
+    image: &str,
+) -> Result<(bool, Option<String>), ModuleResult> {
+    let out = run(ctx, &format!("docker push {}", quote(image))).await?;
+    let uploaded = out.lines().any(|l| l.trim_end().ends_with(": Pushed"));
+    let digest = out
+        .lines()
+        .find_map(|l| l.split("digest: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(String::from);
+    Ok((uploaded, digest))
+}

@@ -1,0 +1,257 @@
+//! `docker_image` (as community.docker names it): build, pull, tag, push or remove an image with
+//! the `docker` CLI on the host. `changed` is honest: a build counts only when the image ID
+//! changed, a push only when layers were uploaded, a removal only when the image existed.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::docker::{image_id, inspect, push};
+use crate::modules::remote::run;
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "docker_image",
+    args: Some(&[
+        "build",
+        "force_absent",
+        "force_source",
+        "force_tag",
+        "name",
+        "push",
+        "repository",
+        "source",
+        "state",
+        "tag",
+    ]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run_module(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    name: String,
+    tag: Option<String>,
+    source: Option<String>,
+    build: Option<Build>,
+    #[serde(default, deserialize_with = "de_bool")]
+    push: bool,
+    repository: Option<String>,
+    #[serde(default = "present")]
+    state: String,
+    #[serde(default, deserialize_with = "de_bool")]
+    force_source: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    force_tag: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    force_absent: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Build {
+    path: Option<String>,
+    dockerfile: Option<String>,
+    #[serde(default)]
+    args: Vars,
+    #[serde(default, deserialize_with = "de_bool")]
+    pull: bool,
+    #[serde(default, deserialize_with = "de_bool")]
+    nocache: bool,
+    target: Option<String>,
+    platform: Option<String>,
+}
+
+fn present() -> String {
+    "present".into()
+}
+
+/// `name:tag`, where a tag already in `name` wins over `tag` (default `latest`).
+pub(crate) fn full_name(name: &str, tag: Option<&str>) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || name.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}:{}", tag.unwrap_or("latest"))
+    }
+}
+
+async fn run_module(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("docker_image", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let image = full_name(&args.name, args.tag.as_deref());
+    match present_or_absent(ctx, &args, &image).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn present_or_absent(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    image: &str,
+) -> Result<ModuleResult, ModuleResult> {
+    let before = image_id(ctx, image).await?;
+    let mut actions: Vec<String> = Vec::new();
+    let mut data = Vars::new();
+    if args.state == "absent" {
+        if before.is_some() {
+            if !ctx.check_mode {
+                let force = if args.force_absent { "-f " } else { "" };
+                run(ctx, &format!("docker rmi {force}{}", quote(image))).await?;
+            }
+            actions.push(format!("Removed image {image}"));
+        }
+        data.insert(
+            "actions".into(),
+            actions.iter().cloned().map(Json::from).collect(),
+        );
+        return Ok(ModuleResult {
+            changed: before.is_some(),
+            data,
+            ..Default::default()
+        });
+    }
+    let source = args.source.as_deref().unwrap_or(if args.build.is_some() {
+        "build"
+    } else {
+        "local"
+    });
+    let wanted = before.is_none() || args.force_source;
+    match source {
+        "build" if wanted => {
+            let b = args
+                .build
+                .as_ref()
+                .ok_or_else(|| ModuleResult::failed("source=build needs 'build'"))?;
+            if !ctx.check_mode {
+                run(ctx, &build_command(image, b)?).await?;
+            }
+            actions.push(format!(
+                "Built image {image} from {}",
+                b.path.as_deref().unwrap_or(".")
+            ));
+        }
+        "pull" if wanted => {
+            if !ctx.check_mode {
+                run(ctx, &format!("docker pull {}", quote(image))).await?;
+            }
+            actions.push(format!("Pulled image {image}"));
+        }
+        "local" | "build" | "pull" => {
+            if before.is_none() && source == "local" {
+                return Err(ModuleResult::failed(format!(
+                    "Cannot find the image {image} locally."
+                )));
+            }
+        }
+        other => {
+            return Err(ModuleResult::failed(format!(
+                "source must be build, pull or local, got: {other}"
+            )))
+        }
+    }
+    let after = if ctx.check_mode {
+        before.clone()
+    } else {
+        image_id(ctx, image).await?
+    };
+    let mut changed = after != before || (ctx.check_mode && !actions.is_empty());
+    if after == before {
+        actions.retain(|a| !a.starts_with("Built") && !a.starts_with("Pulled"));
+    }
+    let mut pushed_ref = image.to_string();
+    if let Some(repo) = &args.repository {
+        let target = full_name(repo, args.tag.as_deref());
+        let current = image_id(ctx, &target).await?;
+        if current != after || args.force_tag {
+            if !ctx.check_mode {
+                run(
+                    ctx,
+                    &format!("docker tag {} {}", quote(image), quote(&target)),
+                )
+                .await?;
+            }
+            actions.push(format!("Tagged image {image} to {target}"));
+            changed = true;
+        }
+        pushed_ref = target;
+    }
+    if args.push && !ctx.check_mode {
+        let (uploaded, digest) = push(ctx, &pushed_ref).await?;
+        if uploaded {
+            actions.push(format!("Pushed image {pushed_ref}"));
+            changed = true;
+        }
+        if let Some(d) = digest {
+            data.insert("digest".into(), d.into());
+        }
+    }
+    if let Some(img) = inspect(ctx, "image", image).await? {
+        data.insert("image".into(), img);
+    }
+    data.insert(
+        "actions".into(),
+        actions.into_iter().map(Json::from).collect(),
+    );
+    Ok(ModuleResult {
+        changed,
+        data,
+        ..Default::default()
+    })
+}
+
+fn build_command(image: &str, b: &Build) -> Result<String, ModuleResult> {
+    let mut cmd = format!("docker build -t {}", quote(image));
+    if let Some(f) = &b.dockerfile {
+        let path = b.path.as_deref().unwrap_or(".");
+        let file = if f.starts_with('/') {
+            f.clone()
+        } else {
+            format!("{}/{f}", path.trim_end_matches('/'))
+        };
+        let _ = write!(cmd, " -f {}", quote(&file));
+    }
+    for (k, v) in &b.args {
+        let v = match v {
+            Json::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let _ = write!(cmd, " --build-arg {}", quote(&format!("{k}={v}")));
+    }
+    if b.pull {
+        cmd.push_str(" --pull");
+    }
+    if b.nocache {
+        cmd.push_str(" --no-cache");
+    }
+    if let Some(t) = &b.target {
+        let _ = write!(cmd, " --target {}", quote(t));
+    }
+    if let Some(p) = &b.platform {
+        let _ = write!(cmd, " --platform {}", quote(p));
+    }
+    let _ = write!(cmd, " {}", quote(b.path.as_deref().unwrap_or(".")));
+    Ok(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for (name, tag, want) in [
+            ("app", None, "app:latest"),
+            ("app", Some("v1"), "app:v1"),
+            ("reg:5000/app", Some("abc"), "reg:5000/app:abc"),
+            ("reg:5000/app:x", Some("abc"), "reg:5000/app:x"),
+        ] {
+            assert_eq!(full_name(name, tag), want);
+        }
+    }
+}

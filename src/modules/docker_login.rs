@@ -1,0 +1,88 @@
+//! `docker_login`: logs the host's docker CLI in to a registry. The password goes over the
+//! command's stdin (`--password-stdin`), never on a command line; results never contain it.
+
+use serde::Deserialize;
+
+use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "docker_login",
+    args: Some(&[
+        "password",
+        "reauthorize",
+        "registry",
+        "registry_url",
+        "state",
+        "username",
+    ]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    #[serde(alias = "registry")]
+    registry_url: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    #[serde(default = "present")]
+    state: String,
+    #[serde(default, deserialize_with = "de_bool")]
+    #[allow(dead_code)]
+    reauthorize: bool,
+}
+
+fn present() -> String {
+    "present".into()
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("docker_login", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let registry = args
+        .registry_url
+        .clone()
+        .unwrap_or_else(|| "https://index.docker.io/v1/".into());
+    let mut data = Vars::new();
+    data.insert("registry".into(), registry.clone().into());
+    if ctx.check_mode {
+        return ModuleResult {
+            changed: true,
+            data,
+            ..Default::default()
+        };
+    }
+    let out = if args.state == "absent" {
+        ctx.exec(&format!("docker logout {}", quote(&registry)))
+            .await
+    } else {
+        let (Some(user), Some(password)) = (&args.username, &args.password) else {
+            return ModuleResult::failed("username and password are required to log in");
+        };
+        let cmd = format!(
+            "docker login {} --username {} --password-stdin",
+            quote(&registry),
+            quote(user)
+        );
+        ctx.exec_stdin(&cmd, password.as_bytes()).await
+    };
+    match out {
+        Ok(o) if o.rc == 0 => {
+            data.insert("login_result".into(), o.stdout.trim().to_string().into());
+            ModuleResult {
+                changed: true,
+                data,
+                ..Default::default()
+            }
+        }
+        Ok(o) => ModuleResult::failed(format!(
+            "Logging into {registry} failed: {}",
+            o.stderr.trim()
+        )),
+        Err(e) => ModuleResult::unreachable(&e),
+    }
+}

@@ -1,0 +1,126 @@
+//! `wait_for`: waits on the host until a port is open (or closed) or a path exists (or not,
+//! optionally containing a regex), polling from the controller until `timeout`.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::modules::{
+    de_opt_u64, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
+};
+use crate::ssh::quote;
+use crate::vars::Vars;
+
+pub(crate) static SPEC: ModuleSpec = ModuleSpec {
+    name: "wait_for",
+    args: Some(&[
+        "connect_timeout",
+        "delay",
+        "host",
+        "msg",
+        "path",
+        "port",
+        "search_regex",
+        "sleep",
+        "state",
+        "timeout",
+    ]),
+    free_form: FreeForm::KeyValue,
+    run: |ctx, args| Box::pin(run(ctx, args)),
+};
+
+#[derive(Deserialize)]
+struct Args {
+    #[serde(default = "localhost")]
+    host: String,
+    port: Option<Json>,
+    path: Option<String>,
+    #[serde(default = "started")]
+    state: String,
+    #[serde(default = "default_timeout", deserialize_with = "de_u64")]
+    timeout: u64,
+    #[serde(default, deserialize_with = "de_u64")]
+    delay: u64,
+    #[serde(default = "one", deserialize_with = "de_u64")]
+    sleep: u64,
+    search_regex: Option<String>,
+    #[allow(dead_code)]
+    #[serde(default, deserialize_with = "de_opt_u64")]
+    connect_timeout: Option<u64>,
+    msg: Option<String>,
+}
+
+fn localhost() -> String {
+    "127.0.0.1".into()
+}
+fn started() -> String {
+    "started".into()
+}
+fn default_timeout() -> u64 {
+    300
+}
+fn one() -> u64 {
+    1
+}
+
+async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    let args: Args = match parse_args("wait_for", args) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let want_present = matches!(args.state.as_str(), "started" | "present");
+    let check = match (&args.port, &args.path) {
+        (Some(port), None) => {
+            let port = port
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| port.to_string());
+            let target = format!("/dev/tcp/{}/{}", args.host, port);
+            format!(
+                "bash -c {} 2>/dev/null",
+                quote(&format!("exec 3<>{target}"))
+            )
+        }
+        (None, Some(path)) => match &args.search_regex {
+            Some(re) => format!("grep -Eq -- {} {} 2>/dev/null", quote(re), quote(path)),
+            None => format!("[ -e {} ]", quote(path)),
+        },
+        (None, None) if args.delay > 0 => String::from("true"),
+        _ => return ModuleResult::failed("wait_for needs one of port and path"),
+    };
+    tokio::time::sleep(Duration::from_secs(args.delay)).await;
+    let start = Instant::now();
+    loop {
+        let ok = match ctx.exec(&check).await {
+            Ok(o) => o.rc == 0,
+            Err(e) => return ModuleResult::unreachable(&e),
+        };
+        if ok == want_present {
+            let mut data = Vars::new();
+            data.insert("elapsed".into(), start.elapsed().as_secs().into());
+            data.insert("state".into(), args.state.clone().into());
+            if let Some(p) = &args.port {
+                data.insert("port".into(), p.clone());
+            }
+            if let Some(p) = &args.path {
+                data.insert("path".into(), p.clone().into());
+            }
+            return ModuleResult::ok(data);
+        }
+        if start.elapsed() >= Duration::from_secs(args.timeout) {
+            let what = args.path.clone().unwrap_or_else(|| {
+                format!("{}:{}", args.host, args.port.clone().unwrap_or_default())
+            });
+            let msg = args
+                .msg
+                .clone()
+                .unwrap_or_else(|| format!("Timeout when waiting for {what}"));
+            let mut r = ModuleResult::failed(msg);
+            r.data
+                .insert("elapsed".into(), start.elapsed().as_secs().into());
+            return r;
+        }
+        tokio::time::sleep(Duration::from_secs(args.sleep.max(1))).await;
+    }
+}
