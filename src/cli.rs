@@ -2,10 +2,11 @@
 //! what they mean to ansible-playbook.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// ferry: run Ansible-style playbooks over SSH, fast.
+/// ferry: run Ansible-style playbooks over SSH, fast, and chain them into CI → CD pipelines.
 #[derive(Debug, Parser)]
 #[command(name = "ferry", version, about)]
 pub struct Cli {
@@ -21,6 +22,16 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Load and validate playbooks and inventories; contact no host.
     Check(CheckArgs),
+    /// Run or watch a CI → CD pipeline.
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+    /// Show past pipeline runs (`ferry history [PIPELINE]`, `ferry history show RUN`).
+    History(HistoryArgs),
+    /// Re-run the CD stages of an earlier successful run with the exports it had.
+    Rollback(Box<RollbackArgs>),
+    /// Manage pipeline locks.
+    #[command(subcommand)]
+    Lock(LockCommand),
 }
 
 /// How host keys are checked.
@@ -43,18 +54,9 @@ pub enum OutputFormat {
     Json,
 }
 
-/// `ferry run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Playbook files, run in order.
-    #[arg(required = true)]
-    pub playbooks: Vec<PathBuf>,
-    /// Inventory file or directory (repeatable).
-    #[arg(short = 'i', long = "inventory")]
-    pub inventory: Vec<PathBuf>,
-    /// Limit the run to hosts matching this pattern.
-    #[arg(short = 'l', long = "limit")]
-    pub limit: Option<String>,
+/// Flags shared by `run`, `pipeline run`, `pipeline watch` and `rollback`.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
     /// Extra variables: key=value, a JSON/YAML mapping, or @file (repeatable).
     #[arg(short = 'e', long = "extra-vars")]
     pub extra_vars: Vec<String>,
@@ -76,9 +78,6 @@ pub struct RunArgs {
     /// SSH connect timeout in seconds.
     #[arg(short = 'T', long = "timeout", default_value_t = 10)]
     pub timeout: u64,
-    /// Output format.
-    #[arg(long = "output", value_enum, default_value = "human")]
-    pub output: OutputFormat,
     /// Change nothing; report what would change.
     #[arg(short = 'C', long = "check")]
     pub check: bool,
@@ -91,15 +90,38 @@ pub struct RunArgs {
     /// The user to become (default root).
     #[arg(long = "become-user")]
     pub become_user: Option<String>,
+    /// Run notified handlers even on hosts that failed.
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
+    /// Output format.
+    #[arg(long = "output", value_enum, default_value = "human")]
+    pub output: OutputFormat,
+    /// Write a JUnit XML report here.
+    #[arg(long = "junit")]
+    pub junit: Option<PathBuf>,
+    /// More output (-v shows every result).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `ferry run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Playbook files, run in order.
+    #[arg(required = true)]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory file or directory (repeatable).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<PathBuf>,
+    /// Limit the run to hosts matching this pattern.
+    #[arg(short = 'l', long = "limit")]
+    pub limit: Option<String>,
     /// Only run tasks tagged with these tags (comma-separated, repeatable).
     #[arg(short = 't', long = "tags")]
     pub tags: Vec<String>,
     /// Skip tasks tagged with these tags (comma-separated, repeatable).
     #[arg(long = "skip-tags")]
     pub skip_tags: Vec<String>,
-    /// Run notified handlers even on hosts that failed.
-    #[arg(long = "force-handlers")]
-    pub force_handlers: bool,
     /// Start the playbook at the task with this name.
     #[arg(long = "start-at-task")]
     pub start_at_task: Option<String>,
@@ -112,18 +134,138 @@ pub struct RunArgs {
     /// List the tasks each play would run; run nothing.
     #[arg(long = "list-tasks")]
     pub list_tasks: bool,
-    /// More output (-v shows every result).
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    /// Flags shared with pipelines.
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `ferry check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Playbook files.
+    /// Playbook or pipeline files.
     #[arg(required = true)]
     pub playbooks: Vec<PathBuf>,
     /// Inventory file or directory (repeatable).
     #[arg(short = 'i', long = "inventory")]
     pub inventory: Vec<PathBuf>,
+}
+
+/// `ferry pipeline ...`.
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Run the pipeline's stages in order.
+    Run(Box<PipelineRunArgs>),
+    /// Poll a git branch and run the pipeline for each new commit.
+    Watch(Box<PipelineWatchArgs>),
+}
+
+/// `ferry pipeline run`.
+#[derive(Debug, Args)]
+pub struct PipelineRunArgs {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+    /// Start at this stage (earlier stages' exports come from the last successful run).
+    #[arg(long = "from")]
+    pub from: Option<String>,
+    /// Run only this stage (other stages' exports come from the last successful run).
+    #[arg(long = "only")]
+    pub only: Option<String>,
+    /// Wait this long for the pipeline's lock (e.g. 30s, 5m); default: fail at once.
+    #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
+    pub wait_lock: Duration,
+    /// The history database (default: .ferry/history.db next to the pipeline).
+    #[arg(long = "history-db")]
+    pub history_db: Option<PathBuf>,
+    /// Flags shared with `ferry run`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `ferry pipeline watch`.
+#[derive(Debug, Args)]
+pub struct PipelineWatchArgs {
+    /// The repository to poll: a local path or any URL git can fetch.
+    #[arg(long = "repo")]
+    pub repo: String,
+    /// The branch to follow.
+    #[arg(long = "branch", default_value = "main")]
+    pub branch: String,
+    /// Time between polls (e.g. 60s, 5m).
+    #[arg(long = "every", value_parser = parse_duration, default_value = "60s")]
+    pub every: Duration,
+    /// Stop after this many runs.
+    #[arg(long = "max-runs")]
+    pub max_runs: Option<usize>,
+    /// What to run.
+    #[command(flatten)]
+    pub run: PipelineRunArgs,
+}
+
+/// `ferry history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A pipeline file (or `show RUN`).
+    pub args: Vec<String>,
+    /// The history database (default: next to the pipeline, else .ferry/history.db here).
+    #[arg(long = "history-db")]
+    pub history_db: Option<PathBuf>,
+}
+
+/// `ferry rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The pipeline file.
+    pub pipeline: PathBuf,
+    /// The run to go back to (default: the successful run before the newest successful one).
+    #[arg(long = "to")]
+    pub to: Option<i64>,
+    /// Wait this long for the pipeline's lock.
+    #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
+    pub wait_lock: Duration,
+    /// The history database (default: .ferry/history.db next to the pipeline).
+    #[arg(long = "history-db")]
+    pub history_db: Option<PathBuf>,
+    /// Flags shared with `ferry run`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `ferry lock ...`.
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Clear a lock whoever holds it (for a holder that died elsewhere).
+    Release {
+        /// The lock's name.
+        name: String,
+        /// The pipeline file whose database holds the lock.
+        #[arg(long = "pipeline")]
+        pipeline: Option<PathBuf>,
+        /// The history database.
+        #[arg(long = "history-db")]
+        history_db: Option<PathBuf>,
+    },
+}
+
+/// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (num, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 30s, 5m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => {
+            return Err(format!(
+                "'{text}': unknown unit '{unit}' (use ms, s, m or h)"
+            ))
+        }
+    };
+    Ok(Duration::from_secs_f64(secs))
 }

@@ -17,6 +17,7 @@
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`output`]: the [`output::Reporter`] trait and its human and JSON forms.
 //! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
+//! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`run`]: `ferry run` end to end, from parsed options to an exit code.
 
 pub mod cli;
@@ -26,6 +27,7 @@ pub mod inventory;
 pub mod listing;
 pub mod modules;
 pub mod output;
+pub mod pipeline;
 pub mod playbook;
 pub mod run;
 pub mod ssh;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                 r = ferry::run::run(*args) => r,
                 _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
             },
-            Command::Check(args) => ferry::run::check(args),
+            other => ferry::run::dispatch(other).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));

@@ -1,19 +1,24 @@
 //! `ferry run` and `ferry check` end to end: options → loaded playbooks and inventory →
 //! executor → recap → exit code. Load errors stop the run before any host is contacted.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::cli::{CheckArgs, HostKeyMode, OutputFormat, RunArgs};
+use crate::cli::{
+    CheckArgs, Command, CommonArgs, HostKeyMode, LockCommand, OutputFormat, PipelineCommand,
+    RunArgs,
+};
 use crate::error::{Error, LoadError, LoadErrors};
 use crate::executor::{Executor, RunOptions};
 use crate::inventory::Inventory;
 use crate::output::human::Human;
 use crate::output::json::JsonLines;
-use crate::output::Reporter;
+use crate::output::junit::Junit;
+use crate::output::{Reporter, Tee};
 use crate::playbook::{self, Playbook};
 use crate::ssh::HostKeyChecking;
 use crate::vars::Vars;
@@ -22,9 +27,64 @@ use crate::yaml;
 /// Exit code: a host was unreachable or a file could not be parsed.
 pub const EXIT_PARSE: i32 = 4;
 
+/// Runs any ferry command; returns its exit code.
+pub async fn dispatch(command: Command) -> Result<i32, Error> {
+    match command {
+        Command::Run(args) => run(*args).await,
+        Command::Check(args) => check(args),
+        Command::Pipeline(PipelineCommand::Run(args)) => crate::pipeline::cli::run(*args).await,
+        Command::Pipeline(PipelineCommand::Watch(args)) => crate::pipeline::cli::watch(*args).await,
+        Command::History(args) => crate::pipeline::cli::history(args),
+        Command::Rollback(args) => crate::pipeline::cli::rollback(*args).await,
+        Command::Lock(LockCommand::Release {
+            name,
+            pipeline,
+            history_db,
+        }) => crate::pipeline::cli::release_lock(&name, pipeline.as_deref(), history_db.as_deref()),
+    }
+}
+
+/// The reporter for `--output`.
+pub fn reporter(common: &CommonArgs) -> Arc<dyn Reporter> {
+    match common.output {
+        OutputFormat::Human => Arc::new(Human::new(common.verbose)),
+        OutputFormat::Json => Arc::new(JsonLines),
+    }
+}
+
+/// Executor options from the shared flags.
+pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
+    Ok(RunOptions {
+        forks: common.forks,
+        extra_vars: parse_extra_vars(&common.extra_vars)?,
+        limit: None,
+        remote_user: common.user.clone(),
+        private_key: common.private_key.clone(),
+        known_hosts: known_hosts(&common.known_hosts),
+        host_key_checking: match common.host_key_checking {
+            HostKeyMode::Strict => HostKeyChecking::Strict,
+            HostKeyMode::AcceptNew => HostKeyChecking::AcceptNew,
+            HostKeyMode::Off => HostKeyChecking::Off,
+        },
+        connect_timeout: Duration::from_secs(common.timeout.max(1)),
+        check: common.check,
+        diff: common.diff,
+        become_: common.become_,
+        become_user: common.become_user.clone(),
+        tags: Vec::new(),
+        skip_tags: Vec::new(),
+        force_handlers: common.force_handlers,
+        start_at_task: None,
+    })
+}
+
 /// Runs playbooks; returns the exit code ansible-playbook would.
 pub async fn run(args: RunArgs) -> Result<i32, Error> {
-    let extra_vars = parse_extra_vars(&args.extra_vars)?;
+    let mut opts = run_options(&args.common)?;
+    opts.limit = args.limit.clone();
+    opts.tags = split_list(&args.tags);
+    opts.skip_tags = split_list(&args.skip_tags);
+    opts.start_at_task = args.start_at_task.clone();
     let playbooks = load_playbooks(&args.playbooks)?;
     let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
     let inventory = load_inventory(&args.inventory, playbook_dir.as_deref())?;
@@ -38,31 +98,18 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);
     }
-    let reporter: Arc<dyn Reporter> = match args.output {
-        OutputFormat::Human => Arc::new(Human::new(args.verbose)),
-        OutputFormat::Json => Arc::new(JsonLines),
-    };
-    let opts = RunOptions {
-        forks: args.forks,
-        extra_vars,
-        limit: args.limit.clone(),
-        remote_user: args.user.clone(),
-        private_key: args.private_key.clone(),
-        known_hosts: known_hosts(&args.known_hosts),
-        host_key_checking: match args.host_key_checking {
-            HostKeyMode::Strict => HostKeyChecking::Strict,
-            HostKeyMode::AcceptNew => HostKeyChecking::AcceptNew,
-            HostKeyMode::Off => HostKeyChecking::Off,
-        },
-        connect_timeout: Duration::from_secs(args.timeout.max(1)),
-        check: args.check,
-        diff: args.diff,
-        become_: args.become_,
-        become_user: args.become_user.clone(),
-        tags: split_list(&args.tags),
-        skip_tags: split_list(&args.skip_tags),
-        force_handlers: args.force_handlers,
-        start_at_task: args.start_at_task.clone(),
+    let main = reporter(&args.common);
+    let junit = args
+        .common
+        .junit
+        .as_ref()
+        .map(|_| Arc::new(Junit::default()));
+    let reporter: Arc<dyn Reporter> = match &junit {
+        Some(j) => Arc::new(Tee(vec![
+            Arc::clone(&main),
+            Arc::clone(j) as Arc<dyn Reporter>,
+        ])),
+        None => main,
     };
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     for pb in &playbooks {
@@ -71,31 +118,66 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     }
     let recap = executor.finish().await;
     reporter.recap(&recap);
+    if let (Some(j), Some(path)) = (&junit, &args.common.junit) {
+        j.write(path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+    }
     Ok(recap.exit_code())
 }
 
 /// Loads everything `ferry run` would, and contacts no host.
 pub fn check(args: CheckArgs) -> Result<i32, Error> {
-    let playbooks = load_playbooks(&args.playbooks)?;
-    let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
-    load_inventory(&args.inventory, playbook_dir.as_deref())?;
-    let tasks: usize = playbooks
-        .iter()
-        .flat_map(|p| &p.plays)
-        .map(|p| p.tasks.len() + p.handlers.len())
-        .sum();
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.playbooks {
+        let is_pipeline = yaml::load_file(path).is_ok_and(|n| n.get("stages").is_some());
+        if is_pipeline {
+            match crate::pipeline::model::load(path) {
+                Ok(p) => lines.push(format!(
+                    "ok: pipeline {} ({} stages)",
+                    path.display(),
+                    p.stages.len()
+                )),
+                Err(e) => errors.extend(e.0),
+            }
+            continue;
+        }
+        match load_playbooks(std::slice::from_ref(path)) {
+            Ok(pbs) => {
+                let mut tasks = 0;
+                for play in pbs.iter().flat_map(|p| &p.plays) {
+                    for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                        crate::playbook::Item::visit(section, &mut |_| tasks += 1);
+                    }
+                    tasks += play.handlers.len();
+                }
+                lines.push(format!(
+                    "ok: playbook {} ({tasks} tasks and handlers)",
+                    path.display()
+                ));
+            }
+            Err(Error::Load(e)) => errors.extend(e.0),
+            Err(e) => return Err(e),
+        }
+    }
+    if !args.inventory.is_empty() {
+        let dir = args.playbooks[0].parent().map(Path::to_path_buf);
+        load_inventory(&args.inventory, dir.as_deref())?;
+        lines.push(format!("ok: inventory {}", args.inventory.len()));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Load(LoadErrors(errors)));
+    }
     let mut out = std::io::stdout().lock();
-    let _ = std::io::Write::write_fmt(
-        &mut out,
-        format_args!(
-            "ok: {} playbook(s), {tasks} task(s) and handler(s)\n",
-            playbooks.len()
-        ),
-    );
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
     Ok(0)
 }
 
-fn load_playbooks(paths: &[PathBuf]) -> Result<Vec<Playbook>, Error> {
+pub(crate) fn load_playbooks(paths: &[PathBuf]) -> Result<Vec<Playbook>, Error> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let templar = crate::template::Templar::new();

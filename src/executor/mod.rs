@@ -138,6 +138,14 @@ impl Executor {
         }
     }
 
+    /// Each host's facts and registered results so far (for pipeline exports).
+    pub fn facts(&self) -> Vec<(String, Vars)> {
+        self.hosts
+            .iter()
+            .map(|(name, state)| (name.clone(), state.facts.clone()))
+            .collect()
+    }
+
     /// The recap of everything run so far; closes the connections.
     pub async fn finish(self) -> Recap {
         self.pool.close_all().await;

@@ -193,6 +193,31 @@ impl Reporter for Human {
         self.line(&format!("[WARNING]: {msg}"), Some(PURPLE));
     }
 
+    fn stage_start(&self, name: &str) {
+        self.banner(&format!("STAGE [{name}]"));
+    }
+
+    fn stage_end(&self, name: &str, status: &str, code: i32, exports: &crate::vars::Vars) {
+        let colour = if status == "succeeded" {
+            GREEN
+        } else if status.starts_with("skipped") {
+            CYAN
+        } else {
+            RED
+        };
+        self.line(
+            &format!("stage {name}: {status} (exit {code})"),
+            Some(colour),
+        );
+        for (k, v) in exports {
+            let v = v
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| v.to_string());
+            self.line(&format!("  export {k} = {v}"), None);
+        }
+    }
+
     fn recap(&self, recap: &Recap) {
         self.banner("PLAY RECAP");
         for (host, s) in &recap.hosts {

@@ -75,6 +75,16 @@ impl Reporter for JsonLines {
         emit(json!({"event": "warning", "msg": msg}));
     }
 
+    fn stage_start(&self, name: &str) {
+        emit(json!({"event": "stage_start", "stage": name}));
+    }
+
+    fn stage_end(&self, name: &str, status: &str, code: i32, exports: &crate::vars::Vars) {
+        emit(
+            json!({"event": "stage_end", "stage": name, "status": status, "exit_code": code, "exports": exports}),
+        );
+    }
+
     fn recap(&self, recap: &Recap) {
         let hosts: serde_json::Map<String, Json> = recap
             .hosts

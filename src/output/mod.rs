@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod pyjson;
 
 use serde_json::Value as Json;
@@ -64,4 +65,55 @@ pub trait Reporter: Send + Sync {
     fn warning(&self, msg: &str);
     /// The run ends with this recap.
     fn recap(&self, recap: &Recap);
+    /// A pipeline stage starts.
+    fn stage_start(&self, _name: &str) {}
+    /// A pipeline stage ended (`succeeded`, `failed`, `skipped: ...`) with its exports.
+    fn stage_end(&self, _name: &str, _status: &str, _code: i32, _exports: &Vars) {}
+}
+
+/// Sends every event to several reporters (the terminal, the history database, JUnit).
+pub struct Tee(pub Vec<std::sync::Arc<dyn Reporter>>);
+
+impl Reporter for Tee {
+    fn playbook_start(&self, path: &str) {
+        self.0.iter().for_each(|r| r.playbook_start(path));
+    }
+    fn play_start(&self, name: &str) {
+        self.0.iter().for_each(|r| r.play_start(name));
+    }
+    fn no_hosts_matched(&self) {
+        self.0.iter().for_each(|r| r.no_hosts_matched());
+    }
+    fn no_more_hosts(&self) {
+        self.0.iter().for_each(|r| r.no_more_hosts());
+    }
+    fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
+        self.0.iter().for_each(|r| r.task_start(name, kind, hosts));
+    }
+    fn host_result(&self, event: &HostEvent<'_>) {
+        self.0.iter().for_each(|r| r.host_result(event));
+    }
+    fn included(&self, target: &str, hosts: &[String]) {
+        self.0.iter().for_each(|r| r.included(target, hosts));
+    }
+    fn retrying(&self, host: &str, task: &str, left: u64) {
+        self.0.iter().for_each(|r| r.retrying(host, task, left));
+    }
+    fn task_end(&self) {
+        self.0.iter().for_each(|r| r.task_end());
+    }
+    fn warning(&self, msg: &str) {
+        self.0.iter().for_each(|r| r.warning(msg));
+    }
+    fn recap(&self, recap: &Recap) {
+        self.0.iter().for_each(|r| r.recap(recap));
+    }
+    fn stage_start(&self, name: &str) {
+        self.0.iter().for_each(|r| r.stage_start(name));
+    }
+    fn stage_end(&self, name: &str, status: &str, code: i32, exports: &Vars) {
+        self.0
+            .iter()
+            .for_each(|r| r.stage_end(name, status, code, exports));
+    }
 }
