@@ -112,10 +112,8 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, Mod
     }
 }
 
-/// Chunk size of base64 text per command: well under Linux's 128 KiB single-argument limit.
-const CHUNK: usize = 96 * 1024;
-
-/// Writes `data` to `dest` atomically: a temp file beside it, then `mv`.
+/// Writes `data` to `dest` atomically: streamed over the command's stdin into a temp file
+/// beside it, then `mv` (a broken connection leaves the old file intact).
 pub(crate) async fn write(
     ctx: &ModuleCtx<'_>,
     dest: &str,
@@ -128,31 +126,16 @@ pub(crate) async fn write(
     };
     let tmp = format!("{dir}/.ferry-{:016x}.tmp", rand::random::<u64>());
     let (qt, qd) = (quote(&tmp), quote(dest));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(data);
-    let mut first = true;
-    let mut rest = encoded.as_str();
-    loop {
-        let (chunk, tail) = rest.split_at(rest.len().min(CHUNK));
-        let redirect = if first { ">" } else { ">>" };
-        let mut script = String::new();
-        if first {
-            script.push_str("umask 022; ");
-        }
-        let _ = write!(
-            script,
-            "printf '%s' {} | base64 -d {redirect} {qt}",
-            quote(chunk)
-        );
-        if tail.is_empty() {
-            let _ = write!(script, " && mv -f -- {qt} {qd}");
-        }
-        let guarded = format!("{{ {script}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}");
-        run(ctx, &guarded).await?;
-        first = false;
-        rest = tail;
-        if rest.is_empty() {
-            return Ok(());
-        }
+    let script = format!(
+        "umask 022; {{ cat > {qt} && mv -f -- {qt} {qd}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
+    );
+    match ctx.exec_stdin(&script, data).await {
+        Ok(out) if out.rc == 0 => Ok(()),
+        Ok(out) => Err(ModuleResult::failed(format!(
+            "cannot write {dest}: {}",
+            out.stderr.trim()
+        ))),
+        Err(e) => Err(ModuleResult::unreachable(&e)),
     }
 }
 

@@ -1,75 +1,168 @@
-//! STUB until the ssh branch lands.
+//! Connections to hosts: how ferry reaches a host and runs one shell command line on it.
+//!
+//! This module owns connecting (russh, or a local `sh`), authentication, host key checking,
+//! running a command and collecting its rc/stdout/stderr, and the per-run pool of
+//! connections. It does not compose commands (callers build them with [`quote`]), decide
+//! what a result means, or print anything.
+//!
+//! - `session.rs`: the russh client: TCP connect with timeout, handshake, keepalive.
+//! - `auth.rs`: public key authentication with key files and the ssh-agent.
+//! - `hostkey.rs` and `known_hosts.rs`: the host key policy and the known_hosts reader.
+//! - `exec.rs`: one exec channel per command, at most a few open at once.
+//! - `local.rs`: `ansible_connection=local`.
+//! - `pool.rs`: one connection per host, opened once and shared.
+//! - `quote.rs`: the shared POSIX-sh quoting function.
+//! - `error.rs`: [`ConnError`].
+
+mod auth;
+mod error;
+mod exec;
+mod hostkey;
+mod known_hosts;
+mod local;
+mod pool;
+mod quote;
+mod session;
+
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub use error::ConnError;
+pub use local::LocalConnection;
+pub use pool::Pool;
+pub use quote::quote;
+pub use session::SshConnection;
+
+/// What to do with a host key that known_hosts does not vouch for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum HostKeyChecking {
+    /// Refuse unknown and changed keys (OpenSSH `StrictHostKeyChecking yes`).
+    #[default]
     Strict,
+    /// Record unknown keys in the first known_hosts file; refuse changed ones.
     AcceptNew,
+    /// Accept any key and record nothing (Ansible's `host_key_checking = False`).
     Off,
 }
-#[derive(Debug, Clone)]
+
+impl std::str::FromStr for HostKeyChecking {
+    type Err = String;
+
+    /// Reads `strict`, `accept-new` or `off` (and OpenSSH's `yes`/`no`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "strict" | "yes" | "true" => Ok(HostKeyChecking::Strict),
+            "accept-new" => Ok(HostKeyChecking::AcceptNew),
+            "off" | "no" | "false" => Ok(HostKeyChecking::Off),
+            other => Err(format!(
+                "unknown host key checking mode '{other}' (expected strict, accept-new or off)"
+            )),
+        }
+    }
+}
+
+/// Everything needed to reach one host.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectSpec {
+    /// The inventory hostname, used in messages and as the pool key.
     pub name: String,
+    /// Where to connect: `ansible_host`, or the name.
     pub address: String,
     pub port: u16,
     pub user: String,
+    /// Private key files to offer. Empty: the ssh-agent, then `~/.ssh/id_ed25519`,
+    /// `id_ecdsa` and `id_rsa`.
     pub identity_files: Vec<PathBuf>,
+    /// known_hosts files to check, in order; accept-new appends to the first.
     pub known_hosts: Vec<PathBuf>,
     pub host_key_checking: HostKeyChecking,
+    /// Limit on TCP connect, handshake and authentication together.
     pub connect_timeout: Duration,
+    /// `ansible_connection=local`: run commands here with `sh -c`, no SSH.
     pub local: bool,
 }
+
+impl ConnectSpec {
+    /// A spec for `name` with the defaults: address = name, port 22, the current user,
+    /// default keys, `~/.ssh/known_hosts`, strict host key checking, 10 s timeout.
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        ConnectSpec {
+            address: name.clone(),
+            name,
+            port: 22,
+            user: default_user(),
+            identity_files: Vec::new(),
+            known_hosts: home_dir()
+                .map(|h| vec![h.join(".ssh").join("known_hosts")])
+                .unwrap_or_default(),
+            host_key_checking: HostKeyChecking::Strict,
+            connect_timeout: Duration::from_secs(10),
+            local: false,
+        }
+    }
+}
+
+/// The result of one command. A non-zero rc is a result, not an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecOutput {
+    /// The exit status; 128 + N when killed by signal N; -1 when the server did not say.
     pub rc: i32,
+    /// Standard output, decoded as UTF-8 with invalid bytes replaced.
     pub stdout: String,
+    /// Standard error, decoded the same way.
     pub stderr: String,
 }
-pub struct Connection;
+
+/// An open connection to one host.
+#[derive(Debug)]
+pub enum Connection {
+    Ssh(SshConnection),
+    Local(LocalConnection),
+}
+
 impl Connection {
+    /// Runs `command`, a complete POSIX sh command line, with stdin from /dev/null.
     pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
-        let o = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .await
-            .map_err(|e| ConnError::Other(e.to_string()))?;
-        Ok(ExecOutput {
-            rc: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into(),
-            stderr: String::from_utf8_lossy(&o.stderr).into(),
-        })
+        match self {
+            Connection::Ssh(c) => c.exec(command).await,
+            Connection::Local(c) => c.exec(command).await,
+        }
     }
-    pub async fn exec_stdin(&self, command: &str, _input: &[u8]) -> Result<ExecOutput, ConnError> {
-        self.exec(command).await
+
+    /// Runs `command` with `input` on its stdin, then end of file.
+    pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        match self {
+            Connection::Ssh(c) => c.exec_stdin(command, input).await,
+            Connection::Local(c) => c.exec_stdin(command, input).await,
+        }
     }
-    pub async fn close(&self) {}
-}
-#[derive(Debug, thiserror::Error)]
-pub enum ConnError {
-    #[error("{0}")]
-    Other(String),
-}
-impl ConnError {
-    pub fn is_unreachable(&self) -> bool {
-        true
+
+    /// Closes the connection; later commands fail.
+    pub async fn close(&self) {
+        match self {
+            Connection::Ssh(c) => c.close().await,
+            Connection::Local(_) => {}
+        }
     }
 }
-#[derive(Default)]
-pub struct Pool;
-impl Pool {
-    pub fn new() -> Pool {
-        Pool
+
+/// Opens a connection as `spec` says: local, or SSH (connect, check the host key,
+/// authenticate).
+pub async fn connect(spec: &ConnectSpec) -> Result<Connection, ConnError> {
+    if spec.local {
+        return Ok(Connection::Local(LocalConnection::new(&spec.name)));
     }
-    pub async fn get(&self, _spec: &ConnectSpec) -> Result<Arc<Connection>, ConnError> {
-        Ok(Arc::new(Connection))
-    }
-    pub async fn close_all(&self) {}
+    SshConnection::connect(spec).await.map(Connection::Ssh)
 }
-pub fn quote(s: &str) -> String {
-    shlex::try_quote(s)
-        .map(|c| c.into_owned())
-        .unwrap_or_default()
+
+fn default_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "root".to_owned())
+}
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::home_dir().filter(|h| !h.as_os_str().is_empty())
 }

@@ -1,0 +1,110 @@
+//! `LocalConnection`: `ansible_connection=local`, commands run here with `sh -c`.
+//!
+//! Same contract as an SSH connection: one command line in, rc/stdout/stderr out, stdin from
+//! /dev/null.
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::Stdio;
+use std::sync::Arc;
+
+use super::{ConnError, ExecOutput};
+
+/// Runs commands on the machine ferry runs on.
+#[derive(Debug)]
+pub struct LocalConnection {
+    host: String,
+}
+
+impl LocalConnection {
+    pub(crate) fn new(host: &str) -> Self {
+        LocalConnection {
+            host: host.to_owned(),
+        }
+    }
+
+    /// Runs `sh -c command` with `input` on its stdin.
+    pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        use tokio::io::AsyncWriteExt;
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| ConnError::Local {
+                host: self.host.clone(),
+                source: Arc::new(e),
+            })?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin.write_all(input).await;
+        }
+        let output = child
+            .wait_with_output()
+            .await
+            .map_err(|e| ConnError::Local {
+                host: self.host.clone(),
+                source: Arc::new(e),
+            })?;
+        let status = output.status;
+        Ok(ExecOutput {
+            rc: status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    /// Runs `sh -c command` and waits for it.
+    pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
+        let output = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(|e| ConnError::Local {
+                host: self.host.clone(),
+                source: Arc::new(e),
+            })?;
+        let status = output.status;
+        Ok(ExecOutput {
+            rc: status
+                .code()
+                .or_else(|| status.signal().map(|s| 128 + s))
+                .unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn runs_sh_and_reports_rc_stdout_stderr() {
+        let local = LocalConnection::new("localhost");
+        let cases = [
+            ("echo out; echo err >&2; exit 3", 3, "out\n", "err\n"),
+            ("true", 0, "", ""),
+            ("cat", 0, "", ""), // stdin is /dev/null: cat ends at once
+            ("kill -TERM $$", 128 + 15, "", ""),
+            ("printf '\\377ok'", 0, "\u{FFFD}ok", ""),
+        ];
+        for (command, rc, stdout, stderr) in cases {
+            let out = local.exec(command).await.unwrap();
+            let expected = ExecOutput {
+                rc,
+                stdout: stdout.into(),
+                stderr: stderr.into(),
+            };
+            assert_eq!(out, expected, "{command}");
+        }
+    }
+}

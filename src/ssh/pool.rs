@@ -1,0 +1,88 @@
+//! `Pool`: one connection per host for the whole run, opened on first use and shared by
+//! every task on that host.
+//!
+//! Concurrent callers for the same host wait for the one connect; a failed connect is
+//! remembered and every later caller gets the same error without another attempt.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use super::{connect, ConnError, ConnectSpec, Connection};
+
+type Slot = Arc<OnceCell<Result<Arc<Connection>, ConnError>>>;
+
+/// The run's connections, keyed by inventory host name.
+#[derive(Default)]
+pub struct Pool {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+impl Pool {
+    /// An empty pool.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The connection to `spec.name`, connecting on the first call.
+    pub async fn get(&self, spec: &ConnectSpec) -> Result<Arc<Connection>, ConnError> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.entry(spec.name.clone()).or_default().clone()
+        };
+        slot.get_or_init(|| async { connect(spec).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+
+    /// Closes every open connection and forgets them all.
+    pub async fn close_all(&self) {
+        let slots: Vec<Slot> = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.drain().map(|(_, slot)| slot).collect()
+        };
+        for slot in slots {
+            if let Some(Ok(connection)) = slot.get() {
+                connection.close().await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, local: bool) -> ConnectSpec {
+        let mut spec = ConnectSpec::new(name);
+        spec.local = local;
+        spec.address = "127.0.0.1".into();
+        spec.port = 1; // nothing listens there: connection refused
+        spec
+    }
+
+    #[tokio::test]
+    async fn shares_one_connection_per_host() {
+        let pool = Pool::new();
+        let h = spec("h", true);
+        let (a, b) = tokio::join!(pool.get(&h), pool.get(&h));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = pool.get(&spec("other", true)).await.unwrap();
+        assert!(!Arc::ptr_eq(&a, &other));
+        assert_eq!(a.exec("echo hi").await.unwrap().stdout, "hi\n");
+        pool.close_all().await;
+    }
+
+    #[tokio::test]
+    async fn remembers_a_failed_connect() {
+        let pool = Pool::new();
+        let first = pool.get(&spec("down", false)).await.unwrap_err();
+        assert!(matches!(first, ConnError::Connect { .. }), "{first}");
+        assert!(first.is_unreachable());
+        // Even a spec that would now work gets the remembered error.
+        let again = pool.get(&spec("down", true)).await.unwrap_err();
+        assert_eq!(again.to_string(), first.to_string());
+    }
+}

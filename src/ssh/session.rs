@@ -1,0 +1,204 @@
+//! `SshConnection`: one russh client connection to a host — TCP connect under the connect
+//! timeout, handshake with the host key policy, authentication, keepalive — and the entry
+//! point for running commands on it.
+//!
+//! How a command runs is `exec.rs`'s business; which keys are offered is `auth.rs`'s; which
+//! host keys are trusted is `hostkey.rs`'s.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use russh::client::{self, Handle};
+use russh::keys::ssh_key::{Algorithm, EcdsaCurve, HashAlg};
+use russh::keys::PublicKeyOrCertificate;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use super::hostkey::HostKeyPolicy;
+use super::{auth, exec, ConnError, ConnectSpec, ExecOutput};
+
+/// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
+/// them and the client cannot see the setting; staying well below leaves room for others.
+const MAX_CHANNELS: usize = 5;
+
+/// Keepalive: a probe after this long without traffic; the connection is declared dead
+/// after `KEEPALIVE_MAX` unanswered probes.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+const KEEPALIVE_MAX: usize = 3;
+
+/// Host certificate types asked for when a `@cert-authority` line covers the host.
+static CERTIFICATE_ALGORITHMS: &[Algorithm] = &[
+    Algorithm::Ed25519,
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP256,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP384,
+    },
+    Algorithm::Ecdsa {
+        curve: EcdsaCurve::NistP521,
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha512),
+    },
+    Algorithm::Rsa {
+        hash: Some(HashAlg::Sha256),
+    },
+];
+
+/// An authenticated SSH connection to one host.
+pub struct SshConnection {
+    host: String,
+    handle: Handle<ClientHandler>,
+    channels: Semaphore,
+}
+
+impl std::fmt::Debug for SshConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshConnection")
+            .field("host", &self.host)
+            .field("closed", &self.handle.is_closed())
+            .finish()
+    }
+}
+
+impl SshConnection {
+    /// Connects, checks the host key and authenticates, all within `spec.connect_timeout`.
+    pub(crate) async fn connect(spec: &ConnectSpec) -> Result<Self, ConnError> {
+        let policy = HostKeyPolicy::load(spec)?;
+        tokio::time::timeout(spec.connect_timeout, Self::connect_inner(spec, policy))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConnError::Timeout {
+                    host: spec.name.clone(),
+                    address: target(spec),
+                    after: spec.connect_timeout,
+                })
+            })
+    }
+
+    async fn connect_inner(spec: &ConnectSpec, policy: HostKeyPolicy) -> Result<Self, ConnError> {
+        let tcp = open_tcp(spec).await?;
+        let config = client_config(policy.wants_certificate());
+        let handler = ClientHandler { policy };
+        let mut handle = client::connect_stream(Arc::new(config), tcp, handler)
+            .await
+            .map_err(|e| match e {
+                HandlerError::HostKey(e) => e,
+                HandlerError::Ssh(e) => ConnError::Protocol {
+                    host: spec.name.clone(),
+                    address: target(spec),
+                    source: Arc::new(e),
+                },
+            })?;
+        auth::authenticate(&mut handle, &spec.name, &spec.user, &spec.identity_files).await?;
+        Ok(SshConnection {
+            host: spec.name.clone(),
+            handle,
+            channels: Semaphore::new(MAX_CHANNELS),
+        })
+    }
+
+    /// Runs `command` on its own exec channel.
+    pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
+        exec::run(&self.handle, &self.host, &self.channels, command).await
+    }
+
+    /// Runs `command` with `input` on its stdin (secrets, file contents).
+    pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        exec::run_with_input(&self.handle, &self.host, &self.channels, command, input).await
+    }
+
+    /// Says goodbye to the server; commands after this fail.
+    pub async fn close(&self) {
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+
+    /// Whether the connection has ended (closed, or lost).
+    pub fn is_closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+}
+
+/// Resolves the address and connects to the first address that answers.
+async fn open_tcp(spec: &ConnectSpec) -> Result<TcpStream, ConnError> {
+    let addrs = tokio::net::lookup_host((spec.address.as_str(), spec.port))
+        .await
+        .map_err(|e| ConnError::Resolve {
+            host: spec.name.clone(),
+            address: spec.address.clone(),
+            source: Arc::new(e),
+        })?;
+    let mut last_error = std::io::Error::new(
+        std::io::ErrorKind::NotFound,
+        "the name resolved to no address",
+    );
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                // Commands are small request/response exchanges: Nagle would only add delay.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    Err(ConnError::Connect {
+        host: spec.name.clone(),
+        address: target(spec),
+        source: Arc::new(last_error),
+    })
+}
+
+fn client_config(certificates: bool) -> client::Config {
+    let mut config = client::Config {
+        keepalive_interval: Some(KEEPALIVE_INTERVAL),
+        keepalive_max: KEEPALIVE_MAX,
+        nodelay: true,
+        ..Default::default()
+    };
+    if certificates {
+        config.preferred.host_key_certificates = Cow::Borrowed(CERTIFICATE_ALGORITHMS);
+    }
+    config
+}
+
+fn target(spec: &ConnectSpec) -> String {
+    format!("{}:{}", spec.address, spec.port)
+}
+
+/// The russh event handler: it only checks the server's key.
+pub(crate) struct ClientHandler {
+    policy: HostKeyPolicy,
+}
+
+/// What the handshake can fail with: our host key verdict, or russh's own error.
+#[derive(Debug)]
+pub(crate) enum HandlerError {
+    HostKey(ConnError),
+    Ssh(russh::Error),
+}
+
+impl From<russh::Error> for HandlerError {
+    fn from(e: russh::Error) -> Self {
+        HandlerError::Ssh(e)
+    }
+}
+
+impl client::Handler for ClientHandler {
+    type Error = HandlerError;
+
+    async fn check_server_key(
+        &mut self,
+        server_public_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        self.policy
+            .check(server_public_key)
+            .map(|()| true)
+            .map_err(HandlerError::HostKey)
+    }
+}
