@@ -16,7 +16,8 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::hostkey::HostKeyPolicy;
-use super::{auth, exec, ConnError, ConnectSpec, ExecOutput};
+use super::shell::ShellRunner;
+use super::{auth, exec, ConnError, ConnectSpec, ExecOutput, Transport};
 
 /// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
 /// them and the client cannot see the setting; staying well below leaves room for others.
@@ -52,6 +53,8 @@ pub struct SshConnection {
     host: String,
     handle: Handle<ClientHandler>,
     channels: Semaphore,
+    /// The long-lived shell, unless the spec asked for exec channels.
+    shell: Option<ShellRunner>,
 }
 
 impl std::fmt::Debug for SshConnection {
@@ -97,12 +100,19 @@ impl SshConnection {
             host: spec.name.clone(),
             handle,
             channels: Semaphore::new(MAX_CHANNELS),
+            shell: (spec.transport == Transport::Shell).then(ShellRunner::new),
         })
     }
 
-    /// Runs `command` on its own exec channel.
+    /// Runs `command` in the connection's shell, or on its own exec channel.
     pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
-        exec::run(&self.handle, &self.host, &self.channels, command).await
+        match &self.shell {
+            Some(shell) => {
+                let (handle, host) = (&self.handle, self.host.as_str());
+                shell.run(handle, host, &self.channels, command).await
+            }
+            None => exec::run(&self.handle, &self.host, &self.channels, command).await,
+        }
     }
 
     /// Says goodbye to the server; commands after this fail.
