@@ -5,7 +5,8 @@
 //! connections. It does not compose commands (callers build them with [`quote`]), decide
 //! what a result means, or print anything.
 //!
-//! - `session.rs`: the russh client: TCP connect with timeout, handshake, keepalive.
+//! - `session.rs`: the russh client: connect timeout, handshake, keepalive.
+//! - `tcp.rs`: resolving and connecting, with prompt ACKs.
 //! - `auth.rs`: public key authentication with key files and the ssh-agent.
 //! - `hostkey.rs` and `known_hosts.rs`: the host key policy and the known_hosts reader.
 //! - `shell.rs`: the default transport: one long-lived `sh` per connection, framed output.
@@ -25,6 +26,7 @@ mod pool;
 mod quote;
 mod session;
 mod shell;
+mod tcp;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -12,11 +12,11 @@ use std::time::Duration;
 use russh::client::{self, Handle};
 use russh::keys::ssh_key::{Algorithm, EcdsaCurve, HashAlg};
 use russh::keys::PublicKeyOrCertificate;
-use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::hostkey::HostKeyPolicy;
 use super::shell::ShellRunner;
+use super::tcp::open_tcp;
 use super::{auth, exec, ConnError, ConnectSpec, ExecOutput, Transport};
 
 /// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
@@ -129,36 +129,6 @@ impl SshConnection {
     }
 }
 
-/// Resolves the address and connects to the first address that answers.
-async fn open_tcp(spec: &ConnectSpec) -> Result<TcpStream, ConnError> {
-    let addrs = tokio::net::lookup_host((spec.address.as_str(), spec.port))
-        .await
-        .map_err(|e| ConnError::Resolve {
-            host: spec.name.clone(),
-            address: spec.address.clone(),
-            source: Arc::new(e),
-        })?;
-    let mut last_error = std::io::Error::new(
-        std::io::ErrorKind::NotFound,
-        "the name resolved to no address",
-    );
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                // Commands are small request/response exchanges: Nagle would only add delay.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => last_error = e,
-        }
-    }
-    Err(ConnError::Connect {
-        host: spec.name.clone(),
-        address: target(spec),
-        source: Arc::new(last_error),
-    })
-}
-
 fn client_config(certificates: bool) -> client::Config {
     let mut config = client::Config {
         keepalive_interval: Some(KEEPALIVE_INTERVAL),
@@ -172,7 +142,7 @@ fn client_config(certificates: bool) -> client::Config {
     config
 }
 
-fn target(spec: &ConnectSpec) -> String {
+pub(crate) fn target(spec: &ConnectSpec) -> String {
     format!("{}:{}", spec.address, spec.port)
 }
 
