@@ -12,11 +12,12 @@ use std::time::Duration;
 use russh::client::{self, Handle};
 use russh::keys::ssh_key::{Algorithm, EcdsaCurve, HashAlg};
 use russh::keys::PublicKeyOrCertificate;
-use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::hostkey::HostKeyPolicy;
-use super::{auth, exec, ConnError, ConnectSpec, ExecOutput};
+use super::shell::ShellRunner;
+use super::tcp::open_tcp;
+use super::{auth, exec, ConnError, ConnectSpec, ExecOutput, Transport};
 
 /// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
 /// them and the client cannot see the setting; staying well below leaves room for others.
@@ -52,6 +53,8 @@ pub struct SshConnection {
     host: String,
     handle: Handle<ClientHandler>,
     channels: Semaphore,
+    /// The long-lived shell, unless the spec asked for exec channels.
+    shell: Option<ShellRunner>,
 }
 
 impl std::fmt::Debug for SshConnection {
@@ -97,12 +100,19 @@ impl SshConnection {
             host: spec.name.clone(),
             handle,
             channels: Semaphore::new(MAX_CHANNELS),
+            shell: (spec.transport == Transport::Shell).then(ShellRunner::new),
         })
     }
 
-    /// Runs `command` on its own exec channel.
+    /// Runs `command` in the connection's shell, or on its own exec channel.
     pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
-        exec::run(&self.handle, &self.host, &self.channels, command).await
+        match &self.shell {
+            Some(shell) => {
+                let (handle, host) = (&self.handle, self.host.as_str());
+                shell.run(handle, host, &self.channels, command).await
+            }
+            None => exec::run(&self.handle, &self.host, &self.channels, command).await,
+        }
     }
 
     /// Runs `command` with `input` on its stdin (secrets, file contents).
@@ -124,36 +134,6 @@ impl SshConnection {
     }
 }
 
-/// Resolves the address and connects to the first address that answers.
-async fn open_tcp(spec: &ConnectSpec) -> Result<TcpStream, ConnError> {
-    let addrs = tokio::net::lookup_host((spec.address.as_str(), spec.port))
-        .await
-        .map_err(|e| ConnError::Resolve {
-            host: spec.name.clone(),
-            address: spec.address.clone(),
-            source: Arc::new(e),
-        })?;
-    let mut last_error = std::io::Error::new(
-        std::io::ErrorKind::NotFound,
-        "the name resolved to no address",
-    );
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                // Commands are small request/response exchanges: Nagle would only add delay.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => last_error = e,
-        }
-    }
-    Err(ConnError::Connect {
-        host: spec.name.clone(),
-        address: target(spec),
-        source: Arc::new(last_error),
-    })
-}
-
 fn client_config(certificates: bool) -> client::Config {
     let mut config = client::Config {
         keepalive_interval: Some(KEEPALIVE_INTERVAL),
@@ -167,7 +147,7 @@ fn client_config(certificates: bool) -> client::Config {
     config
 }
 
-fn target(spec: &ConnectSpec) -> String {
+pub(crate) fn target(spec: &ConnectSpec) -> String {
     format!("{}:{}", spec.address, spec.port)
 }
 

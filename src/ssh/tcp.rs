@@ -1,0 +1,102 @@
+//! The TCP connection under SSH: resolve, connect, and acknowledge promptly.
+//!
+//! OpenSSH keeps Nagle's algorithm on until a session starts, so its reply to our first
+//! channel open can sit behind an unacknowledged packet (it announces its host keys right
+//! after authentication) until Linux's delayed ACK fires, 40 ms later. Asking for a quick
+//! ACK after each read removes that stall from every connection's first command.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::session::target;
+use super::{ConnError, ConnectSpec};
+
+/// Resolves the spec's address and connects to the first address that answers.
+pub(crate) async fn open_tcp(spec: &ConnectSpec) -> Result<QuickAck, ConnError> {
+    let addrs = tokio::net::lookup_host((spec.address.as_str(), spec.port))
+        .await
+        .map_err(|e| ConnError::Resolve {
+            host: spec.name.clone(),
+            address: spec.address.clone(),
+            source: Arc::new(e),
+        })?;
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                // Commands are small request/response exchanges: Nagle would only add delay.
+                let _ = stream.set_nodelay(true);
+                return Ok(QuickAck(stream));
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    Err(ConnError::Connect {
+        host: spec.name.clone(),
+        address: target(spec),
+        source: Arc::new(last_error),
+    })
+}
+
+/// A TCP stream that acknowledges received data at once.
+pub(crate) struct QuickAck(TcpStream);
+
+impl AsyncRead for QuickAck {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.0).poll_read(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            quick_ack(&this.0);
+        }
+        poll
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn quick_ack(stream: &TcpStream) {
+    // Linux clears the flag as it goes, so it is set again after every read.
+    let _ = stream.set_quickack(true);
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn quick_ack(_stream: &TcpStream) {}
+
+impl AsyncWrite for QuickAck {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.0.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+    }
+}
