@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::executor::play::PlayCtx;
 use crate::executor::{Executor, RunOptions};
 use crate::playbook::{Play, Role, Task};
-use crate::ssh::ConnectSpec;
+use crate::ssh::{ConnectSpec, Transport};
 use crate::vars::Vars;
 
 impl Executor {
@@ -181,6 +181,21 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         host_key_checking: opts.host_key_checking,
         connect_timeout: opts.connect_timeout,
         local,
+        transport: transport(vars),
+    }
+}
+
+/// The command transport: the long-lived shell by default; `ferry_transport: exec` (a host
+/// var) or `FERRY_TRANSPORT=exec` picks one exec channel per command.
+fn transport(vars: &Vars) -> Transport {
+    let chosen = vars
+        .get("ferry_transport")
+        .and_then(Json::as_str)
+        .map(String::from)
+        .or_else(|| std::env::var("FERRY_TRANSPORT").ok());
+    match chosen.as_deref() {
+        Some("exec") => Transport::Exec,
+        _ => Transport::Shell,
     }
 }
 
