@@ -44,7 +44,8 @@ fn main() -> ExitCode {
                 Error::Interrupted => 99,
                 Error::Io { .. } => 1,
             };
-            report(&anyhow::Error::new(e));
+            // Our messages already carry their causes: print the message, not the chain.
+            report(&anyhow::anyhow!("{e}"));
             ExitCode::from(code as u8)
         }
     }

@@ -34,8 +34,9 @@ pub struct Stage {
     pub span: Span,
     /// `playbook:` (one or a list), resolved against the pipeline's directory.
     pub playbooks: Vec<PathBuf>,
-    /// `inventory:` (one or a list).
-    pub inventory: Vec<PathBuf>,
+    /// `inventory:` (one or a list), relative to the pipeline's directory; may be templated
+    /// with the pipeline context (`{{ env }}.ini`).
+    pub inventory: Vec<String>,
     /// `vars:` (templated with the pipeline context at run time).
     pub vars: Vars,
     /// `limit:`.
@@ -192,9 +193,7 @@ fn parse_stage(node: &Node, dir: &Path) -> Result<Stage, LoadError> {
                     stage.playbooks.push(path);
                 }
             }
-            "inventory" => {
-                stage.inventory = texts(v, "inventory")?.iter().map(|p| dir.join(p)).collect()
-            }
+            "inventory" => stage.inventory = texts(v, "inventory")?,
             "vars" => stage.vars = mapping(v, "vars")?,
             "limit" => stage.limit = Some(text(v, "limit")?),
             "needs" => stage.needs = texts(v, "needs")?,

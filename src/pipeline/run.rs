@@ -212,8 +212,18 @@ async fn run_stages(
         reporter.stage_start(&stage.name);
         let _ = db.start_stage(run_id, &stage.name, "running");
         junit.set_prefix(&stage.name);
-        let (code, stage_exports) =
-            run_stage(stage, ctx, db, run_id, opts, reporter, junit, &templar).await;
+        let (code, stage_exports) = run_stage(
+            &pipeline.dir,
+            stage,
+            ctx,
+            db,
+            run_id,
+            opts,
+            reporter,
+            junit,
+            &templar,
+        )
+        .await;
         let status = if code == 0 { "succeeded" } else { "failed" };
         let _ = db.finish_stage(run_id, &stage.name, status, code, &stage_exports);
         reporter.stage_end(&stage.name, status, code, &stage_exports);
@@ -274,6 +284,7 @@ fn unmet_need<'a>(stage: &'a Stage, statuses: &[(String, String)]) -> Option<&'a
 
 #[allow(clippy::too_many_arguments)]
 async fn run_stage(
+    pipeline_dir: &Path,
     stage: &Stage,
     ctx: Vars,
     db: &Arc<History>,
@@ -292,10 +303,18 @@ async fn run_stage(
     }
     extra.extend(opts.extra_vars.clone());
     let playbook_dir = stage.playbooks[0].parent().map(Path::to_path_buf);
-    let inventory = if stage.inventory.is_empty() {
+    let sources: Vec<PathBuf> = stage
+        .inventory
+        .iter()
+        .map(|i| match templar.render_str(i, &extra) {
+            Ok(Json::String(s)) => pipeline_dir.join(s),
+            _ => pipeline_dir.join(i),
+        })
+        .collect();
+    let inventory = if sources.is_empty() {
         Ok(Inventory::implicit_localhost())
     } else {
-        Inventory::load(&stage.inventory, playbook_dir.as_deref())
+        Inventory::load(&sources, playbook_dir.as_deref())
     };
     let inventory = match inventory {
         Ok(i) => i,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine. Installs what the tests need (OpenSSH server
+# and client, git, curl, python3-venv, ansible-core in a venv), then runs rustfmt, clippy and
+# every test. Cargo's target dir defaults to ~/.cache/ferry-target so reruns are fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_=""; [ "$(id -u)" = 0 ] || sudo_=sudo
+need=()
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v git >/dev/null || need+=(git)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing: ${need[*]}"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+$sudo_ mkdir -p /run/sshd
+
+echo "== ansible-core for the conformance tests"
+FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
+export FERRY_ANSIBLE_PLAYBOOK
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferry-target}"
+echo "== cargo fmt --check"
+cargo fmt --check
+echo "== cargo clippy"
+cargo clippy --all-targets -- -D warnings
+echo "== tests"
+if command -v cargo-nextest >/dev/null; then
+  cargo nextest run --no-fail-fast
+else
+  cargo test
+fi

@@ -1,0 +1,411 @@
+//! Issue 2, the core engine, end to end on real sshd hosts: the reference playbooks, failing and
+//! unreachable hosts, host keys, handlers, ignore_errors, variables and output formats.
+
+use std::fs;
+
+use crate::support::{counts, run_playbook, write, SshHosts};
+
+/// A `docker` that records its argv and cwd, and whose `rmi` fails for an absent image.
+const FAKE_DOCKER: &str = r#"#!/bin/sh
+dir="$HOME/.."
+echo "$(pwd) $*" >> "$dir/docker.log"
+case "$1" in
+  rmi) grep -qx "$2" "$dir/images" 2>/dev/null || { echo "Error: No such image: $2" >&2; exit 1; }
+       grep -vx "$2" "$dir/images" > "$dir/images.new"; mv "$dir/images.new" "$dir/images";;
+  build) echo "$3" >> "$dir/images"; echo "Successfully built";;
+  push) echo "The push refers to repository [docker.io/$2]";;
+esac
+"#;
+
+fn repo_file(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+#[test]
+fn reference_playbook_runs_unmodified() {
+    let original = fs::read(repo_file(
+        "../shared/examples/create-cicd-devops-images.yml",
+    ))
+    .or_else(|_| fs::read(repo_file("playbooks/create-cicd-devops-images.yml")))
+    .unwrap();
+    let ours = fs::read(repo_file("playbooks/create-cicd-devops-images.yml")).unwrap();
+    assert_eq!(
+        original, ours,
+        "playbooks/ must hold the reference playbook byte for byte"
+    );
+    let hosts = SshHosts::start(3);
+    hosts.install_script("docker", FAKE_DOCKER);
+    let inv = hosts.inventory("");
+    let run = run_playbook(
+        &hosts,
+        &repo_file("playbooks/create-cicd-devops-images.yml"),
+        &inv,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    for h in &hosts.hosts {
+        assert_eq!(
+            counts(&run, &h.name),
+            "ok=5 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+            "{}",
+            run.all()
+        );
+        let log = fs::read_to_string(h.dir.join("docker.log")).unwrap();
+        let lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 4, "{log}");
+        assert!(
+            lines[0].ends_with(" rmi kamser0415/cicd-project-ansible"),
+            "{log}"
+        );
+        assert_eq!(
+            lines[1],
+            "/root build -t kamser0415/cicd-project-ansible -f Dockerfile ."
+        );
+        assert!(
+            lines[2].ends_with(" push kamser0415/cicd-project-ansible"),
+            "{log}"
+        );
+        assert!(
+            lines[3].ends_with(" rmi kamser0415/cicd-project-ansible"),
+            "{log}"
+        );
+    }
+    assert_eq!(
+        run.stdout.matches("...ignoring").count(),
+        3,
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn handlers_run_in_definition_order() {
+    let hosts = SshHosts::start(2);
+    for h in &hosts.hosts {
+        let _ = fs::remove_file(format!("/tmp/handlers-order-{}.log", h.name));
+    }
+    let inv = hosts.inventory("");
+    let run = run_playbook(
+        &hosts,
+        &repo_file("playbooks/handlers-order.yml"),
+        &inv,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    for h in &hosts.hosts {
+        let path = format!("/tmp/handlers-order-{}.log", h.name);
+        let log = fs::read_to_string(&path).unwrap();
+        assert_eq!(log, "task\nrestart app\nreload proxy\n", "{path}");
+        let _ = fs::remove_file(path);
+    }
+}
+
+#[test]
+fn a_failing_host_does_not_stop_the_others() {
+    let hosts = SshHosts::start(3);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "fail.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: /bin/false\n      when: inventory_hostname == 'host2'\n    - shell: echo done > {{ host_dir }}/done\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stdout.contains("fatal: [host2]: FAILED!"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        counts(&run, "host2"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
+    for name in ["host1", "host3"] {
+        assert_eq!(
+            counts(&run, name),
+            "ok=1 changed=1 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0"
+        );
+        assert!(hosts.host(name).dir.join("done").exists());
+    }
+    assert!(!hosts.host("host2").dir.join("done").exists());
+}
+
+#[test]
+fn an_unreachable_host_is_reported_and_the_others_go_on() {
+    let mut hosts = SshHosts::start(3);
+    let inv = hosts.inventory("");
+    hosts.hosts[1].stop();
+    let pb = write(
+        &hosts,
+        "touch.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/touched\n      ignore_errors: yes\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &["-T", "3"]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stdout.contains("fatal: [host2]: UNREACHABLE!"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        counts(&run, "host2"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert!(hosts.host("host1").dir.join("touched").exists());
+    assert!(hosts.host("host3").dir.join("touched").exists());
+}
+
+#[test]
+fn an_unknown_host_key_is_refused() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    fs::write(&hosts.known_hosts, "").unwrap();
+    let pb = write(
+        &hosts,
+        "t.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/x\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(run.stdout.contains("UNREACHABLE!"), "{}", run.all());
+    let h = hosts.host("host1");
+    assert!(
+        run.stdout.contains(&h.addr),
+        "the message names the host: {}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("known_hosts"),
+        "the message says what to do: {}",
+        run.all()
+    );
+    assert!(!h.dir.join("x").exists());
+}
+
+#[test]
+fn a_changed_host_key_is_refused_even_with_accept_new() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let h = hosts.host("host1");
+    let other = hosts.path("otherkey");
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .unwrap();
+    let key = fs::read_to_string(other.with_extension("pub")).unwrap();
+    let mut parts = key.split_whitespace();
+    let line = format!(
+        "[{}]:{} {} {}\n",
+        h.addr,
+        h.port,
+        parts.next().unwrap(),
+        parts.next().unwrap()
+    );
+    fs::write(&hosts.known_hosts, line).unwrap();
+    let pb = write(
+        &hosts,
+        "t.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/x\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &["--host-key-checking", "accept-new"]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stdout.to_lowercase().contains("changed"),
+        "{}",
+        run.all()
+    );
+    assert!(!h.dir.join("x").exists());
+}
+
+#[test]
+fn handlers_flush_listen_and_skip_failed_hosts() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "handlers.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - command: "true"
+      notify: first
+    - meta: flush_handlers
+    - shell: echo after-flush >> {{ host_dir }}/log
+    - command: "true"
+      notify: topic
+    - command: /bin/false
+      when: inventory_hostname == 'host2'
+    - command: /bin/true
+      changed_when: false
+      notify: never notified
+  handlers:
+    - name: first
+      shell: echo first >> {{ host_dir }}/log
+    - name: never notified
+      shell: echo never >> {{ host_dir }}/log
+    - name: second
+      listen: topic
+      shell: echo second >> {{ host_dir }}/log
+"#,
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let log1 = fs::read_to_string(hosts.host("host1").dir.join("log")).unwrap();
+    assert_eq!(log1, "first\nafter-flush\nsecond\n");
+    let log2 = fs::read_to_string(hosts.host("host2").dir.join("log")).unwrap();
+    assert_eq!(
+        log2, "first\nafter-flush\n",
+        "a failed host runs no handlers"
+    );
+    assert!(
+        run.stdout.contains("RUNNING HANDLER [first]"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn ignore_errors_registers_the_failure() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "ignore.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - shell: echo oops >&2; exit 3
+      register: r
+      ignore_errors: yes
+    - shell: echo "{{ r.failed }} {{ r.rc }} {{ r.stderr }} {{ r is failed }}" > {{ host_dir }}/r
+    - assert:
+        that:
+          - r.failed
+          - r.rc == 3
+          - r.changed
+"#,
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("...ignoring"), "{}", run.all());
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=3 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    let r = fs::read_to_string(hosts.host("host1").dir.join("r")).unwrap();
+    assert_eq!(r, "True 3 oops True\n");
+}
+
+#[test]
+fn variables_extra_vars_and_limit() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    let vars_file = write(&hosts, "vars.yml", "from_file: filed\n");
+    let pb = write(
+        &hosts,
+        "vars.yml.pb",
+        r#"- hosts: all
+  gather_facts: no
+  vars:
+    greeting: "hello {{ who }}"
+    who: play
+  tasks:
+    - set_fact:
+        fact: "{{ greeting }}"
+    - command: echo {{ fact }} {{ kv }} {{ js.n + 1 }} {{ from_file }}
+      register: out
+    - shell: echo "{{ out.stdout }}" > {{ host_dir }}/vars
+"#,
+    );
+    let at_file = format!("@{}", vars_file.display());
+    let run = run_playbook(
+        &hosts,
+        &pb,
+        &inv,
+        &[
+            "-e",
+            "kv=one who=extra",
+            "-e",
+            r#"{"js": {"n": 41}}"#,
+            "-e",
+            &at_file,
+            "-l",
+            "host2",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        !hosts.host("host1").dir.join("vars").exists(),
+        "--limit leaves host1 out"
+    );
+    let v = fs::read_to_string(hosts.host("host2").dir.join("vars")).unwrap();
+    assert_eq!(v, "hello extra one 42 filed\n");
+}
+
+#[test]
+fn command_creates_removes_chdir_and_shell_executable() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "cmd.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - command: touch made
+      args:
+        chdir: "{{ host_dir }}"
+        creates: made
+    - command: touch again
+      args:
+        chdir: "{{ host_dir }}"
+        creates: made
+    - command: rm made
+      args:
+        chdir: "{{ host_dir }}"
+        removes: nothing-here
+    - shell: echo $0 > {{ host_dir }}/shell
+      args:
+        executable: /bin/bash
+"#,
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let d = &hosts.host("host1").dir;
+    assert!(d.join("made").exists());
+    assert!(
+        !d.join("again").exists(),
+        "creates skipped the second touch"
+    );
+    assert_eq!(fs::read_to_string(d.join("shell")).unwrap(), "/bin/bash\n");
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn json_output_is_one_event_per_line() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "j.yml",
+        "- hosts: all\n  tasks:\n    - command: /bin/true\n    - debug: msg=hi\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &["--output", "json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let mut results = 0;
+    for line in run.stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if v["event"] == "host_result" {
+            results += 1;
+        }
+        if v["event"] == "recap" {
+            assert_eq!(v["hosts"]["host1"]["ok"], 3);
+        }
+    }
+    assert_eq!(results, 6, "{}", run.stdout);
+}

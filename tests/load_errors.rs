@@ -1,0 +1,74 @@
+//! Every way a playbook can be wrong stops the run before any host is contacted, with
+//! `file:line:col: message`, the source line, a caret and a hint. The whole text is asserted.
+
+use crate::support::{run_playbook, write, SshHosts};
+
+fn check(hosts: &SshHosts, name: &str, text: &str, want: &str) {
+    let inv = hosts.inventory("");
+    let pb = write(hosts, name, text);
+    let run = run_playbook(hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let path = pb.display().to_string();
+    let want = want.replace("PB", &path);
+    assert_eq!(
+        run.stderr.trim_end(),
+        format!("ERROR! {want}"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.is_empty(), "nothing ran: {}", run.all());
+}
+
+#[test]
+fn load_errors_name_file_line_and_column_and_touch_no_host() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "bad-yaml.yml",
+        "- hosts: all\n  tasks:\n    - command: [ls\n",
+        "PB:3:16: invalid YAML: unclosed bracket '['\n   |\n 3 |     - command: [ls\n   |                ^\n   = hint: check the indentation and quoting around this line",
+    );
+    check(
+        &hosts,
+        "typo-module.yml",
+        "- hosts: all\n  tasks:\n    - comand: ls\n",
+        "PB:3:7: unknown module or keyword 'comand'\n   |\n 3 |     - comand: ls\n   |       ^\n   = hint: did you mean 'command'?",
+    );
+    check(
+        &hosts,
+        "play-keyword.yml",
+        "- hosts: all\n  gather_fact: no\n  tasks: []\n",
+        "PB:2:3: unknown play keyword 'gather_fact'\n   |\n 2 |   gather_fact: no\n   |   ^\n   = hint: did you mean 'gather_facts'?",
+    );
+    check(
+        &hosts,
+        "task-keyword.yml",
+        "- hosts: all\n  tasks:\n    - command: ls\n      registr: out\n",
+        "PB:4:7: unknown module or keyword 'registr'\n   |\n 4 |       registr: out\n   |       ^\n   = hint: did you mean 'register'?",
+    );
+    check(
+        &hosts,
+        "two-modules.yml",
+        "- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n",
+        "PB:4:7: conflicting action statements: 'command' and 'shell'\n   |\n 4 |       shell: ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
+    );
+    check(
+        &hosts,
+        "notify.yml",
+        "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ap\n  handlers:\n    - name: restart app\n      command: ls\n",
+        "PB:4:15: notify: no handler named or listening to 'restart ap' in this play\n   |\n 4 |       notify: restart ap\n   |               ^\n   = hint: did you mean 'restart app'?",
+    );
+    check(
+        &hosts,
+        "bad-arg.yml",
+        "- hosts: all\n  tasks:\n    - command: ls\n      args:\n        chdri: /tmp\n",
+        "PB:5:9: unknown argument 'chdri' for module 'command'\n   |\n 5 |         chdri: /tmp\n   |         ^\n   = hint: did you mean 'chdir'?",
+    );
+    check(
+        &hosts,
+        "bad-bool.yml",
+        "- hosts: all\n  tasks:\n    - command: ls\n      ignore_errors: maybe\n",
+        "PB:4:22: 'ignore_errors' must be a boolean, found 'maybe'\n   |\n 4 |       ignore_errors: maybe\n   |                      ^\n   = hint: use yes/no or true/false",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}

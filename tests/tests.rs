@@ -1,0 +1,7 @@
+//! ferry's one integration test binary: it drives the real `ferry` executable against real
+//! OpenSSH servers on loopback addresses (see `support/sshd.rs`).
+
+mod support;
+
+mod core;
+mod load_errors;
