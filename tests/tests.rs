@@ -3,5 +3,6 @@
 
 mod support;
 
+mod conformance;
 mod core;
 mod load_errors;

@@ -193,7 +193,8 @@ impl Executor {
         if failed && rescuable {
             state.stats.rescued += 1;
             let mut failed_task = Vars::new();
-            failed_task.insert("name".into(), task.display_name().into());
+            // As in Ansible, an unnamed task's `name` is empty (the display name is not).
+            failed_task.insert("name".into(), task.name.clone().unwrap_or_default().into());
             failed_task.insert("action".into(), task.module.name.into());
             state
                 .facts

@@ -1,0 +1,119 @@
+//! Conformance with ansible-core 2.18: each playbook under tests/conformance/ runs through
+//! ansible-playbook and through ferry on the same loopback sshd hosts; the exit codes, the
+//! PLAY RECAP counts of every host and the files the playbook left under each host's `out/`
+//! must be identical. ansible-core comes from scripts/ansible-venv.sh (a venv from PyPI).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::support::{recap, run_playbook, SshHosts};
+
+fn ansible_playbook() -> PathBuf {
+    if let Ok(p) = std::env::var("FERRY_ANSIBLE_PLAYBOOK") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let p = PathBuf::from(home).join(".cache/ferry-venv/bin/ansible-playbook");
+    assert!(p.exists(), "ansible-playbook is missing: run `bash scripts/ansible-venv.sh` (scripts/test.sh does)");
+    p
+}
+
+/// Every file under each host's out/ dir: "host/path" → content.
+fn effects(hosts: &SshHosts) -> BTreeMap<String, String> {
+    let mut all = BTreeMap::new();
+    for h in &hosts.hosts {
+        let out = h.dir.join("out");
+        let mut stack = vec![out.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(&out).unwrap().display().to_string();
+                    all.insert(format!("{}/{rel}", h.name), fs::read_to_string(&p).unwrap_or_default());
+                }
+            }
+        }
+    }
+    all
+}
+
+fn clear(hosts: &SshHosts) {
+    for h in &hosts.hosts {
+        let _ = fs::remove_dir_all(h.dir.join("out"));
+    }
+}
+
+fn run_ansible(hosts: &SshHosts, playbook: &Path, inventory: &Path) -> (i32, String) {
+    let tmp = hosts.path("ansible-tmp");
+    let out = Command::new(ansible_playbook())
+        .arg(playbook)
+        .arg("-i")
+        .arg(inventory)
+        .env("ANSIBLE_SSH_ARGS", format!("-o UserKnownHostsFile={} -o ControlMaster=auto -o ControlPersist=30s", hosts.known_hosts.display()))
+        .env("ANSIBLE_HOST_KEY_CHECKING", "True")
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
+        .env("ANSIBLE_LOCAL_TEMP", tmp.join("local"))
+        .env("ANSIBLE_REMOTE_TEMP", tmp.join("remote"))
+        .env("ANSIBLE_STDOUT_CALLBACK", "default")
+        .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
+        .current_dir(hosts.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("ansible-playbook runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn conform(name: &str, hosts_count: usize) {
+    let hosts = SshHosts::start(hosts_count);
+    let inv = hosts.inventory("");
+    let pb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance").join(name);
+    clear(&hosts);
+    let (a_code, a_out) = run_ansible(&hosts, &pb, &inv);
+    let a_effects = effects(&hosts);
+    clear(&hosts);
+    let f = run_playbook(&hosts, &pb, &inv, &[]);
+    let f_effects = effects(&hosts);
+    let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
+    assert_eq!(f.code, a_code, "exit codes differ for {name}\n{context}");
+    assert_eq!(f.recap(), recap(&a_out), "recaps differ for {name}\n{context}");
+    assert_eq!(f_effects, a_effects, "host-side effects differ for {name}\n{context}");
+    assert!(!a_effects.is_empty() || name == "none", "{name} left no marker files\n{context}");
+}
+
+#[test]
+fn conformance_ignore_errors_and_register() {
+    conform("ignore_register.yml", 2);
+}
+
+#[test]
+fn conformance_handlers() {
+    conform("handlers.yml", 2);
+}
+
+#[test]
+fn conformance_when_facts_loops() {
+    conform("when_facts_loops.yml", 3);
+}
+
+#[test]
+fn conformance_command_creates_removes() {
+    conform("creates_removes.yml", 1);
+}
+
+#[test]
+fn conformance_failing_host() {
+    conform("failing_host.yml", 3);
+}
+
+#[test]
+fn conformance_blocks() {
+    conform("blocks.yml", 2);
+}
