@@ -16,7 +16,10 @@ fn ansible_playbook() -> PathBuf {
     }
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let p = PathBuf::from(home).join(".cache/ferry-venv/bin/ansible-playbook");
-    assert!(p.exists(), "ansible-playbook is missing: run `bash scripts/ansible-venv.sh` (scripts/test.sh does)");
+    assert!(
+        p.exists(),
+        "ansible-playbook is missing: run `bash scripts/ansible-venv.sh` (scripts/test.sh does)"
+    );
     p
 }
 
@@ -27,14 +30,19 @@ fn effects(hosts: &SshHosts) -> BTreeMap<String, String> {
         let out = h.dir.join("out");
         let mut stack = vec![out.clone()];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_dir() {
                     stack.push(p);
                 } else {
                     let rel = p.strip_prefix(&out).unwrap().display().to_string();
-                    all.insert(format!("{}/{rel}", h.name), fs::read_to_string(&p).unwrap_or_default());
+                    all.insert(
+                        format!("{}/{rel}", h.name),
+                        fs::read_to_string(&p).unwrap_or_default(),
+                    );
                 }
             }
         }
@@ -54,7 +62,13 @@ fn run_ansible(hosts: &SshHosts, playbook: &Path, inventory: &Path) -> (i32, Str
         .arg(playbook)
         .arg("-i")
         .arg(inventory)
-        .env("ANSIBLE_SSH_ARGS", format!("-o UserKnownHostsFile={} -o ControlMaster=auto -o ControlPersist=30s", hosts.known_hosts.display()))
+        .env(
+            "ANSIBLE_SSH_ARGS",
+            format!(
+                "-o UserKnownHostsFile={} -o ControlMaster=auto -o ControlPersist=30s",
+                hosts.known_hosts.display()
+            ),
+        )
         .env("ANSIBLE_HOST_KEY_CHECKING", "True")
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
@@ -67,14 +81,17 @@ fn run_ansible(hosts: &SshHosts, playbook: &Path, inventory: &Path) -> (i32, Str
         .stdin(Stdio::null())
         .output()
         .expect("ansible-playbook runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
 
 fn conform(name: &str, hosts_count: usize) {
     let hosts = SshHosts::start(hosts_count);
     let inv = hosts.inventory("");
-    let pb = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance").join(name);
+    let pb = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance")
+        .join(name);
     clear(&hosts);
     let (a_code, a_out) = run_ansible(&hosts, &pb, &inv);
     let a_effects = effects(&hosts);
@@ -83,9 +100,19 @@ fn conform(name: &str, hosts_count: usize) {
     let f_effects = effects(&hosts);
     let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
     assert_eq!(f.code, a_code, "exit codes differ for {name}\n{context}");
-    assert_eq!(f.recap(), recap(&a_out), "recaps differ for {name}\n{context}");
-    assert_eq!(f_effects, a_effects, "host-side effects differ for {name}\n{context}");
-    assert!(!a_effects.is_empty() || name == "none", "{name} left no marker files\n{context}");
+    assert_eq!(
+        f.recap(),
+        recap(&a_out),
+        "recaps differ for {name}\n{context}"
+    );
+    assert_eq!(
+        f_effects, a_effects,
+        "host-side effects differ for {name}\n{context}"
+    );
+    assert!(
+        !a_effects.is_empty() || name == "none",
+        "{name} left no marker files\n{context}"
+    );
 }
 
 #[test]
