@@ -1,66 +1,399 @@
-//! STUB until the inventory branch lands.
-use crate::error::LoadErrors;
-use crate::vars::Vars;
+//! Inventories: Ansible INI and YAML files (and directories of them), group_vars/ and
+//! host_vars/ next to the inventory and the playbook, host patterns, and each host's variables
+//! merged in Ansible's order. Loading finds every error (with its span) before any run starts.
+//!
+//! - `model.rs`: hosts, groups and the variable merge.
+//! - `ini.rs`, `yaml.rs`: the two file formats; `range.rs`: `web[01:03]` host ranges.
+//! - `vars_dirs.rs`: group_vars/ and host_vars/.
+//! - `pattern.rs`: host patterns.
+
+mod ini;
+mod model;
+mod pattern;
+mod range;
+mod vars_dirs;
+mod yaml;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PatternError(String);
+
+use serde_json::Value as Json;
+
+use crate::error::{LoadError, LoadErrors};
+use crate::vars::Vars;
+use model::Model;
+pub use pattern::PatternError;
+
+/// A loaded inventory.
+#[derive(Debug, Default)]
 pub struct Inventory {
-    hosts: Vec<(String, Vars)>,
+    model: Model,
+    /// host → its merged inventory variables (computed once at load).
+    vars: HashMap<String, Vars>,
 }
+
+/// Files in an inventory directory that Ansible ignores.
+fn ignored(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.starts_with('.')
+        || name == "group_vars"
+        || name == "host_vars"
+        || [
+            ".orig",
+            ".bak",
+            ".ini.example",
+            ".retry",
+            ".pyc",
+            ".pyo",
+            ".cfg",
+            ".md",
+            ".txt",
+            "~",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
 impl Inventory {
-    pub fn load(
-        sources: &[PathBuf],
-        _playbook_dir: Option<&Path>,
-    ) -> Result<Inventory, LoadErrors> {
-        let mut hosts = Vec::new();
-        for s in sources {
-            let text = std::fs::read_to_string(s).unwrap_or_default();
-            for line in text.lines() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('[') || line.starts_with('#') {
-                    continue;
+    /// Loads and merges several `-i` sources; group_vars/ and host_vars/ next to each source and
+    /// next to the playbook are read.
+    pub fn load(sources: &[PathBuf], playbook_dir: Option<&Path>) -> Result<Inventory, LoadErrors> {
+        let mut model = Model::default();
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut errors = Vec::new();
+        for src in sources {
+            let files = if src.is_dir() {
+                dirs.push(src.clone());
+                let mut f: Vec<PathBuf> = std::fs::read_dir(src)
+                    .map_err(|e| {
+                        LoadError::plain(format!("cannot read inventory {}: {e}", src.display()))
+                    })?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file() && !ignored(p))
+                    .collect();
+                f.sort();
+                f
+            } else {
+                dirs.push(src.parent().map(Path::to_path_buf).unwrap_or_default());
+                vec![src.clone()]
+            };
+            for file in files {
+                if let Err(e) = load_file(&file, &mut model) {
+                    errors.push(e);
                 }
-                let mut parts = line.split_whitespace();
-                let name = parts.next().unwrap().to_string();
-                let mut v = Vars::new();
-                for p in parts {
-                    if let Some((k, val)) = p.split_once('=') {
-                        v.insert(k.into(), val.into());
-                    }
-                }
-                hosts.push((name, v));
             }
         }
-        Ok(Inventory { hosts })
+        if !errors.is_empty() {
+            return Err(LoadErrors(errors));
+        }
+        model.finish();
+        if let Some(g) = model.find_cycle() {
+            return Err(LoadError::plain(format!(
+                "inventory: group '{g}' is its own descendant (a cycle in children)"
+            ))
+            .into());
+        }
+        read_dir_vars(&mut model, &dirs, playbook_dir)?;
+        let vars = all_vars(&model);
+        Ok(Inventory { model, vars })
     }
+
+    /// An inventory of just `localhost` with `ansible_connection=local`.
     pub fn implicit_localhost() -> Inventory {
-        let mut v = Vars::new();
-        v.insert("ansible_connection".into(), "local".into());
-        Inventory {
-            hosts: vec![("localhost".into(), v)],
+        let mut model = Model::default();
+        let mut vars = Vars::new();
+        vars.insert("ansible_connection".into(), "local".into());
+        model.add_host("ungrouped", "localhost", vars, Path::new(""));
+        model.finish();
+        let vars = all_vars(&model);
+        Inventory { model, vars }
+    }
+
+    /// Host names matching an Ansible host pattern, in inventory order.
+    pub fn select(&self, pattern: &str) -> Result<Vec<String>, PatternError> {
+        let hosts = pattern::select(&self.model, pattern)?;
+        if hosts.is_empty() && matches!(pattern.trim(), "localhost" | "127.0.0.1") {
+            return Ok(vec![pattern.trim().to_string()]);
+        }
+        Ok(hosts)
+    }
+
+    /// All inventory variables of `host`, merged in Ansible's order.
+    pub fn host_vars(&self, host: &str) -> Vars {
+        match self.vars.get(host) {
+            Some(v) => v.clone(),
+            None => {
+                let mut v = Vars::new();
+                v.insert("inventory_hostname".into(), host.into());
+                v.insert("inventory_hostname_short".into(), host.into());
+                v.insert("group_names".into(), Json::Array(Vec::new()));
+                if matches!(host, "localhost" | "127.0.0.1") {
+                    v.insert("ansible_connection".into(), "local".into());
+                }
+                v
+            }
         }
     }
-    pub fn select(&self, _pattern: &str) -> Result<Vec<String>, PatternError> {
-        Ok(self.hosts.iter().map(|h| h.0.clone()).collect())
-    }
-    pub fn host_vars(&self, host: &str) -> Vars {
-        let mut v = self
-            .hosts
-            .iter()
-            .find(|h| h.0 == host)
-            .map(|h| h.1.clone())
-            .unwrap_or_default();
-        v.insert("inventory_hostname".into(), host.into());
-        v
-    }
+
+    /// The `groups` magic variable: every group → its hosts.
     pub fn groups(&self) -> Vars {
-        Vars::new()
+        self.model
+            .groups
+            .keys()
+            .map(|g| {
+                let hosts = self
+                    .model
+                    .group_hosts(g)
+                    .into_iter()
+                    .map(Json::String)
+                    .collect();
+                (g.clone(), Json::Array(hosts))
+            })
+            .collect()
     }
+
+    /// Every host, in inventory order.
     pub fn hosts(&self) -> impl Iterator<Item = &str> {
-        self.hosts.iter().map(|h| h.0.as_str())
+        self.model.hosts.keys().map(String::as_str)
     }
+
+    /// True if the inventory names `name`.
     pub fn contains_host(&self, name: &str) -> bool {
-        self.hosts.iter().any(|h| h.0 == name)
+        self.model.hosts.contains_key(name)
+    }
+}
+
+fn all_vars(model: &Model) -> HashMap<String, Vars> {
+    let members = model.memberships();
+    let none = Vec::new();
+    model
+        .hosts
+        .keys()
+        .map(|h| {
+            (
+                h.clone(),
+                model.merged_vars(h, members.get(h).unwrap_or(&none)),
+            )
+        })
+        .collect()
+}
+
+fn load_file(path: &Path, model: &mut Model) -> Result<(), LoadError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name.ends_with("aws_ec2.yml") || name.ends_with("aws_ec2.yaml") {
+        return Err(LoadError::plain(format!(
+            "{}: the aws_ec2 inventory plugin is not supported by ferry yet",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::plain(format!("cannot read inventory {}: {e}", path.display())))?;
+    if text.starts_with("#!") {
+        return Err(LoadError::plain(format!(
+            "{}: dynamic inventory scripts are not supported by ferry yet",
+            path.display()
+        )));
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if matches!(ext, "yml" | "yaml" | "json") {
+        let root = crate::yaml::parse(crate::error::SourceFile::new(path, text))?;
+        if let Some(p) = root.get("plugin") {
+            return Err(p.error(format!(
+                "inventory plugin '{}' is not supported by ferry yet",
+                p.key_string()
+            )));
+        }
+        yaml::load(path, &root, model)
+    } else {
+        ini::load(path, &text, model)
+    }
+}
+
+fn read_dir_vars(
+    model: &mut Model,
+    dirs: &[PathBuf],
+    playbook_dir: Option<&Path>,
+) -> Result<(), LoadErrors> {
+    let groups: Vec<String> = model.groups.keys().cloned().collect();
+    let hosts: Vec<String> = model.hosts.keys().cloned().collect();
+    let g: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let h: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        let canon = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+        if seen.contains(&canon) {
+            continue;
+        }
+        seen.push(canon);
+        merge(
+            &mut model.dir_vars.inv_groups,
+            vars_dirs::read(dir, "group_vars", &g)?,
+        );
+        merge(
+            &mut model.dir_vars.inv_hosts,
+            vars_dirs::read(dir, "host_vars", &h)?,
+        );
+    }
+    if let Some(pb) = playbook_dir {
+        let canon = pb.canonicalize().unwrap_or_else(|_| pb.to_path_buf());
+        if !seen.contains(&canon) {
+            merge(
+                &mut model.dir_vars.pb_groups,
+                vars_dirs::read(pb, "group_vars", &g)?,
+            );
+            merge(
+                &mut model.dir_vars.pb_hosts,
+                vars_dirs::read(pb, "host_vars", &h)?,
+            );
+        }
+    }
+    Ok(())
+}
+
+fn merge(into: &mut HashMap<String, Vars>, from: HashMap<String, Vars>) {
+    for (k, v) in from {
+        into.entry(k).or_default().extend(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(files: &[(&str, &str)]) -> (tempfile::TempDir, Result<Inventory, LoadErrors>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let r = Inventory::load(&[dir.path().join(files[0].0)], None);
+        (dir, r)
+    }
+
+    const INI: &str = "lonely\n\n[web]\nweb[01:03] role=front\n\n[db]\ndb1 ansible_port=2222 weight=1.5\n\n[prod:children]\nweb\ndb\n\n[prod:vars]\nenv=prod\nport=80\n\n[web:vars]\nport=8080\n";
+
+    #[test]
+    fn ini_groups_children_vars_and_patterns() {
+        let (_d, r) = inv(&[("hosts", INI)]);
+        let i = r.unwrap();
+        for (pattern, want) in [
+            ("all", "lonely web01 web02 web03 db1"),
+            ("*", "lonely web01 web02 web03 db1"),
+            ("ungrouped", "lonely"),
+            ("prod", "web01 web02 web03 db1"),
+            ("web:db", "web01 web02 web03 db1"),
+            ("web,db1", "web01 web02 web03 db1"),
+            ("prod:!db", "web01 web02 web03"),
+            ("prod:&db", "db1"),
+            ("!web", "lonely db1"),
+            ("web0*", "web01 web02 web03"),
+            ("~web0[12]", "web01 web02"),
+            ("web[0]", "web01"),
+            ("web[-1]", "web03"),
+            ("web[0:1]", "web01 web02"),
+            ("nothing", ""),
+            ("localhost", "localhost"),
+        ] {
+            assert_eq!(i.select(pattern).unwrap().join(" "), want, "{pattern}");
+        }
+        let v = i.host_vars("web02");
+        assert_eq!(v["port"], 8080, "child group beats parent");
+        assert_eq!(v["env"], "prod");
+        assert_eq!(v["role"], "front");
+        assert_eq!(v["group_names"], serde_json::json!(["prod", "web"]));
+        let db = i.host_vars("db1");
+        assert_eq!(
+            (
+                db["ansible_port"].clone(),
+                db["weight"].clone(),
+                db["port"].clone()
+            ),
+            (2222.into(), 1.5.into(), 80.into())
+        );
+        assert_eq!(
+            i.groups()["prod"],
+            serde_json::json!(["web01", "web02", "web03", "db1"])
+        );
+    }
+
+    #[test]
+    fn yaml_inventory_and_vars_dirs() {
+        let yaml = "all:\n  vars:\n    a: 1\n  children:\n    web:\n      hosts:\n        w1:\n          b: 2\n        w2:\n      vars:\n        a: 3\n";
+        let (_d, r) = inv(&[
+            ("inv.yml", yaml),
+            ("group_vars/web.yml", "c: from_group_vars\na: 4\n"),
+            ("group_vars/all/x.yml", "d: all_dir\n"),
+            ("host_vars/w2.yml", "a: 5\n"),
+        ]);
+        let i = r.unwrap();
+        assert_eq!(i.select("web").unwrap(), vec!["w1", "w2"]);
+        let w1 = i.host_vars("w1");
+        assert_eq!(
+            (
+                w1["a"].clone(),
+                w1["b"].clone(),
+                w1["c"].clone(),
+                w1["d"].clone()
+            ),
+            (
+                4.into(),
+                2.into(),
+                "from_group_vars".into(),
+                "all_dir".into()
+            )
+        );
+        assert_eq!(i.host_vars("w2")["a"], 5);
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        for (name, text, want) in [
+            (
+                "h.ini",
+                "[web\nx\n",
+                "h.ini:1:1: malformed section header '[web'",
+            ),
+            (
+                "h.ini",
+                "[web:kids]\nx\n",
+                "h.ini:1:1: unknown section suffix ':kids' in '[web:kids]'",
+            ),
+            (
+                "h.ini",
+                "[web:vars]\nnovalue\n",
+                "h.ini:2:1: expected key=value in [web:vars], found 'novalue'",
+            ),
+            (
+                "h.ini",
+                "[web]\nweb[3:1]\n",
+                "h.ini:2:1: bad host range '[3:1]': start is after end",
+            ),
+            (
+                "i.yml",
+                "all:\n  hostz: {}\n",
+                "i.yml:2:3: unknown key 'hostz' in group 'all'",
+            ),
+        ] {
+            let (d, r) = inv(&[(name, text)]);
+            let e = r
+                .unwrap_err()
+                .to_string()
+                .replace(&format!("{}/", d.path().display()), "");
+            assert!(e.starts_with(want), "{e}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn cycles_are_refused() {
+        let (_d, r) = inv(&[("h", "[a:children]\nb\n[b:children]\na\n")]);
+        assert!(r.unwrap_err().to_string().contains("cycle"));
     }
 }
