@@ -1,0 +1,181 @@
+//! Table-driven tests of the templar: rendering rules, filters, tests and error messages.
+
+use serde_json::{json, Value as Json};
+
+use super::*;
+
+fn vars() -> Vars {
+    json!({
+        "s": "hello", "n": 41, "f": 1.5, "t": true, "no": "no", "l": ["b", "a", "b"],
+        "d": {"k": "v", "n": {"x": 1}}, "r": {"failed": true, "changed": false, "rc": 3},
+        "items": [{"name": "a", "on": true}, {"name": "b", "on": false}], "empty": "",
+        "path": "/etc/app/conf.yml", "nul": null
+    })
+    .as_object()
+    .cloned()
+    .unwrap()
+}
+
+#[test]
+fn renders() {
+    let t = Templar::new();
+    let v = vars();
+    for (tpl, want) in [
+        ("plain", json!("plain")),
+        ("{{ n + 1 }}", json!(42)),
+        ("{{ l }}", json!(["b", "a", "b"])),
+        ("{{ d }}", json!({"k": "v", "n": {"x": 1}})),
+        ("x{{ t }}", json!("xTrue")),
+        ("{{ nul }} {{ l }}", json!("None ['b', 'a', 'b']")),
+        ("{{ d }}!", json!("{'k': 'v', 'n': {'x': 1}}!")),
+        ("{{ missing | default('dflt') }}", json!("dflt")),
+        ("{{ d.nope.deeper | default(7) }}", json!(7)),
+        ("{{ empty | default('e', true) }}", json!("e")),
+        ("{{ no | bool }}", json!(false)),
+        ("{{ 'yes' | bool }}", json!(true)),
+        ("{{ '12' | int + 1 }}", json!(13)),
+        ("{{ 'x' | int }}", json!(0)),
+        (
+            "{{ d | to_json }}",
+            json!("{\"k\": \"v\", \"n\": {\"x\": 1}}"),
+        ),
+        ("{{ '{\"a\": [1]}' | from_json }}", json!({"a": [1]})),
+        ("{{ s | b64encode }}", json!("aGVsbG8=")),
+        ("{{ 'aGVsbG8=' | b64decode }}", json!("hello")),
+        ("{{ path | basename }}", json!("conf.yml")),
+        ("{{ path | dirname }}", json!("/etc/app")),
+        ("{{ s | regex_replace('l+', 'L') }}", json!("heLo")),
+        (
+            "{{ s | regex_replace('(h)(e)', '\\\\2\\\\1') }}",
+            json!("ehllo"),
+        ),
+        ("{{ s | regex_search('l+') }}", json!("ll")),
+        (
+            "{{ 'a1b22' | regex_findall('[0-9]+') }}",
+            json!(["1", "22"]),
+        ),
+        (
+            "{{ d | combine({'k': 'w'}) }}",
+            json!({"k": "w", "n": {"x": 1}}),
+        ),
+        (
+            "{{ d | combine({'n': {'y': 2}}, recursive=true) }}",
+            json!({"k": "v", "n": {"x": 1, "y": 2}}),
+        ),
+        (
+            "{{ {'a': 1} | dict2items }}",
+            json!([{"key": "a", "value": 1}]),
+        ),
+        (
+            "{{ [{'key': 'a', 'value': 1}] | items2dict }}",
+            json!({"a": 1}),
+        ),
+        (
+            "{{ items | selectattr('on') | map(attribute='name') | list }}",
+            json!(["a"]),
+        ),
+        ("{{ l | unique | sort }}", json!(["a", "b"])),
+        ("{{ t | ternary('y', 'n') }}", json!("y")),
+        ("{{ \"it's\" | quote }}", json!("'it'\\''s'")),
+        ("{{ [[1, [2]], 3] | flatten }}", json!([1, 2, 3])),
+        (
+            "{{ s | upper }}-{{ l | join(',') }}-{{ l | length }}",
+            json!("HELLO-b,a,b-3"),
+        ),
+        (
+            "{{ r is failed }} {{ r is changed }} {{ r is succeeded }}",
+            json!("True False False"),
+        ),
+        (
+            "{{ s is match('he') }} {{ s is search('ll') }} {{ s is match('ll') }}",
+            json!("True True False"),
+        ),
+        ("{{ '1.2.10' is version('1.2.9', '>') }}", json!(true)),
+        ("{{ 'a' in l }}", json!(true)),
+        (
+            "{% if missing is defined %}y{% else %}n{% endif %}",
+            json!("n"),
+        ),
+        (
+            "{{ s | hash('sha1') }}",
+            json!("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"),
+        ),
+        ("{{ {'a': 1} | to_nice_yaml }}", json!("a: 1\n")),
+    ] {
+        assert_eq!(t.render_str(tpl, &v).unwrap(), want, "{tpl}");
+    }
+}
+
+#[test]
+fn conditions() {
+    let t = Templar::new();
+    let v = vars();
+    for (expr, want) in [
+        ("n == 41", true),
+        ("r.rc != 0", true),
+        ("'ell' in s", true),
+        ("missing is defined", false),
+        ("missing is undefined", true),
+        ("d.nope is defined", false),
+        ("no", false),
+        ("t", true),
+        ("{{ t }}", true),
+        ("True", true),
+        ("False", false),
+        ("l | length > 2", true),
+        ("r is failed", true),
+    ] {
+        assert_eq!(t.eval_condition(expr, &v).unwrap(), want, "{expr}");
+    }
+}
+
+#[test]
+fn errors() {
+    let t = Templar::new();
+    let v = vars();
+    for (tpl, want) in [
+        ("{{ missing }}", "'missing' is undefined"),
+        ("x {{ missing }} y", "'missing' is undefined"),
+        ("{{ d.nope }}", "'dict object' has no attribute 'nope'"),
+        ("{{ s | upper }} {{ other.x }}", "'other' is undefined"),
+    ] {
+        assert_eq!(
+            t.render_str(tpl, &v).unwrap_err().to_string(),
+            want,
+            "{tpl}"
+        );
+    }
+    assert_eq!(
+        t.eval_condition("missing == 1 or missing", &v)
+            .unwrap_err()
+            .to_string(),
+        "'missing' is undefined"
+    );
+    assert!(t
+        .check_syntax("{{ unclosed ")
+        .unwrap_err()
+        .to_string()
+        .starts_with("template error while templating string"));
+    assert!(t.check_condition_syntax("a ==").is_err());
+    assert!(t.check_condition_syntax("a == 1 and b is defined").is_ok());
+}
+
+#[test]
+fn keeps_the_trailing_newline_of_files() {
+    let t = Templar::new();
+    assert_eq!(
+        t.render_text("name={{ s }}\n", &vars()).unwrap(),
+        "name=hello\n"
+    );
+}
+
+#[test]
+fn values_render_recursively() {
+    let t = Templar::new();
+    let v = vars();
+    let input: Json = json!({"a": "{{ n }}", "b": ["{{ s }}", 1], "{{ s }}": "k"});
+    assert_eq!(
+        t.render_value(&input, &v).unwrap(),
+        json!({"a": 41, "b": ["hello", 1], "hello": "k"})
+    );
+}
