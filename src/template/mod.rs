@@ -93,7 +93,7 @@ impl Templar {
             .env
             .template_from_str(template)
             .map_err(|e| syntax(template, &e))?;
-        let ctx = context(vars, tmpl.undeclared_variables(false));
+        let ctx = context(vars, template);
         tmpl.render(ctx).map_err(|e| runtime(template, &e, vars))
     }
 
@@ -179,7 +179,7 @@ impl Templar {
             .env
             .compile_expression(expr)
             .map_err(|e| syntax(shown, &e))?;
-        let ctx = context(vars, compiled.undeclared_variables(false));
+        let ctx = context(vars, expr);
         let value = compiled.eval(ctx).map_err(|e| runtime(shown, &e, vars))?;
         if value.is_undefined() {
             return Err(TemplateError(undefined_message(expr, vars)));
@@ -188,13 +188,22 @@ impl Templar {
     }
 }
 
-/// A context of just the variables the template names.
-fn context(vars: &Vars, names: std::collections::HashSet<String>) -> Value {
-    names
-        .into_iter()
-        .filter_map(|n| vars.get(&n).map(|v| (n, Value::from(Serde(v)))))
-        .collect::<std::collections::BTreeMap<String, Value>>()
-        .into()
+/// A context of just the variables the template's text names (every identifier that is a
+/// variable; minijinja's own list of undeclared variables misses some, e.g. under slices).
+fn context(vars: &Vars, source: &str) -> Value {
+    static IDENT: OnceLock<Regex> = OnceLock::new();
+    let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
+    let mut ctx = std::collections::BTreeMap::new();
+    for m in re.find_iter(source) {
+        let name = m.as_str();
+        if ctx.contains_key(name) {
+            continue;
+        }
+        if let Some(v) = vars.get(name) {
+            ctx.insert(name.to_string(), Value::from(Serde(v)));
+        }
+    }
+    Value::from(ctx)
 }
 
 fn syntax(template: &str, e: &minijinja::Error) -> TemplateError {

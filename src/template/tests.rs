@@ -179,3 +179,16 @@ fn values_render_recursively() {
         json!({"a": 41, "b": ["hello", 1], "hello": "k"})
     );
 }
+
+#[test]
+fn slices_see_their_variable() {
+    let t = Templar::new();
+    let v: Vars = json!({"git_sha": "abcdef123", "hostvars": {"localhost": {"x": 1}}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        t.render_str("x:{{ git_sha[:3] }}", &v).unwrap(),
+        json!("x:abc")
+    );
+}
