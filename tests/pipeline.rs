@@ -311,3 +311,46 @@ fn junit_report_has_suites_cases_and_failures() {
         xml.matches("</testsuite>").count()
     );
 }
+
+#[test]
+fn stage_when_skips_and_json_events_carry_stages_and_exports() {
+    let hosts = SshHosts::start(1);
+    setup(&hosts);
+    let text = fs::read_to_string(hosts.path("pipeline.yml")).unwrap();
+    let text = text.replace(
+        "    needs: [ci]\n",
+        "    needs: [ci]\n    when: git_branch == 'main'\n",
+    );
+    fs::write(hosts.path("pipeline.yml"), text).unwrap();
+    let r = pipeline(
+        &hosts,
+        &[
+            "-e",
+            "git_sha=w1",
+            "-e",
+            "git_branch=dev",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let events: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ci_end = events
+        .iter()
+        .find(|e| e["event"] == "stage_end" && e["stage"] == "ci")
+        .unwrap();
+    assert_eq!(ci_end["exports"]["image_ref"], "reg/app:w1");
+    let cd_end = events
+        .iter()
+        .find(|e| e["event"] == "stage_end" && e["stage"] == "cd")
+        .unwrap();
+    assert_eq!(cd_end["status"], "skipped: when git_branch == 'main'");
+    assert!(events
+        .iter()
+        .any(|e| e["event"] == "stage_start" && e["stage"] == "ci"));
+    assert_eq!(deployed(&hosts, "host1"), "", "CD did not run off main");
+}
