@@ -310,6 +310,19 @@ fn junit_report_has_suites_cases_and_failures() {
         xml.matches("<testsuite ").count(),
         xml.matches("</testsuite>").count()
     );
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit.xsd");
+    let check = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(hosts.path("report.xml"))
+        .output()
+        .expect("xmllint runs (apt-get install -y libxml2-utils; scripts/test.sh does)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
 }
 
 #[test]
