@@ -216,7 +216,7 @@ pub struct HistoryArgs {
 pub struct RollbackArgs {
     /// The pipeline file.
     pub pipeline: PathBuf,
-    /// The run to go back to (default: the successful run before the newest successful one).
+    /// The run to go back to (default: the newest successful run older than what is deployed now).
     #[arg(long = "to")]
     pub to: Option<i64>,
     /// Wait this long for the pipeline's lock.

@@ -119,6 +119,16 @@ fn rollback_redeploys_the_previous_export() {
         deployed(&hosts, "host1"),
         "reg/app:v1\nreg/app:v2\nreg/app:v1\n"
     );
+    // A failed newest run: the rollback goes to the newest successful run (v2 here).
+    let failed = pipeline(&hosts, &["-e", "git_sha=v3", "-e", "cd_sleep=notanumber"]);
+    assert_eq!(failed.code, 2, "{}", failed.all());
+    let r = ferry(
+        &["rollback", "pipeline.yml", "--known-hosts", &kh],
+        hosts.dir.path(),
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    let all = deployed(&hosts, "host1");
+    assert!(all.ends_with("reg/app:v3\nreg/app:v2\n"), "{all}");
 }
 
 #[test]

@@ -91,17 +91,12 @@ pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
                     pipeline.name
                 ))
             })?,
-        None => runs
-            .iter()
-            .filter(|r| r.status == "succeeded" && r.rollback_of.is_none())
-            .nth(1)
-            .map(|r| r.id)
-            .ok_or_else(|| {
-                Error::Options(format!(
-                    "no earlier successful run of '{}' to roll back to",
-                    pipeline.name
-                ))
-            })?,
+        None => default_target(&runs).ok_or_else(|| {
+            Error::Options(format!(
+                "no earlier successful run of '{}' to roll back to",
+                pipeline.name
+            ))
+        })?,
     };
     let base = run_options(&args.common)?;
     let opts = PipelineOptions {
@@ -114,6 +109,22 @@ pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
         rollback_of: Some(target),
     };
     crate::pipeline::run::run(&pipeline, db, opts, reporter(&args.common)).await
+}
+
+/// The run a rollback goes back to: the newest successful run that is not what is deployed
+/// now. When the newest run succeeded, that run is what is deployed, so the one before it; when
+/// the newest run is a successful rollback to X, the one before X; otherwise (the newest run
+/// failed or was interrupted) the newest successful run.
+fn default_target(runs: &[crate::pipeline::history::RunRow]) -> Option<i64> {
+    let newest = runs.first()?;
+    let ok =
+        |r: &&crate::pipeline::history::RunRow| r.status == "succeeded" && r.rollback_of.is_none();
+    let below = match (newest.status.as_str(), newest.rollback_of) {
+        ("succeeded", Some(target)) => target,
+        ("succeeded", None) => newest.id,
+        _ => i64::MAX,
+    };
+    runs.iter().filter(ok).find(|r| r.id < below).map(|r| r.id)
 }
 
 /// `ferry history [PIPELINE]` and `ferry history show RUN`.
