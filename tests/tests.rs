@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bad_input;
 mod conformance;
 mod core;
 mod load_errors;

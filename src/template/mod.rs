@@ -138,6 +138,9 @@ impl Templar {
             "False" | "false" | "" => return Ok(false),
             _ => {}
         }
+        if let Some(missing) = bare_undefined(&e, vars) {
+            return Err(TemplateError(format!("'{missing}' is undefined")));
+        }
         let v = self.eval(&e, vars, expr)?;
         Ok(match &v {
             Json::String(s) => match crate::playbook::ansible_bool(s) {
@@ -283,6 +286,38 @@ fn undefined_message(template: &str, vars: &Vars) -> String {
         }
     }
     format!("an undefined variable in '{template}'")
+}
+
+/// A variable a condition uses bare (not under `is defined`, `default`, ...) that does not
+/// exist: Ansible fails such a condition instead of treating it as false.
+fn bare_undefined(expr: &str, vars: &Vars) -> Option<String> {
+    static IDENT: OnceLock<Regex> = OnceLock::new();
+    let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
+    let quoted = Regex::new(r#"'[^']*'|"[^"]*""#).expect("valid regex");
+    let code = quoted.replace_all(expr, "''");
+    for m in re.find_iter(&code) {
+        let name = m.as_str();
+        let before = code[..m.start()].trim_end();
+        let after = code[m.end()..].trim_start();
+        let guarded = before.ends_with('|')
+            || before.ends_with('.')
+            || before.ends_with(" is")
+            || before.ends_with(" is not")
+            || (after.starts_with('=') && !after.starts_with("=="))
+            || after.starts_with('(');
+        if guarded || is_keyword(name) || vars.contains_key(name) {
+            continue;
+        }
+        let tested = Regex::new(&format!(
+            r"\b{name}\b[\w.\[\]'\x22]*\s*(is\s+(not\s+)?(defined|undefined|none)|\|\s*(default|d)\b)"
+        ))
+        .map(|r| r.is_match(&code))
+        .unwrap_or(false);
+        if !tested {
+            return Some(name.to_string());
+        }
+    }
+    None
 }
 
 fn is_keyword(w: &str) -> bool {

@@ -1,0 +1,103 @@
+//! Bad input of every kind gets a clear error naming where, why and what to do — at load time
+//! when it can be known then (nothing contacted), else as the task's failure on each host.
+
+use crate::support::{run_playbook, write, SshHosts};
+
+/// Loads `text` as a playbook and checks the whole error text (`DIR` stands for the fixture dir).
+fn load_error(hosts: &SshHosts, name: &str, text: &str, want: &str) {
+    let inv = hosts.inventory("");
+    let pb = write(hosts, name, text);
+    let run = run_playbook(hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let dir = hosts.dir.path().display().to_string();
+    assert_eq!(
+        run.stderr.trim_end(),
+        format!("ERROR! {}", want.replace("DIR", &dir)),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
+    let hosts = SshHosts::start(1);
+    load_error(
+        &hosts,
+        "t1.yml",
+        "- hosts: all\n  tasks: ls\n",
+        "DIR/t1.yml:2:10: 'tasks' must be a list, found a string\n   |\n 2 |   tasks: ls\n   |          ^",
+    );
+    load_error(
+        &hosts,
+        "t2.yml",
+        "- hosts: all\n  vars: [1, 2]\n  tasks: []\n",
+        "DIR/t2.yml:2:9: 'vars' must be a mapping, found a list\n   |\n 2 |   vars: [1, 2]\n   |         ^",
+    );
+    load_error(
+        &hosts,
+        "t3.yml",
+        "- hosts: all\n  tasks:\n    - block:\n        - command: ls\n      rescu:\n        - command: ls\n",
+        "DIR/t3.yml:5:7: 'rescu' is not supported on a block by ferry\n   |\n 5 |       rescu:\n   |       ^\n   = hint: did you mean 'rescue'?",
+    );
+    load_error(
+        &hosts,
+        "t4.yml",
+        "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: [1]\n      loop_control:\n        index_var: i\n",
+        "DIR/t4.yml:6:9: loop_control option 'index_var' is not supported by ferry yet\n   |\n 6 |         index_var: i\n   |         ^\n   = hint: supported: loop_var, label",
+    );
+    load_error(
+        &hosts,
+        "t5.yml",
+        "- hosts: all\n  roles:\n    - nope\n",
+        "DIR/t5.yml:3:7: the role 'nope' was not found\n   |\n 3 |     - nope\n   |       ^\n   = hint: searched: DIR/roles/nope, DIR/roles/nope, /root/.ansible/roles/nope, /etc/ansible/roles/nope, DIR/nope",
+    );
+    write(&hosts, "a.yml", "- import_tasks: b.yml\n");
+    write(&hosts, "b.yml", "- import_tasks: a.yml\n");
+    load_error(
+        &hosts,
+        "t6.yml",
+        "- hosts: all\n  tasks:\n    - import_tasks: a.yml\n",
+        "DIR/b.yml:1:17: 'DIR/a.yml' includes itself (recursion)\n   |\n 1 | - import_tasks: a.yml\n   |                 ^\n   = hint: remove the import/include cycle",
+    );
+    load_error(
+        &hosts,
+        "t7.yml",
+        "- hosts: all\n  tasks:\n    - debug: msg=\"{{ broken }\"\n",
+        "DIR/t7.yml:3:7: invalid template in an argument: template error while templating string: syntax error: unexpected `}`, expected end of variable block. String: {{ broken }\n   |\n 3 |     - debug: msg=\"{{ broken }\"\n   |       ^",
+    );
+    load_error(
+        &hosts,
+        "t8.yml",
+        "- hosts: all\n  tasks:\n    - meta: refresh_inventory\n",
+        "DIR/t8.yml:3:13: meta action 'refresh_inventory' is not supported by ferry\n   |\n 3 |     - meta: refresh_inventory\n   |             ^\n   = hint: supported: clear_host_errors, end_batch, end_host, end_play, flush_handlers, noop",
+    );
+    load_error(
+        &hosts,
+        "t9.yml",
+        "- hosts: all\n  become_method: su\n  tasks: []\n",
+        "DIR/t9.yml:2:18: become_method 'su' is not supported by ferry\n   |\n 2 |   become_method: su\n   |                  ^\n   = hint: ferry supports become_method: sudo",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}
+
+#[test]
+fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "runtime.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: echo hi\n      when: not_defined_anywhere == 1\n      ignore_errors: yes\n    - command: echo {{ item }}\n      loop: \"{{ 'a string' }}\"\n      ignore_errors: yes\n    - command: echo {{ nope.attr }}\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stdout.contains("\"msg\": \"The conditional check 'not_defined_anywhere == 1' failed. The error was: 'not_defined_anywhere' is undefined\""), "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "Invalid data passed to 'loop', it requires a list, got this instead: \\\"a string\\\""
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("The task includes an option with an undefined variable. The error was: 'nope' is undefined"), "{}", run.all());
+}
