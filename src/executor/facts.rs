@@ -41,6 +41,7 @@ impl Executor {
             vars: Vars::new(),
             loop_items: None,
             loop_var: "item".into(),
+            loop_flatten: false,
             role: None,
         };
         let hosts = ctx.active.clone();

@@ -55,6 +55,13 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         return finish(run, job, result, false);
     };
     let items = match run.templar.render_value(loop_spec, &job.vars) {
+        Ok(Json::Array(items)) if task.loop_flatten => items
+            .into_iter()
+            .flat_map(|i| match i {
+                Json::Array(inner) => inner,
+                other => vec![other],
+            })
+            .collect(),
         Ok(Json::Array(items)) => items,
         Ok(other) => {
             let msg = format!(

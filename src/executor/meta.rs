@@ -40,6 +40,7 @@ impl Executor {
             }
             "clear_host_errors" => {
                 for host in std::mem::take(&mut ctx.failed) {
+                    self.failed_hosts.remove(&host);
                     if let Some(state) = self.hosts.get_mut(&host) {
                         state.out = false;
                     }

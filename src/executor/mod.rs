@@ -96,6 +96,10 @@ pub struct Executor {
     delegates: std::collections::HashMap<String, Arc<HostConn>>,
     /// False until `--start-at-task` has matched.
     started: bool,
+    /// Hosts whose failure stands (for the exit code).
+    failed_hosts: std::collections::BTreeSet<String>,
+    /// Hosts that were unreachable.
+    unreachable_hosts: std::collections::BTreeSet<String>,
 }
 
 impl Executor {
@@ -114,6 +118,8 @@ impl Executor {
             groups,
             delegates: Default::default(),
             started,
+            failed_hosts: Default::default(),
+            unreachable_hosts: Default::default(),
         }
     }
 
@@ -155,6 +161,10 @@ impl Executor {
             .map(|(name, state)| (name, state.stats))
             .collect();
         hosts.sort_by(|a, b| a.0.cmp(&b.0));
-        Recap { hosts }
+        Recap {
+            hosts,
+            failed: self.failed_hosts.into_iter().collect(),
+            unreachable: self.unreachable_hosts.into_iter().collect(),
+        }
     }
 }

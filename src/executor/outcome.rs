@@ -53,19 +53,25 @@ impl HostStats {
     }
 }
 
-/// The end of a run: every host's counts, sorted by name as Ansible prints them.
+/// The end of a run: every host's counts, sorted by name as Ansible prints them, and the
+/// hosts that ended failed or unreachable (`meta: clear_host_errors` takes hosts off the failed
+/// list but not their counts, as in Ansible).
 #[derive(Debug, Clone, Default)]
 pub struct Recap {
     /// Host name → counts.
     pub hosts: Vec<(String, HostStats)>,
+    /// Hosts whose failure stands.
+    pub failed: Vec<String>,
+    /// Hosts that were unreachable.
+    pub unreachable: Vec<String>,
 }
 
 impl Recap {
     /// ansible-playbook's exit code: 4 if a host was unreachable, else 2 if one failed, else 0.
     pub fn exit_code(&self) -> i32 {
-        if self.hosts.iter().any(|(_, s)| s.unreachable > 0) {
+        if !self.unreachable.is_empty() {
             4
-        } else if self.hosts.iter().any(|(_, s)| s.failed > 0) {
+        } else if !self.failed.is_empty() {
             2
         } else {
             0

@@ -217,6 +217,7 @@ impl Executor {
         }
         if o.status == Status::Unreachable && !o.ignored {
             state.out = true;
+            self.unreachable_hosts.insert(o.host.clone());
             ctx.active.retain(|h| h != &o.host);
         } else if failed {
             return Some(o.host);
@@ -252,6 +253,7 @@ impl Executor {
             if !ctx.failed.contains(host) {
                 ctx.failed.push(host.clone());
             }
+            self.failed_hosts.insert(host.clone());
         }
         ctx.active.retain(|h| !failed.contains(h));
     }

@@ -90,13 +90,17 @@ pub(crate) async fn run_remote(
     line: &str,
     cmd: Json,
 ) -> ModuleResult {
-    if ctx.check_mode && opts.creates.is_none() && opts.removes.is_none() {
+    let would_run = || {
         let mut r = ModuleResult::ok(Vars::new());
-        r.skipped = true;
         r.data.insert(
             "msg".into(),
             "Command would have run if not in check mode".into(),
         );
+        r
+    };
+    if ctx.check_mode && opts.creates.is_none() && opts.removes.is_none() {
+        let mut r = would_run();
+        r.skipped = true;
         return r;
     }
     let mut script = String::new();
@@ -111,12 +115,17 @@ pub(crate) async fn run_remote(
     if let Some((_, test, _)) = &guard {
         script.push_str(&format!("if {test}; then echo {SKIP_MARK}; exit 0; fi; "));
     }
-    match &opts.stdin {
-        Some(input) => {
-            let nl = if opts.stdin_add_newline { "\\n" } else { "" };
-            script.push_str(&format!("printf '%s{nl}' {} | {line}", quote(input)));
+    if ctx.check_mode {
+        // Only the creates/removes guard runs: a command that would run is reported changed.
+        script.push_str("exit 0");
+    } else {
+        match &opts.stdin {
+            Some(input) => {
+                let nl = if opts.stdin_add_newline { "\\n" } else { "" };
+                script.push_str(&format!("printf '%s{nl}' {} | {line}", quote(input)));
+            }
+            None => script.push_str(line),
         }
-        None => script.push_str(line),
     }
     let start = SystemTime::now();
     let clock = Instant::now();
@@ -125,6 +134,18 @@ pub(crate) async fn run_remote(
         Err(e) => return ModuleResult::unreachable(&e),
     };
     let elapsed = clock.elapsed();
+    let guard_skipped = out.rc == 0 && out.stdout.trim_end() == SKIP_MARK;
+    if ctx.check_mode && !guard_skipped {
+        if out.rc != 0 {
+            return ModuleResult::failed(format!(
+                "Unable to change directory before execution: {}",
+                out.stderr.trim()
+            ));
+        }
+        let mut r = would_run();
+        r.changed = true;
+        return r;
+    }
     let mut data = Vars::new();
     data.insert("cmd".into(), cmd);
     if let Some((path, _, why)) = guard {

@@ -220,6 +220,8 @@ pub struct Task {
     pub loop_items: Option<Json>,
     /// `loop_control.loop_var` (default `item`).
     pub loop_var: String,
+    /// `with_items`: nested lists are flattened one level.
+    pub loop_flatten: bool,
     /// The role the task comes from.
     pub role: Option<std::sync::Arc<Role>>,
 }

@@ -76,6 +76,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         vars: Vars::new(),
         loop_items: None,
         loop_var: "item".into(),
+        loop_flatten: false,
         role: None,
     };
     let mut errors: Vec<LoadError> = Vec::new();
@@ -100,8 +101,14 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             "listen" if handler => parse_names(value, "listen")
                 .map(|n| task.listen = n.into_iter().map(|(s, _)| s).collect()),
             "vars" => parse_vars(value).map(|v| task.vars = v),
-            "loop" | "with_items" | "with_list" => {
+            "loop" | "with_list" => {
                 task.loop_items = Some(value.to_json());
+                Ok(())
+            }
+            "with_items" => {
+                // with_items flattens one level, as Ansible's items lookup does.
+                task.loop_items = Some(value.to_json());
+                task.loop_flatten = true;
                 Ok(())
             }
             "loop_control" => parse_loop_control(value).map(|v| task.loop_var = v),
