@@ -39,18 +39,16 @@ impl Executor {
                 ctx.end_play = true;
             }
             "clear_host_errors" => {
-                for host in std::mem::take(&mut ctx.failed) {
-                    self.failed_hosts.remove(&host);
-                    if let Some(state) = self.hosts.get_mut(&host) {
-                        state.out = false;
-                    }
-                    if ctx.batch.contains(&host) && !ctx.active.contains(&host) {
-                        ctx.active.push(host);
+                // As in Ansible: the failures no longer count (exit code, later plays), but
+                // the hosts do not rejoin this play.
+                for host in &ctx.hosts {
+                    if self.failed_hosts.remove(host) {
+                        if let Some(state) = self.hosts.get_mut(host) {
+                            state.out = false;
+                        }
                     }
                 }
-                let order = ctx.batch.clone();
-                ctx.active
-                    .sort_by_key(|h| order.iter().position(|b| b == h));
+                ctx.failed.clear();
             }
             _ => {}
         }

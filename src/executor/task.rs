@@ -220,6 +220,9 @@ impl Executor {
             self.unreachable_hosts.insert(o.host.clone());
             ctx.active.retain(|h| h != &o.host);
         } else if failed {
+            if !rescuable {
+                self.failed_hosts.insert(o.host.clone());
+            }
             return Some(o.host);
         } else if o.result.changed && o.status != Status::Failed {
             for (name, _) in &task.notify {
@@ -246,14 +249,19 @@ impl Executor {
 
     /// Takes failed hosts out of the play (and of later plays).
     pub(crate) fn fail_hosts(&mut self, ctx: &mut PlayCtx<'_>, failed: &[String]) {
-        for host in failed {
+        // A failure `meta: clear_host_errors` cleared meanwhile no longer counts.
+        let failed: Vec<String> = failed
+            .iter()
+            .filter(|h| self.failed_hosts.contains(*h))
+            .cloned()
+            .collect();
+        for host in &failed {
             if let Some(state) = self.hosts.get_mut(host) {
                 state.out = true;
             }
             if !ctx.failed.contains(host) {
                 ctx.failed.push(host.clone());
             }
-            self.failed_hosts.insert(host.clone());
         }
         ctx.active.retain(|h| !failed.contains(h));
     }
