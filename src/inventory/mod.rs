@@ -115,11 +115,7 @@ impl Inventory {
 
     /// Host names matching an Ansible host pattern, in inventory order.
     pub fn select(&self, pattern: &str) -> Result<Vec<String>, PatternError> {
-        let hosts = pattern::select(&self.model, pattern)?;
-        if hosts.is_empty() && matches!(pattern.trim(), "localhost" | "127.0.0.1") {
-            return Ok(vec![pattern.trim().to_string()]);
-        }
-        Ok(hosts)
+        pattern::select(&self.model, pattern)
     }
 
     /// All inventory variables of `host`, merged in Ansible's order.
@@ -131,7 +127,7 @@ impl Inventory {
                 v.insert("inventory_hostname".into(), host.into());
                 v.insert("inventory_hostname_short".into(), host.into());
                 v.insert("group_names".into(), Json::Array(Vec::new()));
-                if matches!(host, "localhost" | "127.0.0.1") {
+                if pattern::LOCALHOST.contains(&host) {
                     v.insert("ansible_connection".into(), "local".into());
                 }
                 v
