@@ -3,11 +3,12 @@
 //! merged in Ansible's order. Loading finds every error (with its span) before any run starts.
 //!
 //! - `model.rs`: hosts, groups and the variable merge.
-//! - `ini.rs`, `yaml.rs`: the two file formats; `range.rs`: `web[01:03]` host ranges.
+//! - `ini.rs`, `yaml.rs`: the two file formats; `literal.rs`: Python literals in INI values; `range.rs`: `web[01:03]` host ranges.
 //! - `vars_dirs.rs`: group_vars/ and host_vars/.
 //! - `pattern.rs`: host patterns.
 
 mod ini;
+mod literal;
 mod model;
 mod pattern;
 mod range;
