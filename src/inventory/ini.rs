@@ -49,7 +49,13 @@ pub(crate) fn load(path: &Path, text: &str, model: &mut Model) -> Result<(), Loa
                     .insert(k.trim().to_string(), literal(v.trim()));
             }
             Section::Children(group) => {
-                let child = line.split_whitespace().next().unwrap_or(line).to_string();
+                let child = line.split('#').next().unwrap_or("").trim().to_string();
+                if child.is_empty() || child.contains(|c: char| c.is_whitespace() || c == ':') {
+                    return Err(LoadError::at(
+                        &at(indent),
+                        format!("expected a group name in [{group}:children], found '{line}'"),
+                    ));
+                }
                 model.group(&child);
                 let g = model.group(group);
                 if !g.children.contains(&child) {

@@ -329,9 +329,20 @@ mod tests {
             ("web[0:1]", "web01 web02"),
             ("nothing", ""),
             ("localhost", "localhost"),
+            ("db:web", "db1 web01 web02 web03"),
+            ("localhost:web[0]", "localhost web01"),
+            ("web[1:]", "web02 web03"),
+            ("web0[!2]", "web01 web03"),
+            ("~eb", ""),
+            ("*:!~web.*", "lonely db1"),
+            ("&db", "db1"),
         ] {
             assert_eq!(i.select(pattern).unwrap().join(" "), want, "{pattern}");
         }
+        assert_eq!(
+            i.select("web[5]").unwrap_err().to_string(),
+            "invalid host pattern 'web[5]': no hosts matched the subscripted pattern"
+        );
         let v = i.host_vars("web02");
         assert_eq!(v["port"], 8080, "child group beats parent");
         assert_eq!(v["env"], "prod");
@@ -423,6 +434,11 @@ mod tests {
                 "h.ini",
                 "[web]\nw1 port\n",
                 "h.ini:2:1: expected key=value after the host, found 'port'",
+            ),
+            (
+                "h.ini",
+                "[web:children]\ndb extra\n",
+                "h.ini:2:1: expected a group name in [web:children], found 'db extra'",
             ),
         ] {
             let (d, r) = inv(&[(name, text)]);
