@@ -458,7 +458,9 @@ mod tests {
         let p = dir.path().join("inv.py");
         std::fs::write(&p, "#!/usr/bin/env python3\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let e = Inventory::load(&[p.clone()], None).unwrap_err().to_string();
+        let e = Inventory::load(std::slice::from_ref(&p), None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             format!(
