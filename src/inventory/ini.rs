@@ -49,7 +49,13 @@ pub(crate) fn load(path: &Path, text: &str, model: &mut Model) -> Result<(), Loa
                     .insert(k.trim().to_string(), literal(v.trim()));
             }
             Section::Children(group) => {
-                let child = line.split_whitespace().next().unwrap_or(line).to_string();
+                let child = line.split('#').next().unwrap_or("").trim().to_string();
+                if child.is_empty() || child.contains(|c: char| c.is_whitespace() || c == ':') {
+                    return Err(LoadError::at(
+                        &at(indent),
+                        format!("expected a group name in [{group}:children], found '{line}'"),
+                    ));
+                }
                 model.group(&child);
                 let g = model.group(group);
                 if !g.children.contains(&child) {
@@ -138,45 +144,9 @@ fn split_port(h: &str) -> (&str, Option<u16>) {
     (h, None)
 }
 
-/// A value as Ansible's INI plugin reads it (Python's `ast.literal_eval`, else the text).
+/// A value as Ansible's INI plugin reads it: a Python literal, else the text as written.
 pub(crate) fn literal(v: &str) -> Json {
-    let t = v.trim();
-    if let Ok(i) = t.parse::<i64>() {
-        return Json::from(i);
-    }
-    if t.contains('.') || t.contains('e') {
-        if let Ok(f) = t.parse::<f64>() {
-            if t.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.')
-            {
-                return serde_json::Number::from_f64(f)
-                    .map(Json::Number)
-                    .unwrap_or_else(|| t.into());
-            }
-        }
-    }
-    match t {
-        "True" => return Json::Bool(true),
-        "False" => return Json::Bool(false),
-        "None" => return Json::Null,
-        _ => {}
-    }
-    let b = t.as_bytes();
-    if b.len() >= 2 && (b[0] == b'\'' || b[0] == b'"') && b[b.len() - 1] == b[0] {
-        return Json::String(t[1..t.len() - 1].to_string());
-    }
-    if (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('{') && t.ends_with('}')) {
-        let json_like = t
-            .replace('\'', "\"")
-            .replace("True", "true")
-            .replace("False", "false")
-            .replace("None", "null");
-        if let Ok(v) = serde_json::from_str::<Json>(&json_like) {
-            return v;
-        }
-    }
-    Json::String(v.to_string())
+    crate::inventory::literal::parse(v).unwrap_or_else(|| Json::String(v.to_string()))
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 //! merged in Ansible's order. Loading finds every error (with its span) before any run starts.
 //!
 //! - `model.rs`: hosts, groups and the variable merge.
-//! - `ini.rs`, `yaml.rs`: the two file formats; `range.rs`: `web[01:03]` host ranges.
+//! - `ini.rs`, `yaml.rs`: the two file formats; `literal.rs`: Python literals in INI values; `range.rs`: `web[01:03]` host ranges.
 //! - `vars_dirs.rs`: group_vars/ and host_vars/.
 //! - `pattern.rs`: host patterns.
 
 mod ini;
+mod literal;
 mod model;
 mod pattern;
 mod range;
@@ -32,29 +33,52 @@ pub struct Inventory {
     vars: HashMap<String, Vars>,
 }
 
-/// Files in an inventory directory that Ansible ignores.
+/// Names Ansible skips in an inventory directory: hidden files, the vars directories, and
+/// INVENTORY_IGNORE_EXTS (REJECT_EXTS plus .orig, .cfg, .retry); `.ini.example` as well.
 fn ignored(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     name.starts_with('.')
-        || name == "group_vars"
-        || name == "host_vars"
+        || matches!(name.as_str(), "group_vars" | "host_vars" | "vars_plugins")
         || [
-            ".orig",
-            ".bak",
-            ".ini.example",
-            ".retry",
             ".pyc",
             ".pyo",
-            ".cfg",
+            ".swp",
+            ".bak",
+            "~",
+            ".rpm",
             ".md",
             ".txt",
-            "~",
+            ".rst",
+            ".orig",
+            ".cfg",
+            ".retry",
+            ".ini.example",
         ]
         .iter()
         .any(|s| name.ends_with(s))
+}
+
+/// The inventory files in `dir`, sorted by name, recursing into sub-directories.
+fn dir_sources(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| LoadError::plain(format!("cannot read inventory {}: {e}", dir.display())))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| !ignored(p))
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for p in entries {
+        if p.is_dir() {
+            out.extend(dir_sources(&p)?);
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 impl Inventory {
@@ -67,16 +91,13 @@ impl Inventory {
         for src in sources {
             let files = if src.is_dir() {
                 dirs.push(src.clone());
-                let mut f: Vec<PathBuf> = std::fs::read_dir(src)
-                    .map_err(|e| {
-                        LoadError::plain(format!("cannot read inventory {}: {e}", src.display()))
-                    })?
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| p.is_file() && !ignored(p))
-                    .collect();
-                f.sort();
-                f
+                match dir_sources(src) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                }
             } else {
                 dirs.push(src.parent().map(Path::to_path_buf).unwrap_or_default());
                 vec![src.clone()]
@@ -115,11 +136,7 @@ impl Inventory {
 
     /// Host names matching an Ansible host pattern, in inventory order.
     pub fn select(&self, pattern: &str) -> Result<Vec<String>, PatternError> {
-        let hosts = pattern::select(&self.model, pattern)?;
-        if hosts.is_empty() && matches!(pattern.trim(), "localhost" | "127.0.0.1") {
-            return Ok(vec![pattern.trim().to_string()]);
-        }
-        Ok(hosts)
+        pattern::select(&self.model, pattern)
     }
 
     /// All inventory variables of `host`, merged in Ansible's order.
@@ -131,7 +148,7 @@ impl Inventory {
                 v.insert("inventory_hostname".into(), host.into());
                 v.insert("inventory_hostname_short".into(), host.into());
                 v.insert("group_names".into(), Json::Array(Vec::new()));
-                if matches!(host, "localhost" | "127.0.0.1") {
+                if pattern::LOCALHOST.contains(&host) {
                     v.insert("ansible_connection".into(), "local".into());
                 }
                 v
@@ -183,36 +200,47 @@ fn all_vars(model: &Model) -> HashMap<String, Vars> {
 }
 
 fn load_file(path: &Path, model: &mut Model) -> Result<(), LoadError> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if name.ends_with("aws_ec2.yml") || name.ends_with("aws_ec2.yaml") {
-        return Err(LoadError::plain(format!(
-            "{}: the aws_ec2 inventory plugin is not supported by ferry yet",
-            path.display()
-        )));
-    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| LoadError::plain(format!("cannot read inventory {}: {e}", path.display())))?;
-    if text.starts_with("#!") {
+    if executable(path) && text.starts_with("#!") {
         return Err(LoadError::plain(format!(
-            "{}: dynamic inventory scripts are not supported by ferry yet",
+            "{}: dynamic inventory scripts are not supported yet",
             path.display()
+        ))
+        .with_hint("write the hosts to an INI or YAML inventory file"));
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if !matches!(ext, "yml" | "yaml" | "json") {
+        return ini::load(path, &text, model);
+    }
+    let root = crate::yaml::parse(crate::error::SourceFile::new(path, text))?;
+    let plugin = root
+        .as_map()
+        .and_then(|m| m.iter().find(|(k, _)| k.as_str() == Some("plugin")));
+    if let Some((key, value)) = plugin {
+        return Err(key.error(format!(
+            "inventory plugin '{}' is not supported yet",
+            value.key_string()
         )));
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if matches!(ext, "yml" | "yaml" | "json") {
-        let root = crate::yaml::parse(crate::error::SourceFile::new(path, text))?;
-        if let Some(p) = root.get("plugin") {
-            return Err(p.error(format!(
-                "inventory plugin '{}' is not supported by ferry yet",
-                p.key_string()
-            )));
-        }
-        yaml::load(path, &root, model)
-    } else {
-        ini::load(path, &text, model)
+    if name.ends_with("aws_ec2.yml") || name.ends_with("aws_ec2.yaml") {
+        return Err(root.error("inventory plugin 'aws_ec2' is not supported yet"));
+    }
+    yaml::load(path, &root, model)
+}
+
+/// True for a file with an execute bit (Ansible runs those as dynamic inventory scripts).
+fn executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
     }
 }
 
@@ -301,9 +329,20 @@ mod tests {
             ("web[0:1]", "web01 web02"),
             ("nothing", ""),
             ("localhost", "localhost"),
+            ("db:web", "db1 web01 web02 web03"),
+            ("localhost:web[0]", "localhost web01"),
+            ("web[1:]", "web02 web03"),
+            ("web0[!2]", "web01 web03"),
+            ("~eb", ""),
+            ("*:!~web.*", "lonely db1"),
+            ("&db", "db1"),
         ] {
             assert_eq!(i.select(pattern).unwrap().join(" "), want, "{pattern}");
         }
+        assert_eq!(
+            i.select("web[5]").unwrap_err().to_string(),
+            "invalid host pattern 'web[5]': no hosts matched the subscripted pattern"
+        );
         let v = i.host_vars("web02");
         assert_eq!(v["port"], 8080, "child group beats parent");
         assert_eq!(v["env"], "prod");
@@ -381,6 +420,26 @@ mod tests {
                 "all:\n  hostz: {}\n",
                 "i.yml:2:3: unknown key 'hostz' in group 'all'",
             ),
+            (
+                "cloud.yml",
+                "plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n",
+                "cloud.yml:1:1: inventory plugin 'amazon.aws.aws_ec2' is not supported yet",
+            ),
+            (
+                "prod.aws_ec2.yml",
+                "regions: [eu-west-1]\n",
+                "prod.aws_ec2.yml:1:1: inventory plugin 'aws_ec2' is not supported yet",
+            ),
+            (
+                "h.ini",
+                "[web]\nw1 port\n",
+                "h.ini:2:1: expected key=value after the host, found 'port'",
+            ),
+            (
+                "h.ini",
+                "[web:children]\ndb extra\n",
+                "h.ini:2:1: expected a group name in [web:children], found 'db extra'",
+            ),
         ] {
             let (d, r) = inv(&[(name, text)]);
             let e = r
@@ -389,6 +448,75 @@ mod tests {
                 .replace(&format!("{}/", d.path().display()), "");
             assert!(e.starts_with(want), "{e}\nwant: {want}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn scripts_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("inv.py");
+        std::fs::write(&p, "#!/usr/bin/env python3\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let e = Inventory::load(std::slice::from_ref(&p), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "{}: dynamic inventory scripts are not supported yet\n  = hint: write the hosts to an INI or YAML inventory file",
+                p.display()
+            )
+        );
+    }
+
+    #[test]
+    fn directories_and_playbook_vars_precedence() {
+        let dir = tempfile::tempdir().unwrap();
+        let pb = tempfile::tempdir().unwrap();
+        for (root, name, text) in [
+            (
+                dir.path(),
+                "inv/01-hosts",
+                "[web]\nw1 h=inifile\n[web:vars]\ng=inifile\n",
+            ),
+            (dir.path(), "inv/02.yml", "db:\n  hosts:\n    d1:\n"),
+            (dir.path(), "inv/sub/03", "[web]\nw2\n"),
+            (dir.path(), "inv/README.md", "not an inventory"),
+            (dir.path(), "inv/old.bak", "[web]\nbad[\n"),
+            (
+                dir.path(),
+                "inv/group_vars/all.yml",
+                "a: inv_all\ng: inv_all\n",
+            ),
+            (
+                dir.path(),
+                "inv/group_vars/web.yml",
+                "g: inv_web\nh: inv_web\n",
+            ),
+            (dir.path(), "inv/host_vars/w1.yml", "h: inv_host\n"),
+            (pb.path(), "group_vars/all.yml", "a: pb_all\n"),
+            (pb.path(), "group_vars/web.yml", "g: pb_web\n"),
+            (pb.path(), "host_vars/w1.yml", "h: pb_host\n"),
+        ] {
+            let p = root.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let i = Inventory::load(&[dir.path().join("inv")], Some(pb.path())).unwrap();
+        assert_eq!(i.hosts().collect::<Vec<_>>(), ["w1", "d1", "w2"]);
+        let w1 = i.host_vars("w1");
+        let w2 = i.host_vars("w2");
+        for (v, key, want) in [
+            (&w1, "a", "pb_all"),
+            (&w1, "g", "pb_web"),
+            (&w1, "h", "pb_host"),
+            (&w2, "g", "pb_web"),
+            (&w2, "h", "inv_web"),
+        ] {
+            assert_eq!(v[key], want, "{key} of {}", v["inventory_hostname"]);
+        }
+        assert_eq!(i.host_vars("d1")["g"], "inv_all");
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Ansible host patterns: `all`, `*`, `a:b` / `a,b` (union), `a:&b` (intersection), `a:!b`
-//! (exclusion), globs `web*`, `~regex`, subscripts `g[0]`, `g[-1]`, `g[0:2]`. Plain terms are
-//! united first, then intersections apply, then exclusions, as Ansible orders them.
+//! (exclusion), globs `web*` / `db-?` / `web[12]` (fnmatch), `~regex` (anchored at the start, as
+//! Python's `re.match`), subscripts `g[0]`, `g[-1]`, `g[0:2]` (inclusive end).
+//!
+//! Plain terms are united first, then intersections apply, then exclusions, as Ansible orders
+//! them. The result keeps Ansible's order: the hosts of the first term (in inventory order), then
+//! the new hosts of the next term, and so on. This file does not know where hosts come from.
+
+use std::collections::HashSet;
 
 use regex::Regex;
 
@@ -21,11 +27,15 @@ fn err(pattern: &str, why: impl Into<String>) -> PatternError {
     }
 }
 
-/// Splits on `:` and `,` outside brackets (and not inside a `~regex` term's brackets).
+/// Names Ansible treats as the implicit localhost when the inventory does not name them.
+pub(crate) const LOCALHOST: &[&str] = &["localhost", "127.0.0.1", "::1"];
+
+/// Splits on `,` when there is one (Ansible then does not split on `:`), else on `:` outside
+/// brackets, so `web[0:2]` and `~db[0-9]` stay whole.
 fn terms(pattern: &str) -> Vec<String> {
     let sep = if pattern.contains(',') { ',' } else { ':' };
     let mut out = Vec::new();
-    let mut depth = 0;
+    let mut depth = 0i32;
     let mut cur = String::new();
     for c in pattern.chars() {
         match c {
@@ -33,7 +43,7 @@ fn terms(pattern: &str) -> Vec<String> {
             ']' => depth -= 1,
             _ => {}
         }
-        if c == sep && depth == 0 {
+        if c == sep && depth <= 0 {
             out.push(std::mem::take(&mut cur));
         } else {
             cur.push(c);
@@ -46,11 +56,10 @@ fn terms(pattern: &str) -> Vec<String> {
         .collect()
 }
 
-/// The hosts `pattern` selects, in inventory order.
+/// The hosts `pattern` selects, deduplicated.
 pub(crate) fn select(model: &Model, pattern: &str) -> Result<Vec<String>, PatternError> {
-    let all = terms(pattern);
     let (mut plain, mut and, mut not) = (Vec::new(), Vec::new(), Vec::new());
-    for t in all {
+    for t in terms(pattern) {
         if let Some(x) = t.strip_prefix('&') {
             and.push(x.to_string());
         } else if let Some(x) = t.strip_prefix('!') {
@@ -63,107 +72,217 @@ pub(crate) fn select(model: &Model, pattern: &str) -> Result<Vec<String>, Patter
         plain.push("all".into());
     }
     let mut hosts: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for t in &plain {
         for h in term(model, t)? {
-            if !hosts.contains(&h) {
+            if seen.insert(h.clone()) {
                 hosts.push(h);
             }
         }
     }
     for t in &and {
-        let keep = term(model, t)?;
+        let keep: HashSet<String> = term(model, t)?.into_iter().collect();
         hosts.retain(|h| keep.contains(h));
     }
     for t in &not {
-        let drop = term(model, t)?;
+        let drop: HashSet<String> = term(model, t)?.into_iter().collect();
         hosts.retain(|h| !drop.contains(h));
     }
-    let order: Vec<&String> = model.hosts.keys().collect();
-    hosts.sort_by_key(|h| order.iter().position(|o| *o == h).unwrap_or(usize::MAX));
     Ok(hosts)
 }
 
-/// One term, with an optional subscript.
-fn term(model: &Model, t: &str) -> Result<Vec<String>, PatternError> {
-    let (name, sub) = match (t.starts_with('~'), t.rfind('['), t.ends_with(']')) {
-        (false, Some(i), true) if i > 0 => (&t[..i], Some(&t[i + 1..t.len() - 1])),
-        _ => (t, None),
+/// A subscript: `[i]` or `[start:end]` / `[start:]` (`[start-end]` is the old spelling).
+#[derive(Debug, PartialEq)]
+enum Subscript {
+    Index(i64),
+    Range(usize, Option<usize>),
+}
+
+/// `web[0]` → ("web", Index(0)); only numeric subscripts count, so `web[12]`-style fnmatch
+/// classes with letters (`db[ab]`) stay globs, and `~regex` never has one.
+fn split_subscript(t: &str) -> (&str, Option<Subscript>) {
+    let none = (t, None);
+    if t.starts_with('~') || !t.ends_with(']') {
+        return none;
+    }
+    let Some(open) = t.rfind('[').filter(|&i| i > 0) else {
+        return none;
     };
-    let hosts = matches(model, name)?;
-    match sub {
-        None => Ok(hosts),
-        Some(s) => subscript(&hosts, s).ok_or_else(|| err(t, format!("bad subscript [{s}]"))),
+    let (name, inner) = (&t[..open], &t[open + 1..t.len() - 1]);
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let idx = inner.strip_prefix('-').unwrap_or(inner);
+    if digits(idx) {
+        return match inner.parse() {
+            Ok(i) => (name, Some(Subscript::Index(i))),
+            Err(_) => none,
+        };
+    }
+    let Some(sep) = inner.find([':', '-']) else {
+        return none;
+    };
+    let (a, b) = (&inner[..sep], &inner[sep + 1..]);
+    if !digits(a) || !(b.is_empty() || digits(b)) {
+        return none;
+    }
+    match (a.parse(), b.parse().ok()) {
+        (Ok(a), b) => (name, Some(Subscript::Range(a, b))),
+        _ => none,
     }
 }
 
-fn matches(model: &Model, name: &str) -> Result<Vec<String>, PatternError> {
-    if name == "all" || name == "*" {
+/// One term: an exact host name, else a group / glob / regex, then its subscript.
+fn term(model: &Model, t: &str) -> Result<Vec<String>, PatternError> {
+    if model.hosts.contains_key(t) {
+        return Ok(vec![t.to_string()]);
+    }
+    let (expr, sub) = split_subscript(t);
+    let hosts = enumerate(model, expr)?;
+    let n = hosts.len() as i64;
+    match sub {
+        None => Ok(hosts),
+        // Python slicing: an empty end means "to the last"; `[i:0]` is read as `[i]`.
+        Some(Subscript::Range(a, Some(b))) if b > 0 => {
+            let end = (b + 1).min(hosts.len());
+            Ok(hosts
+                .get(a..end)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default())
+        }
+        Some(Subscript::Range(a, None)) => {
+            Ok(hosts.get(a..).map(<[String]>::to_vec).unwrap_or_default())
+        }
+        Some(Subscript::Range(a, Some(_))) => index(&hosts, a as i64, t),
+        Some(Subscript::Index(i)) => index(&hosts, if i < 0 { n + i } else { i }, t),
+    }
+}
+
+fn index(hosts: &[String], i: i64, t: &str) -> Result<Vec<String>, PatternError> {
+    usize::try_from(i)
+        .ok()
+        .and_then(|i| hosts.get(i))
+        .map(|h| vec![h.clone()])
+        .ok_or_else(|| err(t, "no hosts matched the subscripted pattern"))
+}
+
+/// Groups (and, for wildcards, names with a dot, or when no group matched, hosts) matching
+/// `expr`; the implicit localhost when nothing else does.
+fn enumerate(model: &Model, expr: &str) -> Result<Vec<String>, PatternError> {
+    if expr == "all" || expr == "*" {
         return Ok(model.hosts.keys().cloned().collect());
     }
-    if model.groups.contains_key(name) {
-        return Ok(model.group_hosts(name));
-    }
-    if model.hosts.contains_key(name) {
-        return Ok(vec![name.to_string()]);
-    }
-    let re = if let Some(r) = name.strip_prefix('~') {
-        Regex::new(&format!("^(?:{r})")).map_err(|e| err(name, e.to_string()))?
-    } else if name.contains(['*', '?']) {
-        Regex::new(&glob(name)).map_err(|e| err(name, e.to_string()))?
+    let re = if let Some(r) = expr.strip_prefix('~') {
+        Some(Regex::new(&format!("^(?:{r})")).map_err(|e| err(expr, e.to_string()))?)
+    } else if expr.contains(['*', '?', '[']) {
+        Some(Regex::new(&fnmatch(expr)).map_err(|e| err(expr, e.to_string()))?)
     } else {
-        return Ok(Vec::new());
+        None
     };
     let mut out = Vec::new();
-    for g in model.groups.keys().filter(|g| re.is_match(g)) {
+    let groups: Vec<&String> = match &re {
+        Some(re) => model.groups.keys().filter(|g| re.is_match(g)).collect(),
+        None => model
+            .groups
+            .get_key_value(expr)
+            .map(|(k, _)| k)
+            .into_iter()
+            .collect(),
+    };
+    for g in &groups {
         out.extend(model.group_hosts(g));
     }
-    out.extend(model.hosts.keys().filter(|h| re.is_match(h)).cloned());
-    let mut seen = std::collections::HashSet::new();
+    if groups.is_empty() || re.is_some() || expr.contains('.') {
+        match &re {
+            Some(re) => out.extend(model.hosts.keys().filter(|h| re.is_match(h)).cloned()),
+            None if model.hosts.contains_key(expr) => out.push(expr.to_string()),
+            None => {}
+        }
+    }
+    let mut seen = HashSet::new();
     out.retain(|h| seen.insert(h.clone()));
+    if out.is_empty() && LOCALHOST.contains(&expr) {
+        out.push(expr.to_string());
+    }
     Ok(out)
 }
 
-fn glob(p: &str) -> String {
-    let mut re = String::from("^");
-    for c in p.chars() {
-        match c {
+/// Python's `fnmatch.translate`: `*`, `?`, `[seq]`, `[!seq]`; the whole name must match.
+fn fnmatch(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    let mut re = String::from("(?s)^");
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
             '*' => re.push_str(".*"),
             '?' => re.push('.'),
+            '[' => {
+                let mut j = i + 1;
+                if chars.get(j) == Some(&'!') {
+                    j += 1;
+                }
+                if chars.get(j) == Some(&']') {
+                    j += 1;
+                }
+                while j < chars.len() && chars[j] != ']' {
+                    j += 1;
+                }
+                if j >= chars.len() {
+                    re.push_str("\\[");
+                } else {
+                    let body: String = chars[i + 1..j].iter().collect();
+                    let body = match body.strip_prefix('!') {
+                        Some(rest) => format!("^{}", rest.replace('\\', "\\\\")),
+                        None => body.replace('\\', "\\\\"),
+                    };
+                    re.push('[');
+                    re.push_str(&body.replace('[', "\\["));
+                    re.push(']');
+                    i = j;
+                }
+            }
             c => re.push_str(&regex::escape(&c.to_string())),
         }
+        i += 1;
     }
-    re.push('$');
+    re.push_str("\\z");
     re
 }
 
-/// `[i]`, `[-1]`, `[a:b]` (inclusive, as Ansible), `[a:]`, `[:b]`.
-fn subscript(hosts: &[String], s: &str) -> Option<Vec<String>> {
-    let n = hosts.len() as i64;
-    let idx = |x: &str, default: i64| -> Option<i64> {
-        if x.trim().is_empty() {
-            return Some(default);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscripts_parse_like_ansible() {
+        use Subscript::*;
+        for (t, name, sub) in [
+            ("web[0]", "web", Some(Index(0))),
+            ("web[-1]", "web", Some(Index(-1))),
+            ("web[0:2]", "web", Some(Range(0, Some(2)))),
+            ("web[1:]", "web", Some(Range(1, None))),
+            ("web[0-1]", "web", Some(Range(0, Some(1)))),
+            ("db[ab]", "db[ab]", None),
+            ("~web[0]", "~web[0]", None),
+            ("[0]", "[0]", None),
+        ] {
+            assert_eq!(split_subscript(t), (name, sub), "{t}");
         }
-        let v: i64 = x.trim().parse().ok()?;
-        Some(if v < 0 { n + v } else { v })
-    };
-    match s.split_once(':') {
-        None => {
-            let i = idx(s, 0)?;
-            Some(
-                hosts
-                    .get(usize::try_from(i).ok()?)
-                    .cloned()
-                    .into_iter()
-                    .collect(),
-            )
-        }
-        Some((a, b)) => {
-            let (a, b) = (idx(a, 0)?.max(0), idx(b, n - 1)?.min(n - 1));
-            Some(if a > b {
-                Vec::new()
-            } else {
-                hosts[a as usize..=b as usize].to_vec()
-            })
+    }
+
+    #[test]
+    fn fnmatch_translation() {
+        for (glob, name, want) in [
+            ("web*", "web01", true),
+            ("web*", "xweb01", false),
+            ("db-?", "db-a", true),
+            ("db-?", "db-ab", false),
+            ("db[ab]", "dba", true),
+            ("db[!ab]", "dba", false),
+            ("db[!ab]", "dbc", true),
+            ("a.b*", "axb", false),
+            ("x[", "x[", true),
+        ] {
+            let re = Regex::new(&fnmatch(glob)).unwrap();
+            assert_eq!(re.is_match(name), want, "{glob} vs {name}");
         }
     }
 }
