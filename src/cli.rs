@@ -90,6 +90,9 @@ pub struct CommonArgs {
     /// The user to become (default root).
     #[arg(long = "become-user")]
     pub become_user: Option<String>,
+    /// Ask for the sudo (become) password.
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
     /// Run notified handlers even on hosts that failed.
     #[arg(long = "force-handlers")]
     pub force_handlers: bool,

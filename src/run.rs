@@ -71,6 +71,11 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         diff: common.diff,
         become_: common.become_,
         become_user: common.become_user.clone(),
+        become_password: if common.ask_become_pass {
+            Some(ask_password()?)
+        } else {
+            None
+        },
         tags: Vec::new(),
         skip_tags: Vec::new(),
         force_handlers: common.force_handlers,
@@ -216,6 +221,15 @@ fn load_inventory(sources: &[PathBuf], playbook_dir: Option<&Path>) -> Result<In
         }
     }
     Ok(Inventory::load(sources, playbook_dir)?)
+}
+
+/// `-K`: reads the sudo password from the terminal without echo.
+fn ask_password() -> Result<String, Error> {
+    rpassword::prompt_password("BECOME password: ").map_err(|e| {
+        Error::Options(format!(
+            "-K needs a terminal to read the password from: {e}"
+        ))
+    })
 }
 
 fn split_list(values: &[String]) -> Vec<String> {

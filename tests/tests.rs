@@ -8,3 +8,4 @@ mod conformance;
 mod core;
 mod load_errors;
 mod pipeline;
+mod sudo_become;

@@ -28,6 +28,7 @@ pub(crate) struct Job {
     pub vars: Vars,
     pub conn: Arc<HostConn>,
     pub become_user: Option<String>,
+    pub become_password: Option<String>,
     /// `export K=V; ` assignments from `environment`.
     pub env: Option<String>,
     pub check_mode: bool,
@@ -188,6 +189,7 @@ async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
         templar,
         conn: &job.conn,
         become_user: job.become_user.as_deref(),
+        become_password: job.become_password.as_deref(),
         env: job.env.as_deref(),
         check_mode: job.check_mode,
         diff: job.diff,

@@ -59,6 +59,8 @@ pub struct RunOptions {
     pub become_: bool,
     /// `--become-user`.
     pub become_user: Option<String>,
+    /// `-K`: the sudo password (sent to sudo on stdin, never shown).
+    pub become_password: Option<String>,
     /// `-t`: only tasks with these tags (default: all).
     pub tags: Vec<String>,
     /// `--skip-tags`.

@@ -139,6 +139,16 @@ impl Executor {
             None => self.opts.check,
         };
         let env = self.environment(task, &vars);
+        let become_password = become_user.as_ref().and_then(|_| {
+            [
+                "ansible_become_password",
+                "ansible_become_pass",
+                "ansible_sudo_pass",
+            ]
+            .iter()
+            .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
+            .or_else(|| self.opts.become_password.clone())
+        });
         let no_log = task
             .opts
             .no_log
@@ -149,6 +159,7 @@ impl Executor {
             vars,
             conn,
             become_user,
+            become_password,
             env,
             check_mode,
             diff: self.opts.diff,

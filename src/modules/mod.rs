@@ -130,6 +130,8 @@ pub struct ModuleCtx<'a> {
     pub conn: &'a HostConn,
     /// `become`: run remote commands as this user through sudo.
     pub become_user: Option<&'a str>,
+    /// The sudo password (`-K`, `ansible_become_password`), sent on stdin.
+    pub become_password: Option<&'a str>,
     /// `environment`: `export K=V; ` assignments put before every remote command.
     pub env: Option<&'a str>,
     /// `--check` / `check_mode`: report what would change, change nothing.
@@ -142,36 +144,59 @@ impl ModuleCtx<'_> {
     /// Runs a command with `input` on its stdin (secrets go this way, never on a command line).
     pub async fn exec_stdin(&self, script: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        let line = match (self.env, self.become_user) {
-            (None, None) => script.to_string(),
-            (env, None) => format!("{}{script}", env.unwrap_or("")),
-            (env, Some(user)) => format!(
-                "sudo -H -S -n -u {} -- /bin/sh -c {}",
-                quote(user),
-                quote(&format!("{}{script}", env.unwrap_or("")))
-            ),
-        };
-        conn.exec_stdin(&line, input).await
+        let (line, password) = self.wrap(script);
+        match password {
+            Some(pw) => {
+                let mut all = format!("{pw}\n").into_bytes();
+                all.extend_from_slice(input);
+                conn.exec_stdin(&line, &all).await
+            }
+            None => conn.exec_stdin(&line, input).await,
+        }
+    }
+
+    /// Runs a sh command line on the host, with the task's environment and become applied.
+    /// A become password goes to sudo on stdin, never on a command line.
+    pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        if self.env.is_none() && self.become_user.is_none() {
+            return conn.exec(script).await;
+        }
+        match self.wrap(script) {
+            (_, Some(pw)) => {
+                // sudo reads the password from stdin; the command itself gets none (even when
+                // sudo did not need the password), as with any other command.
+                let (line, _) = self.wrap(&format!("exec </dev/null; {script}"));
+                conn.exec_stdin(&line, format!("{pw}\n").as_bytes()).await
+            }
+            (line, None) => conn.exec(&line).await,
+        }
+    }
+
+    /// The command line with environment and sudo, and the password sudo will read, if any.
+    fn wrap<'s>(&'s self, script: &str) -> (String, Option<&'s str>) {
+        let env = self.env.unwrap_or("");
+        match self.become_user {
+            None => (format!("{env}{script}"), None),
+            Some(user) => {
+                let inner = quote(&format!("{env}{script}"));
+                match self.become_password {
+                    Some(pw) => (
+                        format!("sudo -H -S -p '' -u {} -- /bin/sh -c {inner}", quote(user)),
+                        Some(pw),
+                    ),
+                    None => (
+                        format!("sudo -H -S -n -u {} -- /bin/sh -c {inner}", quote(user)),
+                        None,
+                    ),
+                }
+            }
+        }
     }
 
     /// True under `--diff`.
     pub fn diff_mode(&self) -> bool {
         self.diff
-    }
-
-    /// Runs a sh command line on the host, with the task's environment and become applied.
-    pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
-        let conn = self.conn.get().await?;
-        let line = match (self.env, self.become_user) {
-            (None, None) => return conn.exec(script).await,
-            (env, None) => format!("{}{script}", env.unwrap_or("")),
-            (env, Some(user)) => format!(
-                "sudo -H -S -n -u {} -- /bin/sh -c {}",
-                quote(user),
-                quote(&format!("{}{script}", env.unwrap_or("")))
-            ),
-        };
-        conn.exec(&line).await
     }
 }
 
