@@ -211,3 +211,21 @@ fn conformance_local_connection() {
     conform_with("ignore_register.yml", 2, "", &[], true);
     conform_with("blocks.yml", 2, "", &[], true);
 }
+
+#[test]
+fn conformance_failure_control() {
+    let extra = "ghost ansible_host=127.0.0.254 ansible_port=1\n[web]\nhost1\nhost2\n";
+    conform_with("failure_control.yml", 3, extra, &[], false);
+}
+
+#[test]
+fn conformance_any_errors_fatal_and_start_at_task() {
+    conform_with("fatal.yml", 3, "", &[], false);
+    conform_with(
+        "start_at.yml",
+        2,
+        "",
+        &["--start-at-task", "start here"],
+        false,
+    );
+}

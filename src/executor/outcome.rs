@@ -45,6 +45,10 @@ impl HostStats {
             }
             Status::Failed => self.failed += 1,
             Status::Skipped => self.skipped += 1,
+            Status::Unreachable if ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+            }
             Status::Unreachable => self.unreachable += 1,
         }
         if changed && status != Status::Unreachable && (status != Status::Failed || ignored) {
