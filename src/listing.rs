@@ -43,21 +43,35 @@ pub fn render(
             if what.tasks {
                 out.push_str("    tasks:\n");
                 for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-                    Item::visit(section, &mut |t| {
-                        if t.meta().is_none() {
-                            let _ = writeln!(
-                                out,
-                                "      {}\tTAGS: {}",
-                                t.display_name(),
-                                format_tags(&t.opts.tags)
-                            );
-                        }
-                    });
+                    list_items(&mut out, section);
                 }
             }
         }
     }
     out
+}
+
+/// Tasks as ansible-playbook lists them: an include is one entry (its tasks are dynamic).
+fn list_items(out: &mut String, items: &[Item]) {
+    for item in items {
+        match item {
+            Item::Task(t) if t.meta().is_none() => {
+                let _ = writeln!(
+                    out,
+                    "      {}\tTAGS: {}",
+                    t.display_name(),
+                    format_tags(&t.opts.tags)
+                );
+            }
+            Item::Task(_) => {}
+            // ansible-playbook lists a block's tasks, not its rescue and always sections.
+            Item::Block(b) => list_items(out, &b.block),
+            Item::Include(i) => {
+                let name = i.name.as_deref().unwrap_or(i.kind);
+                let _ = writeln!(out, "      {name}\tTAGS: {}", format_tags(&i.opts.tags));
+            }
+        }
+    }
 }
 
 fn list_hosts(out: &mut String, play: &Play, inventory: &Inventory, limit: Option<&str>) {

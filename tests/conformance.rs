@@ -229,3 +229,34 @@ fn conformance_any_errors_fatal_and_start_at_task() {
         false,
     );
 }
+
+#[test]
+fn conformance_list_tasks_hosts_and_syntax_check() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    for name in ["start_at.yml", "reuse.yml", "blocks.yml"] {
+        let pb = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/conformance")
+            .join(name);
+        for flags in [
+            &["--list-tasks", "--list-hosts"][..],
+            &["--syntax-check"][..],
+        ] {
+            let (a_code, a_out) = run_ansible(&hosts, &pb, &inv, flags);
+            let f = run_playbook(&hosts, &pb, &inv, flags);
+            // ansible-playbook lists a play's hosts in no stable order: compare sorted lines.
+            let sorted = |t: &str| {
+                let mut l: Vec<String> = t.trim().lines().map(String::from).collect();
+                l.sort();
+                l
+            };
+            assert_eq!(
+                (f.code, sorted(&f.stdout)),
+                (a_code, sorted(&a_out)),
+                "{name} {flags:?}\n{}",
+                f.all()
+            );
+        }
+    }
+    assert!(!hosts.any_connection(), "listing contacts no host");
+}

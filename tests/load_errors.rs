@@ -72,3 +72,48 @@ fn load_errors_name_file_line_and_column_and_touch_no_host() {
     );
     assert!(!hosts.any_connection(), "no host was contacted");
 }
+
+#[test]
+fn check_validates_playbooks_pipelines_and_inventories_without_contacting_hosts() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("[web]\nhost1\n");
+    let good = write(&hosts, "good.yml", "- hosts: web\n  tasks:\n    - command: /bin/true\n      notify: h\n  handlers:\n    - name: h\n      debug: msg=x\n");
+    let bad = write(
+        &hosts,
+        "bad.yml",
+        "- hosts: all\n  tasks:\n    - debug: msg=\"{{ unclosed\"\n",
+    );
+    let inv_s = inv.display().to_string();
+    let ok = crate::support::ferry(
+        &["check", &good.display().to_string(), "-i", &inv_s],
+        hosts.dir.path(),
+    );
+    assert_eq!(ok.code, 0, "{}", ok.all());
+    assert!(ok.stdout.contains("ok: playbook"), "{}", ok.all());
+    let fail = crate::support::ferry(&["check", &bad.display().to_string()], hosts.dir.path());
+    assert_eq!(fail.code, 4, "{}", fail.all());
+    assert!(
+        fail.stderr
+            .contains("bad.yml:3:7: invalid template in an argument"),
+        "{}",
+        fail.all()
+    );
+    assert!(!hosts.any_connection(), "check contacts no host");
+}
+
+#[test]
+fn diff_shows_what_changes_in_a_file() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(&hosts, "diff.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: content=\"one\\ntwo\\n\" dest={{ host_dir }}/f\n    - copy: content=\"one\\nthree\\n\" dest={{ host_dir }}/f\n");
+    let run = run_playbook(&hosts, &pb, &inv, &["--diff"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("-two\n+three"), "{}", run.all());
+    let check = run_playbook(&hosts, &pb, &inv, &["--check"]);
+    assert_eq!(check.code, 0, "{}", check.all());
+    assert_eq!(
+        std::fs::read_to_string(hosts.host("host1").dir.join("f")).unwrap(),
+        "one\nthree\n",
+        "--check changed nothing"
+    );
+}

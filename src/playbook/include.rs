@@ -87,6 +87,7 @@ pub(crate) fn parse_include(
     inherit.push_down(&mut items);
     Ok(Item::Include(Box::new(Include {
         kind: keyword,
+        name: inherit.name.take(),
         target: shown,
         span: item.span.clone(),
         when,

@@ -422,12 +422,40 @@ pub fn parse_free_form(text: &str, keys: Option<&[&str]>) -> (Vars, String) {
         });
         match param {
             Some((k, v)) => {
-                params.insert(k.to_string(), unquote(v).into());
+                params.insert(k.to_string(), decode_escapes(&unquote(v)).into());
             }
             None => raw.push(token),
         }
     }
     (params, raw.join(" "))
+}
+
+/// Backslash escapes in `key=value` values (`\n`, `\t`, `\\`, quotes), as Ansible's parse_kv
+/// decodes them.
+fn decode_escapes(v: &str) -> String {
+    if !v.contains('\\') {
+        return v.to_string();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut chars = v.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(o @ ('\\' | '"' | '\'')) => out.push(o),
+            Some(o) => {
+                out.push('\\');
+                out.push(o);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn unquote(v: &str) -> String {

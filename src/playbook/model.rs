@@ -85,6 +85,8 @@ pub enum Item {
 pub struct Include {
     /// `include_tasks` or `include_role`.
     pub kind: &'static str,
+    /// `name:`, if given.
+    pub name: Option<String>,
     /// The file or role included, as shown in `included: ...`.
     pub target: String,
     /// Where the include is written.
@@ -227,13 +229,14 @@ pub struct Task {
 }
 
 impl Task {
-    /// The name shown in `TASK [...]`: the name, else the module's name; a role's tasks are
-    /// shown as `role : name`.
+    /// The name shown in `TASK [...]`: the name, else the module's name; a role's named tasks
+    /// are shown as `role : name`.
     pub fn display_name(&self) -> String {
-        let name = self.name.as_deref().unwrap_or(self.module.name);
-        match &self.role {
-            Some(role) => format!("{} : {name}", role.name),
-            None => name.to_string(),
+        // As Ansible's Task.get_name: the role prefix only goes with a task's own name.
+        match (&self.role, &self.name) {
+            (Some(role), Some(name)) => format!("{} : {name}", role.name),
+            (_, Some(name)) => name.clone(),
+            (_, None) => self.module.name.to_string(),
         }
     }
 
