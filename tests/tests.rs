@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod conformance;
 mod core;
+mod files;
 mod load_errors;
 mod pipeline;
 mod sudo_become;

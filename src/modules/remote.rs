@@ -113,7 +113,8 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, Mod
 }
 
 /// Writes `data` to `dest` atomically: streamed over the command's stdin into a temp file
-/// beside it, then `mv` (a broken connection leaves the old file intact).
+/// beside it that takes the old file's mode and owner, then `mv` (a broken connection leaves
+/// the old file intact).
 pub(crate) async fn write(
     ctx: &ModuleCtx<'_>,
     dest: &str,
@@ -127,7 +128,7 @@ pub(crate) async fn write(
     let tmp = format!("{dir}/.ferry-{:016x}.tmp", rand::random::<u64>());
     let (qt, qd) = (quote(&tmp), quote(dest));
     let script = format!(
-        "umask 022; {{ cat > {qt} && mv -f -- {qt} {qd}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
+        "umask 022; {{ cat > {qt} && {{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && mv -f -- {qt} {qd}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
     );
     match ctx.exec_stdin(&script, data).await {
         Ok(out) if out.rc == 0 => Ok(()),
