@@ -75,9 +75,12 @@ pub struct CommonArgs {
     /// Host key checking: strict, accept-new or off.
     #[arg(long = "host-key-checking", value_enum, default_value = "strict")]
     pub host_key_checking: HostKeyMode,
-    /// SSH connect timeout in seconds.
-    #[arg(short = 'T', long = "timeout", default_value_t = 10)]
-    pub timeout: u64,
+    /// SSH connect timeout in seconds (default 10, or the ssh config's ConnectTimeout).
+    #[arg(short = 'T', long = "timeout")]
+    pub timeout: Option<u64>,
+    /// OpenSSH client config to read (default ~/.ssh/config when it exists).
+    #[arg(short = 'F', long = "ssh-config")]
+    pub ssh_config: Option<PathBuf>,
     /// Change nothing; report what would change.
     #[arg(short = 'C', long = "check")]
     pub check: bool,

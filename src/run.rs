@@ -61,12 +61,19 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         remote_user: common.user.clone(),
         private_key: common.private_key.clone(),
         known_hosts: known_hosts(&common.known_hosts),
+        known_hosts_given: !common.known_hosts.is_empty(),
+        ssh_config: common.ssh_config.clone().or_else(|| {
+            let home = std::env::var("HOME").ok()?;
+            let default = PathBuf::from(home).join(".ssh/config");
+            default.is_file().then_some(default)
+        }),
+        timeout_given: common.timeout.is_some(),
         host_key_checking: match common.host_key_checking {
             HostKeyMode::Strict => HostKeyChecking::Strict,
             HostKeyMode::AcceptNew => HostKeyChecking::AcceptNew,
             HostKeyMode::Off => HostKeyChecking::Off,
         },
-        connect_timeout: Duration::from_secs(common.timeout.max(1)),
+        connect_timeout: Duration::from_secs(common.timeout.unwrap_or(10).max(1)),
         check: common.check,
         diff: common.diff,
         become_: common.become_,

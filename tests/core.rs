@@ -409,3 +409,60 @@ fn json_output_is_one_event_per_line() {
     }
     assert_eq!(results, 6, "{}", run.stdout);
 }
+
+#[test]
+fn ssh_config_resolves_aliases_and_proxyjump_is_refused_clearly() {
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    let config = write(
+        &hosts,
+        "ssh_config",
+        &format!(
+            "Host web-alias\n  HostName {}\n  Port {}\n  User root\n  IdentityFile {}\n  UserKnownHostsFile {}\n\nHost behind\n  HostName 10.99.0.1\n  ProxyJump web-alias\n",
+            h.addr,
+            h.port,
+            hosts.user_key.display(),
+            hosts.known_hosts.display()
+        ),
+    );
+    let inv = write(
+        &hosts,
+        "alias.ini",
+        &format!("web-alias host_dir={}\n", h.dir.display()),
+    );
+    let pb = write(&hosts, "alias.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/via-alias\n");
+    let cfg = config.display().to_string();
+    let run = crate::support::ferry(
+        &[
+            "run",
+            &pb.display().to_string(),
+            "-i",
+            &inv.display().to_string(),
+            "-F",
+            &cfg,
+        ],
+        hosts.dir.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(h.dir.join("via-alias").exists());
+
+    let inv = write(&hosts, "behind.ini", "behind host_dir=/nonexistent\n");
+    let run = crate::support::ferry(
+        &[
+            "run",
+            &pb.display().to_string(),
+            "-i",
+            &inv.display().to_string(),
+            "-F",
+            &cfg,
+        ],
+        hosts.dir.path(),
+    );
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("ProxyJump web-alias (from the ssh config) is not supported by ferry yet"),
+        "{}",
+        run.all()
+    );
+}

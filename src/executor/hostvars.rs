@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::executor::play::PlayCtx;
 use crate::executor::{Executor, RunOptions};
 use crate::playbook::{Play, Role, Task};
-use crate::ssh::{ConnectSpec, Transport};
+use crate::ssh::{resolve_config, ConnectSpec, HostKeyChecking, SshConfig, Transport};
 use crate::vars::Vars;
 
 impl Executor {
@@ -156,32 +156,60 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         || (host == "localhost"
             && text("ansible_connection").is_none()
             && text("ansible_host").is_none());
+    let address = text("ansible_host").or_else(|| text("ansible_ssh_host"));
+    // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
+    let cfg = match (&opts.ssh_config, local) {
+        (Some(file), false) => {
+            resolve_config(file, address.as_deref().unwrap_or(host)).unwrap_or_default()
+        }
+        _ => SshConfig::default(),
+    };
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
         .or_else(|| play.opts.remote_user.clone())
         .or_else(|| opts.remote_user.clone())
+        .or_else(|| cfg.user.clone())
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "root".into());
     let key = text("ansible_ssh_private_key_file")
         .or_else(|| text("ansible_private_key_file"))
         .map(|k| PathBuf::from(expand_home(&k)))
         .or_else(|| opts.private_key.clone());
+    let identity_files = match key {
+        Some(k) => vec![k],
+        None => cfg.identity_files.clone(),
+    };
+    let known_hosts = if opts.known_hosts_given || cfg.known_hosts.is_empty() {
+        opts.known_hosts.clone()
+    } else {
+        cfg.known_hosts.clone()
+    };
+    let host_key_checking = match (opts.host_key_checking, cfg.host_key_checking) {
+        (HostKeyChecking::Strict, Some(from_config)) => from_config,
+        (given, _) => given,
+    };
     ConnectSpec {
         name: host.to_string(),
-        address: text("ansible_host")
-            .or_else(|| text("ansible_ssh_host"))
+        address: address
+            .or(cfg.hostname.clone())
             .unwrap_or_else(|| host.to_string()),
         port: text("ansible_port")
             .or_else(|| text("ansible_ssh_port"))
             .and_then(|p| p.parse().ok())
+            .or(cfg.port)
             .unwrap_or(22),
         user,
-        identity_files: key.into_iter().collect(),
-        known_hosts: opts.known_hosts.clone(),
-        host_key_checking: opts.host_key_checking,
-        connect_timeout: opts.connect_timeout,
+        identity_files,
+        known_hosts,
+        host_key_checking,
+        connect_timeout: cfg
+            .connect_timeout
+            .filter(|_| !opts.timeout_given)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(opts.connect_timeout),
         local,
         transport: transport(vars),
+        proxy_jump: cfg.proxy_jump,
     }
 }
 

@@ -47,6 +47,12 @@ pub struct RunOptions {
     pub private_key: Option<PathBuf>,
     /// known_hosts files to check host keys against.
     pub known_hosts: Vec<PathBuf>,
+    /// `--known-hosts` was given (it then beats the ssh config's UserKnownHostsFile).
+    pub known_hosts_given: bool,
+    /// The OpenSSH client config to read (`-F FILE`, else `~/.ssh/config` when it exists).
+    pub ssh_config: Option<PathBuf>,
+    /// `--timeout` was given (it then beats the ssh config's ConnectTimeout).
+    pub timeout_given: bool,
     /// `--host-key-checking`.
     pub host_key_checking: HostKeyChecking,
     /// `--timeout`: SSH connect timeout.

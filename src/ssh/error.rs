@@ -131,6 +131,10 @@ pub enum ConnError {
         source: Arc<russh::Error>,
     },
 
+    /// The host needs something ferry does not support yet (e.g. ProxyJump).
+    #[error("{host}: {message}")]
+    Unsupported { host: String, message: String },
+
     /// The host name could not be resolved.
     #[error("{host}: cannot resolve {address}: {source}")]
     Resolve {
@@ -165,6 +169,7 @@ impl ConnError {
             | ConnError::Local { .. }
             | ConnError::Lost { .. }
             | ConnError::Protocol { .. }
+            | ConnError::Unsupported { .. }
             | ConnError::Resolve { .. }
             | ConnError::Timeout { .. } => true,
         }

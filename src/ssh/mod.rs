@@ -17,6 +17,7 @@
 //! - `error.rs`: [`ConnError`].
 
 mod auth;
+mod config;
 mod error;
 mod exec;
 mod hostkey;
@@ -31,6 +32,7 @@ mod tcp;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use config::{resolve as resolve_config, SshConfig};
 pub use error::ConnError;
 pub use local::LocalConnection;
 pub use pool::Pool;
@@ -98,6 +100,8 @@ pub struct ConnectSpec {
     pub local: bool,
     /// How commands are sent over SSH (ignored for local connections).
     pub transport: Transport,
+    /// `ProxyJump` from the ssh config: refused at connect time until ferry supports it.
+    pub proxy_jump: Option<String>,
 }
 
 impl ConnectSpec {
@@ -119,6 +123,7 @@ impl ConnectSpec {
             connect_timeout: Duration::from_secs(10),
             local: false,
             transport: Transport::Shell,
+            proxy_jump: None,
         }
     }
 }
@@ -175,6 +180,14 @@ pub async fn connect(spec: &ConnectSpec) -> Result<Connection, ConnError> {
     if spec.local {
         return Ok(Connection::Local(LocalConnection::new(&spec.name)));
     }
+    if let Some(jump) = &spec.proxy_jump {
+        return Err(ConnError::Unsupported {
+            host: spec.name.clone(),
+            message: format!(
+                "ProxyJump {jump} (from the ssh config) is not supported by ferry yet"
+            ),
+        });
+    }
     SshConnection::connect(spec).await.map(Connection::Ssh)
 }
 
@@ -183,6 +196,14 @@ fn default_user() -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "root".to_owned())
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_tilde(path: &str) -> String {
+    match (path.strip_prefix("~/"), home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest).display().to_string(),
+        _ => path.to_string(),
+    }
 }
 
 fn home_dir() -> Option<PathBuf> {

@@ -1,0 +1,108 @@
+//! OpenSSH client configuration (`~/.ssh/config`, or `-F FILE`), resolved exactly as OpenSSH
+//! does it (`Match`, `Include`, patterns) by asking `ssh -G`. Only what the file sets is used:
+//! each value is compared with what `ssh -G` says for an empty configuration.
+//!
+//! Inventory variables win over the file, as in Ansible (whose ssh connection reads it too).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use crate::ssh::HostKeyChecking;
+
+/// What an ssh_config sets for one host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshConfig {
+    /// `HostName`.
+    pub hostname: Option<String>,
+    /// `Port`.
+    pub port: Option<u16>,
+    /// `User`.
+    pub user: Option<String>,
+    /// `IdentityFile` entries.
+    pub identity_files: Vec<PathBuf>,
+    /// `UserKnownHostsFile`.
+    pub known_hosts: Vec<PathBuf>,
+    /// `StrictHostKeyChecking`.
+    pub host_key_checking: Option<HostKeyChecking>,
+    /// `ConnectTimeout` in seconds.
+    pub connect_timeout: Option<u64>,
+    /// `ProxyJump` (not supported yet: connecting fails with a clear message).
+    pub proxy_jump: Option<String>,
+}
+
+fn ssh_g(config: &Path, host: &str) -> Option<HashMap<String, Vec<String>>> {
+    let out = Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(config)
+        .arg(host)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some((k, v)) = line.split_once(' ') {
+            map.entry(k.to_string()).or_default().push(v.to_string());
+        }
+    }
+    Some(map)
+}
+
+/// Resolved configs by (file, host).
+type Cache = HashMap<(PathBuf, String), Option<SshConfig>>;
+
+/// Resolves `host` in `config` (cached per host); `None` when ssh is missing or refuses.
+pub fn resolve(config: &Path, host: &str) -> Option<SshConfig> {
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+    let key = (config.to_path_buf(), host.to_string());
+    if let Some(hit) = CACHE
+        .lock()
+        .ok()?
+        .get_or_insert_with(HashMap::new)
+        .get(&key)
+    {
+        return hit.clone();
+    }
+    let resolved = resolve_uncached(config, host);
+    if let Ok(mut cache) = CACHE.lock() {
+        cache
+            .get_or_insert_with(HashMap::new)
+            .insert(key, resolved.clone());
+    }
+    resolved
+}
+
+fn resolve_uncached(config: &Path, host: &str) -> Option<SshConfig> {
+    let set = ssh_g(config, host)?;
+    let base = ssh_g(Path::new("/dev/null"), host)?;
+    let changed = |k: &str| -> Option<&Vec<String>> {
+        let v = set.get(k)?;
+        (base.get(k) != Some(v)).then_some(v)
+    };
+    let first = |k: &str| changed(k).and_then(|v| v.first().cloned());
+    let expand = |p: &str| PathBuf::from(crate::ssh::expand_tilde(p));
+    Some(SshConfig {
+        hostname: first("hostname"),
+        port: first("port").and_then(|p| p.parse().ok()),
+        user: first("user"),
+        identity_files: changed("identityfile")
+            .map(|v| v.iter().map(|p| expand(p)).collect())
+            .unwrap_or_default(),
+        known_hosts: changed("userknownhostsfile")
+            .and_then(|v| v.first())
+            .map(|v| v.split_whitespace().map(expand).collect())
+            .unwrap_or_default(),
+        host_key_checking: first("stricthostkeychecking").and_then(|v| match v.as_str() {
+            "true" | "yes" | "ask" => Some(HostKeyChecking::Strict),
+            "accept-new" => Some(HostKeyChecking::AcceptNew),
+            "false" | "no" | "off" => Some(HostKeyChecking::Off),
+            _ => None,
+        }),
+        connect_timeout: first("connecttimeout").and_then(|v| v.parse().ok()),
+        proxy_jump: first("proxyjump").filter(|v| v != "none"),
+    })
+}
