@@ -78,6 +78,9 @@ pub struct CommonArgs {
     /// SSH connect timeout in seconds (default 10, or the ssh config's ConnectTimeout).
     #[arg(short = 'T', long = "timeout")]
     pub timeout: Option<u64>,
+    /// Retry a refused or timed-out SSH connect this many times (hosts that are booting).
+    #[arg(long = "connect-retries", default_value_t = 0)]
+    pub connect_retries: u32,
     /// OpenSSH client config to read (default ~/.ssh/config when it exists).
     #[arg(short = 'F', long = "ssh-config")]
     pub ssh_config: Option<PathBuf>,

@@ -68,6 +68,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
             default.is_file().then_some(default)
         }),
         timeout_given: common.timeout.is_some(),
+        connect_retries: common.connect_retries,
         host_key_checking: match common.host_key_checking {
             HostKeyMode::Strict => HostKeyChecking::Strict,
             HostKeyMode::AcceptNew => HostKeyChecking::AcceptNew,

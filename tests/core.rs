@@ -466,3 +466,41 @@ fn ssh_config_resolves_aliases_and_proxyjump_is_refused_clearly() {
         run.all()
     );
 }
+
+#[test]
+fn connect_retries_wait_for_a_booting_host() {
+    let mut hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    hosts.hosts[0].stop();
+    let pb = write(
+        &hosts,
+        "boot.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/booted\n",
+    );
+    let kh = hosts.known_hosts.display().to_string();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "run",
+            &pb.display().to_string(),
+            "-i",
+            &inv.display().to_string(),
+            "--known-hosts",
+            &kh,
+            "--connect-retries",
+            "6",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    hosts.hosts[0].start_again();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(hosts.host("host1").dir.join("booted").exists());
+}

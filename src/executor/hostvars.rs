@@ -210,6 +210,7 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         local,
         transport: transport(vars),
         proxy_jump: cfg.proxy_jump,
+        connect_retries: opts.connect_retries,
     }
 }
 

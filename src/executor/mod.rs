@@ -53,6 +53,8 @@ pub struct RunOptions {
     pub ssh_config: Option<PathBuf>,
     /// `--timeout` was given (it then beats the ssh config's ConnectTimeout).
     pub timeout_given: bool,
+    /// `--connect-retries`.
+    pub connect_retries: u32,
     /// `--host-key-checking`.
     pub host_key_checking: HostKeyChecking,
     /// `--timeout`: SSH connect timeout.

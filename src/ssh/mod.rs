@@ -102,6 +102,8 @@ pub struct ConnectSpec {
     pub transport: Transport,
     /// `ProxyJump` from the ssh config: refused at connect time until ferry supports it.
     pub proxy_jump: Option<String>,
+    /// `--connect-retries`: how often a refused or timed-out connect is retried.
+    pub connect_retries: u32,
 }
 
 impl ConnectSpec {
@@ -124,6 +126,7 @@ impl ConnectSpec {
             local: false,
             transport: Transport::Shell,
             proxy_jump: None,
+            connect_retries: 0,
         }
     }
 }

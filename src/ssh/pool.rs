@@ -13,6 +13,25 @@ use super::{connect, ConnError, ConnectSpec, Connection};
 
 type Slot = Arc<OnceCell<Result<Arc<Connection>, ConnError>>>;
 
+/// Connects, retrying a refused or timed-out connect `spec.connect_retries` times with
+/// exponential backoff (0.5 s, 1 s, 2 s, ... at most 8 s): a host that is still booting.
+async fn connect_with_retries(spec: &ConnectSpec) -> Result<Arc<Connection>, ConnError> {
+    let mut pause = std::time::Duration::from_millis(500);
+    let mut left = spec.connect_retries;
+    loop {
+        match connect(spec).await {
+            Ok(c) => return Ok(Arc::new(c)),
+            Err(e @ (ConnError::Connect { .. } | ConnError::Timeout { .. })) if left > 0 => {
+                let _ = e;
+                left -= 1;
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(8));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The run's connections, keyed by inventory host name.
 #[derive(Default)]
 pub struct Pool {
@@ -31,7 +50,7 @@ impl Pool {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             slots.entry(spec.name.clone()).or_default().clone()
         };
-        slot.get_or_init(|| async { connect(spec).await.map(Arc::new) })
+        slot.get_or_init(|| connect_with_retries(spec))
             .await
             .clone()
     }

@@ -220,6 +220,26 @@ impl Host {
     pub fn stop(&mut self) {
         self.kill();
     }
+
+    /// Starts this host's sshd again on the same address and port.
+    pub fn start_again(&mut self) {
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-f"])
+            .arg(self.dir.join("sshd_config"))
+            .arg("-E")
+            .arg(self.dir.join("sshd.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sshd starts");
+        self.child = Some(child);
+        assert!(
+            self.wait_listening(),
+            "sshd for {} did not restart",
+            self.name
+        );
+    }
 }
 
 impl Drop for SshHosts {
