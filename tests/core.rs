@@ -411,14 +411,14 @@ fn json_output_is_one_event_per_line() {
 }
 
 #[test]
-fn ssh_config_resolves_aliases_and_proxyjump_is_refused_clearly() {
+fn ssh_config_resolves_aliases_and_proxyjump() {
     let hosts = SshHosts::start(1);
     let h = hosts.host("host1");
     let config = write(
         &hosts,
         "ssh_config",
         &format!(
-            "Host web-alias\n  HostName {}\n  Port {}\n  User root\n  IdentityFile {}\n  UserKnownHostsFile {}\n\nHost behind\n  HostName 10.99.0.1\n  ProxyJump web-alias\n",
+            "Host web-alias\n  HostName {}\n  Port {}\n  User root\n  IdentityFile {}\n  UserKnownHostsFile {}\n\nHost behind\n  HostName 127.0.0.1\n  Port 1\n  ProxyJump web-alias\n",
             h.addr,
             h.port,
             hosts.user_key.display(),
@@ -447,6 +447,7 @@ fn ssh_config_resolves_aliases_and_proxyjump_is_refused_clearly() {
     assert!(h.dir.join("via-alias").exists());
 
     let inv = write(&hosts, "behind.ini", "behind host_dir=/nonexistent\n");
+    let kh = hosts.known_hosts.display().to_string();
     let run = crate::support::ferry(
         &[
             "run",
@@ -455,13 +456,21 @@ fn ssh_config_resolves_aliases_and_proxyjump_is_refused_clearly() {
             &inv.display().to_string(),
             "-F",
             &cfg,
+            "--known-hosts",
+            &kh,
         ],
         hosts.dir.path(),
     );
     assert_eq!(run.code, 4, "{}", run.all());
+    // The bastion (web-alias, resolved from the same config) is used; the target behind it is closed.
+    assert!(
+        run.stdout.contains("fatal: [behind]: UNREACHABLE!"),
+        "{}",
+        run.all()
+    );
     assert!(
         run.stdout
-            .contains("ProxyJump web-alias (from the ssh config) is not supported by ferry yet"),
+            .contains(&format!("(through {}:{})", h.addr, h.port)),
         "{}",
         run.all()
     );

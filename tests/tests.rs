@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod bastion;
 mod conformance;
 mod core;
 mod files;

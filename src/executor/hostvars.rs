@@ -175,10 +175,27 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         .or_else(|| text("ansible_private_key_file"))
         .map(|k| PathBuf::from(expand_home(&k)))
         .or_else(|| opts.private_key.clone());
-    let identity_files = match key {
+    let mut identity_files = match key {
         Some(k) => vec![k],
         None => cfg.identity_files.clone(),
     };
+    let jump = common_args_jump(text("ansible_ssh_common_args").as_deref())
+        .or_else(|| common_args_jump(text("ansible_ssh_extra_args").as_deref()))
+        .or(cfg.proxy_jump.clone());
+    // Bastions named in the ssh config bring their IdentityFile: every hop may offer them.
+    if let (Some(chain), Some(file)) = (&jump, &opts.ssh_config) {
+        for hop in chain.split(',') {
+            let alias = hop.trim().rsplit('@').next().unwrap_or("");
+            for k in resolve_config(file, alias)
+                .unwrap_or_default()
+                .identity_files
+            {
+                if !identity_files.contains(&k) {
+                    identity_files.push(k);
+                }
+            }
+        }
+    }
     let known_hosts = if opts.known_hosts_given || cfg.known_hosts.is_empty() {
         opts.known_hosts.clone()
     } else {
@@ -209,9 +226,59 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
             .unwrap_or(opts.connect_timeout),
         local,
         transport: transport(vars),
-        proxy_jump: cfg.proxy_jump,
+        proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
         connect_retries: opts.connect_retries,
     }
+}
+
+/// Each ProxyJump hop that is an ssh config alias becomes `user@hostname:port`.
+fn resolve_hops(chain: &str, config: Option<&std::path::Path>) -> String {
+    let Some(config) = config else {
+        return chain.to_string();
+    };
+    chain
+        .split(',')
+        .map(|hop| {
+            let hop = hop.trim();
+            let (user, rest) = match hop.rsplit_once('@') {
+                Some((u, r)) => (Some(u.to_string()), r),
+                None => (None, hop),
+            };
+            let cfg = resolve_config(config, rest).unwrap_or_default();
+            let host = cfg.hostname.clone().unwrap_or_else(|| rest.to_string());
+            let user = user.or(cfg.user.clone());
+            let mut out = match user {
+                Some(u) => format!("{u}@{host}"),
+                None => host,
+            };
+            if let Some(p) = cfg.port {
+                out.push_str(&format!(":{p}"));
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `-o ProxyJump=bastion` (or `-J bastion`) in `ansible_ssh_common_args`.
+fn common_args_jump(args: Option<&str>) -> Option<String> {
+    let words = shlex::split(args?)?;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let opt = match w.as_str() {
+            "-o" => it.next().cloned(),
+            "-J" => return it.next().cloned(),
+            other => other.strip_prefix("-o").map(String::from),
+        };
+        if let Some(o) = opt {
+            if let Some((k, v)) = o.split_once('=') {
+                if k.trim().eq_ignore_ascii_case("proxyjump") {
+                    return Some(v.trim().to_string());
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The command transport: the long-lived shell by default; `ferry_transport: exec` (a host

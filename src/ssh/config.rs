@@ -28,7 +28,7 @@ pub struct SshConfig {
     pub host_key_checking: Option<HostKeyChecking>,
     /// `ConnectTimeout` in seconds.
     pub connect_timeout: Option<u64>,
-    /// `ProxyJump` (not supported yet: connecting fails with a clear message).
+    /// `ProxyJump`.
     pub proxy_jump: Option<String>,
 }
 

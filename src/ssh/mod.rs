@@ -100,7 +100,9 @@ pub struct ConnectSpec {
     pub local: bool,
     /// How commands are sent over SSH (ignored for local connections).
     pub transport: Transport,
-    /// `ProxyJump` from the ssh config: refused at connect time until ferry supports it.
+    /// `ProxyJump` (`[user@]host[:port]`, comma-separated hops, outermost first): the
+    /// connection is tunnelled through each bastion with direct-tcpip, host keys checked at
+    /// every hop.
     pub proxy_jump: Option<String>,
     /// `--connect-retries`: how often a refused or timed-out connect is retried.
     pub connect_retries: u32,
@@ -182,14 +184,6 @@ impl Connection {
 pub async fn connect(spec: &ConnectSpec) -> Result<Connection, ConnError> {
     if spec.local {
         return Ok(Connection::Local(LocalConnection::new(&spec.name)));
-    }
-    if let Some(jump) = &spec.proxy_jump {
-        return Err(ConnError::Unsupported {
-            host: spec.name.clone(),
-            message: format!(
-                "ProxyJump {jump} (from the ssh config) is not supported by ferry yet"
-            ),
-        });
     }
     SshConnection::connect(spec).await.map(Connection::Ssh)
 }

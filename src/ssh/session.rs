@@ -55,6 +55,8 @@ pub struct SshConnection {
     channels: Semaphore,
     /// The long-lived shell, unless the spec asked for exec channels.
     shell: Option<ShellRunner>,
+    /// The bastion this connection tunnels through (kept open as long as it is).
+    _jump: Option<Box<SshConnection>>,
 }
 
 impl std::fmt::Debug for SshConnection {
@@ -82,26 +84,85 @@ impl SshConnection {
     }
 
     async fn connect_inner(spec: &ConnectSpec, policy: HostKeyPolicy) -> Result<Self, ConnError> {
-        let tcp = open_tcp(spec).await?;
-        let config = client_config(policy.wants_certificate());
+        let config = Arc::new(client_config(policy.wants_certificate()));
         let handler = ClientHandler { policy };
-        let mut handle = client::connect_stream(Arc::new(config), tcp, handler)
-            .await
-            .map_err(|e| match e {
-                HandlerError::HostKey(e) => e,
-                HandlerError::Ssh(e) => ConnError::Protocol {
-                    host: spec.name.clone(),
-                    address: target(spec),
-                    source: Arc::new(e),
-                },
-            })?;
+        let (jump, connected) = match &spec.proxy_jump {
+            None => {
+                let tcp = open_tcp(spec).await?;
+                (None, client::connect_stream(config, tcp, handler).await)
+            }
+            Some(chain) => {
+                let bastion = Box::pin(Self::connect_jump(spec, chain)).await?;
+                let channel = bastion
+                    .handle
+                    .channel_open_direct_tcpip(
+                        spec.address.clone(),
+                        u32::from(spec.port),
+                        "127.0.0.1",
+                        0,
+                    )
+                    .await
+                    .map_err(|e| ConnError::Protocol {
+                        host: spec.name.clone(),
+                        address: format!("{} (through {chain})", target(spec)),
+                        source: Arc::new(e),
+                    })?;
+                let stream = channel.into_stream();
+                (
+                    Some(Box::new(bastion)),
+                    client::connect_stream(config, stream, handler).await,
+                )
+            }
+        };
+        let mut handle = connected.map_err(|e| match e {
+            HandlerError::HostKey(e) => e,
+            HandlerError::Ssh(e) => ConnError::Protocol {
+                host: spec.name.clone(),
+                address: target(spec),
+                source: Arc::new(e),
+            },
+        })?;
         auth::authenticate(&mut handle, &spec.name, &spec.user, &spec.identity_files).await?;
         Ok(SshConnection {
             host: spec.name.clone(),
             handle,
             channels: Semaphore::new(MAX_CHANNELS),
             shell: (spec.transport == Transport::Shell).then(ShellRunner::new),
+            _jump: jump,
         })
+    }
+
+    /// Connects to the last hop of `chain` (`[user@]host[:port]`, comma-separated, outermost
+    /// first), each hop through the previous one, each with its host key checked.
+    async fn connect_jump(spec: &ConnectSpec, chain: &str) -> Result<SshConnection, ConnError> {
+        let hops: Vec<&str> = chain
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .collect();
+        let (last, outer) = hops.split_last().ok_or_else(|| ConnError::Unsupported {
+            host: spec.name.clone(),
+            message: "an empty ProxyJump".into(),
+        })?;
+        let mut hop = spec.clone();
+        hop.proxy_jump = (!outer.is_empty()).then(|| outer.join(","));
+        hop.transport = Transport::Exec;
+        let (user, rest) = match last.rsplit_once('@') {
+            Some((u, r)) => (Some(u), r),
+            None => (None, *last),
+        };
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(22)),
+            _ => (rest, 22),
+        };
+        hop.name = format!("{} (bastion for {})", last, spec.name);
+        hop.address = host.to_string();
+        hop.port = port;
+        if let Some(u) = user {
+            hop.user = u.to_string();
+        }
+        let policy = HostKeyPolicy::load(&hop)?;
+        Self::connect_inner(&hop, policy).await
     }
 
     /// Runs `command` in the connection's shell, or on its own exec channel.
