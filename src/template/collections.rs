@@ -83,7 +83,12 @@ fn items2dict(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(from_json(&Json::Object(out)))
 }
 
-fn flatten(v: Value, levels: Option<usize>) -> Value {
+fn flatten(v: Value, levels: Option<usize>, kwargs: Kwargs) -> Result<Value, Error> {
+    let levels = match levels {
+        Some(l) => Some(l),
+        None => kwargs.get("levels")?,
+    };
+    kwargs.assert_all_used()?;
     fn go(j: Json, depth: Option<usize>, out: &mut Vec<Json>) {
         match j {
             Json::Array(items) if depth != Some(0) => {
@@ -100,7 +105,7 @@ fn flatten(v: Value, levels: Option<usize>) -> Value {
             go(i, levels, &mut out);
         }
     }
-    from_json(&Json::Array(out))
+    Ok(from_json(&Json::Array(out)))
 }
 
 fn zip(a: Value, rest: Rest<Value>) -> Value {

@@ -28,6 +28,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("d", default);
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
+    env.add_filter("random", random);
     env.add_filter("to_json", |v: Value| dumps(&to_json(&v), None, false));
     env.add_filter("to_nice_json", |v: Value| {
         dumps(&to_json(&v), Some(4), true)
@@ -117,8 +118,22 @@ fn to_bool(v: Value) -> bool {
     }
 }
 
-fn to_int(v: Value, default: Option<i64>) -> i64 {
+fn to_int(v: Value, default: Option<i64>, kwargs: Kwargs) -> Result<i64, Error> {
     let d = default.unwrap_or(0);
+    let base: Option<u32> = kwargs.get("base")?;
+    kwargs.assert_all_used()?;
+    if let (Some(base), Some(s)) = (base.filter(|b| *b != 10), v.as_str()) {
+        let s = s.trim().to_ascii_lowercase();
+        let digits = ["0x", "0o", "0b"]
+            .iter()
+            .find_map(|p| s.strip_prefix(p))
+            .unwrap_or(&s);
+        return Ok(i64::from_str_radix(digits, base).unwrap_or(d));
+    }
+    Ok(int_of(&v, d))
+}
+
+fn int_of(v: &Value, d: i64) -> i64 {
     match v.kind() {
         ValueKind::Bool => i64::from(v.is_true()),
         ValueKind::Number => v
@@ -210,4 +225,21 @@ fn checksum(s: &str, alg: &str) -> Result<String, Error> {
             "hash algorithm '{other}' is not supported by ferry (sha1 is)"
         ))),
     }
+}
+
+/// A random item of a list, or a random integer below an integer (Ansible's `random`).
+fn random(v: Value) -> Result<Value, Error> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    if let Some(n) = v.as_i64() {
+        if n <= 0 {
+            return Err(err("random: the end of the range must be positive"));
+        }
+        return Ok(Value::from(rng.random_range(0..n)));
+    }
+    let items: Vec<Value> = v.try_iter()?.collect();
+    if items.is_empty() {
+        return Err(err("random: the sequence is empty"));
+    }
+    Ok(items[rng.random_range(0..items.len())].clone())
 }
