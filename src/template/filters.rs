@@ -1,31 +1,34 @@
-//! The filters, tests and functions Ansible adds to Jinja (or defines differently), on top of
-//! minijinja's builtins (map, select, selectattr, join, sort, unique, first, last, length, ...).
+//! Scalar filters Ansible adds to Jinja or defines differently (default, bool, int, float,
+//! to_json, to_yaml, b64encode, regex_*, hash, ...), and the helpers the other filter files
+//! share. Collection filters live in `collections.rs`, tests in `predicates.rs`.
 
 use base64::Engine;
 use minijinja::value::{Kwargs, Rest, Serde, Value, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, State};
+use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
 use crate::output::pyjson::dumps;
 
-fn err(msg: impl Into<String>) -> Error {
+pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-fn to_json(v: &Value) -> Json {
+pub(crate) fn to_json(v: &Value) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)
 }
 
-fn from_json(j: &Json) -> Value {
+pub(crate) fn from_json(j: &Json) -> Value {
     Value::from(Serde(j))
 }
 
 /// Registers everything.
 pub(crate) fn register(env: &mut Environment<'static>) {
+    super::collections::register(env);
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
+    env.add_filter("random", random);
     env.add_filter("to_json", |v: Value| dumps(&to_json(&v), None, false));
     env.add_filter("to_nice_json", |v: Value| {
         dumps(&to_json(&v), Some(4), true)
@@ -66,9 +69,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);
-    env.add_filter("combine", combine);
-    env.add_filter("dict2items", dict2items);
-    env.add_filter("items2dict", items2dict);
     env.add_filter(
         "ternary",
         |v: Value, a: Value, b: Value, n: Option<Value>| match (v.kind(), n) {
@@ -78,22 +78,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_filter("quote", |s: String| crate::ssh::quote(&s));
-    env.add_filter("flatten", flatten);
-    env.add_filter(
-        "zip",
-        |a: Value, rest: Rest<Value>| -> Result<Value, Error> {
-            let lists: Vec<Vec<Value>> = std::iter::once(a)
-                .chain(rest.0)
-                .map(|l| l.try_iter().map(|i| i.collect()).unwrap_or_default())
-                .collect();
-            let n = lists.iter().map(Vec::len).min().unwrap_or(0);
-            Ok(Value::from(
-                (0..n)
-                    .map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
-                    .collect::<Vec<_>>(),
-            ))
-        },
-    );
     env.add_filter("mandatory", |v: Value, msg: Option<String>| {
         if v.is_undefined() {
             Err(Error::new(
@@ -108,60 +92,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         checksum(&s, alg.as_deref().unwrap_or("sha1"))
     });
     env.add_filter("checksum", |s: String| checksum(&s, "sha1"));
-    env.add_filter("dict", |v: Value| -> Result<Value, Error> {
-        let pairs: Vec<(Value, Value)> = v
-            .try_iter()?
-            .map(|p| {
-                (
-                    p.get_item_by_index(0).unwrap_or_default(),
-                    p.get_item_by_index(1).unwrap_or_default(),
-                )
-            })
-            .collect();
-        Ok(Value::from_iter(pairs))
-    });
-    env.add_test("succeeded", |v: Value| !flag(&v, "failed"));
-    env.add_test("success", |v: Value| !flag(&v, "failed"));
-    env.add_test("failed", |v: Value| flag(&v, "failed"));
-    env.add_test("failure", |v: Value| flag(&v, "failed"));
-    env.add_test("changed", |v: Value| flag(&v, "changed"));
-    env.add_test("change", |v: Value| flag(&v, "changed"));
-    env.add_test("skipped", |v: Value| flag(&v, "skipped"));
-    env.add_test("skip", |v: Value| flag(&v, "skipped"));
-    env.add_test("match", |s: String, p: String| {
-        regex(&format!("^(?:{p})")).map(|r| r.is_match(&s))
-    });
-    env.add_test("search", |s: String, p: String| {
-        regex(&p).map(|r| r.is_match(&s))
-    });
-    env.add_test("regex", |s: String, p: String| {
-        regex(&p).map(|r| r.is_match(&s))
-    });
-    env.add_test("contains", |c: Value, item: Value| {
-        c.try_iter()
-            .map(|mut i| i.any(|x| x == item))
-            .unwrap_or(false)
-    });
-    env.add_test("truthy", |v: Value| v.is_true());
-    env.add_test("falsy", |v: Value| !v.is_true());
-    env.add_test("version", version_test);
-    env.add_test("version_compare", version_test);
-    env.add_function("lookup", |kind: String, args: Rest<String>| {
-        lookup(&kind, &args.0).map(|v| Value::from(v.join(",")))
-    });
-    env.add_function("query", |kind: String, args: Rest<String>| {
-        lookup(&kind, &args.0).map(Value::from)
-    });
-    env.add_function("q", |kind: String, args: Rest<String>| {
-        lookup(&kind, &args.0).map(Value::from)
-    });
 }
 
-fn flag(v: &Value, key: &str) -> bool {
-    v.get_attr(key).map(|x| x.is_true()).unwrap_or(false)
-}
-
-fn regex(p: &str) -> Result<regex::Regex, Error> {
+pub(crate) fn regex(p: &str) -> Result<regex::Regex, Error> {
     regex::Regex::new(p).map_err(|e| err(format!("invalid regular expression '{p}': {e}")))
 }
 
@@ -185,8 +118,22 @@ fn to_bool(v: Value) -> bool {
     }
 }
 
-fn to_int(v: Value, default: Option<i64>) -> i64 {
+fn to_int(v: Value, default: Option<i64>, kwargs: Kwargs) -> Result<i64, Error> {
     let d = default.unwrap_or(0);
+    let base: Option<u32> = kwargs.get("base")?;
+    kwargs.assert_all_used()?;
+    if let (Some(base), Some(s)) = (base.filter(|b| *b != 10), v.as_str()) {
+        let s = s.trim().to_ascii_lowercase();
+        let digits = ["0x", "0o", "0b"]
+            .iter()
+            .find_map(|p| s.strip_prefix(p))
+            .unwrap_or(&s);
+        return Ok(i64::from_str_radix(digits, base).unwrap_or(d));
+    }
+    Ok(int_of(&v, d))
+}
+
+fn int_of(v: &Value, d: i64) -> i64 {
     match v.kind() {
         ValueKind::Bool => i64::from(v.is_true()),
         ValueKind::Number => v
@@ -271,91 +218,6 @@ fn regex_findall(s: String, p: String) -> Result<Value, Error> {
     ))
 }
 
-fn combine(base: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let recursive: Option<bool> = kwargs.get("recursive")?;
-    let mut acc = to_json(&base);
-    for o in others.0 {
-        merge(&mut acc, to_json(&o), recursive.unwrap_or(false));
-    }
-    Ok(from_json(&acc))
-}
-
-fn merge(into: &mut Json, from: Json, recursive: bool) {
-    match (into, from) {
-        (Json::Object(a), Json::Object(b)) => {
-            for (k, v) in b {
-                match a.get_mut(&k) {
-                    Some(existing) if recursive && existing.is_object() && v.is_object() => {
-                        merge(existing, v, true)
-                    }
-                    _ => {
-                        a.insert(k, v);
-                    }
-                }
-            }
-        }
-        (slot, other) => *slot = other,
-    }
-}
-
-fn dict2items(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let key: Option<String> = kwargs.get("key_name")?;
-    let val: Option<String> = kwargs.get("value_name")?;
-    let (kn, vn) = (
-        key.unwrap_or_else(|| "key".into()),
-        val.unwrap_or_else(|| "value".into()),
-    );
-    let Json::Object(m) = to_json(&v) else {
-        return Err(err("dict2items requires a dictionary"));
-    };
-    Ok(from_json(&Json::Array(
-        m.into_iter()
-            .map(|(k, v)| serde_json::json!({kn.clone(): k, vn.clone(): v}))
-            .collect(),
-    )))
-}
-
-fn items2dict(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let key: Option<String> = kwargs.get("key_name")?;
-    let val: Option<String> = kwargs.get("value_name")?;
-    let (kn, vn) = (
-        key.unwrap_or_else(|| "key".into()),
-        val.unwrap_or_else(|| "value".into()),
-    );
-    let mut out = serde_json::Map::new();
-    if let Json::Array(items) = to_json(&v) {
-        for i in items {
-            let k = match i.get(&kn) {
-                Some(Json::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => return Err(err(format!("items2dict: an item has no '{kn}'"))),
-            };
-            out.insert(k, i.get(&vn).cloned().unwrap_or(Json::Null));
-        }
-    }
-    Ok(from_json(&Json::Object(out)))
-}
-
-fn flatten(v: Value, levels: Option<usize>) -> Value {
-    fn go(j: Json, depth: Option<usize>, out: &mut Vec<Json>) {
-        match j {
-            Json::Array(items) if depth != Some(0) => {
-                for i in items {
-                    go(i, depth.map(|d| d - 1), out);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    let mut out = Vec::new();
-    if let Json::Array(items) = to_json(&v) {
-        for i in items {
-            go(i, levels, &mut out);
-        }
-    }
-    from_json(&Json::Array(out))
-}
-
 fn checksum(s: &str, alg: &str) -> Result<String, Error> {
     match alg {
         "sha1" => Ok(crate::modules::remote::sha1_hex(s.as_bytes())),
@@ -365,54 +227,19 @@ fn checksum(s: &str, alg: &str) -> Result<String, Error> {
     }
 }
 
-fn version_test(_state: &State, a: String, b: String, op: Option<String>) -> Result<bool, Error> {
-    let parse = |s: &str| -> Vec<u64> {
-        s.split(['.', '-', '+'])
-            .map(|p| {
-                p.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-                    .parse()
-                    .unwrap_or(0)
-            })
-            .collect()
-    };
-    let (x, y) = (parse(&a), parse(&b));
-    let n = x.len().max(y.len());
-    let pad = |v: &Vec<u64>| {
-        (0..n)
-            .map(|i| v.get(i).copied().unwrap_or(0))
-            .collect::<Vec<_>>()
-    };
-    let ord = pad(&x).cmp(&pad(&y));
-    use std::cmp::Ordering::*;
-    Ok(match op.as_deref().unwrap_or("eq") {
-        "<" | "lt" => ord == Less,
-        "<=" | "le" => ord != Greater,
-        ">" | "gt" => ord == Greater,
-        ">=" | "ge" => ord != Less,
-        "==" | "=" | "eq" => ord == Equal,
-        "!=" | "<>" | "ne" => ord != Equal,
-        other => return Err(err(format!("version: unknown operator '{other}'"))),
-    })
-}
-
-fn lookup(kind: &str, args: &[String]) -> Result<Vec<String>, Error> {
-    match kind {
-        "env" => Ok(args
-            .iter()
-            .map(|a| std::env::var(a).unwrap_or_default())
-            .collect()),
-        "file" => args
-            .iter()
-            .map(|a| {
-                std::fs::read_to_string(a)
-                    .map(|s| s.trim_end_matches('\n').to_string())
-                    .map_err(|e| err(format!("lookup('file', '{a}'): {e}")))
-            })
-            .collect(),
-        other => Err(err(format!(
-            "lookup plugin '{other}' is not supported by ferry (env and file are)"
-        ))),
+/// A random item of a list, or a random integer below an integer (Ansible's `random`).
+fn random(v: Value) -> Result<Value, Error> {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    if let Some(n) = v.as_i64() {
+        if n <= 0 {
+            return Err(err("random: the end of the range must be positive"));
+        }
+        return Ok(Value::from(rng.random_range(0..n)));
     }
+    let items: Vec<Value> = v.try_iter()?.collect();
+    if items.is_empty() {
+        return Err(err("random: the sequence is empty"));
+    }
+    Ok(items[rng.random_range(0..items.len())].clone())
 }

@@ -11,17 +11,22 @@
 //! (registered results, `hostvars`) cost nothing unless used. See `filters.rs` for the filters
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
+mod collections;
+mod compiled;
+mod errors;
 mod filters;
+mod lookup;
+mod predicates;
 mod pyrepr;
 
 use std::sync::OnceLock;
 
-use minijinja::value::Serde;
-use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use regex::Regex;
 use serde_json::Value as Json;
 
 use crate::vars::Vars;
+use compiled::{Cache, Code, Compiled};
+use errors::{bare_undefined, runtime, syntax, undefined_message};
 
 pub use pyrepr::py_repr;
 
@@ -33,15 +38,11 @@ pub const OMIT: &str = "__omit_place_holder__ferry";
 #[error("{0}")]
 pub struct TemplateError(String);
 
-/// The run's templating environment (built once, shared by every host).
+/// The run's templar: Ansible's rendering rules over one shared environment, with a cache of
+/// compiled templates (built once per run, shared by every host).
+#[derive(Default)]
 pub struct Templar {
-    env: Environment<'static>,
-}
-
-impl Default for Templar {
-    fn default() -> Self {
-        Self::new()
-    }
+    cache: Cache,
 }
 
 fn single_expr() -> &'static Regex {
@@ -55,19 +56,9 @@ pub fn is_template(s: &str) -> bool {
 }
 
 impl Templar {
-    /// The environment with Ansible's filters, tests and rendering rules.
+    /// A templar with Ansible's filters, tests and rendering rules.
     pub fn new() -> Templar {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-        {
-            env.set_syntax(syntax);
-        }
-        env.set_formatter(pyrepr::format);
-        filters::register(&mut env);
-        Templar { env }
+        Templar::default()
     }
 
     /// Renders one string (native value for a lone `{{ expr }}`).
@@ -77,24 +68,27 @@ impl Templar {
         }
         if let Some(inner) = single_expr().captures(template).and_then(|c| c.get(1)) {
             let inner = inner.as_str();
-            if !inner.contains("{{")
-                && !inner.contains("{%")
-                && self.env.compile_expression(inner).is_ok()
-            {
-                return self.eval(inner, vars, template);
+            if !inner.contains("{{") && !inner.contains("{%") {
+                if let Ok(compiled) = self.cache.expr(inner) {
+                    return eval(&compiled, vars, inner, template);
+                }
             }
         }
         self.render_text(template, vars).map(Json::String)
     }
 
-    /// Renders a whole template (a file for the template module) to text.
+    /// Renders a whole template (a file for the template module) to text; a trailing newline
+    /// is kept.
     pub fn render_text(&self, template: &str, vars: &Vars) -> Result<String, TemplateError> {
-        let tmpl = self
-            .env
-            .template_from_str(template)
+        let compiled = self
+            .cache
+            .text(template)
             .map_err(|e| syntax(template, &e))?;
-        let ctx = context(vars, template);
-        tmpl.render(ctx).map_err(|e| runtime(template, &e, vars))
+        let Code::Text(tmpl) = &compiled.code else {
+            unreachable!("the text cache holds templates");
+        };
+        tmpl.render(compiled.context(vars))
+            .map_err(|e| runtime(template, &e, vars))
     }
 
     /// Renders every string in `value`, recursively (mapping keys too).
@@ -126,230 +120,78 @@ impl Templar {
         })
     }
 
-    /// Evaluates a bare condition (`when`, `failed_when`, `assert`'s `that`, ...).
+    /// Evaluates a bare condition (`when`, `failed_when`, `assert`'s `that`, ...): Python
+    /// truthiness, except that a string result is read as Ansible re-reads it ("no" is false).
     pub fn eval_condition(&self, expr: &str, vars: &Vars) -> Result<bool, TemplateError> {
-        let e = expr.trim();
-        let e = match single_expr().captures(e).and_then(|c| c.get(1)) {
-            Some(inner) => inner.as_str().trim().to_string(),
-            None => e.to_string(),
-        };
-        match e.as_str() {
+        let e = condition_body(expr).trim();
+        match e {
             "True" | "true" => return Ok(true),
             "False" | "false" | "" => return Ok(false),
             _ => {}
         }
-        if let Some(missing) = bare_undefined(&e, vars) {
+        if let Some(missing) = bare_undefined(e, vars) {
             return Err(TemplateError(format!("'{missing}' is undefined")));
         }
-        let v = self.eval(&e, vars, expr)?;
-        Ok(match &v {
-            Json::String(s) => match crate::playbook::ansible_bool(s) {
-                Some(b) => b,
-                None => !s.is_empty(),
-            },
-            Json::Bool(b) => *b,
-            Json::Null => false,
-            Json::Number(n) => n.as_f64() != Some(0.0),
-            Json::Array(a) => !a.is_empty(),
-            Json::Object(m) => !m.is_empty(),
-        })
+        let compiled = self.cache.expr(e).map_err(|err| syntax(expr, &err))?;
+        Ok(truthy(&eval(&compiled, vars, e, expr)?))
     }
 
     /// Syntax-checks a template without rendering it.
     pub fn check_syntax(&self, template: &str) -> Result<(), TemplateError> {
-        self.env
-            .template_from_str(template)
+        if !is_template(template) {
+            return Ok(());
+        }
+        self.cache
+            .text(template)
             .map(|_| ())
             .map_err(|e| syntax(template, &e))
     }
 
     /// Syntax-checks a bare condition.
     pub fn check_condition_syntax(&self, expr: &str) -> Result<(), TemplateError> {
-        let e = single_expr()
-            .captures(expr)
-            .and_then(|c| c.get(1))
-            .map(|m| m.as_str())
-            .unwrap_or(expr);
-        self.env
-            .compile_expression(e)
+        self.cache
+            .expr(condition_body(expr))
             .map(|_| ())
             .map_err(|err| syntax(expr, &err))
     }
-
-    /// Evaluates one expression to a native value (an undefined result is an error).
-    fn eval(&self, expr: &str, vars: &Vars, shown: &str) -> Result<Json, TemplateError> {
-        let compiled = self
-            .env
-            .compile_expression(expr)
-            .map_err(|e| syntax(shown, &e))?;
-        let ctx = context(vars, expr);
-        let value = compiled.eval(ctx).map_err(|e| runtime(shown, &e, vars))?;
-        if value.is_undefined() {
-            return Err(TemplateError(undefined_message(expr, vars)));
-        }
-        serde_json::to_value(&value).map_err(|e| TemplateError(format!("{shown}: {e}")))
-    }
 }
 
-/// A context of just the variables the template's text names (every identifier that is a
-/// variable; minijinja's own list of undeclared variables misses some, e.g. under slices).
-fn context(vars: &Vars, source: &str) -> Value {
-    static IDENT: OnceLock<Regex> = OnceLock::new();
-    let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
-    let mut ctx = std::collections::BTreeMap::new();
-    for m in re.find_iter(source) {
-        let name = m.as_str();
-        if ctx.contains_key(name) {
-            continue;
-        }
-        if let Some(v) = vars.get(name) {
-            ctx.insert(name.to_string(), Value::from(Serde(v)));
-        }
-    }
-    Value::from(ctx)
-}
-
-fn syntax(template: &str, e: &minijinja::Error) -> TemplateError {
-    TemplateError(format!(
-        "template error while templating string: {}. String: {template}",
-        detail(e)
-    ))
-}
-
-fn runtime(template: &str, e: &minijinja::Error, vars: &Vars) -> TemplateError {
-    if e.kind() == ErrorKind::UndefinedError {
-        return TemplateError(undefined_message(template, vars));
-    }
-    TemplateError(format!("{}. String: {template}", detail(e)))
-}
-
-fn detail(e: &minijinja::Error) -> String {
-    match e.detail() {
-        Some(d) => format!("{}: {d}", e.kind()),
-        None => e.kind().to_string(),
-    }
-}
-
-/// `'foo' is undefined`, or `'dict object' has no attribute 'bar'` for a missing attribute.
-fn undefined_message(template: &str, vars: &Vars) -> String {
-    static NAMES: OnceLock<Regex> = OnceLock::new();
-    let re = NAMES.get_or_init(|| {
-        Regex::new(
-            r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[['\x22][^'\x22]+['\x22]\])*",
-        )
-        .expect("valid regex")
-    });
-    let quoted = Regex::new(r#"'[^']*'|"[^"]*""#).expect("valid regex");
-    let blocks = Regex::new(r"(?s)\{\{(.*?)\}\}|\{%(.*?)%\}").expect("valid regex");
-    let mut code: String = blocks
-        .captures_iter(template)
-        .filter_map(|c| c.get(1).or(c.get(2)))
+/// The expression of a condition, without the `{{ }}` some playbooks wrap it in.
+fn condition_body(expr: &str) -> &str {
+    single_expr()
+        .captures(expr)
+        .and_then(|c| c.get(1))
         .map(|m| m.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    if code.is_empty() {
-        code = template.to_string();
-    }
-    let code = quoted.replace_all(&code, "''");
-    for m in re.find_iter(&code) {
-        let before = code[..m.start()].trim_end();
-        if before.ends_with('|')
-            || before.ends_with(" is")
-            || before.ends_with(" not") && before.trim_end_matches(" not").ends_with(" is")
-            || before.ends_with('.')
-        {
-            continue;
-        }
-        let path: Vec<String> = m
-            .as_str()
-            .split(['.', '['])
-            .map(|p| {
-                p.trim_matches(|c| c == ']' || c == '\'' || c == '"')
-                    .to_string()
-            })
-            .collect();
-        let first = &path[0];
-        if is_keyword(first) {
-            continue;
-        }
-        let Some(mut cur) = vars.get(first) else {
-            return format!("'{first}' is undefined");
-        };
-        for attr in &path[1..] {
-            match cur {
-                Json::Object(o) => match o.get(attr) {
-                    Some(next) => cur = next,
-                    None => return format!("'dict object' has no attribute '{attr}'"),
-                },
-                _ => break,
-            }
-        }
-    }
-    format!("an undefined variable in '{template}'")
+        .unwrap_or(expr)
 }
 
-/// A variable a condition uses bare (not under `is defined`, `default`, ...) that does not
-/// exist: Ansible fails such a condition instead of treating it as false.
-fn bare_undefined(expr: &str, vars: &Vars) -> Option<String> {
-    static IDENT: OnceLock<Regex> = OnceLock::new();
-    let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
-    let quoted = Regex::new(r#"'[^']*'|"[^"]*""#).expect("valid regex");
-    let code = quoted.replace_all(expr, "''");
-    for m in re.find_iter(&code) {
-        let name = m.as_str();
-        let before = code[..m.start()].trim_end();
-        let after = code[m.end()..].trim_start();
-        let guarded = before.ends_with('|')
-            || before.ends_with('.')
-            || before.ends_with(" is")
-            || before.ends_with(" is not")
-            || (after.starts_with('=') && !after.starts_with("=="))
-            || after.starts_with('(');
-        if guarded || is_keyword(name) || vars.contains_key(name) {
-            continue;
-        }
-        let tested = Regex::new(&format!(
-            r"\b{name}\b[\w.\[\]'\x22]*\s*(is\s+(not\s+)?(defined|undefined|none)|\|\s*(default|d)\b)"
-        ))
-        .map(|r| r.is_match(&code))
-        .unwrap_or(false);
-        if !tested {
-            return Some(name.to_string());
-        }
+/// Python truthiness, with strings read as Ansible's conditionals read them.
+fn truthy(v: &Json) -> bool {
+    match v {
+        Json::String(s) => !matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0" | ""
+        ),
+        Json::Bool(b) => *b,
+        Json::Null => false,
+        Json::Number(n) => n.as_f64() != Some(0.0),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(m) => !m.is_empty(),
     }
-    None
 }
 
-fn is_keyword(w: &str) -> bool {
-    matches!(
-        w,
-        "and"
-            | "or"
-            | "not"
-            | "in"
-            | "is"
-            | "if"
-            | "else"
-            | "true"
-            | "false"
-            | "True"
-            | "False"
-            | "none"
-            | "None"
-            | "defined"
-            | "undefined"
-            | "for"
-            | "endfor"
-            | "endif"
-            | "set"
-            | "elif"
-            | "loop"
-            | "range"
-            | "lookup"
-            | "query"
-            | "q"
-            | "omit"
-    )
+/// Evaluates a compiled expression to a native value (an undefined result is an error).
+fn eval(compiled: &Compiled, vars: &Vars, expr: &str, shown: &str) -> Result<Json, TemplateError> {
+    let Code::Expr(code) = &compiled.code else {
+        unreachable!("the expression cache holds expressions");
+    };
+    let value = code
+        .eval(compiled.context(vars))
+        .map_err(|e| runtime(shown, &e, vars))?;
+    if value.is_undefined() {
+        return Err(TemplateError(undefined_message(expr, vars)));
+    }
+    serde_json::to_value(&value).map_err(|e| TemplateError(format!("{shown}: {e}")))
 }
 
 #[cfg(test)]

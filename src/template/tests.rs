@@ -192,3 +192,160 @@ fn slices_see_their_variable() {
         json!("x:abc")
     );
 }
+
+#[test]
+fn more_filters_and_tests() {
+    let t = Templar::new();
+    let v = vars();
+    for (tpl, want) in [
+        ("{{ '1.5' | float }}", json!(1.5)),
+        ("{{ 3 | string }}", json!("3")),
+        (
+            "{{ 'ab cd' | capitalize }}-{{ 'ab cd' | title }}",
+            json!("Ab cd-Ab Cd"),
+        ),
+        ("{{ ' x ' | trim | replace('x', 'y') }}", json!("y")),
+        ("{{ 'a,b' | split(',') }}", json!(["a", "b"])),
+        ("{{ l | first }}{{ l | last }}{{ l | count }}", json!("bb3")),
+        (
+            "{{ [3, 1] | min }} {{ [3, 1] | max }} {{ [3, 1] | sum }}",
+            json!("1 3 4"),
+        ),
+        ("{{ range(3) | list }}", json!([0, 1, 2])),
+        (
+            "{{ items | sort(attribute='name', reverse=true) | map(attribute='name') | list }}",
+            json!(["b", "a"]),
+        ),
+        ("{{ l | select('equalto', 'a') | list }}", json!(["a"])),
+        ("{{ l | reject('equalto', 'a') | list }}", json!(["b", "b"])),
+        (
+            "{{ items | rejectattr('on') | map(attribute='name') | list }}",
+            json!(["b"]),
+        ),
+        ("{{ ['a', 'b'] | map('upper') | list }}", json!(["A", "B"])),
+        (
+            "{{ ['a', 'b'] | map('regex_replace', 'a', 'c') | list }}",
+            json!(["c", "b"]),
+        ),
+        ("{{ [1, 2] | random in [1, 2] }}", json!(true)),
+        (
+            "{{ s | checksum }}",
+            json!("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"),
+        ),
+        (
+            "{{ s is string }} {{ n is number }} {{ d is mapping }} {{ l is sequence }}",
+            json!("True True True True"),
+        ),
+        (
+            "{{ t is boolean }} {{ nul is none }} {{ l is iterable }}",
+            json!("True True True"),
+        ),
+        (
+            "{{ 'a' is in l }} {{ l is contains('a') }}",
+            json!("True True"),
+        ),
+        ("{{ 0 is truthy }} {{ '' is falsy }}", json!("False True")),
+        (
+            "{{ d | to_nice_json }}",
+            json!("{\n    \"k\": \"v\",\n    \"n\": {\n        \"x\": 1\n    }\n}"),
+        ),
+        ("{{ 'a: [1]' | from_yaml }}", json!({"a": [1]})),
+        ("{{ 'x' | mandatory }}", json!("x")),
+        (
+            "{{ [1, 2] | zip(['a', 'b']) | list }}",
+            json!([[1, "a"], [2, "b"]]),
+        ),
+        ("{{ [['a', 1]] | dict }}", json!({"a": 1})),
+        (
+            "{{ {'a': 1} | combine({'b': 2}, {'a': 3}) }}",
+            json!({"a": 3, "b": 2}),
+        ),
+        (
+            "{{ '0x1f' | int(base=16) }} {{ '1f' | int(base=16) }}",
+            json!("31 31"),
+        ),
+        (
+            "{{ 'abc' | regex_search('(b)(c)', '\\\\2') }}",
+            json!(["c"]),
+        ),
+        ("{{ 'abc' | regex_search('z') }}", json!(null)),
+        (
+            "{{ d.items() | list }}",
+            json!([["k", "v"], ["n", {"x": 1}]]),
+        ),
+        ("{{ d.keys() | list }}", json!(["k", "n"])),
+        (
+            "{{ s.startswith('he') }} {{ s.upper() }}",
+            json!("True HELLO"),
+        ),
+        ("{{ s.split('l') }}", json!(["he", "", "o"])),
+        ("{{ '1.2' is version('1.10', '<') }}", json!(true)),
+        (
+            "{{ '2.0' is version('2', 'eq') }} {{ '2.1' is version('2.0', 'ge') }}",
+            json!("True True"),
+        ),
+        (
+            "{{ r is skipped }} {{ r is success }}",
+            json!("False False"),
+        ),
+        (
+            "{{ 'On' | bool }} {{ 'y' | bool }} {{ 'other' | bool }} {{ 1 | bool }}",
+            json!("True True False True"),
+        ),
+        (
+            "{{ '' | default('x') }}|{{ 0 | d('x', true) }}",
+            json!("|x"),
+        ),
+        (
+            "{{ [[1, [2, [3]]]] | flatten(levels=1) }}",
+            json!([1, [2, [3]]]),
+        ),
+        (
+            "{{ {'b': 1, 'a': 2} | dict2items(key_name='k', value_name='v') }}",
+            json!([{"k": "b", "v": 1}, {"k": "a", "v": 2}]),
+        ),
+    ] {
+        assert_eq!(t.render_str(tpl, &v).unwrap(), want, "{tpl}");
+    }
+}
+
+#[test]
+fn native_types_and_text() {
+    let t = Templar::new();
+    let v = vars();
+    for (tpl, want) in [
+        ("  {{ t }}  ", json!(true)),
+        ("{{ f }}", json!(1.5)),
+        ("{{ nul }}", json!(null)),
+        ("{{ s }}", json!("hello")),
+        ("{{ n }} ", json!(41)),
+        ("{{ t }}{{ nul }}", json!("TrueNone")),
+        ("{{ ['a', \"it's\"] }}.", json!("['a', \"it's\"].")),
+        ("{{ {'a': 1, 'b': true} }}.", json!("{'a': 1, 'b': True}.")),
+        ("{# c #}x", json!("x")),
+        ("{% for i in l %}{{ i }}{% endfor %}", json!("bab")),
+    ] {
+        assert_eq!(t.render_str(tpl, &v).unwrap(), want, "{tpl}");
+    }
+}
+
+#[test]
+fn string_results_of_conditions() {
+    let t = Templar::new();
+    let mut v = vars();
+    for (val, want) in [
+        ("false", false),
+        ("no", false),
+        ("off", false),
+        ("0", false),
+        ("", false),
+        ("true", true),
+        ("yes", true),
+        ("On", true),
+        ("1", true),
+        ("anything", true),
+    ] {
+        v.insert("c".into(), json!(val));
+        assert_eq!(t.eval_condition("c", &v).unwrap(), want, "{val:?}");
+    }
+}

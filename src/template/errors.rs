@@ -1,0 +1,161 @@
+//! Template error messages as Ansible users know them: `'foo' is undefined`,
+//! `'dict object' has no attribute 'bar'`, `template error while templating string: ...`.
+//!
+//! minijinja's undefined errors do not name the variable, so the name is recovered from the
+//! source and the variables. Owns no rendering.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde_json::Value as Json;
+
+use super::TemplateError;
+use crate::vars::Vars;
+
+pub(crate) fn syntax(template: &str, e: &minijinja::Error) -> TemplateError {
+    TemplateError(format!(
+        "template error while templating string: {}. String: {template}",
+        detail(e)
+    ))
+}
+
+pub(crate) fn runtime(template: &str, e: &minijinja::Error, vars: &Vars) -> TemplateError {
+    if e.kind() == minijinja::ErrorKind::UndefinedError {
+        return TemplateError(undefined_message(template, vars));
+    }
+    TemplateError(format!("{}. String: {template}", detail(e)))
+}
+
+fn detail(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(d) => format!("{}: {d}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+/// `'foo' is undefined`, or `'dict object' has no attribute 'bar'` for a missing attribute.
+pub(crate) fn undefined_message(template: &str, vars: &Vars) -> String {
+    static NAMES: OnceLock<Regex> = OnceLock::new();
+    let re = NAMES.get_or_init(|| {
+        Regex::new(
+            r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[['\x22][^'\x22]+['\x22]\])*",
+        )
+        .expect("valid regex")
+    });
+    let quoted = quoted();
+    let blocks = Regex::new(r"(?s)\{\{(.*?)\}\}|\{%(.*?)%\}").expect("valid regex");
+    let mut code: String = blocks
+        .captures_iter(template)
+        .filter_map(|c| c.get(1).or(c.get(2)))
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if code.is_empty() {
+        code = template.to_string();
+    }
+    let code = quoted.replace_all(&code, "''");
+    for m in re.find_iter(&code) {
+        let before = code[..m.start()].trim_end();
+        if before.ends_with('|')
+            || before.ends_with(" is")
+            || before.ends_with(" not") && before.trim_end_matches(" not").ends_with(" is")
+            || before.ends_with('.')
+        {
+            continue;
+        }
+        let path: Vec<String> = m
+            .as_str()
+            .split(['.', '['])
+            .map(|p| {
+                p.trim_matches(|c| c == ']' || c == '\'' || c == '"')
+                    .to_string()
+            })
+            .collect();
+        let first = &path[0];
+        if is_keyword(first) {
+            continue;
+        }
+        let Some(mut cur) = vars.get(first) else {
+            return format!("'{first}' is undefined");
+        };
+        for attr in &path[1..] {
+            match cur {
+                Json::Object(o) => match o.get(attr) {
+                    Some(next) => cur = next,
+                    None => return format!("'dict object' has no attribute '{attr}'"),
+                },
+                _ => break,
+            }
+        }
+    }
+    format!("an undefined variable in '{template}'")
+}
+
+/// A variable a condition uses bare (not under `is defined`, `default`, ...) that does not
+/// exist: Ansible fails such a condition instead of treating it as false.
+pub(crate) fn bare_undefined(expr: &str, vars: &Vars) -> Option<String> {
+    static IDENT: OnceLock<Regex> = OnceLock::new();
+    let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
+    let code = quoted().replace_all(expr, "''");
+    for m in re.find_iter(&code) {
+        let name = m.as_str();
+        let before = code[..m.start()].trim_end();
+        let after = code[m.end()..].trim_start();
+        let guarded = before.ends_with('|')
+            || before.ends_with('.')
+            || before.ends_with(" is")
+            || before.ends_with(" is not")
+            || (after.starts_with('=') && !after.starts_with("=="))
+            || after.starts_with('(');
+        if guarded || is_keyword(name) || vars.contains_key(name) {
+            continue;
+        }
+        let tested = Regex::new(&format!(
+            r"\b{name}\b[\w.\[\]'\x22]*\s*(is\s+(not\s+)?(defined|undefined|none)|\|\s*(default|d)\b)"
+        ))
+        .map(|r| r.is_match(&code))
+        .unwrap_or(false);
+        if !tested {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+fn is_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "if"
+            | "else"
+            | "true"
+            | "false"
+            | "True"
+            | "False"
+            | "none"
+            | "None"
+            | "defined"
+            | "undefined"
+            | "for"
+            | "endfor"
+            | "endif"
+            | "set"
+            | "elif"
+            | "loop"
+            | "range"
+            | "lookup"
+            | "query"
+            | "q"
+            | "omit"
+    )
+}
+
+/// String literals, blanked before looking for names.
+fn quoted() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r#"'[^']*'|"[^"]*""#).expect("valid regex"))
+}
