@@ -47,15 +47,7 @@ impl LocalConnection {
                 host: self.host.clone(),
                 source: Arc::new(e),
             })?;
-        let status = output.status;
-        Ok(ExecOutput {
-            rc: status
-                .code()
-                .or_else(|| status.signal().map(|s| 128 + s))
-                .unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        Ok(to_output(output))
     }
 
     /// Runs `sh -c command` and waits for it.
@@ -71,15 +63,20 @@ impl LocalConnection {
                 host: self.host.clone(),
                 source: Arc::new(e),
             })?;
-        let status = output.status;
-        Ok(ExecOutput {
-            rc: status
-                .code()
-                .or_else(|| status.signal().map(|s| 128 + s))
-                .unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        Ok(to_output(output))
+    }
+}
+
+/// A finished process as an [`ExecOutput`] (rc 128+N for signal N).
+fn to_output(output: std::process::Output) -> ExecOutput {
+    let status = output.status;
+    ExecOutput {
+        rc: status
+            .code()
+            .or_else(|| status.signal().map(|s| 128 + s))
+            .unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 

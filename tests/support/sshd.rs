@@ -171,16 +171,7 @@ impl Host {
                 self.addr, self.port
             );
             fs::write(self.dir.join("sshd_config"), config).unwrap();
-            let child = Command::new("/usr/sbin/sshd")
-                .args(["-D", "-f"])
-                .arg(self.dir.join("sshd_config"))
-                .arg("-E")
-                .arg(self.dir.join("sshd.log"))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("sshd starts");
+            let child = self.launch();
             self.child = Some(child);
             if self.wait_listening() {
                 return;
@@ -192,6 +183,20 @@ impl Host {
             self.name,
             self.dir.display()
         );
+    }
+
+    /// Starts sshd with this host's config.
+    fn launch(&self) -> Child {
+        Command::new("/usr/sbin/sshd")
+            .args(["-D", "-f"])
+            .arg(self.dir.join("sshd_config"))
+            .arg("-E")
+            .arg(self.dir.join("sshd.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("sshd starts")
     }
 
     fn wait_listening(&mut self) -> bool {
@@ -223,17 +228,7 @@ impl Host {
 
     /// Starts this host's sshd again on the same address and port.
     pub fn start_again(&mut self) {
-        let child = Command::new("/usr/sbin/sshd")
-            .args(["-D", "-f"])
-            .arg(self.dir.join("sshd_config"))
-            .arg("-E")
-            .arg(self.dir.join("sshd.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sshd starts");
-        self.child = Some(child);
+        self.child = Some(self.launch());
         assert!(
             self.wait_listening(),
             "sshd for {} did not restart",
