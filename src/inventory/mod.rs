@@ -43,8 +43,8 @@ use vars_dirs::DirVars;
 pub struct Inventory {
     model: Model,
     dirs: DirVars,
-    /// host → its merged inventory variables (computed once at load).
-    vars: HashMap<String, Vars>,
+    /// Groups of a host (as in `Model::var_groups`) → what they give it (computed at load).
+    group_vars: HashMap<Vec<String>, Vars>,
 }
 
 impl Inventory {
@@ -73,16 +73,19 @@ impl Inventory {
                 .filter(|h| !model.hosts.contains_key(**h)),
         );
         let dirs = DirVars::read(&var_dirs, playbook_dir, &groups, &hosts).map_err(LoadErrors)?;
-        let vars = model
-            .hosts
-            .iter()
-            .map(|(name, host)| {
-                let groups = model.var_groups(name);
-                let vars = precedence::merge(&model, &dirs, name, &host.vars, &groups);
-                (name.clone(), vars)
-            })
-            .collect();
-        Ok(Inventory { model, dirs, vars })
+        let mut group_vars = HashMap::new();
+        for name in model.hosts.keys() {
+            let groups = model.var_groups(name);
+            if !group_vars.contains_key(groups) {
+                let vars = precedence::group_layers(&model, &dirs, groups);
+                group_vars.insert(groups.to_vec(), vars);
+            }
+        }
+        Ok(Inventory {
+            model,
+            dirs,
+            group_vars,
+        })
     }
 
     /// An empty inventory: only Ansible's implicit `localhost` (`ansible_connection=local`),
@@ -108,14 +111,22 @@ impl Inventory {
     /// `inventory_file` and `inventory_dir`. A localhost name the inventory lacks gets the
     /// implicit localhost's: the `all` group's vars and `ansible_connection: local`.
     pub fn host_vars(&self, host: &str) -> Vars {
-        if let Some(v) = self.vars.get(host) {
-            return v.clone();
-        }
-        let mut own = Vars::new();
-        if pattern::LOCALHOST.contains(&host) {
-            own.insert("ansible_connection".into(), "local".into());
-        }
-        precedence::merge(&self.model, &self.dirs, host, &own, &[])
+        let groups = self.model.var_groups(host);
+        let base = match self.group_vars.get(groups) {
+            Some(v) => v.clone(),
+            None => precedence::group_layers(&self.model, &self.dirs, groups),
+        };
+        let mut implicit = Vars::new();
+        let own = match self.model.hosts.get(host) {
+            Some(h) => &h.vars,
+            None => {
+                if pattern::LOCALHOST.contains(&host) {
+                    implicit.insert("ansible_connection".into(), "local".into());
+                }
+                &implicit
+            }
+        };
+        precedence::host_layers(base, &self.dirs, host, own, groups)
     }
 
     /// The `groups` magic variable: every group (`all` and `ungrouped` included) → its hosts,

@@ -8,8 +8,9 @@
 //! in precedence.rs.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use serde_json::Value as Json;
 
 use crate::inventory::pattern::LOCALHOST;
@@ -19,7 +20,7 @@ use crate::vars::Vars;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Group {
     /// Hosts added to this group directly, in order.
-    pub hosts: Vec<String>,
+    pub hosts: IndexSet<String>,
     /// Child groups, in the order they were added.
     pub children: Vec<String>,
     /// Parent groups.
@@ -40,8 +41,10 @@ pub(crate) struct Host {
     /// Variables from inventory files, with `ansible_port`, `inventory_file` and
     /// `inventory_dir` set when the host was first seen.
     pub vars: Vars,
-    /// The groups it is in, directly or through children, `all` included (set by `finish`).
-    pub groups: Vec<String>,
+    /// The groups it is in, directly or through children, in the order their vars apply:
+    /// `all` first, then by depth, `ansible_group_priority` and name (set by `finish`; hosts
+    /// in the same groups share the list).
+    pub groups: Arc<Vec<String>>,
 }
 
 /// Where hosts come from: the values of `inventory_file` and `inventory_dir`.
@@ -116,7 +119,7 @@ impl Model {
                 host.to_string(),
                 Host {
                     vars,
-                    groups: Vec::new(),
+                    groups: Arc::default(),
                 },
             );
             if LOCALHOST.contains(&host) {
@@ -129,10 +132,7 @@ impl Model {
             }
         }
         self.add_group(group);
-        let g = &mut self.groups[group];
-        if !g.hosts.iter().any(|h| h == host) {
-            g.hosts.push(host.to_string());
-        }
+        self.groups[group].hosts.insert(host.to_string());
         Ok(())
     }
 
@@ -216,8 +216,8 @@ impl Model {
         }
         self.set_host_groups();
         self.fix_ungrouped();
-        self.set_host_groups();
         self.set_depths();
+        self.set_host_groups();
         let members: Vec<Vec<String>> = self.groups.keys().map(|g| self.walk_hosts(g)).collect();
         for (g, m) in self.groups.values_mut().zip(members) {
             g.members = m;
@@ -239,15 +239,14 @@ impl Model {
                 .all(|g| g == "all" || g == "ungrouped")
         });
         for (name, host) in &self.hosts {
-            let alone = host.groups.iter().all(|g| g == "all");
-            if alone && !ungrouped.contains(name) {
-                ungrouped.push(name.clone());
+            if host.groups.iter().all(|g| g == "all") {
+                ungrouped.insert(name.clone());
             }
         }
         self.groups["ungrouped"].hosts = ungrouped;
     }
 
-    /// Each host's groups: those it is in directly, and their ancestors.
+    /// Each host's groups: those it is in directly, and their ancestors, in vars order.
     fn set_host_groups(&mut self) {
         let mut direct: HashMap<&str, Vec<&str>> = HashMap::new();
         for (name, g) in &self.groups {
@@ -255,22 +254,31 @@ impl Model {
                 direct.entry(h.as_str()).or_default().push(name.as_str());
             }
         }
-        let mut all: HashMap<String, Vec<String>> = HashMap::new();
+        let mut shared: HashMap<Vec<&str>, Arc<Vec<String>>> = HashMap::new();
+        let mut found: HashMap<String, Arc<Vec<String>>> = HashMap::new();
         for (host, groups) in direct {
-            let mut out: Vec<String> = Vec::new();
-            let mut stack: Vec<&str> = groups;
-            while let Some(g) = stack.pop() {
-                if out.iter().any(|o| o == g) {
-                    continue;
-                }
-                out.push(g.to_string());
-                stack.extend(self.groups[g].parents.iter().map(String::as_str));
-            }
-            all.insert(host.to_string(), out);
+            let list = shared
+                .entry(groups)
+                .or_insert_with_key(|g| Arc::new(self.closure(g)));
+            found.insert(host.to_string(), Arc::clone(list));
         }
         for (name, host) in self.hosts.iter_mut() {
-            host.groups = all.remove(name).unwrap_or_default();
+            host.groups = found.remove(name).unwrap_or_default();
         }
+    }
+
+    /// `groups` and all their ancestors, sorted by depth, priority and name.
+    fn closure(&self, groups: &[&str]) -> Vec<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = groups.to_vec();
+        while let Some(g) = stack.pop() {
+            if seen.insert(g) {
+                stack.extend(self.groups[g].parents.iter().map(String::as_str));
+            }
+        }
+        let mut out: Vec<(&str, &Group)> = seen.into_iter().map(|g| (g, &self.groups[g])).collect();
+        out.sort_by_key(|(name, g)| (g.depth, g.priority, *name));
+        out.into_iter().map(|(name, _)| name.to_string()).collect()
     }
 
     /// Depth of each group: the longest path of child links from `all` (groups form a DAG).
@@ -332,18 +340,15 @@ impl Model {
 
     /// The groups of `host` whose variables apply, without `all`, in the order they apply:
     /// by depth, then `ansible_group_priority`, then name.
-    pub fn var_groups(&self, host: &str) -> Vec<&str> {
-        let Some(h) = self.hosts.get(host) else {
-            return Vec::new();
-        };
-        let mut groups: Vec<(&str, &Group)> = h
-            .groups
-            .iter()
-            .filter(|g| *g != "all")
-            .map(|g| (g.as_str(), &self.groups[g.as_str()]))
-            .collect();
-        groups.sort_by_key(|(name, g)| (g.depth, g.priority, *name));
-        groups.into_iter().map(|(name, _)| name).collect()
+    pub fn var_groups(&self, host: &str) -> &[String] {
+        let groups = self
+            .hosts
+            .get(host)
+            .map_or(&[][..], |h| h.groups.as_slice());
+        match groups.first() {
+            Some(all) if all == "all" => &groups[1..],
+            _ => groups,
+        }
     }
 }
 

@@ -52,30 +52,30 @@ pub enum PatternError {
 /// The hosts `pattern` selects, in Ansible's order, deduplicated.
 pub(crate) fn select(model: &Model, pattern: &str) -> Result<Vec<String>, PatternError> {
     let terms = order(split(pattern));
-    let mut hosts: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut hosts: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for t in &terms {
-        if model.hosts.contains_key(t.as_str()) {
-            if seen.insert(t.clone()) {
-                hosts.push(t.clone());
+        if let Some((name, _)) = model.hosts.get_key_value(t.as_str()) {
+            if seen.insert(name) {
+                hosts.push(name);
             }
             continue;
         }
         let matched = term(model, t)?;
         if t.starts_with(['!', '&']) {
-            let set: HashSet<&String> = matched.iter().collect();
+            let set: HashSet<&str> = matched.into_iter().collect();
             let keep = t.starts_with('&');
             hosts.retain(|h| set.contains(h) == keep);
-            seen = hosts.iter().cloned().collect();
+            seen = hosts.iter().copied().collect();
         } else {
             for h in matched {
-                if seen.insert(h.clone()) {
+                if seen.insert(h) {
                     hosts.push(h);
                 }
             }
         }
     }
-    Ok(hosts)
+    Ok(hosts.into_iter().map(String::from).collect())
 }
 
 /// Ansible's `split_host_pattern`.
@@ -112,7 +112,7 @@ fn order(terms: Vec<String>) -> Vec<String> {
 }
 
 /// One term (without regard to its `&`/`!`): its hosts, after its subscript.
-fn term(model: &Model, t: &str) -> Result<Vec<String>, PatternError> {
+fn term<'a>(model: &'a Model, t: &'a str) -> Result<Vec<&'a str>, PatternError> {
     let bare = t.strip_prefix(['&', '!']).unwrap_or(t);
     if bare.is_empty() {
         return Err(PatternError::Empty(t.to_string()));
@@ -158,7 +158,7 @@ fn split_subscript(t: &str) -> (&str, Option<Subscript>) {
 }
 
 /// Applies a subscript as Python indexing and slicing would; `None` for an index past the end.
-fn apply(hosts: Vec<String>, subscript: Option<Subscript>) -> Option<Vec<String>> {
+fn apply(hosts: Vec<&str>, subscript: Option<Subscript>) -> Option<Vec<&str>> {
     let (Some(sub), false) = (subscript, hosts.is_empty()) else {
         return Some(hosts);
     };
@@ -166,14 +166,14 @@ fn apply(hosts: Vec<String>, subscript: Option<Subscript>) -> Option<Vec<String>
     match sub {
         Subscript::Index(i) => {
             let i = if i < 0 { i.checked_add(n as i64)? } else { i };
-            hosts.get(usize::try_from(i).ok()?).map(|h| vec![h.clone()])
+            hosts.get(usize::try_from(i).ok()?).map(|h| vec![*h])
         }
         Subscript::Range(start, end) => {
             let end = end.map_or(n, |e| e.saturating_add(1).min(n));
             Some(
                 hosts
                     .get(start..end)
-                    .map(<[String]>::to_vec)
+                    .map(<[&str]>::to_vec)
                     .unwrap_or_default(),
             )
         }
@@ -182,19 +182,25 @@ fn apply(hosts: Vec<String>, subscript: Option<Subscript>) -> Option<Vec<String>
 
 /// Ansible's `_enumerate_matches`: hosts of the matching groups, then matching hosts (with
 /// repeats, which subscripts see), or the implicit localhost.
-fn enumerate(model: &Model, expr: &str) -> Result<Vec<String>, PatternError> {
+fn enumerate<'a>(model: &'a Model, expr: &'a str) -> Result<Vec<&'a str>, PatternError> {
     let re = matcher(expr)?;
     let mut out = Vec::new();
     let mut any_group = false;
     for g in model.groups.keys().filter(|g| re.is_match(g)) {
         any_group = true;
-        out.extend(model.group_hosts(g).iter().cloned());
+        out.extend(model.group_hosts(g).iter().map(String::as_str));
     }
     if !any_group || expr.starts_with('~') || expr.contains(['.', '?', '*', '[']) {
-        out.extend(model.hosts.keys().filter(|h| re.is_match(h)).cloned());
+        out.extend(
+            model
+                .hosts
+                .keys()
+                .filter(|h| re.is_match(h))
+                .map(String::as_str),
+        );
     }
     if out.is_empty() && LOCALHOST.contains(&expr) {
-        out.push(model.localhost.clone().unwrap_or_else(|| expr.to_string()));
+        out.push(model.localhost.as_deref().unwrap_or(expr));
     }
     Ok(out)
 }

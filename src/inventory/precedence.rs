@@ -21,15 +21,9 @@ use crate::inventory::model::Model;
 use crate::inventory::vars_dirs::DirVars;
 use crate::vars::Vars;
 
-/// The merged variables of `host`, whose own inventory vars are `own` and whose groups (without
-/// `all`, in application order) are `groups`.
-pub(crate) fn merge(
-    model: &Model,
-    dirs: &DirVars,
-    host: &str,
-    own: &Vars,
-    groups: &[&str],
-) -> Vars {
+/// Steps 1–4: what a host gets from its groups (`groups`: without `all`, in application
+/// order). Hosts in the same groups share this, so the caller caches it.
+pub(crate) fn group_layers(model: &Model, dirs: &DirVars, groups: &[String]) -> Vars {
     let mut vars = Vars::new();
     let mut put = |from: Option<&Vars>| {
         for (k, v) in from.into_iter().flatten() {
@@ -38,27 +32,41 @@ pub(crate) fn merge(
     };
     put(model.groups.get("all").map(|g| &g.vars));
     for g in groups {
-        put(model.groups.get(*g).map(|g| &g.vars));
+        put(model.groups.get(g).map(|g| &g.vars));
     }
     for layer in dirs.inventory().chain(dirs.playbook()) {
         put(layer.groups.get("all"));
     }
     for layer in dirs.inventory().chain(dirs.playbook()) {
         for g in groups {
-            put(layer.groups.get(*g));
+            put(layer.groups.get(g));
         }
     }
-    put(Some(own));
-    for layer in dirs.inventory().chain(dirs.playbook()) {
-        put(layer.hosts.get(host));
+    vars
+}
+
+/// Steps 5–6 and the magic variables, on top of `base` from [`group_layers`].
+pub(crate) fn host_layers(
+    mut vars: Vars,
+    dirs: &DirVars,
+    host: &str,
+    own: &Vars,
+    groups: &[String],
+) -> Vars {
+    let from_dirs = dirs.inventory().chain(dirs.playbook());
+    let layers = std::iter::once(own).chain(from_dirs.filter_map(|l| l.hosts.get(host)));
+    for layer in layers {
+        for (k, v) in layer {
+            vars.insert(k.clone(), v.clone());
+        }
     }
     vars.insert("inventory_hostname".into(), host.into());
     vars.insert("inventory_hostname_short".into(), short_name(host).into());
-    let mut names: Vec<&str> = groups.to_vec();
+    let mut names: Vec<&String> = groups.iter().collect();
     names.sort_unstable();
     vars.insert(
         "group_names".into(),
-        Json::Array(names.into_iter().map(Json::from).collect()),
+        Json::Array(names.into_iter().map(|n| Json::from(n.as_str())).collect()),
     );
     vars
 }
