@@ -203,6 +203,12 @@ impl Parser<'_> {
             return Err(LoadError::at(at, format!("host '{key}' ends with ':'"))
                 .with_hint("':' is followed by a port number, as in host:2222"));
         }
+        if key.contains('=') {
+            self.model.warnings.push(format!(
+                "{at}: host '{key}' in [{}] looks like a variable; variables of a group go in [{}:vars]",
+                self.group, self.group
+            ));
+        }
         if names.iter().any(|n| n.trim() == "---") {
             return Err(LoadError::at(at, "'---' is not a host name")
                 .with_hint("this looks like YAML: name the file .yml or .yaml"));
