@@ -1,7 +1,7 @@
 //! Python literals, as Ansible's INI plugin reads values with `ast.literal_eval`: ints (`0x1f`,
 //! `1_000`; `0755` is not one), floats, `True`/`False`/`None`, quoted strings (escapes, raw
-//! `r''`, adjacent strings joined), lists, tuples, sets, dicts, a bare `a, b` tuple, and a
-//! trailing `# comment`. Anything else is not a literal and the caller keeps the plain text.
+//! `r''`, bytes `b''` as text, adjacent strings joined), lists, tuples, sets (and `set()`),
+//! dicts, a bare `a, b` tuple, and a trailing `# comment`. Anything else is not a literal and the caller keeps the plain text.
 //! Tuples and sets become JSON arrays; dict keys become strings as Python prints them.
 
 use serde_json::Value as Json;
@@ -182,8 +182,14 @@ impl Parser {
             "True" => Some(Json::Bool(true)),
             "False" => Some(Json::Bool(false)),
             "None" => Some(Json::Null),
-            "r" | "R" if matches!(self.peek(), Some('\'' | '"')) => self.strings(true),
-            "u" | "U" if matches!(self.peek(), Some('\'' | '"')) => self.strings(false),
+            "set" if self.s.get(self.i..self.i + 2) == Some(&['(', ')'][..]) => {
+                self.i += 2;
+                Some(Json::Array(Vec::new()))
+            }
+            _ if !matches!(self.peek(), Some('\'' | '"')) => None,
+            // Bytes (`b''`) become text, as Ansible's to_text makes them.
+            "r" | "R" | "rb" | "rB" | "Rb" | "RB" | "br" | "bR" | "Br" | "BR" => self.strings(true),
+            "u" | "U" | "b" | "B" => self.strings(false),
             _ => None,
         }
     }
@@ -417,7 +423,10 @@ mod tests {
             ("/path/x", None),
             ("foo bar", None),
             ("--1", None),
-            ("set()", None),
+            ("set()", Some("[]")),
+            ("set(1)", None),
+            ("b'x'", Some("\"x\"")),
+            ("rb'\\d'", Some("\"\\\\d\"")),
             ("[1, 2", None),
             ("{'a' 1}", None),
         ] {

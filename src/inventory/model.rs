@@ -1,254 +1,363 @@
-//! The inventory model: hosts, groups (with children and vars) and the variables read from
-//! group_vars/ and host_vars/, and the merge of a host's variables in Ansible's order.
+//! The inventory model: hosts and groups as the file formats add them, then reconciled as
+//! Ansible's `InventoryData` does — every group without a parent is a child of `all`, hosts in no
+//! group but `all` go to `ungrouped` (and leave it when they are in another group), each group's
+//! depth is its longest path from `all`, and each group's hosts are listed in Ansible's order:
+//! its own hosts, then its children's, breadth first.
+//!
+//! The file formats (ini.rs, yaml.rs) call the `add_*`/`set_*` methods; variable precedence is
+//! in precedence.rs.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::sync::Arc;
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use serde_json::Value as Json;
 
+use crate::inventory::pattern::LOCALHOST;
 use crate::vars::Vars;
 
-/// A group: its own hosts, child groups and vars (from inventory files).
+/// A group of hosts.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Group {
-    pub hosts: Vec<String>,
+    /// Hosts added to this group directly, in order.
+    pub hosts: IndexSet<String>,
+    /// Child groups, in the order they were added.
     pub children: Vec<String>,
+    /// Parent groups.
+    pub parents: Vec<String>,
+    /// Variables from inventory files.
     pub vars: Vars,
+    /// `ansible_group_priority` (default 1): orders groups of the same depth.
+    pub priority: i64,
+    /// Longest path from `all` (set by [`Model::finish`]).
+    pub depth: usize,
+    /// Its hosts and its descendants' hosts, in Ansible's order (set by [`Model::finish`]).
+    pub members: Vec<String>,
 }
 
-/// A host: vars from inventory files and the file that named it first.
+/// A host.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct HostEntry {
+pub(crate) struct Host {
+    /// Variables from inventory files, with `ansible_port`, `inventory_file` and
+    /// `inventory_dir` set when the host was first seen.
     pub vars: Vars,
-    pub file: Option<PathBuf>,
+    /// The groups it is in, directly or through children, in the order their vars apply:
+    /// `all` first, then by depth, `ansible_group_priority` and name (set by `finish`; hosts
+    /// in the same groups share the list).
+    pub groups: Arc<Vec<String>>,
 }
 
-/// Variables from group_vars/ and host_vars/ directories, by level.
-#[derive(Debug, Default)]
-pub(crate) struct DirVars {
-    /// group → vars from group_vars/ next to inventory sources.
-    pub inv_groups: HashMap<String, Vars>,
-    /// group → vars from group_vars/ next to the playbook.
-    pub pb_groups: HashMap<String, Vars>,
-    /// host → vars from host_vars/ next to inventory sources.
-    pub inv_hosts: HashMap<String, Vars>,
-    /// host → vars from host_vars/ next to the playbook.
-    pub pb_hosts: HashMap<String, Vars>,
+/// Where hosts come from: the values of `inventory_file` and `inventory_dir`.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub file: Json,
+    pub dir: Json,
 }
 
-/// Hosts and groups as read from every source.
-#[derive(Debug, Default)]
+/// Hosts and groups read from every source.
+#[derive(Debug)]
 pub(crate) struct Model {
-    pub hosts: IndexMap<String, HostEntry>,
+    pub hosts: IndexMap<String, Host>,
     pub groups: IndexMap<String, Group>,
-    pub dir_vars: DirVars,
+    /// The first host named like localhost; it stands in for the implicit localhost.
+    pub localhost: Option<String>,
+    /// Things Ansible warns about (the caller shows them).
+    pub warnings: Vec<String>,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        let mut m = Model {
+            hosts: IndexMap::new(),
+            groups: IndexMap::new(),
+            localhost: None,
+            warnings: Vec::new(),
+        };
+        m.add_group("all");
+        m.add_group("ungrouped");
+        m.link("all", "ungrouped");
+        m
+    }
 }
 
 impl Model {
-    /// A group, created empty if new.
-    pub fn group(&mut self, name: &str) -> &mut Group {
-        self.groups.entry(name.to_string()).or_default()
+    /// True if the group exists.
+    pub fn has_group(&self, name: &str) -> bool {
+        self.groups.contains_key(name)
     }
 
-    /// Adds `host` (with `vars`) to `group`.
-    pub fn add_host(&mut self, group: &str, host: &str, vars: Vars, file: &std::path::Path) {
-        let entry = self
-            .hosts
-            .entry(host.to_string())
-            .or_insert_with(|| HostEntry {
-                vars: Vars::new(),
-                file: Some(file.to_path_buf()),
+    /// Creates a group if it is new.
+    pub fn add_group(&mut self, name: &str) {
+        self.groups
+            .entry(name.to_string())
+            .or_insert_with(|| Group {
+                priority: 1,
+                ..Group::default()
             });
-        entry.vars.extend(vars);
-        let g = self.group(group);
-        if !g.hosts.iter().any(|h| h == host) {
-            g.hosts.push(host.to_string());
-        }
     }
 
-    /// `all` and `ungrouped` exist; hosts in no group but `all` are in `ungrouped`.
-    pub fn finish(&mut self) {
-        self.group("all");
-        self.group("ungrouped");
-        let mut grouped: HashSet<String> = HashSet::new();
-        for (name, g) in &self.groups {
-            if name != "all" && name != "ungrouped" {
-                grouped.extend(g.hosts.iter().cloned());
-            }
+    /// Adds `host` to `group` (which must exist). A new host gets `port` and its origin;
+    /// a known one keeps its port, as in Ansible.
+    pub fn add_host(
+        &mut self,
+        group: &str,
+        host: &str,
+        port: Option<u64>,
+        origin: &Origin,
+    ) -> Result<(), String> {
+        if host.is_empty() {
+            return Err("empty host name".into());
         }
-        let names: Vec<String> = self.hosts.keys().cloned().collect();
-        for h in names {
-            if !grouped.contains(&h) {
-                let ung = self.group("ungrouped");
-                if !ung.hosts.contains(&h) {
-                    ung.hosts.push(h.clone());
+        if !self.hosts.contains_key(host) {
+            let mut vars = Vars::new();
+            if let Some(p) = port.filter(|&p| p != 0) {
+                vars.insert("ansible_port".into(), p.into());
+            }
+            vars.insert("inventory_file".into(), origin.file.clone());
+            vars.insert("inventory_dir".into(), origin.dir.clone());
+            self.hosts.insert(
+                host.to_string(),
+                Host {
+                    vars,
+                    groups: Arc::default(),
+                },
+            );
+            if LOCALHOST.contains(&host) {
+                match &self.localhost {
+                    None => self.localhost = Some(host.to_string()),
+                    Some(first) => self.warnings.push(format!(
+                        "a duplicate localhost-like entry was found ({host}); the first was {first}"
+                    )),
                 }
             }
         }
-        let tops: Vec<String> = self
-            .groups
-            .keys()
-            .filter(|g| {
-                g.as_str() != "all" && !self.groups.values().any(|p| p.children.contains(g))
-            })
-            .cloned()
-            .collect();
-        let all = self.group("all");
-        for t in tops {
-            if !all.children.contains(&t) {
-                all.children.push(t);
-            }
+        self.add_group(group);
+        self.groups[group].hosts.insert(host.to_string());
+        Ok(())
+    }
+
+    /// Sets a host variable (the host must exist).
+    pub fn set_host_var(&mut self, host: &str, key: &str, value: Json) {
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.vars.insert(key.to_string(), value);
         }
     }
 
-    /// A cycle in children, if any: the group where it was found.
-    pub fn find_cycle(&self) -> Option<String> {
-        fn visit(
-            m: &Model,
-            g: &str,
-            stack: &mut Vec<String>,
-            done: &mut HashSet<String>,
-        ) -> Option<String> {
-            if stack.iter().any(|s| s == g) {
-                return Some(g.to_string());
-            }
-            if done.contains(g) {
-                return None;
-            }
-            stack.push(g.to_string());
-            for c in m
-                .groups
-                .get(g)
-                .map(|x| x.children.as_slice())
-                .unwrap_or_default()
-            {
-                if let Some(c) = visit(m, c, stack, done) {
-                    return Some(c);
-                }
-            }
-            stack.pop();
-            done.insert(g.to_string());
-            None
+    /// Sets a group variable; `ansible_group_priority` sets the priority instead, as in Ansible.
+    pub fn set_group_var(&mut self, group: &str, key: &str, value: Json) -> Result<(), String> {
+        self.add_group(group);
+        let g = &mut self.groups[group];
+        if key == "ansible_group_priority" {
+            g.priority = py_int(&value).ok_or_else(|| {
+                format!("ansible_group_priority must be an integer, found {value}")
+            })?;
+        } else {
+            g.vars.insert(key.to_string(), value);
         }
-        let mut done = HashSet::new();
-        for g in self.groups.keys() {
-            if let Some(c) = visit(self, g, &mut Vec::new(), &mut done) {
-                return Some(c);
+        Ok(())
+    }
+
+    /// Makes `child` a child group of `parent` (both are created if new); refuses a loop.
+    pub fn add_child(&mut self, parent: &str, child: &str) -> Result<(), String> {
+        if parent == child {
+            return Err(format!("group '{child}' cannot be a child of itself"));
+        }
+        self.add_group(parent);
+        self.add_group(child);
+        if self.groups[parent].children.iter().any(|c| c == child) {
+            return Ok(());
+        }
+        if let Some(path) = self.ancestor_path(parent, child) {
+            return Err(format!(
+                "adding group '{child}' as a child of '{parent}' makes a loop: {} -> {child}",
+                path.join(" -> ")
+            ));
+        }
+        self.link(parent, child);
+        Ok(())
+    }
+
+    fn link(&mut self, parent: &str, child: &str) {
+        self.groups[parent].children.push(child.to_string());
+        self.groups[child].parents.push(parent.to_string());
+    }
+
+    /// The chain `ancestor -> ... -> group` of child links, if `ancestor` is above `group`.
+    fn ancestor_path(&self, group: &str, ancestor: &str) -> Option<Vec<String>> {
+        let mut stack = vec![vec![group.to_string()]];
+        let mut seen = HashSet::new();
+        while let Some(path) = stack.pop() {
+            let last = path.last().expect("paths are never empty");
+            if last == ancestor {
+                return Some(path.into_iter().rev().collect());
+            }
+            if !seen.insert(last.clone()) {
+                continue;
+            }
+            for p in &self.groups[last.as_str()].parents {
+                let mut next = path.clone();
+                next.push(p.clone());
+                stack.push(next);
             }
         }
         None
     }
 
-    /// Hosts of `group` and of its children, recursively, in inventory order.
-    pub fn group_hosts(&self, group: &str) -> Vec<String> {
-        if group == "all" {
-            return self.hosts.keys().cloned().collect();
+    /// Applies Ansible's reconciliation; call once, after every source is read.
+    pub fn finish(&mut self) {
+        let tops: Vec<String> = self
+            .groups
+            .iter()
+            .filter(|(name, g)| name.as_str() != "all" && g.parents.is_empty())
+            .map(|(name, _)| name.clone())
+            .collect();
+        for t in tops {
+            self.link("all", &t);
         }
-        let mut set = HashSet::new();
-        let mut stack = vec![group.to_string()];
-        let mut seen = HashSet::new();
+        self.set_host_groups();
+        self.fix_ungrouped();
+        self.set_depths();
+        self.set_host_groups();
+        let members: Vec<Vec<String>> = self.groups.keys().map(|g| self.walk_hosts(g)).collect();
+        for (g, m) in self.groups.values_mut().zip(members) {
+            g.members = m;
+        }
+        let names: HashSet<&String> = self.groups.keys().collect();
+        for h in self.hosts.keys().filter(|h| names.contains(h)) {
+            self.warnings
+                .push(format!("found both a group and a host named '{h}'"));
+        }
+    }
+
+    /// Hosts in `ungrouped` and another group leave it; hosts in no group (or only `all`) join.
+    fn fix_ungrouped(&mut self) {
+        let mut ungrouped = std::mem::take(&mut self.groups["ungrouped"].hosts);
+        ungrouped.retain(|h| {
+            self.hosts[h.as_str()]
+                .groups
+                .iter()
+                .all(|g| g == "all" || g == "ungrouped")
+        });
+        for (name, host) in &self.hosts {
+            if host.groups.iter().all(|g| g == "all") {
+                ungrouped.insert(name.clone());
+            }
+        }
+        self.groups["ungrouped"].hosts = ungrouped;
+    }
+
+    /// Each host's groups: those it is in directly, and their ancestors, in vars order.
+    fn set_host_groups(&mut self) {
+        let mut direct: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (name, g) in &self.groups {
+            for h in &g.hosts {
+                direct.entry(h.as_str()).or_default().push(name.as_str());
+            }
+        }
+        let mut shared: HashMap<Vec<&str>, Arc<Vec<String>>> = HashMap::new();
+        let mut found: HashMap<String, Arc<Vec<String>>> = HashMap::new();
+        for (host, groups) in direct {
+            let list = shared
+                .entry(groups)
+                .or_insert_with_key(|g| Arc::new(self.closure(g)));
+            found.insert(host.to_string(), Arc::clone(list));
+        }
+        for (name, host) in self.hosts.iter_mut() {
+            host.groups = found.remove(name).unwrap_or_default();
+        }
+    }
+
+    /// `groups` and all their ancestors, sorted by depth, priority and name.
+    fn closure(&self, groups: &[&str]) -> Vec<String> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = groups.to_vec();
         while let Some(g) = stack.pop() {
-            if !seen.insert(g.clone()) {
-                continue;
-            }
-            if let Some(gr) = self.groups.get(&g) {
-                set.extend(gr.hosts.iter().cloned());
-                stack.extend(gr.children.iter().cloned());
+            if seen.insert(g) {
+                stack.extend(self.groups[g].parents.iter().map(String::as_str));
             }
         }
-        self.hosts
+        let mut out: Vec<(&str, &Group)> = seen.into_iter().map(|g| (g, &self.groups[g])).collect();
+        out.sort_by_key(|(name, g)| (g.depth, g.priority, *name));
+        out.into_iter().map(|(name, _)| name.to_string()).collect()
+    }
+
+    /// Depth of each group: the longest path of child links from `all` (groups form a DAG).
+    fn set_depths(&mut self) {
+        fn depth<'a>(m: &'a Model, g: &'a str, memo: &mut HashMap<&'a str, usize>) -> usize {
+            if let Some(&d) = memo.get(g) {
+                return d;
+            }
+            let d = m.groups[g]
+                .parents
+                .iter()
+                .map(|p| depth(m, p, memo) + 1)
+                .max()
+                .unwrap_or(0);
+            memo.insert(g, d);
+            d
+        }
+        let mut memo = HashMap::new();
+        let depths: Vec<usize> = self
+            .groups
             .keys()
-            .filter(|h| set.contains(*h))
+            .map(|g| depth(self, g, &mut memo))
+            .collect();
+        for (g, d) in self.groups.values_mut().zip(depths) {
+            g.depth = d;
+        }
+    }
+
+    /// A group's hosts: its own, then its descendants' breadth first (Ansible's `get_hosts`).
+    fn walk_hosts(&self, group: &str) -> Vec<String> {
+        let mut level = vec![group];
+        let mut seen_groups: HashSet<&str> = HashSet::from([group]);
+        let mut ordered = vec![group];
+        while !level.is_empty() {
+            let mut next = Vec::new();
+            for g in level {
+                for c in &self.groups[g].children {
+                    if seen_groups.insert(c.as_str()) {
+                        ordered.push(c.as_str());
+                        next.push(c.as_str());
+                    }
+                }
+            }
+            level = next;
+        }
+        let mut seen = HashSet::new();
+        ordered
+            .into_iter()
+            .flat_map(|g| self.groups[g].hosts.iter())
+            .filter(|h| seen.insert(h.as_str()))
             .cloned()
             .collect()
     }
 
-    /// For every host, the groups it belongs to (directly or through children) with their
-    /// depth, sorted by depth then name (the order their vars apply in).
-    pub fn memberships(&self) -> HashMap<String, Vec<(usize, String)>> {
-        let depths = self.depths();
-        let mut out: HashMap<String, Vec<(usize, String)>> = HashMap::new();
-        for g in self.groups.keys() {
-            let depth = depths.get(g).copied().unwrap_or(1);
-            for h in self.group_hosts(g) {
-                out.entry(h).or_default().push((depth, g.clone()));
-            }
-        }
-        for groups in out.values_mut() {
-            groups.sort();
-        }
-        out
+    /// Hosts of `group` and its descendants in Ansible's order (empty for an unknown group).
+    pub fn group_hosts(&self, group: &str) -> &[String] {
+        self.groups.get(group).map_or(&[], |g| g.members.as_slice())
     }
 
-    /// Each group's depth: the longest path from `all`.
-    fn depths(&self) -> HashMap<String, usize> {
-        let mut depth: HashMap<String, usize> = HashMap::new();
-        depth.insert("all".into(), 0);
-        let mut changed = true;
-        let mut rounds = 0;
-        while changed && rounds <= self.groups.len() {
-            changed = false;
-            rounds += 1;
-            for (name, g) in &self.groups {
-                let d = depth
-                    .get(name)
-                    .copied()
-                    .unwrap_or(if name == "all" { 0 } else { 1 });
-                for c in &g.children {
-                    if d + 1 > depth.get(c).copied().unwrap_or(0) {
-                        depth.insert(c.clone(), d + 1);
-                        changed = true;
-                    }
-                }
-            }
+    /// The groups of `host` whose variables apply, without `all`, in the order they apply:
+    /// by depth, then `ansible_group_priority`, then name.
+    pub fn var_groups(&self, host: &str) -> &[String] {
+        let groups = self
+            .hosts
+            .get(host)
+            .map_or(&[][..], |h| h.groups.as_slice());
+        match groups.first() {
+            Some(all) if all == "all" => &groups[1..],
+            _ => groups,
         }
-        depth
     }
+}
 
-    /// A host's inventory variables, merged in Ansible's order (`groups` from [`memberships`]).
-    pub fn merged_vars(&self, host: &str, groups: &[(usize, String)]) -> Vars {
-        let mut vars = Vars::new();
-        let layer = |vars: &mut Vars, v: Option<&Vars>| {
-            if let Some(v) = v {
-                for (k, val) in v {
-                    vars.insert(k.clone(), val.clone());
-                }
-            }
-        };
-        for (_, g) in groups {
-            layer(&mut vars, self.groups.get(g).map(|g| &g.vars));
-        }
-        let d = &self.dir_vars;
-        layer(&mut vars, d.inv_groups.get("all"));
-        layer(&mut vars, d.pb_groups.get("all"));
-        for (_, g) in groups.iter().filter(|(_, g)| g != "all") {
-            layer(&mut vars, d.inv_groups.get(g));
-        }
-        for (_, g) in groups.iter().filter(|(_, g)| g != "all") {
-            layer(&mut vars, d.pb_groups.get(g));
-        }
-        layer(&mut vars, self.hosts.get(host).map(|h| &h.vars));
-        layer(&mut vars, d.inv_hosts.get(host));
-        layer(&mut vars, d.pb_hosts.get(host));
-        let mut names: Vec<Json> = groups
-            .iter()
-            .filter(|(_, g)| g != "all" && g != "ungrouped")
-            .map(|(_, g)| Json::String(g.clone()))
-            .collect();
-        names.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-        vars.insert("inventory_hostname".into(), host.into());
-        let short = host.split('.').next().unwrap_or(host);
-        vars.insert("inventory_hostname_short".into(), short.into());
-        vars.insert("group_names".into(), Json::Array(names));
-        if let Some(file) = self.hosts.get(host).and_then(|h| h.file.as_ref()) {
-            vars.insert("inventory_file".into(), file.display().to_string().into());
-            let dir = file
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            vars.insert("inventory_dir".into(), dir.into());
-        }
-        vars
+/// A value as Python's `int()` takes it: integers, floats (truncated), booleans, numeric text.
+fn py_int(v: &Json) -> Option<i64> {
+    match v {
+        Json::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.trunc() as i64)),
+        Json::Bool(b) => Some(i64::from(*b)),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }

@@ -2,7 +2,11 @@
 //! each group or host name the first of `<name>` (a file, or a directory), `<name>.yml`,
 //! `<name>.yaml`, `<name>.json` that exists is used. A directory's files are merged in name
 //! order, recursing into sub-directories; only files without an extension or ending in .yml,
-//! .yaml or .json count, and hidden files and `~` backups are skipped. Empty files add nothing.
+//! .yaml or .json count, and hidden files and `~` backups are skipped. Empty files (and other
+//! empty values) add nothing; names starting with `/` are never looked up.
+//!
+//! [`DirVars`] holds one [`Layer`] per inventory source (in `-i` order; a file source's layer is
+//! its directory's) and one for the playbook's directory. How layers combine is precedence.rs.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,18 +19,94 @@ use crate::yaml;
 
 const EXTENSIONS: &[&str] = &["", ".yml", ".yaml", ".json"];
 
+/// The vars one directory gives: group → vars, host → vars.
+#[derive(Debug, Default)]
+pub(crate) struct Layer {
+    pub groups: HashMap<String, Vars>,
+    pub hosts: HashMap<String, Vars>,
+}
+
+/// Every layer, in the order Ansible reads them.
+#[derive(Debug, Default)]
+pub(crate) struct DirVars {
+    layers: Vec<Layer>,
+    /// Index into `layers` for each inventory source, in order (a directory may repeat).
+    inventory: Vec<usize>,
+    playbook: Option<usize>,
+}
+
+impl DirVars {
+    /// Reads the vars next to each of `inventory_dirs` and in `playbook_dir` for the named
+    /// groups and hosts. Each directory is read once even if it serves several sources.
+    pub fn read(
+        inventory_dirs: &[PathBuf],
+        playbook_dir: Option<&Path>,
+        groups: &[&str],
+        hosts: &[&str],
+    ) -> Result<DirVars, Vec<LoadError>> {
+        let mut out = DirVars::default();
+        let mut index: HashMap<PathBuf, usize> = HashMap::new();
+        let mut errors = Vec::new();
+        let dirs = inventory_dirs.iter().map(|d| (d.as_path(), false));
+        for (dir, is_playbook) in dirs.chain(playbook_dir.map(|d| (d, true))) {
+            let key = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            let i = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let mut layer = Layer::default();
+                    match read(dir, "group_vars", groups) {
+                        Ok(v) => layer.groups = v,
+                        Err(e) => errors.extend(e),
+                    }
+                    match read(dir, "host_vars", hosts) {
+                        Ok(v) => layer.hosts = v,
+                        Err(e) => errors.extend(e),
+                    }
+                    out.layers.push(layer);
+                    index.insert(key, out.layers.len() - 1);
+                    out.layers.len() - 1
+                }
+            };
+            if is_playbook {
+                out.playbook = Some(i);
+            } else {
+                out.inventory.push(i);
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The layers of the inventory sources, in `-i` order.
+    pub fn inventory(&self) -> impl Iterator<Item = &Layer> {
+        self.inventory.iter().map(|&i| &self.layers[i])
+    }
+
+    /// The layer of the playbook's directory.
+    pub fn playbook(&self) -> Option<&Layer> {
+        self.playbook.map(|i| &self.layers[i])
+    }
+}
+
 /// Reads `dir/<kind>/` for each of `names`; returns name → vars for those that have a file.
 pub(crate) fn read(
     dir: &Path,
     kind: &str,
     names: &[&str],
-) -> Result<HashMap<String, Vars>, LoadError> {
+) -> Result<HashMap<String, Vars>, Vec<LoadError>> {
     let base = dir.join(kind);
     let mut out = HashMap::new();
+    let mut errors = Vec::new();
     if !base.is_dir() {
         return Ok(out);
     }
-    for name in names {
+    for name in names
+        .iter()
+        .filter(|n| !n.is_empty() && !n.starts_with('/'))
+    {
         let Some(found) = EXTENSIONS
             .iter()
             .map(|ext| base.join(format!("{name}{ext}")))
@@ -35,17 +115,30 @@ pub(crate) fn read(
             continue;
         };
         let files = if found.is_dir() {
-            dir_files(&found)?
+            match dir_files(&found) {
+                Ok(f) => f,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            }
         } else {
             vec![found]
         };
         let mut vars = Vars::new();
         for f in files {
-            vars.extend(read_file(&f)?);
+            match read_file(&f) {
+                Ok(v) => vars.extend(v),
+                Err(e) => errors.push(e),
+            }
         }
         out.insert(name.to_string(), vars);
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The vars files under `dir`, sorted by name at each level.
@@ -72,15 +165,28 @@ fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(out)
 }
 
+/// One vars file: a mapping; an empty value (`~`, `[]`, `""`, `0`, `false`) adds nothing.
 fn read_file(path: &Path) -> Result<Vars, LoadError> {
     let node = yaml::load_file(path)?;
     match node.to_json() {
         Json::Object(m) => Ok(m),
-        Json::Null => Ok(Vars::new()),
+        v if is_empty(&v) => Ok(Vars::new()),
         _ => Err(node.error(format!(
             "a vars file must hold a mapping of variables, found {}",
             node.type_name()
         ))),
+    }
+}
+
+/// Python's falsiness, which Ansible uses to skip empty vars files.
+fn is_empty(v: &Json) -> bool {
+    match v {
+        Json::Null => true,
+        Json::Bool(b) => !b,
+        Json::Number(n) => n.as_f64() == Some(0.0),
+        Json::String(s) => s.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        Json::Object(o) => o.is_empty(),
     }
 }
 
@@ -122,6 +228,8 @@ mod tests {
                 r#"{"a":1}"#,
             ),
             (&[("web.yml", "")][..], "{}"),
+            (&[("web.yml", "[]")][..], "{}"),
+            (&[("web.yml", "false")][..], "{}"),
             (&[("other.yml", "a: 1")][..], "none"),
         ] {
             let dir = tempfile::tempdir().unwrap();
@@ -146,13 +254,16 @@ mod tests {
                 "web.yml:1:1: a vars file must hold a mapping of variables, found a list",
             ),
             ("a: [1\n", "web.yml:1:4: invalid YAML"),
+            (
+                "just text\n",
+                "web.yml:1:1: a vars file must hold a mapping of variables, found a string",
+            ),
         ] {
             let dir = tempfile::tempdir().unwrap();
             std::fs::create_dir(dir.path().join("group_vars")).unwrap();
             std::fs::write(dir.path().join("group_vars/web.yml"), text).unwrap();
-            let e = read(dir.path(), "group_vars", &["web"])
-                .unwrap_err()
-                .to_string();
+            let e = read(dir.path(), "group_vars", &["web"]).unwrap_err();
+            let e = e[0].to_string();
             let e = e.replace(&format!("{}/group_vars/", dir.path().display()), "");
             assert!(e.starts_with(want), "{e}\nwant: {want}");
         }
