@@ -5,25 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10}; k=${2:-10}; r=${3:-3}
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferry-target}"
-cargo build --release -q
-ferry="$CARGO_TARGET_DIR/release/ferry"
 dir="${BENCH_DIR:-/tmp/ferry-bench}"
-bash scripts/testhosts.sh stop "$dir" 2>/dev/null || true
-bash scripts/testhosts.sh start "$n" "$dir" >/dev/null
-trap 'bash scripts/testhosts.sh stop "$dir"' EXIT
+# shellcheck source=bench/common.sh
+source bench/common.sh "$n" "$dir"
 pb="$dir/bench-$k.yml"
 { echo "- hosts: all"; echo "  gather_facts: no"; echo "  tasks:"
   for i in $(seq 1 "$k"); do echo "    - command: /bin/true"; done; } > "$pb"
 
-best() { # best wall time of $r runs of "$@"
-  local b=""
-  for _ in $(seq 1 "$r"); do
-    local s e t; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "FAILED: $*" >&2; return 1; }; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc); if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-  done
-  printf '%.2f' "$b"
-}
 f=$(best "$ferry" run "$pb" -i "$dir/inventory.ini" --known-hosts "$dir/known_hosts")
 fx=$(FERRY_TRANSPORT=exec best "$ferry" run "$pb" -i "$dir/inventory.ini" --known-hosts "$dir/known_hosts")
 echo "hosts=$n tasks=$k ferry=${f}s ferry(exec channels)=${fx}s"

@@ -25,6 +25,7 @@ UsePAM no
 PidFile none
 PermitRootLogin prohibit-password
 MaxStartups 500
+Subsystem sftp internal-sftp
 SetEnv HOME=$hd/home PATH=$hd/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CONF
     /usr/sbin/sshd -D -f "$hd/sshd_config" -E "$hd/sshd.log" </dev/null >/dev/null 2>&1 &

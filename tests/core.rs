@@ -513,3 +513,92 @@ fn connect_retries_wait_for_a_booting_host() {
     );
     assert!(hosts.host("host1").dir.join("booted").exists());
 }
+
+/// `IdentitiesOnly` as OpenSSH reads it: without it the ssh-agent's keys go first, and an
+/// agent full of other keys uses up the server's MaxAuthTries; with it only IdentityFile is
+/// offered. ServerAliveInterval is read from the same file (and changes nothing visible here).
+#[test]
+fn identities_only_keeps_the_agents_keys_back() {
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    let sock = hosts.path("agent.sock");
+    let agent = std::process::Command::new("ssh-agent")
+        .args(["-D", "-a"])
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("ssh-agent (apt-get install openssh-client)");
+    let _agent = KillOnDrop(agent);
+    for _ in 0..100 {
+        if sock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for i in 0..7 {
+        let key = hosts.path(&format!("other{i}"));
+        let status = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = std::process::Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &sock)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let inv = write(
+        &hosts,
+        "alias.ini",
+        &format!("web-alias host_dir={}\n", h.dir.display()),
+    );
+    let pb = write(&hosts, "alias.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch {{ host_dir }}/via-alias\n");
+    let run_with = |extra: &str| {
+        let config = write(
+            &hosts,
+            "ssh_config",
+            &format!(
+                "Host web-alias\n  HostName {}\n  Port {}\n  User root\n  IdentityFile {}\n  UserKnownHostsFile {}\n  ServerAliveInterval 5\n{extra}",
+                h.addr,
+                h.port,
+                hosts.user_key.display(),
+                hosts.known_hosts.display()
+            ),
+        );
+        std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args([
+                "run",
+                &pb.display().to_string(),
+                "-i",
+                &inv.display().to_string(),
+            ])
+            .arg("-F")
+            .arg(&config)
+            .env("SSH_AUTH_SOCK", &sock)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run_with("");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("set IdentitiesOnly yes"), "{stdout}");
+    assert!(!h.dir.join("via-alias").exists());
+    let out = run_with("  IdentitiesOnly yes\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(h.dir.join("via-alias").exists());
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

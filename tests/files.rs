@@ -9,7 +9,14 @@ use crate::support::{counts, run_playbook, write, SshHosts};
 #[test]
 fn file_modules_are_idempotent() {
     let hosts = SshHosts::start(2);
+    // host1 gets files over SFTP (the default), host2 piped through `cat`.
     let inv = hosts.inventory("");
+    let text = fs::read_to_string(&inv).unwrap();
+    fs::write(
+        &inv,
+        text.replacen("host2 ", "host2 ansible_ssh_transfer_method=piped ", 1),
+    )
+    .unwrap();
     write(&hosts, "files/app.conf", "listen 8080\n");
     write(&hosts, "files/tree/a.txt", "a\n");
     write(&hosts, "files/tree/sub/b.txt", "b\n");
@@ -46,13 +53,14 @@ fn file_modules_are_idempotent() {
           - st.stat.exists
           - st.stat.mode == '0640'
     - fetch: {src: "{{ d }}/motd", dest: "{{ playbook_dir }}/fetched"}
+    - fetch: {src: "{{ d }}/big.txt", dest: "{{ playbook_dir }}/fetched/{{ inventory_hostname }}.big", flat: yes}
 "#,
     );
     let first = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(first.code, 0, "{}", first.all());
     assert_eq!(
         counts(&first, "host1"),
-        "ok=13 changed=10 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=14 changed=11 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         first.all()
     );
@@ -81,6 +89,10 @@ fn file_modules_are_idempotent() {
         .unwrap(),
         "Welcome to host2 (web)\n"
     );
+    assert_eq!(
+        fs::read_to_string(hosts.path("fetched/host1.big")).unwrap(),
+        big
+    );
     let leftovers: Vec<_> = fs::read_dir(&d)
         .unwrap()
         .flatten()
@@ -93,7 +105,7 @@ fn file_modules_are_idempotent() {
     assert_eq!(second.code, 0, "{}", second.all());
     assert_eq!(
         counts(&second, "host1"),
-        "ok=13 changed=3 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=14 changed=3 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         second.all()
     );
@@ -105,5 +117,119 @@ fn file_modules_are_idempotent() {
         fs::read_to_string(d.join("inline")).unwrap(),
         "edited by hand\n",
         "--check changes nothing"
+    );
+}
+
+/// Kills ferry while it sends a large file, over SFTP to host1 and piped to host2: the old
+/// file stays whole on both; the next run puts the new file in place.
+#[test]
+fn an_interrupted_transfer_leaves_the_old_file() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    let text = fs::read_to_string(&inv).unwrap();
+    let piped = text.replacen("host2 ", "host2 ansible_ssh_transfer_method=piped ", 1);
+    fs::write(&inv, piped).unwrap();
+    let big = hosts.path("files/big.bin");
+    fs::create_dir_all(big.parent().unwrap()).unwrap();
+    let block: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let mut data = Vec::new();
+    for _ in 0..48 {
+        data.extend_from_slice(&block);
+    }
+    fs::write(&big, &data).unwrap();
+    for h in &hosts.hosts {
+        fs::write(h.dir.join("big.bin"), "old contents\n").unwrap();
+    }
+    let pb = write(
+        &hosts,
+        "big.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: {src: big.bin, dest: \"{{ host_dir }}/big.bin\"}\n",
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "run",
+            &pb.display().to_string(),
+            "-i",
+            &inv.display().to_string(),
+        ])
+        .args(["--known-hosts", &hosts.known_hosts.display().to_string()])
+        .current_dir(hosts.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until both temp files hold part of the data, then cut the connections.
+    let partial = |dir: &std::path::Path| {
+        fs::read_dir(dir).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with(".ferry-")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    };
+    let started = std::time::Instant::now();
+    while !hosts.hosts.iter().all(|h| partial(&h.dir)) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the transfers never started"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "ferry ended too soon");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for h in &hosts.hosts {
+        assert_eq!(
+            fs::read_to_string(h.dir.join("big.bin")).unwrap(),
+            "old contents\n",
+            "{}: the old file is intact",
+            h.name
+        );
+    }
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    for h in &hosts.hosts {
+        assert!(
+            fs::read(h.dir.join("big.bin")).unwrap() == data,
+            "{}",
+            h.name
+        );
+    }
+}
+
+/// A server without the SFTP subsystem still gets its files (piped through `cat`).
+#[test]
+fn a_server_without_sftp_gets_files_piped() {
+    let mut hosts = SshHosts::start(1);
+    {
+        let h = &mut hosts.hosts[0];
+        h.stop();
+        let cfg = h.dir.join("sshd_config");
+        let text = fs::read_to_string(&cfg).unwrap();
+        fs::write(&cfg, text.replace("Subsystem sftp internal-sftp\n", "")).unwrap();
+        h.start_again();
+    }
+    let inv = hosts.inventory("");
+    write(&hosts, "files/app.conf", "listen 8080\n");
+    let pb = write(
+        &hosts,
+        "nosftp.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: {src: app.conf, dest: \"{{ host_dir }}/app.conf\"}\n    - copy: {content: \"x\\n\", dest: \"{{ host_dir }}/x\"}\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=2 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    let d = &hosts.hosts[0].dir;
+    assert_eq!(
+        fs::read_to_string(d.join("app.conf")).unwrap(),
+        "listen 8080\n"
+    );
+    assert_eq!(fs::read_to_string(d.join("x")).unwrap(), "x\n");
+    let log = fs::read_to_string(d.join("sshd.log")).unwrap();
+    assert!(
+        log.contains("subsystem request for sftp"),
+        "ferry asked for SFTP first:\n{log}"
     );
 }

@@ -228,6 +228,13 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         transport: transport(vars),
         proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
         connect_retries: opts.connect_retries,
+        identities_only: cfg.identities_only.unwrap_or(false),
+        keepalive: cfg.server_alive_interval.map(|secs| {
+            (
+                std::time::Duration::from_secs(secs),
+                cfg.server_alive_count_max.unwrap_or(3),
+            )
+        }),
     }
 }
 

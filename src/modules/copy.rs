@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::modules::remote::{self, Attrs};
+use crate::modules::transfer::{self, Source};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;
@@ -66,7 +67,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
                 Json::String(s) => s.clone(),
                 other => crate::output::pyjson::dumps(other, None, false),
             };
-            put_file(ctx, &args, text.as_bytes(), &args.dest).await
+            put_file(ctx, &args, Source::Bytes(text.as_bytes()), &args.dest).await
         }
         (Some(src), None) => {
             let Some(local) = find_local(ctx, src, "files") else {
@@ -77,18 +78,12 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             if local.is_dir() {
                 return copy_tree(ctx, &args, &local, src.ends_with('/')).await;
             }
-            let data = match std::fs::read(&local) {
-                Ok(d) => d,
-                Err(e) => {
-                    return ModuleResult::failed(format!("cannot read {}: {e}", local.display()))
-                }
-            };
             let dest = if args.dest.ends_with('/') {
                 format!("{}{}", args.dest, file_name(&local))
             } else {
                 args.dest.clone()
             };
-            let mut r = put_file(ctx, &args, &data, &dest).await;
+            let mut r = put_file(ctx, &args, Source::File(&local), &dest).await;
             r.data
                 .insert("src".into(), local.display().to_string().into());
             r
@@ -102,11 +97,15 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Files larger than this get no `--diff` (Ansible's default `max_file_size_for_diff`, 100 kB,
+/// is smaller; ferry shows a little more).
+const DIFF_LIMIT: u64 = 256 * 1024;
+
 /// Writes one file if its checksum differs; `dest` may be an existing directory.
 pub(crate) async fn put_file(
     ctx: &ModuleCtx<'_>,
     args_attrs: &impl HasOpts,
-    data: &[u8],
+    data: Source<'_>,
     dest: &str,
 ) -> ModuleResult {
     let mut dest = dest.to_string();
@@ -117,18 +116,22 @@ pub(crate) async fn put_file(
     if st.is_dir() {
         return ModuleResult::failed(format!("can not use content with a dir as dest: {dest}"));
     }
-    let checksum = remote::sha1_hex(data);
+    let checksum = match data.sha1() {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let mut changed = false;
     let mut data_out = Vars::new();
     let differs = st.sha1.as_deref() != Some(checksum.as_str());
     if !st.exists || (differs && args_attrs.force()) {
         if ctx.diff_mode() {
-            let before = if st.exists && st.size < 256 * 1024 {
+            let before = if st.exists && st.size < DIFF_LIMIT {
                 remote::read(ctx, &dest).await.unwrap_or_default()
             } else {
                 Vec::new()
             };
-            if let Some(d) = remote::diff(&before, data, &dest) {
+            let after = data.small_bytes(DIFF_LIMIT).unwrap_or_default();
+            if let Some(d) = remote::diff(&before, &after, &dest) {
                 data_out.insert("diff".into(), d.into());
             }
         }
@@ -141,21 +144,19 @@ pub(crate) async fn put_file(
                     Err(r) => return r,
                 }
             }
-            if let Err(r) = remote::write(ctx, &dest, data).await {
-                return r;
-            }
-            st = match remote::stat(ctx, &dest, false).await {
+            st = match transfer::write(ctx, &dest, data).await {
                 Ok(s) => s,
                 Err(r) => return r,
             };
         }
         changed = true;
     }
-    match remote::fix_attrs(ctx, &dest, &st, args_attrs.attrs()).await {
-        Ok(c) => changed |= c,
+    let fixed = match remote::fix_attrs(ctx, &dest, &st, args_attrs.attrs()).await {
+        Ok(c) => c,
         Err(r) => return r,
-    }
-    if !ctx.check_mode && changed {
+    };
+    changed |= fixed;
+    if !ctx.check_mode && fixed {
         if let Ok(s) = remote::stat(ctx, &dest, false).await {
             st = s;
         }
@@ -235,11 +236,8 @@ async fn copy_tree(
         }
     }
     for rel in files {
-        let data = match std::fs::read(local.join(&rel)) {
-            Ok(d) => d,
-            Err(e) => return ModuleResult::failed(format!("cannot read {rel}: {e}")),
-        };
-        let r = put_file(ctx, args, &data, &join(&base, &rel)).await;
+        let path = local.join(&rel);
+        let r = put_file(ctx, args, Source::File(&path), &join(&base, &rel)).await;
         if r.failed || r.unreachable {
             return r;
         }

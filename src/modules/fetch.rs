@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::modules::remote;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
@@ -72,7 +73,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             .join(args.src.trim_start_matches('/'))
     };
     let remote_sum = st.sha1.clone().unwrap_or_default();
-    let local_sum = std::fs::read(&dest).ok().map(|d| remote::sha1_hex(&d));
+    let local_sum = crate::modules::transfer::file_sha1(&dest).ok();
     let mut data = Vars::new();
     data.insert("dest".into(), dest.display().to_string().into());
     data.insert("remote_checksum".into(), remote_sum.clone().into());
@@ -81,21 +82,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         return ModuleResult::ok(data);
     }
     if !ctx.check_mode {
-        let bytes = match remote::read(ctx, &args.src).await {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
-        if args.validate_checksum && remote::sha1_hex(&bytes) != remote_sum {
-            return ModuleResult::failed("checksum mismatch after transfer");
-        }
-        if let Some(parent) = dest.parent() {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                return ModuleResult::failed(format!("cannot create {}: {e}", parent.display()));
-            }
-        }
-        let tmp = dest.with_extension("ferry-tmp");
-        if let Err(e) = std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, &dest)) {
-            return ModuleResult::failed(format!("cannot write {}: {e}", dest.display()));
+        if let Err(r) = download(ctx, &args.src, &dest, &remote_sum, args.validate_checksum).await {
+            return r;
         }
     }
     ModuleResult {
@@ -103,4 +91,53 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         data,
         ..Default::default()
     }
+}
+
+/// Copies the remote `src` to `dest` through a temporary file beside it, streamed (or read
+/// whole under become with a password, which needs the command's stdin); checks the sha1.
+async fn download(
+    ctx: &ModuleCtx<'_>,
+    src: &str,
+    dest: &std::path::Path,
+    remote_sum: &str,
+    validate: bool,
+) -> Result<(), ModuleResult> {
+    let failed = |what: &str, e: std::io::Error| {
+        ModuleResult::failed(format!("cannot {what} {}: {e}", dest.display()))
+    };
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| failed("create the directory of", e))?;
+    }
+    let tmp = dest.with_extension("ferry-tmp");
+    let result = async {
+        if ctx.become_password.is_some() {
+            let bytes = remote::read(ctx, src).await?;
+            std::fs::write(&tmp, &bytes).map_err(|e| failed("write", e))?;
+        } else {
+            let mut file = tokio::fs::File::create(&tmp)
+                .await
+                .map_err(|e| failed("write", e))?;
+            let out = ctx
+                .exec_to_file(&format!("cat -- {}", quote(src)), &mut file)
+                .await
+                .map_err(|e| ModuleResult::unreachable(&e))?;
+            if out.rc != 0 {
+                return Err(ModuleResult::failed(format!(
+                    "cannot read {src}: {}",
+                    out.stderr.trim()
+                )));
+            }
+            file.sync_all().await.map_err(|e| failed("write", e))?;
+        }
+        let got = crate::modules::transfer::file_sha1(&tmp).map_err(|e| failed("read", e))?;
+        if validate && got != remote_sum {
+            return Err(ModuleResult::failed("checksum mismatch after transfer"));
+        }
+        std::fs::rename(&tmp, dest).map_err(|e| failed("write", e))
+    }
+    .await;
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::modules::copy::{put_file, HasOpts};
 use crate::modules::remote::{self, Attrs};
+use crate::modules::transfer::Source;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 
@@ -101,11 +102,11 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Err(msg) => return ModuleResult::failed(msg),
     };
     if new_text == text && st.exists {
-        let mut r = put_file(ctx, &args, text.as_bytes(), &args.path).await;
+        let mut r = put_file(ctx, &args, Source::Bytes(text.as_bytes()), &args.path).await;
         r.data.insert("msg".into(), msg.into());
         return r;
     }
-    let mut r = put_file(ctx, &args, new_text.as_bytes(), &args.path).await;
+    let mut r = put_file(ctx, &args, Source::Bytes(new_text.as_bytes()), &args.path).await;
     r.data.insert("msg".into(), msg.into());
     r
 }

@@ -26,6 +26,7 @@ mod shell;
 mod stat;
 mod template;
 pub(crate) mod timefmt;
+pub(crate) mod transfer;
 mod uri;
 mod wait_for;
 
@@ -36,7 +37,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::ssh::{quote, ConnError, ConnectSpec, Connection, ExecOutput, Pool};
+use crate::ssh::{quote, ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -143,16 +144,36 @@ pub struct ModuleCtx<'a> {
 impl ModuleCtx<'_> {
     /// Runs a command with `input` on its stdin (secrets go this way, never on a command line).
     pub async fn exec_stdin(&self, script: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        self.exec_input(script, Input::bytes(input)).await
+    }
+
+    /// Runs a command with `input` (bytes, then a streamed local file) on its stdin; a sudo
+    /// password goes first.
+    pub async fn exec_input(
+        &self,
+        script: &str,
+        mut input: Input,
+    ) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
         let (line, password) = self.wrap(script);
-        match password {
-            Some(pw) => {
-                let mut all = format!("{pw}\n").into_bytes();
-                all.extend_from_slice(input);
-                conn.exec_stdin(&line, &all).await
-            }
-            None => conn.exec_stdin(&line, input).await,
+        if let Some(pw) = password {
+            let mut head = format!("{pw}\n").into_bytes();
+            head.append(&mut input.head);
+            input.head = head;
         }
+        conn.exec_input(&line, input).await
+    }
+
+    /// Runs a command with its stdout streamed into `out` (downloads). Under become with a
+    /// password, which needs stdin, callers read into memory instead.
+    pub async fn exec_to_file(
+        &self,
+        script: &str,
+        out: &mut tokio::fs::File,
+    ) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let (line, _) = self.wrap(&format!("exec </dev/null; {script}"));
+        conn.exec_to_file(&line, out).await
     }
 
     /// Runs a sh command line on the host, with the task's environment and become applied.

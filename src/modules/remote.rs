@@ -1,6 +1,5 @@
-//! Remote file primitives the file modules share: stat (with sha1), atomic write (temp file,
-//! then rename, so a broken connection never leaves a half-written file), read, and mode/owner
-//! fixes. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
+//! Remote file primitives the file modules share: stat (with sha1), atomic write (in
+//! `transfer.rs`), read, and mode/owner fixes. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
 
 use std::fmt::Write as _;
 
@@ -47,19 +46,28 @@ pub(crate) async fn stat(
     path: &str,
     checksum: bool,
 ) -> Result<RemoteStat, ModuleResult> {
+    let out = run(ctx, &stat_script(path, checksum)).await?;
+    parse_stat(path, &out)
+}
+
+/// The command [`stat`] runs: a `stat` line (or the absent marker), the link target line,
+/// and the `sha1sum` line. Few processes: on a warm run this is most of the remote work.
+pub(crate) fn stat_script(path: &str, checksum: bool) -> String {
     let p = quote(path);
     let sum = if checksum {
-        format!(
-            "; if [ -f {p} ] && [ ! -L {p} ]; then sha1sum -- {p} | cut -d' ' -f1; else echo; fi"
-        )
+        format!("case $s in regular*) sha1sum -- {p};; *) echo;; esac; ")
     } else {
         String::new()
     };
-    let script = format!(
-        "if [ -e {p} ] || [ -L {p} ]; then stat -c '%F|%a|%U|%G|%s|%u|%g|%Y' -- {p}; \
-         if [ -L {p} ]; then readlink -- {p}; else echo; fi{sum}; else echo {ABSENT}; fi"
-    );
-    let out = run(ctx, &script).await?;
+    format!(
+        "if s=$(stat -c '%F|%a|%U|%G|%s|%u|%g|%Y' -- {p} 2>/dev/null); then echo \"$s\"; \
+         case $s in 'symbolic link'*) readlink -- {p};; *) echo;; esac; {sum}\
+         else echo {ABSENT}; fi"
+    )
+}
+
+/// Reads what [`stat_script`] printed.
+pub(crate) fn parse_stat(path: &str, out: &str) -> Result<RemoteStat, ModuleResult> {
     let mut lines = out.lines();
     let first = lines.next().unwrap_or("");
     if first == ABSENT {
@@ -73,9 +81,11 @@ pub(crate) async fn stat(
     }
     let num = |s: &str| s.trim().parse::<u64>().unwrap_or(0);
     let link = lines.next().unwrap_or("").to_string();
+    // sha1sum marks a name with a backslash or newline by a leading backslash.
     let sha1 = lines
         .next()
-        .map(str::trim)
+        .and_then(|l| l.split_whitespace().next())
+        .map(|s| s.trim_start_matches('\\'))
         .filter(|s| !s.is_empty())
         .map(String::from);
     Ok(RemoteStat {
@@ -112,32 +122,15 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, Mod
     }
 }
 
-/// Writes `data` to `dest` atomically: streamed over the command's stdin into a temp file
-/// beside it that takes the old file's mode and owner, then `mv` (a broken connection leaves
-/// the old file intact).
+/// Writes `data` to `dest` atomically (see [`transfer`](crate::modules::transfer)).
 pub(crate) async fn write(
     ctx: &ModuleCtx<'_>,
     dest: &str,
     data: &[u8],
 ) -> Result<(), ModuleResult> {
-    let dir = match dest.rfind('/') {
-        Some(0) => "/".to_string(),
-        Some(i) => dest[..i].to_string(),
-        None => ".".to_string(),
-    };
-    let tmp = format!("{dir}/.ferry-{:016x}.tmp", rand::random::<u64>());
-    let (qt, qd) = (quote(&tmp), quote(dest));
-    let script = format!(
-        "umask 022; {{ cat > {qt} && {{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && mv -f -- {qt} {qd}; }} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
-    );
-    match ctx.exec_stdin(&script, data).await {
-        Ok(out) if out.rc == 0 => Ok(()),
-        Ok(out) => Err(ModuleResult::failed(format!(
-            "cannot write {dest}: {}",
-            out.stderr.trim()
-        ))),
-        Err(e) => Err(ModuleResult::unreachable(&e)),
-    }
+    crate::modules::transfer::write(ctx, dest, crate::modules::transfer::Source::Bytes(data))
+        .await
+        .map(drop)
 }
 
 /// Reads a remote file's bytes.

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::modules::copy::{find_local, put_file, HasOpts};
 use crate::modules::remote::Attrs;
+use crate::modules::transfer::Source;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 
@@ -76,7 +77,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     } else {
         args.dest.clone()
     };
-    let mut r = put_file(ctx, &args, rendered.as_bytes(), &dest).await;
+    let mut r = put_file(ctx, &args, Source::Bytes(rendered.as_bytes()), &dest).await;
     r.data
         .insert("src".into(), path.display().to_string().into());
     r

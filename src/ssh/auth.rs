@@ -15,7 +15,7 @@ use russh::keys::PrivateKeyWithHashAlg;
 use russh::MethodSet;
 use tokio::net::UnixStream;
 
-use super::ConnError;
+use super::{ConnError, ConnectSpec};
 
 /// The key files tried, in `~/.ssh`, when the spec names none.
 const DEFAULT_KEYS: [&str; 3] = ["id_ed25519", "id_ecdsa", "id_rsa"];
@@ -34,29 +34,40 @@ struct Attempts<'a, H: Handler> {
 /// Authenticates `user` on `handle`, or returns [`ConnError::Auth`] listing what was tried.
 pub(crate) async fn authenticate<H: Handler>(
     handle: &mut Handle<H>,
-    host: &str,
-    user: &str,
-    identity_files: &[PathBuf],
+    spec: &ConnectSpec,
 ) -> Result<(), ConnError> {
+    let (host, identity_files) = (spec.name.as_str(), &spec.identity_files);
     let mut attempts = Attempts {
         handle,
-        user,
+        user: &spec.user,
         tried: Vec::new(),
         server_methods: String::new(),
         agent: None,
     };
     let accepted = if identity_files.is_empty() {
         attempts.defaults().await
-    } else {
+    } else if spec.identities_only || std::env::var_os("SSH_AUTH_SOCK").is_none() {
         attempts.files(identity_files).await
+    } else {
+        // OpenSSH's order without IdentitiesOnly: the agent's keys, then the files.
+        match attempts.agent_keys().await {
+            Ok(true) => Ok(true),
+            Ok(false) => attempts.files(identity_files).await,
+            Err(e) => Err(e),
+        }
     };
     match accepted {
         Ok(true) => Ok(()),
         Ok(false) => Err(attempts.refusal(host)),
         Err(e) => {
-            attempts
-                .tried
-                .push(format!("then the server closed the connection ({e})"));
+            let mut note = format!("then the server closed the connection ({e})");
+            if !identity_files.is_empty() && !spec.identities_only {
+                note.push_str(
+                    "; the ssh-agent's keys, offered first, may have used up the server's \
+                     MaxAuthTries: set IdentitiesOnly yes in the ssh config",
+                );
+            }
+            attempts.tried.push(note);
             Err(attempts.refusal(host))
         }
     }

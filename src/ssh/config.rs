@@ -30,6 +30,12 @@ pub struct SshConfig {
     pub connect_timeout: Option<u64>,
     /// `ProxyJump`.
     pub proxy_jump: Option<String>,
+    /// `IdentitiesOnly`: offer only the IdentityFile keys, not the agent's others.
+    pub identities_only: Option<bool>,
+    /// `ServerAliveInterval` in seconds (0: off).
+    pub server_alive_interval: Option<u64>,
+    /// `ServerAliveCountMax`.
+    pub server_alive_count_max: Option<usize>,
 }
 
 fn ssh_g(config: &Path, host: &str) -> Option<HashMap<String, Vec<String>>> {
@@ -104,5 +110,44 @@ fn resolve_uncached(config: &Path, host: &str) -> Option<SshConfig> {
         }),
         connect_timeout: first("connecttimeout").and_then(|v| v.parse().ok()),
         proxy_jump: first("proxyjump").filter(|v| v != "none"),
+        identities_only: first("identitiesonly").map(|v| v == "yes" || v == "true"),
+        server_alive_interval: first("serveraliveinterval").and_then(|v| v.parse().ok()),
+        server_alive_count_max: first("serveralivecountmax").and_then(|v| v.parse().ok()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Needs OpenSSH's `ssh` (openssh-client), as ferry does at run time.
+    #[test]
+    fn reads_what_the_file_sets_through_ssh_g() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config");
+        std::fs::write(
+            &file,
+            "Host web*\n  HostName 10.0.0.5\n  Port 2200\n  User deploy\n  IdentitiesOnly yes\n  \
+             ServerAliveInterval 7\n  ServerAliveCountMax 2\n  ProxyJump bastion\n  \
+             StrictHostKeyChecking accept-new\n  ConnectTimeout 4\n",
+        )
+        .unwrap();
+        let web = resolve(&file, "web1").expect("ssh -G works (apt-get install openssh-client)");
+        let cases = [
+            (format!("{:?}", web.hostname), "Some(\"10.0.0.5\")"),
+            (format!("{:?}", web.port), "Some(2200)"),
+            (format!("{:?}", web.user), "Some(\"deploy\")"),
+            (format!("{:?}", web.identities_only), "Some(true)"),
+            (format!("{:?}", web.server_alive_interval), "Some(7)"),
+            (format!("{:?}", web.server_alive_count_max), "Some(2)"),
+            (format!("{:?}", web.proxy_jump), "Some(\"bastion\")"),
+            (format!("{:?}", web.host_key_checking), "Some(AcceptNew)"),
+            (format!("{:?}", web.connect_timeout), "Some(4)"),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got, want);
+        }
+        let other = resolve(&file, "db1").unwrap();
+        assert_eq!(other, SshConfig::default(), "nothing set for db1");
+    }
 }

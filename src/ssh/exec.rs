@@ -12,7 +12,7 @@ use russh::client::{Handle, Handler, Msg};
 use russh::{Channel, ChannelMsg, Sig};
 use tokio::sync::Semaphore;
 
-use super::{ConnError, ExecOutput};
+use super::{ConnError, ExecOutput, Input};
 
 /// Attempts at opening a channel the server refused, and the first pause between them
 /// (doubled each time: 10 ms … 1.3 s, about 2.5 s in all).
@@ -26,16 +26,42 @@ pub(crate) async fn run<H: Handler>(
     permits: &Semaphore,
     command: &str,
 ) -> Result<ExecOutput, ConnError> {
-    run_with_input(handle, host, permits, command, &[]).await
+    run_with_input(handle, host, permits, command, Input::default()).await
 }
 
-/// Runs `command` with `input` on its stdin (then end of file).
+/// Runs `command` with `input` on its stdin (then end of file). A file in `input` is sent
+/// as it is read, within the channel's flow-control window.
 pub(crate) async fn run_with_input<H: Handler>(
     handle: &Handle<H>,
     host: &str,
     permits: &Semaphore,
     command: &str,
-    input: &[u8],
+    input: Input,
+) -> Result<ExecOutput, ConnError> {
+    run_channel(handle, host, permits, command, input, None).await
+}
+
+/// Runs `command` with its stdout written to `out` as it arrives (a download); the
+/// returned output has stderr only.
+pub(crate) async fn run_to_file<H: Handler>(
+    handle: &Handle<H>,
+    host: &str,
+    permits: &Semaphore,
+    command: &str,
+    out: &mut tokio::fs::File,
+) -> Result<ExecOutput, ConnError> {
+    run_channel(handle, host, permits, command, Input::default(), Some(out)).await
+}
+
+/// One command on its own channel: `input` on stdin (empty: end of file right away, as from
+/// /dev/null), stdout collected or written to `out`.
+async fn run_channel<H: Handler>(
+    handle: &Handle<H>,
+    host: &str,
+    permits: &Semaphore,
+    command: &str,
+    input: Input,
+    out: Option<&mut tokio::fs::File>,
 ) -> Result<ExecOutput, ConnError> {
     let _permit = permits.acquire().await.map_err(|_| ConnError::Lost {
         host: host.to_owned(),
@@ -43,11 +69,13 @@ pub(crate) async fn run_with_input<H: Handler>(
     })?;
     let mut channel = ChannelGuard(Some(open_session(handle, host).await?));
     let ch = channel.get();
-    // End of file on stdin right away: commands get no input, as from /dev/null.
     if let Err(e) = async {
         ch.exec(true, command).await?;
-        if !input.is_empty() {
-            ch.data(input).await?;
+        if !input.head.is_empty() {
+            ch.data(&input.head[..]).await?;
+        }
+        if let Some(file) = input.file {
+            ch.data(file).await?;
         }
         ch.eof().await
     }
@@ -55,7 +83,7 @@ pub(crate) async fn run_with_input<H: Handler>(
     {
         return Err(broken(handle, host, &e));
     }
-    let result = collect(ch, host).await;
+    let result = collect(ch, host, out).await;
     if result.is_ok() {
         channel.0 = None; // the channel has closed
     }
@@ -92,14 +120,25 @@ pub(crate) async fn open_session<H: Handler>(
     }
 }
 
-/// Reads the channel until it closes.
-async fn collect(channel: &mut Channel<Msg>, host: &str) -> Result<ExecOutput, ConnError> {
+/// Reads the channel until it closes; stdout goes to `file` when given.
+async fn collect(
+    channel: &mut Channel<Msg>,
+    host: &str,
+    mut file: Option<&mut tokio::fs::File>,
+) -> Result<ExecOutput, ConnError> {
+    use tokio::io::AsyncWriteExt;
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let mut rc = None;
     let mut closed = false;
     while let Some(msg) = channel.wait().await {
         match msg {
-            ChannelMsg::Data { data } => stdout.extend_from_slice(&data),
+            ChannelMsg::Data { data } => match file.as_mut() {
+                Some(f) => f.write_all(&data).await.map_err(|e| ConnError::Local {
+                    host: host.to_owned(),
+                    source: std::sync::Arc::new(e),
+                })?,
+                None => stdout.extend_from_slice(&data),
+            },
             ChannelMsg::ExtendedData { data, ext: 1 } => stderr.extend_from_slice(&data),
             ChannelMsg::ExitStatus { exit_status } => {
                 rc = Some(i32::try_from(exit_status).unwrap_or(-1));

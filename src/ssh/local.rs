@@ -7,7 +7,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use super::{ConnError, ExecOutput};
+use super::{ConnError, ExecOutput, Input};
 
 /// Runs commands on the machine ferry runs on.
 #[derive(Debug)]
@@ -23,7 +23,7 @@ impl LocalConnection {
     }
 
     /// Runs `sh -c command` with `input` on its stdin.
-    pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+    pub async fn exec_input(&self, command: &str, input: Input) -> Result<ExecOutput, ConnError> {
         use tokio::io::AsyncWriteExt;
         let mut child = tokio::process::Command::new("sh")
             .arg("-c")
@@ -38,7 +38,12 @@ impl LocalConnection {
                 source: Arc::new(e),
             })?;
         if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(input).await;
+            // A command that stops reading early closes the pipe: that is its result to report.
+            if stdin.write_all(&input.head).await.is_ok() {
+                if let Some(mut file) = input.file {
+                    let _ = tokio::io::copy(&mut file, &mut stdin).await;
+                }
+            }
         }
         let output = child
             .wait_with_output()
@@ -47,6 +52,30 @@ impl LocalConnection {
                 host: self.host.clone(),
                 source: Arc::new(e),
             })?;
+        Ok(to_output(output))
+    }
+
+    /// Runs `sh -c command` with its stdout going into `out`.
+    pub async fn exec_to_file(
+        &self,
+        command: &str,
+        out: &mut tokio::fs::File,
+    ) -> Result<ExecOutput, ConnError> {
+        let local = |e: std::io::Error| ConnError::Local {
+            host: self.host.clone(),
+            source: Arc::new(e),
+        };
+        let std_out = out.try_clone().await.map_err(local)?.into_std().await;
+        let output = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(std_out))
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .map_err(local)?;
         Ok(to_output(output))
     }
 

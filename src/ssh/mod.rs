@@ -10,7 +10,9 @@
 //! - `auth.rs`: public key authentication with key files and the ssh-agent.
 //! - `hostkey.rs` and `known_hosts.rs`: the host key policy and the known_hosts reader.
 //! - `shell.rs`: the default transport: one long-lived `sh` per connection, framed output.
-//! - `exec.rs`: the fallback transport: one exec channel per command, a few open at once.
+//! - `exec.rs`: the fallback transport: one exec channel per command, a few open at once;
+//!   also runs commands that read an [`Input`] on stdin.
+//! - `sftp.rs`: file uploads over the connection's SFTP subsystem.
 //! - `local.rs`: `ansible_connection=local`.
 //! - `pool.rs`: one connection per host, opened once and shared.
 //! - `quote.rs`: the shared POSIX-sh quoting function.
@@ -26,6 +28,7 @@ mod local;
 mod pool;
 mod quote;
 mod session;
+mod sftp;
 mod shell;
 mod tcp;
 
@@ -106,6 +109,12 @@ pub struct ConnectSpec {
     pub proxy_jump: Option<String>,
     /// `--connect-retries`: how often a refused or timed-out connect is retried.
     pub connect_retries: u32,
+    /// `IdentitiesOnly`: with identity files given, offer only them, not the agent's keys
+    /// first (OpenSSH's default tries the agent's keys, then the files).
+    pub identities_only: bool,
+    /// `ServerAliveInterval`/`ServerAliveCountMax`: probe a silent server this often and give
+    /// the connection up after this many unanswered probes (`None`: ferry's 15 s and 3).
+    pub keepalive: Option<(Duration, usize)>,
 }
 
 impl ConnectSpec {
@@ -129,6 +138,36 @@ impl ConnectSpec {
             transport: Transport::Shell,
             proxy_jump: None,
             connect_retries: 0,
+            identities_only: false,
+            keepalive: None,
+        }
+    }
+}
+
+/// What a command reads on its stdin: bytes held in memory, then, when given, a local file
+/// streamed in chunks (so a large file is never loaded whole).
+#[derive(Debug, Default)]
+pub struct Input {
+    /// Sent first (a sudo password line, or a whole small file).
+    pub head: Vec<u8>,
+    /// Sent after `head`, read as it goes.
+    pub file: Option<tokio::fs::File>,
+}
+
+impl Input {
+    /// Only these bytes.
+    pub fn bytes(data: &[u8]) -> Self {
+        Input {
+            head: data.to_vec(),
+            file: None,
+        }
+    }
+
+    /// `head`, then the rest from `file`.
+    pub fn file(head: Vec<u8>, file: tokio::fs::File) -> Self {
+        Input {
+            head,
+            file: Some(file),
         }
     }
 }
@@ -164,9 +203,37 @@ impl Connection {
 
     /// Runs `command` with `input` on its stdin, then end of file.
     pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        self.exec_input(command, Input::bytes(input)).await
+    }
+
+    /// Runs `command` with `input` (bytes, then a streamed file) on its stdin.
+    pub async fn exec_input(&self, command: &str, input: Input) -> Result<ExecOutput, ConnError> {
         match self {
-            Connection::Ssh(c) => c.exec_stdin(command, input).await,
-            Connection::Local(c) => c.exec_stdin(command, input).await,
+            Connection::Ssh(c) => c.exec_input(command, input).await,
+            Connection::Local(c) => c.exec_input(command, input).await,
+        }
+    }
+
+    /// Runs `command` with its stdout streamed into the local file `out` (a download that
+    /// never holds the whole file); the returned output carries rc and stderr.
+    pub async fn exec_to_file(
+        &self,
+        command: &str,
+        out: &mut tokio::fs::File,
+    ) -> Result<ExecOutput, ConnError> {
+        match self {
+            Connection::Ssh(c) => c.exec_to_file(command, out).await,
+            Connection::Local(c) => c.exec_to_file(command, out).await,
+        }
+    }
+
+    /// Writes `input` to the new file `path` over SFTP; `None` for a connection without
+    /// SFTP (local, or a server without the subsystem): callers pipe the data through a
+    /// command instead.
+    pub async fn sftp_put(&self, path: &str, input: Input) -> Option<Result<u64, ConnError>> {
+        match self {
+            Connection::Ssh(c) => c.sftp_put(path, input).await,
+            Connection::Local(_) => None,
         }
     }
 

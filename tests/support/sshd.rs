@@ -166,7 +166,7 @@ impl Host {
             let config = format!(
                 "ListenAddress {}:{}\nHostKey {d}/hostkey\nAuthorizedKeysFile {d}/authorized_keys\n\
                  StrictModes no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\n\
-                 LogLevel VERBOSE\nMaxStartups 200\n\
+                 LogLevel VERBOSE\nMaxStartups 200\nSubsystem sftp internal-sftp\n\
                  SetEnv HOME={d}/home PATH={d}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n",
                 self.addr, self.port
             );

@@ -1,0 +1,216 @@
+//! Putting bytes into a file on the host, atomically: the data goes to a temporary file
+//! beside the destination (over SFTP, or piped into `cat` on an exec channel), its size is
+//! checked, it takes the old file's mode and owner, and only then is it renamed into place.
+//! A connection that breaks mid-transfer leaves the old file as it was.
+//!
+//! Local files are streamed, never loaded whole; their sha1 is computed the same way, once
+//! per file and run (a cache keyed by path, size and mtime), however many hosts get it.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
+
+use crate::modules::remote::{self, RemoteStat};
+use crate::modules::{ModuleCtx, ModuleResult};
+use crate::ssh::{quote, Input};
+
+/// Where the bytes to write come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// Bytes made on the controller (`content`, a rendered template, an edited file).
+    Bytes(&'a [u8]),
+    /// A controller file, streamed.
+    File(&'a Path),
+}
+
+impl Source<'_> {
+    /// The sha1 of the data, hex.
+    pub(crate) fn sha1(&self) -> Result<String, ModuleResult> {
+        match self {
+            Source::Bytes(b) => Ok(remote::sha1_hex(b)),
+            Source::File(p) => file_sha1(p)
+                .map_err(|e| ModuleResult::failed(format!("cannot read {}: {e}", p.display()))),
+        }
+    }
+
+    /// The data, if it is text of at most `limit` bytes (for `--diff`).
+    pub(crate) fn small_bytes(&self, limit: u64) -> Option<Vec<u8>> {
+        match self {
+            Source::Bytes(b) => Some(b.to_vec()),
+            Source::File(p) => {
+                let len = std::fs::metadata(p).ok()?.len();
+                (len <= limit).then(|| std::fs::read(p).ok()).flatten()
+            }
+        }
+    }
+
+    async fn input(&self) -> Result<(Input, u64), ModuleResult> {
+        match self {
+            Source::Bytes(b) => Ok((Input::bytes(b), b.len() as u64)),
+            Source::File(p) => {
+                let cannot = |e: std::io::Error| {
+                    ModuleResult::failed(format!("cannot read {}: {e}", p.display()))
+                };
+                let file = tokio::fs::File::open(p).await.map_err(cannot)?;
+                let len = file.metadata().await.map_err(cannot)?.len();
+                Ok((Input::file(Vec::new(), file), len))
+            }
+        }
+    }
+}
+
+/// How file data reaches the host (`ansible_ssh_transfer_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    /// Over the connection's SFTP session (`sftp`, and `smart`, the default).
+    Sftp,
+    /// Piped into `cat` on an exec channel (`piped`; always under become).
+    Piped,
+}
+
+fn method(ctx: &ModuleCtx<'_>) -> Method {
+    if ctx.become_user.is_some() {
+        return Method::Piped; // SFTP would write as the login user
+    }
+    match ctx
+        .vars
+        .get("ansible_ssh_transfer_method")
+        .and_then(|v| v.as_str())
+    {
+        Some("piped") => Method::Piped,
+        _ => Method::Sftp,
+    }
+}
+
+/// Writes `src` to `dest` atomically (see the module docs); returns what is then at `dest`.
+pub(crate) async fn write(
+    ctx: &ModuleCtx<'_>,
+    dest: &str,
+    src: Source<'_>,
+) -> Result<RemoteStat, ModuleResult> {
+    let dir = match dest.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(i) => dest[..i].to_string(),
+        None => ".".to_string(),
+    };
+    let tmp = format!("{dir}/.ferry-{:016x}.tmp", rand::random::<u64>());
+    let (input, size) = src.input().await?;
+    let conn = ctx
+        .conn
+        .get()
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))?;
+    let finish = format!(
+        "{} && {}",
+        finish_script(&tmp, dest, size),
+        remote::stat_script(dest, false)
+    );
+    let out = match method(ctx) {
+        Method::Sftp => match conn.sftp_put(&tmp, input).await {
+            Some(Ok(_)) => ctx.exec(&finish).await,
+            Some(Err(e)) => {
+                // The temp file may exist, partly written: remove it, best effort.
+                let _ = ctx.exec(&format!("rm -f -- {}", quote(&tmp))).await;
+                return Err(ModuleResult::unreachable(&e));
+            }
+            None => {
+                let (input, _) = src.input().await?;
+                piped(ctx, &tmp, &finish, input).await
+            }
+        },
+        Method::Piped => piped(ctx, &tmp, &finish, input).await,
+    };
+    match out {
+        Ok(out) if out.rc == 0 => remote::parse_stat(dest, &out.stdout),
+        Ok(out) => Err(ModuleResult::failed(format!(
+            "cannot write {dest}: {}",
+            out.stderr.trim()
+        ))),
+        Err(e) => Err(ModuleResult::unreachable(&e)),
+    }
+}
+
+async fn piped(
+    ctx: &ModuleCtx<'_>,
+    tmp: &str,
+    finish: &str,
+    input: Input,
+) -> Result<crate::ssh::ExecOutput, crate::ssh::ConnError> {
+    let script = format!(
+        "umask 022; cat > {} || {{ rc=$?; rm -f -- {}; exit $rc; }}; {finish}",
+        quote(tmp),
+        quote(tmp)
+    );
+    ctx.exec_input(&script, input).await
+}
+
+/// Checks the temp file is whole (a cut connection ends `cat`'s input early, which looks
+/// like a normal end of file), gives it the old file's mode and owner, renames it.
+fn finish_script(tmp: &str, dest: &str, size: u64) -> String {
+    let (qt, qd) = (quote(tmp), quote(dest));
+    let short = quote(&format!(
+        "ferry: the transfer to {dest} was cut short; the file is unchanged"
+    ));
+    format!(
+        "{{ [ \"$(stat -c %s -- {qt})\" = {size} ] || {{ echo {short} >&2; false; }}; }} && \
+         {{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && \
+         mv -f -- {qt} {qd} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
+    )
+}
+
+type Stamp = (PathBuf, u64, Option<SystemTime>);
+
+/// sha1 of a local file, read in chunks; remembered while its size and mtime stay the same.
+pub(crate) fn file_sha1(path: &Path) -> std::io::Result<String> {
+    use sha1::Digest;
+    static CACHE: OnceLock<Mutex<HashMap<Stamp, String>>> = OnceLock::new();
+    let meta = std::fs::metadata(path)?;
+    let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(sum) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(sum);
+    }
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha1::Sha1::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    let sum = hex::encode(hasher.finalize());
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, sum.clone());
+    }
+    Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_sha1_matches_the_bytes_sha1() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [&[u8]; 3] = [b"", b"hello\n", &[7u8; 600 * 1024]];
+        for (i, data) in cases.iter().enumerate() {
+            let p = dir.path().join(format!("f{i}"));
+            std::fs::write(&p, data).unwrap();
+            assert_eq!(
+                file_sha1(&p).unwrap(),
+                crate::modules::remote::sha1_hex(data)
+            );
+        }
+    }
+
+    #[test]
+    fn finish_script_quotes_paths_and_checks_the_size() {
+        let s = finish_script("/d/.ferry-1.tmp", "/d/it's", 42);
+        assert!(s.contains("= 42 ]"), "{s}");
+        assert!(s.contains("mv -f -- /d/.ferry-1.tmp '/d/it'\\''s'"), "{s}");
+    }
+}
