@@ -3,7 +3,7 @@
 # 10 MB file, to N loopback sshd hosts. Times ferry over SFTP (the default), ferry piped
 # through `cat` (ansible_ssh_transfer_method=piped), and ansible-playbook, each cold (nothing
 # on the hosts) and warm (everything already there: nothing changes). Best of R runs.
-# Usage: bench/files.sh [N=10] [R=3]
+# Usage: bench/files.sh [N=10] [R=3]   (NO_ANSIBLE=1: ferry only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10}; r=${2:-3}
@@ -29,7 +29,7 @@ fc=$(BEFORE=clean best run_ferry); fw=$(best run_ferry)
 pc=$(BEFORE=clean best run_ferry -e ansible_ssh_transfer_method=piped)
 pw=$(best run_ferry -e ansible_ssh_transfer_method=piped)
 echo "hosts=$n ferry sftp: cold=${fc}s warm=${fw}s | ferry piped: cold=${pc}s warm=${pw}s"
-if ap=$(bash scripts/ansible-venv.sh 2>/dev/null); then
+if [ -z "${NO_ANSIBLE:-}" ] && ap=$(bash scripts/ansible-venv.sh 2>/dev/null); then
   export ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$dir/known_hosts -o ControlMaster=auto -o ControlPersist=60s"
   export ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
   ac=$(BEFORE=clean best "$ap" "$pb" -i "$dir/inventory.ini"); aw=$(best "$ap" "$pb" -i "$dir/inventory.ini")

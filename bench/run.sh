@@ -15,7 +15,7 @@ pb="$dir/bench-$k.yml"
 f=$(best "$ferry" run "$pb" -i "$dir/inventory.ini" --known-hosts "$dir/known_hosts")
 fx=$(FERRY_TRANSPORT=exec best "$ferry" run "$pb" -i "$dir/inventory.ini" --known-hosts "$dir/known_hosts")
 echo "hosts=$n tasks=$k ferry=${f}s ferry(exec channels)=${fx}s"
-if ap=$(bash scripts/ansible-venv.sh 2>/dev/null); then
+if [ -z "${NO_ANSIBLE:-}" ] && ap=$(bash scripts/ansible-venv.sh 2>/dev/null); then
   export ANSIBLE_SSH_ARGS="-o UserKnownHostsFile=$dir/known_hosts -o ControlMaster=auto -o ControlPersist=60s"
   export ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
   a=$(best "$ap" "$pb" -i "$dir/inventory.ini")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine. Installs what the tests need (OpenSSH server
-# and client, git, curl, python3-venv, ansible-core in a venv), then runs rustfmt, clippy and
-# every test. Cargo's target dir defaults to ~/.cache/ferry-target so reruns are fast.
+# and client, git, curl, python3-venv, ansible-core in a venv, Docker's engine, a registry and
+# a static busybox for the deploy tests), then runs rustfmt, clippy and every test. Cargo's
+# target dir defaults to ~/.cache/ferry-target so reruns are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,9 @@ command -v curl >/dev/null || need+=(curl)
 command -v xmllint >/dev/null || need+=(libxml2-utils)
 [ -x /usr/bin/sudo ] || need+=(sudo)
 command -v ip >/dev/null || need+=(iproute2)
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v python3 >/dev/null || need+=(python3)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then

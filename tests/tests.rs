@@ -7,6 +7,7 @@ mod bad_input;
 mod bastion;
 mod conformance;
 mod core;
+mod deploy;
 mod files;
 mod load_errors;
 mod pipeline;

@@ -149,11 +149,10 @@ impl Executor {
             .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
             .or_else(|| self.opts.become_password.clone())
         });
-        let no_log = task
-            .opts
-            .no_log
-            .as_ref()
-            .is_some_and(|f| flag(f, &vars, &self.templar));
+        let no_log = match task.opts.no_log.as_ref() {
+            Some(f) => flag(f, &vars, &self.templar),
+            None => crate::modules::hides_results(task.module.name),
+        };
         Job {
             host: host.to_string(),
             vars,

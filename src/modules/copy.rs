@@ -151,7 +151,8 @@ pub(crate) async fn put_file(
         }
         changed = true;
     }
-    let fixed = match remote::fix_attrs(ctx, &dest, &st, args_attrs.attrs()).await {
+    let attrs = preserved(args_attrs.attrs(), data);
+    let fixed = match remote::fix_attrs(ctx, &dest, &st, &attrs).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -160,6 +161,10 @@ pub(crate) async fn put_file(
         if let Ok(s) = remote::stat(ctx, &dest, false).await {
             st = s;
         }
+    }
+    if changed && !ctx.check_mode && st.is_file() {
+        // What was just written needs no hashing on the next run.
+        crate::modules::sums::put(ctx.host, &dest, &st.stamp, &checksum);
     }
     let mut out = remote::path_result(&dest, &st);
     out.remove("path");
@@ -172,6 +177,23 @@ pub(crate) async fn put_file(
         data: out,
         ..Default::default()
     }
+}
+
+/// `mode: preserve`: the local file's mode (for `content`, no mode is set).
+fn preserved(attrs: &Attrs, data: Source<'_>) -> Attrs {
+    let mut attrs = attrs.clone();
+    if attrs.mode.as_deref() == Some("preserve") {
+        attrs.mode = match data {
+            Source::File(p) => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::metadata(p)
+                    .ok()
+                    .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
+            }
+            Source::Bytes(_) => None,
+        };
+    }
+    attrs
 }
 
 /// What `put_file` needs from a module's arguments.

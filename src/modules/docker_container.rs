@@ -21,9 +21,11 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     args: Some(&[
         "command",
         "env",
+        "healthcheck",
         "healthy_wait_timeout",
         "image",
         "name",
+        "network_mode",
         "ports",
         "published_ports",
         "pull",
@@ -56,6 +58,20 @@ struct Args {
     recreate: bool,
     #[serde(default, deserialize_with = "de_opt_u64")]
     healthy_wait_timeout: Option<u64>,
+    network_mode: Option<String>,
+    healthcheck: Option<Healthcheck>,
+}
+
+/// `healthcheck` as community.docker takes it (durations as docker takes them: `5s`, `1m`).
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Healthcheck {
+    test: Json,
+    interval: Option<String>,
+    timeout: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_u64")]
+    retries: Option<u64>,
+    start_period: Option<String>,
 }
 
 fn started() -> String {
@@ -185,6 +201,7 @@ fn config_hash(args: &Args, image_id: &str) -> String {
     let asked = serde_json::json!({
         "image": image_id, "ports": args.ports, "env": args.env, "volumes": args.volumes,
         "restart_policy": args.restart_policy, "command": args.command,
+        "network_mode": args.network_mode, "healthcheck": args.healthcheck,
     });
     sha1_hex(asked.to_string().as_bytes())
 }
@@ -215,6 +232,12 @@ fn create_command(args: &Args, image: &str, config: &str) -> String {
     if let Some(r) = &args.restart_policy {
         let _ = write!(cmd, " --restart {}", quote(r));
     }
+    if let Some(n) = &args.network_mode {
+        let _ = write!(cmd, " --network {}", quote(n));
+    }
+    if let Some(h) = &args.healthcheck {
+        health_flags(&mut cmd, h);
+    }
     let _ = write!(cmd, " {}", quote(image));
     match &args.command {
         Some(Json::String(s)) => {
@@ -234,6 +257,49 @@ fn create_command(args: &Args, image: &str, config: &str) -> String {
         _ => {}
     }
     cmd
+}
+
+/// `--health-*` flags; `test` is a list (`[CMD, ...]`, `[CMD-SHELL, "..."]`, `[NONE]`) or a
+/// shell command string.
+fn health_flags(cmd: &mut String, h: &Healthcheck) {
+    let test: Vec<String> = match &h.test {
+        Json::String(s) => vec!["CMD-SHELL".into(), s.clone()],
+        Json::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect(),
+        other => vec!["CMD-SHELL".into(), other.to_string()],
+    };
+    match test.split_first() {
+        Some((kind, _)) if kind == "NONE" => cmd.push_str(" --no-healthcheck"),
+        Some((kind, rest)) if kind == "CMD-SHELL" => {
+            let _ = write!(cmd, " --health-cmd {}", quote(&rest.join(" ")));
+        }
+        Some((kind, rest)) if kind == "CMD" => {
+            // docker run has no exec form for --health-cmd: quote each word for the shell.
+            let words: Vec<String> = rest.iter().map(|w| quote(w)).collect();
+            let _ = write!(cmd, " --health-cmd {}", quote(&words.join(" ")));
+        }
+        _ => {
+            let _ = write!(cmd, " --health-cmd {}", quote(&test.join(" ")));
+        }
+    }
+    for (flag, value) in [
+        ("interval", &h.interval),
+        ("timeout", &h.timeout),
+        ("start-period", &h.start_period),
+    ] {
+        if let Some(v) = value {
+            let _ = write!(cmd, " --health-{flag} {}", quote(v));
+        }
+    }
+    if let Some(r) = h.retries {
+        let _ = write!(cmd, " --health-retries {r}");
+    }
 }
 
 async fn wait_healthy(ctx: &ModuleCtx<'_>, name: &str, timeout: u64) -> Result<(), ModuleResult> {

@@ -1,6 +1,13 @@
 //! `docker_image` (as community.docker names it): build, pull, tag, push or remove an image with
 //! the `docker` CLI on the host. `changed` is honest: a build counts only when the image ID
 //! changed, a push only when layers were uploaded, a removal only when the image existed.
+//!
+//! Builds use BuildKit (`DOCKER_BUILDKIT=1` unless the environment says otherwise), whose
+//! builds are reproducible: an unchanged tree gives the same image ID, even after the image
+//! was removed locally. When the image is not on the host before a build that will be pushed,
+//! the ID it is compared with is the one the registry holds for the tag (the config digest
+//! of its manifest), so a CI job that builds, pushes and removes reports an unchanged tree
+//! as an unchanged build.
 
 use std::fmt::Write as _;
 
@@ -96,8 +103,8 @@ async fn present_or_absent(
     image: &str,
 ) -> Result<ModuleResult, ModuleResult> {
     let before = image_id(ctx, image).await?;
-    let mut actions: Vec<String> = Vec::new();
     let mut data = Vars::new();
+    let mut actions: Vec<String> = Vec::new();
     if args.state == "absent" {
         if before.is_some() {
             if !ctx.check_mode {
@@ -122,6 +129,15 @@ async fn present_or_absent(
         "local"
     });
     let wanted = before.is_none() || args.force_source;
+    // What a build is compared with: the local image, else what the registry has.
+    let mut reference = before.clone();
+    if source == "build" && wanted && before.is_none() && args.push {
+        let target = match &args.repository {
+            Some(repo) => full_name(repo, args.tag.as_deref()),
+            None => image.to_string(),
+        };
+        reference = registry_image_id(ctx, &target).await;
+    }
     match source {
         "build" if wanted => {
             let b = args
@@ -160,8 +176,8 @@ async fn present_or_absent(
     } else {
         image_id(ctx, image).await?
     };
-    let mut changed = after != before || (ctx.check_mode && !actions.is_empty());
-    if after == before {
+    let mut changed = after != reference || (ctx.check_mode && !actions.is_empty());
+    if after == reference {
         actions.retain(|a| !a.starts_with("Built") && !a.starts_with("Pulled"));
     }
     let mut pushed_ref = image.to_string();
@@ -205,8 +221,34 @@ async fn present_or_absent(
     })
 }
 
+/// The image ID (config digest) the registry holds for `image`, if it can be read: the
+/// registry may not have the tag yet, or not be reachable from the host.
+async fn registry_image_id(ctx: &ModuleCtx<'_>, image: &str) -> Option<String> {
+    // Like the docker daemon, talk plain HTTP only to registries on this machine.
+    let registry = image.split('/').next().unwrap_or("");
+    let local =
+        image.contains('/') && (registry.starts_with("localhost") || registry.starts_with("127."));
+    let insecure = if local { " --insecure" } else { "" };
+    let out = ctx
+        .exec(&format!(
+            "docker manifest inspect{insecure} {}",
+            quote(image)
+        ))
+        .await
+        .ok()
+        .filter(|o| o.rc == 0)?;
+    let manifest: Json = serde_json::from_str(&out.stdout).ok()?;
+    manifest
+        .pointer("/config/digest")
+        .and_then(Json::as_str)
+        .map(String::from)
+}
+
 fn build_command(image: &str, b: &Build) -> Result<String, ModuleResult> {
-    let mut cmd = format!("docker build -t {}", quote(image));
+    let mut cmd = format!(
+        "DOCKER_BUILDKIT=${{DOCKER_BUILDKIT:-1}} docker build -t {}",
+        quote(image)
+    );
     if let Some(f) = &b.dockerfile {
         let path = b.path.as_deref().unwrap_or(".");
         let file = if f.starts_with('/') {

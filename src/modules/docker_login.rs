@@ -30,7 +30,6 @@ struct Args {
     #[serde(default = "present")]
     state: String,
     #[serde(default, deserialize_with = "de_bool")]
-    #[allow(dead_code)]
     reauthorize: bool,
 }
 
@@ -56,6 +55,10 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             ..Default::default()
         };
     }
+    // `changed` is whether the stored credentials changed: docker rewrites its config file
+    // on every login, with the same content when nothing changed.
+    let stored = "cat \"${DOCKER_CONFIG:-$HOME/.docker}/config.json\" 2>/dev/null | sha1sum";
+    let before = ctx.exec(stored).await.map(|o| o.stdout).unwrap_or_default();
     let out = if args.state == "absent" {
         ctx.exec(&format!("docker logout {}", quote(&registry)))
             .await
@@ -72,9 +75,10 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     };
     match out {
         Ok(o) if o.rc == 0 => {
+            let after = ctx.exec(stored).await.map(|o| o.stdout).unwrap_or_default();
             data.insert("login_result".into(), o.stdout.trim().to_string().into());
             ModuleResult {
-                changed: true,
+                changed: before != after || args.reauthorize,
                 data,
                 ..Default::default()
             }

@@ -24,6 +24,7 @@ pub(crate) mod remote;
 mod set_fact;
 mod shell;
 mod stat;
+pub(crate) mod sums;
 mod template;
 pub(crate) mod timefmt;
 pub(crate) mod transfer;
@@ -112,6 +113,12 @@ pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
         other => other,
     };
     MODULES.iter().copied().find(|m| m.name == short)
+}
+
+/// Modules whose results are hidden unless the task says `no_log: false`: they handle
+/// credentials (`docker_login`'s password and the registry's answer).
+pub fn hides_results(name: &str) -> bool {
+    matches!(name, "docker_login")
 }
 
 /// The short names of all modules.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use base64::Engine;
 use serde_json::Value as Json;
 
-use crate::modules::{ModuleCtx, ModuleResult};
+use crate::modules::{sums, ModuleCtx, ModuleResult};
 use crate::ssh::quote;
 use crate::vars::Vars;
 
@@ -24,6 +24,8 @@ pub(crate) struct RemoteStat {
     pub mtime: u64,
     pub link_target: Option<String>,
     pub sha1: Option<String>,
+    /// `inode:size:mtime:ctime`, to tell whether the content may have changed.
+    pub stamp: String,
 }
 
 impl RemoteStat {
@@ -40,28 +42,62 @@ impl RemoteStat {
 
 const ABSENT: &str = "__ferry_absent__";
 
-/// Stats `path` on the host (following no link); sha1 of regular files when `checksum`.
+/// Stats `path` on the host (following no link); sha1 of regular files when `checksum`
+/// (remembered between runs: see [`sums`](crate::modules::sums)).
 pub(crate) async fn stat(
     ctx: &ModuleCtx<'_>,
     path: &str,
     checksum: bool,
 ) -> Result<RemoteStat, ModuleResult> {
-    let out = run(ctx, &stat_script(path, checksum)).await?;
-    parse_stat(path, &out)
+    let known = if checksum {
+        sums::get(ctx.host, path)
+    } else {
+        None
+    };
+    let sum = match (checksum, &known) {
+        (false, _) => Checksum::None,
+        (true, None) => Checksum::Compute,
+        (true, Some((stamp, _))) => Checksum::Unless(stamp),
+    };
+    let out = run(ctx, &stat_script(path, sum)).await?;
+    let mut st = parse_stat(path, &out)?;
+    match (st.sha1.as_deref(), known) {
+        (Some(SAME), Some((_, sum))) => st.sha1 = Some(sum),
+        (Some(SAME), None) => st.sha1 = None,
+        (Some(sum), _) => sums::put(ctx.host, path, &st.stamp, sum),
+        (None, _) => {}
+    }
+    Ok(st)
 }
+
+/// Whether and when [`stat_script`] hashes a regular file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Checksum<'a> {
+    None,
+    Compute,
+    /// Print [`SAME`] instead of hashing when the file's stamp is this one.
+    Unless(&'a str),
+}
+
+/// What the stat script prints instead of a sum for a file whose stamp is as remembered.
+const SAME: &str = "=";
 
 /// The command [`stat`] runs: a `stat` line (or the absent marker), the link target line,
 /// and the `sha1sum` line. Few processes: on a warm run this is most of the remote work.
-pub(crate) fn stat_script(path: &str, checksum: bool) -> String {
+pub(crate) fn stat_script(path: &str, checksum: Checksum<'_>) -> String {
     let p = quote(path);
-    let sum = if checksum {
-        format!("case $s in regular*) sha1sum -- {p};; *) echo;; esac; ")
-    } else {
-        String::new()
+    let sum = match checksum {
+        Checksum::None => String::new(),
+        Checksum::Compute => format!("case $s in regular*) sha1sum -- {p};; *) echo;; esac; "),
+        Checksum::Unless(stamp) => format!(
+            "case $s in regular*) if [ \"${{s##*|}}\" = {} ]; then echo {SAME}; \
+             else sha1sum -- {p}; fi;; *) echo;; esac; ",
+            quote(stamp)
+        ),
     };
     format!(
-        "if s=$(stat -c '%F|%a|%U|%G|%s|%u|%g|%Y' -- {p} 2>/dev/null); then echo \"$s\"; \
-         case $s in 'symbolic link'*) readlink -- {p};; *) echo;; esac; {sum}\
+        "if s=$(stat -c '%F|%a|%U|%G|%s|%u|%g|%Y|%i:%s:%y:%z' -- {p} 2>/dev/null); then \
+         echo \"$s\"; case $s in 'symbolic link'*) readlink -- {p};; *) echo;; esac; {sum}\
          else echo {ABSENT}; fi"
     )
 }
@@ -74,7 +110,7 @@ pub(crate) fn parse_stat(path: &str, out: &str) -> Result<RemoteStat, ModuleResu
         return Ok(RemoteStat::default());
     }
     let f: Vec<&str> = first.split('|').collect();
-    if f.len() < 8 {
+    if f.len() < 9 {
         return Err(ModuleResult::failed(format!(
             "cannot stat {path}: unexpected output '{first}'"
         )));
@@ -100,6 +136,7 @@ pub(crate) fn parse_stat(path: &str, out: &str) -> Result<RemoteStat, ModuleResu
         mtime: num(f[7]),
         link_target: (!link.is_empty()).then_some(link),
         sha1,
+        stamp: f[8].to_string(),
     })
 }
 

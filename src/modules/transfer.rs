@@ -105,7 +105,7 @@ pub(crate) async fn write(
     let finish = format!(
         "{} && {}",
         finish_script(&tmp, dest, size),
-        remote::stat_script(dest, false)
+        remote::stat_script(dest, remote::Checksum::None)
     );
     let out = match method(ctx) {
         Method::Sftp => match conn.sftp_put(&tmp, input).await {

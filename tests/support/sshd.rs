@@ -45,7 +45,7 @@ fn keygen(path: &Path) {
     assert!(status.success(), "ssh-keygen failed for {}", path.display());
 }
 
-fn free_port(addr: &str) -> u16 {
+pub fn free_port(addr: &str) -> u16 {
     TcpListener::bind((addr, 0))
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
