@@ -274,9 +274,8 @@ fn cd_to_kubernetes_applies_and_reports_kubectls_result() {
         "{log}"
     );
     assert!(
-        calls
-            .iter()
-            .any(|c| c.ends_with("rollout status deployment.apps/cicd-deployment --timeout=120s")),
+        calls.iter().any(|c| c
+            .ends_with("-n default rollout status deployment.apps/cicd-deployment --timeout=120s")),
         "{log}"
     );
     assert!(
