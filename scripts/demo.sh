@@ -92,6 +92,7 @@ echo "hello from ferry's demo app" > "$app/www/index.html"
 cat > "$app/Dockerfile" <<'DF'
 FROM scratch
 COPY busybox /bin/busybox
+COPY busybox /bin/sh
 COPY www /www
 ENV PORT=8080
 CMD ["/bin/busybox", "sh", "-c", "exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h /www"]

@@ -180,8 +180,8 @@ fn ci_builds_and_pushes_then_cd_rolls_out_one_host_at_a_time() {
     let run = cd("c3");
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
-        run.stdout.contains("fatal: [host2]"),
-        "the first host's gate failed: {}",
+        run.stdout.contains("fatal: [host2]: FAILED! => {\"changed\": false, \"msg\": \"container app-candidate exited (code 1) before it became healthy\""),
+        "the first host's candidate failed: {}",
         run.all()
     );
     assert!(

@@ -233,3 +233,42 @@ fn a_server_without_sftp_gets_files_piped() {
         "ferry asked for SFTP first:\n{log}"
     );
 }
+
+/// wait_for on a real host: a path that appears after a second, a port that is open (the
+/// host's sshd), a port that is closed, and a timeout that fails with Ansible's message.
+#[test]
+fn wait_for_paths_and_ports() {
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    let closed = crate::support::sshd::free_port(&h.addr);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "wait.yml",
+        &format!(
+            r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - shell: nohup sh -c 'sleep 1; echo ready > {{{{ host_dir }}}}/flag' >/dev/null 2>&1 &
+    - wait_for: {{path: "{{{{ host_dir }}}}/flag", search_regex: ready, timeout: 20}}
+      register: appeared
+    - assert: {{that: ["appeared.elapsed >= 0", "not appeared.changed"]}}
+    - wait_for: {{host: "{addr}", port: {open}, timeout: 5}}
+    - wait_for: {{host: "{addr}", port: {closed}, state: stopped, timeout: 5}}
+    - wait_for: {{host: "{addr}", port: {closed}, timeout: 1, msg: "nothing listens"}}
+"#,
+            addr = h.addr,
+            open = h.port,
+        ),
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=5 changed=1 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("nothing listens"), "{}", run.all());
+    assert!(h.dir.join("flag").exists());
+}

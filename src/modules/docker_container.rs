@@ -305,12 +305,23 @@ fn health_flags(cmd: &mut String, h: &Healthcheck) {
 async fn wait_healthy(ctx: &ModuleCtx<'_>, name: &str, timeout: u64) -> Result<(), ModuleResult> {
     let start = Instant::now();
     let script = format!(
-        "docker inspect --format '{{{{if .State.Health}}}}{{{{.State.Health.Status}}}}{{{{else}}}}none{{{{end}}}}' {}",
+        "docker inspect --format '{{{{.State.Status}}}} {{{{.State.ExitCode}}}} {{{{if .State.Health}}}}{{{{.State.Health.Status}}}}{{{{else}}}}none{{{{end}}}}' {}",
         quote(name)
     );
     loop {
         let status = run(ctx, &script).await?;
-        match status.trim() {
+        let mut words = status.split_whitespace();
+        let (state, code, health) = (
+            words.next().unwrap_or(""),
+            words.next().unwrap_or(""),
+            words.next().unwrap_or(""),
+        );
+        if matches!(state, "exited" | "dead") {
+            return Err(ModuleResult::failed(format!(
+                "container {name} exited (code {code}) before it became healthy"
+            )));
+        }
+        match health {
             "healthy" | "none" => return Ok(()),
             "unhealthy" => {
                 return Err(ModuleResult::failed(format!(

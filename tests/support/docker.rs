@@ -228,14 +228,15 @@ impl Drop for Docker {
 pub const BUSYBOX: &str = "/bin/busybox";
 
 /// A build context for a tiny web app: busybox's httpd serving `index.html` (the page says
-/// `text`). `CMD` takes the port from `$PORT`.
+/// `text`). `CMD` takes the port from `$PORT`. busybox is also `/bin/sh`: docker runs health
+/// checks through it.
 pub fn app_context(dir: &Path, text: &str) {
     fs::create_dir_all(dir.join("www")).unwrap();
     fs::copy(BUSYBOX, dir.join("busybox")).unwrap();
     fs::write(dir.join("www/index.html"), format!("{text}\n")).unwrap();
     fs::write(
         dir.join("Dockerfile"),
-        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nENV PORT=8080\n\
+        "FROM scratch\nCOPY busybox /bin/busybox\nCOPY busybox /bin/sh\nCOPY www /www\nENV PORT=8080\n\
          CMD [\"/bin/busybox\", \"sh\", \"-c\", \"exec /bin/busybox httpd -f -p 127.0.0.1:$PORT -h /www\"]\n",
     )
     .unwrap();
