@@ -32,6 +32,34 @@ pub enum Command {
     /// Manage pipeline locks.
     #[command(subcommand)]
     Lock(LockCommand),
+    /// Show what ferry reads from inventories (like ansible-inventory).
+    Inventory(InventoryArgs),
+}
+
+/// `ferry inventory`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["list", "graph", "host"])))]
+pub struct InventoryArgs {
+    /// Inventory file, directory, script or aws_ec2 file (repeatable; they merge).
+    #[arg(short = 'i', long = "inventory")]
+    pub inventory: Vec<PathBuf>,
+    /// Print every group and host, as inventory script JSON.
+    #[arg(long)]
+    pub list: bool,
+    /// Print the group tree (from GROUP, default all).
+    #[arg(long)]
+    pub graph: bool,
+    /// Print one host's variables.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// With --graph: show variables too.
+    #[arg(long)]
+    pub vars: bool,
+    /// Read group_vars/ and host_vars/ from this directory too, as a playbook's would be.
+    #[arg(long = "playbook-dir")]
+    pub playbook_dir: Option<PathBuf>,
+    /// The group --graph starts from.
+    pub group: Option<String>,
 }
 
 /// How host keys are checked.

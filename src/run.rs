@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::cli::{
-    CheckArgs, Command, CommonArgs, HostKeyMode, LockCommand, OutputFormat, PipelineCommand,
-    RunArgs,
+    CheckArgs, Command, CommonArgs, HostKeyMode, InventoryArgs, LockCommand, OutputFormat,
+    PipelineCommand, RunArgs,
 };
 use crate::error::{Error, LoadError, LoadErrors};
 use crate::executor::{Executor, RunOptions};
@@ -41,7 +41,31 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
             pipeline,
             history_db,
         }) => crate::pipeline::cli::release_lock(&name, pipeline.as_deref(), history_db.as_deref()),
+        Command::Inventory(args) => inventory(&args),
     }
+}
+
+/// `ferry inventory`: prints what the sources give, without running anything.
+fn inventory(args: &InventoryArgs) -> Result<i32, Error> {
+    use std::io::Write as _;
+    let inv = load_inventory(&args.inventory, args.playbook_dir.as_deref())?;
+    let text = if let Some(host) = &args.host {
+        let vars = inv
+            .host_json(host)
+            .ok_or_else(|| Error::Options(format!("the inventory has no host named '{host}'")))?;
+        Inventory::to_text(&vars)
+    } else if args.graph {
+        let group = args.group.as_deref().unwrap_or("all");
+        inv.graph(group, args.vars)
+            .ok_or_else(|| Error::Options(format!("the inventory has no group named '{group}'")))?
+            .trim_end()
+            .to_string()
+    } else {
+        Inventory::to_text(&inv.list_json())
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(0)
 }
 
 /// The reporter for `--output`.

@@ -13,6 +13,7 @@
 //! - `pattern.rs`, `glob.rs`: host patterns.
 
 mod address;
+mod ec2;
 mod glob;
 mod ini;
 mod literal;
@@ -21,6 +22,7 @@ mod pattern;
 mod precedence;
 mod range;
 mod shlex;
+mod show;
 mod source;
 #[cfg(test)]
 mod tests;

@@ -134,30 +134,32 @@ fn load_file(path: &Path, model: &mut Model) -> Result<(), Vec<LoadError>> {
         Some(_) => None,
     };
     match root {
+        Some(root) if crate::inventory::ec2::is_source(path, &root) => {
+            crate::inventory::ec2::load(path, &root, &origin, model).map_err(|e| vec![e])
+        }
         Some(root) => {
-            refuse_plugins(path, &root)?;
+            refuse_plugins(&root)?;
             yaml::load(&root, &origin, model).map_err(|e| vec![e])
         }
         None => ini::load(&file, &origin, model),
     }
 }
 
-/// Inventory plugin configurations are not inventories: say so rather than misread them.
-fn refuse_plugins(path: &Path, root: &Node) -> Result<(), Vec<LoadError>> {
+/// Inventory plugin configurations other than aws_ec2 are not inventories: say so rather
+/// than misread them.
+fn refuse_plugins(root: &Node) -> Result<(), Vec<LoadError>> {
     let plugin = root
         .as_map()
         .and_then(|m| m.iter().find(|(k, _)| k.as_str() == Some("plugin")));
     if let Some((key, value)) = plugin {
-        return Err(vec![key.error(format!(
-            "inventory plugin '{}' is not supported yet",
-            value.key_string()
-        ))]);
-    }
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    if name.ends_with("aws_ec2.yml") || name.ends_with("aws_ec2.yaml") {
-        return Err(vec![
-            root.error("inventory plugin 'aws_ec2' is not supported yet")
-        ]);
+        return Err(vec![key
+            .error(format!(
+                "inventory plugin '{}' is not supported",
+                value.key_string()
+            ))
+            .with_hint(
+                "ferry reads INI and YAML inventories, aws_ec2 files and inventory scripts",
+            )]);
     }
     Ok(())
 }

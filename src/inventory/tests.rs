@@ -457,8 +457,10 @@ fn errors_have_positions() {
         ("i.yml", "web:\n  hosts:\n    w1: 5\n", "i.yml:3:9: the vars of host 'w1' must be a mapping, found an integer"),
         ("i.yml", "a:\n  children:\n    b:\n      children:\n        a:\n", "i.yml:3:5: adding group 'b' as a child of 'a' makes a loop: b -> a -> b"),
         ("i.yml", "- a\n", "i.yml:1:1: a YAML inventory must be a mapping of groups, found a list"),
-        ("cloud.yml", "plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n", "cloud.yml:1:1: inventory plugin 'amazon.aws.aws_ec2' is not supported yet"),
-        ("prod.aws_ec2.yml", "regions: [eu-west-1]\n", "prod.aws_ec2.yml:1:1: inventory plugin 'aws_ec2' is not supported yet"),
+        ("cloud.yml", "plugin: amazon.aws.aws_ec2\nregions: [narnia]\n", "cloud.yml:2:10: 'narnia' is not an AWS region name"),
+        ("prod.aws_ec2.yml", "regions: [eu-west-1]\nhostname: [tag:Name]\n", "prod.aws_ec2.yml:2:1: unknown aws_ec2 option 'hostname'\n   |\n 2 | hostname: [tag:Name]\n   | ^\n   = hint: did you mean 'hostnames'?"),
+        ("prod.aws_ec2.yml", "plugin: aws_ec2\n", "prod.aws_ec2.yml:1:1: the aws_ec2 inventory names no regions"),
+        ("k.yml", "plugin: constructed\n", "k.yml:1:1: inventory plugin 'constructed' is not supported"),
         ("missing", "", "inventory source missing does not exist"),
     ] {
         let d = if name == "missing" { tree(&[]) } else { tree(&[(name, text)]) };
