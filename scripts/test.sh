@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine. Installs what the tests need (OpenSSH server
-# and client, git, curl, python3-venv, ansible-core in a venv, Docker's engine, a registry and
-# a static busybox for the deploy tests), then runs rustfmt, clippy and every test. Cargo's
-# target dir defaults to ~/.cache/ferry-target so reruns are fast.
+# and client, git, curl, python3-venv, ansible-core and moto in venvs, Docker's engine, a
+# registry and a static busybox for the deploy tests), then runs rustfmt, clippy and every
+# test. Cargo's target dir defaults to ~/.cache/ferry-target so reruns are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,9 @@ $sudo_ mkdir -p /run/sshd
 echo "== ansible-core for the conformance tests"
 FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
 export FERRY_ANSIBLE_PLAYBOOK
+echo "== moto (a local EC2 API) and boto3 for the EC2 inventory tests"
+FERRY_MOTO_PYTHON="$(bash scripts/moto-venv.sh)"
+export FERRY_MOTO_PYTHON
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferry-target}"
 echo "== cargo fmt --check"

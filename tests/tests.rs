@@ -8,6 +8,7 @@ mod bastion;
 mod conformance;
 mod core;
 mod deploy;
+mod ec2;
 mod files;
 mod load_errors;
 mod pipeline;

@@ -2,7 +2,8 @@
 //! `-i a,b` host lists; group_vars/ and host_vars/ next to each source and next to the playbook;
 //! host patterns; each host's variables merged in Ansible's order; the implicit localhost.
 //! Loading finds every error (with its span) before any run starts. Dynamic inventory scripts
-//! and inventory plugins (aws_ec2) are not handled here yet.
+//! (`script.rs`) and EC2 instances from aws_ec2 files (`ec2/`) are hosts too; `show.rs` prints
+//! what was read for `ferry inventory`.
 //!
 //! - `source.rs`: what `-i` names (directories, file formats, host lists).
 //! - `ini.rs`, `yaml.rs`: the two file formats; `shlex.rs` splits INI host lines,
@@ -21,6 +22,7 @@ mod model;
 mod pattern;
 mod precedence;
 mod range;
+mod script;
 mod shlex;
 mod show;
 mod source;

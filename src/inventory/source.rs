@@ -7,9 +7,9 @@
 //!   a mapping, else INI; any other file is INI;
 //! - a string with a comma that is not a path: a host list, `-i web1,web2:2222,`.
 //!
-//! Executable `#!` scripts and inventory plugin files (`plugin:` key, `*aws_ec2.yml`) are
-//! refused as not supported yet. Each source reports the directory whose group_vars/ and
-//! host_vars/ belong to it.
+//! Executable `#!` files are dynamic inventory scripts (`script.rs`); `*aws_ec2.yml` files and
+//! `plugin: aws_ec2` are EC2 sources (`ec2/`); other plugin files are refused. Each source
+//! reports the directory whose group_vars/ and host_vars/ belong to it.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -110,18 +110,14 @@ fn load_file(path: &Path, model: &mut Model) -> Result<(), Vec<LoadError>> {
             path.display()
         ))]
     })?;
-    if executable(path) && text.starts_with("#!") {
-        return Err(vec![LoadError::plain(format!(
-            "{}: dynamic inventory scripts are not supported yet",
-            path.display()
-        ))
-        .with_hint("write the hosts to an INI or YAML inventory file")]);
-    }
     let abs = absolute(path);
     let origin = Origin {
         file: Json::from(abs.display().to_string()),
         dir: Json::from(abs.parent().unwrap_or(&abs).display().to_string()),
     };
+    if executable(path) && text.starts_with("#!") {
+        return crate::inventory::script::load(path, &origin, model).map_err(|e| vec![e]);
+    }
     let file = SourceFile::new(path, text);
     let ext = path.extension().and_then(|e| e.to_str());
     let root = match ext {

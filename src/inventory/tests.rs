@@ -497,18 +497,51 @@ fn bad_vars_files_are_errors() {
 
 #[cfg(unix)]
 #[test]
-fn scripts_are_refused() {
+fn inventory_scripts_run_with_list_and_host() {
     use std::os::unix::fs::PermissionsExt;
     let d = tree(&[
-        ("inv.py", "#!/usr/bin/env python3\n"),
+        (
+            "meta.sh",
+            "#!/bin/sh\n[ \"$1\" = --list ] || exit 3\necho '{\"web\": {\"hosts\": [\"w1\", \"w2\"], \"vars\": {\"tier\": \"front\"}}, \"prod\": {\"children\": [\"web\"]}, \"db\": [\"d1\"], \"_meta\": {\"hostvars\": {\"w1\": {\"ansible_host\": \"10.0.0.1\"}}}}'\n",
+        ),
+        (
+            "nometa.sh",
+            "#!/bin/sh\ncase \"$1\" in --list) echo '{\"app\": [\"a1\"]}';; --host) echo \"{\\\"asked\\\": \\\"$2\\\"}\";; esac\n",
+        ),
+        ("broken.sh", "#!/bin/sh\necho 'no credentials' >&2\nexit 2\n"),
+        ("notjson.sh", "#!/bin/sh\necho hello\n"),
         ("exec.ini", "[web]\nw1\n"),
     ]);
-    for name in ["inv.py", "exec.ini"] {
+    for name in [
+        "meta.sh",
+        "nometa.sh",
+        "broken.sh",
+        "notjson.sh",
+        "exec.ini",
+    ] {
         let p = d.path().join(name);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let e = error_text(d.path(), load(d.path(), &["inv.py"], None));
-    assert_eq!(e, "inv.py: dynamic inventory scripts are not supported yet\n  = hint: write the hosts to an INI or YAML inventory file");
+    let i = load(d.path(), &["meta.sh"], None).unwrap();
+    assert_eq!(i.select("prod").unwrap(), ["w1", "w2"]);
+    assert_eq!(i.select("db").unwrap(), ["d1"]);
+    let w1 = i.host_vars("w1");
+    assert_eq!(w1["ansible_host"], "10.0.0.1");
+    assert_eq!(w1["tier"], "front");
+    let i = load(d.path(), &["nometa.sh"], None).unwrap();
+    assert_eq!(i.host_vars("a1")["asked"], "a1");
+    let e = error_text(d.path(), load(d.path(), &["broken.sh"], None));
+    assert!(
+        e.starts_with(
+            "broken.sh: the inventory script failed with exit 2 on --list: no credentials"
+        ),
+        "{e}"
+    );
+    let e = error_text(d.path(), load(d.path(), &["notjson.sh"], None));
+    assert!(
+        e.starts_with("notjson.sh: the inventory script's --list output is not JSON"),
+        "{e}"
+    );
     // An executable file without #! is read as usual (Ansible's script plugin fails, INI reads it).
     assert!(load(d.path(), &["exec.ini"], None)
         .unwrap()

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod docker;
+pub mod moto;
 pub mod sshd;
 
 use std::collections::BTreeMap;

@@ -123,7 +123,9 @@ fn host_of(url: &str) -> Option<&str> {
 
 fn unreachable(url: &str, region: &str, e: &ureq::Error) -> String {
     let text = e.to_string();
-    if url.contains(".amazonaws.com") && (text.contains("resolve") || text.contains("Dns")) {
+    if url.contains(".amazonaws.com")
+        && (text.contains("resolve") || text.contains("lookup") || text.contains("Dns"))
+    {
         return format!(
             "the EC2 endpoint of region '{region}' ({url}) does not resolve: is '{region}' \
              a region name (such as eu-west-1)?"

@@ -1,7 +1,7 @@
-//! AWS credentials, looked up as the AWS SDKs and CLI do: the inventory file's own keys, the
-//! environment, the shared credentials and config files (profile `aws_profile`, else
-//! `AWS_PROFILE`, else `default`), the container role (ECS/EKS), then the instance role
-//! (IMDSv2). Each place tried is remembered, so "no credentials" can say where it looked.
+//! AWS credentials, looked up as boto3 does: the inventory file's own keys; the profile the
+//! file names (`aws_profile`), alone; else the environment, the shared credentials and config
+//! files (profile `AWS_PROFILE`, else `default`), the container role (ECS/EKS), then the
+//! instance role (IMDSv2). Each place tried is remembered, so "no credentials" can say where it looked.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -46,6 +46,12 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
         ));
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(profile) = &given.profile {
+        // A profile the file names is used alone, as boto3 uses an explicit profile: falling
+        // back to other credentials would query another account.
+        return from_files(profile)?
+            .ok_or_else(|| format!("the AWS profile '{profile}' has no credentials"));
+    }
     let key = env("AWS_ACCESS_KEY_ID").or_else(|| env("AWS_ACCESS_KEY"));
     let secret = env("AWS_SECRET_ACCESS_KEY").or_else(|| env("AWS_SECRET_KEY"));
     if let (Some(a), Some(s)) = (&key, &secret) {
@@ -53,11 +59,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
         return Ok(creds(a, s, token, "the environment"));
     }
     looked.push("the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)".to_string());
-    let profile = given
-        .profile
-        .clone()
-        .or_else(|| env("AWS_PROFILE"))
-        .unwrap_or_else(|| "default".into());
+    let profile = env("AWS_PROFILE").unwrap_or_else(|| "default".into());
     match from_files(&profile) {
         Ok(Some(c)) => return Ok(c),
         Ok(None) => looked.push(format!(
@@ -67,7 +69,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
         )),
         Err(e) => return Err(e),
     }
-    if given.profile.is_some() || env("AWS_PROFILE").is_some() {
+    if env("AWS_PROFILE").is_some() {
         // A profile that was asked for by name must exist: falling back to a role would
         // query another account.
         return Err(format!("the AWS profile '{profile}' has no credentials"));
