@@ -272,3 +272,64 @@ fn wait_for_paths_and_ports() {
     assert!(run.stdout.contains("nothing listens"), "{}", run.all());
     assert!(h.dir.join("flag").exists());
 }
+
+/// A loop of copies is checked in one command per host (prefetched stats, remembered sums);
+/// a file edited on the host keeping its size is still found changed, and only that one.
+#[test]
+fn loop_copies_find_exactly_what_changed() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    for name in ["a", "b", "c"] {
+        let text = format!("{name}{name}\n");
+        write(&hosts, &format!("files/{name}.txt"), &text);
+        write(&hosts, &format!("templates/{name}.txt"), &text);
+    }
+    let pb = write(
+        &hosts,
+        "loop.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: {src: \"{{ item }}.txt\", dest: \"{{ host_dir }}/{{ item }}.txt\", mode: \"0640\"}\n      loop: [a, b, c]\n    - template: {src: \"{{ item }}.txt\", dest: \"{{ host_dir }}/t-{{ item }}\"}\n      loop: [a, b]\n",
+    );
+    let recap = |extra: &[&str]| {
+        let run = run_playbook(&hosts, &pb, &inv, extra);
+        assert_eq!(run.code, 0, "{}", run.all());
+        counts(&run, "host1")
+    };
+    let cases = [
+        (
+            "ok=2 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            None,
+        ),
+        (
+            "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            None,
+        ),
+        // Same size, new content: found by its sha1, not by its size.
+        (
+            "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            Some(("b.txt", "xx\n")),
+        ),
+        // A mode changed by hand is put back.
+        (
+            "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            Some(("c.txt", "chmod")),
+        ),
+        (
+            "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+            None,
+        ),
+    ];
+    let d = hosts.host("host1").dir.clone();
+    for (want, edit) in cases {
+        match edit {
+            Some((name, "chmod")) => {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(d.join(name), fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            Some((name, text)) => fs::write(d.join(name), text).unwrap(),
+            None => {}
+        }
+        assert_eq!(recap(&[]), want, "after {edit:?}");
+    }
+    assert_eq!(fs::read_to_string(d.join("b.txt")).unwrap(), "bb\n");
+    assert_eq!(fs::read_to_string(d.join("t-a")).unwrap(), "aa\n");
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::executor::Status;
+use crate::modules::remote::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::output::{HostEvent, Reporter};
 use crate::playbook::{ansible_bool, Condition, Flag, Task};
@@ -35,6 +36,8 @@ pub(crate) struct Job {
     pub diff: bool,
     pub timeout: Option<u64>,
     pub no_log: bool,
+    /// Stats prefetched for a loop's items.
+    pub prefetched: Option<Arc<Prefetched>>,
 }
 
 /// The final result of a task on one host.
@@ -75,6 +78,7 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
             return finish(run, job, ModuleResult::failed(msg), false);
         }
     };
+    job.prefetched = prefetch(run, &mut job, &items).await;
     let mut results = Vec::with_capacity(items.len());
     let (mut changed, mut failed, mut all_skipped) = (false, false, true);
     for item in items {
@@ -163,6 +167,55 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 }
 
 /// One module run: `when`, argument templating, the module itself (within `timeout`).
+/// For a loop of file writes (`copy`, `template`) on a host, stats every item's destination
+/// in one command before the items run: on a warm run each item then needs no round trip
+/// of its own to find its file unchanged.
+async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Arc<Prefetched>> {
+    let task = run.task;
+    if items.len() < 2 || !matches!(task.module.name, "copy" | "template") {
+        return None;
+    }
+    let mut paths = Vec::new();
+    for item in items {
+        job.vars.insert(task.loop_var.clone(), item.clone());
+        let Ok(Json::Object(args)) = run.templar.render_value(&task.args, &job.vars) else {
+            continue;
+        };
+        let dest = args.get("dest").and_then(Json::as_str).unwrap_or("");
+        let src = args.get("src").and_then(Json::as_str).unwrap_or("");
+        // Directory copies and destinations that are directories find their paths later.
+        if dest.is_empty() || dest.ends_with('/') || src.ends_with('/') {
+            continue;
+        }
+        if !paths.iter().any(|p| p == dest) {
+            paths.push(dest.to_string());
+        }
+    }
+    job.vars.remove(&task.loop_var);
+    if paths.len() < 2 {
+        return None;
+    }
+    let fetched = Arc::new(Prefetched::default());
+    crate::modules::remote::prefetch(&module_ctx(run, job), &paths, &fetched).await;
+    Some(fetched)
+}
+
+/// What the module sees of `job`.
+fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
+    ModuleCtx {
+        host: &job.host,
+        vars: &job.vars,
+        templar: run.templar,
+        conn: &job.conn,
+        become_user: job.become_user.as_deref(),
+        become_password: job.become_password.as_deref(),
+        env: job.env.as_deref(),
+        check_mode: job.check_mode,
+        diff: job.diff,
+        prefetched: job.prefetched.as_deref(),
+    }
+}
+
 async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
     let (task, templar, vars) = (run.task, run.templar, &job.vars);
     match eval_all(&task.when, vars, templar) {
@@ -183,17 +236,7 @@ async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
         .into_iter()
         .filter(|(_, v)| v.as_str() != Some(OMIT))
         .collect();
-    let ctx = ModuleCtx {
-        host: &job.host,
-        vars,
-        templar,
-        conn: &job.conn,
-        become_user: job.become_user.as_deref(),
-        become_password: job.become_password.as_deref(),
-        env: job.env.as_deref(),
-        check_mode: job.check_mode,
-        diff: job.diff,
-    };
+    let ctx = module_ctx(run, job);
     let fut = (task.module.run)(&ctx, args);
     match job.timeout {
         Some(secs) if secs > 0 => match tokio::time::timeout(Duration::from_secs(secs), fut).await {

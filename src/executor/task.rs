@@ -164,6 +164,7 @@ impl Executor {
             diff: self.opts.diff,
             timeout: task.opts.timeout,
             no_log,
+            prefetched: None,
         }
     }
 

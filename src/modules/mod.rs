@@ -146,6 +146,8 @@ pub struct ModuleCtx<'a> {
     pub check_mode: bool,
     /// `--diff`: modules that change files add a `diff` to their result.
     pub diff: bool,
+    /// Stats prefetched for the items of a loop (see [`remote::prefetch`]).
+    pub prefetched: Option<&'a remote::Prefetched>,
 }
 
 impl ModuleCtx<'_> {

@@ -43,28 +43,125 @@ impl RemoteStat {
 const ABSENT: &str = "__ferry_absent__";
 
 /// Stats `path` on the host (following no link); sha1 of regular files when `checksum`
-/// (remembered between runs: see [`sums`](crate::modules::sums)).
+/// (remembered between runs: see [`sums`](crate::modules::sums)). A stat prefetched for the
+/// items of a loop is used (once) instead of asking the host again.
 pub(crate) async fn stat(
     ctx: &ModuleCtx<'_>,
     path: &str,
     checksum: bool,
 ) -> Result<RemoteStat, ModuleResult> {
-    let known = if checksum {
-        sums::get(ctx.host, path)
+    if let Some(st) = ctx.prefetched.and_then(|p| p.take(path, checksum)) {
+        return Ok(st);
+    }
+    let known = known_sum(ctx.host, path, checksum);
+    let out = run(ctx, &stat_script(path, checksum_mode(checksum, &known))).await?;
+    finish_stat(ctx.host, path, &out, known)
+}
+
+/// Stats several paths at once (the destinations of a loop's items): one `stat` process for
+/// all of them, then one `sha1sum` for the regular files whose remembered sum is stale. The
+/// results go to `into`, for [`stat`] to use. Whatever cannot be read this way (a link, an odd
+/// name, a failure) is left out: that item stats its own path.
+pub(crate) async fn prefetch(ctx: &ModuleCtx<'_>, paths: &[String], into: &Prefetched) {
+    let quoted: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+    let script = format!(
+        "stat -c '{STAT_FORMAT}|%n' -- {} 2>/dev/null; true",
+        quoted.join(" ")
+    );
+    let Ok(out) = run(ctx, &script).await else {
+        return;
+    };
+    let mut found: Vec<(String, RemoteStat)> = Vec::new();
+    for line in out.lines() {
+        let fields: Vec<&str> = line.splitn(10, '|').collect();
+        let [.., name] = fields[..] else { continue };
+        if fields.len() != 10 || !paths.iter().any(|p| p == name) {
+            continue;
+        }
+        if let Ok(st) = parse_stat(name, &format!("{}\n\n", fields[..9].join("|"))) {
+            found.push((name.to_string(), st));
+        }
+    }
+    let mut stale = Vec::new();
+    for (path, st) in &mut found {
+        if !st.is_file() {
+            continue;
+        }
+        match sums::get(ctx.host, path) {
+            Some((stamp, sum)) if stamp == st.stamp => st.sha1 = Some(sum),
+            _ => stale.push(path.clone()),
+        }
+    }
+    if !stale.is_empty() {
+        let quoted: Vec<String> = stale.iter().map(|p| quote(p)).collect();
+        let sums_out = run(ctx, &format!("sha1sum -- {}", quoted.join(" ")))
+            .await
+            .unwrap_or_default();
+        for line in sums_out.lines() {
+            let Some((sum, name)) = line.split_once("  ") else {
+                continue;
+            };
+            if let Some((path, st)) = found.iter_mut().find(|(p, _)| p == name) {
+                sums::put(ctx.host, path, &st.stamp, sum);
+                st.sha1 = Some(sum.to_string());
+            }
+        }
+    }
+    for path in paths {
+        match found.iter().find(|(p, _)| p == path) {
+            Some((_, st)) if st.is_link() || (st.is_file() && st.sha1.is_none()) => {}
+            Some((_, st)) => into.put(path, st.clone()),
+            None => into.put(path, RemoteStat::default()),
+        }
+    }
+}
+
+/// Stats taken ahead of time for one loop, each used at most once.
+#[derive(Debug, Default)]
+pub struct Prefetched(std::sync::Mutex<std::collections::HashMap<String, RemoteStat>>);
+
+impl Prefetched {
+    fn put(&self, path: &str, st: RemoteStat) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path.to_string(), st);
+        }
+    }
+
+    /// The stat of `path`, if prefetched (with a sha1 when one is needed); removes it.
+    fn take(&self, path: &str, checksum: bool) -> Option<RemoteStat> {
+        let st = self.0.lock().ok()?.remove(path)?;
+        (!checksum || !st.is_file() || st.sha1.is_some()).then_some(st)
+    }
+}
+
+fn known_sum(host: &str, path: &str, checksum: bool) -> Option<(String, String)> {
+    if checksum {
+        sums::get(host, path)
     } else {
         None
-    };
-    let sum = match (checksum, &known) {
+    }
+}
+
+fn checksum_mode(checksum: bool, known: &Option<(String, String)>) -> Checksum<'_> {
+    match (checksum, known) {
         (false, _) => Checksum::None,
         (true, None) => Checksum::Compute,
         (true, Some((stamp, _))) => Checksum::Unless(stamp),
-    };
-    let out = run(ctx, &stat_script(path, sum)).await?;
-    let mut st = parse_stat(path, &out)?;
+    }
+}
+
+/// Reads a stat script's output, with a remembered sum for `=` and a new sum remembered.
+fn finish_stat(
+    host: &str,
+    path: &str,
+    out: &str,
+    known: Option<(String, String)>,
+) -> Result<RemoteStat, ModuleResult> {
+    let mut st = parse_stat(path, out)?;
     match (st.sha1.as_deref(), known) {
         (Some(SAME), Some((_, sum))) => st.sha1 = Some(sum),
         (Some(SAME), None) => st.sha1 = None,
-        (Some(sum), _) => sums::put(ctx.host, path, &st.stamp, sum),
+        (Some(sum), _) => sums::put(host, path, &st.stamp, sum),
         (None, _) => {}
     }
     Ok(st)
@@ -78,6 +175,9 @@ pub(crate) enum Checksum<'a> {
     /// Print [`SAME`] instead of hashing when the file's stamp is this one.
     Unless(&'a str),
 }
+
+/// Type, mode, owner, group, size, uid, gid, mtime, and the stamp (inode:size:mtime:ctime).
+const STAT_FORMAT: &str = "%F|%a|%U|%G|%s|%u|%g|%Y|%i:%s:%y:%z";
 
 /// What the stat script prints instead of a sum for a file whose stamp is as remembered.
 const SAME: &str = "=";
@@ -96,7 +196,7 @@ pub(crate) fn stat_script(path: &str, checksum: Checksum<'_>) -> String {
         ),
     };
     format!(
-        "if s=$(stat -c '%F|%a|%U|%G|%s|%u|%g|%Y|%i:%s:%y:%z' -- {p} 2>/dev/null); then \
+        "if s=$(stat -c '{STAT_FORMAT}' -- {p} 2>/dev/null); then \
          echo \"$s\"; case $s in 'symbolic link'*) readlink -- {p};; *) echo;; esac; {sum}\
          else echo {ABSENT}; fi"
     )

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
-use std::time::SystemTime;
 
 use crate::modules::remote::{self, RemoteStat};
 use crate::modules::{ModuleCtx, ModuleResult};
@@ -160,17 +159,34 @@ fn finish_script(tmp: &str, dest: &str, size: u64) -> String {
     )
 }
 
-type Stamp = (PathBuf, u64, Option<SystemTime>);
-
-/// sha1 of a local file, read in chunks; remembered while its size and mtime stay the same.
+/// sha1 of a local file, read in chunks. Remembered, in memory and in the sums file (as the
+/// host `@controller`), while its inode, size, mtime and ctime stay the same, so a warm run
+/// does not read a large file again.
 pub(crate) fn file_sha1(path: &Path) -> std::io::Result<String> {
     use sha1::Digest;
-    static CACHE: OnceLock<Mutex<HashMap<Stamp, String>>> = OnceLock::new();
+    use std::os::unix::fs::MetadataExt;
+    static MEMO: OnceLock<Mutex<HashMap<(PathBuf, String), String>>> = OnceLock::new();
     let meta = std::fs::metadata(path)?;
-    let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(sum) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+    let stamp = format!(
+        "{}:{}:{}.{:09}:{}.{:09}",
+        meta.ino(),
+        meta.len(),
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
+    );
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = abs.to_string_lossy();
+    let key = (abs.clone(), stamp.clone());
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(sum) = memo.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(sum);
+    }
+    if let Some((st, sum)) = crate::modules::sums::get(CONTROLLER, &name) {
+        if st == stamp {
+            return Ok(sum);
+        }
     }
     let mut file = std::fs::File::open(path)?;
     let mut hasher = sha1::Sha1::new();
@@ -183,11 +199,15 @@ pub(crate) fn file_sha1(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     let sum = hex::encode(hasher.finalize());
-    if let Ok(mut c) = cache.lock() {
+    crate::modules::sums::put(CONTROLLER, &name, &stamp, &sum);
+    if let Ok(mut c) = memo.lock() {
         c.insert(key, sum.clone());
     }
     Ok(sum)
 }
+
+/// The sums file's name for the machine ferry runs on.
+const CONTROLLER: &str = "@controller";
 
 #[cfg(test)]
 mod tests {
