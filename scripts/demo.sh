@@ -83,7 +83,7 @@ for i in 1 2 3; do
   printf '#!/bin/sh\nexec /usr/bin/docker -H unix://%s "$@"\n' "$d/sock" > "$demo/host$i/bin/docker"
   chmod +x "$demo/host$i/bin/docker"
 done
-cp tests/deploy/kubectl "$demo/host3/bin/kubectl"; rm -rf "$demo/host3/home/kubectl-state"
+cp tests/deploy/kubectl "$demo/host3/bin/kubectl"; rm -rf "$demo/host3/home/kubectl-state" "$demo/host3/home/kubectl.log"
 for i in 1 2 3; do
   for _ in $(seq 100); do /usr/bin/docker -H "unix://$demo/docker$i/sock" version >/dev/null 2>&1 && break; sleep 0.2; done
 done
