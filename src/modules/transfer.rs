@@ -101,14 +101,25 @@ pub(crate) async fn write(
         .get()
         .await
         .map_err(|e| ModuleResult::unreachable(&e))?;
-    let finish = format!(
-        "{} && {}",
-        finish_script(&tmp, dest, size),
-        remote::stat_script(dest, remote::Checksum::None)
-    );
+    // Piped data is checked for its size on the host (a cut connection looks like a normal
+    // end of file to `cat`); SFTP data was acknowledged write by write, so its count is
+    // checked here.
+    let finish = |check: Option<u64>| {
+        format!(
+            "{} && {}",
+            finish_script(&tmp, dest, check),
+            remote::stat_script(dest, remote::Checksum::None)
+        )
+    };
     let out = match method(ctx) {
         Method::Sftp => match conn.sftp_put(&tmp, input).await {
-            Some(Ok(_)) => ctx.exec(&finish).await,
+            Some(Ok(written)) if written == size => ctx.exec(&finish(None)).await,
+            Some(Ok(written)) => {
+                let _ = ctx.exec(&format!("rm -f -- {}", quote(&tmp))).await;
+                return Err(ModuleResult::failed(format!(
+                    "cannot write {dest}: {written} of {size} bytes were sent"
+                )));
+            }
             Some(Err(e)) => {
                 // The temp file may exist, partly written: remove it, best effort.
                 let _ = ctx.exec(&format!("rm -f -- {}", quote(&tmp))).await;
@@ -116,10 +127,10 @@ pub(crate) async fn write(
             }
             None => {
                 let (input, _) = src.input().await?;
-                piped(ctx, &tmp, &finish, input).await
+                piped(ctx, &tmp, &finish(Some(size)), input).await
             }
         },
-        Method::Piped => piped(ctx, &tmp, &finish, input).await,
+        Method::Piped => piped(ctx, &tmp, &finish(Some(size)), input).await,
     };
     match out {
         Ok(out) if out.rc == 0 => remote::parse_stat(dest, &out.stdout),
@@ -145,16 +156,21 @@ async fn piped(
     ctx.exec_input(&script, input).await
 }
 
-/// Checks the temp file is whole (a cut connection ends `cat`'s input early, which looks
-/// like a normal end of file), gives it the old file's mode and owner, renames it.
-fn finish_script(tmp: &str, dest: &str, size: u64) -> String {
+/// With `size`, checks the temp file is whole (a cut connection ends `cat`'s input early,
+/// which looks like a normal end of file); gives it the old file's mode and owner, renames it.
+fn finish_script(tmp: &str, dest: &str, size: Option<u64>) -> String {
     let (qt, qd) = (quote(tmp), quote(dest));
-    let short = quote(&format!(
-        "ferry: the transfer to {dest} was cut short; the file is unchanged"
-    ));
+    let check = match size {
+        Some(size) => {
+            let short = quote(&format!(
+                "ferry: the transfer to {dest} was cut short; the file is unchanged"
+            ));
+            format!("{{ [ \"$(stat -c %s -- {qt})\" = {size} ] || {{ echo {short} >&2; false; }}; }} && ")
+        }
+        None => String::new(),
+    };
     format!(
-        "{{ [ \"$(stat -c %s -- {qt})\" = {size} ] || {{ echo {short} >&2; false; }}; }} && \
-         {{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && \
+        "{check}{{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && \
          mv -f -- {qt} {qd} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
     )
 }
@@ -229,7 +245,7 @@ mod tests {
 
     #[test]
     fn finish_script_quotes_paths_and_checks_the_size() {
-        let s = finish_script("/d/.ferry-1.tmp", "/d/it's", 42);
+        let s = finish_script("/d/.ferry-1.tmp", "/d/it's", Some(42));
         assert!(s.contains("= 42 ]"), "{s}");
         assert!(s.contains("mv -f -- /d/.ferry-1.tmp '/d/it'\\''s'"), "{s}");
     }
