@@ -166,13 +166,13 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
     }
 }
 
-/// One module run: `when`, argument templating, the module itself (within `timeout`).
 /// For a loop of file writes (`copy`, `template`) on a host, stats every item's destination
 /// in one command before the items run: on a warm run each item then needs no round trip
 /// of its own to find its file unchanged.
 async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Arc<Prefetched>> {
     let task = run.task;
-    if items.len() < 2 || !matches!(task.module.name, "copy" | "template") {
+    let written_path = crate::modules::written_path(task.module.name)?;
+    if items.len() < 2 {
         return None;
     }
     let mut paths = Vec::new();
@@ -181,12 +181,10 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
         let Ok(Json::Object(args)) = run.templar.render_value(&task.args, &job.vars) else {
             continue;
         };
-        let dest = args.get("dest").and_then(Json::as_str).unwrap_or("");
-        let src = args.get("src").and_then(Json::as_str).unwrap_or("");
         // Directory copies and destinations that are directories find their paths later.
-        if dest.is_empty() || dest.ends_with('/') || src.ends_with('/') {
+        let Some(dest) = written_path(&args) else {
             continue;
-        }
+        };
         if !paths.iter().any(|p| p == dest) {
             paths.push(dest.to_string());
         }
@@ -216,6 +214,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
     }
 }
 
+/// One module run: `when`, argument templating, the module itself (within `timeout`).
 async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
     let (task, templar, vars) = (run.task, run.templar, &job.vars);
     match eval_all(&task.when, vars, templar) {

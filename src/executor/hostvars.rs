@@ -229,12 +229,10 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
         connect_retries: opts.connect_retries,
         identities_only: cfg.identities_only.unwrap_or(false),
-        keepalive: cfg.server_alive_interval.map(|secs| {
-            (
-                std::time::Duration::from_secs(secs),
-                cfg.server_alive_count_max.unwrap_or(3),
-            )
-        }),
+        keepalive_interval: cfg
+            .server_alive_interval
+            .map(std::time::Duration::from_secs),
+        keepalive_max: cfg.server_alive_count_max,
     }
 }
 

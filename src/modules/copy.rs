@@ -97,6 +97,19 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// True for the modules that write one file named by `dest` (see [`written_path`]).
+pub(crate) fn writes_dest(module: &str) -> bool {
+    matches!(module, "copy" | "template")
+}
+
+/// The file a `copy` or `template` task with these rendered arguments writes, when it is
+/// known before the task runs (not for a directory copy or a directory `dest`).
+pub(crate) fn written_path(args: &Vars) -> Option<&str> {
+    let dest = args.get("dest").and_then(Json::as_str)?;
+    let src = args.get("src").and_then(Json::as_str).unwrap_or("");
+    (!dest.is_empty() && !dest.ends_with('/') && !src.ends_with('/')).then_some(dest)
+}
+
 /// Files larger than this get no `--diff` (Ansible's default `max_file_size_for_diff`, 100 kB,
 /// is smaller; ferry shows a little more).
 const DIFF_LIMIT: u64 = 256 * 1024;

@@ -121,6 +121,12 @@ pub fn hides_results(name: &str) -> bool {
     matches!(name, "docker_login")
 }
 
+/// For a module that writes the file its `dest` names (`copy`, `template`), a function that
+/// finds that file in rendered arguments: the executor stats those of a loop's items at once.
+pub fn written_path(module: &str) -> Option<fn(&Vars) -> Option<&str>> {
+    copy::writes_dest(module).then_some(copy::written_path as fn(&Vars) -> Option<&str>)
+}
+
 /// The short names of all modules.
 pub fn names() -> impl Iterator<Item = &'static str> {
     MODULES.iter().map(|m| m.name)

@@ -1,5 +1,6 @@
-//! Remote file primitives the file modules share: stat (with sha1), atomic write (in
-//! `transfer.rs`), read, and mode/owner fixes. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
+//! Remote file primitives the file modules share: stat (with sha1, and prefetched for a
+//! loop's items), read, and mode/owner fixes; atomic writes are in `transfer.rs`. Everything
+//! goes through [`ModuleCtx::exec`], so become and environment apply.
 
 use std::fmt::Write as _;
 

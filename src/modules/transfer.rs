@@ -1,10 +1,11 @@
 //! Putting bytes into a file on the host, atomically: the data goes to a temporary file
-//! beside the destination (over SFTP, or piped into `cat` on an exec channel), its size is
-//! checked, it takes the old file's mode and owner, and only then is it renamed into place.
-//! A connection that breaks mid-transfer leaves the old file as it was.
+//! beside the destination (over SFTP, or piped into `cat` on an exec channel), is checked to
+//! be whole, takes the old file's mode and owner, and only then is renamed into place. A
+//! connection that breaks mid-transfer leaves the old file as it was.
 //!
-//! Local files are streamed, never loaded whole; their sha1 is computed the same way, once
-//! per file and run (a cache keyed by path, size and mtime), however many hosts get it.
+//! Local files are streamed, never loaded whole; their sha1 is computed the same way and
+//! remembered while the file's stamp stays the same (see `sums.rs`), however many hosts get
+//! it and however many runs.
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -171,16 +171,16 @@ async fn collect(
 
 /// A russh error on an open connection: lost if the connection is gone, else a channel error.
 pub(crate) fn broken<H: Handler>(handle: &Handle<H>, host: &str, e: &russh::Error) -> ConnError {
+    failed_on(handle, host, e.to_string())
+}
+
+/// A failure on an open connection: lost if the connection is gone, else a channel error.
+pub(crate) fn failed_on<H: Handler>(handle: &Handle<H>, host: &str, message: String) -> ConnError {
+    let host = host.to_owned();
     if handle.is_closed() {
-        ConnError::Lost {
-            host: host.to_owned(),
-            message: e.to_string(),
-        }
+        ConnError::Lost { host, message }
     } else {
-        ConnError::Channel {
-            host: host.to_owned(),
-            message: e.to_string(),
-        }
+        ConnError::Channel { host, message }
     }
 }
 

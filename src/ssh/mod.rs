@@ -112,9 +112,11 @@ pub struct ConnectSpec {
     /// `IdentitiesOnly`: with identity files given, offer only them, not the agent's keys
     /// first (OpenSSH's default tries the agent's keys, then the files).
     pub identities_only: bool,
-    /// `ServerAliveInterval`/`ServerAliveCountMax`: probe a silent server this often and give
-    /// the connection up after this many unanswered probes (`None`: ferry's 15 s and 3).
-    pub keepalive: Option<(Duration, usize)>,
+    /// `ServerAliveInterval`: probe a silent server this often (zero: never; `None`: 15 s).
+    pub keepalive_interval: Option<Duration>,
+    /// `ServerAliveCountMax`: give the connection up after this many unanswered probes
+    /// (`None`: 3).
+    pub keepalive_max: Option<usize>,
 }
 
 impl ConnectSpec {
@@ -139,7 +141,8 @@ impl ConnectSpec {
             proxy_jump: None,
             connect_retries: 0,
             identities_only: false,
-            keepalive: None,
+            keepalive_interval: None,
+            keepalive_max: None,
         }
     }
 }

@@ -24,17 +24,6 @@ use super::{auth, exec, ConnError, ConnectSpec, ExecOutput, Input, Transport};
 /// them and the client cannot see the setting; staying well below leaves room for others.
 const MAX_CHANNELS: usize = 5;
 
-/// Ciphers in order of preference: AES-GCM first, which CPUs with AES instructions run
-/// several times faster than ChaCha20-Poly1305 (russh's first choice): file transfers are
-/// bound by it.
-const CIPHERS: &[russh::cipher::Name] = &[
-    russh::cipher::AES_256_GCM,
-    russh::cipher::CHACHA20_POLY1305,
-    russh::cipher::AES_256_CTR,
-    russh::cipher::AES_192_CTR,
-    russh::cipher::AES_128_CTR,
-];
-
 /// Keepalive: a probe after this long without traffic; the connection is declared dead
 /// after `KEEPALIVE_MAX` unanswered probes.
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
@@ -98,7 +87,7 @@ impl SshConnection {
     }
 
     async fn connect_inner(spec: &ConnectSpec, policy: HostKeyPolicy) -> Result<Self, ConnError> {
-        let config = Arc::new(client_config(policy.wants_certificate(), spec.keepalive));
+        let config = Arc::new(client_config(policy.wants_certificate(), spec));
         let handler = ClientHandler { policy };
         let (jump, connected) = match &spec.proxy_jump {
             None => {
@@ -225,8 +214,9 @@ impl SshConnection {
     }
 }
 
-fn client_config(certificates: bool, keepalive: Option<(Duration, usize)>) -> client::Config {
-    let (interval, max) = keepalive.unwrap_or((KEEPALIVE_INTERVAL, KEEPALIVE_MAX));
+fn client_config(certificates: bool, spec: &ConnectSpec) -> client::Config {
+    let interval = spec.keepalive_interval.unwrap_or(KEEPALIVE_INTERVAL);
+    let max = spec.keepalive_max.unwrap_or(KEEPALIVE_MAX);
     let mut config = client::Config {
         // ServerAliveInterval 0 turns the probes off, as in OpenSSH.
         keepalive_interval: (!interval.is_zero()).then_some(interval),
@@ -234,7 +224,6 @@ fn client_config(certificates: bool, keepalive: Option<(Duration, usize)>) -> cl
         nodelay: true,
         ..Default::default()
     };
-    config.preferred.cipher = Cow::Borrowed(CIPHERS);
     if certificates {
         config.preferred.host_key_certificates = Cow::Borrowed(CERTIFICATE_ALGORITHMS);
     }

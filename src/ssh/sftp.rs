@@ -48,7 +48,9 @@ impl SftpSlot {
             // A failed session may be half-way through a request: start afresh next time.
             *slot = State::Closed;
         }
-        Some(result.map_err(|e| lost_or_refused(handle, host, path, e)))
+        Some(result.map_err(|e| {
+            exec::failed_on(handle, host, format!("SFTP upload to {path} failed: {e}"))
+        }))
     }
 }
 
@@ -88,24 +90,4 @@ async fn write(session: &SftpSession, path: &str, input: Input) -> std::io::Resu
     }
     file.shutdown().await?;
     Ok(written)
-}
-
-fn lost_or_refused<H: Handler>(
-    handle: &Handle<H>,
-    host: &str,
-    path: &str,
-    e: std::io::Error,
-) -> ConnError {
-    let message = format!("SFTP upload to {path} failed: {e}");
-    if handle.is_closed() {
-        ConnError::Lost {
-            host: host.to_owned(),
-            message,
-        }
-    } else {
-        ConnError::Channel {
-            host: host.to_owned(),
-            message,
-        }
-    }
 }

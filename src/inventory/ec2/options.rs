@@ -45,8 +45,8 @@ pub(crate) struct Options {
     pub creds: Given,
 }
 
-/// Options ferry reads, in the order the docs list them; aliases map to the first name.
-const KNOWN: &[&str] = &[
+/// The options ferry reads, in the order the plugin's docs list them.
+const OPTIONS: &[&str] = &[
     "plugin",
     "regions",
     "filters",
@@ -60,18 +60,22 @@ const KNOWN: &[&str] = &[
     "leading_separator",
     "endpoint_url",
     "aws_profile",
-    "profile",
     "aws_access_key",
+    "aws_secret_key",
+    "session_token",
+];
+
+/// Other names the plugin takes for those, and the cache options: a cache makes the next run
+/// faster; without it every run asks EC2, which is also right.
+const ALSO_ACCEPTED: &[&str] = &[
+    "profile",
     "aws_access_key_id",
     "access_key",
-    "aws_secret_key",
     "aws_secret_access_key",
     "secret_key",
-    "session_token",
     "aws_session_token",
     "aws_security_token",
     "security_token",
-    // A cache makes the next run faster; without it every run asks EC2, which is also right.
     "cache",
     "cache_plugin",
     "cache_timeout",
@@ -138,12 +142,13 @@ pub(crate) fn read(root: &Node) -> Result<Options, LoadError> {
             "session_token" | "aws_session_token" | "aws_security_token" | "security_token" => {
                 o.creds.session_token = Some(v.key_string())
             }
-            k if KNOWN.contains(&k) => {}
+            k if ALSO_ACCEPTED.contains(&k) => {}
             other => {
                 let e = k.error(format!("unknown aws_ec2 option '{other}'"));
-                return Err(match did_you_mean(other, KNOWN.iter().copied()) {
+                let known = OPTIONS.iter().chain(ALSO_ACCEPTED).copied();
+                return Err(match did_you_mean(other, known) {
                     Some(best) => e.with_hint(format!("did you mean '{best}'?")),
-                    None => e.with_hint(format!("ferry reads: {}", KNOWN[..19].join(", "))),
+                    None => e.with_hint(format!("ferry reads: {}", OPTIONS.join(", "))),
                 });
             }
         }
