@@ -5,6 +5,8 @@
 //! Data flows one way: **load** → **plan** → **execute** → **report**.
 //!
 //! - [`cli`]: clap definitions of the command line (the `--help` text).
+//! - Leaves every layer may use: [`text`] (Ansible's booleans, variable names, `key=value`
+//!   free-form), [`paths`] (`~` expansion), [`checksum`] (sha1 as Ansible reports it).
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
 //! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
@@ -20,6 +22,7 @@
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`run`]: `ferry run` end to end, from parsed options to an exit code.
 
+pub mod checksum;
 pub mod cli;
 pub mod error;
 pub mod executor;
@@ -27,10 +30,12 @@ pub mod inventory;
 pub mod listing;
 pub mod modules;
 pub mod output;
+pub mod paths;
 pub mod pipeline;
 pub mod playbook;
 pub mod run;
 pub mod ssh;
 pub mod template;
+pub mod text;
 pub mod vars;
 pub mod yaml;

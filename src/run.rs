@@ -87,8 +87,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         known_hosts: known_hosts(&common.known_hosts),
         known_hosts_given: !common.known_hosts.is_empty(),
         ssh_config: common.ssh_config.clone().or_else(|| {
-            let home = std::env::var("HOME").ok()?;
-            let default = PathBuf::from(home).join(".ssh/config");
+            let default = crate::paths::home_dir()?.join(".ssh/config");
             default.is_file().then_some(default)
         }),
         timeout_given: common.timeout.is_some(),
@@ -277,8 +276,8 @@ fn known_hosts(given: &[PathBuf]) -> Vec<PathBuf> {
     if !given.is_empty() {
         return given.to_vec();
     }
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    vec![PathBuf::from(home).join(".ssh/known_hosts")]
+    let home = crate::paths::home_dir().unwrap_or_else(|| PathBuf::from("/root"));
+    vec![home.join(".ssh/known_hosts")]
 }
 
 /// `-e` values: `key=value ...`, a JSON or YAML mapping, or `@file`.
@@ -300,7 +299,7 @@ pub fn parse_extra_vars(values: &[String]) -> Result<Vars, Error> {
                 _ => return Err(Error::Options(format!("-e {value}: not a mapping"))),
             }
         } else {
-            let (params, rest) = playbook::parse_free_form(value, None);
+            let (params, rest) = crate::text::parse_free_form(value, None);
             if !rest.is_empty() {
                 return Err(Error::Options(format!(
                     "-e '{value}': expected key=value pairs, a JSON mapping or @file"

@@ -11,7 +11,8 @@ use crate::executor::Status;
 use crate::modules::remote::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::output::{HostEvent, Reporter};
-use crate::playbook::{ansible_bool, Condition, Flag, Task};
+use crate::playbook::{Condition, Flag, Task};
+use crate::text::ansible_bool;
 use crate::template::{Templar, OMIT};
 use crate::vars::Vars;
 

@@ -173,7 +173,7 @@ pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptio
         .unwrap_or_else(|| "root".into());
     let key = text("ansible_ssh_private_key_file")
         .or_else(|| text("ansible_private_key_file"))
-        .map(|k| PathBuf::from(expand_home(&k)))
+        .map(|k| PathBuf::from(crate::paths::expand_tilde(&k)))
         .or_else(|| opts.private_key.clone());
     let mut identity_files = match key {
         Some(k) => vec![k],
@@ -297,12 +297,5 @@ fn transport(vars: &Vars) -> Transport {
     match chosen.as_deref() {
         Some("exec") => Transport::Exec,
         _ => Transport::Shell,
-    }
-}
-
-fn expand_home(path: &str) -> String {
-    match (path.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => path.to_string(),
     }
 }

@@ -177,7 +177,7 @@ impl Executor {
         };
         let mut out = String::new();
         for (k, v) in map {
-            if !crate::playbook::is_identifier(&k) {
+            if !crate::text::is_identifier(&k) {
                 continue;
             }
             let v = match v {

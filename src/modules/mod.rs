@@ -326,7 +326,7 @@ pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D:
     match Json::deserialize(d)? {
         Json::Bool(b) => Ok(b),
         Json::Number(n) => Ok(n.as_f64() != Some(0.0)),
-        Json::String(s) => crate::playbook::ansible_bool(&s)
+        Json::String(s) => crate::text::ansible_bool(&s)
             .ok_or_else(|| D::Error::custom(format!("'{s}' is not a boolean"))),
         other => Err(D::Error::custom(format!("{other} is not a boolean"))),
     }

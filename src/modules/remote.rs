@@ -375,11 +375,6 @@ pub(crate) fn path_result(path: &str, st: &RemoteStat) -> Vars {
     v
 }
 
-/// sha1 of local bytes, hex.
-pub(crate) fn sha1_hex(data: &[u8]) -> String {
-    use sha1::Digest;
-    hex::encode(sha1::Sha1::digest(data))
-}
 
 /// A unified diff for `--diff` (text only).
 pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {

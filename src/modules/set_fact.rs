@@ -17,7 +17,7 @@ async fn run(_ctx: &ModuleCtx<'_>, mut args: Vars) -> ModuleResult {
             "No key/value pairs provided, at least one is required for this action to succeed",
         );
     }
-    if let Some(bad) = args.keys().find(|k| !crate::playbook::is_identifier(k)) {
+    if let Some(bad) = args.keys().find(|k| !crate::text::is_identifier(k)) {
         return ModuleResult::failed(format!(
             "The variable name '{bad}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
         ));

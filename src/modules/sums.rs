@@ -37,7 +37,7 @@ fn file_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::home_dir().map(|h| h.join(".cache")))?;
+        .or_else(|| crate::paths::home_dir().map(|h| h.join(".cache")))?;
     Some(base.join("ferry").join("sums"))
 }
 

@@ -29,7 +29,7 @@ impl Source<'_> {
     /// The sha1 of the data, hex.
     pub(crate) fn sha1(&self) -> Result<String, ModuleResult> {
         match self {
-            Source::Bytes(b) => Ok(remote::sha1_hex(b)),
+            Source::Bytes(b) => Ok(crate::checksum::sha1_hex(b)),
             Source::File(p) => file_sha1(p)
                 .map_err(|e| ModuleResult::failed(format!("cannot read {}: {e}", p.display()))),
         }
@@ -239,7 +239,7 @@ mod tests {
             std::fs::write(&p, data).unwrap();
             assert_eq!(
                 file_sha1(&p).unwrap(),
-                crate::modules::remote::sha1_hex(data)
+                crate::checksum::sha1_hex(data)
             );
         }
     }

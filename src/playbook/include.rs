@@ -119,7 +119,7 @@ fn file_arg(value: &Node, keyword: &str) -> Result<String, LoadError> {
 fn role_args(value: &Node, keyword: &str) -> Result<(String, Option<String>, Vars), LoadError> {
     let mut params = match value.to_json() {
         serde_json::Value::Object(m) => m,
-        serde_json::Value::String(s) => crate::playbook::parse_free_form(&s, None).0,
+        serde_json::Value::String(s) => crate::text::parse_free_form(&s, None).0,
         _ => return Err(value.error(format!("'{keyword}' needs a mapping with 'name'"))),
     };
     let name = match params.remove("name").or_else(|| params.remove("role")) {

@@ -15,7 +15,6 @@ mod task;
 mod validate;
 
 pub use inherit::Inherit;
-pub use load::{load, parse_free_form};
+pub use load::load;
 pub use model::{Block, Condition, Flag, Include, Item, Play, Playbook, Role, Serial, Task};
-pub use task::{ansible_bool, is_identifier};
 pub use validate::check_templates;

@@ -168,8 +168,8 @@ fn find_role(ctx: &LoadCtx, name: &str, at: &Node) -> Result<PathBuf, LoadError>
     if let Ok(paths) = std::env::var("ANSIBLE_ROLES_PATH") {
         candidates.extend(paths.split(':').map(|p| Path::new(p).join(name)));
     }
-    if let Ok(home) = std::env::var("HOME") {
-        candidates.push(Path::new(&home).join(".ansible/roles").join(name));
+    if let Some(home) = crate::paths::home_dir() {
+        candidates.push(home.join(".ansible/roles").join(name));
     }
     candidates.push(Path::new("/etc/ansible/roles").join(name));
     candidates.push(ctx.playbook_dir.join(name));

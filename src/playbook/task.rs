@@ -8,7 +8,7 @@ use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
-use crate::playbook::load::parse_free_form;
+use crate::text::{ansible_bool, is_identifier, parse_free_form};
 use crate::playbook::model::{Condition, Flag, Task};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
@@ -332,15 +332,6 @@ pub(crate) fn parse_flag(node: &Node, what: &str) -> Result<Flag, LoadError> {
     }
 }
 
-/// Ansible's `boolean()` on a string: None when it is not a boolean word.
-pub fn ansible_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "on" | "1" | "true" | "t" | "y" => Some(true),
-        "no" | "off" | "0" | "false" | "f" | "n" | "" => Some(false),
-        _ => None,
-    }
-}
-
 pub(crate) fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError> {
     let one = |n: &Node| -> Result<Condition, LoadError> {
         let expr = match &n.kind {
@@ -418,9 +409,3 @@ fn parse_loop_control(node: &Node) -> Result<String, LoadError> {
     Ok(var)
 }
 
-/// A valid Ansible variable name.
-pub fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}

@@ -87,7 +87,7 @@ impl<H: Handler> Attempts<'_, H> {
         if self.agent_keys().await? {
             return Ok(true);
         }
-        let dir = std::env::home_dir().unwrap_or_default().join(".ssh");
+        let dir = crate::paths::home_dir().unwrap_or_default().join(".ssh");
         let mut found = false;
         for name in DEFAULT_KEYS {
             let path = dir.join(name);

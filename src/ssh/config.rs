@@ -90,7 +90,7 @@ fn resolve_uncached(config: &Path, host: &str) -> Option<SshConfig> {
         (base.get(k) != Some(v)).then_some(v)
     };
     let first = |k: &str| changed(k).and_then(|v| v.first().cloned());
-    let expand = |p: &str| PathBuf::from(crate::ssh::expand_tilde(p));
+    let expand = |p: &str| PathBuf::from(crate::paths::expand_tilde(p));
     Some(SshConfig {
         hostname: first("hostname"),
         port: first("port").and_then(|p| p.parse().ok()),

@@ -131,7 +131,7 @@ impl ConnectSpec {
             port: 22,
             user: default_user(),
             identity_files: Vec::new(),
-            known_hosts: home_dir()
+            known_hosts: crate::paths::home_dir()
                 .map(|h| vec![h.join(".ssh").join("known_hosts")])
                 .unwrap_or_default(),
             host_key_checking: HostKeyChecking::Strict,
@@ -263,16 +263,4 @@ fn default_user() -> String {
         .ok()
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "root".to_owned())
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_tilde(path: &str) -> String {
-    match (path.strip_prefix("~/"), home_dir()) {
-        (Some(rest), Some(home)) => home.join(rest).display().to_string(),
-        _ => path.to_string(),
-    }
-}
-
-fn home_dir() -> Option<PathBuf> {
-    std::env::home_dir().filter(|h| !h.as_os_str().is_empty())
 }

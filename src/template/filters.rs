@@ -58,14 +58,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         Some(i) => s[..i].to_string(),
         None => String::new(),
     });
-    env.add_filter("expanduser", |s: String| {
-        match (s.strip_prefix('~'), std::env::var("HOME")) {
-            (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => {
-                format!("{home}{rest}")
-            }
-            _ => s,
-        }
-    });
+    env.add_filter("expanduser", |s: String| crate::paths::expand_tilde(&s));
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_findall", regex_findall);
@@ -112,7 +105,7 @@ fn to_bool(v: Value) -> bool {
         ValueKind::Bool => v.is_true(),
         ValueKind::Number => v.as_i64().map(|n| n == 1).unwrap_or(false),
         ValueKind::String => {
-            crate::playbook::ansible_bool(v.as_str().unwrap_or("")).unwrap_or(false)
+            crate::text::ansible_bool(v.as_str().unwrap_or("")).unwrap_or(false)
         }
         _ => false,
     }
@@ -220,7 +213,7 @@ fn regex_findall(s: String, p: String) -> Result<Value, Error> {
 
 fn checksum(s: &str, alg: &str) -> Result<String, Error> {
     match alg {
-        "sha1" => Ok(crate::modules::remote::sha1_hex(s.as_bytes())),
+        "sha1" => Ok(crate::checksum::sha1_hex(s.as_bytes())),
         other => Err(err(format!(
             "hash algorithm '{other}' is not supported by ferry (sha1 is)"
         ))),

@@ -101,7 +101,7 @@ fn creds(a: &str, s: &str, token: Option<String>, source: &str) -> Credentials {
 }
 
 fn home() -> PathBuf {
-    std::env::home_dir().unwrap_or_default()
+    crate::paths::home_dir().unwrap_or_default()
 }
 
 fn credentials_file() -> PathBuf {
