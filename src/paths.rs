@@ -31,7 +31,10 @@ mod tests {
 
     #[test]
     fn expands_only_a_leading_tilde() {
-        let home = home_dir().expect("HOME is set in tests").display().to_string();
+        let home = home_dir()
+            .expect("HOME is set in tests")
+            .display()
+            .to_string();
         for (given, want) in [
             ("~/x/y", format!("{home}/x/y")),
             ("~", home.clone()),

@@ -20,7 +20,7 @@ use crate::output::json::JsonLines;
 use crate::output::junit::Junit;
 use crate::output::{Reporter, Tee};
 use crate::playbook::{self, Playbook};
-use crate::ssh::HostKeyChecking;
+use crate::ssh::{ConnectOptions, HostKeyChecking};
 use crate::vars::Vars;
 use crate::yaml;
 
@@ -82,6 +82,26 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         forks: common.forks,
         extra_vars: parse_extra_vars(&common.extra_vars)?,
         limit: None,
+        connect: connect_options(common),
+        check: common.check,
+        diff: common.diff,
+        become_: common.become_,
+        become_user: common.become_user.clone(),
+        become_password: if common.ask_become_pass {
+            Some(ask_password()?)
+        } else {
+            None
+        },
+        tags: Vec::new(),
+        skip_tags: Vec::new(),
+        force_handlers: common.force_handlers,
+        start_at_task: None,
+    })
+}
+
+/// Connection settings from the shared flags.
+fn connect_options(common: &CommonArgs) -> ConnectOptions {
+    ConnectOptions {
         remote_user: common.user.clone(),
         private_key: common.private_key.clone(),
         known_hosts: known_hosts(&common.known_hosts),
@@ -98,20 +118,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
             HostKeyMode::Off => HostKeyChecking::Off,
         },
         connect_timeout: Duration::from_secs(common.timeout.unwrap_or(10).max(1)),
-        check: common.check,
-        diff: common.diff,
-        become_: common.become_,
-        become_user: common.become_user.clone(),
-        become_password: if common.ask_become_pass {
-            Some(ask_password()?)
-        } else {
-            None
-        },
-        tags: Vec::new(),
-        skip_tags: Vec::new(),
-        force_handlers: common.force_handlers,
-        start_at_task: None,
-    })
+    }
 }
 
 /// Runs playbooks; returns the exit code ansible-playbook would.

@@ -74,8 +74,8 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
     load_error(
         &hosts,
         "t9.yml",
-        "- hosts: all\n  become_method: su\n  tasks: []\n",
-        "DIR/t9.yml:2:18: become_method 'su' is not supported by ferry\n   |\n 2 |   become_method: su\n   |                  ^\n   = hint: ferry supports become_method: sudo",
+        "- hosts: all\n  become_method: doas\n  tasks: []\n",
+        "DIR/t9.yml:2:18: become_method 'doas' is not supported by ferry\n   |\n 2 |   become_method: doas\n   |                  ^\n   = hint: ferry supports become_method: su, sudo",
     );
     assert!(!hosts.any_connection(), "no host was contacted");
 }

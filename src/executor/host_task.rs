@@ -12,8 +12,9 @@ use crate::modules::remote::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::output::{HostEvent, Reporter};
 use crate::playbook::{Condition, Flag, Task};
-use crate::text::ansible_bool;
+use crate::ssh::privilege::Become;
 use crate::template::{Templar, OMIT};
+use crate::text::ansible_bool;
 use crate::vars::Vars;
 
 /// What every host's run of one task shares.
@@ -29,8 +30,7 @@ pub(crate) struct Job {
     pub host: String,
     pub vars: Vars,
     pub conn: Arc<HostConn>,
-    pub become_user: Option<String>,
-    pub become_password: Option<String>,
+    pub become_: Option<Become>,
     /// `export K=V; ` assignments from `environment`.
     pub env: Option<String>,
     pub check_mode: bool,
@@ -206,8 +206,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
         vars: &job.vars,
         templar: run.templar,
         conn: &job.conn,
-        become_user: job.become_user.as_deref(),
-        become_password: job.become_password.as_deref(),
+        become_: job.become_.as_ref(),
         env: job.env.as_deref(),
         check_mode: job.check_mode,
         diff: job.diff,

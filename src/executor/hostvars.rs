@@ -1,17 +1,14 @@
-//! The variables a task sees on one host, in Ansible's precedence order, and the connection
-//! settings read from them.
+//! The variables a task sees on one host, in Ansible's precedence order. (The connection
+//! settings read from them are resolved in `ssh::options`.)
 //!
 //! Order (low → high): inventory (group, then host) < play vars < task vars < facts
 //! (set_fact, register, gathered) < extra vars; magic variables on top.
 
-use std::path::PathBuf;
-
 use serde_json::Value as Json;
 
 use crate::executor::play::PlayCtx;
-use crate::executor::{Executor, RunOptions};
-use crate::playbook::{Play, Role, Task};
-use crate::ssh::{resolve_config, ConnectSpec, HostKeyChecking, SshConfig, Transport};
+use crate::executor::Executor;
+use crate::playbook::{Role, Task};
 use crate::vars::Vars;
 
 impl Executor {
@@ -140,162 +137,5 @@ fn is_template(v: &Json) -> bool {
         Json::Array(items) => items.iter().any(is_template),
         Json::Object(m) => m.values().any(is_template),
         _ => false,
-    }
-}
-
-/// How to reach `host`: ansible_* variables beat the play's `remote_user`, which beats `-u`.
-pub(crate) fn connect_spec(host: &str, vars: &Vars, play: &Play, opts: &RunOptions) -> ConnectSpec {
-    let text = |k: &str| -> Option<String> {
-        match vars.get(k)? {
-            Json::String(s) if !s.is_empty() => Some(s.clone()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    };
-    let local = text("ansible_connection").as_deref() == Some("local")
-        || (host == "localhost"
-            && text("ansible_connection").is_none()
-            && text("ansible_host").is_none());
-    let address = text("ansible_host").or_else(|| text("ansible_ssh_host"));
-    // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
-    let cfg = match (&opts.ssh_config, local) {
-        (Some(file), false) => {
-            resolve_config(file, address.as_deref().unwrap_or(host)).unwrap_or_default()
-        }
-        _ => SshConfig::default(),
-    };
-    let user = text("ansible_user")
-        .or_else(|| text("ansible_ssh_user"))
-        .or_else(|| play.opts.remote_user.clone())
-        .or_else(|| opts.remote_user.clone())
-        .or_else(|| cfg.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "root".into());
-    let key = text("ansible_ssh_private_key_file")
-        .or_else(|| text("ansible_private_key_file"))
-        .map(|k| PathBuf::from(crate::paths::expand_tilde(&k)))
-        .or_else(|| opts.private_key.clone());
-    let mut identity_files = match key {
-        Some(k) => vec![k],
-        None => cfg.identity_files.clone(),
-    };
-    let jump = common_args_jump(text("ansible_ssh_common_args").as_deref())
-        .or_else(|| common_args_jump(text("ansible_ssh_extra_args").as_deref()))
-        .or(cfg.proxy_jump.clone());
-    // Bastions named in the ssh config bring their IdentityFile: every hop may offer them.
-    if let (Some(chain), Some(file)) = (&jump, &opts.ssh_config) {
-        for hop in chain.split(',') {
-            let alias = hop.trim().rsplit('@').next().unwrap_or("");
-            for k in resolve_config(file, alias)
-                .unwrap_or_default()
-                .identity_files
-            {
-                if !identity_files.contains(&k) {
-                    identity_files.push(k);
-                }
-            }
-        }
-    }
-    let known_hosts = if opts.known_hosts_given || cfg.known_hosts.is_empty() {
-        opts.known_hosts.clone()
-    } else {
-        cfg.known_hosts.clone()
-    };
-    let host_key_checking = match (opts.host_key_checking, cfg.host_key_checking) {
-        (HostKeyChecking::Strict, Some(from_config)) => from_config,
-        (given, _) => given,
-    };
-    ConnectSpec {
-        name: host.to_string(),
-        address: address
-            .or(cfg.hostname.clone())
-            .unwrap_or_else(|| host.to_string()),
-        port: text("ansible_port")
-            .or_else(|| text("ansible_ssh_port"))
-            .and_then(|p| p.parse().ok())
-            .or(cfg.port)
-            .unwrap_or(22),
-        user,
-        identity_files,
-        known_hosts,
-        host_key_checking,
-        connect_timeout: cfg
-            .connect_timeout
-            .filter(|_| !opts.timeout_given)
-            .map(std::time::Duration::from_secs)
-            .unwrap_or(opts.connect_timeout),
-        local,
-        transport: transport(vars),
-        proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
-        connect_retries: opts.connect_retries,
-        identities_only: cfg.identities_only.unwrap_or(false),
-        keepalive_interval: cfg
-            .server_alive_interval
-            .map(std::time::Duration::from_secs),
-        keepalive_max: cfg.server_alive_count_max,
-    }
-}
-
-/// Each ProxyJump hop that is an ssh config alias becomes `user@hostname:port`.
-fn resolve_hops(chain: &str, config: Option<&std::path::Path>) -> String {
-    let Some(config) = config else {
-        return chain.to_string();
-    };
-    chain
-        .split(',')
-        .map(|hop| {
-            let hop = hop.trim();
-            let (user, rest) = match hop.rsplit_once('@') {
-                Some((u, r)) => (Some(u.to_string()), r),
-                None => (None, hop),
-            };
-            let cfg = resolve_config(config, rest).unwrap_or_default();
-            let host = cfg.hostname.clone().unwrap_or_else(|| rest.to_string());
-            let user = user.or(cfg.user.clone());
-            let mut out = match user {
-                Some(u) => format!("{u}@{host}"),
-                None => host,
-            };
-            if let Some(p) = cfg.port {
-                out.push_str(&format!(":{p}"));
-            }
-            out
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `-o ProxyJump=bastion` (or `-J bastion`) in `ansible_ssh_common_args`.
-fn common_args_jump(args: Option<&str>) -> Option<String> {
-    let words = shlex::split(args?)?;
-    let mut it = words.iter();
-    while let Some(w) = it.next() {
-        let opt = match w.as_str() {
-            "-o" => it.next().cloned(),
-            "-J" => return it.next().cloned(),
-            other => other.strip_prefix("-o").map(String::from),
-        };
-        if let Some(o) = opt {
-            if let Some((k, v)) = o.split_once('=') {
-                if k.trim().eq_ignore_ascii_case("proxyjump") {
-                    return Some(v.trim().to_string());
-                }
-            }
-        }
-    }
-    None
-}
-
-/// The command transport: the long-lived shell by default; `ferry_transport: exec` (a host
-/// var) or `FERRY_TRANSPORT=exec` picks one exec channel per command.
-fn transport(vars: &Vars) -> Transport {
-    let chosen = vars
-        .get("ferry_transport")
-        .and_then(Json::as_str)
-        .map(String::from)
-        .or_else(|| std::env::var("FERRY_TRANSPORT").ok());
-    match chosen.as_deref() {
-        Some("exec") => Transport::Exec,
-        _ => Transport::Shell,
     }
 }

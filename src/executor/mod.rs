@@ -15,9 +15,7 @@ mod play;
 mod select;
 mod task;
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use indexmap::IndexMap;
 use tokio::sync::Semaphore;
@@ -28,7 +26,7 @@ use crate::inventory::Inventory;
 use crate::modules::HostConn;
 use crate::output::Reporter;
 use crate::playbook::Playbook;
-use crate::ssh::{HostKeyChecking, Pool};
+use crate::ssh::{ConnectOptions, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -41,24 +39,8 @@ pub struct RunOptions {
     pub extra_vars: Vars,
     /// `--limit` pattern.
     pub limit: Option<String>,
-    /// `-u`: the remote user when neither the host nor the play names one.
-    pub remote_user: Option<String>,
-    /// `--private-key`.
-    pub private_key: Option<PathBuf>,
-    /// known_hosts files to check host keys against.
-    pub known_hosts: Vec<PathBuf>,
-    /// `--known-hosts` was given (it then beats the ssh config's UserKnownHostsFile).
-    pub known_hosts_given: bool,
-    /// The OpenSSH client config to read (`-F FILE`, else `~/.ssh/config` when it exists).
-    pub ssh_config: Option<PathBuf>,
-    /// `--timeout` was given (it then beats the ssh config's ConnectTimeout).
-    pub timeout_given: bool,
-    /// `--connect-retries`.
-    pub connect_retries: u32,
-    /// `--host-key-checking`.
-    pub host_key_checking: HostKeyChecking,
-    /// `--timeout`: SSH connect timeout.
-    pub connect_timeout: Duration,
+    /// How to reach hosts: keys, known_hosts, ssh config, timeouts.
+    pub connect: ConnectOptions,
     /// `-C`: change nothing, report what would change.
     pub check: bool,
     /// `-D`: show differences.

@@ -14,6 +14,7 @@ use crate::executor::{Executor, Status};
 use crate::modules::{HostConn, ModuleResult};
 use crate::output::{HostEvent, TaskKind};
 use crate::playbook::{Flag, Task};
+use crate::ssh::privilege::{Become, BecomeMethod};
 use crate::ssh::quote;
 use crate::vars::Vars;
 
@@ -121,34 +122,12 @@ impl Executor {
             Some(d) if d != host => self.delegate_conn(ctx, &d),
             _ => self.host_conn(ctx, host, &vars),
         };
-        let become_on = match &task.opts.become_ {
-            Some(f) => flag(f, &vars, &self.templar),
-            None => self.opts.become_,
-        };
-        let become_user = become_on.then(|| {
-            let user = task
-                .opts
-                .become_user
-                .as_deref()
-                .or(self.opts.become_user.as_deref());
-            user.map(|u| self.render_or_raw(u, &vars))
-                .unwrap_or_else(|| "root".into())
-        });
+        let become_ = self.become_settings(task, &vars);
         let check_mode = match &task.opts.check_mode {
             Some(f) => flag(f, &vars, &self.templar),
             None => self.opts.check,
         };
         let env = self.environment(task, &vars);
-        let become_password = become_user.as_ref().and_then(|_| {
-            [
-                "ansible_become_password",
-                "ansible_become_pass",
-                "ansible_sudo_pass",
-            ]
-            .iter()
-            .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
-            .or_else(|| self.opts.become_password.clone())
-        });
         let no_log = match task.opts.no_log.as_ref() {
             Some(f) => flag(f, &vars, &self.templar),
             None => crate::modules::hides_results(task.module.name),
@@ -157,8 +136,7 @@ impl Executor {
             host: host.to_string(),
             vars,
             conn,
-            become_user,
-            become_password,
+            become_,
             env,
             check_mode,
             diff: self.opts.diff,
@@ -277,13 +255,54 @@ impl Executor {
         ctx.active.retain(|h| !failed.contains(h));
     }
 
+    /// `become` for `task` on a host with `vars`: the user (`become_user`, `--become-user`,
+    /// root), the method (`become_method`, `ansible_become_method`, sudo) and the password
+    /// (`ansible_become_password` and its older names, `-K`).
+    fn become_settings(&self, task: &Task, vars: &Vars) -> Option<Become> {
+        let on = match &task.opts.become_ {
+            Some(f) => flag(f, vars, &self.templar),
+            None => self.opts.become_,
+        };
+        if !on {
+            return None;
+        }
+        let user = task
+            .opts
+            .become_user
+            .as_deref()
+            .or(self.opts.become_user.as_deref())
+            .map(|u| self.render_or_raw(u, vars))
+            .unwrap_or_else(|| "root".into());
+        let method = task
+            .opts
+            .become_method
+            .as_deref()
+            .or_else(|| vars.get("ansible_become_method").and_then(Json::as_str))
+            .and_then(BecomeMethod::from_name)
+            .unwrap_or_default();
+        let password = [
+            "ansible_become_password",
+            "ansible_become_pass",
+            "ansible_sudo_pass",
+        ]
+        .iter()
+        .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
+        .or_else(|| self.opts.become_password.clone());
+        Some(Become {
+            method,
+            user,
+            password,
+        })
+    }
+
     /// The connection of `host`, made on first use from its variables.
     fn host_conn(&mut self, ctx: &PlayCtx<'_>, host: &str, vars: &Vars) -> Arc<HostConn> {
         let state = self.hosts.get_mut(host).expect("host state exists");
         if let Some(conn) = &state.conn {
             return Arc::clone(conn);
         }
-        let spec = crate::executor::hostvars::connect_spec(host, vars, ctx.play, &self.opts);
+        let play_user = ctx.play.opts.remote_user.as_deref();
+        let spec = crate::ssh::resolve_spec(host, vars, play_user, &self.opts.connect);
         let conn = Arc::new(HostConn {
             pool: Arc::clone(&self.pool),
             spec,
@@ -305,7 +324,8 @@ impl Executor {
         if !self.inventory.contains_host(target) && matches!(target, "localhost" | "127.0.0.1") {
             vars.insert("ansible_connection".into(), "local".into());
         }
-        let spec = crate::executor::hostvars::connect_spec(target, &vars, ctx.play, &self.opts);
+        let play_user = ctx.play.opts.remote_user.as_deref();
+        let spec = crate::ssh::resolve_spec(target, &vars, play_user, &self.opts.connect);
         let conn = Arc::new(HostConn {
             pool: Arc::clone(&self.pool),
             spec,

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::docker::{image_id, inspect};
 use crate::checksum::sha1_hex;
+use crate::modules::docker::{image_id, inspect};
 use crate::modules::remote::run;
 use crate::modules::{
     de_bool, de_opt_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,

@@ -110,7 +110,7 @@ async fn download(
     }
     let tmp = dest.with_extension("ferry-tmp");
     let result = async {
-        if ctx.become_password.is_some() {
+        if ctx.become_.is_some_and(|b| b.password.is_some()) {
             let bytes = remote::read(ctx, src).await?;
             std::fs::write(&tmp, &bytes).map_err(|e| failed("write", e))?;
         } else {

@@ -38,7 +38,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::ssh::{quote, ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
+use crate::ssh::privilege::Become;
+use crate::ssh::{ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -142,10 +143,8 @@ pub struct ModuleCtx<'a> {
     pub templar: &'a Templar,
     /// How to reach the host.
     pub conn: &'a HostConn,
-    /// `become`: run remote commands as this user through sudo.
-    pub become_user: Option<&'a str>,
-    /// The sudo password (`-K`, `ansible_become_password`), sent on stdin.
-    pub become_password: Option<&'a str>,
+    /// `become`: run remote commands as another user (applied by the connection layer).
+    pub become_: Option<&'a Become>,
     /// `environment`: `export K=V; ` assignments put before every remote command.
     pub env: Option<&'a str>,
     /// `--check` / `check_mode`: report what would change, change nothing.
@@ -162,21 +161,18 @@ impl ModuleCtx<'_> {
         self.exec_input(script, Input::bytes(input)).await
     }
 
-    /// Runs a command with `input` (bytes, then a streamed local file) on its stdin; a sudo
+    /// Runs a command with `input` (bytes, then a streamed local file) on its stdin; a become
     /// password goes first.
-    pub async fn exec_input(
-        &self,
-        script: &str,
-        mut input: Input,
-    ) -> Result<ExecOutput, ConnError> {
+    pub async fn exec_input(&self, script: &str, input: Input) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        let (line, password) = self.wrap(script);
-        if let Some(pw) = password {
-            let mut head = format!("{pw}\n").into_bytes();
-            head.append(&mut input.head);
-            input.head = head;
+        let line = self.with_env(script);
+        match self.become_ {
+            None => conn.exec_input(&line, input).await,
+            Some(b) => {
+                let (line, input) = b.wrap_input(self.host, &line, input)?;
+                conn.exec_input(&line, input).await
+            }
         }
-        conn.exec_input(&line, input).await
     }
 
     /// Runs a command with its stdout streamed into `out` (downloads). Under become with a
@@ -187,46 +183,32 @@ impl ModuleCtx<'_> {
         out: &mut tokio::fs::File,
     ) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        let (line, _) = self.wrap(&format!("exec </dev/null; {script}"));
+        let line = self.with_env(&format!("exec </dev/null; {script}"));
+        let line = match self.become_ {
+            None => line,
+            Some(b) => b.wrap(self.host, &line)?,
+        };
         conn.exec_to_file(&line, out).await
     }
 
     /// Runs a sh command line on the host, with the task's environment and become applied.
-    /// A become password goes to sudo on stdin, never on a command line.
     pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        if self.env.is_none() && self.become_user.is_none() {
-            return conn.exec(script).await;
-        }
-        match self.wrap(script) {
-            (_, Some(pw)) => {
-                // sudo reads the password from stdin; the command itself gets none (even when
-                // sudo did not need the password), as with any other command.
-                let (line, _) = self.wrap(&format!("exec </dev/null; {script}"));
-                conn.exec_stdin(&line, format!("{pw}\n").as_bytes()).await
-            }
+        let line = self.with_env(script);
+        let Some(b) = self.become_ else {
+            return conn.exec(&line).await;
+        };
+        match b.wrap_exec(self.host, &line)? {
+            (line, Some(input)) => conn.exec_input(&line, input).await,
             (line, None) => conn.exec(&line).await,
         }
     }
 
-    /// The command line with environment and sudo, and the password sudo will read, if any.
-    fn wrap<'s>(&'s self, script: &str) -> (String, Option<&'s str>) {
-        let env = self.env.unwrap_or("");
-        match self.become_user {
-            None => (format!("{env}{script}"), None),
-            Some(user) => {
-                let inner = quote(&format!("{env}{script}"));
-                match self.become_password {
-                    Some(pw) => (
-                        format!("sudo -H -S -p '' -u {} -- /bin/sh -c {inner}", quote(user)),
-                        Some(pw),
-                    ),
-                    None => (
-                        format!("sudo -H -S -n -u {} -- /bin/sh -c {inner}", quote(user)),
-                        None,
-                    ),
-                }
-            }
+    /// `script` after the task's `environment` assignments.
+    fn with_env(&self, script: &str) -> String {
+        match self.env {
+            Some(env) => format!("{env}{script}"),
+            None => script.to_string(),
         }
     }
 
@@ -246,7 +228,7 @@ pub struct HostConn {
 
 impl HostConn {
     /// The host's connection (opened once, then reused).
-    pub async fn get(&self) -> Result<Arc<Connection>, ConnError> {
+    pub async fn get(&self) -> Result<Arc<dyn Connection>, ConnError> {
         self.pool.get(&self.spec).await
     }
 }
@@ -288,12 +270,14 @@ impl ModuleResult {
         }
     }
 
-    /// The host could not be reached.
+    /// The host could not be reached (or, for an error that is not about reaching it, such
+    /// as become with su and a password, the task failed).
     pub fn unreachable(err: &ConnError) -> ModuleResult {
         let mut data = Vars::new();
         data.insert("msg".into(), Json::String(err.to_string()));
         ModuleResult {
-            unreachable: true,
+            unreachable: err.is_unreachable(),
+            failed: !err.is_unreachable(),
             data,
             ..Default::default()
         }

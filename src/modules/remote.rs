@@ -375,7 +375,6 @@ pub(crate) fn path_result(path: &str, st: &RemoteStat) -> Vars {
     v
 }
 
-
 /// A unified diff for `--diff` (text only).
 pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
     let (a, b) = (

@@ -71,7 +71,7 @@ enum Method {
 }
 
 fn method(ctx: &ModuleCtx<'_>) -> Method {
-    if ctx.become_user.is_some() {
+    if ctx.become_.is_some() {
         return Method::Piped; // SFTP would write as the login user
     }
     match ctx
@@ -237,10 +237,7 @@ mod tests {
         for (i, data) in cases.iter().enumerate() {
             let p = dir.path().join(format!("f{i}"));
             std::fs::write(&p, data).unwrap();
-            assert_eq!(
-                file_sha1(&p).unwrap(),
-                crate::checksum::sha1_hex(data)
-            );
+            assert_eq!(file_sha1(&p).unwrap(), crate::checksum::sha1_hex(data));
         }
     }
 

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use crate::error::LoadError;
 use crate::playbook::model::Flag;
 use crate::playbook::task::{parse_flag, parse_string};
+use crate::ssh::privilege::{self, BecomeMethod};
 use crate::yaml::{Node, NodeKind};
 
 /// The inheritable keywords; `None` means "not set here".
@@ -16,7 +17,7 @@ pub struct Inherit {
     pub become_: Option<Flag>,
     /// `become_user` (default root).
     pub become_user: Option<String>,
-    /// `become_method` (only sudo).
+    /// `become_method` (sudo or su).
     pub become_method: Option<String>,
     /// `environment`: merged down the levels, the inner key wins.
     pub environment: Option<Json>,
@@ -71,13 +72,16 @@ impl Inherit {
             "become" => flag(value).map(|f| self.become_ = f),
             "become_user" => parse_string(value, key).map(|s| self.become_user = Some(s)),
             "become_method" => match parse_string(value, key) {
-                Ok(m) if m == "sudo" => {
+                Ok(m) if BecomeMethod::from_name(&m).is_some() => {
                     self.become_method = Some(m);
                     Ok(())
                 }
                 Ok(m) => Err(value
                     .error(format!("become_method '{m}' is not supported by ferry"))
-                    .with_hint("ferry supports become_method: sudo")),
+                    .with_hint(format!(
+                        "ferry supports become_method: {}",
+                        privilege::METHODS.join(", ")
+                    ))),
                 Err(e) => Err(e),
             },
             "environment" => match &value.kind {

@@ -8,8 +8,8 @@ use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
-use crate::text::{ansible_bool, is_identifier, parse_free_form};
 use crate::playbook::model::{Condition, Flag, Task};
+use crate::text::{ansible_bool, is_identifier, parse_free_form};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
@@ -408,4 +408,3 @@ fn parse_loop_control(node: &Node) -> Result<String, LoadError> {
     }
     Ok(var)
 }
-

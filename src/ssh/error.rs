@@ -144,6 +144,19 @@ pub enum ConnError {
         source: Arc<std::io::Error>,
     },
 
+    /// `ansible_connection` names a kind of connection ferry does not have.
+    #[error("{host}: unknown connection type '{kind}' (ansible_connection); ferry knows: {known}")]
+    UnknownKind {
+        host: String,
+        kind: String,
+        known: String,
+    },
+
+    /// `become_method: su` with a password: su reads it from a terminal, which ferry's
+    /// commands do not have.
+    #[error("{host}: become_method su cannot be given a password (su reads it from a terminal); log in as root, or use sudo")]
+    SuPassword { host: String },
+
     /// Connecting and authenticating took longer than the connect timeout.
     #[error("{host}: timed out after {}s connecting to {address}", after.as_secs_f64())]
     Timeout {
@@ -171,7 +184,9 @@ impl ConnError {
             | ConnError::Protocol { .. }
             | ConnError::Unsupported { .. }
             | ConnError::Resolve { .. }
-            | ConnError::Timeout { .. } => true,
+            | ConnError::Timeout { .. }
+            | ConnError::UnknownKind { .. } => true,
+            ConnError::SuPassword { .. } => false,
         }
     }
 }

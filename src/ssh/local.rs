@@ -7,7 +7,16 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::sync::Arc;
 
-use super::{ConnError, ExecOutput, Input};
+use super::{BoxFuture, ConnError, Connection, ExecOutput, Input, Kind};
+
+/// `ansible_connection: local`.
+pub(crate) static KIND: Kind = Kind {
+    names: &["local"],
+    connect: |spec| {
+        let conn: Box<dyn Connection> = Box::new(LocalConnection::new(&spec.name));
+        Box::pin(async { Ok(conn) })
+    },
+};
 
 /// Runs commands on the machine ferry runs on.
 #[derive(Debug)]
@@ -93,6 +102,28 @@ impl LocalConnection {
                 source: Arc::new(e),
             })?;
         Ok(to_output(output))
+    }
+}
+
+impl Connection for LocalConnection {
+    fn exec<'a>(&'a self, command: &'a str) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(LocalConnection::exec(self, command))
+    }
+
+    fn exec_input<'a>(
+        &'a self,
+        command: &'a str,
+        input: Input,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(LocalConnection::exec_input(self, command, input))
+    }
+
+    fn exec_to_file<'a>(
+        &'a self,
+        command: &'a str,
+        out: &'a mut tokio::fs::File,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(LocalConnection::exec_to_file(self, command, out))
     }
 }
 

@@ -25,19 +25,24 @@ mod exec;
 mod hostkey;
 mod known_hosts;
 mod local;
+mod options;
 mod pool;
+pub mod privilege;
 mod quote;
 mod session;
 mod sftp;
 mod shell;
 mod tcp;
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::time::Duration;
 
 pub use config::{resolve as resolve_config, SshConfig};
 pub use error::ConnError;
 pub use local::LocalConnection;
+pub use options::{resolve as resolve_spec, ConnectOptions};
 pub use pool::Pool;
 pub use quote::quote;
 pub use session::SshConnection;
@@ -99,8 +104,8 @@ pub struct ConnectSpec {
     pub host_key_checking: HostKeyChecking,
     /// Limit on TCP connect, handshake and authentication together.
     pub connect_timeout: Duration,
-    /// `ansible_connection=local`: run commands here with `sh -c`, no SSH.
-    pub local: bool,
+    /// The connection kind (`ansible_connection`): `ssh` (the default), `local`, ...
+    pub connection: String,
     /// How commands are sent over SSH (ignored for local connections).
     pub transport: Transport,
     /// `ProxyJump` (`[user@]host[:port]`, comma-separated hops, outermost first): the
@@ -136,7 +141,7 @@ impl ConnectSpec {
                 .unwrap_or_default(),
             host_key_checking: HostKeyChecking::Strict,
             connect_timeout: Duration::from_secs(10),
-            local: false,
+            connection: "ssh".into(),
             transport: Transport::Shell,
             proxy_jump: None,
             connect_retries: 0,
@@ -186,76 +191,92 @@ pub struct ExecOutput {
     pub stderr: String,
 }
 
-/// An open connection to one host.
-// One per host, behind an Arc in the pool: the size difference costs nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum Connection {
-    Ssh(SshConnection),
-    Local(LocalConnection),
-}
+/// A boxed future, the return type of [`Connection`]'s methods (so the trait is object safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-impl Connection {
+/// An open connection to one host: runs POSIX sh command lines there and moves files.
+///
+/// Every kind of connection implements this (SSH, local, and later docker exec, kubectl
+/// exec); the pool hands modules an `Arc<dyn Connection>`. Become (sudo, su) is applied to
+/// the command line before it gets here (see [`privilege`]).
+pub trait Connection: Send + Sync + std::fmt::Debug {
     /// Runs `command`, a complete POSIX sh command line, with stdin from /dev/null.
-    pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
-        match self {
-            Connection::Ssh(c) => c.exec(command).await,
-            Connection::Local(c) => c.exec(command).await,
-        }
+    fn exec<'a>(&'a self, command: &'a str) -> BoxFuture<'a, Result<ExecOutput, ConnError>>;
+
+    /// Runs `command` with `input` (bytes, then a streamed file) on its stdin, then end of file.
+    fn exec_input<'a>(
+        &'a self,
+        command: &'a str,
+        input: Input,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>>;
+
+    /// Runs `command` with its stdout streamed into the local file `out` (a download that
+    /// never holds the whole file); the returned output carries rc and stderr.
+    fn exec_to_file<'a>(
+        &'a self,
+        command: &'a str,
+        out: &'a mut tokio::fs::File,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>>;
+
+    /// Writes `input` to the new file `path` by the connection's own file transfer (SFTP);
+    /// `None` when it has none (local, or a server without the subsystem): callers then pipe
+    /// the data through a command.
+    fn sftp_put<'a>(
+        &'a self,
+        _path: &'a str,
+        _input: Input,
+    ) -> BoxFuture<'a, Option<Result<u64, ConnError>>> {
+        Box::pin(async { None })
     }
 
+    /// Closes the connection; later commands fail.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+}
+
+impl dyn Connection {
     /// Runs `command` with `input` on its stdin, then end of file.
     pub async fn exec_stdin(&self, command: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
         self.exec_input(command, Input::bytes(input)).await
     }
-
-    /// Runs `command` with `input` (bytes, then a streamed file) on its stdin.
-    pub async fn exec_input(&self, command: &str, input: Input) -> Result<ExecOutput, ConnError> {
-        match self {
-            Connection::Ssh(c) => c.exec_input(command, input).await,
-            Connection::Local(c) => c.exec_input(command, input).await,
-        }
-    }
-
-    /// Runs `command` with its stdout streamed into the local file `out` (a download that
-    /// never holds the whole file); the returned output carries rc and stderr.
-    pub async fn exec_to_file(
-        &self,
-        command: &str,
-        out: &mut tokio::fs::File,
-    ) -> Result<ExecOutput, ConnError> {
-        match self {
-            Connection::Ssh(c) => c.exec_to_file(command, out).await,
-            Connection::Local(c) => c.exec_to_file(command, out).await,
-        }
-    }
-
-    /// Writes `input` to the new file `path` over SFTP; `None` for a connection without
-    /// SFTP (local, or a server without the subsystem): callers pipe the data through a
-    /// command instead.
-    pub async fn sftp_put(&self, path: &str, input: Input) -> Option<Result<u64, ConnError>> {
-        match self {
-            Connection::Ssh(c) => c.sftp_put(path, input).await,
-            Connection::Local(_) => None,
-        }
-    }
-
-    /// Closes the connection; later commands fail.
-    pub async fn close(&self) {
-        match self {
-            Connection::Ssh(c) => c.close().await,
-            Connection::Local(_) => {}
-        }
-    }
 }
 
-/// Opens a connection as `spec` says: local, or SSH (connect, check the host key,
-/// authenticate).
-pub async fn connect(spec: &ConnectSpec) -> Result<Connection, ConnError> {
-    if spec.local {
-        return Ok(Connection::Local(LocalConnection::new(&spec.name)));
+/// How a kind of connection is opened.
+pub type Connector =
+    for<'a> fn(&'a ConnectSpec) -> BoxFuture<'a, Result<Box<dyn Connection>, ConnError>>;
+
+/// A kind of connection: the `ansible_connection` names it answers to and how to open one.
+pub struct Kind {
+    /// `ansible_connection` values (the first is the one ferry reports).
+    pub names: &'static [&'static str],
+    /// Opens a connection as the spec says.
+    pub connect: Connector,
+}
+
+/// The connection kinds, in alphabetical order. A new kind is one file and one line here.
+static KINDS: &[&Kind] = &[&local::KIND, &session::KIND];
+
+/// The kind called `name` (an `ansible_connection` value).
+pub fn kind(name: &str) -> Option<&'static Kind> {
+    KINDS.iter().copied().find(|k| k.names.contains(&name))
+}
+
+/// The `ansible_connection` names ferry knows.
+pub fn kind_names() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().flat_map(|k| k.names.iter().copied())
+}
+
+/// Opens a connection as `spec` says, by its kind.
+pub async fn connect(spec: &ConnectSpec) -> Result<Box<dyn Connection>, ConnError> {
+    match kind(&spec.connection) {
+        Some(k) => (k.connect)(spec).await,
+        None => Err(ConnError::UnknownKind {
+            host: spec.name.clone(),
+            kind: spec.connection.clone(),
+            known: kind_names().collect::<Vec<_>>().join(", "),
+        }),
     }
-    SshConnection::connect(spec).await.map(Connection::Ssh)
 }
 
 fn default_user() -> String {

@@ -11,16 +11,16 @@ use tokio::sync::OnceCell;
 
 use super::{connect, ConnError, ConnectSpec, Connection};
 
-type Slot = Arc<OnceCell<Result<Arc<Connection>, ConnError>>>;
+type Slot = Arc<OnceCell<Result<Arc<dyn Connection>, ConnError>>>;
 
 /// Connects, retrying a refused or timed-out connect `spec.connect_retries` times with
 /// exponential backoff (0.5 s, 1 s, 2 s, ... at most 8 s): a host that is still booting.
-async fn connect_with_retries(spec: &ConnectSpec) -> Result<Arc<Connection>, ConnError> {
+async fn connect_with_retries(spec: &ConnectSpec) -> Result<Arc<dyn Connection>, ConnError> {
     let mut pause = std::time::Duration::from_millis(500);
     let mut left = spec.connect_retries;
     loop {
         match connect(spec).await {
-            Ok(c) => return Ok(Arc::new(c)),
+            Ok(c) => return Ok(Arc::from(c)),
             Err(e @ (ConnError::Connect { .. } | ConnError::Timeout { .. })) if left > 0 => {
                 let _ = e;
                 left -= 1;
@@ -45,7 +45,7 @@ impl Pool {
     }
 
     /// The connection to `spec.name`, connecting on the first call.
-    pub async fn get(&self, spec: &ConnectSpec) -> Result<Arc<Connection>, ConnError> {
+    pub async fn get(&self, spec: &ConnectSpec) -> Result<Arc<dyn Connection>, ConnError> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             slots.entry(spec.name.clone()).or_default().clone()
@@ -75,7 +75,7 @@ mod tests {
 
     fn spec(name: &str, local: bool) -> ConnectSpec {
         let mut spec = ConnectSpec::new(name);
-        spec.local = local;
+        spec.connection = if local { "local" } else { "ssh" }.into();
         spec.address = "127.0.0.1".into();
         spec.port = 1; // nothing listens there: connection refused
         spec

@@ -17,8 +17,10 @@ use tokio::sync::Semaphore;
 use super::hostkey::HostKeyPolicy;
 use super::sftp::SftpSlot;
 use super::shell::ShellRunner;
-use super::tcp::open_tcp;
-use super::{auth, exec, ConnError, ConnectSpec, ExecOutput, Input, Transport};
+use super::tcp::{open_tcp, target};
+use super::{
+    auth, exec, BoxFuture, ConnError, ConnectSpec, Connection, ExecOutput, Input, Kind, Transport,
+};
 
 /// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
 /// them and the client cannot see the setting; staying well below leaves room for others.
@@ -230,8 +232,49 @@ fn client_config(certificates: bool, spec: &ConnectSpec) -> client::Config {
     config
 }
 
-pub(crate) fn target(spec: &ConnectSpec) -> String {
-    format!("{}:{}", spec.address, spec.port)
+/// `ansible_connection: ssh` (the default; `smart` and `paramiko` mean the same to ferry).
+pub(crate) static KIND: Kind = Kind {
+    names: &["ssh", "paramiko", "smart"],
+    connect: |spec| {
+        Box::pin(async {
+            let conn = SshConnection::connect(spec).await?;
+            Ok(Box::new(conn) as Box<dyn Connection>)
+        })
+    },
+};
+
+impl Connection for SshConnection {
+    fn exec<'a>(&'a self, command: &'a str) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(SshConnection::exec(self, command))
+    }
+
+    fn exec_input<'a>(
+        &'a self,
+        command: &'a str,
+        input: Input,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(SshConnection::exec_input(self, command, input))
+    }
+
+    fn exec_to_file<'a>(
+        &'a self,
+        command: &'a str,
+        out: &'a mut tokio::fs::File,
+    ) -> BoxFuture<'a, Result<ExecOutput, ConnError>> {
+        Box::pin(SshConnection::exec_to_file(self, command, out))
+    }
+
+    fn sftp_put<'a>(
+        &'a self,
+        path: &'a str,
+        input: Input,
+    ) -> BoxFuture<'a, Option<Result<u64, ConnError>>> {
+        Box::pin(SshConnection::sftp_put(self, path, input))
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(SshConnection::close(self))
+    }
 }
 
 /// The russh event handler: it only checks the server's key.

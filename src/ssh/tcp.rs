@@ -13,8 +13,12 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::session::target;
 use super::{ConnError, ConnectSpec};
+
+/// `address:port`, as messages name the place connected to.
+pub(crate) fn target(spec: &ConnectSpec) -> String {
+    format!("{}:{}", spec.address, spec.port)
+}
 
 /// Resolves the spec's address and connects to the first address that answers.
 pub(crate) async fn open_tcp(spec: &ConnectSpec) -> Result<QuickAck, ConnError> {

@@ -104,9 +104,7 @@ fn to_bool(v: Value) -> bool {
     match v.kind() {
         ValueKind::Bool => v.is_true(),
         ValueKind::Number => v.as_i64().map(|n| n == 1).unwrap_or(false),
-        ValueKind::String => {
-            crate::text::ansible_bool(v.as_str().unwrap_or("")).unwrap_or(false)
-        }
+        ValueKind::String => crate::text::ansible_bool(v.as_str().unwrap_or("")).unwrap_or(false),
         _ => false,
     }
 }

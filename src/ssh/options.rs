@@ -1,0 +1,329 @@
+//! Connect options, resolved in one place: the run's settings from the command line
+//! ([`ConnectOptions`]), a host's `ansible_*` variables and the OpenSSH client config become
+//! the [`ConnectSpec`] that opens its connection.
+//!
+//! Precedence, as Ansible's: the host's variables (`ansible_user`, `ansible_port`, ...) beat
+//! the play's `remote_user`, which beats `-u`, which beats the ssh config. `--known-hosts` and
+//! `--timeout` beat the ssh config's `UserKnownHostsFile` and `ConnectTimeout` when given.
+//! This file decides; it opens nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use super::{resolve_config, ConnectSpec, HostKeyChecking, SshConfig, Transport};
+use crate::vars::Vars;
+
+/// The run's connection settings, from the command line.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `-u`: the remote user when neither the host nor the play names one.
+    pub remote_user: Option<String>,
+    /// `--private-key`.
+    pub private_key: Option<PathBuf>,
+    /// known_hosts files to check host keys against.
+    pub known_hosts: Vec<PathBuf>,
+    /// `--known-hosts` was given (it then beats the ssh config's UserKnownHostsFile).
+    pub known_hosts_given: bool,
+    /// The OpenSSH client config to read (`-F FILE`, else `~/.ssh/config` when it exists).
+    pub ssh_config: Option<PathBuf>,
+    /// `--timeout` was given (it then beats the ssh config's ConnectTimeout).
+    pub timeout_given: bool,
+    /// `--connect-retries`.
+    pub connect_retries: u32,
+    /// `--host-key-checking`.
+    pub host_key_checking: HostKeyChecking,
+    /// `--timeout`: SSH connect timeout.
+    pub connect_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            remote_user: None,
+            private_key: None,
+            known_hosts: crate::paths::home_dir()
+                .map(|h| vec![h.join(".ssh/known_hosts")])
+                .unwrap_or_default(),
+            known_hosts_given: false,
+            ssh_config: None,
+            timeout_given: false,
+            connect_retries: 0,
+            host_key_checking: HostKeyChecking::Strict,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A host variable as text (numbers too); empty strings count as unset.
+fn text(vars: &Vars, key: &str) -> Option<String> {
+    match vars.get(key)? {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// How to reach `host`, from its variables, the play's `remote_user` and the run's options.
+pub fn resolve(
+    host: &str,
+    vars: &Vars,
+    play_user: Option<&str>,
+    opts: &ConnectOptions,
+) -> ConnectSpec {
+    let connection = connection_kind(host, vars);
+    let address = text(vars, "ansible_host").or_else(|| text(vars, "ansible_ssh_host"));
+    // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
+    let cfg = match (&opts.ssh_config, connection == "local") {
+        (Some(file), false) => {
+            resolve_config(file, address.as_deref().unwrap_or(host)).unwrap_or_default()
+        }
+        _ => SshConfig::default(),
+    };
+    let jump = text(vars, "ansible_ssh_common_args")
+        .and_then(|a| common_args_jump(&a))
+        .or_else(|| text(vars, "ansible_ssh_extra_args").and_then(|a| common_args_jump(&a)))
+        .or(cfg.proxy_jump.clone());
+    ConnectSpec {
+        name: host.to_string(),
+        address: address
+            .or(cfg.hostname.clone())
+            .unwrap_or_else(|| host.to_string()),
+        port: port(vars, &cfg),
+        user: user(vars, play_user, opts, &cfg),
+        identity_files: identity_files(vars, opts, &cfg, jump.as_deref()),
+        known_hosts: known_hosts(opts, &cfg),
+        host_key_checking: match (opts.host_key_checking, cfg.host_key_checking) {
+            (HostKeyChecking::Strict, Some(from_config)) => from_config,
+            (given, _) => given,
+        },
+        connect_timeout: cfg
+            .connect_timeout
+            .filter(|_| !opts.timeout_given)
+            .map(Duration::from_secs)
+            .unwrap_or(opts.connect_timeout),
+        connection,
+        transport: transport(vars),
+        proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
+        connect_retries: opts.connect_retries,
+        identities_only: cfg.identities_only.unwrap_or(false),
+        keepalive_interval: cfg.server_alive_interval.map(Duration::from_secs),
+        keepalive_max: cfg.server_alive_count_max,
+    }
+}
+
+/// `ansible_connection`; without it, `localhost` with no `ansible_host` is local, as in
+/// Ansible's implicit localhost; everything else is ssh.
+fn connection_kind(host: &str, vars: &Vars) -> String {
+    match text(vars, "ansible_connection") {
+        Some(kind) => kind,
+        None if host == "localhost" && text(vars, "ansible_host").is_none() => "local".into(),
+        None => "ssh".into(),
+    }
+}
+
+fn user(vars: &Vars, play_user: Option<&str>, opts: &ConnectOptions, cfg: &SshConfig) -> String {
+    text(vars, "ansible_user")
+        .or_else(|| text(vars, "ansible_ssh_user"))
+        .or_else(|| play_user.map(String::from))
+        .or_else(|| opts.remote_user.clone())
+        .or_else(|| cfg.user.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "root".into())
+}
+
+fn port(vars: &Vars, cfg: &SshConfig) -> u16 {
+    text(vars, "ansible_port")
+        .or_else(|| text(vars, "ansible_ssh_port"))
+        .and_then(|p| p.parse().ok())
+        .or(cfg.port)
+        .unwrap_or(22)
+}
+
+/// The host's key (variable, `--private-key`, else the ssh config's), then the keys that
+/// bastions named in the ssh config bring: every hop may offer them.
+fn identity_files(
+    vars: &Vars,
+    opts: &ConnectOptions,
+    cfg: &SshConfig,
+    jump: Option<&str>,
+) -> Vec<PathBuf> {
+    let key = text(vars, "ansible_ssh_private_key_file")
+        .or_else(|| text(vars, "ansible_private_key_file"))
+        .map(|k| PathBuf::from(crate::paths::expand_tilde(&k)))
+        .or_else(|| opts.private_key.clone());
+    let mut files = match key {
+        Some(k) => vec![k],
+        None => cfg.identity_files.clone(),
+    };
+    if let (Some(chain), Some(file)) = (jump, &opts.ssh_config) {
+        for hop in chain.split(',') {
+            let alias = hop.trim().rsplit('@').next().unwrap_or("");
+            for k in resolve_config(file, alias)
+                .unwrap_or_default()
+                .identity_files
+            {
+                if !files.contains(&k) {
+                    files.push(k);
+                }
+            }
+        }
+    }
+    files
+}
+
+fn known_hosts(opts: &ConnectOptions, cfg: &SshConfig) -> Vec<PathBuf> {
+    if opts.known_hosts_given || cfg.known_hosts.is_empty() {
+        opts.known_hosts.clone()
+    } else {
+        cfg.known_hosts.clone()
+    }
+}
+
+/// Each ProxyJump hop that is an ssh config alias becomes `user@hostname:port`.
+fn resolve_hops(chain: &str, config: Option<&Path>) -> String {
+    let Some(config) = config else {
+        return chain.to_string();
+    };
+    chain
+        .split(',')
+        .map(|hop| resolve_hop(hop.trim(), config))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn resolve_hop(hop: &str, config: &Path) -> String {
+    let (user, rest) = match hop.rsplit_once('@') {
+        Some((u, r)) => (Some(u.to_string()), r),
+        None => (None, hop),
+    };
+    let cfg = resolve_config(config, rest).unwrap_or_default();
+    let host = cfg.hostname.clone().unwrap_or_else(|| rest.to_string());
+    let mut out = match user.or(cfg.user.clone()) {
+        Some(u) => format!("{u}@{host}"),
+        None => host,
+    };
+    if let Some(p) = cfg.port {
+        out.push_str(&format!(":{p}"));
+    }
+    out
+}
+
+/// `-o ProxyJump=bastion` (or `-J bastion`) in `ansible_ssh_common_args`.
+fn common_args_jump(args: &str) -> Option<String> {
+    let words = shlex::split(args)?;
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        let opt = match w.as_str() {
+            "-o" => it.next().cloned(),
+            "-J" => return it.next().cloned(),
+            other => other.strip_prefix("-o").map(String::from),
+        };
+        let jump = opt
+            .as_deref()
+            .and_then(|o| o.split_once('='))
+            .and_then(|(k, v)| {
+                k.trim()
+                    .eq_ignore_ascii_case("proxyjump")
+                    .then(|| v.trim().to_string())
+            });
+        if jump.is_some() {
+            return jump;
+        }
+    }
+    None
+}
+
+/// The command transport: the long-lived shell by default; `ferry_transport: exec` (a host
+/// var) or `FERRY_TRANSPORT=exec` picks one exec channel per command.
+fn transport(vars: &Vars) -> Transport {
+    let chosen = vars
+        .get("ferry_transport")
+        .and_then(Json::as_str)
+        .map(String::from)
+        .or_else(|| std::env::var("FERRY_TRANSPORT").ok());
+    match chosen.as_deref() {
+        Some("exec") => Transport::Exec,
+        _ => Transport::Shell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(json: serde_json::Value) -> Vars {
+        json.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn host_variables_beat_the_play_and_the_command_line() {
+        let opts = ConnectOptions {
+            remote_user: Some("cli".into()),
+            ..Default::default()
+        };
+        let cases = [
+            (serde_json::json!({}), None, "cli", 22, "ssh"),
+            (serde_json::json!({}), Some("play"), "play", 22, "ssh"),
+            (
+                serde_json::json!({"ansible_user": "inv", "ansible_port": 2222}),
+                Some("play"),
+                "inv",
+                2222,
+                "ssh",
+            ),
+            (
+                serde_json::json!({"ansible_ssh_user": "old", "ansible_ssh_port": "2200"}),
+                None,
+                "old",
+                2200,
+                "ssh",
+            ),
+            (
+                serde_json::json!({"ansible_connection": "local"}),
+                None,
+                "cli",
+                22,
+                "local",
+            ),
+        ];
+        for (v, play, user, port, kind) in cases {
+            let spec = resolve("web1", &vars(v.clone()), play, &opts);
+            assert_eq!(
+                (spec.user.as_str(), spec.port, spec.connection.as_str()),
+                (user, port, kind),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn implicit_localhost_is_local_unless_it_has_an_address() {
+        let opts = ConnectOptions::default();
+        let local = resolve("localhost", &Vars::new(), None, &opts);
+        assert_eq!(local.connection, "local");
+        let remote = resolve(
+            "localhost",
+            &vars(serde_json::json!({"ansible_host": "127.0.0.5"})),
+            None,
+            &opts,
+        );
+        assert_eq!(
+            (remote.connection.as_str(), remote.address.as_str()),
+            ("ssh", "127.0.0.5")
+        );
+    }
+
+    #[test]
+    fn proxy_jump_from_common_args() {
+        for (args, want) in [
+            ("-o ProxyJump=bastion", Some("bastion")),
+            ("-oProxyJump=u@b:2222", Some("u@b:2222")),
+            ("-J b1,b2", Some("b1,b2")),
+            ("-o StrictHostKeyChecking=no", None),
+        ] {
+            assert_eq!(common_args_jump(args).as_deref(), want, "{args}");
+        }
+    }
+}
