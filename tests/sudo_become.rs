@@ -1,5 +1,6 @@
-//! `become` through sudo on real sshd hosts: to another user, and with a sudo password for a
-//! non-root login user — the password goes to sudo on stdin and never appears in any output.
+//! `become` on real sshd hosts: through sudo to another user and with a sudo password for a
+//! non-root login user — the password goes to sudo on stdin and never appears in any output. Through su from a root login;
+//! su with a password is refused with a message (su reads it from a terminal).
 
 use std::fs;
 use std::process::Command;
@@ -99,4 +100,37 @@ fn become_another_user_and_with_a_sudo_password() {
         "ok=1 changed=1 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
     );
     assert!(!run.stdout.contains("not-the-password"), "{}", run.all());
+}
+
+#[test]
+fn become_through_su_from_a_root_login_and_a_clear_refusal_with_a_password() {
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "su.yml",
+        "- hosts: all\n  gather_facts: no\n  become: yes\n  become_method: su\n  become_user: nobody\n  tasks:\n    - command: whoami\n      register: who\n    - copy:\n        content: \"{{ who.stdout }}\\n\"\n        dest: \"{{ host_dir }}/su-whoami\"\n      become: no\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        fs::read_to_string(h.dir.join("su-whoami")).unwrap().trim(),
+        "nobody"
+    );
+
+    let with_password = hosts.inventory("[all:vars]\nansible_become_password=pw-for-su\n");
+    let run = run_playbook(&hosts, &pb, &with_password, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("become_method su cannot be given a password"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
+    assert!(!run.all().contains("pw-for-su"), "{}", run.all());
 }
