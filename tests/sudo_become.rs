@@ -1,6 +1,7 @@
-//! `become` on real sshd hosts: through sudo to another user and with a sudo password for a
-//! non-root login user — the password goes to sudo on stdin and never appears in any output. Through su from a root login;
-//! su with a password is refused with a message (su reads it from a terminal).
+//! `become` on real sshd hosts: through sudo to another user, and with a sudo password for a
+//! non-root login user — the password goes to sudo on stdin and never appears in any output;
+//! through su from a root login, and su with a password refused with a message (su reads it
+//! from a terminal).
 
 use std::fs;
 use std::process::Command;
