@@ -285,3 +285,33 @@ fn default_user() -> String {
         .filter(|u| !u.is_empty())
         .unwrap_or_else(|| "root".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansible_connection_names_map_to_kinds() {
+        for (name, first) in [
+            ("ssh", Some("ssh")),
+            ("smart", Some("ssh")),
+            ("paramiko", Some("ssh")),
+            ("local", Some("local")),
+            ("docker", None),
+        ] {
+            assert_eq!(kind(name).map(|k| k.names[0]), first, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kind_is_named_with_the_known_ones() {
+        let mut spec = ConnectSpec::new("web1");
+        spec.connection = "winrm".into();
+        let err = connect(&spec).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "web1: unknown connection type 'winrm' (ansible_connection); ferry knows: local, ssh, paramiko, smart"
+        );
+        assert!(err.is_unreachable());
+    }
+}
