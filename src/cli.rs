@@ -283,8 +283,19 @@ pub enum LockCommand {
     },
 }
 
+/// A duration flag that does not read as one.
+#[derive(Debug, thiserror::Error)]
+pub enum DurationError {
+    /// No number.
+    #[error("'{0}' is not a duration (e.g. 30s, 5m)")]
+    NotANumber(String),
+    /// A unit other than ms, s, m, h.
+    #[error("'{text}': unknown unit '{unit}' (use ms, s, m or h)")]
+    Unit { text: String, unit: String },
+}
+
 /// `500ms`, `30s`, `5m`, `1h`, or plain seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     let (num, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
         Some(i) => (&t[..i], &t[i..]),
@@ -292,16 +303,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("'{text}' is not a duration (e.g. 30s, 5m)"))?;
+        .map_err(|_| DurationError::NotANumber(text.to_string()))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" | "" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
         _ => {
-            return Err(format!(
-                "'{text}': unknown unit '{unit}' (use ms, s, m or h)"
-            ))
+            return Err(DurationError::Unit {
+                text: text.to_string(),
+                unit: unit.to_string(),
+            })
         }
     };
     Ok(Duration::from_secs_f64(secs))

@@ -198,10 +198,41 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The history database could not be read or written.
+    #[error("{0}")]
+    History(#[from] crate::pipeline::history::HistoryError),
+    /// The pipeline's deploy lock could not be taken.
+    #[error("{0}")]
+    Lock(#[from] crate::pipeline::lock::LockError),
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
 }
+
+impl Error {
+    /// The exit code, as ansible-playbook's: 4 a file could not be parsed, 5 bad options,
+    /// 99 interrupted, 1 any other error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Load(_) => EXIT_PARSE,
+            Error::Options(_) => 5,
+            Error::Interrupted => 99,
+            Error::Io { .. } | Error::Write { .. } | Error::History(_) | Error::Lock(_) => 1,
+        }
+    }
+}
+
+/// Exit code: a host was unreachable or a file could not be parsed.
+pub const EXIT_PARSE: i32 = 4;
 
 impl From<LoadError> for Error {
     fn from(e: LoadError) -> Self {

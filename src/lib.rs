@@ -17,14 +17,19 @@
 //! - [`ssh`]: connections to hosts (russh, or local), one per host, reused by every task.
 //! - [`modules`]: the table of task modules (command, shell, debug, ...), one file each.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
-//! - [`output`]: the [`output::Reporter`] trait and its human and JSON forms.
+//! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
+//!   and the [`events::Reporter`] trait; the executor emits, reporters receive.
+//! - [`output`]: the reporters: human, JSON lines, JUnit.
 //! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
-//! - [`run`]: `ferry run` end to end, from parsed options to an exit code.
+//! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
+//!   where output flags become reporters.
 
 pub mod checksum;
 pub mod cli;
+pub mod commands;
 pub mod error;
+pub mod events;
 pub mod executor;
 pub mod inventory;
 pub mod listing;
@@ -33,7 +38,7 @@ pub mod output;
 pub mod paths;
 pub mod pipeline;
 pub mod playbook;
-pub mod run;
+pub mod pyjson;
 pub mod ssh;
 pub mod template;
 pub mod text;

@@ -28,22 +28,17 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => tokio::select! {
-                r = ferry::run::run(*args) => r,
+                r = ferry::commands::run::run(*args) => r,
                 _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
             },
-            other => ferry::run::dispatch(other).await,
+            other => ferry::commands::dispatch(other).await,
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            let code = match &e {
-                Error::Load(_) => ferry::run::EXIT_PARSE,
-                Error::Options(_) => 5,
-                Error::Interrupted => 99,
-                Error::Io { .. } => 1,
-            };
+            let code = e.exit_code();
             // Our messages already carry their causes: print the message, not the chain.
             report(&anyhow::anyhow!("{e}"));
             ExitCode::from(code as u8)

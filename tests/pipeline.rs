@@ -377,3 +377,30 @@ fn stage_when_skips_and_json_events_carry_stages_and_exports() {
         .any(|e| e["event"] == "stage_start" && e["stage"] == "ci"));
     assert_eq!(deployed(&hosts, "host1"), "", "CD did not run off main");
 }
+
+/// Every stage's playbooks are loaded, templates checked, when the pipeline is loaded: a
+/// template error in the CD playbook stops the run before the CI stage touches any host.
+#[test]
+fn a_template_error_in_a_later_stage_stops_the_pipeline_before_the_first_stage() {
+    let hosts = SshHosts::start(1);
+    setup(&hosts);
+    write(
+        &hosts,
+        "cd.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: echo {{ image_ref }} >> {{ host_dir }}/deployed\n    - debug: msg=\"{{ broken }\"\n",
+    );
+    let run = pipeline(&hosts, &["-e", "git_sha=abc123"]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("ERROR! cd.yml:5:7: invalid template in an argument"),
+        "{}",
+        run.all()
+    );
+    assert!(!run.stdout.contains("STAGE [ci]"), "{}", run.all());
+    assert!(
+        !hosts.any_connection(),
+        "no host was contacted: {}",
+        run.all()
+    );
+}

@@ -3,14 +3,12 @@
 //! list it is in (recap counts match Ansible's linear strategy; the order of lines may differ).
 //! Meta tasks, tag selection and the play-wide failure limits are applied here, between tasks.
 
+use crate::events::{HostEvent, Status, TaskKind};
 use crate::executor::host_task::eval_all;
 use crate::executor::play::PlayCtx;
 use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
-use crate::executor::Status;
 use crate::modules::ModuleResult;
-use crate::output::HostEvent;
-use crate::output::TaskKind;
 use crate::playbook::{Block, Include, Item, Task};
 use crate::vars::Vars;
 

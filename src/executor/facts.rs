@@ -2,10 +2,10 @@
 
 use serde_json::Value as Json;
 
+use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::output::TaskKind;
 use crate::playbook::Task;
 use crate::vars::Vars;
 

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
-use crate::output::TaskKind;
 use crate::playbook::Play;
 
 /// Pending notifications: host → indexes of notified handlers.

@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::executor::Status;
+use crate::events::{HostEvent, Reporter, Status};
 use crate::modules::remote::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
-use crate::output::{HostEvent, Reporter};
 use crate::playbook::{Condition, Flag, Task};
 use crate::ssh::privilege::Become;
 use crate::template::{Templar, OMIT};

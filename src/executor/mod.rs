@@ -10,7 +10,6 @@ mod handlers;
 mod host_task;
 mod hostvars;
 mod meta;
-mod outcome;
 mod play;
 mod select;
 mod task;
@@ -20,11 +19,11 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use tokio::sync::Semaphore;
 
-pub use outcome::{HostStats, Recap, Status};
+pub use crate::events::{HostStats, Recap, Status};
 
+use crate::events::Reporter;
 use crate::inventory::Inventory;
 use crate::modules::HostConn;
-use crate::output::Reporter;
 use crate::playbook::Playbook;
 use crate::ssh::{ConnectOptions, Pool};
 use crate::template::Templar;

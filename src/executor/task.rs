@@ -8,11 +8,11 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 
+use crate::events::{HostEvent, Status, TaskKind};
 use crate::executor::host_task::{flag, run_on_host, HostOutcome, Job, TaskRun};
 use crate::executor::play::PlayCtx;
-use crate::executor::{Executor, Status};
+use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
-use crate::output::{HostEvent, TaskKind};
 use crate::playbook::{Flag, Task};
 use crate::ssh::privilege::{Become, BecomeMethod};
 use crate::ssh::quote;

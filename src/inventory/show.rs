@@ -136,7 +136,7 @@ fn show_vars<'a>(
     for (k, v) in vars {
         let v = match v {
             Json::String(s) => s.clone(),
-            other => crate::output::pyjson::dumps(other, None, false),
+            other => crate::pyjson::dumps(other, None, false),
         };
         line(out, depth, &format!("{{{k} = {v}}}"));
     }

@@ -65,7 +65,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         (None, Some(content)) => {
             let text = match content {
                 Json::String(s) => s.clone(),
-                other => crate::output::pyjson::dumps(other, None, false),
+                other => crate::pyjson::dumps(other, None, false),
             };
             put_file(ctx, &args, Source::Bytes(text.as_bytes()), &args.dest).await
         }

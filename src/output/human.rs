@@ -9,9 +9,8 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
-use crate::executor::{Recap, Status};
-use crate::output::pyjson::dumps;
-use crate::output::{HostEvent, Reporter, TaskKind};
+use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
+use crate::pyjson::dumps;
 
 /// Writes Ansible-style lines to stdout.
 pub struct Human {
@@ -197,13 +196,11 @@ impl Reporter for Human {
         self.banner(&format!("STAGE [{name}]"));
     }
 
-    fn stage_end(&self, name: &str, status: &str, code: i32, exports: &crate::vars::Vars) {
-        let colour = if status == "succeeded" {
-            GREEN
-        } else if status.starts_with("skipped") {
-            CYAN
-        } else {
-            RED
+    fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &crate::vars::Vars) {
+        let colour = match status {
+            StageStatus::Succeeded => GREEN,
+            StageStatus::Skipped(_) => CYAN,
+            _ => RED,
         };
         self.line(
             &format!("stage {name}: {status} (exit {code})"),

@@ -4,8 +4,7 @@ use std::io::Write;
 
 use serde_json::{json, Value as Json};
 
-use crate::executor::{Recap, Status};
-use crate::output::{HostEvent, Reporter, TaskKind};
+use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
 
 /// Writes one JSON event per line.
 #[derive(Default)]
@@ -79,7 +78,8 @@ impl Reporter for JsonLines {
         emit(json!({"event": "stage_start", "stage": name}));
     }
 
-    fn stage_end(&self, name: &str, status: &str, code: i32, exports: &crate::vars::Vars) {
+    fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &crate::vars::Vars) {
+        let status = status.to_string();
         emit(
             json!({"event": "stage_end", "stage": name, "status": status, "exit_code": code, "exports": exports}),
         );

@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use serde_json::Value as Json;
 
-use crate::executor::{Recap, Status};
-use crate::output::{HostEvent, Reporter, TaskKind};
+use crate::events::{HostEvent, Recap, Reporter, Status, TaskKind};
 
 #[derive(Default)]
 struct Suite {
@@ -196,7 +195,7 @@ impl Reporter for Junit {
             .and_then(Json::as_str)
             .unwrap_or("")
             .to_string();
-        let body = crate::output::pyjson::dumps(&Json::Object(ev.result.clone()), Some(2), true);
+        let body = crate::pyjson::dumps(&Json::Object(ev.result.clone()), Some(2), true);
         let outcome = match ev.status {
             Status::Failed if !ev.ignored => Outcome::Failure(msg, body),
             Status::Unreachable if !ev.ignored => Outcome::Error(msg, body),
@@ -227,6 +226,10 @@ impl Reporter for Junit {
     fn warning(&self, _msg: &str) {}
 
     fn recap(&self, _recap: &Recap) {}
+
+    fn stage_start(&self, name: &str) {
+        self.set_prefix(name);
+    }
 }
 
 #[cfg(test)]

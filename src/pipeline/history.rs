@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value as Json;
 
-use crate::executor::Recap;
+use crate::events::Recap;
 use crate::vars::Vars;
 
 /// A history database failure (it names the file).

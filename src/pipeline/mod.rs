@@ -5,7 +5,6 @@
 //! records everything in the history database ([`history`], [`lock`]); [`watch`] polls a git
 //! branch and runs the pipeline for each new commit.
 
-pub mod cli;
 pub mod history;
 pub mod lock;
 pub mod model;

@@ -1,12 +1,13 @@
 //! The pipeline file: `name`, optional `lock`, and `stages` (name, playbook(s), inventory,
 //! vars, limit, needs, export, when). Paths are relative to the file. Everything is checked at
-//! load time, with spans, including each stage's playbooks.
+//! load time, with spans, including each stage's playbooks, which the stage keeps and runs.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value as Json;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors, Span};
+use crate::playbook::Playbook;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -26,7 +27,7 @@ pub struct Pipeline {
 }
 
 /// One stage.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Stage {
     /// `name:` (unique).
     pub name: String,
@@ -34,6 +35,9 @@ pub struct Stage {
     pub span: Span,
     /// `playbook:` (one or a list), resolved against the pipeline's directory.
     pub playbooks: Vec<PathBuf>,
+    /// The playbooks, loaded (and their templates checked) with the pipeline: a stage runs
+    /// these, so an error in any stage's playbook stops the pipeline before stage one.
+    pub loaded: Vec<Playbook>,
     /// `inventory:` (one or a list), relative to the pipeline's directory; may be templated
     /// with the pipeline context (`{{ env }}.ini`).
     pub inventory: Vec<String>,
@@ -99,7 +103,7 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
         pipeline.name = fallback.unwrap_or_else(|| "pipeline".into());
     }
     if errors.is_empty() {
-        check_stages(&pipeline, &mut errors);
+        check_stages(&mut pipeline, &mut errors);
     }
     if errors.is_empty() {
         Ok(pipeline)
@@ -172,6 +176,7 @@ fn parse_stage(node: &Node, dir: &Path) -> Result<Stage, LoadError> {
         name: String::new(),
         span: node.span.clone(),
         playbooks: Vec::new(),
+        loaded: Vec::new(),
         inventory: Vec::new(),
         vars: Vars::new(),
         limit: None,
@@ -211,9 +216,11 @@ fn parse_stage(node: &Node, dir: &Path) -> Result<Stage, LoadError> {
     Ok(stage)
 }
 
-/// Unique names, `needs` naming earlier stages, and every stage's playbooks load.
-fn check_stages(p: &Pipeline, errors: &mut Vec<LoadError>) {
-    for (i, stage) in p.stages.iter().enumerate() {
+/// Unique names, `needs` naming earlier stages, and every stage's playbooks load (kept in
+/// the stage).
+fn check_stages(p: &mut Pipeline, errors: &mut Vec<LoadError>) {
+    for i in 0..p.stages.len() {
+        let stage = &p.stages[i];
         if p.stages[..i].iter().any(|s| s.name == stage.name) {
             errors.push(LoadError::at(
                 &stage.span,
@@ -236,10 +243,13 @@ fn check_stages(p: &Pipeline, errors: &mut Vec<LoadError>) {
                 });
             }
         }
+        let mut loaded = Vec::new();
         for pb in &stage.playbooks {
-            if let Err(e) = crate::playbook::load(pb) {
-                errors.extend(e.0);
+            match crate::playbook::load(pb) {
+                Ok(playbook) => loaded.push(playbook),
+                Err(e) => errors.extend(e.0),
             }
         }
+        p.stages[i].loaded = loaded;
     }
 }

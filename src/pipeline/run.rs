@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use crate::error::Error;
-use crate::executor::{Executor, Recap, RunOptions, Status};
+use crate::error::{Error, LoadErrors};
+use crate::events::{HostEvent, Recap, Reporter, RunStatus, StageStatus, Status, TaskKind, Tee};
+use crate::executor::{Executor, RunOptions};
 use crate::inventory::Inventory;
-use crate::output::junit::Junit;
-use crate::output::{HostEvent, Reporter, TaskKind, Tee};
 use crate::pipeline::history::{History, ResultRow};
 use crate::pipeline::{lock, Pipeline, Stage};
 use crate::template::Templar;
@@ -30,8 +29,6 @@ pub struct PipelineOptions {
     pub only: Option<String>,
     /// `--wait-lock`.
     pub wait_lock: Duration,
-    /// `--junit FILE`.
-    pub junit: Option<PathBuf>,
     /// Re-run the CD stages of this run with its exports (rollback).
     pub rollback_of: Option<i64>,
 }
@@ -85,40 +82,36 @@ pub async fn run(
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
     let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);
-    let run_id = db
-        .start_run(&pipeline.name, &sha, &branch, opts.rollback_of)
-        .map_err(other)?;
+    let run_id = db.start_run(&pipeline.name, &sha, &branch, opts.rollback_of)?;
     if let Some(name) = &pipeline.lock {
         if let Err(e) = lock::acquire(&db, name, run_id, opts.wait_lock).await {
-            let _ = db.finish_run(run_id, "failed", 1);
-            return Err(Error::Options(e.to_string()));
+            let _ = db.finish_run(run_id, RunStatus::Failed.as_str(), 1);
+            return Err(e.into());
         }
     }
-    let junit = Arc::new(Junit::default());
+    let run = StageRun {
+        pipeline,
+        db: &db,
+        run_id,
+        opts: &opts,
+        git: (&sha, &branch),
+        reporter: &reporter,
+        templar: Templar::new(),
+    };
     let outcome = tokio::select! {
-        code = run_stages(pipeline, &db, run_id, &opts, (&sha, &branch), &reporter, &junit) => Ok(code),
+        code = run.all() => Ok(code),
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     };
     let (status, code) = match &outcome {
-        Ok(0) => ("succeeded", 0),
-        Ok(c) => ("failed", *c),
-        Err(_) => ("interrupted", 99),
+        Ok(0) => (RunStatus::Succeeded, 0),
+        Ok(c) => (RunStatus::Failed, *c),
+        Err(_) => (RunStatus::Interrupted, 99),
     };
-    let _ = db.finish_run(run_id, status, code);
+    let _ = db.finish_run(run_id, status.as_str(), code);
     if let Some(name) = &pipeline.lock {
         let _ = lock::release(&db, name, run_id);
     }
-    if let Some(path) = &opts.junit {
-        junit.write(path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
-    }
     outcome
-}
-
-fn other(e: impl std::fmt::Display) -> Error {
-    Error::Options(e.to_string())
 }
 
 /// `git_sha` and `git_branch`: from `-e`, else the rolled-back run, else the pipeline's checkout.
@@ -151,89 +144,194 @@ fn git_context(
     (sha, branch)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_stages(
-    pipeline: &Pipeline,
-    db: &Arc<History>,
+/// One pipeline run's stages: what every stage shares.
+struct StageRun<'a> {
+    pipeline: &'a Pipeline,
+    db: &'a Arc<History>,
     run_id: i64,
-    opts: &PipelineOptions,
-    (sha, branch): (&str, &str),
-    reporter: &Arc<dyn Reporter>,
-    junit: &Arc<Junit>,
-) -> i32 {
-    let templar = Templar::new();
-    let mut exports = Vars::new();
-    let mut statuses: Vec<(String, String)> = Vec::new();
-    let reused = reused_exports(pipeline, db, opts);
-    let mut first_failure = 0;
-    let mut started = opts.from.is_none();
-    for stage in &pipeline.stages {
+    opts: &'a PipelineOptions,
+    /// `git_sha`, `git_branch`.
+    git: (&'a str, &'a str),
+    reporter: &'a Arc<dyn Reporter>,
+    templar: Templar,
+}
+
+impl StageRun<'_> {
+    /// Runs or skips each stage in order; the exit code of the first failed stage.
+    async fn all(&self) -> i32 {
+        let mut exports = Vars::new();
+        let mut statuses: Vec<(String, StageStatus)> = Vec::new();
+        let reused = reused_exports(self.pipeline, self.db, self.opts);
+        let mut first_failure = 0;
+        let mut started = self.opts.from.is_none();
+        for stage in &self.pipeline.stages {
+            let ctx = self.context(&exports);
+            started |= self.opts.from.as_deref() == Some(stage.name.as_str());
+            let (status, code, stage_exports) =
+                match self.decide(stage, started, &reused, &statuses, &ctx) {
+                    Err((status, e)) => {
+                        self.record_not_run(stage, &status, &e);
+                        (status, 0, e)
+                    }
+                    Ok(()) => self.run_stage(stage, ctx).await,
+                };
+            if !matches!(status, StageStatus::Skipped(_)) {
+                exports.insert(stage.name.clone(), Json::Object(stage_exports));
+            }
+            if code != 0 && first_failure == 0 {
+                first_failure = code;
+            }
+            let status = match status {
+                StageStatus::Reused => StageStatus::Succeeded,
+                other => other,
+            };
+            statuses.push((stage.name.clone(), status));
+        }
+        first_failure
+    }
+
+    /// The pipeline context a stage's `when`, `vars` and inventory see.
+    fn context(&self, exports: &Vars) -> Vars {
         let mut ctx = Vars::new();
-        ctx.insert("git_sha".into(), sha.into());
-        ctx.insert("git_branch".into(), branch.into());
-        ctx.insert("pipeline_run_id".into(), run_id.into());
-        ctx.insert("pipeline_name".into(), pipeline.name.clone().into());
+        ctx.insert("git_sha".into(), self.git.0.into());
+        ctx.insert("git_branch".into(), self.git.1.into());
+        ctx.insert("pipeline_run_id".into(), self.run_id.into());
+        ctx.insert("pipeline_name".into(), self.pipeline.name.clone().into());
         ctx.insert("stages".into(), Json::Object(exports.clone()));
-        ctx.extend(opts.extra_vars.clone());
-        started |= opts.from.as_deref() == Some(stage.name.as_str());
+        ctx.extend(self.opts.extra_vars.clone());
+        ctx
+    }
+
+    /// Whether `stage` runs; if not, its status and the exports it hands on.
+    fn decide(
+        &self,
+        stage: &Stage,
+        started: bool,
+        reused: &std::collections::HashMap<String, Vars>,
+        statuses: &[(String, StageStatus)],
+        ctx: &Vars,
+    ) -> Result<(), (StageStatus, Vars)> {
+        let opts = self.opts;
         let selected = started && opts.only.as_deref().is_none_or(|o| o == stage.name);
         let rollback_ci = opts.rollback_of.is_some() && stage.needs.is_empty();
-        let skip = if !selected || rollback_ci {
-            reused.get(&stage.name).map(|e| ("reused", e.clone()))
-        } else {
-            None
-        };
-        let decision = match skip {
-            Some((status, e)) => Err((status.to_string(), e)),
-            None if !selected => Err(("skipped: not selected".to_string(), Vars::new())),
-            None => match unmet_need(stage, &statuses) {
-                Some(need) => Err((format!("skipped: needs {need}"), Vars::new())),
-                None => match &stage.when {
-                    Some(w) if !matches!(templar.eval_condition(w, &ctx), Ok(true)) => {
-                        Err((format!("skipped: when {w}"), Vars::new()))
-                    }
-                    _ => Ok(()),
-                },
-            },
-        };
-        if let Err((status, e)) = decision {
-            reporter.stage_start(&stage.name);
-            let _ = db.start_stage(run_id, &stage.name, &status);
-            let _ = db.finish_stage(run_id, &stage.name, &status, 0, &e);
-            reporter.stage_end(&stage.name, &status, 0, &e);
-            if status == "reused" {
-                exports.insert(stage.name.clone(), Json::Object(e));
-                statuses.push((stage.name.clone(), "succeeded".into()));
-            } else {
-                statuses.push((stage.name.clone(), status));
+        if !selected || rollback_ci {
+            if let Some(e) = reused.get(&stage.name) {
+                return Err((StageStatus::Reused, e.clone()));
             }
-            continue;
         }
-        reporter.stage_start(&stage.name);
-        let _ = db.start_stage(run_id, &stage.name, "running");
-        junit.set_prefix(&stage.name);
-        let (code, stage_exports) = run_stage(
-            &pipeline.dir,
-            stage,
-            ctx,
-            db,
-            run_id,
-            opts,
-            reporter,
-            junit,
-            &templar,
-        )
-        .await;
-        let status = if code == 0 { "succeeded" } else { "failed" };
-        let _ = db.finish_stage(run_id, &stage.name, status, code, &stage_exports);
-        reporter.stage_end(&stage.name, status, code, &stage_exports);
-        exports.insert(stage.name.clone(), Json::Object(stage_exports));
-        statuses.push((stage.name.clone(), status.into()));
-        if code != 0 && first_failure == 0 {
-            first_failure = code;
+        let skipped = |why: String| Err((StageStatus::Skipped(why), Vars::new()));
+        if !selected {
+            return skipped("not selected".into());
+        }
+        if let Some(need) = unmet_need(stage, statuses) {
+            return skipped(format!("needs {need}"));
+        }
+        match &stage.when {
+            Some(w) if !matches!(self.templar.eval_condition(w, ctx), Ok(true)) => {
+                skipped(format!("when {w}"))
+            }
+            _ => Ok(()),
         }
     }
-    first_failure
+
+    /// A stage that did not run: reported and recorded with its status.
+    fn record_not_run(&self, stage: &Stage, status: &StageStatus, exports: &Vars) {
+        let text = status.to_string();
+        self.reporter.stage_start(&stage.name);
+        let _ = self.db.start_stage(self.run_id, &stage.name, &text);
+        let _ = self
+            .db
+            .finish_stage(self.run_id, &stage.name, &text, 0, exports);
+        self.reporter.stage_end(&stage.name, status, 0, exports);
+    }
+
+    /// Runs one stage: its status, exit code and exports.
+    async fn run_stage(&self, stage: &Stage, ctx: Vars) -> (StageStatus, i32, Vars) {
+        self.reporter.stage_start(&stage.name);
+        let running = StageStatus::Running.to_string();
+        let _ = self.db.start_stage(self.run_id, &stage.name, &running);
+        let (code, exports) = self.execute(stage, ctx).await;
+        let status = if code == 0 {
+            StageStatus::Succeeded
+        } else {
+            StageStatus::Failed
+        };
+        let text = status.to_string();
+        let _ = self
+            .db
+            .finish_stage(self.run_id, &stage.name, &text, code, &exports);
+        self.reporter
+            .stage_end(&stage.name, &status, code, &exports);
+        (status, code, exports)
+    }
+
+    /// The stage's playbooks (loaded with the pipeline) through one executor.
+    async fn execute(&self, stage: &Stage, ctx: Vars) -> (i32, Vars) {
+        let extra = self.stage_vars(stage, ctx);
+        let inventory = match self.inventory(stage, &extra) {
+            Ok(i) => i,
+            Err(e) => {
+                self.reporter.warning(&e.to_string());
+                return (4, Vars::new());
+            }
+        };
+        let mut run_opts = self.opts.base.clone();
+        run_opts.extra_vars = extra.clone();
+        run_opts.limit = stage.limit.as_ref().map(|l| self.render_text(l, &extra));
+        let recorder: Arc<dyn Reporter> = Arc::new(Recorder {
+            db: Arc::clone(self.db),
+            run: self.run_id,
+            stage: stage.name.clone(),
+        });
+        let tee: Arc<dyn Reporter> = Arc::new(Tee(vec![Arc::clone(self.reporter), recorder]));
+        let mut executor = Executor::new(inventory, run_opts, tee);
+        for playbook in &stage.loaded {
+            executor.run(playbook).await;
+        }
+        let facts = executor.facts();
+        let recap = executor.finish().await;
+        self.reporter.recap(&recap);
+        let _ = self.db.record_recap(self.run_id, &stage.name, &recap);
+        let code = recap.exit_code();
+        (code, exports(stage, &extra, &facts, &self.templar))
+    }
+
+    /// The stage's `vars` rendered with the pipeline context, under `-e`.
+    fn stage_vars(&self, stage: &Stage, ctx: Vars) -> Vars {
+        let mut extra = ctx;
+        for (k, v) in &stage.vars {
+            let rendered = self
+                .templar
+                .render_value(v, &extra)
+                .unwrap_or_else(|_| v.clone());
+            extra.insert(k.clone(), rendered);
+        }
+        extra.extend(self.opts.extra_vars.clone());
+        extra
+    }
+
+    /// The stage's inventory (templated paths, relative to the pipeline file).
+    fn inventory(&self, stage: &Stage, extra: &Vars) -> Result<Inventory, LoadErrors> {
+        let dir = &self.pipeline.dir;
+        let sources: Vec<PathBuf> = stage
+            .inventory
+            .iter()
+            .map(|i| dir.join(self.render_text(i, extra)))
+            .collect();
+        if sources.is_empty() {
+            return Ok(Inventory::implicit_localhost());
+        }
+        let playbook_dir = stage.playbooks[0].parent().map(Path::to_path_buf);
+        Inventory::load(&sources, playbook_dir.as_deref())
+    }
+
+    /// `text` rendered as a template to a string, or as written when it does not render.
+    fn render_text(&self, text: &str, vars: &Vars) -> String {
+        match self.templar.render_str(text, vars) {
+            Ok(Json::String(s)) => s,
+            _ => text.to_string(),
+        }
+    }
 }
 
 /// Exports of stages that are not re-run: a rollback's CI stages, or stages outside
@@ -270,92 +368,16 @@ fn reused_exports(
     out
 }
 
-fn unmet_need<'a>(stage: &'a Stage, statuses: &[(String, String)]) -> Option<&'a str> {
+fn unmet_need<'a>(stage: &'a Stage, statuses: &[(String, StageStatus)]) -> Option<&'a str> {
     stage
         .needs
         .iter()
         .find(|n| {
             !statuses
                 .iter()
-                .any(|(name, st)| name == *n && st == "succeeded")
+                .any(|(name, st)| name == *n && *st == StageStatus::Succeeded)
         })
         .map(String::as_str)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_stage(
-    pipeline_dir: &Path,
-    stage: &Stage,
-    ctx: Vars,
-    db: &Arc<History>,
-    run_id: i64,
-    opts: &PipelineOptions,
-    reporter: &Arc<dyn Reporter>,
-    junit: &Arc<Junit>,
-    templar: &Templar,
-) -> (i32, Vars) {
-    let mut extra = ctx.clone();
-    for (k, v) in &stage.vars {
-        let rendered = templar
-            .render_value(v, &extra)
-            .unwrap_or_else(|_| v.clone());
-        extra.insert(k.clone(), rendered);
-    }
-    extra.extend(opts.extra_vars.clone());
-    let playbook_dir = stage.playbooks[0].parent().map(Path::to_path_buf);
-    let sources: Vec<PathBuf> = stage
-        .inventory
-        .iter()
-        .map(|i| match templar.render_str(i, &extra) {
-            Ok(Json::String(s)) => pipeline_dir.join(s),
-            _ => pipeline_dir.join(i),
-        })
-        .collect();
-    let inventory = if sources.is_empty() {
-        Ok(Inventory::implicit_localhost())
-    } else {
-        Inventory::load(&sources, playbook_dir.as_deref())
-    };
-    let inventory = match inventory {
-        Ok(i) => i,
-        Err(e) => {
-            reporter.warning(&e.to_string());
-            return (4, Vars::new());
-        }
-    };
-    let mut run_opts = opts.base.clone();
-    run_opts.extra_vars = extra.clone();
-    run_opts.limit = stage
-        .limit
-        .as_ref()
-        .map(|l| match templar.render_str(l, &extra) {
-            Ok(Json::String(s)) => s,
-            _ => l.clone(),
-        });
-    let recorder: Arc<dyn Reporter> = Arc::new(Recorder {
-        db: Arc::clone(db),
-        run: run_id,
-        stage: stage.name.clone(),
-    });
-    let junit_reporter: Arc<dyn Reporter> = Arc::clone(junit) as Arc<dyn Reporter>;
-    let tee: Arc<dyn Reporter> =
-        Arc::new(Tee(vec![Arc::clone(reporter), recorder, junit_reporter]));
-    let mut executor = Executor::new(inventory, run_opts, Arc::clone(&tee));
-    for path in &stage.playbooks {
-        match crate::playbook::load(path) {
-            Ok(pb) => executor.run(&pb).await,
-            Err(e) => {
-                reporter.warning(&e.to_string());
-                return (4, Vars::new());
-            }
-        }
-    }
-    let facts = executor.facts();
-    let recap = executor.finish().await;
-    reporter.recap(&recap);
-    let _ = db.record_recap(run_id, &stage.name, &recap);
-    let code = recap.exit_code();
-    (code, exports(stage, &extra, &facts, templar))
 }
 
 /// Renders `export:` with the stage's variables and the first host's facts and registered

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::error::Error;
-use crate::output::Reporter;
+use crate::events::Reporter;
 use crate::pipeline::history::History;
 use crate::pipeline::run::{run, PipelineOptions};
 use crate::pipeline::Pipeline;

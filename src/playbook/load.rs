@@ -27,9 +27,17 @@ pub(crate) struct LoadCtx {
     pub roles_seen: Vec<String>,
 }
 
-/// Loads and validates the playbook at `path` (with its imports, roles and tasks files);
-/// touches no host.
+/// Loads and validates the playbook at `path` (with its imports, roles and tasks files, and
+/// every template in it checked for syntax); touches no host. The one way a playbook is
+/// loaded, for `ferry run`, `ferry check` and pipelines alike.
 pub fn load(path: &Path) -> Result<Playbook, LoadErrors> {
+    let playbook = parse(path)?;
+    crate::playbook::check_templates(&playbook, &crate::template::Templar::new())?;
+    Ok(playbook)
+}
+
+/// The playbook's structure, without the template checks that [`load`] adds.
+fn parse(path: &Path) -> Result<Playbook, LoadErrors> {
     let mut ctx = LoadCtx {
         stack: Vec::new(),
         playbook_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),

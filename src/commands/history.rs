@@ -1,0 +1,141 @@
+//! `ferry history [PIPELINE]` (a table of runs) and `ferry history [PIPELINE] show RUN` (one
+//! run's stages, exports and recaps), read from the history database.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::HistoryArgs;
+use crate::error::Error;
+use crate::pipeline::history::{History, RunRow, StageRow};
+use crate::pipeline::model;
+use crate::pipeline::run::default_db;
+
+/// `ferry history [PIPELINE]` and `ferry history show RUN`.
+pub fn history(args: HistoryArgs) -> Result<i32, Error> {
+    let (file, show) = match args.args.as_slice() {
+        [] => (None, None),
+        [one] => (Some(PathBuf::from(one)), None),
+        [cmd, run] if cmd == "show" => (None, Some(run.clone())),
+        [file, cmd, run] if cmd == "show" => (Some(PathBuf::from(file)), Some(run.clone())),
+        _ => {
+            return Err(Error::Options(
+                "usage: ferry history [PIPELINE] | ferry history [PIPELINE] show RUN".into(),
+            ))
+        }
+    };
+    let pipeline = file.as_deref().map(model::load).transpose()?;
+    let db_path = match (&args.history_db, &pipeline) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => default_db(p),
+        (None, None) => PathBuf::from(".ferry/history.db"),
+    };
+    let db = History::open(&db_path)?;
+    let mut out = std::io::stdout().lock();
+    match show {
+        Some(run) => show_run(&db, &db_path, &run, &mut out),
+        None => list_runs(&db, pipeline.as_ref().map(|p| p.name.as_str()), &mut out),
+    }
+}
+
+/// One run: its header, then each stage with its exports and per-host recap.
+fn show_run(
+    db: &History,
+    path: &std::path::Path,
+    run: &str,
+    out: &mut impl Write,
+) -> Result<i32, Error> {
+    let id: i64 = run
+        .parse()
+        .map_err(|_| Error::Options(format!("'{run}' is not a run number")))?;
+    let Some(r) = db.run(id)? else {
+        return Err(Error::Options(format!("no run {id} in {}", path.display())));
+    };
+    let _ = writeln!(
+        out,
+        "run {} of {}: {} (exit {}), {} on {}",
+        r.id,
+        r.pipeline,
+        r.status,
+        r.exit_code.unwrap_or(-1),
+        short(&r.git_sha),
+        r.git_branch
+    );
+    let _ = writeln!(
+        out,
+        "  started {:.0}, took {:.1}s",
+        r.started,
+        r.finished.unwrap_or(r.started) - r.started
+    );
+    let recaps = db.recaps(id)?;
+    for s in db.stages(id)? {
+        show_stage(&s, &recaps, out);
+    }
+    Ok(0)
+}
+
+fn show_stage(s: &StageRow, recaps: &[(String, String, [i64; 7])], out: &mut impl Write) {
+    let took = s.finished.unwrap_or(s.started) - s.started;
+    let _ = writeln!(
+        out,
+        "  stage {}: {} (exit {}) {took:.1}s",
+        s.name,
+        s.status,
+        s.exit_code.unwrap_or(0)
+    );
+    for (k, v) in &s.exports {
+        let v = v
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string());
+        let _ = writeln!(out, "    export {k} = {v}");
+    }
+    for (_, host, n) in recaps.iter().filter(|(st, _, _)| *st == s.name) {
+        let _ = writeln!(
+            out,
+            "    {host:<24} ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",
+            n[0], n[1], n[2], n[3], n[4], n[5], n[6]
+        );
+    }
+}
+
+/// The table of runs, newest first.
+fn list_runs(db: &History, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
+    let _ = writeln!(
+        out,
+        "{:>5}  {:<20} {:<12} {:>4}  {:<10} {:<12} {:>8}",
+        "RUN", "PIPELINE", "STATUS", "EXIT", "COMMIT", "BRANCH", "SECONDS"
+    );
+    for r in db.runs(pipeline)? {
+        let _ = writeln!(out, "{}", run_line(&r));
+    }
+    Ok(0)
+}
+
+fn run_line(r: &RunRow) -> String {
+    let took = r
+        .finished
+        .map(|f| format!("{:.1}", f - r.started))
+        .unwrap_or_else(|| "-".into());
+    let exit = r
+        .exit_code
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "-".into());
+    let mut status = r.status.clone();
+    if let Some(of) = r.rollback_of {
+        status = format!("{status} (rollback to {of})");
+    }
+    format!(
+        "{:>5}  {:<20} {:<12} {:>4}  {:<10} {:<12} {:>8}",
+        r.id,
+        r.pipeline,
+        status,
+        exit,
+        short(&r.git_sha),
+        r.git_branch,
+        took
+    )
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(10)]
+}

@@ -1,0 +1,44 @@
+//! The subcommands, one file each, from parsed flags ([`crate::cli`]) to an exit code.
+//!
+//! - [`run`]: `ferry run` (and `--syntax-check`, `--list-hosts`, `--list-tasks`).
+//! - [`check`]: `ferry check`: load everything, contact no host.
+//! - [`inventory`]: `ferry inventory --list | --graph | --host`.
+//! - [`pipeline`]: `ferry pipeline run` and `ferry pipeline watch`.
+//! - [`history`]: `ferry history [PIPELINE] [show RUN]`.
+//! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
+//! - [`lock`]: `ferry lock release NAME`.
+//! - [`options`]: what they share: run options, extra vars, loading playbooks and
+//!   inventories, and the one place where output flags become reporters.
+//!
+//! A new subcommand is a file here, its clap definition in `cli.rs` and one arm of
+//! [`dispatch`].
+
+pub mod check;
+pub mod history;
+pub mod inventory;
+pub mod lock;
+pub mod options;
+pub mod pipeline;
+pub mod rollback;
+pub mod run;
+
+use crate::cli::{Command, LockCommand, PipelineCommand};
+use crate::error::Error;
+
+/// Runs any ferry command; returns its exit code.
+pub async fn dispatch(command: Command) -> Result<i32, Error> {
+    match command {
+        Command::Run(args) => run::run(*args).await,
+        Command::Check(args) => check::check(args),
+        Command::Pipeline(PipelineCommand::Run(args)) => pipeline::run(*args).await,
+        Command::Pipeline(PipelineCommand::Watch(args)) => pipeline::watch(*args).await,
+        Command::History(args) => history::history(args),
+        Command::Rollback(args) => rollback::rollback(*args).await,
+        Command::Lock(LockCommand::Release {
+            name,
+            pipeline,
+            history_db,
+        }) => lock::release(&name, pipeline.as_deref(), history_db.as_deref()),
+        Command::Inventory(args) => inventory::inventory(&args),
+    }
+}

@@ -1,0 +1,95 @@
+//! `ferry pipeline run` and `ferry pipeline watch`: a pipeline file (loaded once, with every
+//! stage's playbooks) run under its lock, recorded in the history database.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cli::{CommonArgs, PipelineRunArgs, PipelineWatchArgs};
+use crate::commands::options::{run_options, Reporters};
+use crate::error::Error;
+use crate::pipeline::history::History;
+use crate::pipeline::run::{default_db, PipelineOptions};
+use crate::pipeline::watch::WatchOptions;
+use crate::pipeline::{model, Pipeline};
+
+/// The history database: `given`, or the pipeline's default.
+pub(crate) fn open_db(pipeline: &Pipeline, given: Option<&Path>) -> Result<Arc<History>, Error> {
+    let path = given
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| default_db(pipeline));
+    Ok(Arc::new(History::open(&path)?))
+}
+
+/// Pipeline options from the shared flags and the pipeline's own.
+pub(crate) fn pipeline_options(
+    common: &CommonArgs,
+    from: Option<String>,
+    only: Option<String>,
+    wait_lock: std::time::Duration,
+    rollback_of: Option<i64>,
+) -> Result<PipelineOptions, Error> {
+    let base = run_options(common)?;
+    Ok(PipelineOptions {
+        extra_vars: base.extra_vars.clone(),
+        base,
+        from,
+        only,
+        wait_lock,
+        rollback_of,
+    })
+}
+
+fn options(args: &PipelineRunArgs) -> Result<PipelineOptions, Error> {
+    pipeline_options(
+        &args.common,
+        args.from.clone(),
+        args.only.clone(),
+        args.wait_lock,
+        None,
+    )
+}
+
+/// `ferry pipeline run FILE`.
+pub async fn run(args: PipelineRunArgs) -> Result<i32, Error> {
+    let pipeline = model::load(&args.pipeline)?;
+    check_stage_name(&pipeline, args.from.as_deref())?;
+    check_stage_name(&pipeline, args.only.as_deref())?;
+    let db = open_db(&pipeline, args.history_db.as_deref())?;
+    let opts = options(&args)?;
+    let reporters = Reporters::from_flags(&args.common);
+    let result = crate::pipeline::run::run(&pipeline, db, opts, Arc::clone(&reporters.sink)).await;
+    reporters.finish()?;
+    result
+}
+
+fn check_stage_name(p: &Pipeline, name: Option<&str>) -> Result<(), Error> {
+    match name {
+        Some(n) if !p.stages.iter().any(|s| s.name == n) => {
+            let names: Vec<&str> = p.stages.iter().map(|s| s.name.as_str()).collect();
+            Err(Error::Options(format!(
+                "no stage named '{n}' (stages: {})",
+                names.join(", ")
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `ferry pipeline watch FILE --repo R --branch B`.
+pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
+    let pipeline = model::load(&args.run.pipeline)?;
+    let db = open_db(&pipeline, args.run.history_db.as_deref())?;
+    options(&args.run)?;
+    let w = WatchOptions {
+        repo: args.repo.clone(),
+        branch: args.branch.clone(),
+        every: args.every,
+        max_runs: args.max_runs,
+    };
+    let make = || options(&args.run).expect("options were checked above");
+    let reporters = Reporters::from_flags(&args.run.common);
+    let result =
+        crate::pipeline::watch::watch(&pipeline, db, make, w, Arc::clone(&reporters.sink)).await;
+    reporters.finish()?;
+    result
+}

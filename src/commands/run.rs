@@ -1,0 +1,45 @@
+//! `ferry run`: playbooks against an inventory, as ansible-playbook runs them; with
+//! `--syntax-check`, `--list-hosts` or `--list-tasks`, only what it would do.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::cli::RunArgs;
+use crate::commands::options::{
+    load_inventory, load_playbooks, run_options, split_list, Reporters,
+};
+use crate::error::Error;
+use crate::executor::Executor;
+
+/// Runs playbooks; returns the exit code ansible-playbook would.
+pub async fn run(args: RunArgs) -> Result<i32, Error> {
+    let mut opts = run_options(&args.common)?;
+    opts.limit = args.limit.clone();
+    opts.tags = split_list(&args.tags);
+    opts.skip_tags = split_list(&args.skip_tags);
+    opts.start_at_task = args.start_at_task.clone();
+    let playbooks = load_playbooks(&args.playbooks)?;
+    let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
+    let inventory = load_inventory(&args.inventory, playbook_dir.as_deref())?;
+    if args.syntax_check || args.list_hosts || args.list_tasks {
+        let what = crate::listing::Listing {
+            hosts: args.list_hosts,
+            tasks: args.list_tasks,
+        };
+        let text = crate::listing::render(&playbooks, &inventory, args.limit.as_deref(), what);
+        let mut out = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut out, text.as_bytes());
+        return Ok(0);
+    }
+    let reporters = Reporters::from_flags(&args.common);
+    let reporter = Arc::clone(&reporters.sink);
+    let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
+    for pb in &playbooks {
+        reporter.playbook_start(&pb.path.display().to_string());
+        executor.run(pb).await;
+    }
+    let recap = executor.finish().await;
+    reporter.recap(&recap);
+    reporters.finish()?;
+    Ok(recap.exit_code())
+}

@@ -1,0 +1,288 @@
+//! The event vocabulary of a run: what a task did on a host ([`Status`], [`HostEvent`]), the
+//! per-host counts and the recap that decides the exit code, pipeline stage and run statuses,
+//! and the [`Reporter`] trait that receives every event.
+//!
+//! The executor and the pipeline runner emit events; the reporters in `output/` (human, JSON,
+//! JUnit) and the history recorder receive them. Both sides import this file and nothing of each
+//! other, as ripgrep's searcher and its sinks meet at `Sink`.
+
+use serde_json::Value as Json;
+
+use crate::vars::Vars;
+
+/// What a task did on one host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Ran, changed something.
+    Changed,
+    /// Failed (possibly ignored).
+    Failed,
+    /// Ran, changed nothing.
+    Ok,
+    /// Not run (`when` was false).
+    Skipped,
+    /// The host could not be reached.
+    Unreachable,
+}
+
+/// One host's counts, as in `PLAY RECAP`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// ok (includes changed and ignored failures).
+    pub ok: u32,
+    /// changed.
+    pub changed: u32,
+    /// unreachable.
+    pub unreachable: u32,
+    /// failed.
+    pub failed: u32,
+    /// skipped.
+    pub skipped: u32,
+    /// rescued.
+    pub rescued: u32,
+    /// ignored.
+    pub ignored: u32,
+}
+
+impl HostStats {
+    /// Counts one result the way Ansible's strategy does.
+    pub fn count(&mut self, status: Status, changed: bool, ignored: bool) {
+        match status {
+            Status::Ok | Status::Changed => self.ok += 1,
+            Status::Failed if ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+            }
+            Status::Failed => self.failed += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Unreachable if ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+            }
+            Status::Unreachable => self.unreachable += 1,
+        }
+        if changed && status != Status::Unreachable && (status != Status::Failed || ignored) {
+            self.changed += 1;
+        }
+    }
+}
+
+/// The end of a run: every host's counts, sorted by name as Ansible prints them, and the
+/// hosts that ended failed or unreachable (`meta: clear_host_errors` takes hosts off the failed
+/// list but not their counts, as in Ansible).
+#[derive(Debug, Clone, Default)]
+pub struct Recap {
+    /// Host name → counts.
+    pub hosts: Vec<(String, HostStats)>,
+    /// Hosts whose failure stands.
+    pub failed: Vec<String>,
+    /// Hosts that were unreachable.
+    pub unreachable: Vec<String>,
+}
+
+impl Recap {
+    /// ansible-playbook's exit code: 4 if a host was unreachable, else 2 if one failed, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if !self.unreachable.is_empty() {
+            4
+        } else if !self.failed.is_empty() {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// Where a pipeline stage is, as the history database records it and reporters show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageStatus {
+    /// Failed (a host failed or was unreachable, or the stage could not load).
+    Failed,
+    /// Interrupted (Ctrl-C, or the process died).
+    Interrupted,
+    /// Not run; its exports were taken from an earlier run (rollback, `--from`, `--only`).
+    Reused,
+    /// Running now.
+    Running,
+    /// Not run, and why: `not selected`, `needs STAGE`, `when EXPR`.
+    Skipped(String),
+    /// Ran, and every host succeeded.
+    Succeeded,
+}
+
+impl std::fmt::Display for StageStatus {
+    /// The text stored in the history database: `succeeded`, `skipped: needs ci`, ...
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StageStatus::Failed => f.write_str("failed"),
+            StageStatus::Interrupted => f.write_str("interrupted"),
+            StageStatus::Reused => f.write_str("reused"),
+            StageStatus::Running => f.write_str("running"),
+            StageStatus::Skipped(why) => write!(f, "skipped: {why}"),
+            StageStatus::Succeeded => f.write_str("succeeded"),
+        }
+    }
+}
+
+/// How a pipeline run ended, as the history database records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// A stage failed.
+    Failed,
+    /// Ctrl-C.
+    Interrupted,
+    /// Still running (or its process died: the next open marks it interrupted).
+    Running,
+    /// Every stage that ran succeeded.
+    Succeeded,
+}
+
+impl RunStatus {
+    /// The text stored in the history database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+        }
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of task is starting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    /// A task of the play.
+    Task,
+    /// A handler.
+    Handler,
+}
+
+/// One host's result of one task (or of one loop item).
+pub struct HostEvent<'a> {
+    /// The inventory hostname.
+    pub host: &'a str,
+    /// The task's name as shown.
+    pub task: &'a str,
+    /// What happened.
+    pub status: Status,
+    /// The result dictionary, already censored for `no_log`.
+    pub result: &'a Vars,
+    /// The loop item, for a per-item line.
+    pub item: Option<&'a Json>,
+    /// A failure that `ignore_errors` let through.
+    pub ignored: bool,
+    /// Show the result even without -v (debug, assert).
+    pub verbose_always: bool,
+    /// The summary of a loop whose items were already reported: counts only, no line.
+    pub looped: bool,
+}
+
+/// Receives every event of a run.
+pub trait Reporter: Send + Sync {
+    /// A playbook file starts.
+    fn playbook_start(&self, _path: &str) {}
+    /// A play starts.
+    fn play_start(&self, name: &str);
+    /// The play's pattern matched no host.
+    fn no_hosts_matched(&self);
+    /// Every host of the play has failed.
+    fn no_more_hosts(&self);
+    /// A task or handler starts on `hosts` hosts.
+    fn task_start(&self, name: &str, kind: TaskKind, hosts: usize);
+    /// A host finished the task (or a loop item).
+    fn host_result(&self, event: &HostEvent<'_>);
+    /// `include_tasks`/`include_role` included `target` for `hosts`.
+    fn included(&self, target: &str, hosts: &[String]);
+    /// An `until` condition was false; the task runs again on `host`.
+    fn retrying(&self, host: &str, task: &str, retries_left: u64);
+    /// The task finished on every host.
+    fn task_end(&self) {}
+    /// A warning for the user.
+    fn warning(&self, msg: &str);
+    /// The run ends with this recap.
+    fn recap(&self, recap: &Recap);
+    /// A pipeline stage starts.
+    fn stage_start(&self, _name: &str) {}
+    /// A pipeline stage ended (`succeeded`, `failed`, `skipped: ...`) with its exports.
+    fn stage_end(&self, _name: &str, _status: &StageStatus, _code: i32, _exports: &Vars) {}
+}
+
+/// Sends every event to several reporters (the terminal, the history database, JUnit).
+pub struct Tee(pub Vec<std::sync::Arc<dyn Reporter>>);
+
+impl Reporter for Tee {
+    fn playbook_start(&self, path: &str) {
+        self.0.iter().for_each(|r| r.playbook_start(path));
+    }
+    fn play_start(&self, name: &str) {
+        self.0.iter().for_each(|r| r.play_start(name));
+    }
+    fn no_hosts_matched(&self) {
+        self.0.iter().for_each(|r| r.no_hosts_matched());
+    }
+    fn no_more_hosts(&self) {
+        self.0.iter().for_each(|r| r.no_more_hosts());
+    }
+    fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
+        self.0.iter().for_each(|r| r.task_start(name, kind, hosts));
+    }
+    fn host_result(&self, event: &HostEvent<'_>) {
+        self.0.iter().for_each(|r| r.host_result(event));
+    }
+    fn included(&self, target: &str, hosts: &[String]) {
+        self.0.iter().for_each(|r| r.included(target, hosts));
+    }
+    fn retrying(&self, host: &str, task: &str, left: u64) {
+        self.0.iter().for_each(|r| r.retrying(host, task, left));
+    }
+    fn task_end(&self) {
+        self.0.iter().for_each(|r| r.task_end());
+    }
+    fn warning(&self, msg: &str) {
+        self.0.iter().for_each(|r| r.warning(msg));
+    }
+    fn recap(&self, recap: &Recap) {
+        self.0.iter().for_each(|r| r.recap(recap));
+    }
+    fn stage_start(&self, name: &str) {
+        self.0.iter().for_each(|r| r.stage_start(name));
+    }
+    fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &Vars) {
+        self.0
+            .iter()
+            .for_each(|r| r.stage_end(name, status, code, exports));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_like_ansible() {
+        let mut s = HostStats::default();
+        for (status, changed, ignored) in [
+            (Status::Ok, false, false),
+            (Status::Changed, true, false),
+            (Status::Failed, true, true),
+            (Status::Skipped, false, false),
+        ] {
+            s.count(status, changed, ignored);
+        }
+        let want = HostStats {
+            ok: 3,
+            changed: 2,
+            skipped: 1,
+            ignored: 1,
+            ..Default::default()
+        };
+        assert_eq!(s, want);
+    }
+}
