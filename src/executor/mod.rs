@@ -10,6 +10,7 @@ mod handlers;
 mod host_task;
 mod hostvars;
 mod meta;
+mod notified;
 mod play;
 mod select;
 mod task;

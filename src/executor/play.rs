@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use crate::executor::handlers::Notified;
+use crate::executor::notified::Notified;
 use crate::executor::select::tags_selected;
 use crate::executor::{Executor, HostState};
 use crate::playbook::{Play, Serial};

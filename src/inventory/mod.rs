@@ -72,7 +72,7 @@ impl Inventory {
         let groups: Vec<&str> = model.groups.keys().map(String::as_str).collect();
         let mut hosts: Vec<&str> = model.hosts.keys().map(String::as_str).collect();
         hosts.extend(
-            pattern::LOCALHOST
+            model::LOCALHOST
                 .iter()
                 .filter(|h| !model.hosts.contains_key(**h)),
         );
@@ -124,7 +124,7 @@ impl Inventory {
         let own = match self.model.hosts.get(host) {
             Some(h) => &h.vars,
             None => {
-                if pattern::LOCALHOST.contains(&host) {
+                if model::LOCALHOST.contains(&host) {
                     implicit.insert("ansible_connection".into(), "local".into());
                 }
                 &implicit

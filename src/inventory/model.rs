@@ -13,8 +13,10 @@ use std::sync::Arc;
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value as Json;
 
-use crate::inventory::pattern::LOCALHOST;
 use crate::vars::Vars;
+
+/// Names Ansible treats as the implicit localhost when the inventory does not name them.
+pub(crate) const LOCALHOST: &[&str] = &["127.0.0.1", "localhost", "::1"];
 
 /// A group of hosts.
 #[derive(Debug, Default, Clone)]

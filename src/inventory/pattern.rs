@@ -18,11 +18,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::inventory::model::Model;
+use crate::inventory::model::{Model, LOCALHOST};
 use crate::inventory::{address, glob};
-
-/// Names Ansible treats as the implicit localhost when the inventory does not name them.
-pub(crate) const LOCALHOST: &[&str] = &["127.0.0.1", "localhost", "::1"];
 
 static SUBSCRIPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$").expect("valid regex")

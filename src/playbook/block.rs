@@ -3,11 +3,12 @@
 //! pushed down into the tasks inside at load time; a task's own value wins.
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::playbook::ctx::LoadCtx;
+use crate::playbook::fields::{parse_string, parse_vars};
 use crate::playbook::include::{include_keyword, parse_include};
 use crate::playbook::inherit::{Inherit, INHERITED};
-use crate::playbook::load::LoadCtx;
 use crate::playbook::model::{Block, Condition, Item};
-use crate::playbook::task::{parse_conditions, parse_string, parse_task, parse_vars};
+use crate::playbook::task::{parse_conditions, parse_task};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 

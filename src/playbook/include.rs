@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{LoadError, LoadErrors};
 use crate::playbook::block::{parse_items, unknown_wrapper_keyword, Inherited};
-use crate::playbook::load::LoadCtx;
+use crate::playbook::ctx::LoadCtx;
+use crate::playbook::fields::parse_string;
 use crate::playbook::model::{Block, Include, Item};
 use crate::playbook::role::load_role;
-use crate::playbook::task::parse_string;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 

@@ -5,8 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::error::LoadError;
-use crate::playbook::model::Flag;
-use crate::playbook::task::{parse_flag, parse_string};
+use crate::playbook::fields::{parse_flag, parse_string, Flag};
 use crate::ssh::privilege::{self, BecomeMethod};
 use crate::yaml::{Node, NodeKind};
 

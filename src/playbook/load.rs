@@ -3,29 +3,20 @@
 //! Walks the YAML [`Node`] tree (which keeps positions) and builds [`Play`]s; task parsing lives
 //! in `task.rs`. Cross-references (notify → handler) are checked here, per play.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::playbook::block::parse_items;
+use crate::playbook::ctx::LoadCtx;
+use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::Serial;
-use crate::playbook::model::{Item, Play, Playbook, Role, Task};
+use crate::playbook::model::{Item, Play, Playbook, Task};
 use crate::playbook::role::parse_roles;
-use crate::playbook::task::{parse_bool, parse_string, parse_task_list, parse_vars};
+use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
-
-/// What loading one playbook carries along: the include stack (to refuse recursion), the role
-/// being read, and the role handlers and roles seen in the current play.
-pub(crate) struct LoadCtx {
-    pub stack: Vec<PathBuf>,
-    pub playbook_dir: PathBuf,
-    pub role: Option<Arc<Role>>,
-    pub handlers: Vec<Task>,
-    pub roles_seen: Vec<String>,
-}
 
 /// Loads and validates the playbook at `path` (with its imports, roles and tasks files, and
 /// every template in it checked for syntax); touches no host. The one way a playbook is
@@ -38,13 +29,7 @@ pub fn load(path: &Path) -> Result<Playbook, LoadErrors> {
 
 /// The playbook's structure, without the template checks that [`load`] adds.
 fn parse(path: &Path) -> Result<Playbook, LoadErrors> {
-    let mut ctx = LoadCtx {
-        stack: Vec::new(),
-        playbook_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-        role: None,
-        handlers: Vec::new(),
-        roles_seen: Vec::new(),
-    };
+    let mut ctx = LoadCtx::new(path);
     let plays = load_plays(&mut ctx, path, None)?;
     Ok(Playbook {
         path: path.to_path_buf(),

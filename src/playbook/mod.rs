@@ -5,6 +5,8 @@
 //! span, before any host is contacted. Everything after loading works on valid data.
 
 mod block;
+mod ctx;
+mod fields;
 mod include;
 mod inherit;
 mod keywords;

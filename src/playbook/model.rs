@@ -6,6 +6,7 @@ use serde_json::Value as Json;
 
 use crate::error::Span;
 use crate::modules::ModuleSpec;
+pub use crate::playbook::fields::Flag;
 use crate::playbook::inherit::Inherit;
 use crate::vars::Vars;
 
@@ -157,21 +158,6 @@ impl Item {
                 }
             }
         }
-    }
-}
-
-/// A boolean keyword: a constant, or a template decided per host at run time.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Flag {
-    /// Known at load time.
-    Const(bool),
-    /// A template such as `"{{ strict }}"`.
-    Template(String),
-}
-
-impl Default for Flag {
-    fn default() -> Self {
-        Flag::Const(false)
     }
 }
 

@@ -11,8 +11,8 @@ use serde_json::Value as Json;
 
 use crate::error::{LoadError, LoadErrors};
 use crate::playbook::block::Inherited;
+use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
-use crate::playbook::load::LoadCtx;
 use crate::playbook::model::{Item, Role};
 use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;

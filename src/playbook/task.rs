@@ -6,10 +6,11 @@ use serde_json::Value as Json;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
+use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
-use crate::playbook::model::{Condition, Flag, Task};
-use crate::text::{ansible_bool, is_identifier, parse_free_form};
+use crate::playbook::model::{Condition, Task};
+use crate::text::parse_free_form;
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
@@ -283,55 +284,6 @@ fn check_arg_name(spec: &ModuleSpec, name: &str, at: &Node) -> Result<(), LoadEr
     })
 }
 
-fn parse_number(node: &Node, what: &str) -> Result<u64, LoadError> {
-    match &node.kind {
-        NodeKind::Int(i) if *i >= 0 => Ok(*i as u64),
-        NodeKind::Str(s) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().unwrap_or(0)),
-        _ => Err(node.error(format!(
-            "'{what}' must be a non-negative number, found {}",
-            node.type_name()
-        ))),
-    }
-}
-
-/// A string-valued keyword (numbers and booleans are written as Python would).
-pub(crate) fn parse_string(node: &Node, what: &str) -> Result<String, LoadError> {
-    match &node.kind {
-        NodeKind::Str(s) => Ok(s.clone()),
-        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => Ok(node.key_string()),
-        _ => Err(node.error(format!(
-            "'{what}' must be a string, found {}",
-            node.type_name()
-        ))),
-    }
-}
-
-/// A boolean keyword as Ansible reads it: YAML booleans and the strings Ansible accepts.
-pub(crate) fn parse_bool(node: &Node, what: &str) -> Result<bool, LoadError> {
-    match parse_flag(node, what)? {
-        Flag::Const(b) => Ok(b),
-        Flag::Template(_) => Err(node.error(format!("'{what}' cannot be templated"))),
-    }
-}
-
-pub(crate) fn parse_flag(node: &Node, what: &str) -> Result<Flag, LoadError> {
-    match &node.kind {
-        NodeKind::Bool(b) => Ok(Flag::Const(*b)),
-        NodeKind::Int(i @ (0 | 1)) => Ok(Flag::Const(*i == 1)),
-        NodeKind::Str(s) if s.contains("{{") => Ok(Flag::Template(s.clone())),
-        NodeKind::Str(s) => match ansible_bool(s) {
-            Some(b) => Ok(Flag::Const(b)),
-            None => Err(node
-                .error(format!("'{what}' must be a boolean, found '{s}'"))
-                .with_hint("use yes/no or true/false")),
-        },
-        _ => Err(node.error(format!(
-            "'{what}' must be a boolean, found {}",
-            node.type_name()
-        ))),
-    }
-}
-
 pub(crate) fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError> {
     let one = |n: &Node| -> Result<Condition, LoadError> {
         let expr = match &n.kind {
@@ -353,38 +305,6 @@ pub(crate) fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError>
         NodeKind::Seq(items) => items.iter().map(one).collect(),
         NodeKind::Null => Ok(Vec::new()),
         _ => Ok(vec![one(node)?]),
-    }
-}
-
-fn parse_names(node: &Node, what: &str) -> Result<Vec<(String, crate::error::Span)>, LoadError> {
-    match &node.kind {
-        NodeKind::Seq(items) => items
-            .iter()
-            .map(|n| Ok((parse_string(n, what)?, n.span.clone())))
-            .collect(),
-        _ => Ok(vec![(parse_string(node, what)?, node.span.clone())]),
-    }
-}
-
-/// `vars:` — a mapping of names to values (templates stay unrendered until use).
-pub(crate) fn parse_vars(node: &Node) -> Result<Vars, LoadError> {
-    match &node.kind {
-        NodeKind::Null => Ok(Vars::new()),
-        NodeKind::Map(entries) => {
-            let mut vars = Vars::new();
-            for (k, v) in entries {
-                let name = k.key_string();
-                if !is_identifier(&name) {
-                    return Err(k.error(format!("'{name}' is not a valid variable name")));
-                }
-                vars.insert(name, v.to_json());
-            }
-            Ok(vars)
-        }
-        _ => Err(node.error(format!(
-            "'vars' must be a mapping, found {}",
-            node.type_name()
-        ))),
     }
 }
 

@@ -6,7 +6,7 @@ use minijinja::value::{Kwargs, Rest, Value};
 use minijinja::{Environment, Error};
 use serde_json::Value as Json;
 
-use super::filters::{err, from_json, to_json};
+use super::values::{err, from_json, to_json};
 
 /// Registers the collection filters.
 pub(crate) fn register(env: &mut Environment<'static>) {

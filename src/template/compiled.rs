@@ -58,6 +58,7 @@ pub(crate) fn env() -> &'static Environment<'static> {
         env.set_formatter(super::pyrepr::format);
         // Python methods Ansible users call: d.items(), s.startswith(..), s.split(..), ...
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        super::collections::register(&mut env);
         super::filters::register(&mut env);
         super::predicates::register(&mut env);
         super::lookup::register(&mut env);

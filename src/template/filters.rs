@@ -1,29 +1,17 @@
 //! Scalar filters Ansible adds to Jinja or defines differently (default, bool, int, float,
-//! to_json, to_yaml, b64encode, regex_*, hash, ...), and the helpers the other filter files
-//! share. Collection filters live in `collections.rs`, tests in `predicates.rs`.
+//! to_json, to_yaml, b64encode, regex_*, hash, ...). Collection filters live in
+//! `collections.rs`, tests in `predicates.rs`, the helpers they share in `values.rs`.
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Rest, Serde, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
+use super::values::{err, from_json, to_json};
 use crate::pyjson::dumps;
-
-pub(crate) fn err(msg: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidOperation, msg.into())
-}
-
-pub(crate) fn to_json(v: &Value) -> Json {
-    serde_json::to_value(v).unwrap_or(Json::Null)
-}
-
-pub(crate) fn from_json(j: &Json) -> Value {
-    Value::from(Serde(j))
-}
 
 /// Registers everything.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    super::collections::register(env);
     env.add_filter("default", default);
     env.add_filter("d", default);
     env.add_filter("bool", to_bool);

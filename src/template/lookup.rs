@@ -3,7 +3,7 @@
 use minijinja::value::{Rest, Value};
 use minijinja::{Environment, Error};
 
-use super::filters::err;
+use super::values::err;
 
 /// Registers the lookup functions.
 pub(crate) fn register(env: &mut Environment<'static>) {

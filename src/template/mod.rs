@@ -18,6 +18,7 @@ mod filters;
 mod lookup;
 mod predicates;
 mod pyrepr;
+mod values;
 
 use std::sync::OnceLock;
 

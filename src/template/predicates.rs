@@ -6,7 +6,8 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error, State};
 
-use super::filters::{err, regex};
+use super::filters::regex;
+use super::values::err;
 
 /// Registers the tests.
 pub(crate) fn register(env: &mut Environment<'static>) {
