@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::events::{HostEvent, Reporter, Status};
-use crate::modules::remote::Prefetched;
+use crate::modules::host::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::playbook::{Condition, Flag, Task};
 use crate::ssh::privilege::Become;
@@ -194,7 +194,7 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
         return None;
     }
     let fetched = Arc::new(Prefetched::default());
-    crate::modules::remote::prefetch(&module_ctx(run, job), &paths, &fetched).await;
+    crate::modules::host::prefetch(&module_ctx(run, job), &paths, &fetched).await;
     Some(fetched)
 }
 

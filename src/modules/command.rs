@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::timefmt::{delta, timestamp};
+use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;

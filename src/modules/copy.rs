@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::remote::{self, Attrs};
-use crate::modules::transfer::{self, Source};
+use crate::modules::host::transfer::{self, Source};
+use crate::modules::host::{self, Attrs};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;
@@ -122,7 +122,7 @@ pub(crate) async fn put_file(
     dest: &str,
 ) -> ModuleResult {
     let mut dest = dest.to_string();
-    let mut st = match remote::stat(ctx, &dest, true).await {
+    let mut st = match host::stat(ctx, &dest, true).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -139,12 +139,12 @@ pub(crate) async fn put_file(
     if !st.exists || (differs && args_attrs.force()) {
         if ctx.diff_mode() {
             let before = if st.exists && st.size < DIFF_LIMIT {
-                remote::read(ctx, &dest).await.unwrap_or_default()
+                host::read(ctx, &dest).await.unwrap_or_default()
             } else {
                 Vec::new()
             };
             let after = data.small_bytes(DIFF_LIMIT).unwrap_or_default();
-            if let Some(d) = remote::diff(&before, &after, &dest) {
+            if let Some(d) = host::diff(&before, &after, &dest) {
                 data_out.insert("diff".into(), d.into());
             }
         }
@@ -165,21 +165,21 @@ pub(crate) async fn put_file(
         changed = true;
     }
     let attrs = preserved(args_attrs.attrs(), data);
-    let fixed = match remote::fix_attrs(ctx, &dest, &st, &attrs).await {
+    let fixed = match host::fix_attrs(ctx, &dest, &st, &attrs).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     changed |= fixed;
     if !ctx.check_mode && fixed {
-        if let Ok(s) = remote::stat(ctx, &dest, false).await {
+        if let Ok(s) = host::stat(ctx, &dest, false).await {
             st = s;
         }
     }
     if changed && !ctx.check_mode && st.is_file() {
         // What was just written needs no hashing on the next run.
-        crate::modules::sums::put(ctx.host, &dest, &st.stamp, &checksum);
+        crate::modules::host::sums::put(ctx.host, &dest, &st.stamp, &checksum);
     }
-    let mut out = remote::path_result(&dest, &st);
+    let mut out = host::path_result(&dest, &st);
     out.remove("path");
     dest = dest.trim_end_matches('/').to_string();
     out.insert("dest".into(), dest.into());
@@ -234,7 +234,7 @@ async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult>
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let name = format!("{dest}.{stamp}.bak~");
-    remote::run(ctx, &format!("cp -p -- {} {}", quote(dest), quote(&name))).await?;
+    host::run(ctx, &format!("cp -p -- {} {}", quote(dest), quote(&name))).await?;
     Ok(name)
 }
 
@@ -260,13 +260,13 @@ async fn copy_tree(
         "for d in {}; do [ -d \"$d\" ] || echo \"$d\"; done",
         mkdirs.join(" ")
     );
-    let missing = match remote::run(ctx, &check).await {
+    let missing = match host::run(ctx, &check).await {
         Ok(o) => o,
         Err(r) => return r,
     };
     let mut changed = !missing.trim().is_empty();
     if changed && !ctx.check_mode {
-        if let Err(r) = remote::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await {
+        if let Err(r) = host::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await {
             return r;
         }
     }

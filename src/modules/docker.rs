@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::modules::remote::run;
+use crate::modules::host::run;
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::ssh::quote;
 

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 
 use crate::checksum::sha1_hex;
 use crate::modules::docker::{image_id, inspect};
-use crate::modules::remote::run;
+use crate::modules::host::run;
 use crate::modules::{
     de_bool, de_opt_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
 };

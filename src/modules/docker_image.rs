@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::modules::docker::{image_id, inspect, push};
-use crate::modules::remote::run;
+use crate::modules::host::run;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::modules::remote;
+use crate::modules::host;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;
@@ -44,7 +44,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let st = match remote::stat(ctx, &args.src, true).await {
+    let st = match host::stat(ctx, &args.src, true).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -73,7 +73,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             .join(args.src.trim_start_matches('/'))
     };
     let remote_sum = st.sha1.clone().unwrap_or_default();
-    let local_sum = crate::modules::transfer::file_sha1(&dest).ok();
+    let local_sum = crate::modules::host::transfer::file_sha1(&dest).ok();
     let mut data = Vars::new();
     data.insert("dest".into(), dest.display().to_string().into());
     data.insert("remote_checksum".into(), remote_sum.clone().into());
@@ -111,7 +111,7 @@ async fn download(
     let tmp = dest.with_extension("ferry-tmp");
     let result = async {
         if ctx.become_.is_some_and(|b| b.password.is_some()) {
-            let bytes = remote::read(ctx, src).await?;
+            let bytes = host::read(ctx, src).await?;
             std::fs::write(&tmp, &bytes).map_err(|e| failed("write", e))?;
         } else {
             let mut file = tokio::fs::File::create(&tmp)
@@ -129,7 +129,7 @@ async fn download(
             }
             file.sync_all().await.map_err(|e| failed("write", e))?;
         }
-        let got = crate::modules::transfer::file_sha1(&tmp).map_err(|e| failed("read", e))?;
+        let got = crate::modules::host::transfer::file_sha1(&tmp).map_err(|e| failed("read", e))?;
         if validate && got != remote_sum {
             return Err(ModuleResult::failed("checksum mismatch after transfer"));
         }

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::modules::remote::{self, Attrs};
+use crate::modules::host::{self, Attrs};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;
@@ -50,7 +50,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     } else {
         path
     };
-    let st = match remote::stat(ctx, &path, false).await {
+    let st = match host::stat(ctx, &path, false).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -100,20 +100,20 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     };
     let mut changed = action.is_some();
     if let (Some(script), false) = (&action, ctx.check_mode) {
-        if let Err(r) = remote::run(ctx, script).await {
+        if let Err(r) = host::run(ctx, script).await {
             return r;
         }
     }
     let mut st = st;
     if state != "absent" {
         if changed && !ctx.check_mode {
-            st = match remote::stat(ctx, &path, false).await {
+            st = match host::stat(ctx, &path, false).await {
                 Ok(s) => s,
                 Err(r) => return r,
             };
         }
         if state != "link" && (st.exists || !ctx.check_mode) {
-            match remote::fix_attrs(ctx, &path, &st, &args.attrs).await {
+            match host::fix_attrs(ctx, &path, &st, &args.attrs).await {
                 Ok(c) => changed |= c,
                 Err(r) => return r,
             }
@@ -124,14 +124,14 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             }
         }
         if changed && !ctx.check_mode {
-            if let Ok(s) = remote::stat(ctx, &path, false).await {
+            if let Ok(s) = host::stat(ctx, &path, false).await {
                 st = s;
             }
         }
     } else if changed {
         st = Default::default();
     }
-    let mut data = remote::path_result(&path, &st);
+    let mut data = host::path_result(&path, &st);
     if state == "link" {
         if let Some(src) = &args.src {
             data.insert("src".into(), src.clone().into());
@@ -162,7 +162,7 @@ async fn recurse(ctx: &ModuleCtx<'_>, path: &str, attrs: &Attrs) -> Result<(), M
     if script.is_empty() {
         return Ok(());
     }
-    remote::run(ctx, &format!("set -e; {script}"))
+    host::run(ctx, &format!("set -e; {script}"))
         .await
         .map(|_| ())
 }

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::remote::{self, run};
+use crate::modules::host::{self, run};
 use crate::modules::{de_bool, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::ssh::quote;
 use crate::vars::Vars;
@@ -85,7 +85,7 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
                 other => serde_json::to_string_pretty(other).unwrap_or_default(),
             };
             let path = format!("/tmp/.ferry-k8s-{:016x}.yml", rand::random::<u64>());
-            remote::write(ctx, &path, text.as_bytes()).await?;
+            host::write(ctx, &path, text.as_bytes()).await?;
             (path, true)
         }
         _ => {

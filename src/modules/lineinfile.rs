@@ -5,8 +5,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::modules::copy::{put_file, HasOpts};
-use crate::modules::remote::{self, Attrs};
-use crate::modules::transfer::Source;
+use crate::modules::host::transfer::Source;
+use crate::modules::host::{self, Attrs};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 
@@ -75,12 +75,12 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Ok(a) => a,
         Err(r) => return r,
     };
-    let st = match remote::stat(ctx, &args.path, false).await {
+    let st = match host::stat(ctx, &args.path, false).await {
         Ok(s) => s,
         Err(r) => return r,
     };
     let text = if st.exists {
-        match remote::read(ctx, &args.path).await {
+        match host::read(ctx, &args.path).await {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(r) => return r,
         }

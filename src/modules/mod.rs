@@ -20,14 +20,11 @@ mod k8s;
 mod lineinfile;
 mod meta;
 pub(crate) use meta::ACTIONS as META_ACTIONS;
-pub(crate) mod remote;
+pub(crate) mod host;
 mod set_fact;
 mod shell;
 mod stat;
-pub(crate) mod sums;
 mod template;
-pub(crate) mod timefmt;
-pub(crate) mod transfer;
 mod uri;
 mod wait_for;
 
@@ -151,8 +148,8 @@ pub struct ModuleCtx<'a> {
     pub check_mode: bool,
     /// `--diff`: modules that change files add a `diff` to their result.
     pub diff: bool,
-    /// Stats prefetched for the items of a loop (see [`remote::prefetch`]).
-    pub prefetched: Option<&'a remote::Prefetched>,
+    /// Stats prefetched for the items of a loop (see [`host::prefetch`]).
+    pub prefetched: Option<&'a host::Prefetched>,
 }
 
 impl ModuleCtx<'_> {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::remote;
+use crate::modules::host;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 
@@ -40,7 +40,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             "checksum_algorithm '{alg}' is not supported by ferry (sha1 is)"
         ));
     }
-    let st = match remote::stat(ctx, &args.path, args.get_checksum).await {
+    let st = match host::stat(ctx, &args.path, args.get_checksum).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -4,8 +4,8 @@
 use serde::Deserialize;
 
 use crate::modules::copy::{find_local, put_file, HasOpts};
-use crate::modules::remote::Attrs;
-use crate::modules::transfer::Source;
+use crate::modules::host::transfer::Source;
+use crate::modules::host::Attrs;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
 use crate::vars::Vars;
 

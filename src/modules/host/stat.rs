@@ -1,13 +1,10 @@
-//! Remote file primitives the file modules share: stat (with sha1, and prefetched for a
-//! loop's items), read, and mode/owner fixes; atomic writes are in `transfer.rs`. Everything
-//! goes through [`ModuleCtx::exec`], so become and environment apply.
+//! What is at a path on the host: one `stat` command (with sha1 of regular files, remembered
+//! between runs in [`sums`](super::sums)), prefetched for the items of a loop in one command,
+//! and the result keys the file modules report for a path.
 
-use std::fmt::Write as _;
-
-use base64::Engine;
-use serde_json::Value as Json;
-
-use crate::modules::{sums, ModuleCtx, ModuleResult};
+use super::exec::run;
+use super::sums;
+use crate::modules::{ModuleCtx, ModuleResult};
 use crate::ssh::quote;
 use crate::vars::Vars;
 
@@ -241,115 +238,6 @@ pub(crate) fn parse_stat(path: &str, out: &str) -> Result<RemoteStat, ModuleResu
     })
 }
 
-/// Runs `script`; a non-zero exit is the module's failure (with stderr).
-pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, ModuleResult> {
-    match ctx.exec(script).await {
-        Ok(out) if out.rc == 0 => Ok(out.stdout),
-        Ok(out) => {
-            let err = out.stderr.trim();
-            let msg = if err.is_empty() {
-                format!("command failed with rc={}", out.rc)
-            } else {
-                err.to_string()
-            };
-            let mut r = ModuleResult::failed(msg);
-            r.data.insert("rc".into(), out.rc.into());
-            Err(r)
-        }
-        Err(e) => Err(ModuleResult::unreachable(&e)),
-    }
-}
-
-/// Writes `data` to `dest` atomically (see [`transfer`](crate::modules::transfer)).
-pub(crate) async fn write(
-    ctx: &ModuleCtx<'_>,
-    dest: &str,
-    data: &[u8],
-) -> Result<(), ModuleResult> {
-    crate::modules::transfer::write(ctx, dest, crate::modules::transfer::Source::Bytes(data))
-        .await
-        .map(drop)
-}
-
-/// Reads a remote file's bytes.
-pub(crate) async fn read(ctx: &ModuleCtx<'_>, path: &str) -> Result<Vec<u8>, ModuleResult> {
-    let out = run(ctx, &format!("base64 -w0 -- {} ; echo", quote(path))).await?;
-    base64::engine::general_purpose::STANDARD
-        .decode(out.trim())
-        .map_err(|e| ModuleResult::failed(format!("cannot decode {path}: {e}")))
-}
-
-/// Brings mode, owner and group to what is asked; true if anything changed.
-pub(crate) async fn fix_attrs(
-    ctx: &ModuleCtx<'_>,
-    path: &str,
-    st: &RemoteStat,
-    attrs: &Attrs,
-) -> Result<bool, ModuleResult> {
-    let mut script = String::new();
-    let p = quote(path);
-    if let Some(mode) = &attrs.mode {
-        if !mode_matches(mode, &st.mode) {
-            let _ = write!(script, "chmod {} -- {p}; ", quote(mode));
-        }
-    }
-    let owner = attrs
-        .owner
-        .as_ref()
-        .filter(|o| **o != st.owner && **o != st.uid.to_string());
-    let group = attrs
-        .group
-        .as_ref()
-        .filter(|g| **g != st.group && **g != st.gid.to_string());
-    match (owner, group) {
-        (Some(o), Some(g)) => {
-            let _ = write!(script, "chown {}:{} -- {p}; ", quote(o), quote(g));
-        }
-        (Some(o), None) => {
-            let _ = write!(script, "chown {} -- {p}; ", quote(o));
-        }
-        (None, Some(g)) => {
-            let _ = write!(script, "chgrp {} -- {p}; ", quote(g));
-        }
-        (None, None) => {}
-    }
-    if script.is_empty() {
-        return Ok(false);
-    }
-    if !ctx.check_mode {
-        run(ctx, &format!("set -e; {script}")).await?;
-    }
-    Ok(true)
-}
-
-/// `mode`, `owner`, `group` as the file modules take them.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub(crate) struct Attrs {
-    #[serde(default, deserialize_with = "de_mode")]
-    pub mode: Option<String>,
-    pub owner: Option<String>,
-    pub group: Option<String>,
-}
-
-/// Octal modes as Ansible takes them: `0644`, `"0644"`, `644` (YAML int 0644 is 420 decimal).
-fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::Deserialize;
-    Ok(match Option::<Json>::deserialize(d)? {
-        None | Some(Json::Null) => None,
-        Some(Json::Number(n)) => n.as_u64().map(|v| format!("{v:04o}")),
-        Some(Json::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
-}
-
-fn mode_matches(want: &str, have: &str) -> bool {
-    if !want.chars().all(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    let norm = |m: &str| u32::from_str_radix(m, 8).unwrap_or(u32::MAX);
-    norm(want) == norm(have)
-}
-
 /// The common result keys of a path.
 pub(crate) fn path_result(path: &str, st: &RemoteStat) -> Vars {
     let mut v = Vars::new();
@@ -373,18 +261,4 @@ pub(crate) fn path_result(path: &str, st: &RemoteStat) -> Vars {
         v.insert("state".into(), "absent".into());
     }
     v
-}
-
-/// A unified diff for `--diff` (text only).
-pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
-    let (a, b) = (
-        std::str::from_utf8(before).ok()?,
-        std::str::from_utf8(after).ok()?,
-    );
-    let d = similar::TextDiff::from_lines(a, b);
-    Some(
-        d.unified_diff()
-            .header(&format!("before: {path}"), &format!("after: {path}"))
-            .to_string(),
-    )
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use crate::modules::remote::{self, RemoteStat};
+use super::stat::{self, RemoteStat};
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::ssh::{quote, Input};
 
@@ -109,7 +109,7 @@ pub(crate) async fn write(
         format!(
             "{} && {}",
             finish_script(&tmp, dest, check),
-            remote::stat_script(dest, remote::Checksum::None)
+            stat::stat_script(dest, stat::Checksum::None)
         )
     };
     let out = match method(ctx) {
@@ -134,7 +134,7 @@ pub(crate) async fn write(
         Method::Piped => piped(ctx, &tmp, &finish(Some(size)), input).await,
     };
     match out {
-        Ok(out) if out.rc == 0 => remote::parse_stat(dest, &out.stdout),
+        Ok(out) if out.rc == 0 => stat::parse_stat(dest, &out.stdout),
         Ok(out) => Err(ModuleResult::failed(format!(
             "cannot write {dest}: {}",
             out.stderr.trim()
@@ -200,7 +200,7 @@ pub(crate) fn file_sha1(path: &Path) -> std::io::Result<String> {
     if let Some(sum) = memo.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return Ok(sum);
     }
-    if let Some((st, sum)) = crate::modules::sums::get(CONTROLLER, &name) {
+    if let Some((st, sum)) = super::sums::get(CONTROLLER, &name) {
         if st == stamp {
             return Ok(sum);
         }
@@ -216,7 +216,7 @@ pub(crate) fn file_sha1(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     let sum = hex::encode(hasher.finalize());
-    crate::modules::sums::put(CONTROLLER, &name, &stamp, &sum);
+    super::sums::put(CONTROLLER, &name, &stamp, &sum);
     if let Ok(mut c) = memo.lock() {
         c.insert(key, sum.clone());
     }

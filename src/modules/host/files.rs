@@ -1,0 +1,108 @@
+//! File primitives the file modules share: atomic writes of bytes (through
+//! [`transfer`](super::transfer)), mode/owner/group fixes, and `--diff` text. Everything goes
+//! through [`ModuleCtx::exec`], so become and environment apply.
+
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+use super::exec::run;
+use super::stat::RemoteStat;
+use crate::modules::{ModuleCtx, ModuleResult};
+use crate::ssh::quote;
+
+/// Writes `data` to `dest` atomically (see [`transfer`](super::transfer)).
+pub(crate) async fn write(
+    ctx: &ModuleCtx<'_>,
+    dest: &str,
+    data: &[u8],
+) -> Result<(), ModuleResult> {
+    super::transfer::write(ctx, dest, super::transfer::Source::Bytes(data))
+        .await
+        .map(drop)
+}
+
+/// Brings mode, owner and group to what is asked; true if anything changed.
+pub(crate) async fn fix_attrs(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    st: &RemoteStat,
+    attrs: &Attrs,
+) -> Result<bool, ModuleResult> {
+    let mut script = String::new();
+    let p = quote(path);
+    if let Some(mode) = &attrs.mode {
+        if !mode_matches(mode, &st.mode) {
+            let _ = write!(script, "chmod {} -- {p}; ", quote(mode));
+        }
+    }
+    let owner = attrs
+        .owner
+        .as_ref()
+        .filter(|o| **o != st.owner && **o != st.uid.to_string());
+    let group = attrs
+        .group
+        .as_ref()
+        .filter(|g| **g != st.group && **g != st.gid.to_string());
+    match (owner, group) {
+        (Some(o), Some(g)) => {
+            let _ = write!(script, "chown {}:{} -- {p}; ", quote(o), quote(g));
+        }
+        (Some(o), None) => {
+            let _ = write!(script, "chown {} -- {p}; ", quote(o));
+        }
+        (None, Some(g)) => {
+            let _ = write!(script, "chgrp {} -- {p}; ", quote(g));
+        }
+        (None, None) => {}
+    }
+    if script.is_empty() {
+        return Ok(false);
+    }
+    if !ctx.check_mode {
+        run(ctx, &format!("set -e; {script}")).await?;
+    }
+    Ok(true)
+}
+
+/// `mode`, `owner`, `group` as the file modules take them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub(crate) struct Attrs {
+    #[serde(default, deserialize_with = "de_mode")]
+    pub mode: Option<String>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+}
+
+/// Octal modes as Ansible takes them: `0644`, `"0644"`, `644` (YAML int 0644 is 420 decimal).
+fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Option::<Json>::deserialize(d)? {
+        None | Some(Json::Null) => None,
+        Some(Json::Number(n)) => n.as_u64().map(|v| format!("{v:04o}")),
+        Some(Json::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+fn mode_matches(want: &str, have: &str) -> bool {
+    if !want.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let norm = |m: &str| u32::from_str_radix(m, 8).unwrap_or(u32::MAX);
+    norm(want) == norm(have)
+}
+
+/// A unified diff for `--diff` (text only).
+pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
+    let (a, b) = (
+        std::str::from_utf8(before).ok()?,
+        std::str::from_utf8(after).ok()?,
+    );
+    let d = similar::TextDiff::from_lines(a, b);
+    Some(
+        d.unified_diff()
+            .header(&format!("before: {path}"), &format!("after: {path}"))
+            .to_string(),
+    )
+}

@@ -1,0 +1,23 @@
+//! The toolkit modules call to act on a host: every module that touches the host's files or
+//! runs scripts there goes through these, never through the connection directly.
+//!
+//! - `exec.rs`: run a script (stdout, or the module's failure), read a file's bytes.
+//! - `stat.rs`: stat a path (with sha1), prefetch a loop's paths in one command, path results.
+//! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
+//! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
+//! - `sums.rs`: remembered checksums of remote and local files across runs.
+//! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
+//!
+//! The package and service modules to come put their probes here too (which package manager
+//! or service manager a host has, what is installed), one file each.
+
+pub(crate) mod exec;
+pub(crate) mod files;
+pub(crate) mod stat;
+pub(crate) mod sums;
+pub(crate) mod timefmt;
+pub(crate) mod transfer;
+
+pub(crate) use exec::{read, run};
+pub(crate) use files::{diff, fix_attrs, write, Attrs};
+pub(crate) use stat::{path_result, prefetch, stat, Prefetched};
