@@ -14,7 +14,8 @@
 //! - [`inventory`]: INI and YAML inventories, group_vars/host_vars, host patterns.
 //! - [`vars`]: variable scopes and precedence for one host and task.
 //! - [`template`]: one minijinja environment with Ansible's filters and tests; strict undefined.
-//! - [`ssh`]: connections to hosts (russh, or local), one per host, reused by every task.
+//! - [`connection`]: the `Connection` trait and its kinds (ssh over russh, local), one
+//!   connection per host reused by every task; connect options; become (sudo, su).
 //! - [`modules`]: the table of task modules (command, shell, debug, ...), one file each.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
@@ -28,6 +29,7 @@
 pub mod checksum;
 pub mod cli;
 pub mod commands;
+pub mod connection;
 pub mod error;
 pub mod events;
 pub mod executor;
@@ -39,7 +41,6 @@ pub mod paths;
 pub mod pipeline;
 pub mod playbook;
 pub mod pyjson;
-pub mod ssh;
 pub mod template;
 pub mod text;
 pub mod vars;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::cli::{CommonArgs, HostKeyMode, OutputFormat};
+use crate::connection::{ConnectOptions, HostKeyChecking};
 use crate::error::{Error, LoadError, LoadErrors};
 use crate::events::{Reporter, Tee};
 use crate::executor::RunOptions;
@@ -20,7 +21,6 @@ use crate::output::human::Human;
 use crate::output::json::JsonLines;
 use crate::output::junit::Junit;
 use crate::playbook::{self, Playbook};
-use crate::ssh::{ConnectOptions, HostKeyChecking};
 use crate::vars::Vars;
 use crate::yaml;
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use crate::connection::privilege::Become;
 use crate::events::{HostEvent, Reporter, Status};
 use crate::modules::host::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::playbook::{Condition, Flag, Task};
-use crate::ssh::privilege::Become;
 use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;

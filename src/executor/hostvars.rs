@@ -1,5 +1,5 @@
 //! The variables a task sees on one host, in Ansible's precedence order. (The connection
-//! settings read from them are resolved in `ssh::options`.)
+//! settings read from them are resolved in `connection::options`.)
 //!
 //! Order (low → high): inventory (group, then host) < play vars < task vars < facts
 //! (set_fact, register, gathered) < extra vars; magic variables on top.

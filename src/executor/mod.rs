@@ -22,11 +22,11 @@ use tokio::sync::Semaphore;
 
 pub use crate::events::{HostStats, Recap, Status};
 
+use crate::connection::{ConnectOptions, Pool};
 use crate::events::Reporter;
 use crate::inventory::Inventory;
 use crate::modules::HostConn;
 use crate::playbook::Playbook;
-use crate::ssh::{ConnectOptions, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 

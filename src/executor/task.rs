@@ -8,14 +8,14 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 
+use crate::connection::privilege::{Become, BecomeMethod};
+use crate::connection::quote;
 use crate::events::{HostEvent, Status, TaskKind};
 use crate::executor::host_task::{flag, run_on_host, HostOutcome, Job, TaskRun};
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
 use crate::playbook::{Flag, Task};
-use crate::ssh::privilege::{Become, BecomeMethod};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 const CENSORED: &str =
@@ -302,7 +302,7 @@ impl Executor {
             return Arc::clone(conn);
         }
         let play_user = ctx.play.opts.remote_user.as_deref();
-        let spec = crate::ssh::resolve_spec(host, vars, play_user, &self.opts.connect);
+        let spec = crate::connection::resolve_spec(host, vars, play_user, &self.opts.connect);
         let conn = Arc::new(HostConn {
             pool: Arc::clone(&self.pool),
             spec,
@@ -325,7 +325,7 @@ impl Executor {
             vars.insert("ansible_connection".into(), "local".into());
         }
         let play_user = ctx.play.opts.remote_user.as_deref();
-        let spec = crate::ssh::resolve_spec(target, &vars, play_user, &self.opts.connect);
+        let spec = crate::connection::resolve_spec(target, &vars, play_user, &self.opts.connect);
         let conn = Arc::new(HostConn {
             pool: Arc::clone(&self.pool),
             spec,

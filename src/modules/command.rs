@@ -8,9 +8,9 @@ use std::time::{Instant, SystemTime};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

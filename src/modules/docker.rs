@@ -3,9 +3,9 @@
 
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::host::run;
 use crate::modules::{ModuleCtx, ModuleResult};
-use crate::ssh::quote;
 
 /// The ID of `image` on the host, if it exists there.
 pub(crate) async fn image_id(

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::checksum::sha1_hex;
+use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect};
 use crate::modules::host::run;
 use crate::modules::{
     de_bool, de_opt_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
 };
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

@@ -14,10 +14,10 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect, push};
 use crate::modules::host::run;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

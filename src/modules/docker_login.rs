@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::connection::quote;
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
+use crate::connection::quote;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::host::{self, run};
 use crate::modules::{de_bool, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

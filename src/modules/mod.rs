@@ -3,7 +3,7 @@
 //! A module gets its arguments already templated (a JSON mapping) and a [`ModuleCtx`] giving the
 //! host's variables, the templar and the host's connection; it returns a [`ModuleResult`]. It
 //! never prints: the executor reports. Adding a module touches its file and one line of
-//! [`MODULES`].
+//! `MODULES`.
 
 mod assert;
 mod command;
@@ -35,8 +35,8 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::ssh::privilege::Become;
-use crate::ssh::{ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
+use crate::connection::privilege::Become;
+use crate::connection::{ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -148,7 +148,7 @@ pub struct ModuleCtx<'a> {
     pub check_mode: bool,
     /// `--diff`: modules that change files add a `diff` to their result.
     pub diff: bool,
-    /// Stats prefetched for the items of a loop (see [`host::prefetch`]).
+    /// Stats prefetched for the items of a loop (see `host::prefetch`).
     pub prefetched: Option<&'a host::Prefetched>,
 }
 

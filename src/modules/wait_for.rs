@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::{
     de_opt_u64, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
 };
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

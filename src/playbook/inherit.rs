@@ -4,9 +4,9 @@
 
 use serde_json::Value as Json;
 
+use crate::connection::privilege::{self, BecomeMethod};
 use crate::error::LoadError;
 use crate::playbook::fields::{parse_flag, parse_string, Flag};
-use crate::ssh::privilege::{self, BecomeMethod};
 use crate::yaml::{Node, NodeKind};
 
 /// The inheritable keywords; `None` means "not set here".

@@ -58,7 +58,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             _ => b,
         },
     );
-    env.add_filter("quote", |s: String| crate::ssh::quote(&s));
+    env.add_filter("quote", |s: String| crate::connection::quote(&s));
     env.add_filter("mandatory", |v: Value, msg: Option<String>| {
         if v.is_undefined() {
             Err(Error::new(

@@ -3,8 +3,8 @@
 
 use base64::Engine;
 
+use crate::connection::quote;
 use crate::modules::{ModuleCtx, ModuleResult};
-use crate::ssh::quote;
 
 /// Runs `script`; a non-zero exit is the module's failure (with stderr).
 pub(crate) async fn run(ctx: &ModuleCtx<'_>, script: &str) -> Result<String, ModuleResult> {

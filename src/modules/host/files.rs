@@ -8,8 +8,8 @@ use serde_json::Value as Json;
 
 use super::exec::run;
 use super::stat::RemoteStat;
+use crate::connection::quote;
 use crate::modules::{ModuleCtx, ModuleResult};
-use crate::ssh::quote;
 
 /// Writes `data` to `dest` atomically (see [`transfer`](super::transfer)).
 pub(crate) async fn write(

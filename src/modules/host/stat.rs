@@ -4,8 +4,8 @@
 
 use super::exec::run;
 use super::sums;
+use crate::connection::quote;
 use crate::modules::{ModuleCtx, ModuleResult};
-use crate::ssh::quote;
 use crate::vars::Vars;
 
 /// What is at a remote path.

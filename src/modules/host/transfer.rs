@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use super::stat::{self, RemoteStat};
+use crate::connection::{quote, Input};
 use crate::modules::{ModuleCtx, ModuleResult};
-use crate::ssh::{quote, Input};
 
 /// Where the bytes to write come from.
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +148,7 @@ async fn piped(
     tmp: &str,
     finish: &str,
     input: Input,
-) -> Result<crate::ssh::ExecOutput, crate::ssh::ConnError> {
+) -> Result<crate::connection::ExecOutput, crate::connection::ConnError> {
     let script = format!(
         "umask 022; cat > {} || {{ rc=$?; rm -f -- {}; exit $rc; }}; {finish}",
         quote(tmp),

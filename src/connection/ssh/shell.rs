@@ -18,7 +18,7 @@ use russh::{Channel, ChannelMsg};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::exec::{self, ChannelGuard};
-use super::{quote, ConnError, ExecOutput};
+use crate::connection::{quote, ConnError, ExecOutput};
 
 /// Runs commands through one `sh` at a time on a connection.
 pub(crate) struct ShellRunner {

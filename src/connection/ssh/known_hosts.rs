@@ -203,7 +203,7 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 
 /// The name OpenSSH looks up for `address` and `port`: lowercase `host`, or `[host]:port`.
 pub(crate) fn lookup_name(address: &str, port: u16) -> String {
-    super::error::known_hosts_name(&address.to_lowercase(), port)
+    crate::connection::error::known_hosts_name(&address.to_lowercase(), port)
 }
 
 /// Checks a plain host key for `name` (from [`lookup_name`]) against all `files`.

@@ -15,7 +15,7 @@ use russh::keys::PrivateKeyWithHashAlg;
 use russh::MethodSet;
 use tokio::net::UnixStream;
 
-use super::{ConnError, ConnectSpec};
+use crate::connection::{ConnError, ConnectSpec};
 
 /// The key files tried, in `~/.ssh`, when the spec names none.
 const DEFAULT_KEYS: [&str; 3] = ["id_ed25519", "id_ecdsa", "id_rsa"];

@@ -14,13 +14,22 @@ use russh::keys::ssh_key::{Algorithm, EcdsaCurve, HashAlg};
 use russh::keys::PublicKeyOrCertificate;
 use tokio::sync::Semaphore;
 
-use super::hostkey::HostKeyPolicy;
-use super::sftp::SftpSlot;
-use super::shell::ShellRunner;
-use super::tcp::{open_tcp, target};
-use super::{
-    auth, exec, BoxFuture, ConnError, ConnectSpec, Connection, ExecOutput, Input, Kind, Transport,
+mod auth;
+pub(crate) mod config;
+mod exec;
+mod hostkey;
+mod known_hosts;
+mod sftp;
+mod shell;
+mod tcp;
+
+use crate::connection::{
+    BoxFuture, ConnError, ConnectSpec, Connection, ExecOutput, Input, Kind, Transport,
 };
+use hostkey::HostKeyPolicy;
+use sftp::SftpSlot;
+use shell::ShellRunner;
+use tcp::{open_tcp, target};
 
 /// Exec channels open at once on one connection. OpenSSH's `MaxSessions` (default 10) caps
 /// them and the client cannot see the setting; staying well below leaves room for others.

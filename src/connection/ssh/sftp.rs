@@ -8,7 +8,8 @@ use russh_sftp::client::SftpSession;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
-use super::{exec, ConnError, Input};
+use super::exec;
+use crate::connection::{ConnError, Input};
 
 /// The connection's SFTP session, if one was opened.
 #[derive(Default)]

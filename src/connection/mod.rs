@@ -5,47 +5,44 @@
 //! connections. It does not compose commands (callers build them with [`quote`]), decide
 //! what a result means, or print anything.
 //!
-//! - `session.rs`: the russh client: connect timeout, handshake, keepalive.
-//! - `tcp.rs`: resolving and connecting, with prompt ACKs.
-//! - `auth.rs`: public key authentication with key files and the ssh-agent.
-//! - `hostkey.rs` and `known_hosts.rs`: the host key policy and the known_hosts reader.
-//! - `shell.rs`: the default transport: one long-lived `sh` per connection, framed output.
-//! - `exec.rs`: the fallback transport: one exec channel per command, a few open at once;
-//!   also runs commands that read an [`Input`] on stdin.
-//! - `sftp.rs`: file uploads over the connection's SFTP subsystem.
-//! - `local.rs`: `ansible_connection=local`.
+//! - this file: the [`Connection`] trait every kind implements, the registry of kinds
+//!   ([`KINDS`], by `ansible_connection` name), [`ConnectSpec`], [`Input`], [`ExecOutput`].
+//! - `options.rs`: [`ConnectOptions`] (the command line's settings) and the one resolution of
+//!   a host's variables, the play's `remote_user` and the ssh config into a [`ConnectSpec`].
+//! - `privilege.rs`: become (sudo, su) applied to a command line and its stdin.
+//! - `ssh/`: the russh client — `mod.rs` (connect, handshake, keepalive), `tcp.rs`,
+//!   `auth.rs` (key files and the agent), `hostkey.rs` + `known_hosts.rs` (the host key
+//!   policy), `shell.rs` (the default transport: one long-lived `sh`, framed output),
+//!   `exec.rs` (one exec channel per command; stdin input), `sftp.rs`, `config.rs`
+//!   (`ssh -G`).
+//! - `local.rs`: `ansible_connection: local`, commands run here with `sh -c`.
 //! - `pool.rs`: one connection per host, opened once and shared.
 //! - `quote.rs`: the shared POSIX-sh quoting function.
 //! - `error.rs`: [`ConnError`].
+//!
+//! A new kind of connection (docker exec, kubectl exec) is one file implementing
+//! [`Connection`] with a `KIND`, plus one line in [`KINDS`].
 
-mod auth;
-mod config;
 mod error;
-mod exec;
-mod hostkey;
-mod known_hosts;
 mod local;
 mod options;
 mod pool;
 pub mod privilege;
 mod quote;
-mod session;
-mod sftp;
-mod shell;
-mod tcp;
+mod ssh;
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::time::Duration;
 
-pub use config::{resolve as resolve_config, SshConfig};
 pub use error::ConnError;
 pub use local::LocalConnection;
 pub use options::{resolve as resolve_spec, ConnectOptions};
 pub use pool::Pool;
 pub use quote::quote;
-pub use session::SshConnection;
+pub use ssh::config::{resolve as resolve_config, SshConfig};
+pub use ssh::SshConnection;
 
 /// What to do with a host key that known_hosts does not vouch for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -255,7 +252,7 @@ pub struct Kind {
 }
 
 /// The connection kinds, in alphabetical order. A new kind is one file and one line here.
-static KINDS: &[&Kind] = &[&local::KIND, &session::KIND];
+pub static KINDS: &[&Kind] = &[&local::KIND, &ssh::KIND];
 
 /// The kind called `name` (an `ansible_connection` value).
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -12,7 +12,7 @@ use russh::client::{Handle, Handler, Msg};
 use russh::{Channel, ChannelMsg, Sig};
 use tokio::sync::Semaphore;
 
-use super::{ConnError, ExecOutput, Input};
+use crate::connection::{ConnError, ExecOutput, Input};
 
 /// Attempts at opening a channel the server refused, and the first pause between them
 /// (doubled each time: 10 ms … 1.3 s, about 2.5 s in all).

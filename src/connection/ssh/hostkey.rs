@@ -15,7 +15,7 @@ use russh::keys::ssh_key::{Certificate, HashAlg, PublicKey};
 use russh::keys::PublicKeyOrCertificate;
 
 use super::known_hosts::{self, KnownHostsFile, Verdict};
-use super::{ConnError, ConnectSpec, HostKeyChecking};
+use crate::connection::{ConnError, ConnectSpec, HostKeyChecking};
 
 /// One host's known_hosts facts and the rule to apply to them.
 #[derive(Debug)]

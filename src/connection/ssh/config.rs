@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use crate::ssh::HostKeyChecking;
+use crate::connection::HostKeyChecking;
 
 /// What an ssh_config sets for one host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use super::{ConnError, ConnectSpec};
+use crate::connection::{ConnError, ConnectSpec};
 
 /// `address:port`, as messages name the place connected to.
 pub(crate) fn target(spec: &ConnectSpec) -> String {
