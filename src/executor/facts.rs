@@ -5,16 +5,16 @@ use serde_json::Value as Json;
 use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
-use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{ModuleCtx, ModuleResult, ModuleSpec};
 use crate::playbook::Task;
 use crate::vars::Vars;
 
 /// The pseudo-module behind `TASK [Gathering Facts]`.
 static GATHER: ModuleSpec = ModuleSpec {
     name: "gather_facts",
-    args: Some(&[]),
-    free_form: FreeForm::KeyValue,
+    args: Some(Vec::new),
     run: |ctx, _| Box::pin(gather(ctx)),
+    ..crate::modules::DEFAULTS
 };
 
 const SCRIPT: &str =

@@ -171,7 +171,7 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 /// of its own to find its file unchanged.
 async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Arc<Prefetched>> {
     let task = run.task;
-    let written_path = crate::modules::written_path(task.module.name)?;
+    let written_path = task.module.written_path?;
     if items.len() < 2 {
         return None;
     }

@@ -130,7 +130,7 @@ impl Executor {
         let env = self.environment(task, &vars);
         let no_log = match task.opts.no_log.as_ref() {
             Some(f) => flag(f, &vars, &self.templar),
-            None => crate::modules::hides_results(task.module.name),
+            None => task.module.hides_results,
         };
         Job {
             host: host.to_string(),
@@ -339,7 +339,7 @@ impl Executor {
 /// only what it was asked to.
 fn shown(task: &Task, r: &ModuleResult) -> Vars {
     let mut v = r.data.clone();
-    if task.module.name != "debug" {
+    if !task.module.bare_result {
         v.insert("changed".into(), r.changed.into());
     }
     v

@@ -10,36 +10,29 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host::timefmt::{delta, timestamp};
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "command",
-    args: Some(&[
-        "_raw_params",
-        "argv",
-        "chdir",
-        "cmd",
-        "creates",
-        "expand_argument_vars",
-        "removes",
-        "stdin",
-        "stdin_add_newline",
-        "strip_empty_ends",
-    ]),
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
-// No deny_unknown_fields: serde cannot combine it with flatten; names are checked at load.
+// No deny_unknown_fields: the mapping also holds the separately read part's names, checked at load.
 #[derive(Deserialize)]
 struct Args {
     _raw_params: Option<String>,
     cmd: Option<String>,
     argv: Option<Vec<String>>,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     common: Common,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     #[allow(dead_code)]
     expand_argument_vars: bool,
 }
@@ -51,19 +44,15 @@ pub(crate) struct Common {
     pub creates: Option<String>,
     pub removes: Option<String>,
     pub stdin: Option<String>,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     pub stdin_add_newline: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     pub strip_empty_ends: bool,
 }
 
-fn yes() -> bool {
-    true
-}
-
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("command", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("command", args) {
+        Ok((a, common)) => Args { common, ..a },
         Err(r) => return r,
     };
     let argv = match (&args.argv, args.cmd.as_ref().or(args._raw_params.as_ref())) {

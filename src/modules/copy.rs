@@ -9,25 +9,17 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::host::transfer::{self, Source};
 use crate::modules::host::{self, Attrs};
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
-    args: Some(&[
-        "backup",
-        "content",
-        "dest",
-        "directory_mode",
-        "force",
-        "group",
-        "mode",
-        "owner",
-        "remote_src",
-        "src",
-    ]),
-    free_form: FreeForm::KeyValue,
+    written_path: Some(written_path),
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -37,22 +29,19 @@ struct Args {
     dest: String,
     #[serde(default, deserialize_with = "de_bool")]
     backup: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     force: bool,
     #[serde(default, deserialize_with = "de_bool")]
     remote_src: bool,
     directory_mode: Option<Json>,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     attrs: Attrs,
 }
 
-fn yes() -> bool {
-    true
-}
-
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("copy", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("copy", args) {
+        Ok((a, attrs)) => Args { attrs, ..a },
         Err(r) => return r,
     };
     if args.remote_src {
@@ -95,11 +84,6 @@ fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// True for the modules that write one file named by `dest` (see [`written_path`]).
-pub(crate) fn writes_dest(module: &str) -> bool {
-    matches!(module, "copy" | "template")
 }
 
 /// The file a `copy` or `template` task with these rendered arguments writes, when it is

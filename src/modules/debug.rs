@@ -3,14 +3,15 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{argnames, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "debug",
-    args: Some(&["msg", "var", "verbosity"]),
-    free_form: FreeForm::KeyValue,
+    bare_result: true,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

@@ -13,30 +13,16 @@ use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect};
 use crate::modules::host::run;
 use crate::modules::{
-    de_bool, de_opt_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
+    argnames, de_bool, de_opt_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_container",
-    args: Some(&[
-        "command",
-        "env",
-        "healthcheck",
-        "healthy_wait_timeout",
-        "image",
-        "name",
-        "network_mode",
-        "ports",
-        "published_ports",
-        "pull",
-        "recreate",
-        "restart_policy",
-        "state",
-        "volumes",
-    ]),
-    free_form: FreeForm::KeyValue,
+    collection: "community.docker",
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run_module(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

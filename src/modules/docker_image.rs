@@ -17,25 +17,17 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect, push};
 use crate::modules::host::run;
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_image",
-    args: Some(&[
-        "build",
-        "force_absent",
-        "force_source",
-        "force_tag",
-        "name",
-        "push",
-        "repository",
-        "source",
-        "state",
-        "tag",
-    ]),
-    free_form: FreeForm::KeyValue,
+    collection: "community.docker",
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run_module(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

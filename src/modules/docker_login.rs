@@ -4,21 +4,18 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_login",
-    args: Some(&[
-        "password",
-        "reauthorize",
-        "registry",
-        "registry_url",
-        "state",
-        "username",
-    ]),
-    free_form: FreeForm::KeyValue,
+    hides_results: true,
+    collection: "community.docker",
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

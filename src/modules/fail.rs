@@ -3,14 +3,14 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{argnames, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "fail",
-    args: Some(&["msg"]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

@@ -7,20 +7,16 @@ use serde::Deserialize;
 
 use crate::connection::quote;
 use crate::modules::host;
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "fetch",
-    args: Some(&[
-        "dest",
-        "fail_on_missing",
-        "flat",
-        "src",
-        "validate_checksum",
-    ]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -29,14 +25,10 @@ struct Args {
     dest: String,
     #[serde(default, deserialize_with = "de_bool")]
     flat: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     fail_on_missing: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     validate_checksum: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {

@@ -5,17 +5,16 @@ use serde::Deserialize;
 
 use crate::connection::quote;
 use crate::modules::host::{self, Attrs};
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
-    args: Some(&[
-        "dest", "follow", "force", "group", "mode", "name", "owner", "path", "recurse", "src",
-        "state",
-    ]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -28,20 +27,17 @@ struct Args {
     force: bool,
     #[serde(default, deserialize_with = "de_bool")]
     recurse: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     #[allow(dead_code)]
     follow: bool,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     attrs: Attrs,
 }
 
-fn yes() -> bool {
-    true
-}
-
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("file", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("file", args) {
+        Ok((a, attrs)) => Args { attrs, ..a },
         Err(r) => return r,
     };
     let path = args.path.trim_end_matches('/').to_string();

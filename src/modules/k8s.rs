@@ -10,24 +10,17 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host::{self, run};
-use crate::modules::{de_bool, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "k8s",
-    args: Some(&[
-        "apply",
-        "context",
-        "definition",
-        "kubeconfig",
-        "namespace",
-        "src",
-        "state",
-        "wait",
-        "wait_timeout",
-    ]),
-    free_form: FreeForm::KeyValue,
+    collection: "kubernetes.core",
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run_module(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

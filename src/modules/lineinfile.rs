@@ -7,30 +7,16 @@ use serde::Deserialize;
 use crate::modules::copy::{put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::{self, Attrs};
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "lineinfile",
-    args: Some(&[
-        "backrefs",
-        "backup",
-        "create",
-        "dest",
-        "group",
-        "insertafter",
-        "insertbefore",
-        "line",
-        "mode",
-        "name",
-        "owner",
-        "path",
-        "regexp",
-        "search_string",
-        "state",
-    ]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -50,7 +36,8 @@ struct Args {
     backup: bool,
     #[serde(default, deserialize_with = "de_bool")]
     backrefs: bool,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     attrs: Attrs,
 }
 
@@ -71,8 +58,8 @@ impl HasOpts for Args {
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("lineinfile", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("lineinfile", args) {
+        Ok((a, attrs)) => Args { attrs, ..a },
         Err(r) => return r,
     };
     let st = match host::stat(ctx, &args.path, false).await {

@@ -5,6 +5,7 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod argnames;
 mod assert;
 mod command;
 mod copy;
@@ -16,11 +17,10 @@ mod docker_login;
 mod fail;
 mod fetch;
 mod file;
+pub(crate) mod host;
 mod k8s;
 mod lineinfile;
 mod meta;
-pub(crate) use meta::ACTIONS as META_ACTIONS;
-pub(crate) mod host;
 mod set_fact;
 mod shell;
 mod stat;
@@ -53,16 +53,84 @@ pub enum FreeForm {
     KeyValue,
 }
 
-/// A module's entry in the table.
+/// A module's one declaration: everything any other layer may ask about it. Each module file
+/// has one `SPEC` (written with `..DEFAULTS` for what it does not set) and one line in
+/// `MODULES`.
 pub struct ModuleSpec {
     /// Its short name.
     pub name: &'static str,
-    /// The arguments it takes (`None`: any, as `set_fact`).
-    pub args: Option<&'static [&'static str]>,
+    /// Its collection: the module also answers to `collection.name` (and a builtin to
+    /// `ansible.legacy.name`).
+    pub collection: &'static str,
+    /// Other names it answers to (Ansible's redirects).
+    pub aliases: &'static [&'static str],
+    /// Its argument names, read from its typed `Args` struct(s) (see `argnames`); `None`:
+    /// any name (`set_fact`).
+    pub args: Option<fn() -> Vec<&'static str>>,
     /// How free-form text is read.
     pub free_form: FreeForm,
+    /// Its results are hidden unless the task says `no_log: false` (credentials).
+    pub hides_results: bool,
+    /// Its result is shown as it is, without `changed` (debug).
+    pub bare_result: bool,
+    /// An executor directive (`meta`): the executor acts on it; it runs on no host.
+    pub directive: bool,
+    /// For a module that writes the file its arguments name, a function that finds it in
+    /// rendered arguments: the executor stats those of a loop's items at once.
+    pub written_path: Option<fn(&Vars) -> Option<&str>>,
+    /// Checks at load time what argument names cannot (meta's action).
+    pub check: Option<ArgCheck>,
     /// Runs it on one host.
     pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
+}
+
+/// A module's load-time check of its arguments.
+pub type ArgCheck = fn(&Vars) -> Result<(), ArgProblem>;
+
+/// What a module's load-time [`ModuleSpec::check`] found wrong, and what to do.
+#[derive(Debug)]
+pub struct ArgProblem {
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub hint: String,
+}
+
+/// What a declaration does not say: a builtin module, free-form text as `key=value`, any
+/// argument name, no flags.
+pub const DEFAULTS: ModuleSpec = ModuleSpec {
+    name: "",
+    collection: "ansible.builtin",
+    aliases: &[],
+    args: None,
+    free_form: FreeForm::KeyValue,
+    hides_results: false,
+    bare_result: false,
+    directive: false,
+    written_path: None,
+    check: None,
+    run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
+};
+
+impl ModuleSpec {
+    /// Its argument names, when they are checked.
+    pub fn arg_names(&self) -> Option<Vec<&'static str>> {
+        self.args.map(|f| f())
+    }
+
+    /// Whether it answers to `name` (short, FQCN or alias).
+    fn answers_to(&self, name: &str) -> bool {
+        if name == self.name || self.aliases.contains(&name) {
+            return true;
+        }
+        match name.rsplit_once('.') {
+            Some((collection, short)) if short == self.name => {
+                collection == self.collection
+                    || (self.collection == "ansible.builtin" && collection == "ansible.legacy")
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Debug for ModuleSpec {
@@ -94,35 +162,10 @@ static MODULES: &[&ModuleSpec] = &[
     &wait_for::SPEC,
 ];
 
-/// The module called `name`, also under its FQCN (`ansible.builtin.command`).
+/// The module called `name`: short name, FQCN (`ansible.builtin.command`,
+/// `community.docker.docker_image`) or alias.
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
-    let short = [
-        "ansible.builtin.",
-        "ansible.legacy.",
-        "community.docker.",
-        "kubernetes.core.",
-    ]
-    .iter()
-    .find_map(|p| name.strip_prefix(p))
-    .unwrap_or(name);
-    let short = match short {
-        "docker_image_build" | "docker_image_push" | "docker_image_pull" => return None,
-        "k8s" | "kubernetes.core.k8s" => "k8s",
-        other => other,
-    };
-    MODULES.iter().copied().find(|m| m.name == short)
-}
-
-/// Modules whose results are hidden unless the task says `no_log: false`: they handle
-/// credentials (`docker_login`'s password and the registry's answer).
-pub fn hides_results(name: &str) -> bool {
-    matches!(name, "docker_login")
-}
-
-/// For a module that writes the file its `dest` names (`copy`, `template`), a function that
-/// finds that file in rendered arguments: the executor stats those of a loop's items at once.
-pub fn written_path(module: &str) -> Option<fn(&Vars) -> Option<&str>> {
-    copy::writes_dest(module).then_some(copy::written_path as fn(&Vars) -> Option<&str>)
+    MODULES.iter().copied().find(|m| m.answers_to(name))
 }
 
 /// The short names of all modules.
@@ -301,6 +344,21 @@ pub(crate) fn parse_args<T: DeserializeOwned>(module: &str, args: Vars) -> Resul
         .map_err(|e| ModuleResult::failed(format!("invalid arguments for module '{module}': {e}")))
 }
 
+/// Reads typed arguments in two parts from the same mapping: the module's own struct and a
+/// shared part it reads separately (`command`'s options shared with `shell`, the file
+/// modules' mode/owner/group).
+pub(crate) fn parse_parts<T: DeserializeOwned, P: DeserializeOwned>(
+    module: &str,
+    args: Vars,
+) -> Result<(T, P), ModuleResult> {
+    Ok((parse_args(module, args.clone())?, parse_args(module, args)?))
+}
+
+/// `true`: the serde default of the boolean arguments that are on unless turned off.
+pub(crate) fn yes() -> bool {
+    true
+}
+
 /// Accepts YAML/Ansible booleans written as strings in templated arguments.
 pub(crate) fn de_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     use serde::de::Error;
@@ -333,4 +391,38 @@ pub(crate) fn de_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::E
 /// [`de_u64`] for optional arguments.
 pub(crate) fn de_opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     de_u64(d).map(Some)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_answer_to_their_names_fqcns_and_aliases() {
+        for (name, found) in [
+            ("copy", Some("copy")),
+            ("ansible.builtin.copy", Some("copy")),
+            ("ansible.legacy.command", Some("command")),
+            ("docker_image", Some("docker_image")),
+            ("community.docker.docker_image", Some("docker_image")),
+            ("kubernetes.core.k8s", Some("k8s")),
+            ("ansible.builtin.docker_image", None),
+            ("community.docker.docker_image_build", None),
+            ("comand", None),
+        ] {
+            assert_eq!(lookup(name).map(|m| m.name), found, "{name}");
+        }
+    }
+
+    #[test]
+    fn argument_names_come_from_the_args_structs() {
+        let copy = lookup("copy").and_then(|m| m.arg_names()).unwrap();
+        for name in ["src", "dest", "content", "mode", "owner", "group"] {
+            assert!(copy.contains(&name), "{name}: {copy:?}");
+        }
+        let stat = lookup("stat").and_then(|m| m.arg_names()).unwrap();
+        assert!(stat.contains(&"dest") && stat.contains(&"path"), "{stat:?}");
+        assert_eq!(lookup("set_fact").and_then(|m| m.arg_names()), None);
+        let mut seen = std::collections::HashSet::new();
+        assert!(MODULES.iter().all(|m| seen.insert(m.name)), "a name twice");
+    }
 }

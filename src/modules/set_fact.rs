@@ -1,13 +1,12 @@
 //! `set_fact`: sets host variables for the rest of the run; runs on the controller.
 
-use crate::modules::{FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "set_fact",
-    args: None,
-    free_form: FreeForm::KeyValue,
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 async fn run(_ctx: &ModuleCtx<'_>, mut args: Vars) -> ModuleResult {

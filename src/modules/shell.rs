@@ -5,39 +5,33 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::command::{run_remote, Common};
-use crate::modules::{parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, parse_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "shell",
-    args: Some(&[
-        "_raw_params",
-        "chdir",
-        "cmd",
-        "creates",
-        "executable",
-        "removes",
-        "stdin",
-        "stdin_add_newline",
-        "strip_empty_ends",
-    ]),
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
-// No deny_unknown_fields: serde cannot combine it with flatten; names are checked at load.
+// No deny_unknown_fields: the mapping also holds the separately read part's names, checked at load.
 #[derive(Deserialize)]
 struct Args {
     _raw_params: Option<String>,
     cmd: Option<String>,
     executable: Option<String>,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     common: Common,
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("shell", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("shell", args) {
+        Ok((a, common)) => Args { common, ..a },
         Err(r) => return r,
     };
     let Some(text) = args

@@ -4,30 +4,28 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::modules::host;
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "stat",
-    args: Some(&["checksum_algorithm", "follow", "get_checksum", "path"]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
 struct Args {
     #[serde(alias = "dest", alias = "name")]
     path: String,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     get_checksum: bool,
     checksum_algorithm: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     #[allow(dead_code)]
     follow: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {

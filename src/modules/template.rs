@@ -6,14 +6,17 @@ use serde::Deserialize;
 use crate::modules::copy::{find_local, put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::Attrs;
-use crate::modules::{de_bool, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
-    args: Some(&["backup", "dest", "force", "group", "mode", "owner", "src"]),
-    free_form: FreeForm::KeyValue,
+    written_path: Some(super::copy::written_path),
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -22,14 +25,11 @@ struct Args {
     dest: String,
     #[serde(default, deserialize_with = "de_bool")]
     backup: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     force: bool,
-    #[serde(flatten)]
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
     attrs: Attrs,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl HasOpts for Args {
@@ -45,8 +45,8 @@ impl HasOpts for Args {
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("template", args) {
-        Ok(a) => a,
+    let args: Args = match parse_parts("template", args) {
+        Ok((a, attrs)) => Args { attrs, ..a },
         Err(r) => return r,
     };
     let Some(path) = find_local(ctx, &args.src, "templates") else {

@@ -7,25 +7,16 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::{de_bool, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec};
+use crate::modules::{
+    argnames, de_bool, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "uri",
-    args: Some(&[
-        "body",
-        "body_format",
-        "follow_redirects",
-        "headers",
-        "method",
-        "return_content",
-        "status_code",
-        "timeout",
-        "url",
-        "validate_certs",
-    ]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]
@@ -43,7 +34,7 @@ struct Args {
     return_content: bool,
     #[serde(default = "thirty", deserialize_with = "de_u64")]
     timeout: u64,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     validate_certs: bool,
     #[allow(dead_code)]
     follow_redirects: Option<Json>,
@@ -58,10 +49,6 @@ fn raw() -> String {
 fn thirty() -> u64 {
     30
 }
-fn yes() -> bool {
-    true
-}
-
 const MARK: &str = "__ferry_http_status__";
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {

@@ -8,26 +8,15 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::{
-    de_opt_u64, de_u64, parse_args, FreeForm, ModuleCtx, ModuleResult, ModuleSpec,
+    argnames, de_opt_u64, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for",
-    args: Some(&[
-        "connect_timeout",
-        "delay",
-        "host",
-        "msg",
-        "path",
-        "port",
-        "search_regex",
-        "sleep",
-        "state",
-        "timeout",
-    ]),
-    free_form: FreeForm::KeyValue,
+    args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run(ctx, args)),
+    ..DEFAULTS
 };
 
 #[derive(Deserialize)]

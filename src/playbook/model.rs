@@ -236,7 +236,7 @@ impl Task {
 
     /// True for `meta:` tasks, which the executor handles itself.
     pub fn meta(&self) -> Option<&str> {
-        if self.module.name == "meta" {
+        if self.module.directive {
             self.args.get("_raw_params").and_then(Json::as_str)
         } else {
             None

@@ -62,7 +62,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     let mut task = Task {
         name: None,
         span: node.span.clone(),
-        module: modules::lookup("meta").expect("meta is in the table"),
+        module: &modules::DEFAULTS,
         args: Json::Object(Vars::new()),
         when: Vec::new(),
         changed_when: None,
@@ -141,26 +141,13 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     }
     match action {
         Some(a) => match build_args(&a, extra_args) {
-            Ok(args) if a.spec.name == "meta" => {
-                match args.get("_raw_params").and_then(Json::as_str) {
-                    Some(action) if modules::META_ACTIONS.contains(&action) => {
-                        task.module = a.spec;
-                        task.args = Json::Object(args);
-                    }
-                    other => {
-                        let e = a.value.error(format!(
-                            "meta action '{}' is not supported by ferry",
-                            other.unwrap_or("")
-                        ));
-                        let hint = format!("supported: {}", modules::META_ACTIONS.join(", "));
-                        errors.push(e.with_hint(hint));
-                    }
+            Ok(args) => match a.spec.check.map_or(Ok(()), |check| check(&args)) {
+                Ok(()) => {
+                    task.module = a.spec;
+                    task.args = Json::Object(args);
                 }
-            }
-            Ok(args) => {
-                task.module = a.spec;
-                task.args = Json::Object(args);
-            }
+                Err(p) => errors.push(a.value.error(p.message).with_hint(p.hint)),
+            },
             Err(e) => errors.push(e),
         },
         None if errors.is_empty() => errors.push(
@@ -223,7 +210,8 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
         }
         NodeKind::Str(text) => match spec.free_form {
             FreeForm::Raw => {
-                let (params, raw) = parse_free_form(text, spec.args);
+                let names = spec.arg_names();
+                let (params, raw) = parse_free_form(text, names.as_deref());
                 args.extend(params);
                 if !raw.is_empty() {
                     args.insert("_raw_params".into(), raw.into());
@@ -268,9 +256,10 @@ fn check_arg_names(spec: &ModuleSpec, entries: &[(Node, Node)]) -> Result<(), Lo
 }
 
 fn check_arg_name(spec: &ModuleSpec, name: &str, at: &Node) -> Result<(), LoadError> {
-    let Some(known) = spec.args else {
+    let Some(mut known) = spec.arg_names() else {
         return Ok(());
     };
+    known.sort_unstable();
     if known.contains(&name) {
         return Ok(());
     }
