@@ -2,21 +2,25 @@
 //!
 //! # Layout
 //!
-//! Data flows one way: **load** → **plan** → **execute** → **report**.
+//! Data flows one way: **load** → **plan** → **execute** → **report**. `ARCHITECTURE.md` has
+//! the full map and says which files to touch to add a module, a connection, a report format
+//! or an inventory source.
 //!
 //! - [`cli`]: clap definitions of the command line (the `--help` text).
 //! - Leaves every layer may use: [`text`] (Ansible's booleans, variable names, `key=value`
-//!   free-form), [`paths`] (`~` expansion), [`checksum`] (sha1 as Ansible reports it).
+//!   free-form), [`paths`] (`~` expansion), [`checksum`] (sha1 as Ansible reports it),
+//!   [`pyjson`] (JSON written as Python's `json.dumps` writes it).
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
 //! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
 //!   found here, with a span, before any host is contacted.
 //! - [`inventory`]: INI and YAML inventories, group_vars/host_vars, host patterns.
-//! - [`vars`]: variable scopes and precedence for one host and task.
+//! - [`vars`]: the `Vars` type (name → JSON value); precedence is `executor/hostvars.rs`.
 //! - [`template`]: one minijinja environment with Ansible's filters and tests; strict undefined.
 //! - [`connection`]: the `Connection` trait and its kinds (ssh over russh, local), one
 //!   connection per host reused by every task; connect options; become (sudo, su).
-//! - [`modules`]: the table of task modules (command, shell, debug, ...), one file each.
+//! - [`modules`]: one declaration (`ModuleSpec`) and file per module, the `MODULES` table;
+//!   `modules/host/` is the toolkit modules call to act on a host.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.

@@ -1,4 +1,5 @@
-//! Variable scopes and precedence for one host and one task.
+//! The type of every variable scope: name → JSON value. (Which scope wins — Ansible's
+//! precedence — is decided in `executor/hostvars.rs`.)
 //!
 //! Values are JSON values throughout ([`Vars`] keeps insertion order): the inventory, the
 //! playbook, registered results and facts all become `serde_json::Value`, and templates read them.
