@@ -77,6 +77,12 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
         "- hosts: all\n  become_method: doas\n  tasks: []\n",
         "DIR/t9.yml:2:18: become_method 'doas' is not supported by ferry\n   |\n 2 |   become_method: doas\n   |                  ^\n   = hint: ferry supports become_method: su, sudo",
     );
+    load_error(
+        &hosts,
+        "t10.yml",
+        "- hosts: all\n  tasks:\n    - file:\n        path: /tmp/x\n        follow: no\n",
+        "DIR/t10.yml:4:9: 'follow: false' of module 'file' is not supported by ferry yet\n   |\n 4 |         path: /tmp/x\n   |         ^\n   = hint: ferry changes the attributes of a symlink's target; remove 'follow: false'",
+    );
     assert!(!hosts.any_connection(), "no host was contacted");
 }
 

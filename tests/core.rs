@@ -602,3 +602,39 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// `debug: verbosity: N` shows only from N `-v` on, and is skipped below, as in Ansible.
+#[test]
+fn debug_verbosity_skips_below_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts.ini"),
+        "localhost ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("v.yml"),
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug:\n        msg: quiet-message\n        verbosity: 1\n",
+    )
+    .unwrap();
+    let plain = crate::support::ferry(&["run", "v.yml", "-i", "hosts.ini"], dir.path());
+    assert_eq!(plain.code, 0, "{}", plain.all());
+    assert!(
+        plain.stdout.contains("skipping: [localhost]"),
+        "{}",
+        plain.all()
+    );
+    assert!(!plain.stdout.contains("quiet-message"), "{}", plain.all());
+    assert!(
+        plain.stdout.contains("ok=0 ") && plain.stdout.contains("skipped=1"),
+        "{}",
+        plain.all()
+    );
+    let verbose = crate::support::ferry(&["run", "v.yml", "-i", "hosts.ini", "-v"], dir.path());
+    assert_eq!(verbose.code, 0, "{}", verbose.all());
+    assert!(
+        verbose.stdout.contains("quiet-message"),
+        "{}",
+        verbose.all()
+    );
+}

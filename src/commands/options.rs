@@ -80,6 +80,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         connect: connect_options(common),
         check: common.check,
         diff: common.diff,
+        verbosity: common.verbose,
         become_: common.become_,
         become_user: common.become_user.clone(),
         become_password: if common.ask_become_pass {

@@ -34,6 +34,7 @@ pub(crate) struct Job {
     pub env: Option<String>,
     pub check_mode: bool,
     pub diff: bool,
+    pub verbosity: u8,
     pub timeout: Option<u64>,
     pub no_log: bool,
     /// Stats prefetched for a loop's items.
@@ -209,6 +210,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
         env: job.env.as_deref(),
         check_mode: job.check_mode,
         diff: job.diff,
+        verbosity: job.verbosity,
         prefetched: job.prefetched.as_deref(),
     }
 }

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub check: bool,
     /// `-D`: show differences.
     pub diff: bool,
+    /// `-v` count (debug's `verbosity` compares with it).
+    pub verbosity: u8,
     /// `-b`: become for every task that does not say otherwise.
     pub become_: bool,
     /// `--become-user`.

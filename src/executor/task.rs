@@ -140,6 +140,7 @@ impl Executor {
             env,
             check_mode,
             diff: self.opts.diff,
+            verbosity: self.opts.verbosity,
             timeout: task.opts.timeout,
             no_log,
             prefetched: None,

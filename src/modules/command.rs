@@ -11,12 +11,14 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{
-    argnames, de_bool, parse_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, parse_parts, refuse_flag, ArgProblem, FreeForm, ModuleCtx, ModuleResult,
+    ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "command",
+    check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
     run: |ctx, args| Box::pin(run(ctx, args)),
@@ -33,8 +35,20 @@ struct Args {
     #[serde(skip)]
     common: Common,
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    /// Only `false` is supported (see [`check`]).
     #[allow(dead_code)]
     expand_argument_vars: bool,
+}
+
+/// ferry passes arguments to the program as written: `$VAR` is not expanded.
+fn check(args: &Vars) -> Result<(), ArgProblem> {
+    refuse_flag(
+        args,
+        "command",
+        "expand_argument_vars",
+        true,
+        "ferry passes arguments as written; use 'shell' to expand $VARS",
+    )
 }
 
 /// The options `command` and `shell` share.

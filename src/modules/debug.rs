@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{argnames, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{argnames, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
@@ -19,8 +19,9 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 struct Args {
     msg: Option<Json>,
     var: Option<Json>,
-    #[allow(dead_code)]
-    verbosity: Option<Json>,
+    /// Shown only from this many `-v` on; skipped below.
+    #[serde(default, deserialize_with = "de_u64")]
+    verbosity: u64,
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
@@ -29,6 +30,17 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Err(r) => return r,
     };
     let mut data = Vars::new();
+    if args.verbosity > u64::from(ctx.verbosity) {
+        data.insert(
+            "skipped_reason".into(),
+            "Verbosity threshold not met.".into(),
+        );
+        return ModuleResult {
+            skipped: true,
+            data,
+            ..Default::default()
+        };
+    }
     match (args.msg, args.var) {
         (Some(_), Some(_)) => {
             return ModuleResult::failed("parameters are mutually exclusive: msg|var")

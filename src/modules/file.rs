@@ -6,12 +6,14 @@ use serde::Deserialize;
 use crate::connection::quote;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, parse_parts, refuse_flag, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
+    DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
+    check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| Box::pin(run(ctx, args)),
     ..DEFAULTS
@@ -27,12 +29,24 @@ struct Args {
     force: bool,
     #[serde(default, deserialize_with = "de_bool")]
     recurse: bool,
+    /// Only `true` (the default) is supported (see [`check`]).
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     #[allow(dead_code)]
     follow: bool,
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+/// Mode and owner changes go through a symlink to its target (`follow: true`).
+fn check(args: &Vars) -> Result<(), ArgProblem> {
+    refuse_flag(
+        args,
+        "file",
+        "follow",
+        false,
+        "ferry changes the attributes of a symlink's target; remove 'follow: false'",
+    )
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {

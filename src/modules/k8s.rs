@@ -11,12 +11,14 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::host::{self, run};
 use crate::modules::{
-    argnames, de_bool, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_u64, parse_args, refuse_flag, ArgProblem, ModuleCtx, ModuleResult,
+    ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "k8s",
+    check: Some(check),
     collection: "kubernetes.core",
     args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(run_module(ctx, args)),
@@ -30,6 +32,7 @@ struct Args {
     src: Option<String>,
     definition: Option<Json>,
     namespace: Option<String>,
+    /// ferry always applies (`kubectl apply`): `true` is what it does; `false` is refused.
     #[serde(default, deserialize_with = "de_bool")]
     #[allow(dead_code)]
     apply: bool,
@@ -47,6 +50,17 @@ fn present() -> String {
 
 fn timeout() -> u64 {
     120
+}
+
+/// ferry creates and updates objects with `kubectl apply`.
+fn check(args: &Vars) -> Result<(), ArgProblem> {
+    refuse_flag(
+        args,
+        "k8s",
+        "apply",
+        false,
+        "ferry always uses 'kubectl apply'; remove 'apply: false' or set it to true",
+    )
 }
 
 async fn run_module(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {

@@ -191,6 +191,8 @@ pub struct ModuleCtx<'a> {
     pub check_mode: bool,
     /// `--diff`: modules that change files add a `diff` to their result.
     pub diff: bool,
+    /// `-v` count of the run.
+    pub verbosity: u8,
     /// Stats prefetched for the items of a loop (see `host::prefetch`).
     pub prefetched: Option<&'a host::Prefetched>,
 }
@@ -352,6 +354,31 @@ pub(crate) fn parse_parts<T: DeserializeOwned, P: DeserializeOwned>(
     args: Vars,
 ) -> Result<(T, P), ModuleResult> {
     Ok((parse_args(module, args.clone())?, parse_args(module, args)?))
+}
+
+/// For a load-time [`ModuleSpec::check`]: refuses argument `name` when it is written as the
+/// boolean `unsupported` (a template is decided at run time, and passes here).
+pub(crate) fn refuse_flag(
+    args: &Vars,
+    module: &str,
+    name: &str,
+    unsupported: bool,
+    why: &str,
+) -> Result<(), ArgProblem> {
+    let given = match args.get(name) {
+        Some(Json::Bool(b)) => Some(*b),
+        Some(Json::String(s)) => crate::text::ansible_bool(s),
+        _ => None,
+    };
+    if given != Some(unsupported) {
+        return Ok(());
+    }
+    Err(ArgProblem {
+        message: format!(
+            "'{name}: {unsupported}' of module '{module}' is not supported by ferry yet"
+        ),
+        hint: why.to_string(),
+    })
 }
 
 /// `true`: the serde default of the boolean arguments that are on unless turned off.

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::connection::quote;
 use crate::modules::host;
 use crate::modules::{
     argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
@@ -23,8 +24,8 @@ struct Args {
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     get_checksum: bool,
     checksum_algorithm: Option<String>,
+    /// Report on the file a symlink points to rather than on the link.
     #[serde(default, deserialize_with = "de_bool")]
-    #[allow(dead_code)]
     follow: bool,
 }
 
@@ -38,7 +39,20 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             "checksum_algorithm '{alg}' is not supported by ferry (sha1 is)"
         ));
     }
-    let st = match host::stat(ctx, &args.path, args.get_checksum).await {
+    let target = match args.follow {
+        true => match host::run(
+            ctx,
+            &format!("readlink -f -- {} || true", quote(&args.path)),
+        )
+        .await
+        {
+            Ok(out) if !out.trim().is_empty() => out.trim().to_string(),
+            Ok(_) => args.path.clone(),
+            Err(r) => return r,
+        },
+        false => args.path.clone(),
+    };
+    let st = match host::stat(ctx, &target, args.get_checksum).await {
         Ok(s) => s,
         Err(r) => return r,
     };

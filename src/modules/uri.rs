@@ -36,7 +36,7 @@ struct Args {
     timeout: u64,
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     validate_certs: bool,
-    #[allow(dead_code)]
+    /// `safe` (the default: follow for GET and HEAD), `all`/`yes`, `none`/`no`, `urllib2`.
     follow_redirects: Option<Json>,
 }
 
@@ -49,6 +49,25 @@ fn raw() -> String {
 fn thirty() -> u64 {
     30
 }
+/// Whether curl follows redirects, as Ansible's `follow_redirects` says for `method`.
+fn follows(value: Option<&Json>, method: &str) -> Result<bool, ModuleResult> {
+    let text = match value {
+        None => "safe".to_string(),
+        Some(Json::Bool(b)) => return Ok(*b),
+        Some(Json::String(s)) => s.to_ascii_lowercase(),
+        Some(other) => other.to_string(),
+    };
+    let safe = matches!(method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
+    match text.as_str() {
+        "all" | "yes" | "true" => Ok(true),
+        "none" | "no" | "false" => Ok(false),
+        "safe" | "urllib2" => Ok(safe),
+        other => Err(ModuleResult::failed(format!(
+            "follow_redirects must be one of all, safe, none, urllib2, yes, no; got '{other}'"
+        ))),
+    }
+}
+
 const MARK: &str = "__ferry_http_status__";
 
 async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
@@ -63,6 +82,11 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     );
     if !args.validate_certs {
         cmd.push_str(" -k");
+    }
+    match follows(args.follow_redirects.as_ref(), &args.method) {
+        Ok(true) => cmd.push_str(" -L"),
+        Ok(false) => {}
+        Err(r) => return r,
     }
     let mut headers = args.headers.clone();
     let body = match (&args.body, args.body_format.as_str()) {

@@ -34,7 +34,7 @@ struct Args {
     #[serde(default = "one", deserialize_with = "de_u64")]
     sleep: u64,
     search_regex: Option<String>,
-    #[allow(dead_code)]
+    /// Seconds each attempt to open the port may take (Ansible's default: 5).
     #[serde(default, deserialize_with = "de_opt_u64")]
     connect_timeout: Option<u64>,
     msg: Option<String>,
@@ -67,7 +67,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
                 .unwrap_or_else(|| port.to_string());
             let target = format!("/dev/tcp/{}/{}", args.host, port);
             format!(
-                "bash -c {} 2>/dev/null",
+                "timeout {} bash -c {} 2>/dev/null",
+                args.connect_timeout.unwrap_or(5).max(1),
                 quote(&format!("exec 3<>{target}"))
             )
         }
