@@ -56,22 +56,6 @@ pub enum HostKeyChecking {
     Off,
 }
 
-impl std::str::FromStr for HostKeyChecking {
-    type Err = String;
-
-    /// Reads `strict`, `accept-new` or `off` (and OpenSSH's `yes`/`no`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "strict" | "yes" | "true" => Ok(HostKeyChecking::Strict),
-            "accept-new" => Ok(HostKeyChecking::AcceptNew),
-            "off" | "no" | "false" => Ok(HostKeyChecking::Off),
-            other => Err(format!(
-                "unknown host key checking mode '{other}' (expected strict, accept-new or off)"
-            )),
-        }
-    }
-}
-
 /// How commands travel over an SSH connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Transport {

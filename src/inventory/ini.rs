@@ -172,7 +172,7 @@ impl Parser<'_> {
         for parent in &pending.parents {
             self.model
                 .add_child(parent, group)
-                .map_err(|m| LoadError::at(&pending.at, m))?;
+                .map_err(|m| LoadError::at(&pending.at, m.to_string()))?;
             if self
                 .pending
                 .get(parent)
@@ -226,7 +226,7 @@ impl Parser<'_> {
         for name in names {
             self.model
                 .add_host(&self.group, &name, port, self.origin)
-                .map_err(|m| LoadError::at(at, m))?;
+                .map_err(|m| LoadError::at(at, m.to_string()))?;
             for (k, v) in &vars {
                 self.model.set_host_var(&name, k, v.clone());
             }
@@ -246,7 +246,7 @@ impl Parser<'_> {
         };
         self.model
             .set_group_var(&self.group, k.trim(), literal(v.trim()))
-            .map_err(|m| LoadError::at(at, m))
+            .map_err(|m| LoadError::at(at, m.to_string()))
     }
 
     fn child_line(&mut self, line: &str, at: &Span) -> Result<(), LoadError> {
@@ -264,7 +264,7 @@ impl Parser<'_> {
             return self
                 .model
                 .add_child(&self.group, child)
-                .map_err(|m| LoadError::at(at, m));
+                .map_err(|m| LoadError::at(at, m.to_string()));
         }
         let parent = self.group.clone();
         self.pending

@@ -15,6 +15,27 @@ use serde_json::Value as Json;
 
 use crate::vars::Vars;
 
+/// What the model refuses while a source adds to it.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A host line without a name.
+    #[error("empty host name")]
+    EmptyHost,
+    /// `ansible_group_priority` that is not an integer.
+    #[error("ansible_group_priority must be an integer, found {0}")]
+    Priority(Json),
+    /// A group named as its own child.
+    #[error("group '{0}' cannot be a child of itself")]
+    OwnChild(String),
+    /// A child that is already an ancestor.
+    #[error("adding group '{child}' as a child of '{parent}' makes a loop: {path} -> {child}")]
+    Loop {
+        child: String,
+        parent: String,
+        path: String,
+    },
+}
+
 /// Names Ansible treats as the implicit localhost when the inventory does not name them.
 pub(crate) const LOCALHOST: &[&str] = &["127.0.0.1", "localhost", "::1"];
 
@@ -106,9 +127,9 @@ impl Model {
         host: &str,
         port: Option<u64>,
         origin: &Origin,
-    ) -> Result<(), String> {
+    ) -> Result<(), ModelError> {
         if host.is_empty() {
-            return Err("empty host name".into());
+            return Err(ModelError::EmptyHost);
         }
         if !self.hosts.contains_key(host) {
             let mut vars = Vars::new();
@@ -146,13 +167,11 @@ impl Model {
     }
 
     /// Sets a group variable; `ansible_group_priority` sets the priority instead, as in Ansible.
-    pub fn set_group_var(&mut self, group: &str, key: &str, value: Json) -> Result<(), String> {
+    pub fn set_group_var(&mut self, group: &str, key: &str, value: Json) -> Result<(), ModelError> {
         self.add_group(group);
         let g = &mut self.groups[group];
         if key == "ansible_group_priority" {
-            g.priority = py_int(&value).ok_or_else(|| {
-                format!("ansible_group_priority must be an integer, found {value}")
-            })?;
+            g.priority = py_int(&value).ok_or(ModelError::Priority(value))?;
         } else {
             g.vars.insert(key.to_string(), value);
         }
@@ -160,9 +179,9 @@ impl Model {
     }
 
     /// Makes `child` a child group of `parent` (both are created if new); refuses a loop.
-    pub fn add_child(&mut self, parent: &str, child: &str) -> Result<(), String> {
+    pub fn add_child(&mut self, parent: &str, child: &str) -> Result<(), ModelError> {
         if parent == child {
-            return Err(format!("group '{child}' cannot be a child of itself"));
+            return Err(ModelError::OwnChild(child.to_string()));
         }
         self.add_group(parent);
         self.add_group(child);
@@ -170,10 +189,11 @@ impl Model {
             return Ok(());
         }
         if let Some(path) = self.ancestor_path(parent, child) {
-            return Err(format!(
-                "adding group '{child}' as a child of '{parent}' makes a loop: {} -> {child}",
-                path.join(" -> ")
-            ));
+            return Err(ModelError::Loop {
+                child: child.to_string(),
+                parent: parent.to_string(),
+                path: path.join(" -> "),
+            });
         }
         self.link(parent, child);
         Ok(())

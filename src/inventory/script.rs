@@ -47,7 +47,7 @@ pub(crate) fn load(path: &Path, origin: &Origin, model: &mut Model) -> Result<()
                 .ok_or_else(|| fail(path, &format!("a host of '{name}' is not a name")))?;
             model
                 .add_host(name, &host, None, origin)
-                .map_err(|e| fail(path, &e))?;
+                .map_err(|e| fail(path, &e.to_string()))?;
             if !seen.contains(&host) {
                 seen.push(host);
             }
@@ -55,12 +55,14 @@ pub(crate) fn load(path: &Path, origin: &Origin, model: &mut Model) -> Result<()
         for (k, v) in vars.into_iter().flatten() {
             model
                 .set_group_var(name, k, v.clone())
-                .map_err(|e| fail(path, &e))?;
+                .map_err(|e| fail(path, &e.to_string()))?;
         }
         for c in children.into_iter().flatten() {
             let child = name_of(c)
                 .ok_or_else(|| fail(path, &format!("a child of '{name}' is not a name")))?;
-            model.add_child(name, &child).map_err(|e| fail(path, &e))?;
+            model
+                .add_child(name, &child)
+                .map_err(|e| fail(path, &e.to_string()))?;
         }
     }
     for host in &seen {

@@ -58,7 +58,7 @@ fn group(key: &Node, node: &Node, origin: &Origin, model: &mut Model) -> Result<
                     let json = value.map_or(serde_json::Value::Null, Node::to_json);
                     model
                         .set_group_var(&name, &item.key_string(), json)
-                        .map_err(|m| value.unwrap_or(item).error(m))?;
+                        .map_err(|m| value.unwrap_or(item).error(m.to_string()))?;
                 }
                 "children" => {
                     let child = match value {
@@ -69,7 +69,9 @@ fn group(key: &Node, node: &Node, origin: &Origin, model: &mut Model) -> Result<
                             child
                         }
                     };
-                    model.add_child(&name, &child).map_err(|m| item.error(m))?;
+                    model
+                        .add_child(&name, &child)
+                        .map_err(|m| item.error(m.to_string()))?;
                 }
                 _ => hosts(item, value, &name, origin, model)?,
             }
@@ -119,11 +121,11 @@ fn hosts(
             )))
         }
     };
-    let (names, port) = expand_hostpattern(&pattern).map_err(|m| key.error(m))?;
+    let (names, port) = expand_hostpattern(&pattern).map_err(|m| key.error(m.to_string()))?;
     for name in names {
         model
             .add_host(group, &name, port, origin)
-            .map_err(|m| key.error(m))?;
+            .map_err(|m| key.error(m.to_string()))?;
         for (k, v) in &vars {
             model.set_host_var(&name, k, v.clone());
         }

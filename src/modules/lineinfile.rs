@@ -86,7 +86,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     };
     let (new_text, msg) = match edit(&text, &args, re.as_ref()) {
         Ok(x) => x,
-        Err(msg) => return ModuleResult::failed(msg),
+        Err(e) => return ModuleResult::failed(e.to_string()),
     };
     if new_text == text && st.exists {
         let mut r = put_file(ctx, &args, Source::Bytes(text.as_bytes()), &args.path).await;
@@ -98,8 +98,23 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     r
 }
 
+/// Why an edit cannot be made.
+#[derive(Debug, thiserror::Error)]
+enum EditError {
+    /// `state: present` without `line`.
+    #[error("line is required with state=present")]
+    NoLine,
+    /// `insertbefore`/`insertafter` is not a regex.
+    #[error("invalid {which}: {source}")]
+    Regex {
+        which: &'static str,
+        #[source]
+        source: regex::Error,
+    },
+}
+
 /// The edited text and Ansible's message for it.
-fn edit(text: &str, args: &Args, re: Option<&Regex>) -> Result<(String, String), String> {
+fn edit(text: &str, args: &Args, re: Option<&Regex>) -> Result<(String, String), EditError> {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     let matches = |l: &str| match (re, &args.search_string) {
         (Some(re), _) => re.is_match(l),
@@ -118,7 +133,7 @@ fn edit(text: &str, args: &Args, re: Option<&Regex>) -> Result<(String, String),
         return Ok((join(&lines, text), msg));
     }
     let Some(line) = &args.line else {
-        return Err("line is required with state=present".into());
+        return Err(EditError::NoLine);
     };
     if let Some(idx) = lines.iter().rposition(|l| matches(l)) {
         let new_line = match (re, args.backrefs) {
@@ -142,18 +157,20 @@ fn edit(text: &str, args: &Args, re: Option<&Regex>) -> Result<(String, String),
     Ok((join(&lines, text), "line added".into()))
 }
 
-fn insert_position(lines: &[String], args: &Args) -> Result<usize, String> {
+fn insert_position(lines: &[String], args: &Args) -> Result<usize, EditError> {
+    let regex =
+        |which, text: &str| Regex::new(text).map_err(|source| EditError::Regex { which, source });
     match (&args.insertbefore, &args.insertafter) {
         (Some(b), _) if b == "BOF" => Ok(0),
         (Some(b), _) => {
-            let re = Regex::new(b).map_err(|e| format!("invalid insertbefore: {e}"))?;
+            let re = regex("insertbefore", b)?;
             Ok(lines
                 .iter()
                 .rposition(|l| re.is_match(l))
                 .unwrap_or(lines.len()))
         }
         (None, Some(a)) if a != "EOF" => {
-            let re = Regex::new(a).map_err(|e| format!("invalid insertafter: {e}"))?;
+            let re = regex("insertafter", a)?;
             Ok(lines
                 .iter()
                 .rposition(|l| re.is_match(l))

@@ -88,7 +88,9 @@ pub(crate) fn load(
                 .add_host(group, &h.name, None, origin)
                 .map_err(|e| failed(e.to_string()))?;
             if let Some(p) = parent {
-                model.add_child(p, group).map_err(failed)?;
+                model
+                    .add_child(p, group)
+                    .map_err(|e| failed(e.to_string()))?;
             }
         }
         for (k, v) in h.vars {
