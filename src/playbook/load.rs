@@ -162,7 +162,37 @@ fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
             ))
             .into());
     };
-    let mut play = Play {
+    let mut parts = PlayParts {
+        play: empty_play(node),
+        has_hosts: false,
+        roles: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for (key, value) in entries {
+        if let Err(e) = parts.keyword(ctx, key, value) {
+            errors.extend(e.0);
+        }
+    }
+    if !parts.has_hosts && errors.is_empty() {
+        errors.push(
+            node.error("this play has no 'hosts'")
+                .with_hint("add 'hosts: all' or a host pattern"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors(errors));
+    }
+    let play = finish_play(ctx, parts.play, parts.roles, &mut errors);
+    if errors.is_empty() {
+        Ok(play)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// A play with nothing set yet.
+fn empty_play(node: &Node) -> Play {
+    Play {
         name: None,
         span: node.span.clone(),
         hosts: String::new(),
@@ -177,25 +207,34 @@ fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
         tasks: Vec::new(),
         post_tasks: Vec::new(),
         handlers: Vec::new(),
-    };
-    let mut errors = Vec::new();
-    let mut has_hosts = false;
-    let mut roles = Vec::new();
-    for (key, value) in entries {
-        let name = key.key_string();
-        let result: Result<(), LoadErrors> = match name.as_str() {
+    }
+}
+
+/// A play while its keywords are read.
+struct PlayParts {
+    play: Play,
+    has_hosts: bool,
+    /// The tasks of `roles:`, which run before `tasks:`.
+    roles: Vec<Item>,
+}
+
+impl PlayParts {
+    /// Reads one play keyword.
+    fn keyword(&mut self, ctx: &mut LoadCtx, key: &Node, value: &Node) -> Result<(), LoadErrors> {
+        let play = &mut self.play;
+        match key.key_string().as_str() {
             "name" => parse_string(value, "name")
                 .map(|s| play.name = Some(s))
                 .map_err(Into::into),
             "hosts" => parse_hosts(value).map(|h| {
-                has_hosts = true;
+                self.has_hosts = true;
                 play.hosts = h;
             }),
             "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
             "gather_facts" => parse_bool(value, "gather_facts")
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
-            "vars_files" => parse_vars_files(value, &mut play),
+            "vars_files" => parse_vars_files(value, play),
             "serial" => parse_serial(value)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
@@ -211,62 +250,55 @@ fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
                 .unwrap_or(Ok(()))
                 .map_err(Into::into),
             "pre_tasks" => parse_items(ctx, value, "pre_tasks").map(|t| play.pre_tasks = t),
-            "roles" => parse_roles(ctx, value).map(|t| roles = t),
+            "roles" => parse_roles(ctx, value).map(|t| self.roles = t),
             "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
             "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
             "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
-            other if PLAY_UNSUPPORTED.contains(&other) => Err(key
-                .error(format!(
-                    "play keyword '{other}' is not supported by ferry yet"
-                ))
-                .with_hint(format!(
-                    "supported play keywords: {}",
-                    PLAY_SUPPORTED.join(", ")
-                ))
-                .into()),
-            other => {
-                let mut e = key.error(format!("unknown play keyword '{other}'"));
-                let cands = PLAY_SUPPORTED.iter().chain(PLAY_UNSUPPORTED).copied();
-                e = match did_you_mean(other, cands) {
-                    Some(best) => e.with_hint(format!("did you mean '{best}'?")),
-                    None => e.with_hint(format!(
-                        "supported play keywords: {}",
-                        PLAY_SUPPORTED.join(", ")
-                    )),
-                };
-                Err(e.into())
-            }
-        };
-        if let Err(e) = result {
-            errors.extend(e.0);
+            other => Err(unknown_play_keyword(key, other).into()),
         }
     }
-    if !has_hosts && errors.is_empty() {
-        errors.push(
-            node.error("this play has no 'hosts'")
-                .with_hint("add 'hosts: all' or a host pattern"),
-        );
+}
+
+/// A play keyword ferry refuses, or does not know (with a did-you-mean).
+fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
+    let supported = || format!("supported play keywords: {}", PLAY_SUPPORTED.join(", "));
+    if PLAY_UNSUPPORTED.contains(&other) {
+        return key
+            .error(format!(
+                "play keyword '{other}' is not supported by ferry yet"
+            ))
+            .with_hint(supported());
     }
-    if errors.is_empty() {
-        roles.append(&mut play.tasks);
-        play.tasks = roles;
-        let mut handlers = std::mem::take(&mut ctx.handlers);
-        handlers.append(&mut play.handlers);
-        play.handlers = handlers;
-        check_notify(&play, &mut errors);
-        let opts = play.opts.clone();
-        for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
-            Item::visit_mut(section, &mut |t| t.opts.inherit_from(&opts));
-        }
-        for h in &mut play.handlers {
-            h.opts.inherit_from(&opts);
-        }
+    let e = key.error(format!("unknown play keyword '{other}'"));
+    let cands = PLAY_SUPPORTED.iter().chain(PLAY_UNSUPPORTED).copied();
+    match did_you_mean(other, cands) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(supported()),
     }
-    if errors.is_empty() {
-        Ok(play)
-    } else {
-        Err(LoadErrors(errors))
+}
+
+/// Roles' tasks before the play's, role handlers before the play's, notify checked, and the
+/// play's inherited keywords pushed down into every task and handler.
+fn finish_play(
+    ctx: &mut LoadCtx,
+    mut play: Play,
+    mut roles: Vec<Item>,
+    errors: &mut Vec<LoadError>,
+) -> Play {
+    roles.append(&mut play.tasks);
+    play.tasks = roles;
+    let mut handlers = std::mem::take(&mut ctx.handlers);
+    handlers.append(&mut play.handlers);
+    play.handlers = handlers;
+    check_notify(&play, errors);
+    let opts = play.opts.clone();
+    for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
+        Item::visit_mut(section, &mut |t| t.opts.inherit_from(&opts));
     }
+    for h in &mut play.handlers {
+        h.opts.inherit_from(&opts);
+    }
+    play
 }
 
 /// `vars_files:` are read now, relative to the playbook, into the play's vars (below play

@@ -59,7 +59,43 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             ))
             .into());
     };
-    let mut task = Task {
+    let mut parts = TaskParts {
+        task: empty_task(node),
+        handler,
+        action: None,
+        extra_args: None,
+    };
+    let mut errors: Vec<LoadError> = Vec::new();
+    for (key, value) in entries {
+        if let Err(e) = parts.keyword(key, value) {
+            errors.push(e);
+        }
+    }
+    let mut task = parts.task;
+    match parts.action {
+        Some(a) => match module_args(&a, parts.extra_args) {
+            Ok(args) => {
+                task.module = a.spec;
+                task.args = Json::Object(args);
+            }
+            Err(e) => errors.push(e),
+        },
+        None if errors.is_empty() => errors.push(
+            node.error("no module in this task")
+                .with_hint("a task names one module, e.g. 'command: /bin/true'"),
+        ),
+        None => {}
+    }
+    if errors.is_empty() {
+        Ok(task)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// A task with nothing set yet.
+fn empty_task(node: &Node) -> Task {
+    Task {
         name: None,
         span: node.span.clone(),
         module: &modules::DEFAULTS,
@@ -79,16 +115,26 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         loop_var: "item".into(),
         loop_flatten: false,
         role: None,
-    };
-    let mut errors: Vec<LoadError> = Vec::new();
-    let mut action: Option<Action> = None;
-    let mut extra_args: Option<&Node> = None;
-    for (key, value) in entries {
-        let name = key.key_string();
-        let result = match name.as_str() {
+    }
+}
+
+/// A task while its keys are read: keywords, and the one module key.
+struct TaskParts<'a> {
+    task: Task,
+    handler: bool,
+    action: Option<Action<'a>>,
+    /// `args:`, merged into the module's arguments.
+    extra_args: Option<&'a Node>,
+}
+
+impl<'a> TaskParts<'a> {
+    /// Reads one key of the task: a keyword or the module.
+    fn keyword(&mut self, key: &'a Node, value: &'a Node) -> Result<(), LoadError> {
+        let task = &mut self.task;
+        match key.key_string().as_str() {
             "name" => parse_string(value, "name").map(|s| task.name = Some(s)),
             "args" => {
-                extra_args = Some(value);
+                self.extra_args = Some(value);
                 Ok(())
             }
             "when" => parse_conditions(value).map(|c| task.when = c),
@@ -99,7 +145,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
-            "listen" if handler => parse_names(value, "listen")
+            "listen" if self.handler => parse_names(value, "listen")
                 .map(|n| task.listen = n.into_iter().map(|(s, _)| s).collect()),
             "vars" => parse_vars(value).map(|v| task.vars = v),
             "loop" | "with_list" => {
@@ -119,47 +165,34 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
                     "task keyword '{other}' is not supported by ferry yet"
                 ))
                 .with_hint(format!("supported task keywords: {}", supported_keywords()))),
-            other => match modules::lookup(other) {
-                Some(spec) => match &action {
-                    Some(first) => Err(key
-                        .error(format!(
-                            "conflicting action statements: '{}' and '{other}'",
-                            first.key.key_string()
-                        ))
-                        .with_hint("a task runs exactly one module: split it into two tasks")),
-                    None => {
-                        action = Some(Action { spec, key, value });
-                        Ok(())
-                    }
-                },
-                None => Err(unknown_module(key, other)),
-            },
-        };
-        if let Err(e) = result {
-            errors.push(e);
+            other => self.module(key, value, other),
         }
     }
-    match action {
-        Some(a) => match build_args(&a, extra_args) {
-            Ok(args) => match a.spec.check.map_or(Ok(()), |check| check(&args)) {
-                Ok(()) => {
-                    task.module = a.spec;
-                    task.args = Json::Object(args);
-                }
-                Err(p) => errors.push(a.value.error(p.message).with_hint(p.hint)),
-            },
-            Err(e) => errors.push(e),
-        },
-        None if errors.is_empty() => errors.push(
-            node.error("no module in this task")
-                .with_hint("a task names one module, e.g. 'command: /bin/true'"),
-        ),
-        None => {}
+
+    /// The module key: one per task, and a module ferry knows.
+    fn module(&mut self, key: &'a Node, value: &'a Node, name: &str) -> Result<(), LoadError> {
+        let Some(spec) = modules::lookup(name) else {
+            return Err(unknown_module(key, name));
+        };
+        if let Some(first) = &self.action {
+            return Err(key
+                .error(format!(
+                    "conflicting action statements: '{}' and '{name}'",
+                    first.key.key_string()
+                ))
+                .with_hint("a task runs exactly one module: split it into two tasks"));
+        }
+        self.action = Some(Action { spec, key, value });
+        Ok(())
     }
-    if errors.is_empty() {
-        Ok(task)
-    } else {
-        Err(LoadErrors(errors))
+}
+
+/// The module's arguments (free form and `args:`), checked by the module's declaration.
+fn module_args(a: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> {
+    let args = build_args(a, extra)?;
+    match a.spec.check.map_or(Ok(()), |check| check(&args)) {
+        Ok(()) => Ok(args),
+        Err(p) => Err(a.value.error(p.message).with_hint(p.hint)),
     }
 }
 
