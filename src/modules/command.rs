@@ -93,43 +93,13 @@ pub(crate) async fn run_remote(
     line: &str,
     cmd: Json,
 ) -> ModuleResult {
-    let would_run = || {
-        let mut r = ModuleResult::ok(Vars::new());
-        r.data.insert(
-            "msg".into(),
-            "Command would have run if not in check mode".into(),
-        );
-        r
-    };
     if ctx.check_mode && opts.creates.is_none() && opts.removes.is_none() {
         let mut r = would_run();
         r.skipped = true;
         return r;
     }
-    let mut script = String::new();
-    if let Some(dir) = &opts.chdir {
-        script.push_str(&format!("cd {} || exit 1; ", quote(dir)));
-    }
-    let guard = match (&opts.creates, &opts.removes) {
-        (Some(p), _) => Some((p, format!("[ -e {} ]", quote(p)), "exists")),
-        (None, Some(p)) => Some((p, format!("[ ! -e {} ]", quote(p)), "does not exist")),
-        _ => None,
-    };
-    if let Some((_, test, _)) = &guard {
-        script.push_str(&format!("if {test}; then echo {SKIP_MARK}; exit 0; fi; "));
-    }
-    if ctx.check_mode {
-        // Only the creates/removes guard runs: a command that would run is reported changed.
-        script.push_str("exit 0");
-    } else {
-        match &opts.stdin {
-            Some(input) => {
-                let nl = if opts.stdin_add_newline { "\\n" } else { "" };
-                script.push_str(&format!("printf '%s{nl}' {} | {line}", quote(input)));
-            }
-            None => script.push_str(line),
-        }
-    }
+    let guard = Guard::of(opts);
+    let script = compose(ctx.check_mode, opts, guard.as_ref(), line);
     let start = SystemTime::now();
     let clock = Instant::now();
     let out = match ctx.exec(&script).await {
@@ -149,23 +119,101 @@ pub(crate) async fn run_remote(
         r.changed = true;
         return r;
     }
-    let mut data = Vars::new();
-    data.insert("cmd".into(), cmd);
-    if let Some((path, _, why)) = guard {
-        if out.rc == 0 && out.stdout.trim_end() == SKIP_MARK {
-            data.insert("rc".into(), 0.into());
-            data.insert(
-                "stdout".into(),
-                format!("skipped, since {path} {why}").into(),
-            );
-            data.insert("stdout_lines".into(), Json::Array(vec![]));
-            data.insert("stderr".into(), "".into());
-            data.insert("stderr_lines".into(), Json::Array(vec![]));
-            let msg = format!("Did not run command since '{path}' {why}");
-            data.insert("msg".into(), msg.into());
-            return ModuleResult::ok(data);
+    match guard {
+        Some(g) if guard_skipped => g.skipped(cmd),
+        _ => ran(opts, &out, cmd, start, elapsed),
+    }
+}
+
+/// The check-mode result of a command that would run.
+fn would_run() -> ModuleResult {
+    let mut r = ModuleResult::ok(Vars::new());
+    r.data.insert(
+        "msg".into(),
+        "Command would have run if not in check mode".into(),
+    );
+    r
+}
+
+/// `creates`/`removes`: the path, the shell test that skips the command, and why.
+struct Guard<'a> {
+    path: &'a str,
+    test: String,
+    why: &'static str,
+}
+
+impl<'a> Guard<'a> {
+    fn of(opts: &'a Common) -> Option<Guard<'a>> {
+        match (&opts.creates, &opts.removes) {
+            (Some(p), _) => Some(Guard {
+                path: p,
+                test: format!("[ -e {} ]", quote(p)),
+                why: "exists",
+            }),
+            (None, Some(p)) => Some(Guard {
+                path: p,
+                test: format!("[ ! -e {} ]", quote(p)),
+                why: "does not exist",
+            }),
+            _ => None,
         }
     }
+
+    /// The result when the guard skipped the command, as Ansible words it.
+    fn skipped(&self, cmd: Json) -> ModuleResult {
+        let (path, why) = (self.path, self.why);
+        let mut data = Vars::new();
+        data.insert("cmd".into(), cmd);
+        data.insert("rc".into(), 0.into());
+        data.insert(
+            "stdout".into(),
+            format!("skipped, since {path} {why}").into(),
+        );
+        data.insert("stdout_lines".into(), Json::Array(vec![]));
+        data.insert("stderr".into(), "".into());
+        data.insert("stderr_lines".into(), Json::Array(vec![]));
+        let msg = format!("Did not run command since '{path}' {why}");
+        data.insert("msg".into(), msg.into());
+        ModuleResult::ok(data)
+    }
+}
+
+/// The one sh line: `cd`, the guard, then the command (with its stdin), or in check mode
+/// only the guard.
+fn compose(check_mode: bool, opts: &Common, guard: Option<&Guard<'_>>, line: &str) -> String {
+    let mut script = String::new();
+    if let Some(dir) = &opts.chdir {
+        script.push_str(&format!("cd {} || exit 1; ", quote(dir)));
+    }
+    if let Some(g) = guard {
+        script.push_str(&format!(
+            "if {}; then echo {SKIP_MARK}; exit 0; fi; ",
+            g.test
+        ));
+    }
+    if check_mode {
+        // Only the creates/removes guard runs: a command that would run is reported changed.
+        script.push_str("exit 0");
+        return script;
+    }
+    match &opts.stdin {
+        Some(input) => {
+            let nl = if opts.stdin_add_newline { "\\n" } else { "" };
+            script.push_str(&format!("printf '%s{nl}' {} | {line}", quote(input)));
+        }
+        None => script.push_str(line),
+    }
+    script
+}
+
+/// Ansible's result of a command that ran: rc, stdout/stderr (and their lines), times.
+fn ran(
+    opts: &Common,
+    out: &crate::connection::ExecOutput,
+    cmd: Json,
+    start: SystemTime,
+    elapsed: std::time::Duration,
+) -> ModuleResult {
     let strip = |s: &str| {
         if opts.strip_empty_ends {
             s.trim_end_matches(['\r', '\n']).to_string()
@@ -175,6 +223,8 @@ pub(crate) async fn run_remote(
     };
     let (stdout, stderr) = (strip(&out.stdout), strip(&out.stderr));
     let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+    let mut data = Vars::new();
+    data.insert("cmd".into(), cmd);
     data.insert("delta".into(), delta(elapsed).into());
     data.insert("end".into(), timestamp(start + elapsed).into());
     data.insert("msg".into(), "".into());
