@@ -54,16 +54,16 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Ok((a, attrs)) => Args { attrs, ..a },
         Err(r) => return r,
     };
-    let path = args.path.trim_end_matches('/').to_string();
-    let path = if path.is_empty() {
-        "/".to_string()
-    } else {
-        path
+    converge(ctx, &args).await.unwrap_or_else(|r| r)
+}
+
+/// Looks at the path, changes what differs from `state` and the attributes, and reports.
+async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, ModuleResult> {
+    let path = match args.path.trim_end_matches('/') {
+        "" => "/".to_string(),
+        p => p.to_string(),
     };
-    let st = match host::stat(ctx, &path, false).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let st = host::stat(ctx, &path, false).await?;
     let state = args.state.clone().unwrap_or_else(|| {
         if st.is_dir() {
             "directory"
@@ -74,63 +74,20 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         }
         .to_string()
     });
-    let p = quote(&path);
-    let action: Option<String> = match state.as_str() {
-        "absent" => st.exists.then(|| format!("rm -rf -- {p}")),
-        "directory" if st.exists && !st.is_dir() => {
-            return ModuleResult::failed(format!("{path} already exists as a {}", st.kind))
-        }
-        "directory" => (!st.exists).then(|| format!("mkdir -p -- {p}")),
-        "file" if !st.exists => {
-            return ModuleResult::failed(format!(
-                "file ({path}) is absent, cannot continue"
-            ))
-        }
-        "file" => None,
-        "touch" => Some(format!("touch -- {p}")),
-        "link" | "hard" => {
-            let Some(src) = &args.src else {
-                return ModuleResult::failed(format!("src is required for state={state}"));
-            };
-            let same = state == "link" && st.is_link() && st.link_target.as_deref() == Some(src);
-            if st.exists && !st.is_link() && state == "link" && !args.force {
-                return ModuleResult::failed(format!(
-                    "refusing to convert from {} to symlink for {path}",
-                    st.kind
-                ));
-            }
-            let flag = if state == "link" { "-sfn" } else { "-f" };
-            (!same).then(|| format!("ln {flag} -- {} {p}", quote(src)))
-        }
-        other => {
-            return ModuleResult::failed(format!(
-                "value of state must be one of: absent, directory, file, hard, link, touch, got: {other}"
-            ))
-        }
-    };
+    let action = action(args, &state, &path, &st)?;
     let mut changed = action.is_some();
     if let (Some(script), false) = (&action, ctx.check_mode) {
-        if let Err(r) = host::run(ctx, script).await {
-            return r;
-        }
+        host::run(ctx, script).await?;
     }
     let mut st = st;
     if state != "absent" {
         if changed && !ctx.check_mode {
-            st = match host::stat(ctx, &path, false).await {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
+            st = host::stat(ctx, &path, false).await?;
         }
         if state != "link" && (st.exists || !ctx.check_mode) {
-            match host::fix_attrs(ctx, &path, &st, &args.attrs).await {
-                Ok(c) => changed |= c,
-                Err(r) => return r,
-            }
+            changed |= host::fix_attrs(ctx, &path, &st, &args.attrs).await?;
             if args.recurse && state == "directory" && !ctx.check_mode {
-                if let Err(r) = recurse(ctx, &path, &args.attrs).await {
-                    return r;
-                }
+                recurse(ctx, &path, &args.attrs).await?;
             }
         }
         if changed && !ctx.check_mode {
@@ -147,11 +104,61 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
             data.insert("src".into(), src.clone().into());
         }
     }
-    ModuleResult {
+    Ok(ModuleResult {
         changed,
         data,
         ..Default::default()
+    })
+}
+
+/// The command that brings `path` to `state` (`None`: nothing to do), or why it cannot.
+fn action(
+    args: &Args,
+    state: &str,
+    path: &str,
+    st: &host::stat::RemoteStat,
+) -> Result<Option<String>, ModuleResult> {
+    let p = quote(path);
+    match state {
+        "absent" => Ok(st.exists.then(|| format!("rm -rf -- {p}"))),
+        "directory" if st.exists && !st.is_dir() => Err(ModuleResult::failed(format!(
+            "{path} already exists as a {}",
+            st.kind
+        ))),
+        "directory" => Ok((!st.exists).then(|| format!("mkdir -p -- {p}"))),
+        "file" if !st.exists => Err(ModuleResult::failed(format!(
+            "file ({path}) is absent, cannot continue"
+        ))),
+        "file" => Ok(None),
+        "touch" => Ok(Some(format!("touch -- {p}"))),
+        "link" | "hard" => link_action(args, state, path, st),
+        other => Err(ModuleResult::failed(format!(
+            "value of state must be one of: absent, directory, file, hard, link, touch, got: {other}"
+        ))),
     }
+}
+
+/// `state: link` or `hard`: `ln` unless the link is already right.
+fn link_action(
+    args: &Args,
+    state: &str,
+    path: &str,
+    st: &host::stat::RemoteStat,
+) -> Result<Option<String>, ModuleResult> {
+    let Some(src) = &args.src else {
+        return Err(ModuleResult::failed(format!(
+            "src is required for state={state}"
+        )));
+    };
+    let same = state == "link" && st.is_link() && st.link_target.as_deref() == Some(src);
+    if st.exists && !st.is_link() && state == "link" && !args.force {
+        return Err(ModuleResult::failed(format!(
+            "refusing to convert from {} to symlink for {path}",
+            st.kind
+        )));
+    }
+    let flag = if state == "link" { "-sfn" } else { "-f" };
+    Ok((!same).then(|| format!("ln {flag} -- {} {}", quote(src), quote(path))))
 }
 
 /// `recurse: yes`: mode and owner on everything below (reported through the top directory).
