@@ -95,34 +95,87 @@ async fn present_or_absent(
     image: &str,
 ) -> Result<ModuleResult, ModuleResult> {
     let before = image_id(ctx, image).await?;
-    let mut data = Vars::new();
-    let mut actions: Vec<String> = Vec::new();
     if args.state == "absent" {
-        if before.is_some() {
-            if !ctx.check_mode {
-                let force = if args.force_absent { "-f " } else { "" };
-                run(ctx, &format!("docker rmi {force}{}", quote(image))).await?;
-            }
-            actions.push(format!("Removed image {image}"));
-        }
-        data.insert(
-            "actions".into(),
-            actions.iter().cloned().map(Json::from).collect(),
-        );
-        return Ok(ModuleResult {
-            changed: before.is_some(),
-            data,
-            ..Default::default()
-        });
+        return absent(ctx, args, image, before.is_some()).await;
     }
+    let mut actions: Vec<String> = Vec::new();
+    let reference = obtain(ctx, args, image, before.as_deref(), &mut actions).await?;
+    let after = if ctx.check_mode {
+        before.clone()
+    } else {
+        image_id(ctx, image).await?
+    };
+    let mut changed = after != reference || (ctx.check_mode && !actions.is_empty());
+    if after == reference {
+        actions.retain(|a| !a.starts_with("Built") && !a.starts_with("Pulled"));
+    }
+    let mut data = Vars::new();
+    let (tagged, pushed_ref) = tag(ctx, args, image, after.as_deref(), &mut actions).await?;
+    changed |= tagged;
+    if args.push && !ctx.check_mode {
+        let (uploaded, digest) = push(ctx, &pushed_ref).await?;
+        if uploaded {
+            actions.push(format!("Pushed image {pushed_ref}"));
+            changed = true;
+        }
+        if let Some(d) = digest {
+            data.insert("digest".into(), d.into());
+        }
+    }
+    if let Some(img) = inspect(ctx, "image", image).await? {
+        data.insert("image".into(), img);
+    }
+    data.insert(
+        "actions".into(),
+        actions.into_iter().map(Json::from).collect(),
+    );
+    Ok(ModuleResult {
+        changed,
+        data,
+        ..Default::default()
+    })
+}
+
+/// `state: absent`: removes the image if it is there.
+async fn absent(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    image: &str,
+    exists: bool,
+) -> Result<ModuleResult, ModuleResult> {
+    let mut actions: Vec<Json> = Vec::new();
+    if exists {
+        if !ctx.check_mode {
+            let force = if args.force_absent { "-f " } else { "" };
+            run(ctx, &format!("docker rmi {force}{}", quote(image))).await?;
+        }
+        actions.push(format!("Removed image {image}").into());
+    }
+    let mut data = Vars::new();
+    data.insert("actions".into(), Json::Array(actions));
+    Ok(ModuleResult {
+        changed: exists,
+        data,
+        ..Default::default()
+    })
+}
+
+/// Builds or pulls the image when needed (`source`); returns the ID a build is compared
+/// with: the local image before, else what the registry has for the pushed name.
+async fn obtain(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    image: &str,
+    before: Option<&str>,
+    actions: &mut Vec<String>,
+) -> Result<Option<String>, ModuleResult> {
     let source = args.source.as_deref().unwrap_or(if args.build.is_some() {
         "build"
     } else {
         "local"
     });
     let wanted = before.is_none() || args.force_source;
-    // What a build is compared with: the local image, else what the registry has.
-    let mut reference = before.clone();
+    let mut reference = before.map(String::from);
     if source == "build" && wanted && before.is_none() && args.push {
         let target = match &args.repository {
             Some(repo) => full_name(repo, args.tag.as_deref()),
@@ -150,67 +203,47 @@ async fn present_or_absent(
             }
             actions.push(format!("Pulled image {image}"));
         }
-        "local" | "build" | "pull" => {
-            if before.is_none() && source == "local" {
-                return Err(ModuleResult::failed(format!(
-                    "Cannot find the image {image} locally."
-                )));
-            }
+        "local" if before.is_none() => {
+            return Err(ModuleResult::failed(format!(
+                "Cannot find the image {image} locally."
+            )))
         }
+        "local" | "build" | "pull" => {}
         other => {
             return Err(ModuleResult::failed(format!(
                 "source must be build, pull or local, got: {other}"
             )))
         }
     }
-    let after = if ctx.check_mode {
-        before.clone()
-    } else {
-        image_id(ctx, image).await?
+    Ok(reference)
+}
+
+/// `repository`: tags the image with it when the tag points elsewhere (or `force_tag`);
+/// whether it tagged, and the name a push uses.
+async fn tag(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    image: &str,
+    after: Option<&str>,
+    actions: &mut Vec<String>,
+) -> Result<(bool, String), ModuleResult> {
+    let Some(repo) = &args.repository else {
+        return Ok((false, image.to_string()));
     };
-    let mut changed = after != reference || (ctx.check_mode && !actions.is_empty());
-    if after == reference {
-        actions.retain(|a| !a.starts_with("Built") && !a.starts_with("Pulled"));
+    let target = full_name(repo, args.tag.as_deref());
+    let current = image_id(ctx, &target).await?;
+    if current.as_deref() == after && !args.force_tag {
+        return Ok((false, target));
     }
-    let mut pushed_ref = image.to_string();
-    if let Some(repo) = &args.repository {
-        let target = full_name(repo, args.tag.as_deref());
-        let current = image_id(ctx, &target).await?;
-        if current != after || args.force_tag {
-            if !ctx.check_mode {
-                run(
-                    ctx,
-                    &format!("docker tag {} {}", quote(image), quote(&target)),
-                )
-                .await?;
-            }
-            actions.push(format!("Tagged image {image} to {target}"));
-            changed = true;
-        }
-        pushed_ref = target;
+    if !ctx.check_mode {
+        run(
+            ctx,
+            &format!("docker tag {} {}", quote(image), quote(&target)),
+        )
+        .await?;
     }
-    if args.push && !ctx.check_mode {
-        let (uploaded, digest) = push(ctx, &pushed_ref).await?;
-        if uploaded {
-            actions.push(format!("Pushed image {pushed_ref}"));
-            changed = true;
-        }
-        if let Some(d) = digest {
-            data.insert("digest".into(), d.into());
-        }
-    }
-    if let Some(img) = inspect(ctx, "image", image).await? {
-        data.insert("image".into(), img);
-    }
-    data.insert(
-        "actions".into(),
-        actions.into_iter().map(Json::from).collect(),
-    );
-    Ok(ModuleResult {
-        changed,
-        data,
-        ..Default::default()
-    })
+    actions.push(format!("Tagged image {image} to {target}"));
+    Ok((true, target))
 }
 
 /// The image ID (config digest) the registry holds for `image`, if it can be read: the
