@@ -94,32 +94,11 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         .image
         .as_deref()
         .ok_or_else(|| ModuleResult::failed("image is required"))?;
-    let pull = match &args.pull {
-        Some(Json::Bool(true)) => "always",
-        Some(Json::String(s)) if s == "always" || s == "yes" || s == "true" => "always",
-        _ => "missing",
-    };
-    let mut image_now = image_id(ctx, image).await?;
-    if pull == "always" || image_now.is_none() {
-        if !ctx.check_mode {
-            run(ctx, &format!("docker pull {}", quote(image))).await?;
-        }
-        let pulled = image_id(ctx, image).await?;
-        if pulled != image_now {
-            actions.push(format!("Pulled image {image}"));
-        }
-        image_now = pulled;
-    }
+    let image_now = pull_image(ctx, args, image, &mut actions).await?;
     let config = config_hash(args, image_now.as_deref().unwrap_or(image));
     let needs_create = match &current {
         None => true,
-        Some(c) => {
-            let label = c.pointer(&format!("/Config/Labels/{}", LABEL.replace('/', "~1")));
-            let image_id_now = c.get("Image").and_then(Json::as_str);
-            args.recreate
-                || label.and_then(Json::as_str) != Some(&config)
-                || image_id_now != image_now.as_deref()
-        }
+        Some(c) => args.recreate || differs(c, &config, image_now.as_deref()),
     };
     let mut running = current
         .as_ref()
@@ -144,6 +123,59 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         ));
         running = false;
     }
+    start_or_stop(ctx, args, running, &mut actions).await?;
+    if args.state == "healthy" && !ctx.check_mode {
+        wait_healthy(ctx, &args.name, args.healthy_wait_timeout.unwrap_or(300)).await?;
+    }
+    let info = if ctx.check_mode {
+        current
+    } else {
+        inspect(ctx, "container", &args.name).await?
+    };
+    Ok(result(!actions.is_empty(), actions, info))
+}
+
+/// Pulls the image when asked (`pull: always`) or missing; its ID after.
+async fn pull_image(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    image: &str,
+    actions: &mut Vec<String>,
+) -> Result<Option<String>, ModuleResult> {
+    let always = match &args.pull {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::String(s)) => s == "always" || s == "yes" || s == "true",
+        _ => false,
+    };
+    let image_now = image_id(ctx, image).await?;
+    if !always && image_now.is_some() {
+        return Ok(image_now);
+    }
+    if !ctx.check_mode {
+        run(ctx, &format!("docker pull {}", quote(image))).await?;
+    }
+    let pulled = image_id(ctx, image).await?;
+    if pulled != image_now {
+        actions.push(format!("Pulled image {image}"));
+    }
+    Ok(pulled)
+}
+
+/// Whether the container `c` was made from another request (label) or another image.
+fn differs(c: &Json, config: &str, image_now: Option<&str>) -> bool {
+    let label = c.pointer(&format!("/Config/Labels/{}", LABEL.replace('/', "~1")));
+    let image_id_now = c.get("Image").and_then(Json::as_str);
+    label.and_then(Json::as_str) != Some(config) || image_id_now != image_now
+}
+
+/// Starts a container that should run, stops one that should not.
+async fn start_or_stop(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    running: bool,
+    actions: &mut Vec<String>,
+) -> Result<(), ModuleResult> {
+    let name = quote(&args.name);
     let want_running = matches!(args.state.as_str(), "started" | "healthy");
     if want_running && !running {
         if !ctx.check_mode {
@@ -156,15 +188,7 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         }
         actions.push(format!("Stopped container {}", args.name));
     }
-    if args.state == "healthy" && !ctx.check_mode {
-        wait_healthy(ctx, &args.name, args.healthy_wait_timeout.unwrap_or(300)).await?;
-    }
-    let info = if ctx.check_mode {
-        current
-    } else {
-        inspect(ctx, "container", &args.name).await?
-    };
-    Ok(result(!actions.is_empty(), actions, info))
+    Ok(())
 }
 
 fn result(changed: bool, actions: Vec<String>, container: Option<Json>) -> ModuleResult {

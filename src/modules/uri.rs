@@ -75,6 +75,19 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         Ok(a) => a,
         Err(r) => return r,
     };
+    let cmd = match curl_command(&args) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let out = match ctx.exec(&cmd).await {
+        Ok(o) => o,
+        Err(e) => return ModuleResult::unreachable(&e),
+    };
+    result(&args, &out)
+}
+
+/// The one `curl` line: method, timeout, TLS check, redirects, headers, body, URL.
+fn curl_command(args: &Args) -> Result<String, ModuleResult> {
     let mut cmd = format!(
         "curl -sS -X {} --max-time {} -w '\\n{MARK}%{{http_code}}'",
         quote(&args.method.to_uppercase()),
@@ -83,10 +96,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     if !args.validate_certs {
         cmd.push_str(" -k");
     }
-    match follows(args.follow_redirects.as_ref(), &args.method) {
-        Ok(true) => cmd.push_str(" -L"),
-        Ok(false) => {}
-        Err(r) => return r,
+    if follows(args.follow_redirects.as_ref(), &args.method)? {
+        cmd.push_str(" -L");
     }
     let mut headers = args.headers.clone();
     let body = match (&args.body, args.body_format.as_str()) {
@@ -114,10 +125,11 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         let _ = write!(cmd, " --data-binary {}", quote(b));
     }
     let _ = write!(cmd, " {}", quote(&args.url));
-    let out = match ctx.exec(&cmd).await {
-        Ok(o) => o,
-        Err(e) => return ModuleResult::unreachable(&e),
-    };
+    Ok(cmd)
+}
+
+/// Ansible's result: status, content (and json), failed unless the status is allowed.
+fn result(args: &Args, out: &crate::connection::ExecOutput) -> ModuleResult {
     let (content, status) = match out.stdout.rsplit_once(MARK) {
         Some((c, s)) => (
             c.strip_suffix('\n').unwrap_or(c).to_string(),
@@ -139,19 +151,20 @@ async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
         }
         data.insert("content".into(), content.into());
     }
-    if status == 0 {
-        let msg = format!(
+    let failure = if status == 0 {
+        Some(format!(
             "Status code was -1 and not {allowed:?}: Request failed: {}",
             out.stderr.trim()
-        );
-        let mut r = ModuleResult::failed(msg);
-        r.data.extend(data);
-        return r;
-    }
-    if !allowed.contains(&status) {
-        let mut r = ModuleResult::failed(format!(
+        ))
+    } else if !allowed.contains(&status) {
+        Some(format!(
             "Status code was {status} and not {allowed:?}: HTTP Error {status}"
-        ));
+        ))
+    } else {
+        None
+    };
+    if let Some(msg) = failure {
+        let mut r = ModuleResult::failed(msg);
         r.data.extend(data);
         return r;
     }
