@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors, Span};
+use crate::playbook::fields::parse_string as text;
 use crate::playbook::Playbook;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -117,17 +118,6 @@ fn unknown(key: &Node, name: &str, known: &[&str]) -> LoadError {
     match did_you_mean(name, known.iter().copied()) {
         Some(best) => e.with_hint(format!("did you mean '{best}'?")),
         None => e.with_hint(format!("known keys here: {}", known.join(", "))),
-    }
-}
-
-fn text(node: &Node, what: &str) -> Result<String, LoadError> {
-    match &node.kind {
-        NodeKind::Str(s) => Ok(s.clone()),
-        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => Ok(node.key_string()),
-        _ => Err(node.error(format!(
-            "'{what}' must be a string, found {}",
-            node.type_name()
-        ))),
     }
 }
 

@@ -6,7 +6,7 @@
 
 mod block;
 mod ctx;
-mod fields;
+pub(crate) mod fields;
 mod include;
 mod inherit;
 mod keywords;
