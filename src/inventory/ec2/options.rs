@@ -91,39 +91,51 @@ pub(crate) fn read(root: &Node) -> Result<Options, LoadError> {
     let map = root
         .as_map()
         .ok_or_else(|| root.error("an aws_ec2 inventory file must be a mapping of options"))?;
-    let mut o = Options {
-        regions: Vec::new(),
-        include: Vec::new(),
-        exclude: Vec::new(),
-        hostnames: Vec::new(),
-        keyed_groups: Vec::new(),
-        groups: Vec::new(),
-        compose: Vec::new(),
-        strict: false,
-        leading_separator: true,
-        endpoint: None,
-        creds: Given::default(),
+    let mut raw = Raw {
+        o: Options {
+            regions: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            hostnames: Vec::new(),
+            keyed_groups: Vec::new(),
+            groups: Vec::new(),
+            compose: Vec::new(),
+            strict: false,
+            leading_separator: true,
+            endpoint: None,
+            creds: Given::default(),
+        },
+        filters: Vec::new(),
+        includes: Vec::new(),
+        regions_node: None,
     };
-    let mut filters = Vec::new();
-    let mut includes = Vec::new();
-    let mut regions_node = None;
     for (k, v) in map {
-        let key = k.key_string();
-        match key.as_str() {
-            "plugin" => {
-                let p = v.key_string();
-                if p != "aws_ec2" && p != "amazon.aws.aws_ec2" {
-                    return Err(v
-                        .error(format!("inventory plugin '{p}' is not supported"))
-                        .with_hint("ferry reads aws_ec2 (amazon.aws.aws_ec2) inventory files"));
-                }
-            }
+        raw.option(k, v)?;
+    }
+    raw.finish(root)
+}
+
+/// The options while the file is read: `filters` and `include_filters` are combined at the
+/// end, and where `regions` was written is kept for its errors.
+struct Raw<'a> {
+    o: Options,
+    filters: Vec<Filter>,
+    includes: Vec<Vec<Filter>>,
+    regions_node: Option<&'a Node>,
+}
+
+impl<'a> Raw<'a> {
+    /// Reads one option.
+    fn option(&mut self, k: &Node, v: &'a Node) -> Result<(), LoadError> {
+        let o = &mut self.o;
+        match k.key_string().as_str() {
+            "plugin" => plugin(v)?,
             "regions" => {
                 o.regions = strings(v, "regions")?;
-                regions_node = Some(v);
+                self.regions_node = Some(v);
             }
-            "filters" => filters = filter_set(v)?,
-            "include_filters" => includes = filter_sets(v)?,
+            "filters" => self.filters = filter_set(v)?,
+            "include_filters" => self.includes = filter_sets(v)?,
             "exclude_filters" => o.exclude = filter_sets(v)?,
             "hostnames" => o.hostnames = hostnames(v)?,
             "keyed_groups" => o.keyed_groups = keyed(v)?,
@@ -143,53 +155,73 @@ pub(crate) fn read(root: &Node) -> Result<Options, LoadError> {
                 o.creds.session_token = Some(v.key_string())
             }
             k if ALSO_ACCEPTED.contains(&k) => {}
-            other => {
-                let e = k.error(format!("unknown aws_ec2 option '{other}'"));
-                let known = OPTIONS.iter().chain(ALSO_ACCEPTED).copied();
-                return Err(match did_you_mean(other, known) {
-                    Some(best) => e.with_hint(format!("did you mean '{best}'?")),
-                    None => e.with_hint(format!("ferry reads: {}", OPTIONS.join(", "))),
-                });
+            other => return Err(unknown_option(k, other)),
+        }
+        Ok(())
+    }
+
+    /// Checks the regions, combines the filter sets (with the default state filter) and
+    /// fills in the default hostnames.
+    fn finish(mut self, root: &Node) -> Result<Options, LoadError> {
+        let at = self.regions_node.unwrap_or(root);
+        if self.o.regions.is_empty() {
+            return Err(at
+                .error("the aws_ec2 inventory names no regions")
+                .with_hint("list them: regions: [eu-west-1, us-east-1]"));
+        }
+        if let Some(bad) = self.o.regions.iter().find(|r| !region_like(r)) {
+            return Err(at
+                .error(format!("'{bad}' is not an AWS region name"))
+                .with_hint("region names look like eu-west-1, us-east-2, ap-northeast-2"));
+        }
+        let o = &mut self.o;
+        if !self.filters.is_empty() || self.includes.is_empty() {
+            o.include.push(self.filters);
+        }
+        o.include.extend(self.includes);
+        for set in &mut o.include {
+            if !set.iter().any(|(n, _)| n == "instance-state-name") {
+                // As the plugin does: instances that are not terminated or terminating.
+                let states = ["running", "pending", "stopping", "stopped"];
+                set.push((
+                    "instance-state-name".into(),
+                    states.iter().map(|s| s.to_string()).collect(),
+                ));
             }
         }
-    }
-    if o.regions.is_empty() {
-        let at = regions_node.unwrap_or(root);
-        return Err(at
-            .error("the aws_ec2 inventory names no regions")
-            .with_hint("list them: regions: [eu-west-1, us-east-1]"));
-    }
-    if let Some(bad) = o.regions.iter().find(|r| !region_like(r)) {
-        let at = regions_node.unwrap_or(root);
-        return Err(at
-            .error(format!("'{bad}' is not an AWS region name"))
-            .with_hint("region names look like eu-west-1, us-east-2, ap-northeast-2"));
-    }
-    if !filters.is_empty() || includes.is_empty() {
-        o.include.push(filters);
-    }
-    o.include.extend(includes);
-    for set in &mut o.include {
-        if !set.iter().any(|(n, _)| n == "instance-state-name") {
-            // As the plugin does: instances that are not terminated or terminating.
-            let states = ["running", "pending", "stopping", "stopped"];
-            set.push((
-                "instance-state-name".into(),
-                states.iter().map(|s| s.to_string()).collect(),
-            ));
+        if o.hostnames.is_empty() {
+            o.hostnames = DEFAULT_HOSTNAMES
+                .iter()
+                .map(|n| Hostname {
+                    name: n.to_string(),
+                    prefix: String::new(),
+                    separator: "_".into(),
+                })
+                .collect();
         }
+        Ok(self.o)
     }
-    if o.hostnames.is_empty() {
-        o.hostnames = DEFAULT_HOSTNAMES
-            .iter()
-            .map(|n| Hostname {
-                name: n.to_string(),
-                prefix: String::new(),
-                separator: "_".into(),
-            })
-            .collect();
+}
+
+/// `plugin:` must name aws_ec2.
+fn plugin(v: &Node) -> Result<(), LoadError> {
+    let p = v.key_string();
+    if p != "aws_ec2" && p != "amazon.aws.aws_ec2" {
+        return Err(v
+            .error(format!("inventory plugin '{p}' is not supported"))
+            .with_hint("ferry reads aws_ec2 (amazon.aws.aws_ec2) inventory files"));
     }
-    Ok(o)
+    Ok(())
+}
+
+/// An option ferry does not know, with a did-you-mean.
+fn unknown_option(k: &Node, other: &str) -> LoadError {
+    let e = k.error(format!("unknown aws_ec2 option '{other}'"));
+    let known = OPTIONS.iter().chain(ALSO_ACCEPTED).copied();
+    match did_you_mean(other, known) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(format!("ferry reads: {}", OPTIONS.join(", "))),
+    }
 }
 
 /// `xx-name-N` (with `-gov`, `-iso` and the like in the middle).
