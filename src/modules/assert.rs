@@ -3,15 +3,13 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{
-    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "assert",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("assert", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -26,11 +24,7 @@ struct Args {
     quiet: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("assert", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let conditions: Vec<String> = match &args.that {
         Json::Array(items) => items.iter().map(as_expr).collect(),
         other => vec![as_expr(other)],

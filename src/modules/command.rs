@@ -11,7 +11,7 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{
-    argnames, de_bool, parse_parts, refuse_flag, ArgProblem, FreeForm, ModuleCtx, ModuleResult,
+    argnames, de_bool, refuse_flag, typed_parts, ArgProblem, FreeForm, ModuleCtx, ModuleResult,
     ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
@@ -21,7 +21,14 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "command",
+            args,
+            |a, common| Args { common, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -64,11 +71,7 @@ pub(crate) struct Common {
     pub strip_empty_ends: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("command", args) {
-        Ok((a, common)) => Args { common, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let argv = match (&args.argv, args.cmd.as_ref().or(args._raw_params.as_ref())) {
         (Some(argv), None) if !argv.is_empty() => argv.clone(),
         (None, Some(text)) => match shlex::split(text) {

@@ -10,7 +10,7 @@ use crate::connection::quote;
 use crate::modules::host::transfer::{self, Source};
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -18,7 +18,14 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
     written_path: Some(written_path),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "copy",
+            args,
+            |a, attrs| Args { attrs, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -39,11 +46,7 @@ struct Args {
     attrs: Attrs,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("copy", args) {
-        Ok((a, attrs)) => Args { attrs, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     if args.remote_src {
         return ModuleResult::failed("copy: remote_src is not supported by ferry yet");
     }

@@ -3,14 +3,14 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{argnames, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{argnames, de_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "debug",
     bare_result: true,
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("debug", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -24,11 +24,7 @@ struct Args {
     verbosity: u64,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("debug", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let mut data = Vars::new();
     if args.verbosity > u64::from(ctx.verbosity) {
         data.insert(

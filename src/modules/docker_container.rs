@@ -13,7 +13,7 @@ use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect};
 use crate::modules::host::run;
 use crate::modules::{
-    argnames, de_bool, de_opt_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_opt_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -21,7 +21,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_container",
     collection: "community.docker",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run_module(ctx, args)),
+    run: |ctx, args| Box::pin(typed("docker_container", args, move |a| run_module(ctx, a))),
     ..DEFAULTS
 };
 
@@ -67,11 +67,7 @@ fn started() -> String {
 
 const LABEL: &str = "ferry.config";
 
-async fn run_module(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("docker_container", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run_module(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     match converge(ctx, &args).await {
         Ok(r) | Err(r) => r,
     }

@@ -17,16 +17,14 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect, push};
 use crate::modules::host::run;
-use crate::modules::{
-    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_image",
     collection: "community.docker",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run_module(ctx, args)),
+    run: |ctx, args| Box::pin(typed("docker_image", args, move |a| run_module(ctx, a))),
     ..DEFAULTS
 };
 
@@ -78,11 +76,7 @@ pub(crate) fn full_name(name: &str, tag: Option<&str>) -> String {
     }
 }
 
-async fn run_module(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("docker_image", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run_module(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let image = full_name(&args.name, args.tag.as_deref());
     match present_or_absent(ctx, &args, &image).await {
         Ok(r) | Err(r) => r,

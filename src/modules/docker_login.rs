@@ -4,9 +4,7 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
-use crate::modules::{
-    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
@@ -14,7 +12,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     hides_results: true,
     collection: "community.docker",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("docker_login", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -34,11 +32,7 @@ fn present() -> String {
     "present".into()
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("docker_login", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let registry = args
         .registry_url
         .clone()

@@ -3,13 +3,12 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{argnames, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
-use crate::vars::Vars;
+use crate::modules::{argnames, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "fail",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("fail", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -19,11 +18,7 @@ struct Args {
     msg: Option<Json>,
 }
 
-async fn run(_ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("fail", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(_ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let mut result = ModuleResult::failed("");
     let msg = args
         .msg

@@ -7,15 +7,13 @@ use serde::Deserialize;
 
 use crate::connection::quote;
 use crate::modules::host;
-use crate::modules::{
-    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "fetch",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("fetch", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -31,11 +29,7 @@ struct Args {
     validate_checksum: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("fetch", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let st = match host::stat(ctx, &args.src, true).await {
         Ok(s) => s,
         Err(r) => return r,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::connection::quote;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, parse_parts, refuse_flag, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
+    argnames, de_bool, refuse_flag, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
     DEFAULTS,
 };
 use crate::vars::Vars;
@@ -15,7 +15,14 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
     check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "file",
+            args,
+            |a, attrs| Args { attrs, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -49,11 +56,7 @@ fn check(args: &Vars) -> Result<(), ArgProblem> {
     )
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("file", args) {
-        Ok((a, attrs)) => Args { attrs, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     converge(ctx, &args).await.unwrap_or_else(|r| r)
 }
 

@@ -11,8 +11,8 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::host::{self, run};
 use crate::modules::{
-    argnames, de_bool, de_u64, parse_args, refuse_flag, ArgProblem, ModuleCtx, ModuleResult,
-    ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_u64, refuse_flag, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
+    DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -21,7 +21,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     check: Some(check),
     collection: "kubernetes.core",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run_module(ctx, args)),
+    run: |ctx, args| Box::pin(typed("k8s", args, move |a| run_module(ctx, a))),
     ..DEFAULTS
 };
 
@@ -63,11 +63,7 @@ fn check(args: &Vars) -> Result<(), ArgProblem> {
     )
 }
 
-async fn run_module(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("k8s", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run_module(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     match converge(ctx, &args).await {
         Ok(r) | Err(r) => r,
     }

@@ -8,14 +8,21 @@ use crate::modules::copy::{put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "lineinfile",
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "lineinfile",
+            args,
+            |a, attrs| Args { attrs, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -57,11 +64,7 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("lineinfile", args) {
-        Ok((a, attrs)) => Args { attrs, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let st = match host::stat(ctx, &args.path, false).await {
         Ok(s) => s,
         Err(r) => return r,

@@ -346,6 +346,37 @@ pub(crate) fn parse_args<T: DeserializeOwned>(module: &str, args: Vars) -> Resul
         .map_err(|e| ModuleResult::failed(format!("invalid arguments for module '{module}': {e}")))
 }
 
+/// Reads a module's typed arguments, then runs it with them; bad arguments are its failure.
+/// A module's `SPEC.run` is `|ctx, args| Box::pin(typed("name", args, move |a| run(ctx, a)))`.
+pub(crate) async fn typed<T: DeserializeOwned, F: Future<Output = ModuleResult>>(
+    module: &str,
+    args: Vars,
+    run: impl FnOnce(T) -> F,
+) -> ModuleResult {
+    match parse_args(module, args) {
+        Ok(a) => run(a).await,
+        Err(r) => r,
+    }
+}
+
+/// [`typed`] for arguments read in two parts (see [`parse_parts`]), joined by `join`.
+pub(crate) async fn typed_parts<T, P, F>(
+    module: &str,
+    args: Vars,
+    join: fn(T, P) -> T,
+    run: impl FnOnce(T) -> F,
+) -> ModuleResult
+where
+    T: DeserializeOwned,
+    P: DeserializeOwned,
+    F: Future<Output = ModuleResult>,
+{
+    match parse_parts(module, args) {
+        Ok((a, p)) => run(join(a, p)).await,
+        Err(r) => r,
+    }
+}
+
 /// Reads typed arguments in two parts from the same mapping: the module's own struct and a
 /// shared part it reads separately (`command`'s options shared with `shell`, the file
 /// modules' mode/owner/group).

@@ -6,15 +6,21 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::command::{run_remote, Common};
 use crate::modules::{
-    argnames, parse_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, typed_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
-use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "shell",
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "shell",
+            args,
+            |a, common| Args { common, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -29,11 +35,7 @@ struct Args {
     common: Common,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("shell", args) {
-        Ok((a, common)) => Args { common, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let Some(text) = args
         .cmd
         .or(args._raw_params)

@@ -5,15 +5,13 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host;
-use crate::modules::{
-    argnames, de_bool, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "stat",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("stat", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -29,11 +27,7 @@ struct Args {
     follow: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("stat", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     if let Some(alg) = args.checksum_algorithm.as_deref().filter(|a| *a != "sha1") {
         return ModuleResult::failed(format!(
             "checksum_algorithm '{alg}' is not supported by ferry (sha1 is)"

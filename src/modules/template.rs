@@ -7,15 +7,21 @@ use crate::modules::copy::{find_local, put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::Attrs;
 use crate::modules::{
-    argnames, de_bool, parse_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
-use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
     written_path: Some(super::copy::written_path),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "template",
+            args,
+            |a, attrs| Args { attrs, ..a },
+            move |a| run(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
@@ -44,11 +50,7 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_parts("template", args) {
-        Ok((a, attrs)) => Args { attrs, ..a },
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let Some(path) = find_local(ctx, &args.src, "templates") else {
         return ModuleResult::failed(format!("Could not find or access '{}'", args.src));
     };

@@ -8,14 +8,14 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::{
-    argnames, de_bool, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "uri",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("uri", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -70,11 +70,7 @@ fn follows(value: Option<&Json>, method: &str) -> Result<bool, ModuleResult> {
 
 const MARK: &str = "__ferry_http_status__";
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("uri", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let cmd = match curl_command(&args) {
         Ok(c) => c,
         Err(r) => return r,

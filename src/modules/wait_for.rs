@@ -8,14 +8,14 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::{
-    argnames, de_opt_u64, de_u64, parse_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_opt_u64, de_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(run(ctx, args)),
+    run: |ctx, args| Box::pin(typed("wait_for", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -53,11 +53,7 @@ fn one() -> u64 {
     1
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
-    let args: Args = match parse_args("wait_for", args) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let want_present = matches!(args.state.as_str(), "started" | "present");
     let check = match (&args.port, &args.path) {
         (Some(port), None) => {
