@@ -207,6 +207,21 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// git could not be started.
+    #[error("cannot run git: {source}")]
+    GitRun {
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A git command failed.
+    #[error("{command} failed: {stderr}")]
+    Git {
+        /// The command, as shown.
+        command: String,
+        /// What git said.
+        stderr: String,
+    },
     /// The history database could not be read or written.
     #[error("{0}")]
     History(#[from] crate::pipeline::history::HistoryError),
@@ -226,7 +241,12 @@ impl Error {
             Error::Load(_) => EXIT_PARSE,
             Error::Options(_) => 5,
             Error::Interrupted => 99,
-            Error::Io { .. } | Error::Write { .. } | Error::History(_) | Error::Lock(_) => 1,
+            Error::Git { .. }
+            | Error::GitRun { .. }
+            | Error::History(_)
+            | Error::Io { .. }
+            | Error::Lock(_)
+            | Error::Write { .. } => 1,
         }
     }
 }

@@ -33,12 +33,12 @@ fn head(repo: &str, branch: &str) -> Result<Option<String>, Error> {
     let out = std::process::Command::new("git")
         .args(["ls-remote", repo, &format!("refs/heads/{branch}")])
         .output()
-        .map_err(|e| Error::Options(format!("cannot run git: {e}")))?;
+        .map_err(|source| Error::GitRun { source })?;
     if !out.status.success() {
-        return Err(Error::Options(format!(
-            "git ls-remote {repo} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(Error::Git {
+            command: format!("git ls-remote {repo}"),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     Ok(String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
@@ -55,8 +55,7 @@ pub async fn watch(
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
     let seen_in_history = db
-        .runs(Some(&pipeline.name))
-        .map_err(|e| Error::Options(e.to_string()))?
+        .runs(Some(&pipeline.name))?
         .into_iter()
         .find(|r| r.git_branch == w.branch && !r.git_sha.is_empty())
         .map(|r| r.git_sha);
