@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::executor::notified::Notified;
 use crate::executor::select::tags_selected;
 use crate::executor::{Executor, HostState};
+use crate::inventory::PatternError;
 use crate::playbook::{Play, Serial};
 use crate::vars::Vars;
 
@@ -40,8 +41,8 @@ impl Executor {
         self.reporter.play_start(&name);
         let hosts = match self.play_hosts(play) {
             Ok(h) => h,
-            Err(msg) => {
-                self.reporter.warning(&msg);
+            Err(e) => {
+                self.reporter.warning(&e.to_string());
                 Vec::new()
             }
         };
@@ -124,16 +125,11 @@ impl Executor {
     }
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
-    fn play_hosts(&self, play: &Play) -> Result<Vec<String>, String> {
+    fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
         let pattern = self.render_or_raw(&play.hosts, &self.opts.extra_vars);
-        let mut hosts = self.inventory.select(&pattern).map_err(|e| e.to_string())?;
+        let mut hosts = self.inventory.select(&pattern)?;
         if let Some(limit) = &self.opts.limit {
-            let allowed: HashSet<String> = self
-                .inventory
-                .select(limit)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .collect();
+            let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();
             hosts.retain(|h| allowed.contains(h));
         }
         Ok(hosts)

@@ -196,7 +196,7 @@ impl Parser<'_> {
                 LoadError::at(at, format!("malformed section header '{line}'"))
                     .with_hint("a section is written [group], [group:vars] or [group:children]")
             } else {
-                LoadError::at(at, m)
+                LoadError::at(at, m.to_string())
             }
         })?;
         if key.trim().ends_with(':') && port.is_none() {

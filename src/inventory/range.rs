@@ -10,8 +10,16 @@ use crate::inventory::address;
 
 const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/// A host range that cannot be expanded: the host key and what is wrong with its range.
+#[derive(Debug, thiserror::Error)]
+#[error("bad host range in '{line}': {why}")]
+pub(crate) struct RangeError {
+    line: String,
+    why: &'static str,
+}
+
 /// The host names and port of a host key: `web[1:2]:22` → (["web1", "web2"], Some(22)).
-pub(crate) fn expand_hostpattern(key: &str) -> Result<(Vec<String>, Option<u64>), String> {
+pub(crate) fn expand_hostpattern(key: &str) -> Result<(Vec<String>, Option<u64>), RangeError> {
     let (pattern, port) = address::parse(key, true).unwrap_or_else(|| (key.to_string(), None));
     let names = if pattern.contains('[') {
         expand(&pattern)?
@@ -22,8 +30,11 @@ pub(crate) fn expand_hostpattern(key: &str) -> Result<(Vec<String>, Option<u64>)
 }
 
 /// Expands the first `[begin:end(:step)]` of `line`, then the rest, recursively.
-pub(crate) fn expand(line: &str) -> Result<Vec<String>, String> {
-    let bad = |why: &str| format!("bad host range in '{line}': {why}");
+pub(crate) fn expand(line: &str) -> Result<Vec<String>, RangeError> {
+    let bad = |why: &'static str| RangeError {
+        line: line.to_string(),
+        why,
+    };
     // Ansible splits at the first '[' and the first ']', whatever their order.
     let marked = line.replacen('[', "|", 1).replacen(']', "|", 1);
     let [head, body, tail] = marked.split('|').collect::<Vec<_>>()[..] else {
@@ -130,7 +141,7 @@ mod tests {
             ("bad[a:5]", Err("bad host range in 'bad[a:5]': begin and end must both be numbers or both be letters")),
             ("[web", Err("bad host range in '[web': expected one [begin:end] or [begin:end:step]")),
         ] {
-            let got = expand(key).map(|v| v.join(" "));
+            let got = expand(key).map(|v| v.join(" ")).map_err(|e| e.to_string());
             assert_eq!(got.as_deref().map_err(String::as_str), want, "{key}");
         }
     }

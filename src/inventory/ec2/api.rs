@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value as Json;
 
 use super::credentials::Credentials;
+use super::error::Ec2Error;
 use super::{sign, xml};
 
 /// A DescribeInstances filter: `Name` and its values.
@@ -21,7 +22,7 @@ pub(crate) fn describe(
     region: &str,
     creds: &Credentials,
     filters: &[Filter],
-) -> Result<Vec<Json>, String> {
+) -> Result<Vec<Json>, Ec2Error> {
     let url = match endpoint {
         Some(e) => e.to_string(),
         None => format!("https://ec2.{region}.amazonaws.com/"),
@@ -36,8 +37,10 @@ pub(crate) fn describe(
     loop {
         let body = form(filters, token.as_deref());
         let text = call(&agent, &url, region, creds, &body)?;
-        let page = xml::instances(&text, region)
-            .map_err(|e| format!("cannot read the EC2 answer from {url}: {e}"))?;
+        let page = xml::instances(&text, region).map_err(|source| Ec2Error::Answer {
+            url: url.clone(),
+            source,
+        })?;
         out.extend(page.instances);
         match page.next_token {
             Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
@@ -70,8 +73,8 @@ fn call(
     region: &str,
     creds: &Credentials,
     body: &str,
-) -> Result<String, String> {
-    let host = host_of(url).ok_or_else(|| format!("'{url}' is not an http(s) URL"))?;
+) -> Result<String, Ec2Error> {
+    let host = host_of(url).ok_or_else(|| Ec2Error::NotHttp(url.to_string()))?;
     let content_type = "application/x-www-form-urlencoded; charset=utf-8";
     let mut pause = FIRST_BACKOFF;
     for attempt in 1..=ATTEMPTS {
@@ -82,19 +85,22 @@ fn call(
             body: body.as_bytes(),
         };
         let signed = sign::headers(&request, creds, region, "ec2", SystemTime::now())
-            .map_err(|e| format!("cannot sign the request: {e}"))?;
+            .map_err(Ec2Error::Sign)?;
         let mut req = agent.post(url).header("content-type", content_type);
         for (k, v) in &signed {
             req = req.header(k.as_str(), v.as_str());
         }
-        let mut resp = req.send(body).map_err(|e| unreachable(url, region, &e))?;
+        let mut resp = req.send(body).map_err(|e| unreachable(url, region, e))?;
         let status = resp.status().as_u16();
         let text = resp
             .body_mut()
             .with_config()
             .limit(64 * 1024 * 1024)
             .read_to_string()
-            .map_err(|e| format!("cannot read the answer from {url}: {e}"))?;
+            .map_err(|source| Ec2Error::Read {
+                url: url.to_string(),
+                source,
+            })?;
         if status == 200 {
             return Ok(text);
         }
@@ -121,47 +127,51 @@ fn host_of(url: &str) -> Option<&str> {
     Some(rest.split('/').next().unwrap_or(rest))
 }
 
-fn unreachable(url: &str, region: &str, e: &ureq::Error) -> String {
-    let text = e.to_string();
+fn unreachable(url: &str, region: &str, source: ureq::Error) -> Ec2Error {
+    let text = source.to_string();
+    let url = url.to_string();
     if url.contains(".amazonaws.com")
         && (text.contains("resolve") || text.contains("lookup") || text.contains("Dns"))
     {
-        return format!(
-            "the EC2 endpoint of region '{region}' ({url}) does not resolve: is '{region}' \
-             a region name (such as eu-west-1)?"
-        );
+        let region = region.to_string();
+        return Ec2Error::NoSuchRegion {
+            region,
+            url,
+            source,
+        };
     }
-    format!("cannot reach the EC2 API at {url}: {text}")
+    Ec2Error::Unreachable { url, source }
 }
 
 /// AWS's error codes, with what to do about them.
-fn api_error(code: &str, message: &str, region: &str, creds: &Credentials) -> String {
+fn api_error(code: &str, message: &str, region: &str, creds: &Credentials) -> Ec2Error {
     let hint = match code {
-        "AuthFailure" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => format!(
+        "AuthFailure" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => Some(format!(
             "the credentials from {} were refused: check the key pair",
             creds.source
-        ),
-        "RequestExpired" | "ExpiredToken" | "ExpiredTokenException" => format!(
+        )),
+        "RequestExpired" | "ExpiredToken" | "ExpiredTokenException" => Some(format!(
             "the credentials from {} have expired: renew the session (aws sso login, \
              or new temporary keys)",
             creds.source
-        ),
-        "UnauthorizedOperation" | "AccessDenied" => {
+        )),
+        "UnauthorizedOperation" | "AccessDenied" => Some(
             "the credentials may not call ec2:DescribeInstances: grant it to the role or user"
-                .to_string()
-        }
-        "OptInRequired" => format!("region '{region}' is not enabled for this account"),
-        "InvalidParameterValue" | "InvalidFilter" => {
+                .to_string(),
+        ),
+        "OptInRequired" => Some(format!("region '{region}' is not enabled for this account")),
+        "InvalidParameterValue" | "InvalidFilter" => Some(
             "check the filters: names as DescribeInstances takes them (tag:Key, instance-state-name, ...)"
-                .to_string()
-        }
-        _ => String::new(),
+                .to_string(),
+        ),
+        _ => None,
     };
-    let mut msg = format!("EC2 DescribeInstances in {region} failed: {code}: {message}");
-    if !hint.is_empty() {
-        msg.push_str(&format!(" ({hint})"));
+    Ec2Error::Api {
+        region: region.to_string(),
+        code: code.to_string(),
+        message: message.to_string(),
+        hint,
     }
-    msg
 }
 
 #[cfg(test)]
@@ -201,7 +211,8 @@ mod tests {
             "Request has expired.",
             "eu-west-1",
             &creds,
-        );
+        )
+        .to_string();
         assert_eq!(
             msg,
             "EC2 DescribeInstances in eu-west-1 failed: RequestExpired: Request has expired. \

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
+use super::error::Ec2Error;
+
 /// A key pair, with a session token for temporary credentials.
 #[derive(Clone)]
 pub(crate) struct Credentials {
@@ -35,7 +37,7 @@ pub(crate) struct Given {
 }
 
 /// Finds credentials, or says where it looked.
-pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
+pub(crate) fn find(given: &Given) -> Result<Credentials, Ec2Error> {
     let mut looked = Vec::new();
     if let (Some(a), Some(s)) = (&given.access_key, &given.secret_key) {
         return Ok(creds(
@@ -49,8 +51,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
     if let Some(profile) = &given.profile {
         // A profile the file names is used alone, as boto3 uses an explicit profile: falling
         // back to other credentials would query another account.
-        return from_files(profile)?
-            .ok_or_else(|| format!("the AWS profile '{profile}' has no credentials"));
+        return from_files(profile)?.ok_or_else(|| Ec2Error::Profile(profile.clone()));
     }
     let key = env("AWS_ACCESS_KEY_ID").or_else(|| env("AWS_ACCESS_KEY"));
     let secret = env("AWS_SECRET_ACCESS_KEY").or_else(|| env("AWS_SECRET_KEY"));
@@ -72,7 +73,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
     if env("AWS_PROFILE").is_some() {
         // A profile that was asked for by name must exist: falling back to a role would
         // query another account.
-        return Err(format!("the AWS profile '{profile}' has no credentials"));
+        return Err(Ec2Error::Profile(profile));
     }
     match from_container() {
         Some(Ok(c)) => return Ok(c),
@@ -85,10 +86,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, String> {
         }
         looked.push("the instance role (IMDS at 169.254.169.254)".into());
     }
-    Err(format!(
-        "no AWS credentials found (looked in {})",
-        looked.join(", ")
-    ))
+    Err(Ec2Error::NoCredentials { looked })
 }
 
 fn creds(a: &str, s: &str, token: Option<String>, source: &str) -> Credentials {
@@ -118,7 +116,7 @@ fn config_file() -> PathBuf {
 
 /// The profile's keys from the credentials file (`[name]`), else the config file
 /// (`[profile name]`, or `[default]`).
-fn from_files(profile: &str) -> Result<Option<Credentials>, String> {
+fn from_files(profile: &str) -> Result<Option<Credentials>, Ec2Error> {
     let config_section = if profile == "default" {
         "default".to_string()
     } else {
@@ -141,10 +139,10 @@ fn from_files(profile: &str) -> Result<Option<Credentials>, String> {
                 return Ok(Some(creds(&a, &s, get("aws_session_token"), &source)));
             }
             (Some(_), None) | (None, Some(_)) => {
-                return Err(format!(
-                    "profile '{profile}' in {} has only half a key pair",
-                    file.display()
-                ))
+                return Err(Ec2Error::HalfKeyPair {
+                    profile: profile.to_string(),
+                    file,
+                })
             }
             _ => {}
         }
@@ -183,7 +181,7 @@ fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// ECS/EKS task role: `None` when no container credentials are configured.
-fn from_container() -> Option<Result<Credentials, String>> {
+fn from_container() -> Option<Result<Credentials, Ec2Error>> {
     let url = match (
         std::env::var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
         std::env::var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
@@ -200,16 +198,20 @@ fn from_container() -> Option<Result<Credentials, String>> {
     if let Some(t) = &token {
         req = req.header("Authorization", t.trim());
     }
-    let fail = |e: String| format!("the container credentials endpoint {url} failed: {e}");
+    let call = |source| Ec2Error::ContainerCall {
+        url: url.clone(),
+        source,
+    };
     let result = req
         .call()
-        .map_err(|e| fail(e.to_string()))
-        .and_then(|mut r| {
-            r.body_mut()
-                .read_to_string()
-                .map_err(|e| fail(e.to_string()))
-        })
-        .and_then(|body| role_json(&body, "the container role").ok_or_else(|| fail(body)));
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .map_err(call)
+        .and_then(|body| {
+            role_json(&body, "the container role").ok_or(Ec2Error::ContainerAnswer {
+                url: url.clone(),
+                body,
+            })
+        });
     Some(result)
 }
 

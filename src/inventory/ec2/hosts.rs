@@ -5,6 +5,7 @@
 
 use serde_json::Value as Json;
 
+use super::error::Ec2Error;
 use super::options::{Hostname, Keyed, Options};
 use crate::template::Templar;
 use crate::vars::Vars;
@@ -20,7 +21,7 @@ pub(crate) struct NewHost {
 
 /// Turns instances into hosts; the first instance to claim a name keeps it. With `strict`,
 /// a template that fails is an error; otherwise that variable or group is skipped.
-pub(crate) fn build(instances: Vec<Json>, o: &Options) -> Result<Vec<NewHost>, String> {
+pub(crate) fn build(instances: Vec<Json>, o: &Options) -> Result<Vec<NewHost>, Ec2Error> {
     let templar = Templar::new();
     let mut out: Vec<NewHost> = Vec::new();
     for instance in instances {
@@ -38,8 +39,13 @@ pub(crate) fn build(instances: Vec<Json>, o: &Options) -> Result<Vec<NewHost>, S
                 Ok(v) => {
                     vars.insert(var.clone(), v);
                 }
-                Err(e) if o.strict => {
-                    return Err(format!("cannot set {var} for host {name}: {e}"));
+                Err(source) if o.strict => {
+                    let var = var.clone();
+                    return Err(Ec2Error::Compose {
+                        var,
+                        host: name,
+                        source,
+                    });
                 }
                 Err(_) => {}
             }
@@ -49,8 +55,13 @@ pub(crate) fn build(instances: Vec<Json>, o: &Options) -> Result<Vec<NewHost>, S
             match templar.eval_condition(cond, &vars) {
                 Ok(true) => groups.push((group.clone(), None)),
                 Ok(false) => {}
-                Err(e) if o.strict => {
-                    return Err(format!("cannot add host {name} to group {group}: {e}"));
+                Err(source) if o.strict => {
+                    let group = group.clone();
+                    return Err(Ec2Error::Group {
+                        host: name,
+                        group,
+                        source,
+                    });
                 }
                 Err(_) => {}
             }
@@ -58,11 +69,13 @@ pub(crate) fn build(instances: Vec<Json>, o: &Options) -> Result<Vec<NewHost>, S
         for k in &o.keyed_groups {
             let value = match templar.render_str(&format!("{{{{ {} }}}}", k.key), &vars) {
                 Ok(v) => v,
-                Err(e) if o.strict => {
-                    return Err(format!(
-                        "cannot make a group for host {name} from {}: {e}",
-                        k.key
-                    ))
+                Err(source) if o.strict => {
+                    let key = k.key.clone();
+                    return Err(Ec2Error::KeyedGroup {
+                        host: name,
+                        key,
+                        source,
+                    });
                 }
                 Err(_) => continue,
             };

@@ -8,12 +8,14 @@
 //! - `api.rs`: DescribeInstances (paginated, retried when throttled).
 //! - `xml.rs`: the API's XML as JSON host variables named as Ansible names them.
 //! - `hosts.rs`: host names, `compose`, `groups`, `keyed_groups`.
+//! - `error.rs`: what can fail after the options are read, each failure with its cause.
 //!
 //! Regions are queried at once, one thread each. Any failure fails the whole source, so a
 //! run never starts with half an inventory.
 
 mod api;
 mod credentials;
+mod error;
 mod hosts;
 mod options;
 mod sign;
@@ -23,6 +25,7 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
+use self::error::Ec2Error;
 use crate::error::LoadError;
 use crate::inventory::model::{Model, Origin};
 use crate::yaml::Node;
@@ -49,9 +52,9 @@ pub(crate) fn load(
     model: &mut Model,
 ) -> Result<(), LoadError> {
     let o = options::read(root)?;
-    let failed = |msg: String| LoadError::plain(format!("{}: {msg}", path.display()));
+    let failed = |e: &dyn std::fmt::Display| LoadError::plain(format!("{}: {e}", path.display()));
     let creds = credentials::find(&o.creds).map_err(|e| {
-        failed(e).with_hint(
+        failed(&e).with_hint(
             "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (or aws_profile in \
              the file) for a profile in ~/.aws/credentials",
         )
@@ -61,7 +64,7 @@ pub(crate) fn load(
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
     });
-    let per_region: Vec<Result<Vec<Json>, String>> = std::thread::scope(|s| {
+    let per_region: Vec<Result<Vec<Json>, Ec2Error>> = std::thread::scope(|s| {
         let jobs: Vec<_> = o
             .regions
             .iter()
@@ -71,26 +74,21 @@ pub(crate) fn load(
             })
             .collect();
         jobs.into_iter()
-            .map(|j| {
-                j.join()
-                    .unwrap_or_else(|_| Err("a region query panicked".into()))
-            })
+            .map(|j| j.join().unwrap_or(Err(Ec2Error::Panicked)))
             .collect()
     });
     let mut instances = Vec::new();
     for r in per_region {
-        instances.extend(r.map_err(failed)?);
+        instances.extend(r.map_err(|e| failed(&e))?);
     }
-    let new_hosts = hosts::build(instances, &o).map_err(failed)?;
+    let new_hosts = hosts::build(instances, &o).map_err(|e| failed(&e))?;
     for h in new_hosts {
         for (group, parent) in &h.groups {
             model
                 .add_host(group, &h.name, None, origin)
-                .map_err(|e| failed(e.to_string()))?;
+                .map_err(|e| failed(&e))?;
             if let Some(p) = parent {
-                model
-                    .add_child(p, group)
-                    .map_err(|e| failed(e.to_string()))?;
+                model.add_child(p, group).map_err(|e| failed(&e))?;
             }
         }
         for (k, v) in h.vars {
@@ -106,7 +104,7 @@ fn region_instances(
     region: &str,
     creds: &credentials::Credentials,
     o: &options::Options,
-) -> Result<Vec<Json>, String> {
+) -> Result<Vec<Json>, Ec2Error> {
     let id = |i: &Json| {
         i.get("instance_id")
             .and_then(Json::as_str)

@@ -28,7 +28,7 @@ pub(crate) fn headers(
     region: &str,
     service: &str,
     time: SystemTime,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, Box<dyn std::error::Error + Send + Sync>> {
     let identity = Identity::from(aws_credential_types::Credentials::new(
         creds.access_key.clone(),
         creds.secret_key.clone(),
@@ -42,19 +42,15 @@ pub(crate) fn headers(
         .name(service)
         .time(time)
         .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| e.to_string())?
+        .build()?
         .into();
     let signable = SignableRequest::new(
         request.method,
         request.url,
         request.headers.iter().copied(),
         SignableBody::Bytes(request.body),
-    )
-    .map_err(|e| e.to_string())?;
-    let (instructions, _) = sign(signable, &params)
-        .map_err(|e| e.to_string())?
-        .into_parts();
+    )?;
+    let (instructions, _) = sign(signable, &params)?.into_parts();
     Ok(instructions
         .headers()
         .map(|(k, v)| (k.to_string(), v.to_string()))

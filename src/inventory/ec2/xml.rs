@@ -8,6 +8,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 use serde_json::{Map, Value as Json};
 
+use super::error::XmlError;
+
 /// An XML element, as a tree.
 #[derive(Debug, Default)]
 struct Element {
@@ -25,7 +27,7 @@ impl Element {
     }
 }
 
-fn parse(xml: &str) -> Result<Element, String> {
+fn parse(xml: &str) -> Result<Element, XmlError> {
     let mut reader = Reader::from_str(xml);
     let mut stack = vec![Element::default()];
     loop {
@@ -64,20 +66,23 @@ fn parse(xml: &str) -> Result<Element, String> {
                 }
             }
             Ok(Event::End(_)) => {
-                let done = stack.pop().ok_or("unbalanced XML")?;
+                let done = stack.pop().ok_or(XmlError::Unbalanced)?;
                 stack
                     .last_mut()
-                    .ok_or("unbalanced XML")?
+                    .ok_or(XmlError::Unbalanced)?
                     .children
                     .push(done);
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => return Err(format!("bad XML at byte {}: {e}", reader.error_position())),
+            Err(source) => {
+                let at = reader.error_position();
+                return Err(XmlError::Syntax { at, source });
+            }
         }
     }
-    let mut root = stack.pop().ok_or("empty XML")?;
-    root.children.pop().ok_or_else(|| "empty XML".into())
+    let mut root = stack.pop().ok_or(XmlError::Empty)?;
+    root.children.pop().ok_or(XmlError::Empty)
 }
 
 /// One DescribeInstances page: the instances (in `region`) and the next page's token.
@@ -87,13 +92,10 @@ pub(crate) struct Page {
 }
 
 /// Reads a DescribeInstances response.
-pub(crate) fn instances(xml: &str, region: &str) -> Result<Page, String> {
+pub(crate) fn instances(xml: &str, region: &str) -> Result<Page, XmlError> {
     let root = parse(xml)?;
     if root.name != "DescribeInstancesResponse" {
-        return Err(format!(
-            "expected DescribeInstancesResponse, got <{}>",
-            root.name
-        ));
+        return Err(XmlError::Root(root.name));
     }
     let mut out = Vec::new();
     for reservation in root
