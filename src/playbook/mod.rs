@@ -12,6 +12,7 @@ mod inherit;
 mod keywords;
 mod load;
 mod model;
+mod play;
 mod role;
 mod task;
 mod validate;

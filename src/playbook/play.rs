@@ -1,0 +1,304 @@
+//! One play: its keywords read one at a time (`hosts`, `vars`, `vars_files`, `serial`,
+//! `max_fail_percentage`, the task sections, `roles`, `handlers` and the inherited keywords),
+//! then finished: role tasks and handlers put in place, every `notify` checked against the
+//! play's handlers, the play's inherited keywords pushed down into its tasks.
+//!
+//! Reading the playbook file and `import_playbook` is `load.rs`; a task is `task.rs`; blocks,
+//! includes and roles are `block.rs`, `include.rs` and `role.rs`.
+
+use std::path::Path;
+
+use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::playbook::block::parse_items;
+use crate::playbook::ctx::LoadCtx;
+use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
+use crate::playbook::inherit::{Inherit, INHERITED};
+use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
+use crate::playbook::model::{Item, Play, Serial, Task};
+use crate::playbook::role::parse_roles;
+use crate::playbook::task::parse_task_list;
+use crate::vars::Vars;
+use crate::yaml::{self, Node, NodeKind};
+
+/// Reads one play of a playbook (a mapping of play keywords).
+pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
+    ctx.handlers.clear();
+    ctx.roles_seen.clear();
+    let Some(entries) = node.as_map() else {
+        return Err(node
+            .error(format!(
+                "a play must be a mapping, found {}",
+                node.type_name()
+            ))
+            .into());
+    };
+    let mut parts = PlayParts {
+        play: empty_play(node),
+        has_hosts: false,
+        roles: Vec::new(),
+    };
+    let mut errors = Vec::new();
+    for (key, value) in entries {
+        if let Err(e) = parts.keyword(ctx, key, value) {
+            errors.extend(e.0);
+        }
+    }
+    if !parts.has_hosts && errors.is_empty() {
+        errors.push(
+            node.error("this play has no 'hosts'")
+                .with_hint("add 'hosts: all' or a host pattern"),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors(errors));
+    }
+    let play = finish_play(ctx, parts.play, parts.roles, &mut errors);
+    if errors.is_empty() {
+        Ok(play)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// A play with nothing set yet.
+fn empty_play(node: &Node) -> Play {
+    Play {
+        name: None,
+        span: node.span.clone(),
+        hosts: String::new(),
+        vars: Vars::new(),
+        gather_facts: true,
+        opts: Inherit::default(),
+        vars_files: Vec::new(),
+        serial: Vec::new(),
+        max_fail_percentage: None,
+        force_handlers: false,
+        pre_tasks: Vec::new(),
+        tasks: Vec::new(),
+        post_tasks: Vec::new(),
+        handlers: Vec::new(),
+    }
+}
+
+/// A play while its keywords are read.
+struct PlayParts {
+    play: Play,
+    has_hosts: bool,
+    /// The tasks of `roles:`, which run before `tasks:`.
+    roles: Vec<Item>,
+}
+
+impl PlayParts {
+    /// Reads one play keyword.
+    fn keyword(&mut self, ctx: &mut LoadCtx, key: &Node, value: &Node) -> Result<(), LoadErrors> {
+        let play = &mut self.play;
+        match key.key_string().as_str() {
+            "name" => parse_string(value, "name")
+                .map(|s| play.name = Some(s))
+                .map_err(Into::into),
+            "hosts" => parse_hosts(value).map(|h| {
+                self.has_hosts = true;
+                play.hosts = h;
+            }),
+            "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
+            "gather_facts" => parse_bool(value, "gather_facts")
+                .map(|b| play.gather_facts = b)
+                .map_err(Into::into),
+            "vars_files" => parse_vars_files(value, play),
+            "serial" => parse_serial(value)
+                .map(|s| play.serial = s)
+                .map_err(Into::into),
+            "max_fail_percentage" => parse_percent(value)
+                .map(|p| play.max_fail_percentage = Some(p))
+                .map_err(Into::into),
+            "force_handlers" => parse_bool(value, "force_handlers")
+                .map(|b| play.force_handlers = b)
+                .map_err(Into::into),
+            other if INHERITED.contains(&other) => play
+                .opts
+                .parse(other, value)
+                .unwrap_or(Ok(()))
+                .map_err(Into::into),
+            "pre_tasks" => parse_items(ctx, value, "pre_tasks").map(|t| play.pre_tasks = t),
+            "roles" => parse_roles(ctx, value).map(|t| self.roles = t),
+            "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
+            "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
+            "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
+            other => Err(unknown_play_keyword(key, other).into()),
+        }
+    }
+}
+
+/// A play keyword ferry refuses, or does not know (with a did-you-mean).
+fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
+    let supported = || format!("supported play keywords: {}", PLAY_SUPPORTED.join(", "));
+    if PLAY_UNSUPPORTED.contains(&other) {
+        return key
+            .error(format!(
+                "play keyword '{other}' is not supported by ferry yet"
+            ))
+            .with_hint(supported());
+    }
+    let e = key.error(format!("unknown play keyword '{other}'"));
+    let cands = PLAY_SUPPORTED.iter().chain(PLAY_UNSUPPORTED).copied();
+    match did_you_mean(other, cands) {
+        Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+        None => e.with_hint(supported()),
+    }
+}
+
+/// Roles' tasks before the play's, role handlers before the play's, notify checked, and the
+/// play's inherited keywords pushed down into every task and handler.
+fn finish_play(
+    ctx: &mut LoadCtx,
+    mut play: Play,
+    mut roles: Vec<Item>,
+    errors: &mut Vec<LoadError>,
+) -> Play {
+    roles.append(&mut play.tasks);
+    play.tasks = roles;
+    let mut handlers = std::mem::take(&mut ctx.handlers);
+    handlers.append(&mut play.handlers);
+    play.handlers = handlers;
+    check_notify(&play, errors);
+    let opts = play.opts.clone();
+    for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
+        Item::visit_mut(section, &mut |t| t.opts.inherit_from(&opts));
+    }
+    for h in &mut play.handlers {
+        h.opts.inherit_from(&opts);
+    }
+    play
+}
+
+/// `vars_files:` are read now, relative to the playbook, into the play's vars (below play
+/// vars in Ansible's order, but above them here: vars_files take precedence over play vars).
+fn parse_vars_files(value: &Node, play: &mut Play) -> Result<(), LoadErrors> {
+    let names: Vec<&Node> = match &value.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![value],
+    };
+    let base = value
+        .span
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for n in names {
+        let name = parse_string(n, "vars_files")?;
+        if name.contains("{{") {
+            return Err(n
+                .error("templated vars_files are not supported by ferry yet")
+                .into());
+        }
+        let path = base.join(&name);
+        let node = yaml::load_file(&path).map_err(|e| match e.span {
+            Some(_) => e,
+            None => n.error(format!("vars file '{name}' cannot be read: {}", e.message)),
+        })?;
+        match node.to_json() {
+            serde_json::Value::Object(m) => play.vars.extend(m),
+            serde_json::Value::Null => {}
+            _ => return Err(node.error("a vars file must hold a mapping").into()),
+        }
+        play.vars_files.push(name);
+    }
+    Ok(())
+}
+
+/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`.
+fn parse_serial(value: &Node) -> Result<Vec<Serial>, LoadError> {
+    let one = |n: &Node| -> Result<Serial, LoadError> {
+        match &n.kind {
+            NodeKind::Int(i) if *i >= 0 => Ok(Serial::Count(*i as usize)),
+            NodeKind::Str(s) => {
+                let t = s.trim();
+                if let Some(p) = t.strip_suffix('%') {
+                    if let Ok(p) = p.trim().parse::<f64>() {
+                        return Ok(Serial::Percent(p));
+                    }
+                } else if let Ok(c) = t.parse::<usize>() {
+                    return Ok(Serial::Count(c));
+                }
+                Err(n.error(format!(
+                    "'serial' must be a number or a percentage, found '{s}'"
+                )))
+            }
+            _ => Err(n.error(format!(
+                "'serial' must be a number or a percentage, found {}",
+                n.type_name()
+            ))),
+        }
+    };
+    match &value.kind {
+        NodeKind::Seq(items) => items.iter().map(one).collect(),
+        _ => Ok(vec![one(value)?]),
+    }
+}
+
+fn parse_percent(value: &Node) -> Result<f64, LoadError> {
+    match &value.kind {
+        NodeKind::Int(i) => Ok(*i as f64),
+        NodeKind::Float(f) => Ok(*f),
+        NodeKind::Str(s) if s.trim().trim_end_matches('%').parse::<f64>().is_ok() => {
+            Ok(s.trim().trim_end_matches('%').parse().unwrap_or(0.0))
+        }
+        _ => Err(value.error(format!(
+            "'max_fail_percentage' must be a number, found {}",
+            value.type_name()
+        ))),
+    }
+}
+
+fn parse_hosts(value: &Node) -> Result<String, LoadErrors> {
+    match &value.kind {
+        NodeKind::Str(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        NodeKind::Seq(items) => {
+            let mut names = Vec::new();
+            for item in items {
+                names.push(parse_string(item, "hosts")?);
+            }
+            Ok(names.join(":"))
+        }
+        _ => Err(value
+            .error(format!(
+                "'hosts' must be a host pattern, found {}",
+                value.type_name()
+            ))
+            .into()),
+    }
+}
+
+/// Every `notify` must name a handler (by name or `listen` topic) of the same play.
+fn check_notify(play: &Play, errors: &mut Vec<LoadError>) {
+    let mut known: Vec<String> = Vec::new();
+    for h in &play.handlers {
+        known.extend(h.name.iter().cloned());
+        known.extend(h.listen.iter().cloned());
+        if h.role.is_some() && h.name.is_some() {
+            known.push(h.display_name());
+        }
+    }
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut all_tasks: Vec<&Task> = Vec::new();
+    for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+        Item::visit(section, &mut |t| all_tasks.push(t));
+    }
+    all_tasks.extend(play.handlers.iter());
+    for task in all_tasks {
+        for (name, span) in &task.notify {
+            if name.contains("{{") || known.contains(&name.as_str()) {
+                continue;
+            }
+            let e = LoadError::at(
+                span,
+                format!("notify: no handler named or listening to '{name}' in this play"),
+            );
+            errors.push(match did_you_mean(name, known.iter().copied()) {
+                Some(best) => e.with_hint(format!("did you mean '{best}'?")),
+                None if known.is_empty() => e.with_hint("this play has no handlers"),
+                None => e.with_hint(format!("handlers of this play: {}", known.join(", "))),
+            });
+        }
+    }
+}
