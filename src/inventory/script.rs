@@ -24,45 +24,8 @@ pub(crate) fn load(path: &Path, origin: &Origin, model: &mut Model) -> Result<()
         .cloned();
     let mut seen = Vec::new();
     for (name, group) in &groups {
-        if name == "_meta" {
-            continue;
-        }
-        model.add_group(name);
-        let (hosts, vars, children) = match group {
-            Json::Array(hosts) => (Some(hosts), None, None),
-            Json::Object(g) => (
-                g.get("hosts").and_then(Json::as_array),
-                g.get("vars").and_then(Json::as_object),
-                g.get("children").and_then(Json::as_array),
-            ),
-            _ => {
-                return Err(fail(
-                    path,
-                    &format!("group '{name}' is neither a list of hosts nor a mapping"),
-                ))
-            }
-        };
-        for h in hosts.into_iter().flatten() {
-            let host = name_of(h)
-                .ok_or_else(|| fail(path, &format!("a host of '{name}' is not a name")))?;
-            model
-                .add_host(name, &host, None, origin)
-                .map_err(|e| fail(path, &e.to_string()))?;
-            if !seen.contains(&host) {
-                seen.push(host);
-            }
-        }
-        for (k, v) in vars.into_iter().flatten() {
-            model
-                .set_group_var(name, k, v.clone())
-                .map_err(|e| fail(path, &e.to_string()))?;
-        }
-        for c in children.into_iter().flatten() {
-            let child = name_of(c)
-                .ok_or_else(|| fail(path, &format!("a child of '{name}' is not a name")))?;
-            model
-                .add_child(name, &child)
-                .map_err(|e| fail(path, &e.to_string()))?;
+        if name != "_meta" {
+            add_group(path, origin, model, name, group, &mut seen)?;
         }
     }
     for host in &seen {
@@ -70,22 +33,76 @@ pub(crate) fn load(path: &Path, origin: &Origin, model: &mut Model) -> Result<()
             Some(all) => all.remove(host).unwrap_or(Json::Null),
             None => run(path, &["--host", host])?,
         };
-        match vars {
-            Json::Object(v) => {
-                for (k, val) in v {
-                    model.set_host_var(host, &k, val);
-                }
-            }
-            Json::Null => {}
-            _ => {
-                return Err(fail(
-                    path,
-                    &format!("the variables of '{host}' are not a mapping"),
-                ))
-            }
-        }
+        add_host_vars(path, model, host, vars)?;
     }
     Ok(())
+}
+
+/// One group of the `--list` output (a list of hosts, or `hosts`/`vars`/`children`); its
+/// hosts are appended to `seen` in order, once each.
+fn add_group(
+    path: &Path,
+    origin: &Origin,
+    model: &mut Model,
+    name: &str,
+    group: &Json,
+    seen: &mut Vec<String>,
+) -> Result<(), LoadError> {
+    model.add_group(name);
+    let (hosts, vars, children) = match group {
+        Json::Array(hosts) => (Some(hosts), None, None),
+        Json::Object(g) => (
+            g.get("hosts").and_then(Json::as_array),
+            g.get("vars").and_then(Json::as_object),
+            g.get("children").and_then(Json::as_array),
+        ),
+        _ => {
+            return Err(fail(
+                path,
+                &format!("group '{name}' is neither a list of hosts nor a mapping"),
+            ))
+        }
+    };
+    for h in hosts.into_iter().flatten() {
+        let host =
+            name_of(h).ok_or_else(|| fail(path, &format!("a host of '{name}' is not a name")))?;
+        model
+            .add_host(name, &host, None, origin)
+            .map_err(|e| fail(path, &e.to_string()))?;
+        if !seen.contains(&host) {
+            seen.push(host);
+        }
+    }
+    for (k, v) in vars.into_iter().flatten() {
+        model
+            .set_group_var(name, k, v.clone())
+            .map_err(|e| fail(path, &e.to_string()))?;
+    }
+    for c in children.into_iter().flatten() {
+        let child =
+            name_of(c).ok_or_else(|| fail(path, &format!("a child of '{name}' is not a name")))?;
+        model
+            .add_child(name, &child)
+            .map_err(|e| fail(path, &e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// A host's variables, from `_meta.hostvars` or `--host`.
+fn add_host_vars(path: &Path, model: &mut Model, host: &str, vars: Json) -> Result<(), LoadError> {
+    match vars {
+        Json::Object(v) => {
+            for (k, val) in v {
+                model.set_host_var(host, &k, val);
+            }
+            Ok(())
+        }
+        Json::Null => Ok(()),
+        _ => Err(fail(
+            path,
+            &format!("the variables of '{host}' are not a mapping"),
+        )),
+    }
 }
 
 fn name_of(v: &Json) -> Option<String> {
