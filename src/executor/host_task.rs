@@ -59,50 +59,23 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         let result = run_with_retries(run, &job).await;
         return finish(run, job, result, false);
     };
-    let items = match run.templar.render_value(loop_spec, &job.vars) {
-        Ok(Json::Array(items)) if task.loop_flatten => items
-            .into_iter()
-            .flat_map(|i| match i {
-                Json::Array(inner) => inner,
-                other => vec![other],
-            })
-            .collect(),
-        Ok(Json::Array(items)) => items,
-        Ok(other) => {
-            let msg = format!(
-                "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
-            );
-            return finish(run, job, ModuleResult::failed(msg), false);
-        }
-        Err(e) => {
-            let msg = format!("The task includes an option with an undefined variable. {e}");
-            return finish(run, job, ModuleResult::failed(msg), false);
-        }
+    let items = match loop_items(run, loop_spec, &job.vars) {
+        Ok(items) => items,
+        Err(failed) => return finish(run, job, failed, false),
     };
     job.prefetched = prefetch(run, &mut job, &items).await;
+    let mut result = ModuleResult {
+        skipped: true,
+        ..Default::default()
+    };
     let mut results = Vec::with_capacity(items.len());
-    let (mut changed, mut failed, mut all_skipped) = (false, false, true);
     for item in items {
         job.vars.insert(task.loop_var.clone(), item.clone());
         let r = run_with_retries(run, &job).await;
-        changed |= r.changed;
-        failed |= r.failed || r.unreachable;
-        all_skipped &= r.skipped;
-        let shown = if job.no_log {
-            Vars::new()
-        } else {
-            r.data.clone()
-        };
-        run.reporter.host_result(&HostEvent {
-            host: &job.host,
-            task: run.name,
-            status: status_of(&r),
-            result: &shown,
-            item: Some(&item),
-            ignored: false,
-            verbose_always: r.verbose_always,
-            looped: false,
-        });
+        result.changed |= r.changed;
+        result.failed |= r.failed || r.unreachable;
+        result.skipped &= r.skipped;
+        report_item(run, &job, &r, &item);
         let mut reg = r.to_registered();
         if let Json::Object(m) = &mut reg {
             m.insert(task.loop_var.clone(), item);
@@ -110,22 +83,54 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         }
         results.push(reg);
     }
-    let mut data = Vars::new();
-    let msg = if failed {
+    let msg = if result.failed {
         "One or more items failed"
     } else {
         "All items completed"
     };
-    data.insert("msg".into(), msg.into());
-    data.insert("results".into(), Json::Array(results));
-    let result = ModuleResult {
-        changed,
-        failed,
-        skipped: all_skipped,
-        data,
-        ..Default::default()
-    };
+    result.data.insert("msg".into(), msg.into());
+    result.data.insert("results".into(), Json::Array(results));
     finish(run, job, result, true)
+}
+
+/// The loop's items (`with_items` flattened one level), or the failed result Ansible gives
+/// for a loop that is not a list.
+fn loop_items(run: &TaskRun<'_>, spec: &Json, vars: &Vars) -> Result<Vec<Json>, ModuleResult> {
+    match run.templar.render_value(spec, vars) {
+        Ok(Json::Array(items)) if run.task.loop_flatten => Ok(items
+            .into_iter()
+            .flat_map(|i| match i {
+                Json::Array(inner) => inner,
+                other => vec![other],
+            })
+            .collect()),
+        Ok(Json::Array(items)) => Ok(items),
+        Ok(other) => Err(ModuleResult::failed(format!(
+            "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
+        ))),
+        Err(e) => Err(ModuleResult::failed(format!(
+            "The task includes an option with an undefined variable. {e}"
+        ))),
+    }
+}
+
+/// Reports one loop item's result (hidden under `no_log`).
+fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
+    let shown = if job.no_log {
+        Vars::new()
+    } else {
+        r.data.clone()
+    };
+    run.reporter.host_result(&HostEvent {
+        host: &job.host,
+        task: run.name,
+        status: status_of(r),
+        result: &shown,
+        item: Some(item),
+        ignored: false,
+        verbose_always: r.verbose_always,
+        looped: false,
+    });
 }
 
 /// One run (one loop item) with `until`/`retries`/`delay`, and changed/failed_when applied.
