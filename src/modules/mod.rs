@@ -225,10 +225,11 @@ impl ModuleCtx<'_> {
         out: &mut tokio::fs::File,
     ) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        let line = self.with_env(&format!("exec </dev/null; {script}"));
+        let script = format!("exec </dev/null; {script}");
+        let line = self.with_env(&script);
         let line = match self.become_ {
             None => line,
-            Some(b) => b.wrap(self.host, &line)?,
+            Some(b) => b.wrap(self.host, &line)?.into(),
         };
         conn.exec_to_file(&line, out).await
     }
@@ -247,10 +248,10 @@ impl ModuleCtx<'_> {
     }
 
     /// `script` after the task's `environment` assignments.
-    fn with_env(&self, script: &str) -> String {
+    fn with_env<'s>(&self, script: &'s str) -> std::borrow::Cow<'s, str> {
         match self.env {
-            Some(env) => format!("{env}{script}"),
-            None => script.to_string(),
+            Some(env) => format!("{env}{script}").into(),
+            None => script.into(),
         }
     }
 

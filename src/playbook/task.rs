@@ -258,8 +258,10 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
                         spec.name
                     )));
                 }
-                for name in params.keys() {
-                    check_arg_name(spec, name, action.value)?;
+                if let Some(known) = spec.arg_names() {
+                    for name in params.keys() {
+                        check_arg_name(spec, &known, name, action.value)?;
+                    }
                 }
                 args.extend(params);
             }
@@ -282,20 +284,26 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
 }
 
 fn check_arg_names(spec: &ModuleSpec, entries: &[(Node, Node)]) -> Result<(), LoadError> {
+    let Some(known) = spec.arg_names() else {
+        return Ok(());
+    };
     for (k, _) in entries {
-        check_arg_name(spec, &k.key_string(), k)?;
+        check_arg_name(spec, &known, &k.key_string(), k)?;
     }
     Ok(())
 }
 
-fn check_arg_name(spec: &ModuleSpec, name: &str, at: &Node) -> Result<(), LoadError> {
-    let Some(mut known) = spec.arg_names() else {
-        return Ok(());
-    };
-    known.sort_unstable();
+fn check_arg_name(
+    spec: &ModuleSpec,
+    known: &[&str],
+    name: &str,
+    at: &Node,
+) -> Result<(), LoadError> {
     if known.contains(&name) {
         return Ok(());
     }
+    let mut known = known.to_vec();
+    known.sort_unstable();
     let e = at.error(format!(
         "unknown argument '{name}' for module '{}'",
         spec.name
