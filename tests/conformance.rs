@@ -116,9 +116,7 @@ fn conform_with(name: &str, hosts_count: usize, extra: &str, args: &[&str], loca
     } else {
         hosts.inventory(extra)
     };
-    let pb = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/conformance")
-        .join(name);
+    let pb = crate::support::root().join("tests/conformance").join(name);
     clear(&hosts);
     let (a_code, a_out) = run_ansible(&hosts, &pb, &inv, args);
     let a_effects = effects(&hosts);
@@ -203,6 +201,12 @@ fn conformance_meta_and_tags() {
 #[test]
 fn conformance_check_mode() {
     conform_with("creates_removes.yml", 1, "", &["--check"], false);
+    conform_with("raw.yml", 1, "", &["--check"], false);
+}
+
+#[test]
+fn conformance_raw() {
+    conform_with("raw.yml", 2, "", &[], false);
 }
 
 #[test]
@@ -235,9 +239,7 @@ fn conformance_list_tasks_hosts_and_syntax_check() {
     let hosts = SshHosts::start(2);
     let inv = hosts.inventory("");
     for name in ["start_at.yml", "reuse.yml", "blocks.yml"] {
-        let pb = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/conformance")
-            .join(name);
+        let pb = crate::support::root().join("tests/conformance").join(name);
         for flags in [
             &["--list-tasks", "--list-hosts"][..],
             &["--syntax-check"][..],

@@ -18,7 +18,7 @@ esac
 "#;
 
 fn repo_file(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    crate::support::root().join(rel)
 }
 
 #[test]

@@ -11,9 +11,7 @@ use crate::support::docker::{app_context, Docker, REGISTRY_PASSWORD, REGISTRY_US
 use crate::support::{counts, run_playbook, SshHosts};
 
 fn playbook(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("playbooks")
-        .join(name)
+    crate::support::root().join("playbooks").join(name)
 }
 
 /// The body the app serves on `port` of this machine, if it answers 200.
@@ -203,9 +201,7 @@ fn ci_builds_and_pushes_then_cd_rolls_out_one_host_at_a_time() {
 #[test]
 fn cd_to_kubernetes_applies_and_reports_kubectls_result() {
     let hosts = SshHosts::start(1);
-    let kubectl =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deploy/kubectl"))
-            .unwrap();
+    let kubectl = fs::read_to_string(crate::support::root().join("tests/deploy/kubectl")).unwrap();
     hosts.install_script("kubectl", &kubectl);
     let h = hosts.host("host1");
     let inv = hosts.path("k8s.ini");

@@ -2,7 +2,6 @@
 //! rollback, watch, interruption and JUnit.
 
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -320,7 +319,7 @@ fn junit_report_has_suites_cases_and_failures() {
         xml.matches("<testsuite ").count(),
         xml.matches("</testsuite>").count()
     );
-    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit.xsd");
+    let xsd = crate::support::root().join("tests/junit.xsd");
     let check = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")

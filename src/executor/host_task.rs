@@ -222,25 +222,50 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
 
 /// One module run: `when`, argument templating, the module itself (within `timeout`).
 async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
+    match prepare(run, job) {
+        Ok(args) => run_module(run, job, args).await,
+        Err(r) => r,
+    }
+}
+
+/// The task's rendered arguments, or why the module does not run (a false `when`, a failure
+/// to render, a module that cannot run in check mode).
+fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     let (task, templar, vars) = (run.task, run.templar, &job.vars);
-    match eval_all(&task.when, vars, templar) {
-        Ok(true) => {}
-        Ok(false) => return skipped(&task.when, vars, templar),
-        Err(r) => return r,
+    if !eval_all(&task.when, vars, templar)? {
+        return Err(skipped(&task.when, vars, templar));
     }
     let args = match templar.render_value(&task.args, vars) {
         Ok(Json::Object(args)) => args,
-        Ok(_) => return ModuleResult::failed("module arguments must be a mapping"),
+        Ok(_) => return Err(ModuleResult::failed("module arguments must be a mapping")),
         Err(e) => {
-            return ModuleResult::failed(format!(
+            return Err(ModuleResult::failed(format!(
                 "The task includes an option with an undefined variable. The error was: {e}"
-            ))
+            )))
         }
     };
-    let args = args
+    if job.check_mode && !task.module.supports_check {
+        let mut data = Vars::new();
+        let msg = format!(
+            "remote module ({}) does not support check mode",
+            task.module.name
+        );
+        data.insert("msg".into(), msg.into());
+        return Err(ModuleResult {
+            skipped: true,
+            data,
+            ..Default::default()
+        });
+    }
+    Ok(args
         .into_iter()
         .filter(|(_, v)| v.as_str() != Some(OMIT))
-        .collect();
+        .collect())
+}
+
+/// The module itself, within the task's `timeout`.
+async fn run_module(run: &TaskRun<'_>, job: &Job, args: Vars) -> ModuleResult {
+    let task = run.task;
     let ctx = module_ctx(run, job);
     let fut = (task.module.run)(&ctx, args);
     match job.timeout {

@@ -237,7 +237,12 @@ fn ran(
     data.insert("stderr".into(), stderr.into());
     data.insert("stdout_lines".into(), lines(&stdout));
     data.insert("stdout".into(), stdout.into());
-    let failed = out.rc != 0;
+    exited(data, out.rc)
+}
+
+/// A command that ran: changed, and failed on a non-zero `rc` (with Ansible's message).
+pub(crate) fn exited(mut data: Vars, rc: i32) -> ModuleResult {
+    let failed = rc != 0;
     if failed {
         data.insert("msg".into(), "non-zero return code".into());
     }

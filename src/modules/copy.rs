@@ -10,7 +10,8 @@ use crate::connection::quote;
 use crate::modules::host::transfer::{self, Source};
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, IntoResult, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
+    DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -68,7 +69,9 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
                 ));
             };
             if local.is_dir() {
-                return copy_tree(ctx, &args, &local, src.ends_with('/')).await;
+                return copy_tree(ctx, &args, &local, src.ends_with('/'))
+                    .await
+                    .into_result();
             }
             let dest = if args.dest.ends_with('/') {
                 format!("{}{}", args.dest, file_name(&local))
@@ -108,18 +111,24 @@ pub(crate) async fn put_file(
     data: Source<'_>,
     dest: &str,
 ) -> ModuleResult {
+    put(ctx, args_attrs, data, dest).await.into_result()
+}
+
+/// [`put_file`], stopping early with `?`.
+async fn put(
+    ctx: &ModuleCtx<'_>,
+    args_attrs: &impl HasOpts,
+    data: Source<'_>,
+    dest: &str,
+) -> Outcome {
     let mut dest = dest.to_string();
-    let mut st = match host::stat(ctx, &dest, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let mut st = host::stat(ctx, &dest, true).await?;
     if st.is_dir() {
-        return ModuleResult::failed(format!("can not use content with a dir as dest: {dest}"));
+        return Ok(ModuleResult::failed(format!(
+            "can not use content with a dir as dest: {dest}"
+        )));
     }
-    let checksum = match data.sha1() {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let checksum = data.sha1()?;
     let mut changed = false;
     let mut data_out = Vars::new();
     let differs = st.sha1.as_deref() != Some(checksum.as_str());
@@ -137,25 +146,15 @@ pub(crate) async fn put_file(
         }
         if !ctx.check_mode {
             if args_attrs.backup() && st.exists {
-                match backup(ctx, &dest).await {
-                    Ok(b) => {
-                        data_out.insert("backup_file".into(), b.into());
-                    }
-                    Err(r) => return r,
-                }
+                let b = backup(ctx, &dest).await?;
+                data_out.insert("backup_file".into(), b.into());
             }
-            st = match transfer::write(ctx, &dest, data).await {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
+            st = transfer::write(ctx, &dest, data).await?;
         }
         changed = true;
     }
     let attrs = preserved(args_attrs.attrs(), data);
-    let fixed = match host::fix_attrs(ctx, &dest, &st, &attrs).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let fixed = host::fix_attrs(ctx, &dest, &st, &attrs).await?;
     changed |= fixed;
     if !ctx.check_mode && fixed {
         if let Ok(s) = host::stat(ctx, &dest, false).await {
@@ -172,11 +171,11 @@ pub(crate) async fn put_file(
     out.insert("dest".into(), dest.into());
     out.insert("checksum".into(), checksum.into());
     out.extend(data_out);
-    ModuleResult {
+    Ok(ModuleResult {
         changed,
         data: out,
         ..Default::default()
-    }
+    })
 }
 
 /// `mode: preserve`: the local file's mode (for `content`, no mode is set).
@@ -226,12 +225,7 @@ async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult>
 }
 
 /// Copies a local directory: `src/` copies its contents, `src` the directory itself.
-async fn copy_tree(
-    ctx: &ModuleCtx<'_>,
-    args: &Args,
-    local: &Path,
-    contents_only: bool,
-) -> ModuleResult {
+async fn copy_tree(ctx: &ModuleCtx<'_>, args: &Args, local: &Path, contents_only: bool) -> Outcome {
     let base = if contents_only {
         args.dest.trim_end_matches('/').to_string()
     } else {
@@ -240,38 +234,36 @@ async fn copy_tree(
     let mut files = Vec::new();
     let mut dirs = vec![String::new()];
     if let Err(e) = walk(local, "", &mut files, &mut dirs) {
-        return ModuleResult::failed(format!("cannot read {}: {e}", local.display()));
+        return Ok(ModuleResult::failed(format!(
+            "cannot read {}: {e}",
+            local.display()
+        )));
     }
     let mkdirs: Vec<String> = dirs.iter().map(|d| quote(&join(&base, d))).collect();
     let check = format!(
         "for d in {}; do [ -d \"$d\" ] || echo \"$d\"; done",
         mkdirs.join(" ")
     );
-    let missing = match host::run(ctx, &check).await {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
+    let missing = host::run(ctx, &check).await?;
     let mut changed = !missing.trim().is_empty();
     if changed && !ctx.check_mode {
-        if let Err(r) = host::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await {
-            return r;
-        }
+        host::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await?;
     }
     for rel in files {
         let path = local.join(&rel);
         let r = put_file(ctx, args, Source::File(&path), &join(&base, &rel)).await;
         if r.failed || r.unreachable {
-            return r;
+            return Err(r);
         }
         changed |= r.changed;
     }
     let mut data = Vars::new();
     data.insert("dest".into(), base.into());
-    ModuleResult {
+    Ok(ModuleResult {
         changed,
         data,
         ..Default::default()
-    }
+    })
 }
 
 fn join(base: &str, rel: &str) -> String {

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::connection::quote;
 use crate::modules::host;
-use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{
+    argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
@@ -29,22 +31,19 @@ struct Args {
     validate_checksum: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
-    let st = match host::stat(ctx, &args.src, true).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+    let st = host::stat(ctx, &args.src, true).await?;
     if !st.is_file() {
         let msg = format!(
             "the remote file does not exist, not transferring, ignored: {}",
             args.src
         );
         if args.fail_on_missing {
-            return ModuleResult::failed(msg);
+            return Ok(ModuleResult::failed(msg));
         }
         let mut r = ModuleResult::ok(Vars::new());
         r.data.insert("msg".into(), msg.into());
-        return r;
+        return Ok(r);
     }
     let dest = if args.flat {
         if args.dest.ends_with('/') {
@@ -65,18 +64,16 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     data.insert("remote_checksum".into(), remote_sum.clone().into());
     data.insert("checksum".into(), remote_sum.clone().into());
     if local_sum.as_deref() == Some(remote_sum.as_str()) {
-        return ModuleResult::ok(data);
+        return Ok(ModuleResult::ok(data));
     }
     if !ctx.check_mode {
-        if let Err(r) = download(ctx, &args.src, &dest, &remote_sum, args.validate_checksum).await {
-            return r;
-        }
+        download(ctx, &args.src, &dest, &remote_sum, args.validate_checksum).await?;
     }
-    ModuleResult {
+    Ok(ModuleResult {
         changed: true,
         data,
         ..Default::default()
-    }
+    })
 }
 
 /// Copies the remote `src` to `dest` through a temporary file beside it, streamed (or read

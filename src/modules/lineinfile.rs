@@ -8,7 +8,7 @@ use crate::modules::copy::{put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -64,41 +64,36 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
-    let st = match host::stat(ctx, &args.path, false).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+    let st = host::stat(ctx, &args.path, false).await?;
     let text = if st.exists {
-        match host::read(ctx, &args.path).await {
-            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-            Err(r) => return r,
-        }
+        String::from_utf8_lossy(&host::read(ctx, &args.path).await?).into_owned()
     } else if args.state == "absent" {
         let mut r = ModuleResult::ok(Vars::new());
         r.data.insert("msg".into(), "file not present".into());
-        return r;
+        return Ok(r);
     } else if args.create {
         String::new()
     } else {
-        return ModuleResult::failed(format!("Destination {} does not exist !", args.path));
+        let msg = format!("Destination {} does not exist !", args.path);
+        return Err(ModuleResult::failed(msg));
     };
-    let re = match args.regexp.as_deref().map(Regex::new).transpose() {
-        Ok(r) => r,
-        Err(e) => return ModuleResult::failed(format!("invalid regexp: {e}")),
+    let re = args
+        .regexp
+        .as_deref()
+        .map(Regex::new)
+        .transpose()
+        .map_err(|e| ModuleResult::failed(format!("invalid regexp: {e}")))?;
+    let (new_text, msg) =
+        edit(&text, &args, re.as_ref()).map_err(|e| ModuleResult::failed(e.to_string()))?;
+    let written = if new_text == text && st.exists {
+        text
+    } else {
+        new_text
     };
-    let (new_text, msg) = match edit(&text, &args, re.as_ref()) {
-        Ok(x) => x,
-        Err(e) => return ModuleResult::failed(e.to_string()),
-    };
-    if new_text == text && st.exists {
-        let mut r = put_file(ctx, &args, Source::Bytes(text.as_bytes()), &args.path).await;
-        r.data.insert("msg".into(), msg.into());
-        return r;
-    }
-    let mut r = put_file(ctx, &args, Source::Bytes(new_text.as_bytes()), &args.path).await;
+    let mut r = put_file(ctx, &args, Source::Bytes(written.as_bytes()), &args.path).await;
     r.data.insert("msg".into(), msg.into());
-    r
+    Ok(r)
 }
 
 /// Why an edit cannot be made.

@@ -5,7 +5,9 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host;
-use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{
+    argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
+};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
@@ -27,29 +29,23 @@ struct Args {
     follow: bool,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     if let Some(alg) = args.checksum_algorithm.as_deref().filter(|a| *a != "sha1") {
-        return ModuleResult::failed(format!(
+        return Err(ModuleResult::failed(format!(
             "checksum_algorithm '{alg}' is not supported by ferry (sha1 is)"
-        ));
+        )));
     }
-    let target = match args.follow {
-        true => match host::run(
-            ctx,
-            &format!("readlink -f -- {} || true", quote(&args.path)),
-        )
-        .await
-        {
-            Ok(out) if !out.trim().is_empty() => out.trim().to_string(),
-            Ok(_) => args.path.clone(),
-            Err(r) => return r,
-        },
-        false => args.path.clone(),
+    let target = if args.follow {
+        let line = format!("readlink -f -- {} || true", quote(&args.path));
+        let out = host::run(ctx, &line).await?;
+        match out.trim() {
+            "" => args.path.clone(),
+            resolved => resolved.to_string(),
+        }
+    } else {
+        args.path.clone()
     };
-    let st = match host::stat(ctx, &target, args.get_checksum).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let st = host::stat(ctx, &target, args.get_checksum).await?;
     let mut stat = Vars::new();
     stat.insert("exists".into(), st.exists.into());
     if st.exists {
@@ -77,5 +73,5 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     }
     let mut data = Vars::new();
     data.insert("stat".into(), Json::Object(stat));
-    ModuleResult::ok(data)
+    Ok(ModuleResult::ok(data))
 }

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::{
-    argnames, de_bool, de_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -70,16 +70,13 @@ fn follows(value: Option<&Json>, method: &str) -> Result<bool, ModuleResult> {
 
 const MARK: &str = "__ferry_http_status__";
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
-    let cmd = match curl_command(&args) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let out = match ctx.exec(&cmd).await {
-        Ok(o) => o,
-        Err(e) => return ModuleResult::unreachable(&e),
-    };
-    result(&args, &out)
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+    let cmd = curl_command(&args)?;
+    let out = ctx
+        .exec(&cmd)
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))?;
+    Ok(result(&args, &out))
 }
 
 /// The one `curl` line: method, timeout, TLS check, redirects, headers, body, URL.

@@ -13,6 +13,15 @@ use std::process::{Command, Stdio};
 
 pub use sshd::SshHosts;
 
+/// The checkout under test, read when the test runs: a test binary built from the same sources
+/// in another checkout (cargo reuses it through a shared target dir) must read this checkout's
+/// files, not the other one's.
+pub fn root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 /// What a ferry run printed and returned.
 pub struct Run {
     pub code: i32,

@@ -1,0 +1,113 @@
+//! What a module sees of the host it runs on ([`ModuleCtx`]): its variables, the templar, and
+//! its connection with the task's `environment` and become applied.
+
+use std::sync::Arc;
+
+use crate::connection::privilege::Become;
+use crate::connection::{ConnError, ConnectSpec, Connection, ExecOutput, Input, Pool};
+use crate::modules::host;
+use crate::template::Templar;
+use crate::vars::Vars;
+
+/// What a module sees of the host it runs on.
+pub struct ModuleCtx<'a> {
+    /// The inventory hostname.
+    pub host: &'a str,
+    /// All variables of the host for this task.
+    pub vars: &'a Vars,
+    /// The run's templar.
+    pub templar: &'a Templar,
+    /// How to reach the host.
+    pub conn: &'a HostConn,
+    /// `become`: run remote commands as another user (applied by the connection layer).
+    pub become_: Option<&'a Become>,
+    /// `environment`: `export K=V; ` assignments put before every remote command.
+    pub env: Option<&'a str>,
+    /// `--check` / `check_mode`: report what would change, change nothing.
+    pub check_mode: bool,
+    /// `--diff`: modules that change files add a `diff` to their result.
+    pub diff: bool,
+    /// `-v` count of the run.
+    pub verbosity: u8,
+    /// Stats prefetched for the items of a loop (see `host::prefetch`).
+    pub prefetched: Option<&'a host::Prefetched>,
+}
+
+impl ModuleCtx<'_> {
+    /// Runs a command with `input` on its stdin (secrets go this way, never on a command line).
+    pub async fn exec_stdin(&self, script: &str, input: &[u8]) -> Result<ExecOutput, ConnError> {
+        self.exec_input(script, Input::bytes(input)).await
+    }
+
+    /// Runs a command with `input` (bytes, then a streamed local file) on its stdin; a become
+    /// password goes first.
+    pub async fn exec_input(&self, script: &str, input: Input) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let line = self.with_env(script);
+        match self.become_ {
+            None => conn.exec_input(&line, input).await,
+            Some(b) => {
+                let (line, input) = b.wrap_input(self.host, &line, input)?;
+                conn.exec_input(&line, input).await
+            }
+        }
+    }
+
+    /// Runs a command with its stdout streamed into `out` (downloads). Under become with a
+    /// password, which needs stdin, callers read into memory instead.
+    pub async fn exec_to_file(
+        &self,
+        script: &str,
+        out: &mut tokio::fs::File,
+    ) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let script = format!("exec </dev/null; {script}");
+        let line = self.with_env(&script);
+        let line = match self.become_ {
+            None => line,
+            Some(b) => b.wrap(self.host, &line)?.into(),
+        };
+        conn.exec_to_file(&line, out).await
+    }
+
+    /// Runs a sh command line on the host, with the task's environment and become applied.
+    pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
+        let conn = self.conn.get().await?;
+        let line = self.with_env(script);
+        let Some(b) = self.become_ else {
+            return conn.exec(&line).await;
+        };
+        match b.wrap_exec(self.host, &line)? {
+            (line, Some(input)) => conn.exec_input(&line, input).await,
+            (line, None) => conn.exec(&line).await,
+        }
+    }
+
+    /// `script` after the task's `environment` assignments.
+    fn with_env<'s>(&self, script: &'s str) -> std::borrow::Cow<'s, str> {
+        match self.env {
+            Some(env) => format!("{env}{script}").into(),
+            None => script.into(),
+        }
+    }
+
+    /// True under `--diff`.
+    pub fn diff_mode(&self) -> bool {
+        self.diff
+    }
+}
+
+/// A host's connection, opened on first use through the run's pool.
+pub struct HostConn {
+    /// The pool shared by the run.
+    pub pool: Arc<Pool>,
+    /// How to connect to this host.
+    pub spec: ConnectSpec,
+}
+
+impl HostConn {
+    /// The host's connection (opened once, then reused).
+    pub async fn get(&self) -> Result<Arc<dyn Connection>, ConnError> {
+        self.pool.get(&self.spec).await
+    }
+}
