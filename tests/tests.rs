@@ -13,3 +13,4 @@ mod files;
 mod load_errors;
 mod pipeline;
 mod sudo_become;
+mod templating;
