@@ -23,25 +23,46 @@ fn python() -> PathBuf {
     p
 }
 
-/// The cases: one template per line, without comments and blank lines.
+/// The cases: one template per line of `cases*.txt`, without comments and blank lines.
 fn cases(dir: &Path) -> Vec<String> {
-    fs::read_to_string(dir.join("cases.txt"))
-        .expect("cases.txt")
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(String::from)
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .expect("templating/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("cases") && name.ends_with(".txt")
+        })
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| {
+            let text = fs::read_to_string(f).expect("a cases file");
+            text.lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
-/// The deliberate differences: `template<TAB>why`, one per line.
+/// The deliberate differences: `template<TAB>why`, one per line, in `deliberate*.txt`.
 fn deliberate(dir: &Path) -> BTreeMap<String, String> {
-    fs::read_to_string(dir.join("deliberate.txt"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(t, why)| (t.to_string(), why.to_string()))
-        .collect()
+    let mut listed = BTreeMap::new();
+    for entry in fs::read_dir(dir).expect("templating/").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("deliberate") && name.ends_with(".txt")) {
+            continue;
+        }
+        let text = fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((t, why)) = line.split_once('\t') {
+                listed.insert(t.to_string(), why.to_string());
+            }
+        }
+    }
+    listed
 }
 
 fn variables(dir: &Path) -> Vars {
