@@ -1,4 +1,5 @@
-//! The user's home directory and `~/` in paths, as OpenSSH and Ansible expand them.
+//! The controller's user and machine: the home directory and `~/` in paths (as OpenSSH and
+//! Ansible expand them), the host name, user names.
 //!
 //! A leaf: it imports nothing of ferry's.
 
@@ -25,6 +26,26 @@ pub fn expand_tilde(path: &str) -> String {
     }
 }
 
+/// The controller's host name (`uname -n`).
+pub fn controller_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// The name of the local user with id `uid`, from `/etc/passwd`.
+pub fn user_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)?.parse() == Ok(uid)).then(|| name.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +65,11 @@ mod tests {
         ] {
             assert_eq!(expand_tilde(given), want, "{given}");
         }
+    }
+
+    #[test]
+    fn root_is_uid_0() {
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert!(!controller_hostname().is_empty());
     }
 }

@@ -205,6 +205,11 @@ fn conformance_check_mode() {
 }
 
 #[test]
+fn conformance_template_whitespace_options_and_vars() {
+    conform_with("templates.yml", 1, "", &[], false);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

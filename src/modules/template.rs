@@ -2,13 +2,16 @@
 //! result on the host, like `copy` (checksum first, atomic write, mode and owner).
 
 use serde::Deserialize;
+use serde_json::Value as Json;
 
 use crate::modules::copy::{find_local, put_file, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::Attrs;
 use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
+use crate::template::FileOptions;
+use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
@@ -29,6 +32,18 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 struct Args {
     src: String,
     dest: String,
+    // How the file is read (see `template::FileOptions`); checked when rendering.
+    trim_blocks: Option<Json>,
+    lstrip_blocks: Option<Json>,
+    newline_sequence: Option<Json>,
+    block_start_string: Option<Json>,
+    block_end_string: Option<Json>,
+    variable_start_string: Option<Json>,
+    variable_end_string: Option<Json>,
+    comment_start_string: Option<Json>,
+    comment_end_string: Option<Json>,
+    /// Only UTF-8 is written.
+    output_encoding: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     backup: bool,
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
@@ -50,26 +65,16 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+    let failed = |msg: String| Err(ModuleResult::failed(msg));
     let Some(path) = find_local(ctx, &args.src, "templates") else {
-        return ModuleResult::failed(format!("Could not find or access '{}'", args.src));
+        return failed(format!("Could not find or access '{}'", args.src));
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) => return ModuleResult::failed(format!("cannot read {}: {e}", path.display())),
+        Err(e) => return failed(format!("cannot read {}: {e}", path.display())),
     };
-    let mut vars = ctx.vars.clone();
-    vars.insert("template_path".into(), path.display().to_string().into());
-    vars.insert("template_host".into(), ctx.host.into());
-    let rendered = match ctx.templar.render_text(&text, &vars) {
-        Ok(s) => s,
-        Err(e) => {
-            return ModuleResult::failed(format!(
-                "AnsibleError: template error while templating {}: {e}",
-                path.display()
-            ))
-        }
-    };
+    let options = file_options(&args).map_err(ModuleResult::failed)?;
     let dest = if args.dest.ends_with('/') {
         let name = path
             .file_name()
@@ -79,8 +84,87 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     } else {
         args.dest.clone()
     };
+    let mut vars = ctx.vars.clone();
+    vars.extend(template_vars(&args.src, &path, &dest));
+    let rendered = match ctx.templar.render_file(&text, &vars, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            let msg = format!(
+                "AnsibleError: template error while templating {}: {e}",
+                path.display()
+            );
+            return failed(msg);
+        }
+    };
     let mut r = put_file(ctx, &args, Source::Bytes(rendered.as_bytes()), &dest).await;
     r.data
         .insert("src".into(), path.display().to_string().into());
-    r
+    Ok(r)
+}
+
+/// The module's whitespace and delimiter options.
+fn file_options(args: &Args) -> Result<FileOptions, String> {
+    if let Some(enc) = args.output_encoding.as_deref() {
+        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
+            return Err(format!(
+                "output_encoding '{enc}' is not supported by ferry (utf-8 is)"
+            ));
+        }
+    }
+    let mut options = FileOptions::default();
+    for (name, value) in [
+        ("trim_blocks", &args.trim_blocks),
+        ("lstrip_blocks", &args.lstrip_blocks),
+        ("newline_sequence", &args.newline_sequence),
+        ("block_start_string", &args.block_start_string),
+        ("block_end_string", &args.block_end_string),
+        ("variable_start_string", &args.variable_start_string),
+        ("variable_end_string", &args.variable_end_string),
+        ("comment_start_string", &args.comment_start_string),
+        ("comment_end_string", &args.comment_end_string),
+    ] {
+        if let Some(value) = value {
+            options.set(name, value)?;
+        }
+    }
+    Ok(options)
+}
+
+/// What Ansible adds to a template's variables: `ansible_managed`, `template_host` (the
+/// controller), `template_path`, `template_fullpath`, `template_destpath`, `template_uid`,
+/// `template_mtime`, `template_run_date`.
+fn template_vars(src: &str, path: &std::path::Path, dest: &str) -> Vars {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok();
+    let uid = meta.as_ref().map(|m| m.uid()).unwrap_or(0);
+    let mtime = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .map(chrono::DateTime::<chrono::Local>::from)
+        .unwrap_or_else(chrono::Local::now);
+    let fullpath = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut vars = Vars::new();
+    let mut put = |k: &str, v: String| {
+        vars.insert(k.into(), v.into());
+    };
+    put("template_host", crate::paths::controller_hostname());
+    put("template_path", src.to_string());
+    put("template_fullpath", fullpath.display().to_string());
+    put("template_destpath", dest.to_string());
+    put(
+        "template_uid",
+        crate::paths::user_name(uid).unwrap_or_else(|| uid.to_string()),
+    );
+    put(
+        "template_mtime",
+        mtime.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+    );
+    put(
+        "template_run_date",
+        chrono::Local::now()
+            .format("%Y-%m-%d %H:%M:%S%.6f")
+            .to_string(),
+    );
+    put("ansible_managed", "Ansible managed".into());
+    vars
 }

@@ -45,25 +45,83 @@ pub(crate) struct Cache {
 /// The environment every Templar shares: Ansible's syntax options, formatter and filters.
 pub(crate) fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-            .keep_trailing_newline(true)
-            .build()
-        {
-            env.set_syntax(syntax);
+    ENV.get_or_init(|| build(&Settings::default()))
+}
+
+/// What a template file may change about how it is read (the template module's options and
+/// a `#jinja2:` header).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Settings {
+    pub(crate) trim_blocks: bool,
+    pub(crate) lstrip_blocks: bool,
+    pub(crate) keep_trailing_newline: bool,
+    /// Block, variable and comment start and end strings.
+    pub(crate) delimiters: [String; 6],
+}
+
+impl Default for Settings {
+    /// How values are read: Jinja's defaults (the trailing newline kept).
+    fn default() -> Self {
+        Settings {
+            trim_blocks: false,
+            lstrip_blocks: false,
+            keep_trailing_newline: true,
+            delimiters: ["{%", "%}", "{{", "}}", "{#", "#}"].map(String::from),
         }
-        env.set_loader(|source: &str| Ok(Some(source.to_string())));
-        env.set_formatter(super::pyrepr::format);
-        // Python methods Ansible users call: d.items(), s.startswith(..), s.split(..), ...
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        super::collections::register(&mut env);
-        super::filters::register(&mut env);
-        super::predicates::register(&mut env);
-        super::lookup::register(&mut env);
-        env
-    })
+    }
+}
+
+/// An environment with `settings`, built once for each distinct settings and kept.
+pub(crate) fn env_with(
+    settings: &Settings,
+) -> Result<&'static Environment<'static>, minijinja::Error> {
+    static ENVS: OnceLock<std::sync::Mutex<HashMap<Settings, &'static Environment<'static>>>> =
+        OnceLock::new();
+    if *settings == Settings::default() {
+        return Ok(env());
+    }
+    let mut envs = match ENVS.get_or_init(Default::default).lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(env) = envs.get(settings) {
+        return Ok(env);
+    }
+    // Checked before building: a bad delimiter is the template's error, not a panic.
+    syntax(settings)?;
+    let env: &'static Environment<'static> = Box::leak(Box::new(build(settings)));
+    envs.insert(settings.clone(), env);
+    Ok(env)
+}
+
+/// The syntax `settings` asks for.
+fn syntax(settings: &Settings) -> Result<minijinja::syntax::SyntaxConfig, minijinja::Error> {
+    let [bs, be, vs, ve, cs, ce] = settings.delimiters.clone();
+    minijinja::syntax::SyntaxConfig::builder()
+        .block_delimiters(bs, be)
+        .variable_delimiters(vs, ve)
+        .comment_delimiters(cs, ce)
+        .trim_blocks(settings.trim_blocks)
+        .lstrip_blocks(settings.lstrip_blocks)
+        .keep_trailing_newline(settings.keep_trailing_newline)
+        .build()
+}
+
+fn build(settings: &Settings) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    if let Ok(syntax) = syntax(settings) {
+        env.set_syntax(syntax);
+    }
+    env.set_loader(|source: &str| Ok(Some(source.to_string())));
+    env.set_formatter(super::pyrepr::format);
+    // Python methods Ansible users call: d.items(), s.startswith(..), s.split(..), ...
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    super::collections::register(&mut env);
+    super::filters::register(&mut env);
+    super::predicates::register(&mut env);
+    super::lookup::register(&mut env);
+    env
 }
 
 impl Cache {
@@ -111,21 +169,25 @@ fn get_or_compile(
 impl Compiled {
     /// The render context: the variables of `vars` this source names, converted to values.
     pub(crate) fn context(&self, vars: &Vars) -> Value {
-        let map: BTreeMap<Value, Value> = self
-            .names
-            .iter()
-            .filter_map(|n| {
-                vars.get(&**n)
-                    .map(|v| (Value::from(&**n), Value::from(Serde(v))))
-            })
-            .collect();
-        Value::from_object(map)
+        context(&self.names, vars)
     }
+}
+
+/// A render context holding the variables of `vars` named in `names`.
+pub(crate) fn context(names: &[Box<str>], vars: &Vars) -> Value {
+    let map: BTreeMap<Value, Value> = names
+        .iter()
+        .filter_map(|n| {
+            vars.get(&**n)
+                .map(|v| (Value::from(&**n), Value::from(Serde(v))))
+        })
+        .collect();
+    Value::from_object(map)
 }
 
 /// Every identifier in the source, once. A superset of the variables read (attribute and filter names come along and are simply not found);
 /// minijinja's own undeclared-variable list misses some, e.g. under slices.
-fn names(source: &str) -> Box<[Box<str>]> {
+pub(crate) fn names(source: &str) -> Box<[Box<str>]> {
     static IDENT: OnceLock<Regex> = OnceLock::new();
     let re = IDENT.get_or_init(|| Regex::new(r"[A-Za-z_][A-Za-z0-9_]*").expect("valid regex"));
     let mut seen = std::collections::HashSet::new();

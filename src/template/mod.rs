@@ -14,9 +14,12 @@
 mod collections;
 mod compiled;
 mod errors;
+mod escape;
+mod files;
 mod filters;
 mod lookup;
 mod predicates;
+mod pyliteral;
 mod pyrepr;
 mod values;
 
@@ -29,6 +32,7 @@ use crate::vars::Vars;
 use compiled::{Cache, Code, Compiled};
 use errors::{bare_undefined, runtime, syntax, undefined_message};
 
+pub use files::FileOptions;
 pub use pyrepr::py_repr;
 
 /// The value of the `omit` variable; callers drop module arguments equal to it.
@@ -46,7 +50,14 @@ pub struct Templar {
     cache: Cache,
 }
 
+/// A template that is one `{{ expression }}` and nothing else.
 fn single_expr() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?s)^\{\{(.*)\}\}$").expect("valid regex"))
+}
+
+/// A condition some playbooks wrap in `{{ }}` (with spaces around).
+fn wrapped_condition() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"(?s)^\s*\{\{(.*)\}\}\s*$").expect("valid regex"))
 }
@@ -62,20 +73,40 @@ impl Templar {
         Templar::default()
     }
 
-    /// Renders one string (native value for a lone `{{ expr }}`).
+    /// Renders one string value as Ansible 2.18's templar does: a lone `{{ expr }}` keeps a
+    /// list, dict or boolean result, other scalars become their text (`42` → `"42"`, None →
+    /// `""`); and rendered text that reads as a Python list, dict or boolean literal becomes
+    /// that value.
     pub fn render_str(&self, template: &str, vars: &Vars) -> Result<Json, TemplateError> {
         if !is_template(template) {
             return Ok(Json::String(template.to_string()));
         }
-        if let Some(inner) = single_expr().captures(template).and_then(|c| c.get(1)) {
+        if let Some(value) = single_var(template, vars) {
+            return Ok(value);
+        }
+        // Inside `{{ }}`, a backslash in a string literal is itself (`'\d+'`, `'C:\Users'`).
+        let escaped = escape::backslashes(template);
+        if let Some(inner) = single_expr().captures(&escaped).and_then(|c| c.get(1)) {
             let inner = inner.as_str();
             if !inner.contains("{{") && !inner.contains("{%") {
                 if let Ok(compiled) = self.cache.expr(inner) {
-                    return eval(&compiled, vars, inner, template);
+                    let value = eval(&compiled, vars, inner, template)?;
+                    return Ok(match (value, string_filter_last(inner)) {
+                        (Json::String(s), true) => Json::String(s),
+                        (value, _) => as_ansible_keeps(value),
+                    });
                 }
             }
         }
-        self.render_text(template, vars).map(Json::String)
+        let text = self.render_text(&escaped, vars)?;
+        Ok(read_back(text))
+    }
+
+    /// Evaluates one expression to its native value (numbers stay numbers): for `loop`,
+    /// `until` and the like, where ferry needs the value itself.
+    pub fn eval_expr(&self, expr: &str, vars: &Vars) -> Result<Json, TemplateError> {
+        let compiled = self.cache.expr(expr).map_err(|e| syntax(expr, &e))?;
+        eval(&compiled, vars, expr, expr)
     }
 
     /// Renders a whole template (a file for the template module) to text; a trailing newline
@@ -157,9 +188,59 @@ impl Templar {
     }
 }
 
+/// `{{ name }}` of a variable holding a number, a boolean or None: that value itself, as
+/// Ansible passes such a variable through without rendering it.
+fn single_var(template: &str, vars: &Vars) -> Option<Json> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"^\{\{\s*(\w*)\s*\}\}$").expect("valid regex"));
+    let name = re.captures(template)?.get(1)?.as_str();
+    match vars.get(name)? {
+        v @ (Json::Number(_) | Json::Bool(_) | Json::Null) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Whether an expression ends in a filter whose text Ansible keeps as text (`to_json`,
+/// `string`, ...) even when it reads as a list or dict.
+fn string_filter_last(expr: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r"(?s)\|\s*(string|to_json|to_nice_json|to_yaml|to_nice_yaml|ppretty|json)\s*(\([^|]*\))?\s*$",
+        )
+        .expect("valid regex")
+    });
+    re.is_match(expr)
+}
+
+/// A lone expression's value as Ansible's templar keeps it: lists, dicts and booleans as
+/// they are, None as `""`, numbers as their Python text, strings read back as literals.
+fn as_ansible_keeps(value: Json) -> Json {
+    match value {
+        Json::Null => Json::String(String::new()),
+        Json::Number(n) => Json::String(match n.as_f64() {
+            Some(f) if n.is_f64() => pyrepr::py_float(f),
+            _ => n.to_string(),
+        }),
+        Json::String(s) => read_back(s),
+        other => other,
+    }
+}
+
+/// Rendered text that looks like a list, a dict or a boolean, read back as that Python
+/// literal when it is one (Ansible's `literal_eval` of a template's result).
+fn read_back(text: String) -> Json {
+    if text.starts_with(['[', '{']) || text == "True" || text == "False" {
+        if let Some(v) = pyliteral::parse(&text) {
+            return v;
+        }
+    }
+    Json::String(text)
+}
+
 /// The expression of a condition, without the `{{ }}` some playbooks wrap it in.
 fn condition_body(expr: &str) -> &str {
-    single_expr()
+    wrapped_condition()
         .captures(expr)
         .and_then(|c| c.get(1))
         .map(|m| m.as_str())

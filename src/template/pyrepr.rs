@@ -21,6 +21,8 @@ pub(crate) fn format(out: &mut Output, _state: &mut State, value: &Value) -> Res
                 .write_str(value.as_str().unwrap_or(""))
                 .map_err(Error::from)
         }
+        // Ansible's finalize: None prints as nothing.
+        ValueKind::None => return Ok(()),
         _ => py_repr(value),
     };
     out.write_str(&text).map_err(Error::from)
@@ -67,9 +69,47 @@ fn write_value(s: &mut String, value: &Value, top: bool) {
             }
             s.push('}');
         }
+        ValueKind::Number => match value.as_i64() {
+            Some(i) if !is_float(value) => {
+                let _ = write!(s, "{i}");
+            }
+            _ => s.push_str(&py_float(f64::try_from(value.clone()).unwrap_or(f64::NAN))),
+        },
         _ => {
             let _ = write!(s, "{value}");
         }
+    }
+}
+
+/// Whether a number value is a float (`1.0`) rather than an integer.
+fn is_float(value: &Value) -> bool {
+    matches!(
+        serde_json::to_value(value),
+        Ok(serde_json::Value::Number(n)) if n.is_f64()
+    )
+}
+
+/// A float as Python's `repr` writes it: `3.0`, `0.30000000000000004`, `1e+20`, `1e-05`,
+/// `inf`, `nan`.
+pub fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..16).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    let plain = format!("{f}");
+    if plain.contains('.') {
+        plain
+    } else {
+        format!("{plain}.0")
     }
 }
 
