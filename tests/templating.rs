@@ -118,6 +118,7 @@ fn same(a: &Json, f: &Json) -> bool {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the parity figure, shown with --no-capture
 fn templates_render_as_ansible_renders_them() {
     let dir = crate::support::root().join("tests/templating");
     let cases = cases(&dir);
@@ -140,7 +141,6 @@ fn templates_render_as_ansible_renders_them() {
         }
     }
     let total = cases.len();
-    #[allow(clippy::print_stderr)] // the parity figure, shown with --no-capture
     eprintln!(
         "templating parity: {agree} of {total} agree ({:.1} %), {} listed as deliberate",
         100.0 * agree as f64 / total as f64,
