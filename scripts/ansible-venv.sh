@@ -12,4 +12,8 @@ if [ ! -x "$venv/bin/ansible-playbook" ]; then
   python3 -m venv "$venv" >&2
   "$venv/bin/pip" install -q 'ansible-core==2.18.*' >&2
 fi
+# passlib: what password_hash needs on an Ansible controller (the templating oracle uses it).
+if ! "$venv/bin/python" -c 'import passlib' >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q 'passlib==1.7.*' >&2
+fi
 echo "$venv/bin/ansible-playbook"

@@ -1,4 +1,4 @@
-//! Filters on lists and dictionaries that Ansible adds: combine, dict2items, items2dict,
+//! Filters on lists and dictionaries that Ansible adds: dict2items, items2dict,
 //! flatten, zip, dict. minijinja's builtins provide map, select, selectattr, unique, sort,
 //! min, max, sum, first, last, length, list, ...
 
@@ -10,39 +10,11 @@ use super::values::{err, from_json, to_json};
 
 /// Registers the collection filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("combine", combine);
     env.add_filter("dict2items", dict2items);
     env.add_filter("items2dict", items2dict);
     env.add_filter("flatten", flatten);
     env.add_filter("zip", zip);
     env.add_filter("dict", dict);
-}
-
-fn combine(base: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let recursive: Option<bool> = kwargs.get("recursive")?;
-    let mut acc = to_json(&base);
-    for o in others.0 {
-        merge(&mut acc, to_json(&o), recursive.unwrap_or(false));
-    }
-    Ok(from_json(&acc))
-}
-
-fn merge(into: &mut Json, from: Json, recursive: bool) {
-    match (into, from) {
-        (Json::Object(a), Json::Object(b)) => {
-            for (k, v) in b {
-                match a.get_mut(&k) {
-                    Some(existing) if recursive && existing.is_object() && v.is_object() => {
-                        merge(existing, v, true)
-                    }
-                    _ => {
-                        a.insert(k, v);
-                    }
-                }
-            }
-        }
-        (slot, other) => *slot = other,
-    }
 }
 
 fn dict2items(v: Value, kwargs: Kwargs) -> Result<Value, Error> {

@@ -7,8 +7,7 @@ use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
-use super::values::{err, from_json, to_json};
-use crate::pyjson::dumps;
+use super::values::{err, from_json};
 
 /// Registers everything.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -16,18 +15,11 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("d", default);
     env.add_filter("bool", to_bool);
     env.add_filter("int", to_int);
-    env.add_filter("random", random);
-    env.add_filter("to_json", |v: Value| dumps(&to_json(&v), None, false));
-    env.add_filter("to_nice_json", |v: Value| {
-        dumps(&to_json(&v), Some(4), true)
-    });
     env.add_filter("from_json", |s: String| {
         serde_json::from_str::<Json>(&s)
             .map(|j| from_json(&j))
             .map_err(|e| err(format!("from_json: {e}")))
     });
-    env.add_filter("to_yaml", to_yaml);
-    env.add_filter("to_nice_yaml", to_yaml);
     env.add_filter("from_yaml", from_yaml);
     env.add_filter("b64encode", |s: String| {
         base64::engine::general_purpose::STANDARD.encode(s)
@@ -58,7 +50,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             _ => b,
         },
     );
-    env.add_filter("quote", |s: String| crate::connection::quote(&s));
     env.add_filter("mandatory", |v: Value, msg: Option<String>| {
         if v.is_undefined() {
             Err(Error::new(
@@ -69,10 +60,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             Ok(v)
         }
     });
-    env.add_filter("hash", |s: String, alg: Option<String>| {
-        checksum(&s, alg.as_deref().unwrap_or("sha1"))
-    });
-    env.add_filter("checksum", |s: String| checksum(&s, "sha1"));
 }
 
 pub(crate) fn regex(p: &str) -> Result<regex::Regex, Error> {
@@ -88,18 +75,20 @@ fn default(value: Value, def: Option<Value>, boolean: Option<bool>) -> Value {
     }
 }
 
-fn to_bool(v: Value) -> bool {
-    match v.kind() {
+fn to_bool(v: Value) -> Value {
+    Value::from(match v.kind() {
+        // Ansible's bool passes None through.
+        ValueKind::None => return v,
         ValueKind::Bool => v.is_true(),
         ValueKind::Number => v.as_i64().map(|n| n == 1).unwrap_or(false),
         ValueKind::String => crate::text::ansible_bool(v.as_str().unwrap_or("")).unwrap_or(false),
         _ => false,
-    }
+    })
 }
 
-fn to_int(v: Value, default: Option<i64>, kwargs: Kwargs) -> Result<i64, Error> {
-    let d = default.unwrap_or(0);
-    let base: Option<u32> = kwargs.get("base")?;
+fn to_int(v: Value, default: Option<i64>, base: Option<u32>, kwargs: Kwargs) -> Result<i64, Error> {
+    let d = default.or(kwargs.get("default")?).unwrap_or(0);
+    let base: Option<u32> = base.or(kwargs.get("base")?);
     kwargs.assert_all_used()?;
     if let (Some(base), Some(s)) = (base.filter(|b| *b != 10), v.as_str()) {
         let s = s.trim().to_ascii_lowercase();
@@ -126,10 +115,6 @@ fn int_of(v: &Value, d: i64) -> i64 {
         }
         _ => d,
     }
-}
-
-fn to_yaml(v: Value) -> Result<String, Error> {
-    serde_saphyr::to_string(&to_json(&v)).map_err(|e| err(format!("to_yaml: {e}")))
 }
 
 fn from_yaml(s: String) -> Result<Value, Error> {
@@ -195,30 +180,4 @@ fn regex_findall(s: String, p: String) -> Result<Value, Error> {
             .map(|m| m.as_str().to_string())
             .collect::<Vec<_>>(),
     ))
-}
-
-fn checksum(s: &str, alg: &str) -> Result<String, Error> {
-    match alg {
-        "sha1" => Ok(crate::checksum::sha1_hex(s.as_bytes())),
-        other => Err(err(format!(
-            "hash algorithm '{other}' is not supported by ferry (sha1 is)"
-        ))),
-    }
-}
-
-/// A random item of a list, or a random integer below an integer (Ansible's `random`).
-fn random(v: Value) -> Result<Value, Error> {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    if let Some(n) = v.as_i64() {
-        if n <= 0 {
-            return Err(err("random: the end of the range must be positive"));
-        }
-        return Ok(Value::from(rng.random_range(0..n)));
-    }
-    let items: Vec<Value> = v.try_iter()?.collect();
-    if items.is_empty() {
-        return Err(err("random: the sequence is empty"));
-    }
-    Ok(items[rng.random_range(0..items.len())].clone())
 }

@@ -13,14 +13,20 @@
 
 mod collections;
 mod compiled;
+mod data;
 mod errors;
 mod escape;
 mod files;
 mod filters;
+mod jinja;
 mod lookup;
+mod pathfilters;
 mod predicates;
 mod pyliteral;
 mod pyrepr;
+mod pyyaml;
+mod serialize;
+mod strings;
 mod values;
 
 use std::sync::OnceLock;
