@@ -11,6 +11,7 @@
 //! (registered results, `hostvars`) cost nothing unless used. See `filters.rs` for the filters
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
+mod backslash;
 mod collections;
 mod compiled;
 mod errors;
@@ -62,11 +63,13 @@ impl Templar {
         Templar::default()
     }
 
-    /// Renders one string (native value for a lone `{{ expr }}`).
+    /// Renders one string (native value for a lone `{{ expr }}`); backslashes in the string
+    /// literals of its `{{ }}` blocks are literal, as in Ansible (`backslash.rs`).
     pub fn render_str(&self, template: &str, vars: &Vars) -> Result<Json, TemplateError> {
         if !is_template(template) {
             return Ok(Json::String(template.to_string()));
         }
+        let template = &*backslash::escape(template);
         if let Some(inner) = single_expr().captures(template).and_then(|c| c.get(1)) {
             let inner = inner.as_str();
             if !inner.contains("{{") && !inner.contains("{%") {

@@ -46,7 +46,7 @@ fn renders() {
         ("{{ path | dirname }}", json!("/etc/app")),
         ("{{ s | regex_replace('l+', 'L') }}", json!("heLo")),
         (
-            "{{ s | regex_replace('(h)(e)', '\\\\2\\\\1') }}",
+            "{{ s | regex_replace('(h)(e)', '\\2\\1') }}",
             json!("ehllo"),
         ),
         ("{{ s | regex_search('l+') }}", json!("ll")),
@@ -265,7 +265,7 @@ fn more_filters_and_tests() {
             json!("31 31"),
         ),
         (
-            "{{ 'abc' | regex_search('(b)(c)', '\\\\2') }}",
+            "{{ 'abc' | regex_search('(b)(c)', '\\2') }}",
             json!(["c"]),
         ),
         ("{{ 'abc' | regex_search('z') }}", json!(null)),
