@@ -60,6 +60,7 @@ pub(crate) fn env() -> &'static Environment<'static> {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         super::collections::register(&mut env);
         super::filters::register(&mut env);
+        super::regex::register(&mut env);
         super::predicates::register(&mut env);
         super::lookup::register(&mut env);
         env

@@ -18,12 +18,14 @@ mod errors;
 mod filters;
 mod lookup;
 mod predicates;
+mod pyregex;
 mod pyrepr;
+mod regex;
 mod values;
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use ::regex::Regex;
 use serde_json::Value as Json;
 
 use crate::vars::Vars;

@@ -1,13 +1,13 @@
 //! The Jinja tests Ansible adds or defines differently: result tests (`failed`, `changed`,
-//! `skipped`, ...), regex tests (`match` is anchored), `contains`, `truthy`, `version`.
+//! `skipped`, ...), regex tests (`match`, `search`, `regex`, with Python's `re`), `contains`, `truthy`, `version`.
 //! minijinja's builtins provide defined, undefined, none, string, number, mapping, sequence,
 //! iterable, boolean, in, ...
 
-use minijinja::value::Value;
+use minijinja::value::{Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, State};
 
-use super::filters::regex;
-use super::values::err;
+use super::pyregex::{compile, Anchor, Flags};
+use super::values::{err, text_of, Args};
 
 /// Registers the tests.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -19,14 +19,14 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("change", |v: Value| flag(&v, "changed"));
     env.add_test("skipped", |v: Value| flag(&v, "skipped"));
     env.add_test("skip", |v: Value| flag(&v, "skipped"));
-    env.add_test("match", |s: String, p: String| {
-        regex(&format!("^(?:{p})")).map(|r| r.is_match(&s))
+    env.add_test("match", |v: Value, a: Rest<ValueOrKwargs>| {
+        regex(v, a, Some(Anchor::Start))
     });
-    env.add_test("search", |s: String, p: String| {
-        regex(&p).map(|r| r.is_match(&s))
+    env.add_test("search", |v: Value, a: Rest<ValueOrKwargs>| {
+        regex(v, a, Some(Anchor::None))
     });
-    env.add_test("regex", |s: String, p: String| {
-        regex(&p).map(|r| r.is_match(&s))
+    env.add_test("regex", |v: Value, a: Rest<ValueOrKwargs>| {
+        regex(v, a, None)
     });
     env.add_test("contains", |c: Value, item: Value| {
         c.try_iter()
@@ -73,4 +73,38 @@ fn version_test(_state: &State, a: String, b: String, op: Option<String>) -> Res
         "!=" | "<>" | "ne" => ord != Equal,
         other => return Err(err(format!("version: unknown operator '{other}'"))),
     })
+}
+
+/// `match`, `search` and `regex(pattern, ignorecase, multiline, match_type)`.
+fn regex(v: Value, args: Rest<ValueOrKwargs>, anchor: Option<Anchor>) -> Result<bool, Error> {
+    let text = text_of(&v)?;
+    let args = Args::split(args)?;
+    let pattern = args.get(0, "pattern")?.map(|p| text_of(&p)).transpose()?;
+    let ignorecase = args.flag(1, "ignorecase")?;
+    let multiline = args.flag(2, "multiline")?;
+    let anchor = match anchor {
+        Some(anchor) => anchor,
+        None => match args.get(3, "match_type")? {
+            None => Anchor::None,
+            Some(t) => match text_of(&t)?.as_str() {
+                "search" => Anchor::None,
+                "match" => Anchor::Start,
+                "fullmatch" => Anchor::Full,
+                other => {
+                    return Err(err(format!(
+                        "regex: unknown match_type '{other}' (search, match or fullmatch)"
+                    )))
+                }
+            },
+        },
+    };
+    args.check("regex", if anchor == Anchor::None { 4 } else { 3 })?;
+    let flags = Flags {
+        ignorecase,
+        multiline,
+        anchor,
+    };
+    let re = compile(&pattern.unwrap_or_default(), flags)?;
+    re.is_match(&text)
+        .map_err(|e| err(format!("regular expression failed: {e}")))
 }
