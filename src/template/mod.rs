@@ -22,6 +22,7 @@ mod pyregex;
 mod pyrepr;
 mod regex;
 mod values;
+mod version;
 
 use std::sync::OnceLock;
 
