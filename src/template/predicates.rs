@@ -145,7 +145,12 @@ fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
     let a: Vec<Value> = a.try_iter()?.collect();
     let b: Vec<Value> = b.try_iter()?.collect();
     if let Some(bad) = a.iter().chain(&b).find(|v| unhashable(v)) {
-        return Err(err(format!("unhashable type: {}", bad.kind())));
+        let name = if bad.kind() == ValueKind::Map {
+            "dict"
+        } else {
+            "list"
+        };
+        return Err(err(format!("unhashable type: '{name}'")));
     }
     Ok(a.iter().all(|x| b.contains(x)))
 }

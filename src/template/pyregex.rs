@@ -74,7 +74,10 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Arc<Regex>, Error> 
         Anchor::Start => full.push_str(&format!(r"\A(?:{body})")),
         Anchor::Full => full.push_str(&format!(r"\A(?:{body})\z")),
     }
-    let re = Arc::new(Regex::new(&full).map_err(|e| invalid(&e))?);
+    // On error, report the pattern's own error: the flags and anchors around it would shift
+    // the positions fancy-regex reports.
+    let re = Regex::new(&full).map_err(|e| invalid(&Regex::new(&body).err().unwrap_or(e)))?;
+    let re = Arc::new(re);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= KEPT {
