@@ -179,6 +179,7 @@ fn regex(v: Value, args: Rest<ValueOrKwargs>, anchor: Option<Anchor>) -> Result<
     let pattern = args.get(0, "pattern")?.map(|p| text_of(&p)).transpose()?;
     let ignorecase = args.flag(1, "ignorecase")?;
     let multiline = args.flag(2, "multiline")?;
+    let max_args = if anchor.is_none() { 4 } else { 3 };
     let anchor = match anchor {
         Some(anchor) => anchor,
         None => match args.get(3, "match_type")? {
@@ -195,7 +196,7 @@ fn regex(v: Value, args: Rest<ValueOrKwargs>, anchor: Option<Anchor>) -> Result<
             },
         },
     };
-    args.check("regex", if anchor == Anchor::None { 4 } else { 3 })?;
+    args.check("regex", max_args)?;
     let flags = Flags {
         ignorecase,
         multiline,
