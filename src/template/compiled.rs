@@ -119,6 +119,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     super::collections::register(&mut env);
     super::filters::register(&mut env);
+    super::regex::register(&mut env);
     super::jinja::register(&mut env);
     super::data::register(&mut env);
     super::serialize::register(&mut env);

@@ -1,9 +1,10 @@
 //! Scalar filters Ansible adds to Jinja or defines differently (default, bool, int, float,
-//! to_json, to_yaml, b64encode, regex_*, hash, ...). Collection filters live in
-//! `collections.rs`, tests in `predicates.rs`, the helpers they share in `values.rs`.
+//! to_json, to_yaml, b64encode, hash, ...). Collection filters live in
+//! `collections.rs`, regex filters in `regex.rs`, tests in `predicates.rs`, the helpers they
+//! share in `values.rs`.
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::value::{Kwargs, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
@@ -39,9 +40,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         None => String::new(),
     });
     env.add_filter("expanduser", |s: String| crate::paths::expand_tilde(&s));
-    env.add_filter("regex_replace", regex_replace);
-    env.add_filter("regex_search", regex_search);
-    env.add_filter("regex_findall", regex_findall);
     env.add_filter(
         "ternary",
         |v: Value, a: Value, b: Value, n: Option<Value>| match (v.kind(), n) {
@@ -60,10 +58,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             Ok(v)
         }
     });
-}
-
-pub(crate) fn regex(p: &str) -> Result<regex::Regex, Error> {
-    regex::Regex::new(p).map_err(|e| err(format!("invalid regular expression '{p}': {e}")))
 }
 
 fn default(value: Value, def: Option<Value>, boolean: Option<bool>) -> Value {
@@ -122,62 +116,4 @@ fn from_yaml(s: String) -> Result<Value, Error> {
     crate::yaml::parse(file)
         .map(|n| from_json(&n.to_json()))
         .map_err(|e| err(format!("from_yaml: {}", e.message)))
-}
-
-fn regex_replace(
-    s: String,
-    p: String,
-    rep: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let icase: Option<bool> = kwargs.get("ignorecase")?;
-    let pat = if icase.unwrap_or(false) {
-        format!("(?i){p}")
-    } else {
-        p
-    };
-    let rep = rep.unwrap_or_default();
-    // Python's \1 / \g<1> back-references become ${1}.
-    let rep = regex::Regex::new(r"\\g<(\w+)>|\\(\d+)")
-        .expect("valid")
-        .replace_all(&rep, |c: &regex::Captures| {
-            format!(
-                "${{{}}}",
-                c.get(1).or(c.get(2)).map(|m| m.as_str()).unwrap_or("")
-            )
-        });
-    Ok(regex(&pat)?.replace_all(&s, rep.as_ref()).into_owned())
-}
-
-fn regex_search(s: String, p: String, groups: Rest<String>) -> Result<Value, Error> {
-    let re = regex(&p)?;
-    let Some(c) = re.captures(&s) else {
-        return Ok(Value::from(()));
-    };
-    if groups.0.is_empty() {
-        return Ok(Value::from(c.get(0).map(|m| m.as_str()).unwrap_or("")));
-    }
-    let picked: Vec<Value> = groups
-        .0
-        .iter()
-        .map(|g| {
-            let g = g.trim_start_matches('\\');
-            let m = g
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| c.get(i))
-                .or_else(|| c.name(g.trim_start_matches("g<").trim_end_matches('>')));
-            Value::from(m.map(|m| m.as_str()).unwrap_or(""))
-        })
-        .collect();
-    Ok(Value::from(picked))
-}
-
-fn regex_findall(s: String, p: String) -> Result<Value, Error> {
-    let re = regex(&p)?;
-    Ok(Value::from(
-        re.find_iter(&s)
-            .map(|m| m.as_str().to_string())
-            .collect::<Vec<_>>(),
-    ))
 }

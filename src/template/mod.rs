@@ -11,11 +11,11 @@
 //! (registered results, `hostvars`) cost nothing unless used. See `filters.rs` for the filters
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
+mod backslash;
 mod collections;
 mod compiled;
 mod data;
 mod errors;
-mod escape;
 mod files;
 mod filters;
 mod jinja;
@@ -23,15 +23,18 @@ mod lookup;
 mod pathfilters;
 mod predicates;
 mod pyliteral;
+mod pyregex;
 mod pyrepr;
 mod pyyaml;
+mod regex;
 mod serialize;
 mod strings;
 mod values;
+mod version;
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use ::regex::Regex;
 use serde_json::Value as Json;
 
 use crate::vars::Vars;
@@ -82,7 +85,8 @@ impl Templar {
     /// Renders one string value as Ansible 2.18's templar does: a lone `{{ expr }}` keeps a
     /// list, dict or boolean result, other scalars become their text (`42` → `"42"`, None →
     /// `""`); and rendered text that reads as a Python list, dict or boolean literal becomes
-    /// that value.
+    /// that value. Backslashes in the string literals of its `{{ }}` blocks are literal
+    /// (`backslash.rs`).
     pub fn render_str(&self, template: &str, vars: &Vars) -> Result<Json, TemplateError> {
         if !is_template(template) {
             return Ok(Json::String(template.to_string()));
@@ -90,8 +94,7 @@ impl Templar {
         if let Some(value) = single_var(template, vars) {
             return Ok(value);
         }
-        // Inside `{{ }}`, a backslash in a string literal is itself (`'\d+'`, `'C:\Users'`).
-        let escaped = escape::backslashes(template);
+        let escaped = backslash::escape(template);
         if let Some(inner) = single_expr().captures(&escaped).and_then(|c| c.get(1)) {
             let inner = inner.as_str();
             if !inner.contains("{{") && !inner.contains("{%") {
