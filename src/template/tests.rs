@@ -76,7 +76,7 @@ fn renders() {
         ),
         ("{{ l | unique | sort }}", json!(["a", "b"])),
         ("{{ t | ternary('y', 'n') }}", json!("y")),
-        ("{{ \"it's\" | quote }}", json!("'it'\\''s'")),
+        ("{{ \"it's\" | quote }}", json!("'it'\"'\"'s'")),
         ("{{ [[1, [2]], 3] | flatten }}", json!([1, 2, 3])),
         (
             "{{ s | upper }}-{{ l | join(',') }}-{{ l | length }}",
@@ -176,7 +176,7 @@ fn values_render_recursively() {
     let input: Json = json!({"a": "{{ n }}", "b": ["{{ s }}", 1], "{{ s }}": "k"});
     assert_eq!(
         t.render_value(&input, &v).unwrap(),
-        json!({"a": "41", "b": ["hello", 1], "hello": "k"})
+        json!({"a": 41, "b": ["hello", 1], "hello": "k"})
     );
 }
 
@@ -325,7 +325,8 @@ fn native_types_and_text() {
         ("{{ t }}", json!(true)),
         ("{{ f }}", json!(1.5)),
         ("{{ f + 1 }}", json!("2.5")),
-        ("{{ nul }}", json!("")),
+        ("{{ nul }}", json!(null)),
+        ("{{ nul or none }}", json!("")),
         ("{{ s }}", json!("hello")),
         ("{{ n }} ", json!("41 ")),
         ("{{ t }}{{ nul }}", json!(true)),
