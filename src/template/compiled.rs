@@ -116,7 +116,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     env.set_loader(|source: &str| Ok(Some(source.to_string())));
     env.set_formatter(super::pyrepr::format);
     // Python methods Ansible users call: d.items(), s.startswith(..), s.split(..), ...
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(super::pymethods::call);
     super::collections::register(&mut env);
     super::filters::register(&mut env);
     super::regex::register(&mut env);
@@ -125,6 +125,8 @@ fn build(settings: &Settings) -> Environment<'static> {
     super::serialize::register(&mut env);
     super::strings::register(&mut env);
     super::pathfilters::register(&mut env);
+    super::percent::register(&mut env);
+    super::dates::register(&mut env);
     super::predicates::register(&mut env);
     super::lookup::register(&mut env);
     env
@@ -135,7 +137,7 @@ impl Cache {
     pub(crate) fn expr(&self, source: &str) -> Result<Arc<Compiled>, minijinja::Error> {
         get_or_compile(&self.exprs, source, || {
             env()
-                .compile_expression_owned(source.to_string())
+                .compile_expression_owned(super::percent::rewrite(source, false).into_owned())
                 .map(Code::Expr)
         })
     }
@@ -143,7 +145,9 @@ impl Cache {
     /// The compiled text template for `source`, compiling it on first use.
     pub(crate) fn text(&self, source: &str) -> Result<Arc<Compiled>, minijinja::Error> {
         get_or_compile(&self.texts, source, || {
-            env().get_template(source).map(Code::Text)
+            env()
+                .get_template(&super::percent::rewrite(source, true))
+                .map(Code::Text)
         })
     }
 }

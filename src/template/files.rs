@@ -127,8 +127,9 @@ impl super::Templar {
             TemplateError(format!("{}{detail}{at}", e.kind()))
         };
         let env = env_with(&settings).map_err(failed)?;
+        let source = super::percent::rewrite(body, true);
         let mut out = env
-            .render_str(body, context(&names(body), vars))
+            .render_str(&source, context(&names(body), vars))
             .map_err(failed)?;
         // Ansible gives back the trailing newlines Jinja took from the end of the file.
         let (want, have) = (trailing_newlines(body), trailing_newlines(&out));

@@ -42,6 +42,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("joiner", minijinja_contrib::globals::joiner);
     env.add_function("lipsum", minijinja_contrib::globals::lipsum);
     env.add_function("dict", dict);
+    // Ansible's `undef(hint)`: an undefined value (for defaults a play must override).
+    env.add_function("undef", |_hint: Option<String>| Value::UNDEFINED);
 }
 
 /// A value's text: strings as they are, anything else as Python's `str()`.

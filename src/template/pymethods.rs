@@ -1,0 +1,105 @@
+//! Python methods called on values (`s.rsplit('-', 1)`, `lst.index(x)`): minijinja's
+//! pycompat answers most; the few it lacks that playbooks use are answered here.
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Error, ErrorKind, State};
+
+use super::values::err;
+
+/// The environment's unknown-method callback: pycompat first, then these.
+pub(crate) fn call(
+    state: &mut State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
+        Err(e) if e.kind() == ErrorKind::UnknownMethod => {
+            more(value, method, args).unwrap_or(Err(e))
+        }
+        other => other,
+    }
+}
+
+fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
+    let int = |i: usize| args.get(i).and_then(Value::as_i64);
+    match (value.kind(), method) {
+        (ValueKind::String, "rsplit") => {
+            let s = value.as_str()?;
+            let limit = int(1).filter(|n| *n >= 0).map(|n| n as usize);
+            let mut parts: Vec<String> = match (text(0), limit) {
+                (Some(sep), Some(n)) => s.rsplitn(n + 1, sep.as_str()).map(String::from).collect(),
+                (Some(sep), None) => s.rsplit(sep.as_str()).map(String::from).collect(),
+                (None, Some(n)) => {
+                    let words: Vec<&str> = s.split_whitespace().collect();
+                    let cut = words.len().saturating_sub(n);
+                    let mut out: Vec<String> =
+                        words[cut..].iter().rev().map(|w| w.to_string()).collect();
+                    if cut > 0 {
+                        out.push(words[..cut].join(" "));
+                    }
+                    out
+                }
+                (None, None) => s.split_whitespace().rev().map(String::from).collect(),
+            };
+            parts.reverse();
+            Some(Ok(Value::from(parts)))
+        }
+        (ValueKind::String, "index") => {
+            let s = value.as_str()?;
+            let needle = text(0)?;
+            Some(
+                s.find(&needle)
+                    .map(|i| Value::from(s[..i].chars().count()))
+                    .ok_or_else(|| err("substring not found")),
+            )
+        }
+        (ValueKind::String, "zfill") => {
+            let s = value.as_str()?;
+            let width = int(0)? as usize;
+            let (sign, digits) = match s.strip_prefix(['-', '+']) {
+                Some(rest) => (&s[..1], rest),
+                None => ("", s),
+            };
+            let pad = width.saturating_sub(s.chars().count());
+            Some(Ok(Value::from(format!(
+                "{sign}{}{digits}",
+                "0".repeat(pad)
+            ))))
+        }
+        (ValueKind::String, "ljust" | "rjust") => {
+            let s = value.as_str()?;
+            let width = int(0)? as usize;
+            let fill = text(1).and_then(|f| f.chars().next()).unwrap_or(' ');
+            let pad: String =
+                std::iter::repeat_n(fill, width.saturating_sub(s.chars().count())).collect();
+            Some(Ok(Value::from(if method == "ljust" {
+                format!("{s}{pad}")
+            } else {
+                format!("{pad}{s}")
+            })))
+        }
+        (ValueKind::String, "removeprefix") => {
+            let s = value.as_str()?;
+            let p = text(0)?;
+            Some(Ok(Value::from(s.strip_prefix(p.as_str()).unwrap_or(s))))
+        }
+        (ValueKind::String, "removesuffix") => {
+            let s = value.as_str()?;
+            let p = text(0)?;
+            Some(Ok(Value::from(s.strip_suffix(p.as_str()).unwrap_or(s))))
+        }
+        (ValueKind::Seq, "index") => {
+            let needle = arg(0);
+            let found = value.try_iter().ok()?.position(|x| x == needle);
+            Some(
+                found
+                    .map(Value::from)
+                    .ok_or_else(|| err(format!("{needle} is not in list"))),
+            )
+        }
+        _ => None,
+    }
+}
