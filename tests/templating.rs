@@ -118,6 +118,7 @@ fn same(a: &Json, f: &Json) -> bool {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the parity numbers are the report this test exists for
 fn templates_render_as_ansible_renders_them() {
     let dir = crate::support::root().join("tests/templating");
     let cases = cases(&dir);
@@ -145,7 +146,11 @@ fn templates_render_as_ansible_renders_them() {
         100.0 * agree as f64 / total as f64,
         listed.len()
     );
-    assert!(panics.is_empty(), "ferry panicked on:\n{}", panics.join("\n"));
+    assert!(
+        panics.is_empty(),
+        "ferry panicked on:\n{}",
+        panics.join("\n")
+    );
     assert!(
         unlisted.is_empty(),
         "{} templates render differently from Ansible (fix them, or list them in \

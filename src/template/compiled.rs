@@ -24,6 +24,8 @@ use crate::vars::Vars;
 pub(crate) struct Compiled {
     pub(crate) code: Code,
     names: Box<[Box<str>]>,
+    /// The source may call a lookup, which needs every variable, not only those it names.
+    lookups: bool,
 }
 
 /// The compiled form.
@@ -97,9 +99,14 @@ fn get_or_compile(
     if let Some(hit) = hit {
         return Ok(hit);
     }
+    let names = names(source);
+    let lookups = names
+        .iter()
+        .any(|n| matches!(&**n, "lookup" | "query" | "q"));
     let compiled = Arc::new(Compiled {
         code: compile()?,
-        names: names(source),
+        names,
+        lookups,
     });
     let mut map = match map.write() {
         Ok(m) => m,
@@ -110,8 +117,9 @@ fn get_or_compile(
 
 impl Compiled {
     /// The render context: the variables of `vars` this source names, converted to values.
+    /// A source that calls a lookup also gets every variable under a hidden name.
     pub(crate) fn context(&self, vars: &Vars) -> Value {
-        let map: BTreeMap<Value, Value> = self
+        let mut map: BTreeMap<Value, Value> = self
             .names
             .iter()
             .filter_map(|n| {
@@ -119,6 +127,13 @@ impl Compiled {
                     .map(|v| (Value::from(&**n), Value::from(Serde(v))))
             })
             .collect();
+        if self.lookups {
+            let all = super::lookup::AllVars(vars.clone());
+            map.insert(
+                Value::from(super::lookup::ALL_VARS),
+                Value::from_object(all),
+            );
+        }
         Value::from_object(map)
     }
 }
