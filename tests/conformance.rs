@@ -205,6 +205,16 @@ fn conformance_check_mode() {
 }
 
 #[test]
+fn conformance_with_loops() {
+    conform("with_loops.yml", 2);
+}
+
+#[test]
+fn conformance_loop_control() {
+    conform("loop_control.yml", 2);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -51,9 +51,9 @@ fn single_expr() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"(?s)^\s*\{\{(.*)\}\}\s*$").expect("valid regex"))
 }
 
-/// True if ferry has the lookup plugin `name` (for `with_<name>`).
-pub fn lookup_exists(name: &str) -> bool {
-    lookup::exists(name)
+/// The lookup plugins ferry has (what `with_<name>` may name).
+pub fn lookup_names() -> impl Iterator<Item = &'static str> {
+    lookup::names()
 }
 
 /// True if `s` contains template syntax.

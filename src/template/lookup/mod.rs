@@ -115,16 +115,16 @@ fn plugin(name: &str) -> Option<Plugin> {
 
 /// The error for a plugin ferry does not have.
 pub(crate) fn unknown(name: &str) -> String {
-    let known: Vec<&str> = PLUGINS.iter().map(|(n, _)| *n).collect();
+    let known: Vec<&str> = names().collect();
     format!(
         "lookup plugin '{name}' not found: ferry supports {}",
         known.join(", ")
     )
 }
 
-/// True if ferry has a lookup plugin called `name`.
-pub(crate) fn exists(name: &str) -> bool {
-    plugin(name).is_some()
+/// The names of ferry's plugins, in order.
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    PLUGINS.iter().map(|(n, _)| *n)
 }
 
 /// Runs the plugin `name` for a `with_<name>` loop: the items, or why the loop fails.

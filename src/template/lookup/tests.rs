@@ -100,3 +100,41 @@ fn relative_files_are_found_in_the_role_first() {
         "role"
     );
 }
+
+/// Serves `body` with `status` to one HTTP request on a loopback port; the URL.
+fn serve_once(status: &'static str, body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/f.txt", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn url_gives_the_body_split_into_lines_or_the_http_error() {
+    let t = Templar::new();
+    let scope = Vars::new();
+    let url = serve_once("200 OK", "l1\nl2\n");
+    let tpl = format!("{{{{ lookup('url', '{url}') }}}}");
+    assert_eq!(t.render_str(&tpl, &scope).unwrap(), "l1,l2");
+    let url = serve_once("200 OK", "l1\nl2\n");
+    let tpl = format!("{{{{ lookup('url', '{url}', split_lines=false) }}}}");
+    assert_eq!(t.render_str(&tpl, &scope).unwrap(), "l1\nl2\n");
+    let url = serve_once("404 Not Found", "");
+    let tpl = format!("{{{{ lookup('url', '{url}') }}}}");
+    let err = t.render_str(&tpl, &scope).unwrap_err().to_string();
+    assert!(
+        err.contains("Received HTTP error for") && err.contains("404"),
+        "{err}"
+    );
+}
