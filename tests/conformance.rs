@@ -215,6 +215,11 @@ fn conformance_loop_control() {
 }
 
 #[test]
+fn conformance_lookups_in_plays_and_roles() {
+    conform("lookups.yml", 2);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }
