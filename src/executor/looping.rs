@@ -19,11 +19,20 @@ pub(crate) fn items(
     spec: &Json,
     vars: &Vars,
 ) -> Result<Vec<Json>, ModuleResult> {
-    let rendered = run.templar.render_value(spec, vars).map_err(|e| {
-        ModuleResult::failed(format!(
-            "The task includes an option with an undefined variable. {e}"
-        ))
-    })?;
+    let rendered = match (run.task.loop_with.as_deref(), spec) {
+        // Ansible drops the candidates of with_first_found that do not render.
+        (Some("first_found"), Json::Array(candidates)) => Json::Array(
+            candidates
+                .iter()
+                .filter_map(|c| run.templar.render_value(c, vars).ok())
+                .collect(),
+        ),
+        _ => run.templar.render_value(spec, vars).map_err(|e| {
+            ModuleResult::failed(format!(
+                "The task includes an option with an undefined variable. {e}"
+            ))
+        })?,
+    };
     let Some(plugin) = &run.task.loop_with else {
         return match rendered {
             Json::Array(items) => Ok(items),

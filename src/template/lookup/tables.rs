@@ -61,48 +61,57 @@ pub(crate) fn ini(call: &Call) -> Found {
             content = format!("[java_properties]\n{content}");
             section = "java_properties".into();
         }
-        let case = super::truthy(&opts["case_sensitive"]);
-        let sections = parse_ini(&content, case);
-        let Some((_, entries)) = sections.iter().find(|(name, _)| *name == section) else {
-            return Err(Fail::Soft(format!("No section '{section}' in {file}")));
-        };
-        let defaults_of = sections
-            .iter()
-            .find(|(n, _)| n == "DEFAULT")
-            .map(|(_, e)| e);
-        let all: Vec<&(String, Option<String>)> = entries
-            .iter()
-            .chain(defaults_of.into_iter().flatten())
-            .collect();
-        if super::truthy(&opts["re"]) {
-            let re = Regex::new(&format!("^(?:{key})"))
-                .map_err(|e| Fail::Soft(format!("invalid regex '{key}': {e}")))?;
-            found.extend(
-                all.iter()
-                    .filter(|(k, _)| re.is_match(k))
-                    .filter_map(|(_, v)| v.clone())
-                    .map(Json::from),
-            );
-            continue;
-        }
-        let wanted = if case {
-            key.clone()
-        } else {
-            key.to_lowercase()
-        };
-        match all.iter().find(|(k, _)| *k == wanted) {
-            Some((_, Some(v))) => found.push(Json::from(v.as_str())),
-            Some((_, None)) => {}
-            None => found.push(opts["default"].clone()),
-        }
+        let sections = parse_ini(&content, super::truthy(&opts["case_sensitive"]));
+        found.extend(values(&sections, &section, &key, &opts)?);
     }
     Ok(found)
+}
+
+/// The values `key` finds in `section` (its own entries, then `[DEFAULT]`'s): the value or
+/// `default`; with `re`, the values of every key the regular expression matches.
+fn values(sections: &Sections, section: &str, key: &str, opts: &Vars) -> Result<Vec<Json>, Fail> {
+    let Some((_, entries)) = sections.iter().find(|(name, _)| name == section) else {
+        return Err(Fail::Soft(format!(
+            "No section '{section}' in {}",
+            text(&opts["file"])
+        )));
+    };
+    let defaults = sections
+        .iter()
+        .find(|(n, _)| n == "DEFAULT")
+        .map(|(_, e)| e);
+    let all: Vec<&(String, Option<String>)> = entries
+        .iter()
+        .chain(defaults.into_iter().flatten())
+        .collect();
+    if super::truthy(&opts["re"]) {
+        let re = Regex::new(&format!("^(?:{key})"))
+            .map_err(|e| Fail::Soft(format!("invalid regex '{key}': {e}")))?;
+        return Ok(all
+            .iter()
+            .filter(|(k, _)| re.is_match(k))
+            .filter_map(|(_, v)| v.clone())
+            .map(Json::from)
+            .collect());
+    }
+    let wanted = if super::truthy(&opts["case_sensitive"]) {
+        key.to_string()
+    } else {
+        key.to_lowercase()
+    };
+    Ok(match all.iter().find(|(k, _)| *k == wanted) {
+        Some((_, Some(v))) => vec![Json::from(v.as_str())],
+        Some((_, None)) => Vec::new(),
+        None => vec![opts["default"].clone()],
+    })
 }
 
 /// Sections of an INI text in order, each with its `key → value` entries (`None`: a key
 /// without a value). Keys are lower-cased unless `case_sensitive`.
 type Sections = Vec<(String, Vec<(String, Option<String>)>)>;
 
+/// Parses INI text as Python's configparser does, for what lookups need: `[sections]`,
+/// `key = value` or `key: value`, `#`/`;` comments, indented continuation lines.
 fn parse_ini(content: &str, case_sensitive: bool) -> Sections {
     let mut sections: Sections = Vec::new();
     for line in content.lines() {
