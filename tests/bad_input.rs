@@ -42,8 +42,8 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
     load_error(
         &hosts,
         "t4.yml",
-        "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: [1]\n      loop_control:\n        index_var: i\n",
-        "DIR/t4.yml:6:9: loop_control option 'index_var' is not supported by ferry yet\n   |\n 6 |         index_var: i\n   |         ^\n   = hint: supported: loop_var, label",
+        "- hosts: all\n  tasks:\n    - command: echo {{ item }}\n      loop: [1]\n      loop_control:\n        index_vr: i\n",
+        "DIR/t4.yml:6:9: 'index_vr' is not a valid loop_control option\n   |\n 6 |         index_vr: i\n   |         ^\n   = hint: did you mean 'index_var'?",
     );
     load_error(
         &hosts,

@@ -210,6 +210,21 @@ fn conformance_template_whitespace_options_and_vars() {
 }
 
 #[test]
+fn conformance_with_loops() {
+    conform("with_loops.yml", 2);
+}
+
+#[test]
+fn conformance_loop_control() {
+    conform("loop_control.yml", 2);
+}
+
+#[test]
+fn conformance_lookups_in_plays_and_roles() {
+    conform("lookups.yml", 2);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

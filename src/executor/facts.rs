@@ -40,8 +40,8 @@ impl Executor {
             listen: Vec::new(),
             vars: Vars::new(),
             loop_items: None,
-            loop_var: "item".into(),
-            loop_flatten: false,
+            loop_with: None,
+            loop_control: Default::default(),
             role: None,
         };
         let hosts = ctx.active.clone();

@@ -16,6 +16,8 @@ use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;
 
+use super::looping;
+
 /// What every host's run of one task shares.
 pub(crate) struct TaskRun<'a> {
     pub task: &'a Task,
@@ -59,27 +61,29 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         let result = run_with_retries(run, &job).await;
         return finish(run, job, result, false);
     };
-    let items = match loop_items(run, loop_spec, &job.vars) {
+    let items = match looping::items(run, loop_spec, &job.vars) {
         Ok(items) => items,
         Err(failed) => return finish(run, job, failed, false),
     };
     job.prefetched = prefetch(run, &mut job, &items).await;
+    let control = looping::Control::new(&task.loop_control, &job.vars, run.templar);
     let mut result = ModuleResult {
         skipped: true,
         ..Default::default()
     };
     let mut results = Vec::with_capacity(items.len());
-    for item in items {
-        job.vars.insert(task.loop_var.clone(), item.clone());
+    for index in 0..items.len() {
+        control.pause(index).await;
+        control.enter(&items, index, &mut job.vars);
         let r = run_with_retries(run, &job).await;
         result.changed |= r.changed;
         result.failed |= r.failed || r.unreachable;
         result.skipped &= r.skipped;
-        report_item(run, &job, &r, &item);
+        let label = control.label(&items[index], &job.vars, run.templar);
+        report_item(run, &job, &r, &label);
         let mut reg = r.to_registered();
         if let Json::Object(m) = &mut reg {
-            m.insert(task.loop_var.clone(), item);
-            m.insert("ansible_loop_var".into(), task.loop_var.clone().into());
+            control.annotate(&items, index, m);
         }
         results.push(reg);
     }
@@ -91,27 +95,6 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     result.data.insert("msg".into(), msg.into());
     result.data.insert("results".into(), Json::Array(results));
     finish(run, job, result, true)
-}
-
-/// The loop's items (`with_items` flattened one level), or the failed result Ansible gives
-/// for a loop that is not a list.
-fn loop_items(run: &TaskRun<'_>, spec: &Json, vars: &Vars) -> Result<Vec<Json>, ModuleResult> {
-    match run.templar.render_value(spec, vars) {
-        Ok(Json::Array(items)) if run.task.loop_flatten => Ok(items
-            .into_iter()
-            .flat_map(|i| match i {
-                Json::Array(inner) => inner,
-                other => vec![other],
-            })
-            .collect()),
-        Ok(Json::Array(items)) => Ok(items),
-        Ok(other) => Err(ModuleResult::failed(format!(
-            "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
-        ))),
-        Err(e) => Err(ModuleResult::failed(format!(
-            "The task includes an option with an undefined variable. {e}"
-        ))),
-    }
 }
 
 /// Reports one loop item's result (hidden under `no_log`).
@@ -182,8 +165,9 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
         return None;
     }
     let mut paths = Vec::new();
+    let loop_var = &task.loop_control.loop_var;
     for item in items {
-        job.vars.insert(task.loop_var.clone(), item.clone());
+        job.vars.insert(loop_var.clone(), item.clone());
         let Ok(Json::Object(args)) = run.templar.render_value(&task.args, &job.vars) else {
             continue;
         };
@@ -195,7 +179,7 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
             paths.push(dest.to_string());
         }
     }
-    job.vars.remove(&task.loop_var);
+    job.vars.remove(loop_var);
     if paths.len() < 2 {
         return None;
     }

@@ -54,8 +54,7 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
     "until",
     "vars",
     "when",
-    "with_items",
-    "with_list",
+    "with_<lookup>",
 ];
 
 /// Task keywords Ansible has and ferry does not support yet.

@@ -194,7 +194,15 @@ mod error_tests {
             ),
             (
                 "- hosts: all\n  tasks:\n    - command: ls\n      async: 10\n",
-                "site.yml:4:7: task keyword 'async' is not supported by ferry yet\n   |\n 4 |       async: 10\n   |       ^\n   = hint: supported task keywords: any_errors_fatal, args, become, become_method, become_user, changed_when, check_mode, delay, delegate_to, environment, failed_when, ignore_errors, ignore_unreachable, loop, loop_control, name, no_log, notify, register, remote_user, retries, run_once, tags, throttle, timeout, until, vars, when, with_items, with_list",
+                "site.yml:4:7: task keyword 'async' is not supported by ferry yet\n   |\n 4 |       async: 10\n   |       ^\n   = hint: supported task keywords: any_errors_fatal, args, become, become_method, become_user, changed_when, check_mode, delay, delegate_to, environment, failed_when, ignore_errors, ignore_unreachable, loop, loop_control, name, no_log, notify, register, remote_user, retries, run_once, tags, throttle, timeout, until, vars, when, with_<lookup>",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      with_item: [1]\n",
+                "site.yml:4:7: 'with_item': ferry has no lookup plugin named 'item'\n   |\n 4 |       with_item: [1]\n   |       ^\n   = hint: did you mean 'with_items'?",
+            ),
+            (
+                "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      with_items: [2]\n",
+                "site.yml:5:7: duplicate loop in task: loop\n   |\n 5 |       with_items: [2]\n   |       ^\n   = hint: a task has one loop: keep 'loop' or one 'with_<lookup>'",
             ),
             (
                 "- hosts: all\n  tasks: [\n",

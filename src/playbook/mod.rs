@@ -11,6 +11,7 @@ mod include;
 mod inherit;
 mod keywords;
 mod load;
+mod loops;
 mod model;
 mod play;
 mod role;
@@ -19,5 +20,7 @@ mod validate;
 
 pub use inherit::Inherit;
 pub use load::load;
-pub use model::{Block, Condition, Flag, Include, Item, Play, Playbook, Role, Serial, Task};
+pub use model::{
+    Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
+};
 pub use validate::check_templates;

@@ -161,6 +161,36 @@ impl Item {
     }
 }
 
+/// A task's `loop_control:`.
+#[derive(Debug, Clone)]
+pub struct LoopControl {
+    /// `loop_var` (default `item`).
+    pub loop_var: String,
+    /// `index_var`: the variable holding the item's index.
+    pub index_var: Option<String>,
+    /// `label`: a template shown instead of the item.
+    pub label: Option<String>,
+    /// `pause`: seconds between items (a number, or a template giving one).
+    pub pause: Option<Json>,
+    /// `extended`: the `ansible_loop` variable.
+    pub extended: Flag,
+    /// `extended_allitems` (default true): `ansible_loop.allitems`.
+    pub extended_allitems: bool,
+}
+
+impl Default for LoopControl {
+    fn default() -> Self {
+        LoopControl {
+            loop_var: "item".into(),
+            index_var: None,
+            label: None,
+            pause: None,
+            extended: Flag::Const(false),
+            extended_allitems: true,
+        }
+    }
+}
+
 /// A conditional expression (`when`, `failed_when`, `changed_when`) with its position.
 #[derive(Debug, Clone)]
 pub struct Condition {
@@ -204,12 +234,12 @@ pub struct Task {
     pub listen: Vec<String>,
     /// Task `vars:`.
     pub vars: Vars,
-    /// `loop:` / `with_items:` (a template or a literal list).
+    /// `loop:` / `with_<lookup>:` (a template or a literal value).
     pub loop_items: Option<Json>,
-    /// `loop_control.loop_var` (default `item`).
-    pub loop_var: String,
-    /// `with_items`: nested lists are flattened one level.
-    pub loop_flatten: bool,
+    /// `with_<lookup>`: the lookup plugin that turns `loop_items` into the items.
+    pub loop_with: Option<String>,
+    /// `loop_control:`.
+    pub loop_control: LoopControl,
     /// The role the task comes from.
     pub role: Option<std::sync::Arc<Role>>,
 }

@@ -9,6 +9,7 @@ use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
+use crate::playbook::loops;
 use crate::playbook::model::{Condition, Task};
 use crate::text::parse_free_form;
 use crate::vars::Vars;
@@ -112,8 +113,8 @@ fn empty_task(node: &Node) -> Task {
         listen: Vec::new(),
         vars: Vars::new(),
         loop_items: None,
-        loop_var: "item".into(),
-        loop_flatten: false,
+        loop_with: None,
+        loop_control: Default::default(),
         role: None,
     }
 }
@@ -148,19 +149,14 @@ impl<'a> TaskParts<'a> {
             "listen" if self.handler => parse_names(value, "listen")
                 .map(|n| task.listen = n.into_iter().map(|(s, _)| s).collect()),
             "vars" => parse_vars(value).map(|v| task.vars = v),
-            "loop" | "with_list" => {
-                task.loop_items = Some(value.to_json());
-                Ok(())
+            "loop" => loops::set_loop(task, key, value, None),
+            with if with.starts_with("with_") => {
+                let plugin = loops::with_plugin(key)?;
+                loops::set_loop(task, key, value, Some(plugin))
             }
-            "with_items" => {
-                // with_items flattens one level, as Ansible's items lookup does.
-                task.loop_items = Some(value.to_json());
-                task.loop_flatten = true;
-                Ok(())
-            }
-            "loop_control" => parse_loop_control(value).map(|v| task.loop_var = v),
+            "loop_control" => loops::parse_loop_control(value).map(|c| task.loop_control = c),
             other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
-            other if TASK_UNSUPPORTED.contains(&other) || other.starts_with("with_") => Err(key
+            other if TASK_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
                     "task keyword '{other}' is not supported by ferry yet"
                 ))
@@ -336,25 +332,4 @@ pub(crate) fn parse_conditions(node: &Node) -> Result<Vec<Condition>, LoadError>
         NodeKind::Null => Ok(Vec::new()),
         _ => Ok(vec![one(node)?]),
     }
-}
-
-fn parse_loop_control(node: &Node) -> Result<String, LoadError> {
-    let Some(entries) = node.as_map() else {
-        return Err(node.error("'loop_control' must be a mapping"));
-    };
-    let mut var = "item".to_string();
-    for (k, v) in entries {
-        match k.key_string().as_str() {
-            "loop_var" => var = parse_string(v, "loop_var")?,
-            "label" => {}
-            other => {
-                return Err(k
-                    .error(format!(
-                        "loop_control option '{other}' is not supported by ferry yet"
-                    ))
-                    .with_hint("supported: loop_var, label"))
-            }
-        }
-    }
-    Ok(var)
 }

@@ -24,6 +24,8 @@ use crate::vars::Vars;
 pub(crate) struct Compiled {
     pub(crate) code: Code,
     names: Box<[Box<str>]>,
+    /// The source may call a lookup, which needs every variable, not only those it names.
+    lookups: bool,
 }
 
 /// The compiled form.
@@ -165,9 +167,12 @@ fn get_or_compile(
     if let Some(hit) = hit {
         return Ok(hit);
     }
+    let names = names(source);
+    let lookups = calls_lookup(&names);
     let compiled = Arc::new(Compiled {
         code: compile()?,
-        names: names(source),
+        names,
+        lookups,
     });
     let mut map = match map.write() {
         Ok(m) => m,
@@ -178,20 +183,36 @@ fn get_or_compile(
 
 impl Compiled {
     /// The render context: the variables of `vars` this source names, converted to values.
+    /// A source that calls a lookup also gets every variable under a hidden name.
     pub(crate) fn context(&self, vars: &Vars) -> Value {
-        context(&self.names, vars)
+        context(&self.names, vars, self.lookups)
     }
 }
 
-/// A render context holding the variables of `vars` named in `names`.
-pub(crate) fn context(names: &[Box<str>], vars: &Vars) -> Value {
-    let map: BTreeMap<Value, Value> = names
+/// Whether a source naming `names` may call a lookup.
+pub(crate) fn calls_lookup(names: &[Box<str>]) -> bool {
+    names
+        .iter()
+        .any(|n| matches!(&**n, "lookup" | "query" | "q"))
+}
+
+/// A render context holding the variables of `vars` named in `names`; with `lookups`, also
+/// every variable under a hidden name (a lookup may read any of them).
+pub(crate) fn context(names: &[Box<str>], vars: &Vars, lookups: bool) -> Value {
+    let mut map: BTreeMap<Value, Value> = names
         .iter()
         .filter_map(|n| {
             vars.get(&**n)
                 .map(|v| (Value::from(&**n), Value::from(Serde(v))))
         })
         .collect();
+    if lookups {
+        let all = super::lookup::AllVars(vars.clone());
+        map.insert(
+            Value::from(super::lookup::ALL_VARS),
+            Value::from_object(all),
+        );
+    }
     Value::from_object(map)
 }
 

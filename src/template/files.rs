@@ -3,7 +3,7 @@
 //! options and a first-line `#jinja2:` header (`#jinja2: trim_blocks: False,
 //! lstrip_blocks: True, variable_start_string: '[['`) choosing whitespace and delimiters.
 
-use super::compiled::{context, env_with, names, Settings};
+use super::compiled::{calls_lookup, context, env_with, names, Settings};
 use super::errors::undefined_message;
 use super::{pyliteral, TemplateError};
 use crate::vars::Vars;
@@ -128,8 +128,9 @@ impl super::Templar {
         };
         let env = env_with(&settings).map_err(failed)?;
         let source = super::percent::rewrite(body, true);
+        let named = names(body);
         let mut out = env
-            .render_str(&source, context(&names(body), vars))
+            .render_str(&source, context(&named, vars, calls_lookup(&named)))
             .map_err(failed)?;
         // Ansible gives back the trailing newlines Jinja took from the end of the file.
         let (want, have) = (trailing_newlines(body), trailing_newlines(&out));

@@ -74,6 +74,11 @@ fn wrapped_condition() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"(?s)^\s*\{\{(.*)\}\}\s*$").expect("valid regex"))
 }
 
+/// The lookup plugins ferry has (what `with_<name>` may name).
+pub fn lookup_names() -> impl Iterator<Item = &'static str> {
+    lookup::names()
+}
+
 /// True if `s` contains template syntax.
 pub fn is_template(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
@@ -178,6 +183,30 @@ impl Templar {
         }
         let compiled = self.cache.expr(e).map_err(|err| syntax(expr, &err))?;
         Ok(truthy(&eval(&compiled, vars, e, expr)?))
+    }
+
+    /// Runs the lookup plugin of a `with_<name>` loop on the loop's rendered value (a list is
+    /// the terms, anything else the one term), as `query` would: the loop's items. `subdir`
+    /// is where `first_found` looks for relative names (`files`, or `templates`).
+    pub fn loop_lookup(
+        &self,
+        name: &str,
+        value: Json,
+        vars: &Vars,
+        subdir: &str,
+    ) -> Result<Vec<Json>, TemplateError> {
+        let terms = match value {
+            Json::Array(items) => items,
+            other => vec![other],
+        };
+        let mut opts = Vars::new();
+        opts.insert("_subdir".into(), subdir.into());
+        let call = lookup::Call {
+            terms,
+            opts,
+            scope: lookup::Scope::new(vars),
+        };
+        lookup::run_for_loop(name, &call).map_err(TemplateError)
     }
 
     /// Syntax-checks a template without rendering it.
