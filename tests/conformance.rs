@@ -225,6 +225,11 @@ fn conformance_lookups_in_plays_and_roles() {
 }
 
 #[test]
+fn conformance_templating_idioms_in_tasks() {
+    conform("idioms.yml", 2);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -19,8 +19,15 @@ impl Executor {
             vars.insert("role_path".into(), role.path.display().to_string().into());
             vars.insert("role_name".into(), role.name.clone().into());
         }
-        if mentions_hostvars(task) || ctx.play_vars.values().any(|v| mentions(v, "hostvars")) {
+        if mentions_hostvars(task, "hostvars")
+            || ctx.play_vars.values().any(|v| mentions(v, "hostvars"))
+        {
             vars.insert("hostvars".into(), self.hostvars());
+        }
+        // `vars`: every variable by name (`vars['app_' ~ env]`), built only when named.
+        if mentions_hostvars(task, "vars[") || mentions_hostvars(task, "vars.") {
+            let all = Json::Object(vars.clone());
+            vars.insert("vars".into(), all);
         }
         vars
     }
@@ -91,6 +98,7 @@ impl Executor {
         if let Some(name) = &ctx.play.name {
             vars.insert("ansible_play_name".into(), name.clone().into());
         }
+        self.run_magic_vars(&mut vars);
         // Vars defined as templates of other vars resolve lazily in Ansible; here they are
         // rendered once against everything else (twice, for one level of chaining).
         for _ in 0..2 {
@@ -102,24 +110,63 @@ impl Executor {
                 }
             }
         }
+        if !templated.is_empty() {
+            let names = templated.into_iter().map(Json::String).collect();
+            vars.insert(crate::template::LAZY.into(), Json::Array(names));
+        }
         vars
     }
 }
 
-fn mentions_hostvars(task: &Task) -> bool {
+/// Whether the task's arguments, loop, vars or conditions contain `word`.
+impl Executor {
+    /// The magic variables of the run: `ansible_version` (the ansible-core whose behaviour
+    /// ferry follows), `ansible_forks`, `ansible_run_tags`, `ansible_skip_tags`,
+    /// `ansible_verbosity`, `ansible_limit`, `ansible_config_file`.
+    fn run_magic_vars(&self, vars: &mut Vars) {
+        let run_tags: Vec<Json> = if self.opts.tags.is_empty() {
+            vec!["all".into()]
+        } else {
+            self.opts.tags.iter().map(|t| t.clone().into()).collect()
+        };
+        let skip_tags: Vec<Json> = self
+            .opts
+            .skip_tags
+            .iter()
+            .map(|t| t.clone().into())
+            .collect();
+        vars.insert(
+            "ansible_version".into(),
+            serde_json::json!({
+                "full": ANSIBLE_VERSION, "major": 2, "minor": 18, "revision": 0,
+                "string": ANSIBLE_VERSION,
+            }),
+        );
+        vars.insert("ansible_forks".into(), self.opts.forks.into());
+        vars.insert("ansible_run_tags".into(), Json::Array(run_tags));
+        vars.insert("ansible_skip_tags".into(), Json::Array(skip_tags));
+        vars.insert("ansible_verbosity".into(), self.opts.verbosity.into());
+        if let Some(limit) = &self.opts.limit {
+            vars.insert("ansible_limit".into(), limit.clone().into());
+        }
+        vars.entry("ansible_config_file").or_insert(Json::Null);
+    }
+}
+
+/// The ansible-core release whose behaviour ferry follows, as `ansible_version` reports it.
+const ANSIBLE_VERSION: &str = "2.18.0";
+
+fn mentions_hostvars(task: &Task, word: &str) -> bool {
     let conds = task
         .when
         .iter()
         .chain(task.changed_when.iter().flatten())
         .chain(task.failed_when.iter().flatten())
         .chain(task.until.iter().flatten());
-    mentions(&task.args, "hostvars")
-        || task
-            .loop_items
-            .as_ref()
-            .is_some_and(|l| mentions(l, "hostvars"))
-        || task.vars.values().any(|v| mentions(v, "hostvars"))
-        || conds.into_iter().any(|c| c.expr.contains("hostvars"))
+    mentions(&task.args, word)
+        || task.loop_items.as_ref().is_some_and(|l| mentions(l, word))
+        || task.vars.values().any(|v| mentions(v, word))
+        || conds.into_iter().any(|c| c.expr.contains(word))
 }
 
 fn mentions(v: &Json, word: &str) -> bool {

@@ -21,6 +21,17 @@ async fn run(_ctx: &ModuleCtx<'_>, mut args: Vars) -> ModuleResult {
             "The variable name '{bad}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
         ));
     }
+    // As Ansible (without jinja2_native): a value that reads as a boolean becomes one.
+    for value in args.values_mut() {
+        if let serde_json::Value::String(s) = value {
+            if matches!(
+                s.to_ascii_lowercase().as_str(),
+                "true" | "false" | "yes" | "no"
+            ) {
+                *value = crate::text::ansible_bool(s).unwrap_or(false).into();
+            }
+        }
+    }
     let mut data = Vars::new();
     data.insert("ansible_facts".into(), serde_json::Value::Object(args));
     ModuleResult::ok(data)

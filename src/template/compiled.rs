@@ -127,7 +127,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     super::serialize::register(&mut env);
     super::strings::register(&mut env);
     super::pathfilters::register(&mut env);
-    super::percent::register(&mut env);
+    super::rewrite::register(&mut env);
     super::dates::register(&mut env);
     super::predicates::register(&mut env);
     super::lookup::register(&mut env);
@@ -139,7 +139,7 @@ impl Cache {
     pub(crate) fn expr(&self, source: &str) -> Result<Arc<Compiled>, minijinja::Error> {
         get_or_compile(&self.exprs, source, || {
             env()
-                .compile_expression_owned(super::percent::rewrite(source, false).into_owned())
+                .compile_expression_owned(super::rewrite::rewrite(source, false).into_owned())
                 .map(Code::Expr)
         })
     }
@@ -148,7 +148,7 @@ impl Cache {
     pub(crate) fn text(&self, source: &str) -> Result<Arc<Compiled>, minijinja::Error> {
         get_or_compile(&self.texts, source, || {
             env()
-                .get_template(&super::percent::rewrite(source, true))
+                .get_template(&super::rewrite::rewrite(source, true))
                 .map(Code::Text)
         })
     }

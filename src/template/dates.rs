@@ -1,6 +1,6 @@
 //! Dates and times as Ansible's filters and globals give them: `to_datetime` (a datetime
 //! with `year`, `month`, ... and `strftime()`), `strftime` on a format string, and `now()`.
-//! Subtracting two datetimes (a Python `timedelta`) is not available in ferry.
+//! Subtracting two datetimes gives a `timedelta` (through the `__sub` rewrite).
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +16,91 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("to_datetime", to_datetime);
     env.add_filter("strftime", strftime);
     env.add_function("now", now);
+    env.add_function("__sub", subtract);
+}
+
+/// `a - b` where the rewrite found datetimes: a timedelta for two datetimes, else numbers.
+fn subtract(a: Value, b: Value) -> Result<Value, Error> {
+    if let (Some(x), Some(y)) = (
+        a.downcast_object_ref::<PyDateTime>(),
+        b.downcast_object_ref::<PyDateTime>(),
+    ) {
+        return Ok(Value::from_object(TimeDelta(x.0 - y.0)));
+    }
+    match (a.as_i64(), b.as_i64()) {
+        (Some(x), Some(y)) => Ok(Value::from(x - y)),
+        _ => {
+            let (x, y) = (f64::try_from(a.clone()), f64::try_from(b.clone()));
+            match (x, y) {
+                (Ok(x), Ok(y)) => Ok(Value::from(x - y)),
+                _ => Err(err(format!("unsupported operand types for -: {a} and {b}"))),
+            }
+        }
+    }
+}
+
+/// A Python `timedelta`: `days`, `seconds`, `microseconds`, `total_seconds()`.
+#[derive(Debug)]
+pub(crate) struct TimeDelta(chrono::TimeDelta);
+
+impl TimeDelta {
+    /// Python's normal form: whole days (may be negative), then 0 ≤ seconds < 86400.
+    fn parts(&self) -> (i64, i64, i64) {
+        let micros = self.0.num_microseconds().unwrap_or(0);
+        let day = 86_400_000_000i64;
+        let days = micros.div_euclid(day);
+        let rest = micros.rem_euclid(day);
+        (days, rest / 1_000_000, rest % 1_000_000)
+    }
+}
+
+impl Object for TimeDelta {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let (days, seconds, micros) = self.parts();
+        Some(Value::from(match key.as_str()? {
+            "days" => days,
+            "seconds" => seconds,
+            "microseconds" => micros,
+            _ => return None,
+        }))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State<'_, '_>,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "total_seconds" => Ok(Value::from(
+                self.0.num_microseconds().unwrap_or(0) as f64 / 1e6,
+            )),
+            other => Err(err(format!("timedelta has no method '{other}'"))),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, seconds, micros) = self.parts();
+        if days != 0 {
+            let unit = if days.abs() == 1 { "day" } else { "days" };
+            write!(f, "{days} {unit}, ")?;
+        }
+        write!(
+            f,
+            "{}:{:02}:{:02}",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        )?;
+        if micros != 0 {
+            write!(f, ".{micros:06}")?;
+        }
+        Ok(())
+    }
 }
 
 /// A Python `datetime` without a time zone.

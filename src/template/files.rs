@@ -127,7 +127,7 @@ impl super::Templar {
             TemplateError(format!("{}{detail}{at}", e.kind()))
         };
         let env = env_with(&settings).map_err(failed)?;
-        let source = super::percent::rewrite(body, true);
+        let source = super::rewrite::rewrite(body, true);
         let named = names(body);
         let mut out = env
             .render_str(&source, context(&named, vars, calls_lookup(&named)))

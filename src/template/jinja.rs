@@ -43,7 +43,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function("lipsum", minijinja_contrib::globals::lipsum);
     env.add_function("dict", dict);
     // Ansible's `undef(hint)`: an undefined value (for defaults a play must override).
-    env.add_function("undef", |_hint: Option<String>| Value::UNDEFINED);
+    env.add_function("undef", |_hint: Option<String>, _kwargs: Kwargs| {
+        Value::UNDEFINED
+    });
 }
 
 /// A value's text: strings as they are, anything else as Python's `str()`.

@@ -22,7 +22,6 @@ mod filters;
 mod jinja;
 mod lookup;
 mod pathfilters;
-mod percent;
 mod predicates;
 mod pyliteral;
 mod pymethods;
@@ -30,6 +29,7 @@ mod pyregex;
 mod pyrepr;
 mod pyyaml;
 mod regex;
+mod rewrite;
 mod serialize;
 mod strings;
 mod values;
@@ -46,6 +46,10 @@ use errors::{bare_undefined, runtime, syntax, undefined_message};
 
 pub use files::FileOptions;
 pub use pyrepr::py_repr;
+
+/// A hidden variable listing the variables whose values were rendered from templates (a
+/// play's `port: "{{ base_port }}"`): `{{ port }}` then renders as text, as in Ansible.
+pub const LAZY: &str = "\u{1}templated";
 
 /// The value of the `omit` variable; callers drop module arguments equal to it.
 pub const OMIT: &str = "__omit_place_holder__ferry";
@@ -102,21 +106,47 @@ impl Templar {
         if let Some(value) = single_var(template, vars) {
             return Ok(value);
         }
-        let escaped = backslash::escape(template);
-        if let Some(inner) = single_expr().captures(&escaped).and_then(|c| c.get(1)) {
-            let inner = inner.as_str();
-            if !inner.contains("{{") && !inner.contains("{%") {
-                if let Ok(compiled) = self.cache.expr(inner) {
-                    let value = eval(&compiled, vars, inner, template)?;
-                    return Ok(match (value, string_filter_last(inner)) {
-                        (Json::String(s), true) => Json::String(s),
-                        (value, _) => as_ansible_keeps(value),
-                    });
-                }
+        // Jinja drops one trailing newline; Ansible reads the result, then gives back the
+        // template's trailing newlines to a result that is still text.
+        let newlines = template.len() - template.trim_end_matches('\n').len();
+        let body = template.strip_suffix('\n').unwrap_or(template);
+        let escaped = backslash::escape(body);
+        let value = match self.lone_expression(&escaped, vars, template)? {
+            Some(value) => value,
+            None => read_back(self.render_text(&escaped, vars)?),
+        };
+        Ok(match value {
+            Json::String(mut s) => {
+                let have = s.len() - s.trim_end_matches('\n').len();
+                s.push_str(&"\n".repeat(newlines.saturating_sub(have)));
+                Json::String(s)
             }
+            other => other,
+        })
+    }
+
+    /// The value of a template that is one `{{ expression }}`, as Ansible keeps it.
+    fn lone_expression(
+        &self,
+        escaped: &str,
+        vars: &Vars,
+        shown: &str,
+    ) -> Result<Option<Json>, TemplateError> {
+        let Some(inner) = single_expr().captures(escaped).and_then(|c| c.get(1)) else {
+            return Ok(None);
+        };
+        let inner = inner.as_str();
+        if inner.contains("{{") || inner.contains("{%") {
+            return Ok(None);
         }
-        let text = self.render_text(&escaped, vars)?;
-        Ok(read_back(text))
+        let Ok(compiled) = self.cache.expr(inner) else {
+            return Ok(None);
+        };
+        let value = eval(&compiled, vars, inner, shown)?;
+        Ok(Some(match (value, string_filter_last(inner)) {
+            (Json::String(s), true) => Json::String(s),
+            (value, _) => as_ansible_keeps(value),
+        }))
     }
 
     /// Evaluates one expression to its native value (numbers stay numbers): for `loop`,
@@ -235,6 +265,12 @@ fn single_var(template: &str, vars: &Vars) -> Option<Json> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| Regex::new(r"^\{\{\s*(\w*)\s*\}\}$").expect("valid regex"));
     let name = re.captures(template)?.get(1)?.as_str();
+    // A variable whose value came from a template is rendered as Ansible renders it lazily.
+    if let Some(Json::Array(lazy)) = vars.get(LAZY) {
+        if lazy.iter().any(|n| n.as_str() == Some(name)) {
+            return None;
+        }
+    }
     match vars.get(name)? {
         v @ (Json::Number(_) | Json::Bool(_) | Json::Null) => Some(v.clone()),
         _ => None,
@@ -313,6 +349,10 @@ fn eval(compiled: &Compiled, vars: &Vars, expr: &str, shown: &str) -> Result<Jso
         .map_err(|e| runtime(shown, &e, vars))?;
     if value.is_undefined() {
         return Err(TemplateError(undefined_message(expr, vars)));
+    }
+    if value.downcast_object_ref::<values::Tuple>().is_some() {
+        // A tuple renders as its text, which Ansible does not read back.
+        return Ok(Json::String(py_repr(&value)));
     }
     serde_json::to_value(&value).map_err(|e| TemplateError(format!("{shown}: {e}")))
 }

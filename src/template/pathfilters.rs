@@ -5,6 +5,8 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
+use super::values::Tuple;
+
 /// Registers the filters.
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("normpath", |s: String| normpath(&s));
@@ -16,7 +18,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("path_join", path_join);
     env.add_filter("splitext", |s: String| {
         let (root, ext) = splitext(&s);
-        Value::from(vec![root.to_string(), ext.to_string()])
+        Value::from_object(Tuple(vec![Value::from(root), Value::from(ext)]))
     });
     env.add_filter("expandvars", |s: String| expandvars(&s));
     env.add_filter("win_basename", |s: String| {
@@ -33,7 +35,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("win_splitdrive", |s: String| {
         let (drive, path) = win_splitdrive(&s);
-        Value::from(vec![drive.to_string(), path.to_string()])
+        Value::from_object(Tuple(vec![Value::from(drive), Value::from(path)]))
     });
 }
 

@@ -22,12 +22,26 @@ pub(crate) fn call(
 }
 
 fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
-    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    match value.kind() {
+        ValueKind::String => string_method(value.as_str()?, method, args),
+        ValueKind::Seq if method == "index" => {
+            let needle = args.first().cloned().unwrap_or_default();
+            let found = value.try_iter().ok()?.position(|x| x == needle);
+            Some(
+                found
+                    .map(Value::from)
+                    .ok_or_else(|| err(format!("{needle} is not in list"))),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn string_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
     let text = |i: usize| args.get(i).and_then(Value::as_str).map(str::to_string);
     let int = |i: usize| args.get(i).and_then(Value::as_i64);
-    match (value.kind(), method) {
-        (ValueKind::String, "rsplit") => {
-            let s = value.as_str()?;
+    match method {
+        "rsplit" => {
             let limit = int(1).filter(|n| *n >= 0).map(|n| n as usize);
             let mut parts: Vec<String> = match (text(0), limit) {
                 (Some(sep), Some(n)) => s.rsplitn(n + 1, sep.as_str()).map(String::from).collect(),
@@ -47,8 +61,7 @@ fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Err
             parts.reverse();
             Some(Ok(Value::from(parts)))
         }
-        (ValueKind::String, "index") => {
-            let s = value.as_str()?;
+        "index" => {
             let needle = text(0)?;
             Some(
                 s.find(&needle)
@@ -56,8 +69,7 @@ fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Err
                     .ok_or_else(|| err("substring not found")),
             )
         }
-        (ValueKind::String, "zfill") => {
-            let s = value.as_str()?;
+        "zfill" => {
             let width = int(0)? as usize;
             let (sign, digits) = match s.strip_prefix(['-', '+']) {
                 Some(rest) => (&s[..1], rest),
@@ -69,8 +81,7 @@ fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Err
                 "0".repeat(pad)
             ))))
         }
-        (ValueKind::String, "ljust" | "rjust") => {
-            let s = value.as_str()?;
+        "ljust" | "rjust" => {
             let width = int(0)? as usize;
             let fill = text(1).and_then(|f| f.chars().next()).unwrap_or(' ');
             let pad: String =
@@ -81,24 +92,13 @@ fn more(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Err
                 format!("{pad}{s}")
             })))
         }
-        (ValueKind::String, "removeprefix") => {
-            let s = value.as_str()?;
+        "removeprefix" => {
             let p = text(0)?;
             Some(Ok(Value::from(s.strip_prefix(p.as_str()).unwrap_or(s))))
         }
-        (ValueKind::String, "removesuffix") => {
-            let s = value.as_str()?;
+        "removesuffix" => {
             let p = text(0)?;
             Some(Ok(Value::from(s.strip_suffix(p.as_str()).unwrap_or(s))))
-        }
-        (ValueKind::Seq, "index") => {
-            let needle = arg(0);
-            let found = value.try_iter().ok()?.position(|x| x == needle);
-            Some(
-                found
-                    .map(Value::from)
-                    .ok_or_else(|| err(format!("{needle} is not in list"))),
-            )
         }
         _ => None,
     }

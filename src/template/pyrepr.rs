@@ -42,6 +42,24 @@ fn write_value(s: &mut String, value: &Value, top: bool) {
         ValueKind::Bool => s.push_str(if value.is_true() { "True" } else { "False" }),
         ValueKind::String if top => s.push_str(value.as_str().unwrap_or("")),
         ValueKind::String => quote(s, value.as_str().unwrap_or("")),
+        ValueKind::Seq
+            if value
+                .downcast_object_ref::<super::values::Tuple>()
+                .is_some() =>
+        {
+            s.push('(');
+            let items: Vec<Value> = value.try_iter().map(|i| i.collect()).unwrap_or_default();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                write_value(s, item, false);
+            }
+            if items.len() == 1 {
+                s.push(',');
+            }
+            s.push(')');
+        }
         ValueKind::Seq | ValueKind::Iterable => {
             s.push('[');
             if let Ok(items) = value.try_iter() {
