@@ -93,7 +93,7 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
     let pb = write(
         &hosts,
         "runtime.yml",
-        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: echo hi\n      when: not_defined_anywhere == 1\n      ignore_errors: yes\n    - command: echo {{ item }}\n      loop: \"{{ 'a string' }}\"\n      ignore_errors: yes\n    - command: echo {{ nope.attr }}\n",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: echo hi\n      when: not_defined_anywhere == 1\n      ignore_errors: yes\n    - command: echo {{ item }}\n      loop: \"{{ 'a string' }}\"\n      ignore_errors: yes\n    - command: echo {{ 'x' | no_such_filter }}\n      ignore_errors: yes\n    - command: echo {{ nope.attr }}\n",
     );
     let run = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(run.code, 2, "{}", run.all());
@@ -106,4 +106,11 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
         run.all()
     );
     assert!(run.stdout.contains("The task includes an option with an undefined variable. The error was: 'nope' is undefined"), "{}", run.all());
+    // A template error names the expression, and where the task is.
+    assert!(run.stdout.contains("template error while templating string: unknown filter: filter no_such_filter is unknown. String: echo {{ 'x' | no_such_filter }}"), "{}", run.all());
+    assert!(
+        run.stdout.contains("runtime.yml': line 10, column 7"),
+        "{}",
+        run.all()
+    );
 }

@@ -222,11 +222,7 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     let args = match templar.render_value(&task.args, vars) {
         Ok(Json::Object(args)) => args,
         Ok(_) => return Err(ModuleResult::failed("module arguments must be a mapping")),
-        Err(e) => {
-            return Err(ModuleResult::failed(format!(
-                "The task includes an option with an undefined variable. The error was: {e}"
-            )))
-        }
+        Err(e) => return Err(ModuleResult::failed(argument_error(task, &e))),
     };
     if job.check_mode && !task.module.supports_check {
         let mut data = Vars::new();
@@ -245,6 +241,25 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
         .into_iter()
         .filter(|(_, v)| v.as_str() != Some(OMIT))
         .collect())
+}
+
+/// Why a task's arguments could not be rendered, as Ansible words it, and where the task is.
+fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
+    let text = e.to_string();
+    let what = if e.is_undefined() {
+        format!("The task includes an option with an undefined variable. The error was: {text}")
+    } else if text.starts_with("template error") {
+        text
+    } else {
+        format!("template error while templating string: {text}")
+    };
+    let at = &task.span;
+    format!(
+        "{what}\n\nThe error appears to be in '{}': line {}, column {}",
+        at.file.path.display(),
+        at.line,
+        at.col
+    )
 }
 
 /// The module itself, within the task's `timeout`.

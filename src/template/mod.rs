@@ -59,6 +59,14 @@ pub const OMIT: &str = "__omit_place_holder__ferry";
 #[error("{0}")]
 pub struct TemplateError(String);
 
+impl TemplateError {
+    /// Whether it is about an undefined variable or attribute (rather than bad syntax, an
+    /// unknown filter or a filter's failure).
+    pub fn is_undefined(&self) -> bool {
+        self.0.contains(" is undefined") || self.0.contains("has no attribute")
+    }
+}
+
 /// The run's templar: Ansible's rendering rules over one shared environment, with a cache of
 /// compiled templates (built once per run, shared by every host).
 #[derive(Default)]
