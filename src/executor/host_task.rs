@@ -72,10 +72,18 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         ..Default::default()
     };
     let mut results = Vec::with_capacity(items.len());
+    let mut facts = Vars::new();
     for index in 0..items.len() {
         control.pause(index).await;
         control.enter(&items, index, &mut job.vars);
         let r = run_with_retries(run, &job).await;
+        // Facts an item sets (set_fact in a loop) are seen by the next items.
+        if let (false, Some(Json::Object(set))) = (r.failed, r.data.get("ansible_facts")) {
+            for (k, v) in set {
+                job.vars.insert(k.clone(), v.clone());
+                facts.insert(k.clone(), v.clone());
+            }
+        }
         result.changed |= r.changed;
         result.failed |= r.failed || r.unreachable;
         result.skipped &= r.skipped;
@@ -94,6 +102,11 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     };
     result.data.insert("msg".into(), msg.into());
     result.data.insert("results".into(), Json::Array(results));
+    if !facts.is_empty() {
+        result
+            .data
+            .insert("ansible_facts".into(), Json::Object(facts));
+    }
     finish(run, job, result, true)
 }
 
