@@ -34,6 +34,21 @@ pub enum Command {
     Lock(LockCommand),
     /// Show what ferry reads from inventories (like ansible-inventory).
     Inventory(InventoryArgs),
+    /// Show the Ansible configuration ferry reads: ansible.cfg and ANSIBLE_* variables
+    /// (like ansible-config).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `ferry config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Every setting ferry reads, with where its value came from.
+    Dump {
+        /// Only the settings not at Ansible's default.
+        #[arg(long = "only-changed")]
+        only_changed: bool,
+    },
 }
 
 /// `ferry inventory`.
@@ -88,9 +103,9 @@ pub struct CommonArgs {
     /// Extra variables: key=value, a JSON/YAML mapping, or @file (repeatable).
     #[arg(short = 'e', long = "extra-vars")]
     pub extra_vars: Vec<String>,
-    /// How many hosts run a task at once.
-    #[arg(short = 'f', long = "forks", default_value_t = 256)]
-    pub forks: usize,
+    /// How many hosts run a task at once (default: ansible.cfg's `forks`, else 256).
+    #[arg(short = 'f', long = "forks")]
+    pub forks: Option<usize>,
     /// Remote user, when neither the inventory nor the play names one.
     #[arg(short = 'u', long = "user")]
     pub user: Option<String>,
@@ -100,15 +115,16 @@ pub struct CommonArgs {
     /// known_hosts file(s) to check host keys against (default ~/.ssh/known_hosts).
     #[arg(long = "known-hosts", env = "FERRY_KNOWN_HOSTS", value_delimiter = ':')]
     pub known_hosts: Vec<PathBuf>,
-    /// Host key checking: strict, accept-new or off.
-    #[arg(long = "host-key-checking", value_enum, default_value = "strict")]
-    pub host_key_checking: HostKeyMode,
+    /// Host key checking: strict, accept-new or off (default strict; ansible.cfg's
+    /// `host_key_checking = False` turns it off).
+    #[arg(long = "host-key-checking", value_enum)]
+    pub host_key_checking: Option<HostKeyMode>,
     /// SSH connect timeout in seconds (default 10, or the ssh config's ConnectTimeout).
     #[arg(short = 'T', long = "timeout")]
     pub timeout: Option<u64>,
     /// Retry a refused or timed-out SSH connect this many times (hosts that are booting).
-    #[arg(long = "connect-retries", default_value_t = 0)]
-    pub connect_retries: u32,
+    #[arg(long = "connect-retries")]
+    pub connect_retries: Option<u32>,
     /// OpenSSH client config to read (default ~/.ssh/config when it exists).
     #[arg(short = 'F', long = "ssh-config")]
     pub ssh_config: Option<PathBuf>,

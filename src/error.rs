@@ -228,6 +228,9 @@ pub enum Error {
     /// The pipeline's deploy lock could not be taken.
     #[error("{0}")]
     Lock(#[from] crate::pipeline::lock::LockError),
+    /// ansible.cfg or an `ANSIBLE_*` variable could not be read.
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
@@ -239,7 +242,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Load(_) => EXIT_PARSE,
-            Error::Options(_) => 5,
+            Error::Options(_) | Error::Config(_) => 5,
             Error::Interrupted => 99,
             Error::Git { .. }
             | Error::GitRun { .. }

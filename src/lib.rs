@@ -33,6 +33,7 @@
 pub mod checksum;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod connection;
 pub mod error;
 pub mod events;

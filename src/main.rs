@@ -26,6 +26,10 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        // A config file or variable that cannot be read stops every command, before anything.
+        if let Err(e) = ferry::config::Config::load() {
+            return Err(Error::from(e));
+        }
         match cli.command {
             Command::Run(args) => tokio::select! {
                 r = ferry::commands::run::run(*args) => r,

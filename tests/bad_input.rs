@@ -49,7 +49,7 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
         &hosts,
         "t5.yml",
         "- hosts: all\n  roles:\n    - nope\n",
-        "DIR/t5.yml:3:7: the role 'nope' was not found\n   |\n 3 |     - nope\n   |       ^\n   = hint: searched: DIR/roles/nope, DIR/roles/nope, /root/.ansible/roles/nope, /etc/ansible/roles/nope, DIR/nope",
+        "DIR/t5.yml:3:7: the role 'nope' was not found\n   |\n 3 |     - nope\n   |       ^\n   = hint: searched: DIR/roles/nope, /root/.ansible/roles/nope, /usr/share/ansible/roles/nope, /etc/ansible/roles/nope, DIR/nope",
     );
     write(&hosts, "a.yml", "- import_tasks: b.yml\n");
     write(&hosts, "b.yml", "- import_tasks: a.yml\n");

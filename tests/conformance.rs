@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use crate::support::{recap, run_playbook, SshHosts};
 
-fn ansible_playbook() -> PathBuf {
+pub(crate) fn ansible_playbook() -> PathBuf {
     if let Ok(p) = std::env::var("FERRY_ANSIBLE_PLAYBOOK") {
         return PathBuf::from(p);
     }

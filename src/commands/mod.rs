@@ -7,6 +7,7 @@
 //! - [`history`]: `ferry history [PIPELINE] [show RUN]`.
 //! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
 //! - [`lock`]: `ferry lock release NAME`.
+//! - [`config`]: `ferry config dump [--only-changed]`: ansible.cfg and `ANSIBLE_*` as read.
 //! - [`options`]: what they share: run options, extra vars, loading playbooks and
 //!   inventories, and the one place where output flags become reporters.
 //!
@@ -14,6 +15,7 @@
 //! [`dispatch`].
 
 pub mod check;
+pub mod config;
 pub mod history;
 pub mod inventory;
 pub mod lock;
@@ -22,7 +24,7 @@ pub mod pipeline;
 pub mod rollback;
 pub mod run;
 
-use crate::cli::{Command, LockCommand, PipelineCommand};
+use crate::cli::{Command, ConfigCommand, LockCommand, PipelineCommand};
 use crate::error::Error;
 
 /// Runs any ferry command; returns its exit code.
@@ -40,5 +42,6 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
             history_db,
         }) => lock::release(&name, pipeline.as_deref(), history_db.as_deref()),
         Command::Inventory(args) => inventory::inventory(&args),
+        Command::Config(ConfigCommand::Dump { only_changed }) => config::dump(only_changed),
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::cli::{CommonArgs, HostKeyMode, OutputFormat};
+use crate::config::Config;
 use crate::connection::{ConnectOptions, HostKeyChecking};
 use crate::error::{Error, LoadError, LoadErrors};
 use crate::events::{Reporter, Tee};
@@ -71,19 +72,36 @@ impl Reporters {
     }
 }
 
-/// Executor options from the shared flags.
+/// Executor options from the shared flags, then ansible.cfg and `ANSIBLE_*` variables for
+/// what the flags leave unset.
 pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
+    let config = Config::global();
+    note_ignored(config);
+    let forks = common
+        .forks
+        .or_else(|| {
+            config
+                .int("DEFAULT_FORKS")
+                .and_then(|n| usize::try_from(n).ok())
+        })
+        .unwrap_or(256)
+        .max(1);
     Ok(RunOptions {
-        forks: common.forks,
+        forks,
         extra_vars: parse_extra_vars(&common.extra_vars)?,
         limit: None,
         connect: connect_options(common),
         check: common.check,
         diff: common.diff,
         verbosity: common.verbose,
-        become_: common.become_,
-        become_user: common.become_user.clone(),
-        become_password: if common.ask_become_pass {
+        become_: common.become_ || config.bool("DEFAULT_BECOME") == Some(true),
+        become_user: common
+            .become_user
+            .clone()
+            .or_else(|| config.text("DEFAULT_BECOME_USER").map(String::from)),
+        become_password: if common.ask_become_pass
+            || config.bool("DEFAULT_BECOME_ASK_PASS") == Some(true)
+        {
             Some(ask_password()?)
         } else {
             None
@@ -95,25 +113,61 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
     })
 }
 
-/// Connection settings from the shared flags.
+/// Settings ansible.cfg may hold that ferry does not use, said once on stderr.
+#[allow(clippy::print_stderr)] // a note before the run starts
+fn note_ignored(config: &Config) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if let Some(callback) = config.text("DEFAULT_STDOUT_CALLBACK") {
+        if callback != "default" {
+            SAID.call_once(|| {
+                eprintln!(
+                    "[NOTE] stdout_callback = {callback} ({}) is ignored: ferry prints its own output (--output json for machines)",
+                    config.file.as_ref().map(|f| f.display().to_string()).unwrap_or_else(|| "ANSIBLE_STDOUT_CALLBACK".into())
+                )
+            });
+        }
+    }
+}
+
+/// Connection settings from the shared flags, then ansible.cfg.
 fn connect_options(common: &CommonArgs) -> ConnectOptions {
+    let config = Config::global();
+    let timeout = common.timeout.or_else(|| {
+        config
+            .int("DEFAULT_TIMEOUT")
+            .and_then(|n| u64::try_from(n).ok())
+    });
+    let host_key_checking = match common.host_key_checking {
+        Some(mode) => mode,
+        None if config.bool("HOST_KEY_CHECKING") == Some(false) => HostKeyMode::Off,
+        None => HostKeyMode::Strict,
+    };
     ConnectOptions {
-        remote_user: common.user.clone(),
-        private_key: common.private_key.clone(),
+        remote_user: common
+            .user
+            .clone()
+            .or_else(|| config.text("DEFAULT_REMOTE_USER").map(String::from)),
+        private_key: common
+            .private_key
+            .clone()
+            .or_else(|| config.text("DEFAULT_PRIVATE_KEY_FILE").map(PathBuf::from)),
         known_hosts: known_hosts(&common.known_hosts),
         known_hosts_given: !common.known_hosts.is_empty(),
         ssh_config: common.ssh_config.clone().or_else(|| {
             let default = crate::paths::home_dir()?.join(".ssh/config");
             default.is_file().then_some(default)
         }),
-        timeout_given: common.timeout.is_some(),
-        connect_retries: common.connect_retries,
-        host_key_checking: match common.host_key_checking {
+        timeout_given: timeout.is_some(),
+        connect_retries: common
+            .connect_retries
+            .or_else(|| config.int("retries").and_then(|n| u32::try_from(n).ok()))
+            .unwrap_or(0),
+        host_key_checking: match host_key_checking {
             HostKeyMode::Strict => HostKeyChecking::Strict,
             HostKeyMode::AcceptNew => HostKeyChecking::AcceptNew,
             HostKeyMode::Off => HostKeyChecking::Off,
         },
-        connect_timeout: Duration::from_secs(common.timeout.unwrap_or(10).max(1)),
+        connect_timeout: Duration::from_secs(timeout.unwrap_or(10).max(1)),
     }
 }
 
@@ -157,14 +211,21 @@ pub fn load_inventory(
     playbook_dir: Option<&Path>,
 ) -> Result<Inventory, Error> {
     if sources.is_empty() {
-        let default = PathBuf::from("/etc/ansible/hosts");
-        if default.exists() {
-            return Ok(Inventory::load(&[default], playbook_dir)?);
+        // ansible.cfg's `inventory` (or ANSIBLE_INVENTORY), else /etc/ansible/hosts.
+        let configured: Vec<PathBuf> = Config::global()
+            .list("DEFAULT_HOST_LIST")
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|p| p.exists() || p.to_string_lossy().contains(','))
+            .collect();
+        if configured.is_empty() {
+            return Ok(Inventory::implicit_localhost());
         }
-        return Ok(Inventory::implicit_localhost());
+        return Ok(Inventory::load(&configured, playbook_dir)?);
     }
     for s in sources {
-        if !s.exists() {
+        // `-i web1,web2,` is a host list, not a path.
+        if !s.exists() && !s.to_string_lossy().contains(',') {
             return Err(LoadError::plain(format!(
                 "inventory source {} does not exist",
                 s.display()

@@ -147,14 +147,33 @@ fn template_vars(src: &str, path: &std::path::Path, dest: &str) -> Vars {
     let mut put = |k: &str, v: String| {
         vars.insert(k.into(), v.into());
     };
-    put("template_host", crate::paths::controller_hostname());
+    let (host, uid_name) = (
+        crate::paths::controller_hostname(),
+        crate::paths::user_name(uid).unwrap_or_else(|| uid.to_string()),
+    );
+    // ansible.cfg's `ansible_managed` may name {host}, {uid}, {file} and strftime fields
+    // (of the template's modification time).
+    let managed = crate::config::Config::global()
+        .text("DEFAULT_MANAGED_STR")
+        .unwrap_or("Ansible managed")
+        .replace("{host}", &host)
+        .replace("{uid}", &uid_name)
+        .replace("{file}", src);
+    let managed = if managed.contains('%') {
+        use std::fmt::Write;
+        let mut out = String::new();
+        match write!(out, "{}", mtime.format(&managed)) {
+            Ok(()) => out,
+            Err(_) => managed,
+        }
+    } else {
+        managed
+    };
+    put("template_host", host);
     put("template_path", src.to_string());
     put("template_fullpath", fullpath.display().to_string());
     put("template_destpath", dest.to_string());
-    put(
-        "template_uid",
-        crate::paths::user_name(uid).unwrap_or_else(|| uid.to_string()),
-    );
+    put("template_uid", uid_name);
     put(
         "template_mtime",
         mtime.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
@@ -165,6 +184,6 @@ fn template_vars(src: &str, path: &std::path::Path, dest: &str) -> Vars {
             .format("%Y-%m-%d %H:%M:%S%.6f")
             .to_string(),
     );
-    put("ansible_managed", "Ansible managed".into());
+    put("ansible_managed", managed);
     vars
 }

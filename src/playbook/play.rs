@@ -67,8 +67,14 @@ fn empty_play(node: &Node) -> Play {
         span: node.span.clone(),
         hosts: String::new(),
         vars: Vars::new(),
-        gather_facts: true,
-        opts: Inherit::default(),
+        // ansible.cfg's `gathering = explicit` gathers only where a play asks.
+        gather_facts: crate::config::Config::global().text("DEFAULT_GATHERING") != Some("explicit"),
+        opts: Inherit {
+            any_errors_fatal: crate::config::Config::global()
+                .bool("ANY_ERRORS_FATAL")
+                .filter(|fatal| *fatal),
+            ..Inherit::default()
+        },
         vars_files: Vec::new(),
         serial: Vec::new(),
         max_fail_percentage: None,

@@ -154,6 +154,11 @@ pub(crate) fn parse_roles(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Item>, L
     Ok(items)
 }
 
+/// Where role `name` is, searched as Ansible searches: `roles/` beside the file that names
+/// it and beside the playbook, the `roles_path` of ansible.cfg (`ANSIBLE_ROLES_PATH`; by
+/// default `~/.ansible/roles`, `/usr/share/ansible/roles`, `/etc/ansible/roles`), then the
+/// name as a path from the file's directory and from the playbook's. A `namespace.collection.role`
+/// name is looked up in the installed collections.
 fn find_role(ctx: &LoadCtx, name: &str, at: &Node) -> Result<PathBuf, LoadError> {
     let here = at
         .span
@@ -161,18 +166,37 @@ fn find_role(ctx: &LoadCtx, name: &str, at: &Node) -> Result<PathBuf, LoadError>
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    let config = crate::config::Config::global();
     let mut candidates = vec![
         here.join("roles").join(name),
         ctx.playbook_dir.join("roles").join(name),
     ];
-    if let Ok(paths) = std::env::var("ANSIBLE_ROLES_PATH") {
-        candidates.extend(paths.split(':').map(|p| Path::new(p).join(name)));
-    }
-    if let Some(home) = crate::paths::home_dir() {
-        candidates.push(home.join(".ansible/roles").join(name));
-    }
-    candidates.push(Path::new("/etc/ansible/roles").join(name));
+    candidates.extend(
+        config
+            .list("DEFAULT_ROLES_PATH")
+            .iter()
+            .map(|p| Path::new(p).join(name)),
+    );
+    candidates.push(here.join(name));
     candidates.push(ctx.playbook_dir.join(name));
+    if let [namespace, collection, role] = name.split('.').collect::<Vec<_>>()[..] {
+        let mut roots = vec![ctx.playbook_dir.join("collections")];
+        roots.extend(
+            config
+                .list("COLLECTIONS_PATHS")
+                .into_iter()
+                .map(PathBuf::from),
+        );
+        candidates.extend(roots.iter().map(|root| {
+            root.join("ansible_collections")
+                .join(namespace)
+                .join(collection)
+                .join("roles")
+                .join(role)
+        }));
+    }
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|p| seen.insert(p.clone()));
     candidates
         .iter()
         .find(|p| p.is_dir())
