@@ -148,6 +148,7 @@ pub fn parse(file: Arc<SourceFile>) -> Result<Node, LoadError> {
         anchors: Vec::new(),
         stack: Vec::new(),
         root: None,
+        expanded: 0,
     };
     let mut parser = Parser::new_from_str(&text.text);
     while let Some(event) = parser.next_event() {
@@ -179,9 +180,30 @@ enum Frame {
 
 struct Builder {
     file: Arc<SourceFile>,
-    anchors: Vec<(usize, Node)>,
+    /// Anchored nodes, with how many values each holds.
+    anchors: Vec<(usize, Node, usize)>,
     stack: Vec<Frame>,
     root: Option<Node>,
+    /// Values copied so far by aliases (bounded: see [`MAX_ALIASED`]).
+    expanded: usize,
+}
+
+/// How many values aliases may copy in one file. Real files stay far below; a "billion
+/// laughs" file (aliases of aliases, ten deep) would need billions, and is refused at once.
+const MAX_ALIASED: usize = 1_000_000;
+
+/// How many values a node holds (itself included).
+fn size(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
+        NodeKind::Map(entries) => {
+            1 + entries
+                .iter()
+                .map(|(k, v)| size(k) + size(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
 }
 
 impl Builder {
@@ -191,13 +213,22 @@ impl Builder {
             Event::StreamStart | Event::DocumentStart(..) | Event::Anchor(..) => {}
             Event::StreamEnd | Event::DocumentEnd => return Ok(self.root.is_some()),
             Event::Alias(id) => {
-                let node = self
+                let (node, n) = self
                     .anchors
                     .iter()
                     .rev()
-                    .find(|(a, _)| *a == id)
-                    .map(|(_, n)| n.clone())
+                    .find(|(a, _, _)| *a == id)
+                    .map(|(_, node, n)| (node, *n))
                     .ok_or_else(|| LoadError::at(&pos, "alias to an unknown anchor"))?;
+                self.expanded = self.expanded.saturating_add(n);
+                if self.expanded > MAX_ALIASED {
+                    return Err(LoadError::at(
+                        &pos,
+                        format!("this alias makes the file's aliases expand to more than {MAX_ALIASED} values"),
+                    )
+                    .with_hint("aliases of aliases multiply (a 'billion laughs' file); write the data out or use fewer levels"));
+                }
+                let node = node.clone();
                 self.push(node, 0)?;
             }
             Event::UnresolvedAlias(name) => {
@@ -244,7 +275,8 @@ impl Builder {
 
     fn push(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
         if anchor != 0 {
-            self.anchors.push((anchor, node.clone()));
+            let n = size(&node);
+            self.anchors.push((anchor, node.clone(), n));
         }
         match self.stack.last_mut() {
             None => {
@@ -402,6 +434,33 @@ fn is_float(s: &str) -> bool {
         }
     };
     int_ok && frac_ok && exp_ok && (!int.is_empty() || !frac.is_empty())
+}
+
+#[cfg(test)]
+mod bomb_tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_bomb_is_refused_quickly_naming_where() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let err = parse(SourceFile::new("bomb.yml", text)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let shown = err.to_string();
+        assert!(
+            shown.contains("bomb.yml:") && shown.contains("more than"),
+            "{shown}"
+        );
+        // A file that uses aliases normally still loads.
+        let ok = "base: &b {x: 1}\nuse: [*b, *b]\n";
+        assert!(parse(SourceFile::new("ok.yml", ok.to_string())).is_ok());
+    }
 }
 
 #[cfg(test)]
