@@ -638,3 +638,20 @@ fn debug_verbosity_skips_below_the_threshold() {
         verbose.all()
     );
 }
+
+#[test]
+fn a_huge_output_over_ssh_is_read_whole() {
+    // 24 MB of base64 in ~32 kB SSH packets: read in one pass, registered, measured.
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "huge.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: head -c 18000000 /dev/zero | base64 -w 100\n      register: big\n    - copy:\n        content: \"{{ big.stdout | length }} {{ big.stdout_lines | length }}\"\n        dest: \"{{ host_dir }}/size\"\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let size = fs::read_to_string(hosts.hosts[0].dir.join("size")).unwrap();
+    // 18,000,000 bytes → 24,000,000 base64 characters in 240,000 lines of 100.
+    assert_eq!(size, "24239999 240000");
+}

@@ -199,6 +199,9 @@ struct Frames {
     out_frame: Option<(usize, i32, usize)>,
     /// The exit status or signal of `sh` itself, if it ended.
     exit: Option<i32>,
+    /// How much of stdout and stderr was searched for the end markers already.
+    out_scanned: usize,
+    err_scanned: usize,
 }
 
 impl Frames {
@@ -210,13 +213,15 @@ impl Frames {
             err_end: format!("\n{marker}\n").into_bytes(),
             out_frame: None,
             exit: None,
+            out_scanned: 0,
+            err_scanned: 0,
         }
     }
 
     /// The next complete frame, removed from the buffers, if both of its markers are in.
     fn take(&mut self) -> Option<ExecOutput> {
         if self.out_frame.is_none() {
-            let at = find(&self.stdout, &self.out_end)?;
+            let at = find_from(&self.stdout, &self.out_end, &mut self.out_scanned)?;
             let rc_start = at + self.out_end.len();
             let rc_len = self.stdout[rc_start..].iter().position(|&b| b == b'\n')?;
             let rc = std::str::from_utf8(&self.stdout[rc_start..rc_start + rc_len])
@@ -225,10 +230,11 @@ impl Frames {
                 .unwrap_or(-1);
             self.out_frame = Some((at, rc, rc_start + rc_len + 1));
         }
-        let err_at = find(&self.stderr, &self.err_end)?;
+        let err_at = find_from(&self.stderr, &self.err_end, &mut self.err_scanned)?;
         let (out_at, rc, out_used) = self.out_frame.take()?;
         let stdout = cut(&mut self.stdout, out_at, out_used);
         let stderr = cut(&mut self.stderr, err_at, err_at + self.err_end.len());
+        (self.out_scanned, self.err_scanned) = (0, 0);
         Some(ExecOutput { rc, stdout, stderr })
     }
 
@@ -252,8 +258,18 @@ fn cut(buf: &mut Vec<u8>, len: usize, used: usize) -> String {
     text
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// The first `needle` in `haystack`, searching only what was not searched before
+/// (`scanned`, moved forward): output arriving in many pieces is scanned once, not once per
+/// piece (a 64 MB output used to take minutes).
+fn find_from(haystack: &[u8], needle: &[u8], scanned: &mut usize) -> Option<usize> {
+    let start = scanned.saturating_sub(needle.len() - 1).min(haystack.len());
+    match memchr::memmem::find(&haystack[start..], needle) {
+        Some(at) => Some(start + at),
+        None => {
+            *scanned = haystack.len();
+            None
+        }
+    }
 }
 
 #[cfg(test)]
