@@ -132,6 +132,7 @@ impl Executor {
             let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();
             hosts.retain(|h| allowed.contains(h));
         }
+        play.order.apply(&mut hosts);
         Ok(hosts)
     }
 

@@ -39,6 +39,8 @@ pub struct Play {
     pub vars_files: Vec<String>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
     pub serial: Vec<Serial>,
+    /// `order:` the order hosts run in.
+    pub order: HostOrder,
     /// `max_fail_percentage:` (the batch stops when it is exceeded).
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers:`.
@@ -198,6 +200,53 @@ pub struct Condition {
     pub expr: String,
     /// Where it was written.
     pub span: Span,
+}
+
+/// `order:` of a play.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HostOrder {
+    /// As the inventory lists them (the default).
+    #[default]
+    Inventory,
+    /// The inventory's order reversed.
+    ReverseInventory,
+    /// By name.
+    Sorted,
+    /// By name, reversed.
+    ReverseSorted,
+    /// Shuffled for each run.
+    Shuffle,
+}
+
+impl HostOrder {
+    /// The order called `name`, as a play writes it.
+    pub fn from_name(name: &str) -> Option<HostOrder> {
+        Some(match name {
+            "inventory" => HostOrder::Inventory,
+            "reverse_inventory" => HostOrder::ReverseInventory,
+            "sorted" => HostOrder::Sorted,
+            "reverse_sorted" => HostOrder::ReverseSorted,
+            "shuffle" => HostOrder::Shuffle,
+            _ => return None,
+        })
+    }
+
+    /// Puts `hosts` (in inventory order) in this order.
+    pub fn apply(self, hosts: &mut [String]) {
+        match self {
+            HostOrder::Inventory => {}
+            HostOrder::ReverseInventory => hosts.reverse(),
+            HostOrder::Sorted => hosts.sort(),
+            HostOrder::ReverseSorted => {
+                hosts.sort();
+                hosts.reverse();
+            }
+            HostOrder::Shuffle => {
+                use rand::seq::SliceRandom;
+                hosts.shuffle(&mut rand::rng());
+            }
+        }
+    }
 }
 
 /// A task or a handler.

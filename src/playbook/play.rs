@@ -14,7 +14,7 @@ use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{Item, Play, Serial, Task};
+use crate::playbook::model::{HostOrder, Item, Play, Serial, Task};
 use crate::playbook::role::parse_roles;
 use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
@@ -77,6 +77,7 @@ fn empty_play(node: &Node) -> Play {
         },
         vars_files: Vec::new(),
         serial: Vec::new(),
+        order: HostOrder::default(),
         max_fail_percentage: None,
         force_handlers: false,
         pre_tasks: Vec::new(),
@@ -114,6 +115,16 @@ impl PlayParts {
             "serial" => parse_serial(value)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
+            "order" => match parse_string(value, "order").map(|o| HostOrder::from_name(&o)) {
+                Ok(Some(order)) => {
+                    play.order = order;
+                    Ok(())
+                }
+                Ok(None) => Err(value
+                    .error("'order' must be inventory, reverse_inventory, sorted, reverse_sorted or shuffle")
+                    .into()),
+                Err(e) => Err(e.into()),
+            },
             "max_fail_percentage" => parse_percent(value)
                 .map(|p| play.max_fail_percentage = Some(p))
                 .map_err(Into::into),
