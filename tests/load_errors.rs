@@ -116,4 +116,10 @@ fn diff_shows_what_changes_in_a_file() {
         "one\nthree\n",
         "--check changed nothing"
     );
+    // The `diff` keyword asks for it per task, without --diff (and `diff: false` hides it).
+    let pb = write(&hosts, "kw.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: content=\"four\\n\" dest={{ host_dir }}/f\n      diff: true\n    - copy: content=\"five\\n\" dest={{ host_dir }}/f\n      diff: false\n");
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("+four"), "{}", run.all());
+    assert!(!run.stdout.contains("+five"), "{}", run.all());
 }

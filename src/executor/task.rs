@@ -128,6 +128,10 @@ impl Executor {
             None => self.opts.check,
         };
         let env = self.environment(task, &vars);
+        let diff = match &task.opts.diff {
+            Some(f) => flag(f, &vars, &self.templar),
+            None => self.opts.diff,
+        };
         let no_log = match task.opts.no_log.as_ref() {
             Some(f) => flag(f, &vars, &self.templar),
             None => task.module.hides_results,
@@ -139,7 +143,7 @@ impl Executor {
             become_,
             env,
             check_mode,
-            diff: self.opts.diff,
+            diff,
             verbosity: self.opts.verbosity,
             timeout: task.opts.timeout,
             no_log,

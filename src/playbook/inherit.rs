@@ -30,6 +30,8 @@ pub struct Inherit {
     pub no_log: Option<Flag>,
     /// `check_mode`.
     pub check_mode: Option<Flag>,
+    /// `diff`: show what changes, for these tasks (over `--diff`).
+    pub diff: Option<Flag>,
     /// `run_once`.
     pub run_once: Option<Flag>,
     /// `delegate_to`.
@@ -52,6 +54,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "become_user",
     "check_mode",
     "delegate_to",
+    "diff",
     "environment",
     "ignore_errors",
     "ignore_unreachable",
@@ -99,6 +102,7 @@ impl Inherit {
             "ignore_unreachable" => flag(value).map(|f| self.ignore_unreachable = f),
             "no_log" => flag(value).map(|f| self.no_log = f),
             "check_mode" => flag(value).map(|f| self.check_mode = f),
+            "diff" => flag(value).map(|f| self.diff = f),
             "run_once" => flag(value).map(|f| self.run_once = f),
             "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
             "remote_user" => parse_string(value, key).map(|s| self.remote_user = Some(s)),
@@ -131,6 +135,7 @@ impl Inherit {
         fill(&mut self.ignore_unreachable, &outer.ignore_unreachable);
         fill(&mut self.no_log, &outer.no_log);
         fill(&mut self.check_mode, &outer.check_mode);
+        fill(&mut self.diff, &outer.diff);
         fill(&mut self.run_once, &outer.run_once);
         fill(&mut self.delegate_to, &outer.delegate_to);
         fill(&mut self.remote_user, &outer.remote_user);
