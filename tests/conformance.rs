@@ -235,6 +235,11 @@ fn conformance_play_order() {
 }
 
 #[test]
+fn conformance_connection_keyword() {
+    conform("connection_keyword.yml", 2);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -48,7 +48,9 @@ impl Pool {
     pub async fn get(&self, spec: &ConnectSpec) -> Result<Arc<dyn Connection>, ConnError> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-            slots.entry(spec.name.clone()).or_default().clone()
+            // One connection per host and kind (a task's `connection: local` is another one).
+            let key = format!("{}\u{1}{}", spec.name, spec.connection);
+            slots.entry(key).or_default().clone()
         };
         slot.get_or_init(|| connect_with_retries(spec))
             .await

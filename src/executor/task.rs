@@ -118,8 +118,15 @@ impl Executor {
             .delegate_to
             .as_ref()
             .map(|d| self.render_or_raw(d, &vars));
-        let conn = match delegate {
-            Some(d) if d != host => self.delegate_conn(ctx, &d),
+        let keyword = task
+            .opts
+            .connection
+            .as_ref()
+            .map(|c| self.render_or_raw(c, &vars))
+            .filter(|_| !vars.contains_key("ansible_connection"));
+        let conn = match (delegate, keyword) {
+            (Some(d), _) if d != host => self.delegate_conn(ctx, &d),
+            (_, Some(kind)) => self.keyword_conn(ctx, host, &vars, &kind),
             _ => self.host_conn(ctx, host, &vars),
         };
         let become_ = self.become_settings(task, &vars);
@@ -313,6 +320,30 @@ impl Executor {
             spec,
         });
         state.conn = Some(Arc::clone(&conn));
+        conn
+    }
+
+    /// The connection of `host` for a `connection:` keyword (the host's variables name none).
+    fn keyword_conn(
+        &mut self,
+        ctx: &PlayCtx<'_>,
+        host: &str,
+        vars: &Vars,
+        kind: &str,
+    ) -> Arc<HostConn> {
+        let key = format!("{host}\u{1}{kind}");
+        if let Some(conn) = self.delegates.get(&key) {
+            return Arc::clone(conn);
+        }
+        let mut vars = vars.clone();
+        vars.insert("ansible_connection".into(), kind.into());
+        let play_user = ctx.play.opts.remote_user.as_deref();
+        let spec = crate::connection::resolve_spec(host, &vars, play_user, &self.opts.connect);
+        let conn = Arc::new(HostConn {
+            pool: Arc::clone(&self.pool),
+            spec,
+        });
+        self.delegates.insert(key, Arc::clone(&conn));
         conn
     }
 

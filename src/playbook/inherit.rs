@@ -36,6 +36,8 @@ pub struct Inherit {
     pub run_once: Option<Flag>,
     /// `delegate_to`.
     pub delegate_to: Option<String>,
+    /// `connection`: the connection kind, where the host's `ansible_connection` does not say.
+    pub connection: Option<String>,
     /// `remote_user`.
     pub remote_user: Option<String>,
     /// `timeout` in seconds.
@@ -53,6 +55,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "become_method",
     "become_user",
     "check_mode",
+    "connection",
     "delegate_to",
     "diff",
     "environment",
@@ -105,6 +108,21 @@ impl Inherit {
             "diff" => flag(value).map(|f| self.diff = f),
             "run_once" => flag(value).map(|f| self.run_once = f),
             "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
+            "connection" => match parse_string(value, key) {
+                Ok(kind) if kind.contains("{{") || crate::connection::kind(&kind).is_some() => {
+                    self.connection = Some(kind);
+                    Ok(())
+                }
+                Ok(kind) => Err(value
+                    .error(format!("unknown connection type '{kind}'"))
+                    .with_hint(format!(
+                        "ferry knows: {}",
+                        crate::connection::kind_names()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))),
+                Err(e) => Err(e),
+            },
             "remote_user" => parse_string(value, key).map(|s| self.remote_user = Some(s)),
             "timeout" => parse_count(value, key).map(|n| self.timeout = Some(n as u64)),
             "throttle" => parse_count(value, key).map(|n| self.throttle = Some(n)),
@@ -138,6 +156,7 @@ impl Inherit {
         fill(&mut self.diff, &outer.diff);
         fill(&mut self.run_once, &outer.run_once);
         fill(&mut self.delegate_to, &outer.delegate_to);
+        fill(&mut self.connection, &outer.connection);
         fill(&mut self.remote_user, &outer.remote_user);
         fill(&mut self.timeout, &outer.timeout);
         fill(&mut self.throttle, &outer.throttle);
