@@ -230,6 +230,11 @@ fn conformance_templating_idioms_in_tasks() {
 }
 
 #[test]
+fn conformance_file_module_arguments() {
+    conform("file_args.yml", 1);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }
