@@ -240,6 +240,11 @@ fn conformance_connection_keyword() {
 }
 
 #[test]
+fn conformance_file_module_arguments() {
+    conform("file_args.yml", 1);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::host::transfer::{self, Source};
+use crate::modules::host::transfer::{self, Source, Validate};
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
     argnames, de_bool, typed_parts, IntoResult, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
@@ -31,27 +31,48 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 #[derive(Deserialize)]
-struct Args {
-    src: Option<String>,
-    content: Option<Json>,
-    dest: String,
+pub(crate) struct Args {
+    pub(crate) src: Option<String>,
+    pub(crate) content: Option<Json>,
+    pub(crate) dest: String,
     #[serde(default, deserialize_with = "de_bool")]
-    backup: bool,
+    pub(crate) backup: bool,
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    force: bool,
+    pub(crate) force: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    remote_src: bool,
-    directory_mode: Option<Json>,
+    pub(crate) remote_src: bool,
+    /// The mode of the directories a recursive copy creates.
+    #[serde(default, deserialize_with = "host::files::de_mode")]
+    pub(crate) directory_mode: Option<String>,
+    /// A command that must accept the new file (`%s`) before it replaces `dest`.
+    pub(crate) validate: Option<String>,
+    /// Write through a symlink at `dest` to its target (instead of replacing the link).
+    #[serde(default, deserialize_with = "de_bool")]
+    pub(crate) follow: bool,
+    /// Follow symlinks in `src` on the controller (`false`: they become symlinks on the host).
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    pub(crate) local_follow: bool,
+    /// The sha1 the data must have.
+    pub(crate) checksum: Option<String>,
+    /// Vault-encrypted sources are decrypted (ferry cannot: it refuses them); `false` copies
+    /// them as they are.
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    pub(crate) decrypt: bool,
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
-    attrs: Attrs,
+    pub(crate) attrs: Attrs,
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
-    if args.remote_src {
-        return ModuleResult::failed("copy: remote_src is not supported by ferry yet");
+async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
+    if args.follow {
+        match resolve_link(ctx, &args.dest).await {
+            Ok(dest) => args.dest = dest,
+            Err(r) => return r,
+        }
     }
-    let _ = &args.directory_mode;
+    if let (true, Some(src)) = (args.remote_src, &args.src) {
+        return super::copy_remote::run(ctx, &args, src).await.into_result();
+    }
     match (&args.src, &args.content) {
         (Some(_), Some(_)) => ModuleResult::failed("src and content are mutually exclusive"),
         (None, None) => ModuleResult::failed("src (or content) is required"),
@@ -68,8 +89,13 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
                     "Could not find or access '{src}' on the Ansible Controller."
                 ));
             };
+            if args.decrypt && is_vault(&local) {
+                return ModuleResult::failed(format!(
+                    "{src} is vault-encrypted: ferry cannot decrypt it (set 'decrypt: false' to copy it as it is)"
+                ));
+            }
             if local.is_dir() {
-                return copy_tree(ctx, &args, &local, src.ends_with('/'))
+                return super::copy_tree::run(ctx, &args, &local, src.ends_with('/'))
                     .await
                     .into_result();
             }
@@ -84,6 +110,26 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
             r
         }
     }
+}
+
+/// Whether a controller file is an Ansible vault.
+fn is_vault(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 14];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && &head == b"$ANSIBLE_VAULT"
+}
+
+/// `follow: true`: the file a symlink at `dest` points to (`dest` itself otherwise).
+pub(crate) async fn resolve_link(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
+    let d = quote(dest);
+    let out = host::run(ctx, &format!("if [ -L {d} ]; then realpath -m -- {d}; fi")).await?;
+    Ok(match out.trim_end_matches('\n') {
+        "" => dest.to_string(),
+        target => target.to_string(),
+    })
 }
 
 fn file_name(p: &Path) -> String {
@@ -129,6 +175,19 @@ async fn put(
         )));
     }
     let checksum = data.sha1()?;
+    if let Some(want) = args_attrs.expected_checksum().filter(|w| **w != checksum) {
+        let mut r = ModuleResult::failed(
+            "Copied file does not match the expected checksum. Transfer failed.",
+        );
+        r.data.insert("checksum".into(), checksum.into());
+        r.data.insert("expected_checksum".into(), want.into());
+        return Err(r);
+    }
+    let validate = args_attrs.validate();
+    if let Some(v) = validate.filter(|v| !v.command.contains("%s")) {
+        let msg = format!("validate must contain %s: {}", v.command);
+        return Err(ModuleResult::failed(msg));
+    }
     let mut changed = false;
     let mut data_out = Vars::new();
     let differs = st.sha1.as_deref() != Some(checksum.as_str());
@@ -149,7 +208,7 @@ async fn put(
                 let b = backup(ctx, &dest).await?;
                 data_out.insert("backup_file".into(), b.into());
             }
-            st = transfer::write(ctx, &dest, data).await?;
+            st = transfer::write_validated(ctx, &dest, data, validate).await?;
         }
         changed = true;
     }
@@ -200,6 +259,14 @@ pub(crate) trait HasOpts {
     fn attrs(&self) -> &Attrs;
     fn force(&self) -> bool;
     fn backup(&self) -> bool;
+    /// The `validate` command and the failure its module reports.
+    fn validate(&self) -> Option<Validate<'_>> {
+        None
+    }
+    /// The sha1 the data must have (`checksum`).
+    fn expected_checksum(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl HasOpts for Args {
@@ -212,9 +279,29 @@ impl HasOpts for Args {
     fn backup(&self) -> bool {
         self.backup
     }
+    fn validate(&self) -> Option<Validate<'_>> {
+        validation(self.validate.as_deref())
+    }
+    fn expected_checksum(&self) -> Option<&str> {
+        self.checksum.as_deref()
+    }
 }
 
-async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
+/// `validate` as copy and template report its failure.
+pub(crate) fn validation(command: Option<&str>) -> Option<Validate<'_>> {
+    Some(Validate {
+        command: command?,
+        failed: |rc, stdout, stderr| {
+            let mut r = ModuleResult::failed("failed to validate");
+            r.data.insert("exit_status".into(), rc.into());
+            r.data.insert("stdout".into(), stdout.into());
+            r.data.insert("stderr".into(), stderr.into());
+            r
+        },
+    })
+}
+
+pub(crate) async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -222,81 +309,6 @@ async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult>
     let name = format!("{dest}.{stamp}.bak~");
     host::run(ctx, &format!("cp -p -- {} {}", quote(dest), quote(&name))).await?;
     Ok(name)
-}
-
-/// Copies a local directory: `src/` copies its contents, `src` the directory itself.
-async fn copy_tree(ctx: &ModuleCtx<'_>, args: &Args, local: &Path, contents_only: bool) -> Outcome {
-    let base = if contents_only {
-        args.dest.trim_end_matches('/').to_string()
-    } else {
-        format!("{}/{}", args.dest.trim_end_matches('/'), file_name(local))
-    };
-    let mut files = Vec::new();
-    let mut dirs = vec![String::new()];
-    if let Err(e) = walk(local, "", &mut files, &mut dirs) {
-        return Ok(ModuleResult::failed(format!(
-            "cannot read {}: {e}",
-            local.display()
-        )));
-    }
-    let mkdirs: Vec<String> = dirs.iter().map(|d| quote(&join(&base, d))).collect();
-    let check = format!(
-        "for d in {}; do [ -d \"$d\" ] || echo \"$d\"; done",
-        mkdirs.join(" ")
-    );
-    let missing = host::run(ctx, &check).await?;
-    let mut changed = !missing.trim().is_empty();
-    if changed && !ctx.check_mode {
-        host::run(ctx, &format!("mkdir -p -- {}", mkdirs.join(" "))).await?;
-    }
-    for rel in files {
-        let path = local.join(&rel);
-        let r = put_file(ctx, args, Source::File(&path), &join(&base, &rel)).await;
-        if r.failed || r.unreachable {
-            return Err(r);
-        }
-        changed |= r.changed;
-    }
-    let mut data = Vars::new();
-    data.insert("dest".into(), base.into());
-    Ok(ModuleResult {
-        changed,
-        data,
-        ..Default::default()
-    })
-}
-
-fn join(base: &str, rel: &str) -> String {
-    if rel.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}/{rel}")
-    }
-}
-
-fn walk(
-    root: &Path,
-    rel: &str,
-    files: &mut Vec<String>,
-    dirs: &mut Vec<String>,
-) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let child = if rel.is_empty() {
-            name
-        } else {
-            format!("{rel}/{name}")
-        };
-        if entry.file_type()?.is_dir() {
-            dirs.push(child.clone());
-            walk(root, &child, files, dirs)?;
-        } else {
-            files.push(child);
-        }
-    }
-    Ok(())
 }
 
 /// Finds a controller-side file as Ansible does: the role's `kind/` dir, the playbook's

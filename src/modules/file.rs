@@ -4,6 +4,8 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::file_times::{self, Stamp};
+use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
     argnames, de_bool, refuse_flag, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
@@ -40,9 +42,22 @@ struct Args {
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     #[allow(dead_code)]
     follow: bool,
+    /// `now`, `preserve` or a time in `modification_time_format`.
+    modification_time: Option<String>,
+    #[serde(default = "time_format")]
+    modification_time_format: String,
+    /// `now`, `preserve` or a time in `access_time_format`.
+    access_time: Option<String>,
+    #[serde(default = "time_format")]
+    access_time_format: String,
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+/// Ansible's default `*_time_format` (`touch -t`'s).
+fn time_format() -> String {
+    "%Y%m%d%H%M.%S".into()
 }
 
 /// Mode and owner changes go through a symlink to its target (`follow: true`).
@@ -77,7 +92,23 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         }
         .to_string()
     });
-    let action = action(args, &state, &path, &st)?;
+    let mtime = Stamp::read(
+        args.modification_time.as_deref(),
+        &args.modification_time_format,
+        &state,
+    )?;
+    let atime = Stamp::read(
+        args.access_time.as_deref(),
+        &args.access_time_format,
+        &state,
+    )?;
+    let src_st = match (&args.src, state.as_str()) {
+        (Some(src), "link" | "hard") => {
+            Some(host::stat(ctx, &link_source(src, &path), false).await?)
+        }
+        _ => None,
+    };
+    let action = action(args, &state, &path, &st, src_st.as_ref())?;
     let mut changed = action.is_some();
     if let (Some(script), false) = (&action, ctx.check_mode) {
         host::run(ctx, script).await?;
@@ -86,6 +117,9 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
     if state != "absent" {
         if changed && !ctx.check_mode {
             st = host::stat(ctx, &path, false).await?;
+        }
+        if st.exists || !ctx.check_mode {
+            changed |= file_times::apply(ctx, &path, &mtime, &atime).await?;
         }
         if state != "link" && (st.exists || !ctx.check_mode) {
             changed |= host::fix_attrs(ctx, &path, &st, &args.attrs).await?;
@@ -114,12 +148,21 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
     })
 }
 
+/// Where a link's `src` is: relative to the link's directory, as `ln -s` reads it.
+fn link_source(src: &str, path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, _)) if !src.starts_with('/') => format!("{dir}/{src}"),
+        _ => src.to_string(),
+    }
+}
+
 /// The command that brings `path` to `state` (`None`: nothing to do), or why it cannot.
 fn action(
     args: &Args,
     state: &str,
     path: &str,
-    st: &host::stat::RemoteStat,
+    st: &RemoteStat,
+    src_st: Option<&RemoteStat>,
 ) -> Result<Option<String>, ModuleResult> {
     let p = quote(path);
     match state {
@@ -133,35 +176,51 @@ fn action(
             "file ({path}) is absent, cannot continue"
         ))),
         "file" => Ok(None),
-        "touch" => Ok(Some(format!("touch -- {p}"))),
-        "link" | "hard" => link_action(args, state, path, st),
+        // Its times are set after (file_times): `touch` only creates it.
+        "touch" => Ok((!st.exists).then(|| format!("touch -- {p}"))),
+        "link" | "hard" => link_action(args, state, path, st, src_st),
         other => Err(ModuleResult::failed(format!(
             "value of state must be one of: absent, directory, file, hard, link, touch, got: {other}"
         ))),
     }
 }
 
-/// `state: link` or `hard`: `ln` unless the link is already right.
+/// `state: link` or `hard`: `ln` unless the link is already right (a symlink with the same
+/// target, a hard link to the same inode).
 fn link_action(
     args: &Args,
     state: &str,
     path: &str,
-    st: &host::stat::RemoteStat,
+    st: &RemoteStat,
+    src_st: Option<&RemoteStat>,
 ) -> Result<Option<String>, ModuleResult> {
-    let Some(src) = &args.src else {
+    let (Some(src), Some(src_st)) = (&args.src, src_st) else {
         return Err(ModuleResult::failed(format!(
             "src is required for state={state}"
         )));
     };
-    let same = state == "link" && st.is_link() && st.link_target.as_deref() == Some(src);
+    if !src_st.exists && (state == "hard" || !args.force) {
+        return Err(ModuleResult::failed(format!(
+            "src file does not exist, use \"force=yes\" if you really want to create the link: {}",
+            link_source(src, path)
+        )));
+    }
+    let inode = |s: &RemoteStat| s.stamp.split(':').next().map(String::from);
+    let same = match state {
+        "link" => st.is_link() && st.link_target.as_deref() == Some(src),
+        _ => st.exists && !st.is_link() && inode(st) == inode(src_st),
+    };
     if st.exists && !st.is_link() && state == "link" && !args.force {
         return Err(ModuleResult::failed(format!(
             "refusing to convert from {} to symlink for {path}",
             st.kind
         )));
     }
-    let flag = if state == "link" { "-sfn" } else { "-f" };
-    Ok((!same).then(|| format!("ln {flag} -- {} {}", quote(src), quote(path))))
+    let (flag, src) = match state {
+        "link" => ("-sfn", src.clone()),
+        _ => ("-f", link_source(src, path)),
+    };
+    Ok((!same).then(|| format!("ln {flag} -- {} {}", quote(&src), quote(path))))
 }
 
 /// `recurse: yes`: mode and owner on everything below (reported through the top directory).

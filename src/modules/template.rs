@@ -4,8 +4,9 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::copy::{find_local, put_file, HasOpts};
+use crate::modules::copy::{find_local, put_file, resolve_link, validation, HasOpts};
 use crate::modules::host::transfer::Source;
+use crate::modules::host::transfer::Validate;
 use crate::modules::host::Attrs;
 use crate::modules::{
     argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
@@ -48,6 +49,11 @@ struct Args {
     backup: bool,
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     force: bool,
+    /// A command that must accept the rendered file (`%s`) before it replaces `dest`.
+    validate: Option<String>,
+    /// Write through a symlink at `dest` to its target (instead of replacing the link).
+    #[serde(default, deserialize_with = "de_bool")]
+    follow: bool,
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
@@ -62,6 +68,9 @@ impl HasOpts for Args {
     }
     fn backup(&self) -> bool {
         self.backup
+    }
+    fn validate(&self) -> Option<Validate<'_>> {
+        validation(self.validate.as_deref())
     }
 }
 
@@ -81,6 +90,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         format!("{}{}", args.dest, name.trim_end_matches(".j2"))
+    } else if args.follow {
+        resolve_link(ctx, &args.dest).await?
     } else {
         args.dest.clone()
     };

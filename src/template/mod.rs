@@ -45,6 +45,10 @@ use compiled::{Cache, Code, Compiled};
 use errors::{bare_undefined, runtime, syntax, undefined_message};
 
 pub use files::FileOptions;
+/// Python's `re` for modules that take Python patterns (lineinfile).
+pub(crate) use pyregex::{
+    compile as py_regex, Flags as PyRegexFlags, Replacement as PyReplacement,
+};
 pub use pyrepr::py_repr;
 
 /// A hidden variable listing the variables whose values were rendered from templates (a

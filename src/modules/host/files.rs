@@ -56,26 +56,49 @@ pub(crate) async fn fix_attrs(
         }
         (None, None) => {}
     }
-    if script.is_empty() {
-        return Ok(false);
-    }
-    if !ctx.check_mode {
+    let changed = !script.is_empty();
+    if changed && !ctx.check_mode {
         run(ctx, &format!("set -e; {script}")).await?;
     }
-    Ok(true)
+    let extended = attrs.attributes.as_deref();
+    Ok(super::fattrs::fix_extended(ctx, path, extended, attrs.se_context()).await? || changed)
 }
 
-/// `mode`, `owner`, `group` as the file modules take them.
+/// The arguments every file-writing module takes (Ansible's common file arguments).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub(crate) struct Attrs {
     #[serde(default, deserialize_with = "de_mode")]
     pub mode: Option<String>,
     pub owner: Option<String>,
     pub group: Option<String>,
+    /// `chattr` flags: `+i`, `-a`, `=e`, `e`.
+    #[serde(alias = "attr")]
+    pub attributes: Option<String>,
+    pub seuser: Option<String>,
+    pub serole: Option<String>,
+    pub setype: Option<String>,
+    pub selevel: Option<String>,
+    /// Ansible falls back to a non-atomic write with it when an atomic one fails; ferry's
+    /// writes are always atomic, which is what Ansible does whenever the atomic write works.
+    #[serde(default, deserialize_with = "crate::modules::de_bool")]
+    #[allow(dead_code)]
+    pub unsafe_writes: bool,
+}
+
+impl Attrs {
+    /// The SELinux parts asked for.
+    pub(crate) fn se_context(&self) -> super::fattrs::SeContext<'_> {
+        super::fattrs::SeContext {
+            user: self.seuser.as_deref(),
+            role: self.serole.as_deref(),
+            kind: self.setype.as_deref(),
+            level: self.selevel.as_deref(),
+        }
+    }
 }
 
 /// Octal modes as Ansible takes them: `0644`, `"0644"`, `644` (YAML int 0644 is 420 decimal).
-fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn de_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     use serde::Deserialize;
     Ok(match Option::<Json>::deserialize(d)? {
         None | Some(Json::Null) => None,

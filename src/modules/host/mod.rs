@@ -5,6 +5,7 @@
 //! - `stat.rs`: stat a path (with sha1), prefetch a loop's paths in one command, path results.
 //! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
+//! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
 //!
@@ -12,6 +13,7 @@
 //! or service manager a host has, what is installed), one file each.
 
 pub(crate) mod exec;
+pub(crate) mod fattrs;
 pub(crate) mod files;
 pub(crate) mod stat;
 pub(crate) mod sums;

@@ -19,7 +19,6 @@ pub(crate) struct RemoteStat {
     pub size: u64,
     pub uid: u64,
     pub gid: u64,
-    pub mtime: u64,
     pub link_target: Option<String>,
     pub sha1: Option<String>,
     /// `inode:size:mtime:ctime`, to tell whether the content may have changed.
@@ -231,7 +230,6 @@ pub(crate) fn parse_stat(path: &str, out: &str) -> Result<RemoteStat, ModuleResu
         size: num(f[4]),
         uid: num(f[5]),
         gid: num(f[6]),
-        mtime: num(f[7]),
         link_target: (!link.is_empty()).then_some(link),
         sha1,
         stamp: f[8].to_string(),

@@ -84,11 +84,29 @@ fn method(ctx: &ModuleCtx<'_>) -> Method {
     }
 }
 
+/// A command that must accept the new file before it replaces the old one (`validate`):
+/// `%s` is the temporary file; the failure the module reports when it exits non-zero.
+#[derive(Clone, Copy)]
+pub(crate) struct Validate<'a> {
+    pub command: &'a str,
+    pub failed: fn(i32, &str, &str) -> ModuleResult,
+}
+
 /// Writes `src` to `dest` atomically (see the module docs); returns what is then at `dest`.
 pub(crate) async fn write(
     ctx: &ModuleCtx<'_>,
     dest: &str,
     src: Source<'_>,
+) -> Result<RemoteStat, ModuleResult> {
+    write_validated(ctx, dest, src, None).await
+}
+
+/// [`write`], moving the file into place only when `validate` accepts it.
+pub(crate) async fn write_validated(
+    ctx: &ModuleCtx<'_>,
+    dest: &str,
+    src: Source<'_>,
+    validate: Option<Validate<'_>>,
 ) -> Result<RemoteStat, ModuleResult> {
     let dir = match dest.rfind('/') {
         Some(0) => "/".to_string(),
@@ -105,12 +123,13 @@ pub(crate) async fn write(
     // Piped data is checked for its size on the host (a cut connection looks like a normal
     // end of file to `cat`); SFTP data was acknowledged write by write, so its count is
     // checked here.
-    let finish = |check: Option<u64>| {
-        format!(
+    let finish = |check: Option<u64>| match validate {
+        Some(_) => finish_script(&tmp, dest, check, false),
+        None => format!(
             "{} && {}",
-            finish_script(&tmp, dest, check),
+            finish_script(&tmp, dest, check, true),
             stat::stat_script(dest, stat::Checksum::None)
-        )
+        ),
     };
     let out = match method(ctx) {
         Method::Sftp => match conn.sftp_put(&tmp, input).await {
@@ -133,14 +152,71 @@ pub(crate) async fn write(
         },
         Method::Piped => piped(ctx, &tmp, &finish(Some(size)), input).await,
     };
-    match out {
-        Ok(out) if out.rc == 0 => stat::parse_stat(dest, &out.stdout),
-        Ok(out) => Err(ModuleResult::failed(format!(
-            "cannot write {dest}: {}",
-            out.stderr.trim()
-        ))),
-        Err(e) => Err(ModuleResult::unreachable(&e)),
+    let out = match (out, validate) {
+        (Ok(out), Some(v)) if out.rc == 0 => validated(ctx, &tmp, dest, v).await?,
+        (Ok(out), _) => out,
+        (Err(e), _) => return Err(ModuleResult::unreachable(&e)),
+    };
+    if out.rc != 0 {
+        let why = out.stderr.trim();
+        return Err(ModuleResult::failed(format!("cannot write {dest}: {why}")));
     }
+    stat::parse_stat(dest, &out.stdout)
+}
+
+/// Moves the temporary file `tmp` (beside `dest`) into place, once `validate` (if any)
+/// accepted it; removes it otherwise. Returns what is then at `dest`.
+pub(crate) async fn place(
+    ctx: &ModuleCtx<'_>,
+    tmp: &str,
+    dest: &str,
+    validate: Option<Validate<'_>>,
+) -> Result<RemoteStat, ModuleResult> {
+    let out = match validate {
+        Some(v) => validated(ctx, tmp, dest, v).await?,
+        None => {
+            let script = format!(
+                "{} && {}",
+                finish_script(tmp, dest, None, true),
+                stat::stat_script(dest, stat::Checksum::None)
+            );
+            ctx.exec(&script)
+                .await
+                .map_err(|e| ModuleResult::unreachable(&e))?
+        }
+    };
+    if out.rc != 0 {
+        let why = out.stderr.trim();
+        return Err(ModuleResult::failed(format!("cannot write {dest}: {why}")));
+    }
+    stat::parse_stat(dest, &out.stdout)
+}
+
+/// Runs the `validate` command on the written temporary file, then moves it into place (and
+/// stats it) if the command succeeded; removes it otherwise.
+async fn validated(
+    ctx: &ModuleCtx<'_>,
+    tmp: &str,
+    dest: &str,
+    v: Validate<'_>,
+) -> Result<crate::connection::ExecOutput, ModuleResult> {
+    let command = v.command.replace("%s", &quote(tmp));
+    let checked = ctx.exec(&command).await;
+    if !matches!(&checked, Ok(out) if out.rc == 0) {
+        let _ = ctx.exec(&format!("rm -f -- {}", quote(tmp))).await;
+        return Err(match checked {
+            Ok(out) => (v.failed)(out.rc, &out.stdout, &out.stderr),
+            Err(e) => ModuleResult::unreachable(&e),
+        });
+    }
+    let (qt, qd) = (quote(tmp), quote(dest));
+    let script = format!(
+        "{{ mv -f -- {qt} {qd} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}; }} && {}",
+        stat::stat_script(dest, stat::Checksum::None)
+    );
+    ctx.exec(&script)
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))
 }
 
 async fn piped(
@@ -159,7 +235,8 @@ async fn piped(
 
 /// With `size`, checks the temp file is whole (a cut connection ends `cat`'s input early,
 /// which looks like a normal end of file); gives it the old file's mode and owner, renames it.
-fn finish_script(tmp: &str, dest: &str, size: Option<u64>) -> String {
+/// With `rename` false the file stays at `tmp` (it is checked first: `validate`).
+fn finish_script(tmp: &str, dest: &str, size: Option<u64>, rename: bool) -> String {
     let (qt, qd) = (quote(tmp), quote(dest));
     let check = match size {
         Some(size) => {
@@ -170,10 +247,13 @@ fn finish_script(tmp: &str, dest: &str, size: Option<u64>) -> String {
         }
         None => String::new(),
     };
-    format!(
-        "{check}{{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }} && \
-         mv -f -- {qt} {qd} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}"
-    )
+    let keep = format!(
+        "{check}{{ [ ! -e {qd} ] || {{ chmod --reference={qd} {qt}; chown --reference={qd} {qt}; }} 2>/dev/null || true; }}"
+    );
+    if !rename {
+        return format!("{keep} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}");
+    }
+    format!("{keep} && mv -f -- {qt} {qd} || {{ rc=$?; rm -f -- {qt}; exit $rc; }}")
 }
 
 /// sha1 of a local file, read in chunks. Remembered, in memory and in the sums file (as the
@@ -243,7 +323,7 @@ mod tests {
 
     #[test]
     fn finish_script_quotes_paths_and_checks_the_size() {
-        let s = finish_script("/d/.ferry-1.tmp", "/d/it's", Some(42));
+        let s = finish_script("/d/.ferry-1.tmp", "/d/it's", Some(42), true);
         assert!(s.contains("= 42 ]"), "{s}");
         assert!(s.contains("mv -f -- /d/.ferry-1.tmp '/d/it'\\''s'"), "{s}");
     }
