@@ -33,7 +33,9 @@ mod shell;
 mod stat;
 mod template;
 mod uri;
+mod uri_dest;
 mod wait_for;
+mod wait_for_drained;
 
 use std::future::Future;
 use std::pin::Pin;
