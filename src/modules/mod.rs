@@ -16,6 +16,8 @@ mod ctx;
 mod debug;
 mod docker;
 mod docker_container;
+mod docker_create;
+mod docker_flags;
 mod docker_image;
 mod docker_login;
 mod fail;
