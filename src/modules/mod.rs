@@ -26,6 +26,7 @@ mod file;
 mod file_times;
 pub(crate) mod host;
 mod k8s;
+mod k8s_cli;
 mod lineinfile;
 mod meta;
 mod raw;
