@@ -245,6 +245,11 @@ fn conformance_file_module_arguments() {
 }
 
 #[test]
+fn conformance_uri_and_wait_for_arguments() {
+    conform("uri_wait.yml", 1);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -279,3 +279,134 @@ fn cd_to_kubernetes_applies_and_reports_kubectls_result() {
         "{log}"
     );
 }
+
+/// k8s's kubernetes.core arguments: `api_version`/`kind`/`name` fill a definition that leaves
+/// them out, `merge_type` patches an existing object (creating a missing one), `state:
+/// absent` with `kind`/`name` deletes by name.
+#[test]
+fn k8s_api_version_merge_type_and_delete_by_name() {
+    let hosts = SshHosts::start(1);
+    let kubectl = fs::read_to_string(crate::support::root().join("tests/deploy/kubectl")).unwrap();
+    hosts.install_script("kubectl", &kubectl);
+    let h = hosts.host("host1");
+    let pb = hosts.path("k8s-args.yml");
+    fs::write(
+        &pb,
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - name: Patch or create
+      kubernetes.core.k8s:
+        api_version: apps/v1
+        kind: Deployment
+        name: web
+        namespace: prod
+        merge_type: [strategic-merge, merge]
+        definition:
+          spec:
+            replicas: "{{ replicas }}"
+    - name: Delete by name
+      kubernetes.core.k8s:
+        api_version: apps/v1
+        kind: Deployment
+        name: gone
+        state: absent
+"#,
+    )
+    .unwrap();
+    let run = |replicas: u32| {
+        let vars = format!("{{\"replicas\": {replicas}}}");
+        run_playbook(&hosts, &pb, &hosts.inventory(""), &["-e", &vars])
+    };
+    let status = |out: &crate::support::Run, task: &str| task_status(&out.stdout, task, "host1");
+    let first = run(2);
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert_eq!(
+        status(&first, "Patch or create").as_deref(),
+        Some("changed")
+    );
+    let state = h.dir.join("home/kubectl-state/deployment.apps_web.applied");
+    let applied: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(
+        applied,
+        serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "prod"}, "spec": {"replicas": 2}})
+    );
+    let same = run(2);
+    assert_eq!(
+        status(&same, "Patch or create").as_deref(),
+        Some("ok"),
+        "{}",
+        same.all()
+    );
+    let more = run(3);
+    assert_eq!(
+        status(&more, "Patch or create").as_deref(),
+        Some("changed"),
+        "{}",
+        more.all()
+    );
+    let log = fs::read_to_string(h.dir.join("home/kubectl.log")).unwrap();
+    assert!(
+        log.contains(" patch -f ") && log.contains("--type strategic"),
+        "{log}"
+    );
+    assert!(
+        log.contains("delete deployment.v1.apps gone --ignore-not-found"),
+        "{log}"
+    );
+}
+
+/// docker_container's options reach `docker create` as docker's flags (a stand-in docker CLI
+/// records the line): volumes_from, entrypoint, labels, mounts, one-flag options.
+#[test]
+fn docker_container_options_become_docker_create_flags() {
+    let hosts = SshHosts::start(1);
+    hosts.install_script(
+        "docker",
+        "#!/bin/sh\necho \"docker $*\" >> \"$HOME/docker.log\"\n\
+         case \"$1 $2\" in\n  'image inspect') echo sha256:abc ;;\n  'container inspect') exit 1 ;;\nesac\n",
+    );
+    let h = hosts.host("host1");
+    let pb = hosts.path("docker-args.yml");
+    fs::write(
+        &pb,
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - community.docker.docker_container:
+        name: app
+        image: app:1
+        volumes_from: [data, "logs:ro"]
+        entrypoint: [/bin/sh, -c]
+        command: "echo hi"
+        labels: {tier: web}
+        mounts:
+          - {type: tmpfs, target: /scratch, tmpfs_size: 64m}
+        read_only: true
+        hostname: web1
+        restart_policy: on-failure
+        restart_retries: 3
+"#,
+    )
+    .unwrap();
+    let out = run_playbook(&hosts, &pb, &hosts.inventory(""), &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let log = fs::read_to_string(h.dir.join("home/docker.log")).unwrap();
+    let create = log
+        .lines()
+        .find(|l| l.starts_with("docker create "))
+        .unwrap_or_default();
+    for part in [
+        "--volumes-from data --volumes-from logs:ro",
+        "--mount type=tmpfs,target=/scratch,tmpfs-size=64m",
+        "--restart on-failure:3",
+        "--hostname web1",
+        "--label tier=web",
+        "--read-only",
+        "--entrypoint /bin/sh app:1 -c echo hi",
+    ] {
+        assert!(create.contains(part), "{part} in {create}");
+    }
+}

@@ -2,7 +2,6 @@
 //! gone with the `docker` CLI on the host. A container is recreated when its image changed or its
 //! requested configuration changed (ferry labels each container with a hash of what was asked).
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
@@ -11,61 +10,223 @@ use serde_json::Value as Json;
 use crate::checksum::sha1_hex;
 use crate::connection::quote;
 use crate::modules::docker::{image_id, inspect};
+use crate::modules::docker_create::{
+    attached, connect_networks, create_command, pause, rm_command,
+};
+use crate::modules::docker_flags::Flags;
 use crate::modules::host::run;
 use crate::modules::{
-    argnames, de_bool, de_opt_u64, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
+    argnames, de_bool, de_opt_u64, refuse_flag, typed_parts, ArgProblem, ModuleCtx, ModuleResult,
+    ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_container",
     collection: "community.docker",
-    args: Some(|| argnames::of::<Args>().to_vec()),
-    run: |ctx, args| Box::pin(typed("docker_container", args, move |a| run_module(ctx, a))),
+    check: Some(check),
+    args: Some(|| [argnames::of::<Args>(), argnames::of::<Flags>(), REFUSED].concat()),
+    run: |ctx, args| {
+        Box::pin(typed_parts(
+            "docker_container",
+            args,
+            |a, flags| Args { flags, ..a },
+            move |a| run_module(ctx, a),
+        ))
+    },
     ..DEFAULTS
 };
 
+/// Arguments ferry knows but refuses at load (see [`check`]): how docker is reached (the
+/// docker CLI on the host uses its own context), and comparisons of ferry's change detection
+/// (a hash of everything asked, see [`config_hash`]).
+const REFUSED: &[&str] = &[
+    "api_version",
+    "ca_path",
+    "client_cert",
+    "client_key",
+    "comparisons",
+    "debug",
+    "device_requests",
+    "docker_host",
+    "timeout",
+    "tls",
+    "tls_hostname",
+    "use_ssh_client",
+    "validate_certs",
+];
+
+/// Refuses what ferry cannot do, and values of behaviour switches other than ferry's.
+fn check(args: &Vars) -> Result<(), ArgProblem> {
+    if let Some(name) = REFUSED.iter().find(|n| args.contains_key(**n)) {
+        let hint = match *name {
+            "comparisons" => "ferry recreates a container when any option it was asked for or its image changed (a hash label); remove 'comparisons'",
+            "device_requests" => "pass GPUs another way (a 'docker run --gpus' command task)",
+            _ => "ferry runs the docker CLI on the host: set DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH or DOCKER_API_VERSION with the task's 'environment:'",
+        };
+        return Err(ArgProblem {
+            message: format!(
+                "argument '{name}' of module 'docker_container' is not supported by ferry"
+            ),
+            hint: hint.into(),
+        });
+    }
+    for (name, supported) in [
+        ("command_handling", "correct"),
+        ("image_comparison", "desired-image"),
+        ("image_label_mismatch", "ignore"),
+        ("image_name_mismatch", "recreate"),
+        ("pull_check_mode_behavior", "image_not_present"),
+    ] {
+        match args.get(name).and_then(Json::as_str) {
+            Some(v) if v != supported && !v.contains("{{") => {
+                return Err(ArgProblem {
+                    message: format!(
+                        "'{name}: {v}' of module 'docker_container' is not supported by ferry"
+                    ),
+                    hint: format!("ferry behaves as '{name}: {supported}'; remove it or set that"),
+                })
+            }
+            _ => {}
+        }
+    }
+    refuse_flag(
+        args,
+        "docker_container",
+        "networks_cli_compatible",
+        false,
+        "ferry attaches exactly the networks given, as with 'true'",
+    )?;
+    refuse_flag(
+        args,
+        "docker_container",
+        "purge_networks",
+        true,
+        "ferry does not disconnect networks it was not asked for; remove 'purge_networks'",
+    )
+}
+
 #[derive(Deserialize)]
-struct Args {
-    name: String,
-    image: Option<String>,
+pub(crate) struct Args {
+    pub(crate) name: String,
+    pub(crate) image: Option<String>,
     #[serde(default = "started")]
-    state: String,
+    pub(crate) state: String,
     #[serde(default, alias = "published_ports")]
-    ports: Vec<Json>,
+    pub(crate) ports: Vec<Json>,
     #[serde(default)]
-    env: Vars,
+    pub(crate) env: Vars,
     #[serde(default)]
-    volumes: Vec<String>,
-    restart_policy: Option<String>,
-    command: Option<Json>,
+    pub(crate) volumes: Vec<String>,
+    pub(crate) restart_policy: Option<String>,
+    pub(crate) command: Option<Json>,
     #[serde(default)]
-    pull: Option<Json>,
+    pub(crate) pull: Option<Json>,
     #[serde(default, deserialize_with = "de_bool")]
-    recreate: bool,
+    pub(crate) recreate: bool,
     #[serde(default, deserialize_with = "de_opt_u64")]
-    healthy_wait_timeout: Option<u64>,
-    network_mode: Option<String>,
-    healthcheck: Option<Healthcheck>,
+    pub(crate) healthy_wait_timeout: Option<u64>,
+    pub(crate) network_mode: Option<String>,
+    pub(crate) healthcheck: Option<Healthcheck>,
+    /// A string or list: its first word is docker's `--entrypoint`, the rest go before
+    /// `command`.
+    pub(crate) entrypoint: Option<Json>,
+    /// `[{name, aliases, ipv4_address, ipv6_address, links}]`: the first is given at create,
+    /// the others are connected after.
+    #[serde(default)]
+    pub(crate) networks: Vec<Network>,
+    /// `[{target, source, type, read_only, ...}]` as `--mount`.
+    #[serde(default)]
+    pub(crate) mounts: Vec<Vars>,
+    /// `false`: wait for the container to exit and report its output (failing if non-zero).
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    pub(crate) detach: bool,
+    /// With `detach: false`: remove the container after.
+    #[serde(default, deserialize_with = "de_bool")]
+    pub(crate) cleanup: bool,
+    /// `false`: anonymous volumes are removed with the container.
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    pub(crate) keep_volumes: bool,
+    /// `docker kill` (with `kill_signal`) instead of `docker stop`.
+    #[serde(default, alias = "forcekill", deserialize_with = "de_bool")]
+    pub(crate) force_kill: bool,
+    pub(crate) kill_signal: Option<String>,
+    /// Restart the container even when nothing changed.
+    #[serde(default, deserialize_with = "de_bool")]
+    pub(crate) restart: bool,
+    #[serde(default, deserialize_with = "de_opt_u64")]
+    pub(crate) restart_retries: Option<u64>,
+    #[serde(default, deserialize_with = "de_opt_bool")]
+    pub(crate) paused: Option<bool>,
+    /// Do not recreate the container when only its image changed.
+    #[serde(default, deserialize_with = "de_bool")]
+    pub(crate) ignore_image: bool,
+    /// The host IP of published ports that name none.
+    pub(crate) default_host_ip: Option<String>,
+    /// Only docker's own defaults are used, as with `no_defaults` (`compatibility` sets the
+    /// same values explicitly).
+    #[allow(dead_code)]
+    pub(crate) container_default_behavior: Option<String>,
+    /// `docker rm` returns once the container is gone.
+    #[allow(dead_code)]
+    pub(crate) removal_wait_timeout: Option<Json>,
+    /// With `detach: false` the output is in the result either way.
+    #[allow(dead_code)]
+    pub(crate) output_logs: Option<Json>,
+    // Behaviour switches ferry accepts only with the value it has (see `check`).
+    #[allow(dead_code)]
+    pub(crate) command_handling: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) image_comparison: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) image_label_mismatch: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) image_name_mismatch: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) pull_check_mode_behavior: Option<String>,
+    #[allow(dead_code)]
+    pub(crate) networks_cli_compatible: Option<Json>,
+    #[allow(dead_code)]
+    pub(crate) purge_networks: Option<Json>,
+    /// Read separately (serde names no fields of a flattened struct).
+    #[serde(skip)]
+    pub(crate) flags: Flags,
+}
+
+/// One of `networks`.
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Network {
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) aliases: Vec<String>,
+    pub(crate) ipv4_address: Option<String>,
+    pub(crate) ipv6_address: Option<String>,
+    #[serde(default)]
+    pub(crate) links: Vec<String>,
+}
+
+fn de_opt_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    de_bool(d).map(Some)
 }
 
 /// `healthcheck` as community.docker takes it (durations as docker takes them: `5s`, `1m`).
 #[derive(Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-struct Healthcheck {
-    test: Json,
-    interval: Option<String>,
-    timeout: Option<String>,
+pub(crate) struct Healthcheck {
+    pub(crate) test: Json,
+    pub(crate) interval: Option<String>,
+    pub(crate) timeout: Option<String>,
     #[serde(default, deserialize_with = "de_opt_u64")]
-    retries: Option<u64>,
-    start_period: Option<String>,
+    pub(crate) retries: Option<u64>,
+    pub(crate) start_period: Option<String>,
 }
 
 fn started() -> String {
     "started".into()
 }
 
-const LABEL: &str = "ferry.config";
+pub(crate) const LABEL: &str = "ferry.config";
 
 async fn run_module(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     match converge(ctx, &args).await {
@@ -80,7 +241,7 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
     if args.state == "absent" {
         if current.is_some() {
             if !ctx.check_mode {
-                run(ctx, &format!("docker rm -f {name}")).await?;
+                run(ctx, &rm_command(args)).await?;
             }
             actions.push(format!("Removed container {}", args.name));
         }
@@ -91,10 +252,14 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         .as_deref()
         .ok_or_else(|| ModuleResult::failed("image is required"))?;
     let image_now = pull_image(ctx, args, image, &mut actions).await?;
-    let config = config_hash(args, image_now.as_deref().unwrap_or(image));
+    let image_key = match args.ignore_image {
+        true => image,
+        false => image_now.as_deref().unwrap_or(image),
+    };
+    let config = config_hash(args, image_key);
     let needs_create = match &current {
         None => true,
-        Some(c) => args.recreate || differs(c, &config, image_now.as_deref()),
+        Some(c) => args.recreate || differs(c, &config, image_now.as_deref(), args.ignore_image),
     };
     let mut running = current
         .as_ref()
@@ -104,9 +269,10 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
     if needs_create {
         if !ctx.check_mode {
             if current.is_some() {
-                run(ctx, &format!("docker rm -f {name}")).await?;
+                run(ctx, &rm_command(args)).await?;
             }
-            run(ctx, &create_command(args, image, &config)).await?;
+            run(ctx, &create_command(args, image, &config)?).await?;
+            connect_networks(ctx, args).await?;
         }
         actions.push(format!(
             "{} container {}",
@@ -119,9 +285,19 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         ));
         running = false;
     }
+    if args.restart && running && !needs_create && args.state != "stopped" {
+        if !ctx.check_mode {
+            run(ctx, &format!("docker restart {name}")).await?;
+        }
+        actions.push(format!("Restarted container {}", args.name));
+    }
     start_or_stop(ctx, args, running, &mut actions).await?;
     if args.state == "healthy" && !ctx.check_mode {
         wait_healthy(ctx, &args.name, args.healthy_wait_timeout.unwrap_or(300)).await?;
+    }
+    pause(ctx, args, current.as_ref(), &mut actions).await?;
+    if !args.detach && args.state != "stopped" && !ctx.check_mode {
+        return attached(ctx, args, actions).await;
     }
     let info = if ctx.check_mode {
         current
@@ -158,10 +334,10 @@ async fn pull_image(
 }
 
 /// Whether the container `c` was made from another request (label) or another image.
-fn differs(c: &Json, config: &str, image_now: Option<&str>) -> bool {
+fn differs(c: &Json, config: &str, image_now: Option<&str>, ignore_image: bool) -> bool {
     let label = c.pointer(&format!("/Config/Labels/{}", LABEL.replace('/', "~1")));
     let image_id_now = c.get("Image").and_then(Json::as_str);
-    label.and_then(Json::as_str) != Some(config) || image_id_now != image_now
+    label.and_then(Json::as_str) != Some(config) || (!ignore_image && image_id_now != image_now)
 }
 
 /// Starts a container that should run, stops one that should not.
@@ -180,7 +356,12 @@ async fn start_or_stop(
         actions.push(format!("Started container {}", args.name));
     } else if args.state == "stopped" && running {
         if !ctx.check_mode {
-            run(ctx, &format!("docker stop {name}")).await?;
+            let stop = match (args.force_kill, &args.kill_signal) {
+                (true, Some(sig)) => format!("docker kill -s {} {name}", quote(sig)),
+                (true, None) => format!("docker kill {name}"),
+                (false, _) => format!("docker stop {name}"),
+            };
+            run(ctx, &stop).await?;
         }
         actions.push(format!("Stopped container {}", args.name));
     }
@@ -209,104 +390,11 @@ fn config_hash(args: &Args, image_id: &str) -> String {
         "image": image_id, "ports": args.ports, "env": args.env, "volumes": args.volumes,
         "restart_policy": args.restart_policy, "command": args.command,
         "network_mode": args.network_mode, "healthcheck": args.healthcheck,
+        "entrypoint": args.entrypoint, "networks": args.networks, "mounts": args.mounts,
+        "restart_retries": args.restart_retries, "default_host_ip": args.default_host_ip,
+        "flags": args.flags.asked(),
     });
     sha1_hex(asked.to_string().as_bytes())
-}
-
-fn create_command(args: &Args, image: &str, config: &str) -> String {
-    let mut cmd = format!(
-        "docker create --name {} --label {}",
-        quote(&args.name),
-        quote(&format!("{LABEL}={config}"))
-    );
-    for p in &args.ports {
-        let p = match p {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let _ = write!(cmd, " -p {}", quote(&p));
-    }
-    for (k, v) in &args.env {
-        let v = match v {
-            Json::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let _ = write!(cmd, " -e {}", quote(&format!("{k}={v}")));
-    }
-    for v in &args.volumes {
-        let _ = write!(cmd, " -v {}", quote(v));
-    }
-    if let Some(r) = &args.restart_policy {
-        let _ = write!(cmd, " --restart {}", quote(r));
-    }
-    if let Some(n) = &args.network_mode {
-        let _ = write!(cmd, " --network {}", quote(n));
-    }
-    if let Some(h) = &args.healthcheck {
-        health_flags(&mut cmd, h);
-    }
-    let _ = write!(cmd, " {}", quote(image));
-    match &args.command {
-        Some(Json::String(s)) => {
-            for part in shlex::split(s).unwrap_or_default() {
-                let _ = write!(cmd, " {}", quote(&part));
-            }
-        }
-        Some(Json::Array(items)) => {
-            for i in items {
-                let part = i
-                    .as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| i.to_string());
-                let _ = write!(cmd, " {}", quote(&part));
-            }
-        }
-        _ => {}
-    }
-    cmd
-}
-
-/// `--health-*` flags; `test` is a list (`[CMD, ...]`, `[CMD-SHELL, "..."]`, `[NONE]`) or a
-/// shell command string.
-fn health_flags(cmd: &mut String, h: &Healthcheck) {
-    let test: Vec<String> = match &h.test {
-        Json::String(s) => vec!["CMD-SHELL".into(), s.clone()],
-        Json::Array(items) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| i.to_string())
-            })
-            .collect(),
-        other => vec!["CMD-SHELL".into(), other.to_string()],
-    };
-    match test.split_first() {
-        Some((kind, _)) if kind == "NONE" => cmd.push_str(" --no-healthcheck"),
-        Some((kind, rest)) if kind == "CMD-SHELL" => {
-            let _ = write!(cmd, " --health-cmd {}", quote(&rest.join(" ")));
-        }
-        Some((kind, rest)) if kind == "CMD" => {
-            // docker run has no exec form for --health-cmd: quote each word for the shell.
-            let words: Vec<String> = rest.iter().map(|w| quote(w)).collect();
-            let _ = write!(cmd, " --health-cmd {}", quote(&words.join(" ")));
-        }
-        _ => {
-            let _ = write!(cmd, " --health-cmd {}", quote(&test.join(" ")));
-        }
-    }
-    for (flag, value) in [
-        ("interval", &h.interval),
-        ("timeout", &h.timeout),
-        ("start-period", &h.start_period),
-    ] {
-        if let Some(v) = value {
-            let _ = write!(cmd, " --health-{flag} {}", quote(v));
-        }
-    }
-    if let Some(r) = h.retries {
-        let _ = write!(cmd, " --health-retries {r}");
-    }
 }
 
 async fn wait_healthy(ctx: &ModuleCtx<'_>, name: &str, timeout: u64) -> Result<(), ModuleResult> {
