@@ -287,3 +287,11 @@ fn conformance_list_tasks_hosts_and_syntax_check() {
     }
     assert!(!hosts.any_connection(), "listing contacts no host");
 }
+
+/// A second group whose hosts choose other include files by variable.
+const SPICY: &str = "[spicy]\nhost2\n\n[spicy:vars]\nflavor=spicy\n";
+
+#[test]
+fn conformance_dynamic_includes() {
+    conform_with("includes.yml", 2, SPICY, &[], false);
+}

@@ -3,17 +3,23 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::playbook::Play;
+use crate::playbook::Task;
 
 /// Pending notifications: host → indexes of notified handlers.
 #[derive(Default)]
 pub(crate) struct Notified(HashMap<String, BTreeSet<usize>>);
 
 impl Notified {
-    /// Records that `host` notified `name` (a handler name or a listen topic).
-    pub(crate) fn notify(&mut self, play: &Play, host: &str, name: &str) {
+    /// Records that `host` notified `name` (a handler name or a listen topic) among
+    /// `handlers` (the play's, then those includes added).
+    pub(crate) fn notify<'a>(
+        &mut self,
+        handlers: impl Iterator<Item = &'a Task>,
+        host: &str,
+        name: &str,
+    ) {
         let set = self.0.entry(host.to_string()).or_default();
-        for (i, h) in play.handlers.iter().enumerate() {
+        for (i, h) in handlers.enumerate() {
             if h.answers_to(name) {
                 set.insert(i);
             }

@@ -26,6 +26,11 @@ pub(crate) struct PlayCtx<'a> {
     pub failed: Vec<String>,
     /// Pending handler notifications.
     pub notified: Notified,
+    /// Handlers of roles `include_role` read at run time (after the play's, in the order
+    /// they came).
+    pub added_handlers: Vec<std::sync::Arc<crate::playbook::Task>>,
+    /// How many dynamic includes the running task is nested in.
+    pub include_depth: usize,
     /// `playbook_dir`.
     pub playbook_dir: String,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
@@ -80,6 +85,8 @@ impl Executor {
                 batch,
                 failed: Vec::new(),
                 notified: Notified::default(),
+                added_handlers: Vec::new(),
+                include_depth: 0,
                 playbook_dir: playbook_dir.display().to_string(),
                 abort: false,
                 end_play: false,

@@ -171,7 +171,7 @@ impl Executor {
     }
 
     /// Applies one host's outcome; returns the host if it failed (not ignored).
-    fn apply(
+    pub(crate) fn apply(
         &mut self,
         ctx: &mut PlayCtx<'_>,
         task: &Task,
@@ -216,7 +216,12 @@ impl Executor {
             return Some(o.host);
         } else if o.result.changed && o.status != Status::Failed {
             for (name, _) in &task.notify {
-                ctx.notified.notify(ctx.play, &o.host, name);
+                let handlers = ctx
+                    .play
+                    .handlers
+                    .iter()
+                    .chain(ctx.added_handlers.iter().map(|h| &**h));
+                ctx.notified.notify(handlers, &o.host, name);
             }
         }
         None

@@ -20,6 +20,8 @@ mod fail;
 mod fetch;
 mod file;
 pub(crate) mod host;
+mod include;
+mod include_vars;
 mod k8s;
 mod lineinfile;
 mod meta;
@@ -157,6 +159,9 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &include::ROLE,
+    &include::TASKS,
+    &include_vars::SPEC,
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,

@@ -14,6 +14,8 @@ pub(crate) struct LoadCtx {
     pub role: Option<Arc<Role>>,
     pub handlers: Vec<Task>,
     pub roles_seen: Vec<String>,
+    /// Reading `handlers:` (where `listen` is allowed).
+    pub in_handlers: bool,
 }
 
 impl LoadCtx {
@@ -25,6 +27,7 @@ impl LoadCtx {
             role: None,
             handlers: Vec::new(),
             roles_seen: Vec::new(),
+            in_handlers: false,
         }
     }
 }
