@@ -295,3 +295,13 @@ const SPICY: &str = "[spicy]\nhost2\n\n[spicy:vars]\nflavor=spicy\n";
 fn conformance_dynamic_includes() {
     conform_with("includes.yml", 2, SPICY, &[], false);
 }
+
+#[test]
+fn conformance_include_keywords() {
+    conform_with("includes_keywords.yml", 2, "", &[], false);
+}
+
+#[test]
+fn conformance_include_tags() {
+    conform_with("includes_keywords.yml", 2, "", &["-t", "own,multi"], false);
+}

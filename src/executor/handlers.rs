@@ -13,6 +13,8 @@ impl Executor {
         let play = ctx.play;
         let count = play.handlers.len() + ctx.added_handlers.len();
         for index in 0..count {
+            let added = ctx.added_handlers.iter().map(|h| &**h);
+            ctx.notified.resolve(play.handlers.iter().chain(added));
             let mut eligible = ctx.active.clone();
             if self.opts.force_handlers || play.force_handlers {
                 eligible.extend(ctx.failed.iter().cloned());

@@ -221,6 +221,9 @@ impl Executor {
             Err(msg) => return self.fail_include(ctx, inc, hosts, &msg, rescuable),
         };
         self.reporter.included(&included.shown, hosts);
+        if inc.is_role() && is_public(&group.target.args) {
+            ctx.public_roles.extend(included.roles);
+        }
         let items = inherit(inc, &group.target, included.items);
         for mut handler in included.handlers {
             // A role included again (another item, another host) brings the same handlers.
@@ -279,6 +282,15 @@ fn inherit(inc: &Include, target: &Target, mut items: Vec<Item>) -> Vec<Item> {
     };
     outer.push_down(&mut items);
     items
+}
+
+/// `public: yes` on `include_role`: its defaults and vars are seen by the rest of the play.
+fn is_public(args: &Json) -> bool {
+    match args.get("public") {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::String(s)) => crate::text::ansible_bool(s).unwrap_or(false),
+        _ => false,
+    }
 }
 
 fn skipped() -> ModuleResult {

@@ -31,6 +31,8 @@ pub(crate) struct PlayCtx<'a> {
     pub added_handlers: Vec<std::sync::Arc<crate::playbook::Task>>,
     /// How many dynamic includes the running task is nested in.
     pub include_depth: usize,
+    /// Public roles: the play's, then those `include_role` with `public: yes` read.
+    pub public_roles: Vec<std::sync::Arc<crate::playbook::Role>>,
     /// `playbook_dir`.
     pub playbook_dir: String,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
@@ -87,6 +89,7 @@ impl Executor {
                 notified: Notified::default(),
                 added_handlers: Vec::new(),
                 include_depth: 0,
+                public_roles: play.roles.clone(),
                 playbook_dir: playbook_dir.display().to_string(),
                 abort: false,
                 end_play: false,

@@ -216,12 +216,7 @@ impl Executor {
             return Some(o.host);
         } else if o.result.changed && o.status != Status::Failed {
             for (name, _) in &task.notify {
-                let handlers = ctx
-                    .play
-                    .handlers
-                    .iter()
-                    .chain(ctx.added_handlers.iter().map(|h| &**h));
-                ctx.notified.notify(handlers, &o.host, name);
+                ctx.notified.notify(&o.host, name);
             }
         }
         None

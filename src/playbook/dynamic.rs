@@ -3,12 +3,14 @@
 //! load checks it (YAML, modules, keywords, templates), so a bad file fails the host with
 //! the same `file:line:col` message a bad import gives before any host runs.
 
+use std::sync::Arc;
+
 use serde_json::Value as Json;
 
 use crate::error::{LoadError, LoadErrors};
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::{load_tasks_file, resolve_tasks_file};
-use crate::playbook::model::{Include, Item, Task};
+use crate::playbook::model::{Include, Item, Role, Task};
 use crate::playbook::role::{load_role, RoleFrom};
 use crate::playbook::validate::check_tasks;
 use crate::template::Templar;
@@ -22,6 +24,8 @@ pub struct Included {
     pub items: Vec<Item>,
     /// The role's handlers (`include_role`), added to the play's.
     pub handlers: Vec<Task>,
+    /// The roles read (`include_role`: the role and its dependencies).
+    pub roles: Vec<Arc<Role>>,
 }
 
 impl Include {
@@ -39,6 +43,7 @@ impl Include {
             role: self.task.role.clone(),
             handlers: Vec::new(),
             roles_seen: Vec::new(),
+            roles: Vec::new(),
             in_handlers: false,
         };
         let at = &self.task.span;
@@ -65,6 +70,7 @@ impl Include {
             shown,
             items,
             handlers: ctx.handlers,
+            roles: ctx.roles,
         })
     }
 }

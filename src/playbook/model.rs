@@ -51,6 +51,9 @@ pub struct Play {
     pub post_tasks: Vec<Item>,
     /// `handlers:`, in definition order (the order they run in).
     pub handlers: Vec<Task>,
+    /// The roles read with the play (`roles:`, `import_role`, dependencies): their defaults
+    /// and vars are seen by every task of the play, as Ansible's roles are public.
+    pub roles: Vec<std::sync::Arc<Role>>,
 }
 
 impl Play {
@@ -282,10 +285,18 @@ impl Task {
 
     /// True when `notify: name` reaches this handler (by name, `role : name` or listen).
     pub fn answers_to(&self, name: &str) -> bool {
+        self.named(name) || self.listens_to(name)
+    }
+
+    /// True when this handler is called `name` (or `role : name`).
+    pub fn named(&self, name: &str) -> bool {
         let own = self.name.as_deref();
-        own == Some(name)
-            || self.listen.iter().any(|l| l == name)
-            || (self.role.is_some() && own.is_some() && self.display_name() == name)
+        own == Some(name) || (self.role.is_some() && own.is_some() && self.display_name() == name)
+    }
+
+    /// True when this handler listens to topic `name`.
+    pub fn listens_to(&self, name: &str) -> bool {
+        self.listen.iter().any(|l| l == name)
     }
 
     /// True for `meta:` tasks, which the executor handles itself.

@@ -23,6 +23,7 @@ use crate::yaml::{self, Node, NodeKind};
 pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
     ctx.handlers.clear();
     ctx.roles_seen.clear();
+    ctx.roles.clear();
     let Some(entries) = node.as_map() else {
         return Err(node
             .error(format!(
@@ -76,6 +77,7 @@ fn empty_play(node: &Node) -> Play {
         tasks: Vec::new(),
         post_tasks: Vec::new(),
         handlers: Vec::new(),
+        roles: Vec::new(),
     }
 }
 
@@ -198,6 +200,7 @@ fn finish_play(
     let mut handlers = std::mem::take(&mut ctx.handlers);
     handlers.append(&mut play.handlers);
     play.handlers = handlers;
+    play.roles = std::mem::take(&mut ctx.roles);
     check_notify(&play, errors);
     let opts = play.opts.clone();
     for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {

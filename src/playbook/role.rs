@@ -103,6 +103,7 @@ fn load_role_dir(
         defaults: load_vars(&dir.join("defaults"), from.defaults.as_deref(), at)?,
         vars: load_vars(&dir.join("vars"), from.vars.as_deref(), at)?,
     });
+    ctx.roles.push(Arc::clone(&role));
     let outer = ctx.role.replace(Arc::clone(&role));
     let result = (|| -> Result<(), LoadErrors> {
         let tasks_name = from.tasks.as_deref().unwrap_or("main");
