@@ -57,6 +57,11 @@ impl Span {
     pub fn path(&self) -> &Path {
         &self.file.path
     }
+
+    /// True when both point at the same place of the same file (read once or twice).
+    pub fn same_place(&self, other: &Span) -> bool {
+        self.line == other.line && self.col == other.col && self.path() == other.path()
+    }
 }
 
 impl fmt::Debug for Span {

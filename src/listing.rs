@@ -67,8 +67,9 @@ fn list_items(out: &mut String, items: &[Item]) {
             // ansible-playbook lists a block's tasks, not its rescue and always sections.
             Item::Block(b) => list_items(out, &b.block),
             Item::Include(i) => {
-                let name = i.name.as_deref().unwrap_or(i.kind);
-                let _ = writeln!(out, "      {name}\tTAGS: {}", format_tags(&i.opts.tags));
+                let name = i.task.display_name();
+                let tags = format_tags(&i.task.opts.tags);
+                let _ = writeln!(out, "      {name}\tTAGS: {tags}");
             }
         }
     }

@@ -307,3 +307,21 @@ fn conformance_list_tasks_hosts_and_syntax_check() {
     }
     assert!(!hosts.any_connection(), "listing contacts no host");
 }
+
+/// A second group whose hosts choose other include files by variable.
+const SPICY: &str = "[spicy]\nhost2\n\n[spicy:vars]\nflavor=spicy\n";
+
+#[test]
+fn conformance_dynamic_includes() {
+    conform_with("includes.yml", 2, SPICY, &[], false);
+}
+
+#[test]
+fn conformance_include_keywords() {
+    conform_with("includes_keywords.yml", 2, "", &[], false);
+}
+
+#[test]
+fn conformance_include_tags() {
+    conform_with("includes_keywords.yml", 2, "", &["-t", "own,multi"], false);
+}

@@ -3,14 +3,11 @@
 //! list it is in (recap counts match Ansible's linear strategy; the order of lines may differ).
 //! Meta tasks, tag selection and the play-wide failure limits are applied here, between tasks.
 
-use crate::events::{HostEvent, Status, TaskKind};
-use crate::executor::host_task::eval_all;
+use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
 use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
-use crate::modules::ModuleResult;
-use crate::playbook::{Block, Include, Item, Task};
-use crate::vars::Vars;
+use crate::playbook::{Block, Item, Task};
 
 impl Executor {
     /// Runs `items` on the hosts in `scope`; returns the hosts that failed (removed from scope).
@@ -87,74 +84,6 @@ impl Executor {
         if failed as f64 / ctx.batch.len() as f64 * 100.0 > pct {
             ctx.abort = true;
         }
-    }
-
-    /// `include_tasks`/`include_role`: `when` per host, counted as a task, then its tasks.
-    async fn run_include(
-        &mut self,
-        ctx: &mut PlayCtx<'_>,
-        inc: &Include,
-        scope: &[String],
-        rescuable: bool,
-    ) -> Vec<String> {
-        if !tags_selected(&inc.opts.tags, &self.opts.tags, &self.opts.skip_tags) || !self.started {
-            return Vec::new();
-        }
-        self.reporter
-            .task_start(inc.kind, TaskKind::Task, scope.len());
-        let mut included = Vec::new();
-        let mut failed = Vec::new();
-        let empty = Vars::new();
-        for host in scope {
-            let vars = self.scope_vars(ctx, host, &empty, None);
-            match eval_all(&inc.when, &vars, &self.templar) {
-                Ok(true) => included.push(host.clone()),
-                other => {
-                    let result = match other {
-                        Err(failed) => failed,
-                        _ => ModuleResult {
-                            skipped: true,
-                            ..Default::default()
-                        },
-                    };
-                    let status = if result.failed {
-                        Status::Failed
-                    } else {
-                        Status::Skipped
-                    };
-                    self.reporter.host_result(&HostEvent {
-                        host,
-                        task: inc.kind,
-                        status,
-                        result: &result.data,
-                        item: None,
-                        ignored: false,
-                        verbose_always: false,
-                        looped: false,
-                    });
-                    if let Some(state) = self.hosts.get_mut(host) {
-                        state.stats.count(status, false, false);
-                    }
-                    if status == Status::Failed {
-                        failed.push(host.clone());
-                    }
-                }
-            }
-        }
-        if !included.is_empty() {
-            self.reporter.included(&inc.target, &included);
-            for host in &included {
-                if let Some(state) = self.hosts.get_mut(host) {
-                    state.stats.count(Status::Ok, false, false);
-                }
-            }
-        }
-        self.reporter.task_end();
-        failed.extend(
-            self.run_items(ctx, &inc.items, &mut included, rescuable)
-                .await,
-        );
-        failed
     }
 
     async fn run_block(

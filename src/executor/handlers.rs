@@ -1,6 +1,8 @@
 //! Handlers as Ansible runs them: notified only by a changed result, run once per host, in the
 //! order they are defined, at the end of the tasks section and at `meta: flush_handlers`.
 
+use std::sync::Arc;
+
 use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
@@ -9,7 +11,10 @@ impl Executor {
     /// Runs every notified handler, in definition order, on the hosts that notified it.
     pub(crate) async fn flush_handlers(&mut self, ctx: &mut PlayCtx<'_>) {
         let play = ctx.play;
-        for (index, handler) in play.handlers.iter().enumerate() {
+        let count = play.handlers.len() + ctx.added_handlers.len();
+        for index in 0..count {
+            let added = ctx.added_handlers.iter().map(|h| &**h);
+            ctx.notified.resolve(play.handlers.iter().chain(added));
             let mut eligible = ctx.active.clone();
             if self.opts.force_handlers || play.force_handlers {
                 eligible.extend(ctx.failed.iter().cloned());
@@ -18,9 +23,17 @@ impl Executor {
             if hosts.is_empty() {
                 continue;
             }
-            let failed = self
-                .run_task(ctx, handler, TaskKind::Handler, hosts, false)
-                .await;
+            let failed = match play.handlers.get(index) {
+                Some(handler) => {
+                    self.run_task(ctx, handler, TaskKind::Handler, hosts, false)
+                        .await
+                }
+                None => {
+                    let handler = Arc::clone(&ctx.added_handlers[index - play.handlers.len()]);
+                    self.run_task(ctx, &handler, TaskKind::Handler, hosts, false)
+                        .await
+                }
+            };
             self.fail_hosts(ctx, &failed);
         }
     }

@@ -59,18 +59,17 @@ impl Executor {
         role: Option<&Role>,
     ) -> Vars {
         let state = &self.hosts[host];
-        let mut vars = match role {
-            Some(r) => {
-                let mut v = r.defaults.clone();
-                v.extend(state.inv_vars.clone());
-                v
-            }
-            None => state.inv_vars.clone(),
-        };
+        let mut vars = Vars::new();
+        let publics = ctx.public_roles.iter().map(|r| &**r);
+        for r in publics.clone().chain(role) {
+            vars.extend(r.defaults.clone());
+        }
+        vars.extend(state.inv_vars.clone());
         let mut templated: Vec<String> = Vec::new();
-        let empty = Vars::new();
-        let role_vars = role.map(|r| &r.vars).unwrap_or(&empty);
-        for layer in [&ctx.play_vars, role_vars, local] {
+        let mut layers = vec![&ctx.play_vars];
+        layers.extend(publics.chain(role).map(|r| &r.vars));
+        layers.push(local);
+        for layer in layers {
             for (k, v) in layer {
                 if is_template(v) {
                     templated.push(k.clone());

@@ -9,6 +9,7 @@ mod facts;
 mod handlers;
 mod host_task;
 mod hostvars;
+mod include;
 mod looping;
 mod meta;
 mod notified;

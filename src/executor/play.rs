@@ -26,6 +26,13 @@ pub(crate) struct PlayCtx<'a> {
     pub failed: Vec<String>,
     /// Pending handler notifications.
     pub notified: Notified,
+    /// Handlers of roles `include_role` read at run time (after the play's, in the order
+    /// they came).
+    pub added_handlers: Vec<std::sync::Arc<crate::playbook::Task>>,
+    /// How many dynamic includes the running task is nested in.
+    pub include_depth: usize,
+    /// Public roles: the play's, then those `include_role` with `public: yes` read.
+    pub public_roles: Vec<std::sync::Arc<crate::playbook::Role>>,
     /// `playbook_dir`.
     pub playbook_dir: String,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
@@ -80,6 +87,9 @@ impl Executor {
                 batch,
                 failed: Vec::new(),
                 notified: Notified::default(),
+                added_handlers: Vec::new(),
+                include_depth: 0,
+                public_roles: play.roles.clone(),
                 playbook_dir: playbook_dir.display().to_string(),
                 abort: false,
                 end_play: false,

@@ -182,7 +182,7 @@ impl Executor {
     }
 
     /// Applies one host's outcome; returns the host if it failed (not ignored).
-    fn apply(
+    pub(crate) fn apply(
         &mut self,
         ctx: &mut PlayCtx<'_>,
         task: &Task,
@@ -227,7 +227,7 @@ impl Executor {
             return Some(o.host);
         } else if o.result.changed && o.status != Status::Failed {
             for (name, _) in &task.notify {
-                ctx.notified.notify(ctx.play, &o.host, name);
+                ctx.notified.notify(&o.host, name);
             }
         }
         None

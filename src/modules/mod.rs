@@ -25,6 +25,8 @@ mod fetch;
 mod file;
 mod file_times;
 pub(crate) mod host;
+mod include;
+mod include_vars;
 mod k8s;
 mod k8s_cli;
 mod lineinfile;
@@ -165,6 +167,9 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &include::ROLE,
+    &include::TASKS,
+    &include_vars::SPEC,
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,

@@ -2,12 +2,12 @@
 //! written on a block, an import or an include (`when`, `vars`, `become`, `tags`, ...) are
 //! pushed down into the tasks inside at load time; a task's own value wins.
 
-use crate::error::{did_you_mean, LoadError, LoadErrors};
+use crate::error::{did_you_mean, LoadError, LoadErrors, Span};
 use crate::playbook::ctx::LoadCtx;
-use crate::playbook::fields::{parse_string, parse_vars};
+use crate::playbook::fields::{parse_names, parse_string, parse_vars};
 use crate::playbook::include::{include_keyword, parse_include};
 use crate::playbook::inherit::{Inherit, INHERITED};
-use crate::playbook::model::{Block, Condition, Item};
+use crate::playbook::model::{Applied, Block, Condition, Item};
 use crate::playbook::task::{parse_conditions, parse_task};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
@@ -38,7 +38,7 @@ pub(crate) fn parse_items(
         } else if let Some(keyword) = include_keyword(item) {
             parse_include(ctx, item, keyword)
         } else {
-            parse_task(item, false).map(|mut t| {
+            parse_task(item, ctx.in_handlers).map(|mut t| {
                 t.role.clone_from(&ctx.role);
                 Item::Task(Box::new(t))
             })
@@ -55,12 +55,13 @@ pub(crate) fn parse_items(
     }
 }
 
-/// What a block, an import or an include passes down to the tasks inside.
+/// What a block, an import or an include's `apply` passes down to the tasks inside.
 #[derive(Default)]
 pub(crate) struct Inherited {
     pub when: Vec<Condition>,
     pub vars: Vars,
     pub opts: Inherit,
+    pub notify: Vec<(String, Span)>,
     pub name: Option<String>,
 }
 
@@ -71,27 +72,61 @@ impl Inherited {
             "name" => parse_string(value, "name").map(|s| self.name = Some(s)),
             "when" => parse_conditions(value).map(|c| self.when = c),
             "vars" => parse_vars(value).map(|v| self.vars = v),
+            "notify" => parse_names(value, "notify").map(|n| self.notify = n),
             other if INHERITED.contains(&other) => self.opts.parse(other, value)?,
             _ => return None,
         })
     }
 
+    /// These keywords without the name, as a dynamic include keeps its `apply`.
+    pub(crate) fn into_applied(self) -> Applied {
+        Applied {
+            when: self.when,
+            vars: self.vars,
+            opts: self.opts,
+            notify: self.notify,
+        }
+    }
+
     /// Pushes these keywords into every task of `items`.
     pub(crate) fn push_down(&self, items: &mut [Item]) {
-        Item::visit_mut(items, &mut |task| {
-            if !self.when.is_empty() {
-                let mut when = self.when.clone();
-                when.append(&mut task.when);
-                task.when = when;
-            }
-            for (k, v) in &self.vars {
-                if !task.vars.contains_key(k) {
-                    task.vars.insert(k.clone(), v.clone());
-                }
-            }
-            task.opts.inherit_from(&self.opts);
-        });
+        push_down(items, &self.when, &self.vars, &self.opts, &self.notify);
     }
+}
+
+impl Applied {
+    /// Pushes these keywords into every task of `items` (an include's `apply` at run time).
+    pub(crate) fn push_down(&self, items: &mut [Item]) {
+        push_down(items, &self.when, &self.vars, &self.opts, &self.notify);
+    }
+}
+
+/// Pushes a wrapper's keywords into every task of `items`; a task's own value wins, its `when`
+/// comes after the wrapper's. Includes also keep the keywords for the tasks they include.
+fn push_down(
+    items: &mut [Item],
+    when: &[Condition],
+    vars: &Vars,
+    opts: &Inherit,
+    notify: &[(String, Span)],
+) {
+    Item::visit_includes_mut(items, &mut |inc| inc.outer.inherit_from(opts));
+    Item::visit_mut(items, &mut |task| {
+        if !when.is_empty() {
+            let mut all = when.to_vec();
+            all.append(&mut task.when);
+            task.when = all;
+        }
+        for (k, v) in vars {
+            if !task.vars.contains_key(k) {
+                task.vars.insert(k.clone(), v.clone());
+            }
+        }
+        if task.notify.is_empty() {
+            task.notify = notify.to_vec();
+        }
+        task.opts.inherit_from(opts);
+    });
 }
 
 /// An error for a keyword a wrapper (block, import, include) does not take.
@@ -100,13 +135,13 @@ pub(crate) fn unknown_wrapper_keyword(key: &Node, what: &str, extra: &[&str]) ->
     let e = key.error(format!("'{name}' is not supported on {what} by ferry"));
     let cands = extra
         .iter()
-        .chain(["name", "vars", "when"].iter())
+        .chain(["name", "notify", "vars", "when"].iter())
         .chain(INHERITED)
         .copied();
     match did_you_mean(&name, cands) {
         Some(best) => e.with_hint(format!("did you mean '{best}'?")),
         None => e.with_hint(format!(
-            "{what} takes: {}, name, vars, when, {}",
+            "{what} takes: {}, name, notify, vars, when, {}",
             extra.join(", "),
             INHERITED.join(", ")
         )),

@@ -14,6 +14,10 @@ pub(crate) struct LoadCtx {
     pub role: Option<Arc<Role>>,
     pub handlers: Vec<Task>,
     pub roles_seen: Vec<String>,
+    /// Every role read (in the current play, or by one dynamic include), in order.
+    pub roles: Vec<Arc<Role>>,
+    /// Reading `handlers:` (where `listen` is allowed).
+    pub in_handlers: bool,
 }
 
 impl LoadCtx {
@@ -25,6 +29,8 @@ impl LoadCtx {
             role: None,
             handlers: Vec::new(),
             roles_seen: Vec::new(),
+            roles: Vec::new(),
+            in_handlers: false,
         }
     }
 }

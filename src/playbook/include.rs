@@ -1,18 +1,19 @@
-//! `import_tasks`, `include_tasks`, `import_role` and `include_role` inside a tasks section.
+//! `import_tasks`, `import_role`, `include_tasks` and `include_role` inside a tasks section.
 //!
-//! Imports are static: the file's tasks become a block. Includes are read at load time too (so
-//! their errors are load errors), but run as an [`Include`]: `when` is decided per host, the
-//! include counts as a task and prints `included: ...`, as in Ansible. A templated file name or
-//! a loop over an include is refused.
+//! Imports are static: the file's tasks become a block, read (and checked) at load time.
+//! Includes are dynamic: the entry is parsed as a task of its own ([`Include`]) and what it
+//! names is read at run time, per host and loop item (`dynamic.rs`).
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{LoadError, LoadErrors};
+use crate::error::{LoadError, LoadErrors, Span};
 use crate::playbook::block::{parse_items, unknown_wrapper_keyword, Inherited};
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::parse_string;
+use crate::playbook::inherit::Inherit;
 use crate::playbook::model::{Block, Include, Item};
-use crate::playbook::role::load_role;
+use crate::playbook::role::{load_role, RoleFrom};
+use crate::playbook::task::parse_task;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -38,6 +39,9 @@ pub(crate) fn parse_include(
     item: &Node,
     keyword: &'static str,
 ) -> Result<Item, LoadErrors> {
+    if keyword.starts_with("include") {
+        return parse_dynamic(ctx, item, keyword);
+    }
     let mut inherit = Inherited::default();
     let mut target: Option<&Node> = None;
     for (key, value) in item.as_map().unwrap_or_default() {
@@ -53,50 +57,59 @@ pub(crate) fn parse_include(
         }
     }
     let target = target.expect("include_keyword found the key");
-    let (shown, mut items) = match keyword {
-        "import_tasks" | "include_tasks" => {
-            let file = file_arg(target, keyword)?;
-            let path = resolve_tasks_file(ctx, target, &file)?;
-            (
-                path.display().to_string(),
-                load_tasks_file(ctx, target, &path)?,
-            )
+    let mut items = if keyword == "import_tasks" {
+        let file = file_arg(target, keyword)?;
+        let path = resolve_tasks_file(ctx, &target.span, &file)?;
+        load_tasks_file(ctx, &target.span, &path)?
+    } else {
+        let (name, from, params) = role_args(target, keyword)?;
+        for (k, v) in params {
+            inherit.vars.entry(k).or_insert(v);
         }
-        _ => {
-            let (name, tasks_from, params) = role_args(target, keyword)?;
-            for (k, v) in params {
-                inherit.vars.entry(k).or_insert(v);
-            }
-            (
-                name.clone(),
-                load_role(ctx, &name, target, tasks_from.as_deref(), false)?,
-            )
-        }
+        load_role(ctx, &name, &target.span, &from, false)?
     };
-    if keyword.starts_with("import") {
-        inherit.push_down(&mut items);
-        return Ok(Item::Block(Block {
-            name: inherit.name.take(),
-            span: item.span.clone(),
-            block: items,
-            rescue: Vec::new(),
-            always: Vec::new(),
-        }));
-    }
-    let when = std::mem::take(&mut inherit.when);
     inherit.push_down(&mut items);
-    Ok(Item::Include(Box::new(Include {
-        kind: keyword,
+    Ok(Item::Block(Block {
         name: inherit.name.take(),
-        target: shown,
         span: item.span.clone(),
-        when,
-        opts: inherit.opts,
-        items,
+        block: items,
+        rescue: Vec::new(),
+        always: Vec::new(),
+    }))
+}
+
+/// `include_tasks` / `include_role`: a task whose loop, `when` and keywords are its own; its
+/// `apply:` is kept for the tasks it will include.
+fn parse_dynamic(ctx: &mut LoadCtx, item: &Node, keyword: &str) -> Result<Item, LoadErrors> {
+    let mut task = parse_task(item, false)?;
+    task.role.clone_from(&ctx.role);
+    let target = item
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .find(|(k, _)| k.key_string().ends_with(keyword))
+        .map(|(_, v)| v);
+    let mut apply = Inherited::default();
+    if let Some(node) = target.and_then(|t| t.get("apply")) {
+        for (key, value) in node.as_map().unwrap_or_default() {
+            match apply.parse(&key.key_string(), value) {
+                Some(r) => r?,
+                None => return Err(unknown_wrapper_keyword(key, "apply", &[]).into()),
+            }
+        }
+    }
+    if let serde_json::Value::Object(args) = &mut task.args {
+        args.remove("apply");
+    }
+    Ok(Item::Include(Box::new(Include {
+        task,
+        outer: Inherit::default(),
+        apply: apply.into_applied(),
+        playbook_dir: ctx.playbook_dir.clone(),
     })))
 }
 
-/// `import_tasks: file.yml` or `include_tasks: {file: file.yml}`.
+/// `import_tasks: file.yml` or `import_tasks: {file: file.yml}`.
 fn file_arg(value: &Node, keyword: &str) -> Result<String, LoadError> {
     let file = match &value.kind {
         NodeKind::Map(_) => match value.get("file") {
@@ -107,43 +120,41 @@ fn file_arg(value: &Node, keyword: &str) -> Result<String, LoadError> {
     };
     if file.contains("{{") {
         return Err(value
-            .error(format!(
-                "a templated file name in '{keyword}' is not supported by ferry yet"
-            ))
-            .with_hint("name the file literally, or use 'when' to choose between includes"));
+            .error(format!("'{keyword}' cannot use a templated file name"))
+            .with_hint("imports are read before any host runs: use 'include_tasks' instead"));
     }
     Ok(file)
 }
 
 /// `import_role: {name: x, tasks_from: y, <params>}` (or `name=x` free-form).
-fn role_args(value: &Node, keyword: &str) -> Result<(String, Option<String>, Vars), LoadError> {
-    let mut params = match value.to_json() {
+fn role_args(value: &Node, keyword: &str) -> Result<(String, RoleFrom, Vars), LoadError> {
+    let params = match value.to_json() {
         serde_json::Value::Object(m) => m,
         serde_json::Value::String(s) => crate::text::parse_free_form(&s, None).0,
         _ => return Err(value.error(format!("'{keyword}' needs a mapping with 'name'"))),
     };
-    let name = match params.remove("name").or_else(|| params.remove("role")) {
-        Some(serde_json::Value::String(n)) => n,
-        _ => return Err(value.error(format!("'{keyword}' needs the role's 'name'"))),
-    };
-    let tasks_from = params
-        .remove("tasks_from")
-        .and_then(|v| v.as_str().map(str::to_string));
-    if let Some(bad) = ["handlers_from", "vars_from", "defaults_from", "apply"]
-        .iter()
-        .find(|k| params.contains_key(**k))
-    {
-        return Err(value.error(format!(
-            "'{bad}' in '{keyword}' is not supported by ferry yet"
-        )));
+    if params.contains_key("apply") {
+        return Err(value
+            .error(format!("'apply' is not valid on '{keyword}'"))
+            .with_hint("'apply' goes with include_role and include_tasks"));
     }
-    Ok((name, tasks_from, params))
+    let (name, from, rest) = RoleFrom::split(params)
+        .ok_or_else(|| value.error(format!("'{keyword}' needs the role's 'name'")))?;
+    if name.contains("{{") {
+        return Err(value
+            .error(format!("'{keyword}' cannot use a templated role name"))
+            .with_hint("imports are read before any host runs: use 'include_role' instead"));
+    }
+    Ok((name, from, rest))
 }
 
 /// Where a tasks file is: next to the including file, in the role's tasks/, next to the playbook.
-fn resolve_tasks_file(ctx: &LoadCtx, at: &Node, file: &str) -> Result<PathBuf, LoadError> {
+pub(crate) fn resolve_tasks_file(
+    ctx: &LoadCtx,
+    at: &Span,
+    file: &str,
+) -> Result<PathBuf, LoadError> {
     let here = at
-        .span
         .path()
         .parent()
         .map(Path::to_path_buf)
@@ -161,23 +172,25 @@ fn resolve_tasks_file(ctx: &LoadCtx, at: &Node, file: &str) -> Result<PathBuf, L
         .ok_or_else(|| {
             let searched: Vec<String> =
                 candidates.iter().map(|p| p.display().to_string()).collect();
-            at.error(format!("could not find the tasks file '{file}'"))
+            LoadError::at(at, format!("could not find the tasks file '{file}'"))
                 .with_hint(format!("searched: {}", searched.join(", ")))
         })
 }
 
-/// Loads a tasks file, refusing recursion.
+/// Loads a tasks file, refusing static recursion (an import cycle).
 pub(crate) fn load_tasks_file(
     ctx: &mut LoadCtx,
-    at: &Node,
+    at: &Span,
     path: &Path,
 ) -> Result<Vec<Item>, LoadErrors> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if ctx.stack.contains(&canonical) {
-        return Err(at
-            .error(format!("'{}' includes itself (recursion)", path.display()))
-            .with_hint("remove the import/include cycle")
-            .into());
+        return Err(LoadError::at(
+            at,
+            format!("'{}' includes itself (recursion)", path.display()),
+        )
+        .with_hint("remove the import/include cycle")
+        .into());
     }
     let node = yaml::load_file(path)?;
     ctx.stack.push(canonical);

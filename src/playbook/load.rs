@@ -107,10 +107,12 @@ fn parse_import_playbook(
     }
     let mut vars = Vars::new();
     let mut tags = Inherit::default();
+    let mut when = Vec::new();
     for (k, v) in item.as_map().unwrap_or_default() {
         match k.key_string().as_str() {
             "import_playbook" | "ansible.builtin.import_playbook" | "name" => {}
             "vars" => vars = parse_vars(v)?,
+            "when" => when = crate::playbook::task::parse_conditions(v)?,
             "tags" => {
                 tags.parse("tags", v).unwrap_or(Ok(()))?;
             }
@@ -119,7 +121,7 @@ fn parse_import_playbook(
                     .error(format!(
                         "'{other}' on import_playbook is not supported by ferry"
                     ))
-                    .with_hint("import_playbook takes: name, vars, tags")
+                    .with_hint("import_playbook takes: name, tags, vars, when")
                     .into())
             }
         }
@@ -143,7 +145,13 @@ fn parse_import_playbook(
             play.vars.entry(k.clone()).or_insert_with(|| v.clone());
         }
         for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
-            Item::visit_mut(section, &mut |t| t.opts.inherit_from(&tags));
+            Item::visit_mut(section, &mut |t| {
+                t.opts.inherit_from(&tags);
+                let mut all = when.clone();
+                all.append(&mut t.when);
+                t.when = all;
+            });
+            Item::visit_includes_mut(section, &mut |i| i.outer.inherit_from(&tags));
         }
     }
     Ok(plays)

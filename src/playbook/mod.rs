@@ -6,6 +6,7 @@
 
 mod block;
 mod ctx;
+mod dynamic;
 pub(crate) mod fields;
 mod include;
 mod inherit;
@@ -18,9 +19,10 @@ mod role;
 mod task;
 mod validate;
 
+pub use dynamic::Included;
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
+    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
 };
 pub use validate::check_templates;

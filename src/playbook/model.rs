@@ -53,6 +53,9 @@ pub struct Play {
     pub post_tasks: Vec<Item>,
     /// `handlers:`, in definition order (the order they run in).
     pub handlers: Vec<Task>,
+    /// The roles read with the play (`roles:`, `import_role`, dependencies): their defaults
+    /// and vars are seen by every task of the play, as Ansible's roles are public.
+    pub roles: Vec<std::sync::Arc<Role>>,
 }
 
 impl Play {
@@ -82,24 +85,33 @@ pub enum Item {
     Task(Box<Task>),
 }
 
-/// A dynamic include: its `when` is evaluated once per host, then its tasks run on the hosts
-/// that included it. The file is read at load time (so its errors are load errors).
+/// A dynamic include (`include_tasks`, `include_role`): the include is a task of its own
+/// (its `when`, loop, `vars` and keywords are its task's); what it includes is read at run
+/// time, per host and loop item, when its file or role name is known.
 #[derive(Debug)]
 pub struct Include {
-    /// `include_tasks` or `include_role`.
-    pub kind: &'static str,
-    /// `name:`, if given.
-    pub name: Option<String>,
-    /// The file or role included, as shown in `included: ...`.
-    pub target: String,
-    /// Where the include is written.
-    pub span: Span,
-    /// Its `when`.
+    /// The include as a task: its module is `include_tasks` or `include_role`.
+    pub task: Task,
+    /// Keywords of the enclosing blocks and play, which the included tasks inherit (the
+    /// include's own keywords apply to the include only, as in Ansible).
+    pub outer: Inherit,
+    /// `apply:` keywords given to the included tasks.
+    pub apply: Applied,
+    /// The playbook's directory (a tasks file or role is also looked for there).
+    pub playbook_dir: PathBuf,
+}
+
+/// Keywords a wrapper (`apply:`, a block) gives the tasks inside it.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// `when` conditions, evaluated before the task's own.
     pub when: Vec<Condition>,
-    /// Its inherited keywords (tags select it).
+    /// `vars`, below the task's own.
+    pub vars: Vars,
+    /// Inheritable keywords.
     pub opts: Inherit,
-    /// The included tasks.
-    pub items: Vec<Item>,
+    /// `notify` handler names.
+    pub notify: Vec<(String, Span)>,
 }
 
 /// A role: where it lives and its variables. Its tasks and handlers point at it.
@@ -132,12 +144,12 @@ pub struct Block {
 }
 
 impl Item {
-    /// Calls `f` on every task, depth first, in order.
+    /// Calls `f` on every task (an include's own task too), depth first, in order.
     pub fn visit<'a>(items: &'a [Item], f: &mut impl FnMut(&'a Task)) {
         for item in items {
             match item {
                 Item::Task(t) => f(t),
-                Item::Include(i) => Item::visit(&i.items, f),
+                Item::Include(i) => f(&i.task),
                 Item::Block(b) => {
                     Item::visit(&b.block, f);
                     Item::visit(&b.rescue, f);
@@ -147,12 +159,27 @@ impl Item {
         }
     }
 
-    /// Calls `f` on every task, mutably.
+    /// Calls `f` on every include, mutably.
+    pub(crate) fn visit_includes_mut(items: &mut [Item], f: &mut impl FnMut(&mut Include)) {
+        for item in items {
+            match item {
+                Item::Task(_) => {}
+                Item::Include(i) => f(i),
+                Item::Block(b) => {
+                    Item::visit_includes_mut(&mut b.block, f);
+                    Item::visit_includes_mut(&mut b.rescue, f);
+                    Item::visit_includes_mut(&mut b.always, f);
+                }
+            }
+        }
+    }
+
+    /// Calls `f` on every task (an include's own task too), mutably.
     pub(crate) fn visit_mut(items: &mut [Item], f: &mut impl FnMut(&mut Task)) {
         for item in items {
             match item {
                 Item::Task(t) => f(t),
-                Item::Include(i) => Item::visit_mut(&mut i.items, f),
+                Item::Include(i) => f(&mut i.task),
                 Item::Block(b) => {
                     Item::visit_mut(&mut b.block, f);
                     Item::visit_mut(&mut b.rescue, f);
@@ -307,10 +334,18 @@ impl Task {
 
     /// True when `notify: name` reaches this handler (by name, `role : name` or listen).
     pub fn answers_to(&self, name: &str) -> bool {
+        self.named(name) || self.listens_to(name)
+    }
+
+    /// True when this handler is called `name` (or `role : name`).
+    pub fn named(&self, name: &str) -> bool {
         let own = self.name.as_deref();
-        own == Some(name)
-            || self.listen.iter().any(|l| l == name)
-            || (self.role.is_some() && own.is_some() && self.display_name() == name)
+        own == Some(name) || (self.role.is_some() && own.is_some() && self.display_name() == name)
+    }
+
+    /// True when this handler listens to topic `name`.
+    pub fn listens_to(&self, name: &str) -> bool {
+        self.listen.iter().any(|l| l == name)
     }
 
     /// True for `meta:` tasks, which the executor handles itself.

@@ -16,7 +16,6 @@ use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::{HostOrder, Item, Play, Serial, Task};
 use crate::playbook::role::parse_roles;
-use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -24,6 +23,7 @@ use crate::yaml::{self, Node, NodeKind};
 pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
     ctx.handlers.clear();
     ctx.roles_seen.clear();
+    ctx.roles.clear();
     let Some(entries) = node.as_map() else {
         return Err(node
             .error(format!(
@@ -84,6 +84,7 @@ fn empty_play(node: &Node) -> Play {
         tasks: Vec::new(),
         post_tasks: Vec::new(),
         handlers: Vec::new(),
+        roles: Vec::new(),
     }
 }
 
@@ -140,7 +141,7 @@ impl PlayParts {
             "roles" => parse_roles(ctx, value).map(|t| self.roles = t),
             "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
             "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
-            "handlers" => parse_task_list(value, true).map(|t| play.handlers = t),
+            "handlers" => parse_handlers(ctx, value).map(|t| play.handlers = t),
             other => Err(unknown_play_keyword(key, other).into()),
         }
     }
@@ -164,6 +165,45 @@ fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
     }
 }
 
+/// `handlers:`: handlers, and `import_tasks` of files of handlers (read now, as tasks are).
+fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Task>, LoadErrors> {
+    ctx.in_handlers = true;
+    let items = parse_items(ctx, node, "handlers");
+    ctx.in_handlers = false;
+    let mut handlers = Vec::new();
+    let mut errors = Vec::new();
+    flatten(items?, &mut handlers, &mut errors);
+    if errors.is_empty() {
+        Ok(handlers)
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// The tasks of `items`, in order; a dynamic include is refused (handlers are static here).
+fn flatten(items: Vec<Item>, out: &mut Vec<Task>, errors: &mut Vec<LoadError>) {
+    for item in items {
+        match item {
+            Item::Task(t) => out.push(*t),
+            Item::Block(b) => {
+                for section in [b.block, b.rescue, b.always] {
+                    flatten(section, out, errors);
+                }
+            }
+            Item::Include(i) => errors.push(
+                LoadError::at(
+                    &i.task.span,
+                    format!(
+                        "'{}' in handlers is not supported by ferry yet",
+                        i.task.module.name
+                    ),
+                )
+                .with_hint("use 'import_tasks' to read handlers from a file"),
+            ),
+        }
+    }
+}
+
 /// Roles' tasks before the play's, role handlers before the play's, notify checked, and the
 /// play's inherited keywords pushed down into every task and handler.
 fn finish_play(
@@ -177,10 +217,12 @@ fn finish_play(
     let mut handlers = std::mem::take(&mut ctx.handlers);
     handlers.append(&mut play.handlers);
     play.handlers = handlers;
+    play.roles = std::mem::take(&mut ctx.roles);
     check_notify(&play, errors);
     let opts = play.opts.clone();
     for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
         Item::visit_mut(section, &mut |t| t.opts.inherit_from(&opts));
+        Item::visit_includes_mut(section, &mut |i| i.outer.inherit_from(&opts));
     }
     for h in &mut play.handlers {
         h.opts.inherit_from(&opts);

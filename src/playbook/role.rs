@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use crate::error::{LoadError, LoadErrors};
+use crate::error::{LoadError, LoadErrors, Span};
 use crate::playbook::block::Inherited;
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
@@ -23,8 +23,8 @@ use crate::yaml::{self, Node, NodeKind};
 pub(crate) fn load_role(
     ctx: &mut LoadCtx,
     name: &str,
-    at: &Node,
-    tasks_from: Option<&str>,
+    at: &Span,
+    from: &RoleFrom,
     dedupe: bool,
 ) -> Result<Vec<Item>, LoadErrors> {
     if dedupe && ctx.roles_seen.iter().any(|r| r == name) {
@@ -33,12 +33,12 @@ pub(crate) fn load_role(
     let dir = find_role(ctx, name, at)?;
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
     if ctx.stack.contains(&canonical) {
-        return Err(at
-            .error(format!("role '{name}' depends on itself (recursion)"))
-            .into());
+        return Err(
+            LoadError::at(at, format!("role '{name}' depends on itself (recursion)")).into(),
+        );
     }
     ctx.stack.push(canonical);
-    let result = load_role_dir(ctx, name, &dir, at, tasks_from);
+    let result = load_role_dir(ctx, name, &dir, at, from);
     ctx.stack.pop();
     if result.is_ok() {
         ctx.roles_seen.push(name.to_string());
@@ -46,12 +46,47 @@ pub(crate) fn load_role(
     result
 }
 
+/// Which files of a role to read (`tasks_from`, `vars_from`, `defaults_from`,
+/// `handlers_from`); `None` means `main`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RoleFrom {
+    pub tasks: Option<String>,
+    pub vars: Option<String>,
+    pub defaults: Option<String>,
+    pub handlers: Option<String>,
+}
+
+impl RoleFrom {
+    /// Takes the role's name and the `*_from` options out of `import_role`/`include_role`
+    /// arguments; what is left are role parameters. `None` without a name.
+    pub(crate) fn split(mut params: Vars) -> Option<(String, RoleFrom, Vars)> {
+        let name = match params.remove("name").or_else(|| params.remove("role")) {
+            Some(Json::String(n)) => n,
+            _ => return None,
+        };
+        let mut take = |key: &str| match params.remove(key) {
+            Some(Json::String(s)) => Some(s),
+            _ => None,
+        };
+        let from = RoleFrom {
+            tasks: take("tasks_from"),
+            vars: take("vars_from"),
+            defaults: take("defaults_from"),
+            handlers: take("handlers_from"),
+        };
+        for ignored in ["allow_duplicates", "public", "rolespec_validate"] {
+            params.remove(ignored);
+        }
+        Some((name, from, params))
+    }
+}
+
 fn load_role_dir(
     ctx: &mut LoadCtx,
     name: &str,
     dir: &Path,
-    at: &Node,
-    tasks_from: Option<&str>,
+    at: &Span,
+    from: &RoleFrom,
 ) -> Result<Vec<Item>, LoadErrors> {
     let mut items = Vec::new();
     if let Some(meta) = main_file(&dir.join("meta"), "main") {
@@ -65,22 +100,26 @@ fn load_role_dir(
     let role = Arc::new(Role {
         name: name.to_string(),
         path: dir.to_path_buf(),
-        defaults: load_vars(&dir.join("defaults"))?,
-        vars: load_vars(&dir.join("vars"))?,
+        defaults: load_vars(&dir.join("defaults"), from.defaults.as_deref(), at)?,
+        vars: load_vars(&dir.join("vars"), from.vars.as_deref(), at)?,
     });
+    ctx.roles.push(Arc::clone(&role));
     let outer = ctx.role.replace(Arc::clone(&role));
     let result = (|| -> Result<(), LoadErrors> {
-        let tasks_name = tasks_from.unwrap_or("main");
+        let tasks_name = from.tasks.as_deref().unwrap_or("main");
         match main_file(&dir.join("tasks"), tasks_name) {
             Some(path) => items.extend(load_tasks_file(ctx, at, &path)?),
-            None if tasks_from.is_some() => {
-                return Err(at
-                    .error(format!("role '{name}' has no tasks file '{tasks_name}'"))
-                    .into())
+            None if from.tasks.is_some() => {
+                return Err(LoadError::at(
+                    at,
+                    format!("role '{name}' has no tasks file '{tasks_name}'"),
+                )
+                .into())
             }
             None => {}
         }
-        if let Some(path) = main_file(&dir.join("handlers"), "main") {
+        let handlers_name = from.handlers.as_deref().unwrap_or("main");
+        if let Some(path) = main_file(&dir.join("handlers"), handlers_name) {
             let node = yaml::load_file(&path)?;
             let mut handlers = parse_task_list(&node, true)?;
             for h in &mut handlers {
@@ -131,7 +170,8 @@ pub(crate) fn parse_role_entry(ctx: &mut LoadCtx, entry: &Node) -> Result<Vec<It
             .error("templated role names are not supported by ferry")
             .into());
     }
-    let mut items = load_role(ctx, &name, entry, None, params.is_empty())?;
+    let from = RoleFrom::default();
+    let mut items = load_role(ctx, &name, &entry.span, &from, params.is_empty())?;
     for (k, v) in params {
         inherit.vars.entry(k).or_insert(v);
     }
@@ -159,9 +199,8 @@ pub(crate) fn parse_roles(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Item>, L
 /// default `~/.ansible/roles`, `/usr/share/ansible/roles`, `/etc/ansible/roles`), then the
 /// name as a path from the file's directory and from the playbook's. A `namespace.collection.role`
 /// name is looked up in the installed collections.
-fn find_role(ctx: &LoadCtx, name: &str, at: &Node) -> Result<PathBuf, LoadError> {
+fn find_role(ctx: &LoadCtx, name: &str, at: &Span) -> Result<PathBuf, LoadError> {
     let here = at
-        .span
         .path()
         .parent()
         .map(Path::to_path_buf)
@@ -204,7 +243,7 @@ fn find_role(ctx: &LoadCtx, name: &str, at: &Node) -> Result<PathBuf, LoadError>
         .ok_or_else(|| {
             let searched: Vec<String> =
                 candidates.iter().map(|p| p.display().to_string()).collect();
-            at.error(format!("the role '{name}' was not found"))
+            LoadError::at(at, format!("the role '{name}' was not found"))
                 .with_hint(format!("searched: {}", searched.join(", ")))
         })
 }
@@ -222,9 +261,15 @@ fn main_file(dir: &Path, base: &str) -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-fn load_vars(dir: &Path) -> Result<Vars, LoadErrors> {
-    let Some(path) = main_file(dir, "main") else {
-        return Ok(Vars::new());
+/// A role's `defaults/` or `vars/` file: `main`, or the one `*_from` names (which must exist).
+fn load_vars(dir: &Path, from: Option<&str>, at: &Span) -> Result<Vars, LoadErrors> {
+    let Some(path) = main_file(dir, from.unwrap_or("main")) else {
+        return match from {
+            Some(f) => {
+                Err(LoadError::at(at, format!("could not find '{f}' in {}", dir.display())).into())
+            }
+            None => Ok(Vars::new()),
+        };
     };
     let node = yaml::load_file(&path)?;
     match node.to_json() {

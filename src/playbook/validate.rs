@@ -25,9 +25,23 @@ pub fn check_templates(playbook: &Playbook, templar: &Templar) -> Result<(), Loa
                 &mut errors,
             );
         }
-        for task in tasks {
-            check_task(templar, task, &mut errors);
+        if let Err(e) = check_tasks(templar, &tasks) {
+            errors.extend(e.0);
         }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
+/// Syntax-checks every template and condition of `tasks` (a playbook's, or what a dynamic
+/// include read at run time).
+pub(crate) fn check_tasks(templar: &Templar, tasks: &[&Task]) -> Result<(), LoadErrors> {
+    let mut errors = Vec::new();
+    for task in tasks {
+        check_task(templar, task, &mut errors);
     }
     if errors.is_empty() {
         Ok(())

@@ -1,0 +1,301 @@
+//! Dynamic includes (`include_tasks`, `include_role`) as Ansible runs them: per host (and per
+//! loop item) the `when` is decided and the file or role name rendered; hosts that name the
+//! same thing with the same item share one `included:` line and run its tasks together. What
+//! is included is read and checked now; a bad file fails the hosts that included it. The
+//! included tasks inherit the include's `vars` and loop variable, its `apply:` keywords and the
+//! keywords of the blocks around it — not the include's own keywords, as in Ansible.
+
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use crate::events::{HostEvent, Status, TaskKind};
+use crate::executor::host_task::{eval_all, HostOutcome, TaskRun};
+use crate::executor::looping;
+use crate::executor::play::PlayCtx;
+use crate::executor::select::tags_selected;
+use crate::executor::Executor;
+use crate::modules::ModuleResult;
+use crate::playbook::{Applied, Include, Included, Item};
+use crate::vars::Vars;
+
+/// How deep includes may nest: a self-include whose guard never stops fails the host here.
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 100;
+
+/// What one host includes for one loop item: the rendered arguments and the loop variables.
+struct Target {
+    args: Json,
+    vars: Vars,
+}
+
+/// The hosts that included the same target, and what reading it gave.
+struct Group {
+    target: Target,
+    hosts: Vec<String>,
+    loaded: Result<Included, String>,
+}
+
+impl Executor {
+    /// Runs an include on `scope`: decides and reads what each host includes, reports it as a
+    /// task, then runs the included tasks; returns the hosts that failed.
+    pub(crate) async fn run_include(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        inc: &Include,
+        scope: &[String],
+        rescuable: bool,
+    ) -> Vec<String> {
+        if !tags_selected(&inc.task.opts.tags, &self.opts.tags, &self.opts.skip_tags)
+            || !self.started
+        {
+            return Vec::new();
+        }
+        let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
+        self.reporter.task_start(&name, TaskKind::Task, scope.len());
+        let mut groups: Vec<Group> = Vec::new();
+        let mut failed = Vec::new();
+        for host in scope {
+            match self.include_targets(ctx, inc, host, &name) {
+                Ok(targets) if targets.is_empty() => {
+                    self.report_include(ctx, inc, host, &name, skipped(), rescuable);
+                }
+                Ok(targets) => self.plan(inc, host, targets, &mut groups),
+                Err(result) => {
+                    if let Some(h) = self.report_include(ctx, inc, host, &name, result, rescuable) {
+                        failed.push(h);
+                    }
+                }
+            }
+        }
+        self.reporter.task_end();
+        for group in groups {
+            let mut hosts: Vec<String> = group
+                .hosts
+                .iter()
+                .filter(|h| !failed.contains(h) && ctx.active.contains(h))
+                .cloned()
+                .collect();
+            if hosts.is_empty() || ctx.abort {
+                continue;
+            }
+            let newly = Box::pin(self.run_group(ctx, inc, group, &mut hosts, rescuable)).await;
+            failed.extend(newly);
+        }
+        failed
+    }
+
+    /// The targets `host` includes: none when `when` is false (for every item), or the
+    /// failed result of a bad condition, loop or argument.
+    fn include_targets(
+        &self,
+        ctx: &PlayCtx<'_>,
+        inc: &Include,
+        host: &str,
+        name: &str,
+    ) -> Result<Vec<Target>, ModuleResult> {
+        let vars = self.task_vars(ctx, host, &inc.task);
+        let Some(spec) = &inc.task.loop_items else {
+            if !eval_all(&inc.task.when, &vars, &self.templar)? {
+                return Ok(Vec::new());
+            }
+            return Ok(vec![self.target(inc, &vars, Vars::new())?]);
+        };
+        let run = TaskRun {
+            task: &inc.task,
+            templar: &self.templar,
+            reporter: self.reporter.as_ref(),
+            name,
+        };
+        let items = looping::items(&run, spec, &vars)?;
+        let control = looping::Control::new(&inc.task.loop_control, &vars, &self.templar);
+        let mut targets = Vec::new();
+        for index in 0..items.len() {
+            let mut loop_vars = Vars::new();
+            control.enter(&items, index, &mut loop_vars);
+            let mut item_vars = vars.clone();
+            item_vars.extend(loop_vars.clone());
+            if eval_all(&inc.task.when, &item_vars, &self.templar)? {
+                targets.push(self.target(inc, &item_vars, loop_vars)?);
+            }
+        }
+        Ok(targets)
+    }
+
+    /// The include's arguments rendered with `vars`.
+    fn target(&self, inc: &Include, vars: &Vars, loop_vars: Vars) -> Result<Target, ModuleResult> {
+        let args = self
+            .templar
+            .render_value(&inc.task.args, vars)
+            .map_err(|e| {
+                ModuleResult::failed(format!(
+                    "The task includes an option with an undefined variable. {e}"
+                ))
+            })?;
+        Ok(Target {
+            args,
+            vars: loop_vars,
+        })
+    }
+
+    /// Adds `host`'s targets to the groups (a new group for a target no host named yet), and
+    /// reads each new target once; each counts as an ok task of the host.
+    fn plan(&mut self, inc: &Include, host: &str, targets: Vec<Target>, groups: &mut Vec<Group>) {
+        for target in targets {
+            // As Ansible, each included item counts as an ok task.
+            if let Some(state) = self.hosts.get_mut(host) {
+                state.stats.count(Status::Ok, false, false);
+            }
+            let same =
+                |g: &&mut Group| g.target.args == target.args && g.target.vars == target.vars;
+            if let Some(group) = groups.iter_mut().find(same) {
+                group.hosts.push(host.to_string());
+                continue;
+            }
+            let loaded = inc
+                .load(&target.args, &self.templar)
+                .map_err(|e| e.to_string());
+            groups.push(Group {
+                target,
+                hosts: vec![host.to_string()],
+                loaded,
+            });
+        }
+    }
+
+    /// Reports a host's include that did not include anything (skipped or failed) and
+    /// applies it; returns the host if it failed.
+    fn report_include(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        inc: &Include,
+        host: &str,
+        name: &str,
+        result: ModuleResult,
+        rescuable: bool,
+    ) -> Option<String> {
+        let status = if result.failed {
+            Status::Failed
+        } else {
+            Status::Skipped
+        };
+        self.reporter.host_result(&HostEvent {
+            host,
+            task: name,
+            status,
+            result: &result.data,
+            item: None,
+            ignored: false,
+            verbose_always: false,
+            looped: false,
+        });
+        let outcome = HostOutcome {
+            host: host.to_string(),
+            status,
+            result,
+            ignored: false,
+            looped: false,
+            no_log: false,
+        };
+        self.apply(ctx, &inc.task, outcome, rescuable)
+    }
+
+    /// Runs one group's included tasks on `hosts` (or fails them when the target could not
+    /// be read, or includes nest too deep); returns the hosts that failed.
+    async fn run_group(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        inc: &Include,
+        group: Group,
+        hosts: &mut Vec<String>,
+        rescuable: bool,
+    ) -> Vec<String> {
+        let included = match group.loaded {
+            Ok(i) if ctx.include_depth < MAX_INCLUDE_DEPTH => i,
+            Ok(i) => {
+                let msg = format!(
+                    "{}: includes nest more than {MAX_INCLUDE_DEPTH} deep (is '{}' including itself with a condition that never turns false?)",
+                    inc.task.span, i.shown
+                );
+                return self.fail_include(ctx, inc, hosts, &msg, rescuable);
+            }
+            Err(msg) => return self.fail_include(ctx, inc, hosts, &msg, rescuable),
+        };
+        self.reporter.included(&included.shown, hosts);
+        if inc.is_role() && is_public(&group.target.args) {
+            ctx.public_roles.extend(included.roles);
+        }
+        let items = inherit(inc, &group.target, included.items);
+        for mut handler in included.handlers {
+            // A role included again (another item, another host) brings the same handlers.
+            let known = ctx
+                .play
+                .handlers
+                .iter()
+                .chain(ctx.added_handlers.iter().map(|h| &**h));
+            if known.into_iter().any(|h| h.span.same_place(&handler.span)) {
+                continue;
+            }
+            handler.opts.inherit_from(&inc.outer);
+            ctx.added_handlers.push(Arc::new(handler));
+        }
+        ctx.include_depth += 1;
+        let failed = self.run_items(ctx, &items, hosts, rescuable).await;
+        ctx.include_depth -= 1;
+        failed
+    }
+
+    /// Fails `hosts` on the include with `msg`; returns those that failed.
+    fn fail_include(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        inc: &Include,
+        hosts: &[String],
+        msg: &str,
+        rescuable: bool,
+    ) -> Vec<String> {
+        let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
+        self.reporter.task_start(&name, TaskKind::Task, hosts.len());
+        let failed = hosts
+            .iter()
+            .filter_map(|h| {
+                let result = ModuleResult::failed(msg.to_string());
+                self.report_include(ctx, inc, h, &name, result, rescuable)
+            })
+            .collect();
+        self.reporter.task_end();
+        failed
+    }
+}
+
+/// The included tasks with what they inherit: the include's `vars` and loop variables, its
+/// `apply:`, then the keywords of the blocks and play around the include.
+fn inherit(inc: &Include, target: &Target, mut items: Vec<Item>) -> Vec<Item> {
+    inc.apply.push_down(&mut items);
+    let mut vars = target.vars.clone();
+    for (k, v) in &inc.task.vars {
+        vars.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    let outer = Applied {
+        vars,
+        opts: inc.outer.clone(),
+        ..Applied::default()
+    };
+    outer.push_down(&mut items);
+    items
+}
+
+/// `public: yes` on `include_role`: its defaults and vars are seen by the rest of the play.
+fn is_public(args: &Json) -> bool {
+    match args.get("public") {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::String(s)) => crate::text::ansible_bool(s).unwrap_or(false),
+        _ => false,
+    }
+}
+
+fn skipped() -> ModuleResult {
+    ModuleResult {
+        skipped: true,
+        ..Default::default()
+    }
+}
