@@ -5,7 +5,38 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host::run;
-use crate::modules::{ModuleCtx, ModuleResult};
+use crate::modules::{ArgProblem, ModuleCtx, ModuleResult};
+use crate::vars::Vars;
+
+/// community.docker's arguments for reaching the daemon. ferry runs the docker CLI on the
+/// host, which reaches its daemon as its environment says: these are known, and refused at
+/// load with that advice ([`refuse_connection`]).
+pub(crate) const CONNECTION_ARGS: &[&str] = &[
+    "api_version",
+    "ca_path",
+    "client_cert",
+    "client_key",
+    "debug",
+    "docker_host",
+    "timeout",
+    "tls",
+    "tls_hostname",
+    "use_ssh_client",
+    "validate_certs",
+];
+
+/// Refuses a connection argument (see [`CONNECTION_ARGS`]) a docker module was given.
+pub(crate) fn refuse_connection(args: &Vars, module: &str) -> Result<(), ArgProblem> {
+    match CONNECTION_ARGS.iter().find(|n| args.contains_key(**n)) {
+        Some(name) => Err(ArgProblem {
+            message: format!("argument '{name}' of module '{module}' is not supported by ferry"),
+            hint: "ferry runs the docker CLI on the host: set DOCKER_HOST, DOCKER_TLS_VERIFY, \
+                   DOCKER_CERT_PATH or DOCKER_API_VERSION with the task's 'environment:'"
+                .into(),
+        }),
+        None => Ok(()),
+    }
+}
 
 /// The ID of `image` on the host, if it exists there.
 pub(crate) async fn image_id(

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::checksum::sha1_hex;
 use crate::connection::quote;
-use crate::modules::docker::{image_id, inspect};
+use crate::modules::docker::{image_id, inspect, refuse_connection, CONNECTION_ARGS};
 use crate::modules::docker_create::{
     attached, connect_networks, create_command, pause, rm_command,
 };
@@ -25,7 +25,15 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_container",
     collection: "community.docker",
     check: Some(check),
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Flags>(), REFUSED].concat()),
+    args: Some(|| {
+        [
+            argnames::of::<Args>(),
+            argnames::of::<Flags>(),
+            REFUSED,
+            CONNECTION_ARGS,
+        ]
+        .concat()
+    }),
     run: |ctx, args| {
         Box::pin(typed_parts(
             "docker_container",
@@ -37,32 +45,17 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     ..DEFAULTS
 };
 
-/// Arguments ferry knows but refuses at load (see [`check`]): how docker is reached (the
-/// docker CLI on the host uses its own context), and comparisons of ferry's change detection
-/// (a hash of everything asked, see [`config_hash`]).
-const REFUSED: &[&str] = &[
-    "api_version",
-    "ca_path",
-    "client_cert",
-    "client_key",
-    "comparisons",
-    "debug",
-    "device_requests",
-    "docker_host",
-    "timeout",
-    "tls",
-    "tls_hostname",
-    "use_ssh_client",
-    "validate_certs",
-];
+/// Arguments ferry knows but refuses at load (see [`check`]): comparisons of ferry's change
+/// detection (a hash of everything asked, see [`config_hash`]), GPU requests.
+const REFUSED: &[&str] = &["comparisons", "device_requests"];
 
 /// Refuses what ferry cannot do, and values of behaviour switches other than ferry's.
 fn check(args: &Vars) -> Result<(), ArgProblem> {
+    refuse_connection(args, "docker_container")?;
     if let Some(name) = REFUSED.iter().find(|n| args.contains_key(**n)) {
         let hint = match *name {
             "comparisons" => "ferry recreates a container when any option it was asked for or its image changed (a hash label); remove 'comparisons'",
-            "device_requests" => "pass GPUs another way (a 'docker run --gpus' command task)",
-            _ => "ferry runs the docker CLI on the host: set DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH or DOCKER_API_VERSION with the task's 'environment:'",
+            _ => "pass GPUs another way (a 'docker run --gpus' command task)",
         };
         return Err(ArgProblem {
             message: format!(

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::docker::{image_id, inspect, push};
+use crate::modules::docker::{image_id, inspect, push, refuse_connection, CONNECTION_ARGS};
 use crate::modules::host::run;
 use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
@@ -23,7 +23,8 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_image",
     collection: "community.docker",
-    args: Some(|| argnames::of::<Args>().to_vec()),
+    check: Some(|args| refuse_connection(args, "docker_image")),
+    args: Some(|| [argnames::of::<Args>(), CONNECTION_ARGS].concat()),
     run: |ctx, args| Box::pin(typed("docker_image", args, move |a| run_module(ctx, a))),
     ..DEFAULTS
 };
@@ -45,6 +46,18 @@ struct Args {
     force_tag: bool,
     #[serde(default, deserialize_with = "de_bool")]
     force_absent: bool,
+    /// `source: load`: the archive on the host to load the image from.
+    load_path: Option<String>,
+    /// Where on the host to save the image (`docker save`) when it is new or changed.
+    archive_path: Option<String>,
+    /// `{platform}` for `source: pull`.
+    pull: Option<PullOptions>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PullOptions {
+    platform: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,6 +73,26 @@ struct Build {
     nocache: bool,
     target: Option<String>,
     platform: Option<String>,
+    #[serde(default)]
+    cache_from: Vec<String>,
+    network: Option<String>,
+    /// Intermediate containers are removed (`--rm`, docker's default) unless `false`.
+    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
+    rm: bool,
+    #[serde(default)]
+    labels: Vars,
+    shm_size: Option<String>,
+    #[serde(default)]
+    etc_hosts: Vars,
+    /// `{memory, memswap, cpushares, cpusetcpus}`.
+    #[serde(default)]
+    container_limits: Vars,
+    /// The docker CLI's own proxy configuration is used either way.
+    #[allow(dead_code)]
+    use_config_proxy: Option<Json>,
+    /// The docker CLI waits for the build as long as it takes.
+    #[allow(dead_code)]
+    http_timeout: Option<Json>,
 }
 
 fn present() -> String {
@@ -114,6 +147,17 @@ async fn present_or_absent(
         }
         if let Some(d) = digest {
             data.insert("digest".into(), d.into());
+        }
+    }
+    if let Some(path) = &args.archive_path {
+        let p = quote(path);
+        let missing = run(ctx, &format!("[ -e {p} ] || echo missing")).await?;
+        if changed || !missing.trim().is_empty() {
+            if !ctx.check_mode {
+                run(ctx, &format!("docker save -o {p} {}", quote(image))).await?;
+            }
+            actions.push(format!("Archived image {image} to {path}"));
+            changed = true;
         }
     }
     if let Some(img) = inspect(ctx, "image", image).await? {
@@ -192,20 +236,34 @@ async fn obtain(
             ));
         }
         "pull" if wanted => {
+            let platform = match args.pull.as_ref().and_then(|p| p.platform.as_deref()) {
+                Some(p) => format!(" --platform {}", quote(p)),
+                None => String::new(),
+            };
             if !ctx.check_mode {
-                run(ctx, &format!("docker pull {}", quote(image))).await?;
+                run(ctx, &format!("docker pull{platform} {}", quote(image))).await?;
             }
             actions.push(format!("Pulled image {image}"));
+        }
+        "load" if wanted => {
+            let path = args
+                .load_path
+                .as_deref()
+                .ok_or_else(|| ModuleResult::failed("source=load needs 'load_path'"))?;
+            if !ctx.check_mode {
+                run(ctx, &format!("docker load -i {}", quote(path))).await?;
+            }
+            actions.push(format!("Loaded image {image} from {path}"));
         }
         "local" if before.is_none() => {
             return Err(ModuleResult::failed(format!(
                 "Cannot find the image {image} locally."
             )))
         }
-        "local" | "build" | "pull" => {}
+        "local" | "build" | "pull" | "load" => {}
         other => {
             return Err(ModuleResult::failed(format!(
-                "source must be build, pull or local, got: {other}"
+                "source must be build, load, pull or local, got: {other}"
             )))
         }
     }
@@ -293,8 +351,41 @@ fn build_command(image: &str, b: &Build) -> Result<String, ModuleResult> {
     if let Some(t) = &b.target {
         let _ = write!(cmd, " --target {}", quote(t));
     }
-    if let Some(p) = &b.platform {
-        let _ = write!(cmd, " --platform {}", quote(p));
+    for (flag, value) in [
+        ("--platform", &b.platform),
+        ("--network", &b.network),
+        ("--shm-size", &b.shm_size),
+    ] {
+        if let Some(v) = value {
+            let _ = write!(cmd, " {flag} {}", quote(v));
+        }
+    }
+    for c in &b.cache_from {
+        let _ = write!(cmd, " --cache-from {}", quote(c));
+    }
+    if !b.rm {
+        cmd.push_str(" --rm=false");
+    }
+    let text = |v: &Json| {
+        v.as_str()
+            .map(String::from)
+            .unwrap_or_else(|| v.to_string())
+    };
+    for (k, v) in &b.labels {
+        let _ = write!(cmd, " --label {}", quote(&format!("{k}={}", text(v))));
+    }
+    for (k, v) in &b.etc_hosts {
+        let _ = write!(cmd, " --add-host {}", quote(&format!("{k}:{}", text(v))));
+    }
+    for (key, flag) in [
+        ("memory", "--memory"),
+        ("memswap", "--memory-swap"),
+        ("cpushares", "--cpu-shares"),
+        ("cpusetcpus", "--cpuset-cpus"),
+    ] {
+        if let Some(v) = b.container_limits.get(key) {
+            let _ = write!(cmd, " {flag} {}", quote(&text(v)));
+        }
     }
     let _ = write!(cmd, " {}", quote(b.path.as_deref().unwrap_or(".")));
     Ok(cmd)

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::docker::{refuse_connection, CONNECTION_ARGS};
 use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
@@ -11,7 +12,8 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_login",
     hides_results: true,
     collection: "community.docker",
-    args: Some(|| argnames::of::<Args>().to_vec()),
+    check: Some(|args| refuse_connection(args, "docker_login")),
+    args: Some(|| [argnames::of::<Args>(), CONNECTION_ARGS].concat()),
     run: |ctx, args| Box::pin(typed("docker_login", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
@@ -24,8 +26,11 @@ struct Args {
     password: Option<String>,
     #[serde(default = "present")]
     state: String,
-    #[serde(default, deserialize_with = "de_bool")]
+    #[serde(default, alias = "reauth", deserialize_with = "de_bool")]
     reauthorize: bool,
+    /// The docker config file (`~/.docker/config.json`); docker takes its directory.
+    #[serde(alias = "dockercfg_path")]
+    config_path: Option<String>,
 }
 
 fn present() -> String {
@@ -48,17 +53,28 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     }
     // `changed` is whether the stored credentials changed: docker rewrites its config file
     // on every login, with the same content when nothing changed.
-    let stored = "cat \"${DOCKER_CONFIG:-$HOME/.docker}/config.json\" 2>/dev/null | sha1sum";
+    let env = match args.config_path.as_deref().map(|p| p.rsplit_once('/')) {
+        None => String::new(),
+        Some(Some((dir, "config.json"))) => format!("export DOCKER_CONFIG={}; ", quote(dir)),
+        Some(_) => {
+            return ModuleResult::failed(
+                "config_path must name a file config.json: the docker CLI reads its config from a directory",
+            )
+        }
+    };
+    let stored = &format!(
+        "{env}cat \"${{DOCKER_CONFIG:-$HOME/.docker}}/config.json\" 2>/dev/null | sha1sum"
+    );
     let before = ctx.exec(stored).await.map(|o| o.stdout).unwrap_or_default();
     let out = if args.state == "absent" {
-        ctx.exec(&format!("docker logout {}", quote(&registry)))
+        ctx.exec(&format!("{env}docker logout {}", quote(&registry)))
             .await
     } else {
         let (Some(user), Some(password)) = (&args.username, &args.password) else {
             return ModuleResult::failed("username and password are required to log in");
         };
         let cmd = format!(
-            "docker login {} --username {} --password-stdin",
+            "{env}docker login {} --username {} --password-stdin",
             quote(&registry),
             quote(user)
         );
