@@ -80,8 +80,8 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
     load_error(
         &hosts,
         "t10.yml",
-        "- hosts: all\n  tasks:\n    - file:\n        path: /tmp/x\n        follow: no\n",
-        "DIR/t10.yml:4:9: 'follow: false' of module 'file' is not supported by ferry yet\n   |\n 4 |         path: /tmp/x\n   |         ^\n   = hint: ferry changes the attributes of a symlink's target; remove 'follow: false'",
+        "- hosts: all\n  tasks:\n    - k8s:\n        src: /tmp/x.yml\n        append_hash: true\n",
+        "DIR/t10.yml:4:9: argument 'append_hash' of module 'k8s' is not supported by ferry\n   |\n 4 |         src: /tmp/x.yml\n   |         ^\n   = hint: kubectl cannot name a ConfigMap or Secret after its content's hash; use kustomize's configMapGenerator in a command task",
     );
     assert!(!hosts.any_connection(), "no host was contacted");
 }

@@ -8,14 +8,11 @@ use crate::modules::file_times::{self, Stamp};
 use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::{self, Attrs};
 use crate::modules::{
-    argnames, de_bool, refuse_flag, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
-    DEFAULTS,
+    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
-use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
-    check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
     run: |ctx, args| {
         Box::pin(typed_parts(
@@ -38,9 +35,9 @@ struct Args {
     force: bool,
     #[serde(default, deserialize_with = "de_bool")]
     recurse: bool,
-    /// Only `true` (the default) is supported (see [`check`]).
+    /// `true`: a symlink's target gets the attributes (of a file, directory or touched path);
+    /// `false`: the link itself (its owner; a link has no mode of its own).
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    #[allow(dead_code)]
     follow: bool,
     /// `now`, `preserve` or a time in `modification_time_format`.
     modification_time: Option<String>,
@@ -60,17 +57,6 @@ fn time_format() -> String {
     "%Y%m%d%H%M.%S".into()
 }
 
-/// Mode and owner changes go through a symlink to its target (`follow: true`).
-fn check(args: &Vars) -> Result<(), ArgProblem> {
-    refuse_flag(
-        args,
-        "file",
-        "follow",
-        false,
-        "ferry changes the attributes of a symlink's target; remove 'follow: false'",
-    )
-}
-
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     converge(ctx, &args).await.unwrap_or_else(|r| r)
 }
@@ -81,7 +67,14 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         "" => "/".to_string(),
         p => p.to_string(),
     };
-    let st = host::stat(ctx, &path, false).await?;
+    let mut path = path;
+    let mut st = host::stat(ctx, &path, false).await?;
+    let follows = matches!(args.state.as_deref(), Some("file" | "directory" | "touch"));
+    if args.follow && st.is_link() && follows {
+        let target = host::run(ctx, &format!("readlink -f -- {}", quote(&path))).await?;
+        path = target.trim_end_matches('\n').to_string();
+        st = host::stat(ctx, &path, false).await?;
+    }
     let state = args.state.clone().unwrap_or_else(|| {
         if st.is_dir() {
             "directory"
@@ -113,7 +106,6 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
     if let (Some(script), false) = (&action, ctx.check_mode) {
         host::run(ctx, script).await?;
     }
-    let mut st = st;
     if state != "absent" {
         if changed && !ctx.check_mode {
             st = host::stat(ctx, &path, false).await?;
@@ -121,7 +113,10 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         if st.exists || !ctx.check_mode {
             changed |= file_times::apply(ctx, &path, &mtime, &atime).await?;
         }
-        if state != "link" && (st.exists || !ctx.check_mode) {
+        let on_link = state == "link" || (!args.follow && st.is_link());
+        if on_link && st.exists {
+            changed |= link_attrs(ctx, &path, &st, &args.attrs).await?;
+        } else if state != "link" && (st.exists || !ctx.check_mode) {
             changed |= host::fix_attrs(ctx, &path, &st, &args.attrs).await?;
             if args.recurse && state == "directory" && !ctx.check_mode {
                 recurse(ctx, &path, &args.attrs).await?;
@@ -194,6 +189,9 @@ fn link_action(
     st: &RemoteStat,
     src_st: Option<&RemoteStat>,
 ) -> Result<Option<String>, ModuleResult> {
+    if args.src.is_none() && state == "link" && st.is_link() {
+        return Ok(None); // the link keeps its target
+    }
     let (Some(src), Some(src_st)) = (&args.src, src_st) else {
         return Err(ModuleResult::failed(format!(
             "src is required for state={state}"
@@ -221,6 +219,34 @@ fn link_action(
         _ => ("-f", link_source(src, path)),
     };
     Ok((!same).then(|| format!("ln {flag} -- {} {}", quote(&src), quote(path))))
+}
+
+/// The owner and group of a symlink itself (`chown -h`). A link has no mode of its own:
+/// `mode` leaves it unchanged, as Ansible does.
+async fn link_attrs(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    st: &RemoteStat,
+    attrs: &Attrs,
+) -> Result<bool, ModuleResult> {
+    let owner = attrs
+        .owner
+        .as_ref()
+        .filter(|o| **o != st.owner && **o != st.uid.to_string());
+    let group = attrs
+        .group
+        .as_ref()
+        .filter(|g| **g != st.group && **g != st.gid.to_string());
+    let spec = match (owner, group) {
+        (Some(o), Some(g)) => Some(format!("{}:{}", quote(o), quote(g))),
+        (Some(o), None) => Some(quote(o)),
+        (None, Some(g)) => Some(format!(":{}", quote(g))),
+        (None, None) => None,
+    };
+    if let (Some(spec), false) = (&spec, ctx.check_mode) {
+        host::run(ctx, &format!("chown -h {spec} -- {}", quote(path))).await?;
+    }
+    Ok(spec.is_some())
 }
 
 /// `recurse: yes`: mode and owner on everything below (reported through the top directory).
