@@ -62,10 +62,11 @@ pub(crate) struct Settings {
 }
 
 impl Default for Settings {
-    /// How values are read: Jinja's defaults (the trailing newline kept).
+    /// How values are read: as Ansible's templar reads them (`trim_blocks` on; the
+    /// trailing newline kept, Ansible's newline rule is applied by the caller).
     fn default() -> Self {
         Settings {
-            trim_blocks: false,
+            trim_blocks: true,
             lstrip_blocks: false,
             keep_trailing_newline: true,
             delimiters: ["{%", "%}", "{{", "}}", "{#", "#}"].map(String::from),

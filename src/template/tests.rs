@@ -317,6 +317,14 @@ fn native(t: &Templar, tpl: &str, v: &Vars) -> Json {
 }
 
 #[test]
+fn block_tags_take_their_newline_as_ansible_s_templar_does() {
+    let t = Templar::new();
+    let text = "{% for i in l %}\n{{ i }}\n{% endfor %}\nend";
+    // ansible-core 2.18's Templar gives '1\n2\nend' for [1, 2] (trim_blocks).
+    assert_eq!(t.render_str(text, &vars()).unwrap(), json!("b\na\nb\nend"));
+}
+
+#[test]
 fn native_types_and_text() {
     let t = Templar::new();
     let v = vars();
