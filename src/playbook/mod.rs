@@ -19,7 +19,7 @@ mod role;
 mod task;
 mod validate;
 
-pub use dynamic::Included;
+pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
