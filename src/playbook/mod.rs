@@ -2,7 +2,9 @@
 //!
 //! [`load`] reads a playbook file into a [`Playbook`]; every error (bad YAML, unknown keyword or
 //! module, two modules in one task, a notify without a handler, ...) is found here, with its
-//! span, before any host is contacted. Everything after loading works on valid data.
+//! span, before any host is contacted. Dynamic includes are the exception Ansible makes: what
+//! they name is known per host at run time, so [`Include::load`] reads and checks it then.
+//! Everything after loading works on valid data.
 
 mod block;
 mod ctx;
