@@ -13,7 +13,8 @@
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
 //! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
-//!   found here, with a span, before any host is contacted.
+//!   found here, with a span, before any host is contacted — except in what a dynamic include
+//!   names, which is read (and checked the same way) when the include runs.
 //! - [`inventory`]: INI and YAML inventories, group_vars/host_vars, host patterns.
 //! - [`vars`]: the `Vars` type (name → JSON value); precedence is `executor/hostvars.rs`.
 //! - [`template`]: one minijinja environment with Ansible's filters and tests; strict undefined.

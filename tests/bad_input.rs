@@ -114,3 +114,40 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
         run.all()
     );
 }
+
+#[test]
+fn a_self_include_that_never_stops_fails_the_host_at_the_depth_limit() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    write(&hosts, "forever.yml", "- include_tasks: forever.yml\n");
+    let pb = write(
+        &hosts,
+        "self.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - include_tasks: forever.yml\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    let dir = hosts.dir.path().display().to_string();
+    let want = format!(
+        "{dir}/forever.yml:1:3: includes nest more than 100 deep (is '{dir}/forever.yml' including itself with a condition that never turns false?)"
+    );
+    assert!(run.stdout.contains(&want), "{}", run.all());
+}
+
+#[test]
+fn content_a_dynamic_include_reads_is_checked_with_its_position() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    write(&hosts, "bad.yml", "- debug: msg=ok\n- comand: ls\n");
+    let pb = write(
+        &hosts,
+        "dyn.yml",
+        "- hosts: all\n  gather_facts: no\n  vars: {f: bad}\n  tasks:\n    - include_tasks: \"{{ f }}.yml\"\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let dir = hosts.dir.path().display().to_string();
+    assert!(run.stderr.ends_with(&format!(
+        "ERROR! {dir}/bad.yml:2:3: unknown module or keyword 'comand'\n   |\n 2 | - comand: ls\n   |   ^\n   = hint: did you mean 'command'?\n"
+    )), "{}", run.all());
+}

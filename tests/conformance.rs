@@ -325,3 +325,18 @@ fn conformance_include_keywords() {
 fn conformance_include_tags() {
     conform_with("includes_keywords.yml", 2, "", &["-t", "own,multi"], false);
 }
+
+#[test]
+fn conformance_include_vars() {
+    conform_with("include_vars.yml", 2, SPICY, &[], false);
+}
+
+#[test]
+fn conformance_include_errors() {
+    conform_with("include_errors.yml", 2, SPICY, &[], false);
+}
+
+#[test]
+fn conformance_include_fatal() {
+    conform_with("include_fatal.yml", 2, SPICY, &[], false);
+}

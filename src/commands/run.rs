@@ -36,7 +36,11 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     for pb in &playbooks {
         reporter.playbook_start(&pb.path.display().to_string());
-        executor.run(pb).await;
+        if let Err(errors) = executor.run(pb).await {
+            executor.finish().await;
+            reporters.finish()?;
+            return Err(errors.into());
+        }
     }
     let recap = executor.finish().await;
     reporter.recap(&recap);

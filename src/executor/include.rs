@@ -16,7 +16,7 @@ use crate::executor::play::PlayCtx;
 use crate::executor::select::tags_selected;
 use crate::executor::Executor;
 use crate::modules::ModuleResult;
-use crate::playbook::{Applied, Include, Included, Item};
+use crate::playbook::{Applied, Include, IncludeError, Included, Item};
 use crate::vars::Vars;
 
 /// How deep includes may nest: a self-include whose guard never stops fails the host here.
@@ -32,7 +32,7 @@ struct Target {
 struct Group {
     target: Target,
     hosts: Vec<String>,
-    loaded: Result<Included, String>,
+    loaded: Result<Included, IncludeError>,
 }
 
 impl Executor {
@@ -50,6 +50,55 @@ impl Executor {
         {
             return Vec::new();
         }
+        let (mut groups, mut failed) = self.plan_all(ctx, inc, scope, rescuable);
+        // As Ansible: included content that does not load stops the whole run.
+        let invalid = |g: &Group| matches!(g.loaded, Err(IncludeError::Invalid(_)));
+        if let Some(pos) = groups.iter().position(invalid) {
+            if let Err(IncludeError::Invalid(e)) = groups.swap_remove(pos).loaded {
+                self.fatal = Some(e);
+            }
+            ctx.abort = true;
+            return failed;
+        }
+        // A host that cannot read one of its files fails before any included task runs.
+        groups.retain(|group| match &group.loaded {
+            Err(IncludeError::Missing(e)) => {
+                let hosts: Vec<String> = group
+                    .hosts
+                    .iter()
+                    .filter(|h| !failed.contains(h))
+                    .cloned()
+                    .collect();
+                failed.extend(self.fail_include(ctx, inc, &hosts, &e.to_string()));
+                false
+            }
+            _ => true,
+        });
+        for group in groups {
+            let mut hosts: Vec<String> = group
+                .hosts
+                .iter()
+                .filter(|h| !failed.contains(h) && ctx.active.contains(h))
+                .cloned()
+                .collect();
+            if hosts.is_empty() || ctx.abort {
+                continue;
+            }
+            let newly = Box::pin(self.run_group(ctx, inc, group, &mut hosts, rescuable)).await;
+            failed.extend(newly);
+        }
+        failed
+    }
+
+    /// Decides what each host of `scope` includes, reported as the include task; returns
+    /// the groups of hosts by target and the hosts that failed already.
+    fn plan_all(
+        &mut self,
+        ctx: &mut PlayCtx<'_>,
+        inc: &Include,
+        scope: &[String],
+        rescuable: bool,
+    ) -> (Vec<Group>, Vec<String>) {
         let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
         self.reporter.task_start(&name, TaskKind::Task, scope.len());
         let mut groups: Vec<Group> = Vec::new();
@@ -68,20 +117,7 @@ impl Executor {
             }
         }
         self.reporter.task_end();
-        for group in groups {
-            let mut hosts: Vec<String> = group
-                .hosts
-                .iter()
-                .filter(|h| !failed.contains(h) && ctx.active.contains(h))
-                .cloned()
-                .collect();
-            if hosts.is_empty() || ctx.abort {
-                continue;
-            }
-            let newly = Box::pin(self.run_group(ctx, inc, group, &mut hosts, rescuable)).await;
-            failed.extend(newly);
-        }
-        failed
+        (groups, failed)
     }
 
     /// The targets `host` includes: none when `when` is false (for every item), or the
@@ -138,27 +174,28 @@ impl Executor {
     }
 
     /// Adds `host`'s targets to the groups (a new group for a target no host named yet), and
-    /// reads each new target once; each counts as an ok task of the host.
+    /// reads each new target once.
     fn plan(&mut self, inc: &Include, host: &str, targets: Vec<Target>, groups: &mut Vec<Group>) {
         for target in targets {
-            // As Ansible, each included item counts as an ok task.
-            if let Some(state) = self.hosts.get_mut(host) {
+            let same = |g: &Group| g.target.args == target.args && g.target.vars == target.vars;
+            let index = match groups.iter().position(same) {
+                Some(i) => i,
+                None => {
+                    let loaded = inc.load(&target.args, &self.templar);
+                    groups.push(Group {
+                        target,
+                        hosts: Vec::new(),
+                        loaded,
+                    });
+                    groups.len() - 1
+                }
+            };
+            groups[index].hosts.push(host.to_string());
+            // As Ansible, each item included counts as an ok task (one that could not be
+            // read counts as failed, later).
+            if let (Ok(_), Some(state)) = (&groups[index].loaded, self.hosts.get_mut(host)) {
                 state.stats.count(Status::Ok, false, false);
             }
-            let same =
-                |g: &&mut Group| g.target.args == target.args && g.target.vars == target.vars;
-            if let Some(group) = groups.iter_mut().find(same) {
-                group.hosts.push(host.to_string());
-                continue;
-            }
-            let loaded = inc
-                .load(&target.args, &self.templar)
-                .map_err(|e| e.to_string());
-            groups.push(Group {
-                target,
-                hosts: vec![host.to_string()],
-                loaded,
-            });
         }
     }
 
@@ -216,9 +253,9 @@ impl Executor {
                     "{}: includes nest more than {MAX_INCLUDE_DEPTH} deep (is '{}' including itself with a condition that never turns false?)",
                     inc.task.span, i.shown
                 );
-                return self.fail_include(ctx, inc, hosts, &msg, rescuable);
+                return self.fail_include(ctx, inc, hosts, &msg);
             }
-            Err(msg) => return self.fail_include(ctx, inc, hosts, &msg, rescuable),
+            Err(_) => return Vec::new(),
         };
         self.reporter.included(&included.shown, hosts);
         if inc.is_role() && is_public(&group.target.args) {
@@ -244,14 +281,14 @@ impl Executor {
         failed
     }
 
-    /// Fails `hosts` on the include with `msg`; returns those that failed.
+    /// Fails `hosts` on the include with `msg`; returns those that failed. As in Ansible,
+    /// the failure counts as failed even in a block with a rescue (which still runs).
     fn fail_include(
         &mut self,
         ctx: &mut PlayCtx<'_>,
         inc: &Include,
         hosts: &[String],
         msg: &str,
-        rescuable: bool,
     ) -> Vec<String> {
         let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
         self.reporter.task_start(&name, TaskKind::Task, hosts.len());
@@ -259,7 +296,7 @@ impl Executor {
             .iter()
             .filter_map(|h| {
                 let result = ModuleResult::failed(msg.to_string());
-                self.report_include(ctx, inc, h, &name, result, rescuable)
+                self.report_include(ctx, inc, h, &name, result, false)
             })
             .collect();
         self.reporter.task_end();

@@ -25,6 +25,7 @@ use tokio::sync::Semaphore;
 pub use crate::events::{HostStats, Recap, Status};
 
 use crate::connection::{ConnectOptions, Pool};
+use crate::error::LoadErrors;
 use crate::events::Reporter;
 use crate::inventory::Inventory;
 use crate::modules::HostConn;
@@ -96,6 +97,8 @@ pub struct Executor {
     failed_hosts: std::collections::BTreeSet<String>,
     /// Hosts that were unreachable.
     unreachable_hosts: std::collections::BTreeSet<String>,
+    /// Content a dynamic include read that does not load: the run stops with it.
+    fatal: Option<LoadErrors>,
 }
 
 impl Executor {
@@ -116,11 +119,13 @@ impl Executor {
             started,
             failed_hosts: Default::default(),
             unreachable_hosts: Default::default(),
+            fatal: None,
         }
     }
 
-    /// Runs every play of `playbook`, in order.
-    pub async fn run(&mut self, playbook: &Playbook) {
+    /// Runs every play of `playbook`, in order. Included content that does not load stops
+    /// the run with its errors (as a playbook's own errors stop it before it starts).
+    pub async fn run(&mut self, playbook: &Playbook) -> Result<(), LoadErrors> {
         let dir = playbook
             .path
             .parent()
@@ -134,10 +139,15 @@ impl Executor {
             .and_then(|p| std::fs::canonicalize(p).ok())
             .unwrap_or_default();
         for play in &playbook.plays {
-            if !self.run_play(play, &dir).await {
+            let go_on = self.run_play(play, &dir).await;
+            if let Some(errors) = self.fatal.take() {
+                return Err(errors);
+            }
+            if !go_on {
                 break;
             }
         }
+        Ok(())
     }
 
     /// Each host's facts and registered results so far (for pipeline exports).

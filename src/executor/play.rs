@@ -95,6 +95,9 @@ impl Executor {
                 end_play: false,
             };
             self.run_batch(&mut ctx).await;
+            if self.fatal.is_some() {
+                return false;
+            }
             let batch_lost = !ctx.end_play && ctx.failed.len() == ctx.batch.len();
             if ctx.abort || batch_lost {
                 self.reporter.no_more_hosts();

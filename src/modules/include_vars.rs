@@ -123,7 +123,7 @@ fn dir_files(dir: &Path, args: &Args) -> Result<Vec<PathBuf>, ModuleResult> {
     let exts = args
         .extensions
         .clone()
-        .unwrap_or_else(|| vec!["yml".into(), "yaml".into(), "json".into()]);
+        .unwrap_or_else(|| vec!["yaml".into(), "yml".into(), "json".into()]);
     let mut out = Vec::new();
     for d in dirs {
         let mut files: Vec<PathBuf> = entries(&d).filter(|p| p.is_file()).collect();

@@ -285,14 +285,24 @@ impl StageRun<'_> {
         });
         let tee: Arc<dyn Reporter> = Arc::new(Tee(vec![Arc::clone(self.reporter), recorder]));
         let mut executor = Executor::new(inventory, run_opts, tee);
+        let mut fatal = None;
         for playbook in &stage.loaded {
-            executor.run(playbook).await;
+            if let Err(errors) = executor.run(playbook).await {
+                fatal = Some(errors);
+                break;
+            }
         }
         let facts = executor.facts();
         let recap = executor.finish().await;
         self.reporter.recap(&recap);
         let _ = self.db.record_recap(self.run_id, &stage.name, &recap);
-        let code = recap.exit_code();
+        let code = match fatal {
+            Some(errors) => {
+                self.reporter.warning(&errors.to_string());
+                crate::error::EXIT_PARSE
+            }
+            None => recap.exit_code(),
+        };
         (code, exports(stage, &extra, &facts, &self.templar))
     }
 

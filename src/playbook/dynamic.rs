@@ -15,6 +15,28 @@ use crate::playbook::role::{load_role, RoleFrom};
 use crate::playbook::validate::check_tasks;
 use crate::template::Templar;
 
+/// Why an include could not be read. As in Ansible, a missing tasks file fails the hosts that
+/// include it; content that does not load (bad YAML, an unknown module, ...) stops the run.
+#[derive(Debug)]
+pub enum IncludeError {
+    /// The tasks file is not there.
+    Missing(LoadError),
+    /// The content is invalid.
+    Invalid(LoadErrors),
+}
+
+impl From<LoadErrors> for IncludeError {
+    fn from(e: LoadErrors) -> IncludeError {
+        IncludeError::Invalid(e)
+    }
+}
+
+impl From<LoadError> for IncludeError {
+    fn from(e: LoadError) -> IncludeError {
+        IncludeError::Invalid(e.into())
+    }
+}
+
 /// What one include brought in for a host.
 #[derive(Debug)]
 pub struct Included {
@@ -36,7 +58,7 @@ impl Include {
 
     /// Reads and checks what the include names, with `args` its arguments rendered for one
     /// host (and item).
-    pub fn load(&self, args: &Json, templar: &Templar) -> Result<Included, LoadErrors> {
+    pub fn load(&self, args: &Json, templar: &Templar) -> Result<Included, IncludeError> {
         let mut ctx = LoadCtx {
             stack: Vec::new(),
             playbook_dir: self.playbook_dir.clone(),
@@ -58,7 +80,7 @@ impl Include {
                 .iter()
                 .find_map(|k| args.get(*k).and_then(Json::as_str))
                 .ok_or_else(|| LoadError::at(at, "no file specified for include_tasks"))?;
-            let path = resolve_tasks_file(&ctx, at, file)?;
+            let path = resolve_tasks_file(&ctx, at, file).map_err(IncludeError::Missing)?;
             let items = load_tasks_file(&mut ctx, at, &path)?;
             (path.display().to_string(), items)
         };

@@ -2,7 +2,9 @@
 //!
 //! [`load`] reads a playbook file into a [`Playbook`]; every error (bad YAML, unknown keyword or
 //! module, two modules in one task, a notify without a handler, ...) is found here, with its
-//! span, before any host is contacted. Everything after loading works on valid data.
+//! span, before any host is contacted. Dynamic includes are the exception Ansible makes: what
+//! they name is known per host at run time, so [`Include::load`] reads and checks it then.
+//! Everything after loading works on valid data.
 
 mod block;
 mod ctx;
@@ -19,7 +21,7 @@ mod role;
 mod task;
 mod validate;
 
-pub use dynamic::Included;
+pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
