@@ -68,6 +68,7 @@ fn empty_play(node: &Node) -> Play {
         hosts: String::new(),
         vars: Vars::new(),
         gather_facts: true,
+        when: Vec::new(),
         opts: Inherit::default(),
         vars_files: Vec::new(),
         serial: Vec::new(),
