@@ -28,7 +28,7 @@ impl Executor {
             span: ctx.play.span.clone(),
             module: &GATHER,
             args: Json::Object(Vars::new()),
-            when: Vec::new(),
+            when: ctx.play.when.clone(),
             changed_when: None,
             failed_when: None,
             until: None,

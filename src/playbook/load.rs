@@ -144,6 +144,9 @@ fn parse_import_playbook(
         for (k, v) in &vars {
             play.vars.entry(k.clone()).or_insert_with(|| v.clone());
         }
+        let mut all = when.clone();
+        all.append(&mut play.when);
+        play.when = all;
         for section in [&mut play.pre_tasks, &mut play.tasks, &mut play.post_tasks] {
             Item::visit_mut(section, &mut |t| {
                 t.opts.inherit_from(&tags);

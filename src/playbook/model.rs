@@ -32,6 +32,9 @@ pub struct Play {
     pub vars: Vars,
     /// `gather_facts:` (default true, as in Ansible).
     pub gather_facts: bool,
+    /// `when:` of the `import_playbook` that brought the play (already pushed into its
+    /// tasks); fact gathering obeys it too.
+    pub when: Vec<Condition>,
     /// Keywords the play passes down to its tasks (remote_user, become, environment, ...);
     /// already pushed into every task at load time.
     pub opts: Inherit,

@@ -69,6 +69,7 @@ fn empty_play(node: &Node) -> Play {
         vars: Vars::new(),
         // ansible.cfg's `gathering = explicit` gathers only where a play asks.
         gather_facts: crate::config::Config::global().text("DEFAULT_GATHERING") != Some("explicit"),
+        when: Vec::new(),
         opts: Inherit {
             any_errors_fatal: crate::config::Config::global()
                 .bool("ANY_ERRORS_FATAL")
