@@ -340,3 +340,8 @@ fn conformance_include_errors() {
 fn conformance_include_fatal() {
     conform_with("include_fatal.yml", 2, SPICY, &[], false);
 }
+
+#[test]
+fn conformance_include_first_found_in_a_role() {
+    conform_with("include_first_found.yml", 2, "", &[], false);
+}

@@ -1,7 +1,8 @@
 //! The variables a task sees on one host, in Ansible's precedence order. (The connection
 //! settings read from them are resolved in `connection::options`.)
 //!
-//! Order (low → high): inventory (group, then host) < play vars < task vars < facts
+//! Order (low → high): inventory (group, then host) < play vars < task vars < include_vars <
+//! facts
 //! (set_fact, register, gathered) < extra vars; magic variables on top.
 
 use serde_json::Value as Json;
@@ -15,10 +16,6 @@ impl Executor {
     /// All variables of `host` for `task`.
     pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
         let mut vars = self.scope_vars(ctx, host, &task.vars, task.role.as_deref());
-        if let Some(role) = &task.role {
-            vars.insert("role_path".into(), role.path.display().to_string().into());
-            vars.insert("role_name".into(), role.name.clone().into());
-        }
         if mentions_hostvars(task, "hostvars")
             || ctx.play_vars.values().any(|v| mentions(v, "hostvars"))
         {
@@ -40,6 +37,7 @@ impl Executor {
             let vars = match self.hosts.get(name) {
                 Some(state) => {
                     let mut v = state.inv_vars.clone();
+                    v.extend(state.included_vars.clone());
                     v.extend(state.facts.clone());
                     v
                 }
@@ -77,7 +75,7 @@ impl Executor {
                 vars.insert(k.clone(), v.clone());
             }
         }
-        for (k, v) in &state.facts {
+        for (k, v) in state.included_vars.iter().chain(&state.facts) {
             vars.insert(k.clone(), v.clone());
         }
         for (k, v) in &self.opts.extra_vars {
@@ -96,6 +94,10 @@ impl Executor {
         vars.insert("omit".into(), crate::template::OMIT.into());
         if let Some(name) = &ctx.play.name {
             vars.insert("ansible_play_name".into(), name.clone().into());
+        }
+        if let Some(role) = role {
+            vars.insert("role_path".into(), role.path.display().to_string().into());
+            vars.insert("role_name".into(), role.name.clone().into());
         }
         self.run_magic_vars(&mut vars);
         // Vars defined as templates of other vars resolve lazily in Ansible; here they are

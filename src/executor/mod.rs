@@ -72,12 +72,32 @@ struct HostState {
     inv_vars: Vars,
     /// set_fact, register and gathered facts.
     facts: Vars,
+    /// Variables from `include_vars` (below facts, as in Ansible).
+    included_vars: Vars,
     /// Recap counts.
     stats: HostStats,
     /// Failed or unreachable: out of the rest of the run.
     out: bool,
     /// The host's connection (spec decided at first use).
     conn: Option<Arc<HostConn>>,
+}
+
+impl HostState {
+    /// Keeps the `ansible_facts` of `task`'s `result`: as facts, or as included variables for
+    /// a module whose spec says so (`include_vars`).
+    fn set_facts(&mut self, task: &crate::playbook::Task, result: &crate::modules::ModuleResult) {
+        let Some(serde_json::Value::Object(facts)) = result.data.get("ansible_facts") else {
+            return;
+        };
+        let into = if task.module.included_vars {
+            &mut self.included_vars
+        } else {
+            &mut self.facts
+        };
+        for (k, v) in facts {
+            into.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 /// Runs playbooks against an inventory.

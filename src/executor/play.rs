@@ -62,6 +62,7 @@ impl Executor {
                 let state = HostState {
                     inv_vars: self.inventory.host_vars(host),
                     facts: Vars::new(),
+                    included_vars: Vars::new(),
                     stats: Default::default(),
                     out: false,
                     conn: None,

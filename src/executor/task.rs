@@ -210,11 +210,7 @@ impl Executor {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
         if o.status == Status::Ok || o.status == Status::Changed {
-            if let Some(Json::Object(facts)) = o.result.data.get("ansible_facts") {
-                for (k, v) in facts {
-                    state.facts.insert(k.clone(), v.clone());
-                }
-            }
+            state.set_facts(task, &o.result);
         }
         if o.status == Status::Unreachable && !o.ignored {
             state.out = true;
@@ -241,11 +237,7 @@ impl Executor {
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
-        if let Some(Json::Object(facts)) = o.result.data.get("ansible_facts") {
-            for (k, v) in facts {
-                state.facts.insert(k.clone(), v.clone());
-            }
-        }
+        state.set_facts(task, &o.result);
     }
 
     /// Takes failed hosts out of the play (and of later plays).

@@ -15,6 +15,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "include_vars",
     args: Some(|| argnames::of::<Args>().to_vec()),
     free_form: FreeForm::Raw,
+    included_vars: true,
     run: |ctx, args| Box::pin(typed("include_vars", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };

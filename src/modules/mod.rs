@@ -87,6 +87,9 @@ pub struct ModuleSpec {
     pub bare_result: bool,
     /// An executor directive (`meta`): the executor acts on it; it runs on no host.
     pub directive: bool,
+    /// Its `ansible_facts` are variables at `include_vars` precedence (below set_fact and
+    /// registered results), not facts.
+    pub included_vars: bool,
     /// For a module that writes the file its arguments name, a function that finds it in
     /// rendered arguments: the executor stats those of a loop's items at once.
     pub written_path: Option<fn(&Vars) -> Option<&str>>,
@@ -122,6 +125,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     hides_results: false,
     bare_result: false,
     directive: false,
+    included_vars: false,
     written_path: None,
     check: None,
     supports_check: true,

@@ -85,19 +85,18 @@ impl<'a> Scope<'a> {
             .find(|p| p.exists())
     }
 
-    /// The directories relative paths are searched in, in order.
+    /// The directories relative paths are searched in, in order (in a role, its `tasks/`
+    /// too, as Ansible searches next to the task's file).
     pub(crate) fn search_dirs(&self, subdir: &str) -> Vec<PathBuf> {
         let mut dirs = Vec::new();
-        for base in [
-            self.var_str("role_path").map(PathBuf::from),
-            Some(self.base_dir()),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            dirs.push(base.join(subdir));
-            dirs.push(base);
+        if let Some(role) = self.var_str("role_path").map(PathBuf::from) {
+            dirs.push(role.join(subdir));
+            dirs.push(role.join("tasks"));
+            dirs.push(role);
         }
+        let base = self.base_dir();
+        dirs.push(base.join(subdir));
+        dirs.push(base);
         dirs
     }
 }
