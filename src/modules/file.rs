@@ -229,20 +229,7 @@ async fn link_attrs(
     st: &RemoteStat,
     attrs: &Attrs,
 ) -> Result<bool, ModuleResult> {
-    let owner = attrs
-        .owner
-        .as_ref()
-        .filter(|o| **o != st.owner && **o != st.uid.to_string());
-    let group = attrs
-        .group
-        .as_ref()
-        .filter(|g| **g != st.group && **g != st.gid.to_string());
-    let spec = match (owner, group) {
-        (Some(o), Some(g)) => Some(format!("{}:{}", quote(o), quote(g))),
-        (Some(o), None) => Some(quote(o)),
-        (None, Some(g)) => Some(format!(":{}", quote(g))),
-        (None, None) => None,
-    };
+    let spec = host::files::chown_spec(st, attrs);
     if let (Some(spec), false) = (&spec, ctx.check_mode) {
         host::run(ctx, &format!("chown -h {spec} -- {}", quote(path))).await?;
     }

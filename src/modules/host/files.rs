@@ -36,6 +36,20 @@ pub(crate) async fn fix_attrs(
             let _ = write!(script, "chmod {} -- {p}; ", quote(mode));
         }
     }
+    if let Some(spec) = chown_spec(st, attrs) {
+        let _ = write!(script, "chown {spec} -- {p}; ");
+    }
+    let changed = !script.is_empty();
+    if changed && !ctx.check_mode {
+        run(ctx, &format!("set -e; {script}")).await?;
+    }
+    let extended = attrs.attributes.as_deref();
+    Ok(super::fattrs::fix_extended(ctx, path, extended, attrs.se_context()).await? || changed)
+}
+
+/// What `chown` must set for the owner and group asked (`o:g`, `o`, `:g`, quoted) where they
+/// differ from `st`; `None` when both already match.
+pub(crate) fn chown_spec(st: &RemoteStat, attrs: &Attrs) -> Option<String> {
     let owner = attrs
         .owner
         .as_ref()
@@ -45,23 +59,11 @@ pub(crate) async fn fix_attrs(
         .as_ref()
         .filter(|g| **g != st.group && **g != st.gid.to_string());
     match (owner, group) {
-        (Some(o), Some(g)) => {
-            let _ = write!(script, "chown {}:{} -- {p}; ", quote(o), quote(g));
-        }
-        (Some(o), None) => {
-            let _ = write!(script, "chown {} -- {p}; ", quote(o));
-        }
-        (None, Some(g)) => {
-            let _ = write!(script, "chgrp {} -- {p}; ", quote(g));
-        }
-        (None, None) => {}
+        (Some(o), Some(g)) => Some(format!("{}:{}", quote(o), quote(g))),
+        (Some(o), None) => Some(quote(o)),
+        (None, Some(g)) => Some(format!(":{}", quote(g))),
+        (None, None) => None,
     }
-    let changed = !script.is_empty();
-    if changed && !ctx.check_mode {
-        run(ctx, &format!("set -e; {script}")).await?;
-    }
-    let extended = attrs.attributes.as_deref();
-    Ok(super::fattrs::fix_extended(ctx, path, extended, attrs.se_context()).await? || changed)
 }
 
 /// The arguments every file-writing module takes (Ansible's common file arguments).
