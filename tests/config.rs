@@ -5,29 +5,15 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::support::{ferry, SshHosts};
 
 /// ansible-playbook in `dir` with no `-i` (the inventory comes from ansible.cfg).
 fn ansible_in(hosts: &SshHosts, dir: &Path, playbook: &str) -> (i32, String) {
-    let out = Command::new(crate::conformance::ansible_playbook())
-        .arg(playbook)
-        .env(
-            "ANSIBLE_SSH_ARGS",
-            format!("-o UserKnownHostsFile={}", hosts.known_hosts.display()),
-        )
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_PYTHON_INTERPRETER", "/usr/bin/python3")
-        .env("ANSIBLE_LOCAL_TEMP", hosts.path("ansible-tmp/local"))
-        .env("ANSIBLE_REMOTE_TEMP", hosts.path("ansible-tmp/remote"))
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ansible-playbook runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
+    let mut cmd = crate::conformance::ansible_command(hosts, Path::new(playbook));
+    cmd.current_dir(dir);
+    crate::conformance::run_command(cmd)
 }
 
 fn ansible_config_dump(dir: &Path) -> String {

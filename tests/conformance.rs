@@ -62,12 +62,17 @@ fn run_ansible(
     inventory: &Path,
     args: &[&str],
 ) -> (i32, String) {
+    let mut cmd = ansible_command(hosts, playbook);
+    cmd.arg("-i").arg(inventory).args(args);
+    run_command(cmd)
+}
+
+/// ansible-playbook on `playbook` against `hosts` (their known_hosts, local temp dirs, plain
+/// output), run from the fixture directory.
+pub(crate) fn ansible_command(hosts: &SshHosts, playbook: &Path) -> Command {
     let tmp = hosts.path("ansible-tmp");
-    let out = Command::new(ansible_playbook())
-        .arg(playbook)
-        .arg("-i")
-        .arg(inventory)
-        .args(args)
+    let mut cmd = Command::new(ansible_playbook());
+    cmd.arg(playbook)
         .env(
             "ANSIBLE_SSH_ARGS",
             format!(
@@ -84,9 +89,13 @@ fn run_ansible(
         .env("ANSIBLE_STDOUT_CALLBACK", "default")
         .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
         .current_dir(hosts.dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("ansible-playbook runs");
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `cmd`: its exit code and both streams.
+pub(crate) fn run_command(mut cmd: Command) -> (i32, String) {
+    let out = cmd.output().expect("ansible-playbook runs");
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
