@@ -1,7 +1,6 @@
 //! `become` on real sshd hosts: through sudo to another user, and with a sudo password for a
 //! non-root login user — the password goes to sudo on stdin and never appears in any output;
-//! through su from a root login, and su with a password refused with a message (su reads it
-//! from a terminal).
+//! through su from a root login, and su with a password, typed on a terminal.
 
 use std::fs;
 use std::process::Command;
@@ -13,17 +12,27 @@ const PASSWORD: &str = "s3cret-Become-pw";
 
 /// A non-root user whose sudo needs a password (made once; the tests run as root).
 fn ensure_user() {
+    set_password(USER, PASSWORD);
+    fs::write(
+        format!("/etc/sudoers.d/{USER}"),
+        format!("{USER} ALL=(ALL:ALL) ALL\n"),
+    )
+    .unwrap();
+}
+
+/// Makes `user` (once) and sets its password.
+fn set_password(user: &str, password: &str) {
     let exists = Command::new("id")
-        .arg(USER)
+        .arg(user)
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !exists {
         let ok = Command::new("useradd")
-            .args(["-M", "-s", "/bin/sh", USER])
+            .args(["-M", "-s", "/bin/sh", user])
             .status()
             .expect("useradd runs");
-        assert!(ok.success(), "useradd {USER}");
+        assert!(ok.success(), "useradd {user}");
     }
     let mut child = Command::new("chpasswd")
         .stdin(std::process::Stdio::piped())
@@ -34,14 +43,9 @@ fn ensure_user() {
         .stdin
         .take()
         .unwrap()
-        .write_all(format!("{USER}:{PASSWORD}\n").as_bytes())
+        .write_all(format!("{user}:{password}\n").as_bytes())
         .unwrap();
     assert!(child.wait().unwrap().success());
-    fs::write(
-        format!("/etc/sudoers.d/{USER}"),
-        format!("{USER} ALL=(ALL:ALL) ALL\n"),
-    )
-    .unwrap();
 }
 
 #[test]
@@ -104,28 +108,82 @@ fn become_another_user_and_with_a_sudo_password() {
 }
 
 #[test]
-fn become_through_su_from_a_root_login_and_a_clear_refusal_with_a_password() {
+fn become_through_su_from_a_root_login() {
     let hosts = SshHosts::start(1);
     let h = hosts.host("host1");
-    let inv = hosts.inventory("");
     let pb = write(
         &hosts,
         "su.yml",
         "- hosts: all\n  gather_facts: no\n  become: yes\n  become_method: su\n  become_user: nobody\n  tasks:\n    - command: whoami\n      register: who\n    - copy:\n        content: \"{{ who.stdout }}\\n\"\n        dest: \"{{ host_dir }}/su-whoami\"\n      become: no\n",
     );
-    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    // su does not ask root for a password: with one given or not, the command runs.
+    for extra in ["", "[all:vars]\nansible_become_password=pw-for-su\n"] {
+        let _ = fs::remove_file(h.dir.join("su-whoami"));
+        let run = run_playbook(&hosts, &pb, &hosts.inventory(extra), &[]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert_eq!(
+            fs::read_to_string(h.dir.join("su-whoami")).unwrap().trim(),
+            "nobody"
+        );
+        assert!(!run.all().contains("pw-for-su"), "{}", run.all());
+    }
+}
+
+const SU_USER: &str = "ferrysu";
+const SU_PASSWORD: &str = "su-Pass word'4";
+
+/// su with a password, as Ansible does it: on a terminal that answers su's prompt. A
+/// non-root login (`ferrybecome`) becomes `ferrysu`; stdin (an upload with control bytes),
+/// stdout, stderr and the status each come back apart; a wrong password fails the task.
+#[test]
+fn become_through_su_with_a_password_on_a_terminal() {
+    ensure_user();
+    set_password(SU_USER, SU_PASSWORD);
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    let su_dir = h.dir.join("su");
+    fs::create_dir_all(&su_dir).unwrap();
+    let _ = Command::new("chown").arg(SU_USER).arg(&su_dir).status();
+    let _ = Command::new("chmod")
+        .args(["755", &hosts.dir.path().display().to_string()])
+        .arg(&h.dir)
+        .status();
+    let line = |password: &str| {
+        format!(
+            "host1 ansible_host={} ansible_port={} ansible_user={USER} ansible_ssh_private_key_file={} host_dir={} su_dir={} ansible_become_password=\"{password}\"\n",
+            h.addr,
+            h.port,
+            hosts.user_key.display(),
+            h.dir.display(),
+            su_dir.display(),
+        )
+    };
+    let pb = write(
+        &hosts,
+        "su-pw.yml",
+        "- hosts: all\n  gather_facts: no\n  become: yes\n  become_method: su\n  become_user: ferrysu\n  vars:\n    blob: \"tab\\t ctrl-c \\x03 ctrl-d \\x04 del \\x7f xoff \\x13 cr \\r é\\n\"\n  tasks:\n    - command: whoami\n      register: who\n    - copy:\n        content: \"{{ who.stdout }}\\n{{ blob }}\"\n        dest: \"{{ su_dir }}/who\"\n    - shell: cat {{ su_dir }}/who; echo to-stderr >&2; exit 3\n      register: back\n      failed_when: back.rc != 3\n    - assert:\n        that:\n          - back.stdout == (who.stdout ~ '\\n' ~ blob).rstrip('\\n')\n          - back.stderr == 'to-stderr'\n    - fetch:\n        src: \"{{ su_dir }}/who\"\n        dest: \"{{ host_dir }}/fetched\"\n        flat: yes\n",
+    );
+    let inv = write(&hosts, "su-pw.ini", &line(SU_PASSWORD));
+    let run = run_playbook(&hosts, &pb, &inv, &["-v"]);
     assert_eq!(run.code, 0, "{}", run.all());
+    let want = "ferrysu\ntab\t ctrl-c \x03 ctrl-d \x04 del \x7f xoff \x13 cr \r é\n";
+    assert_eq!(fs::read_to_string(su_dir.join("who")).unwrap(), want);
+    assert_eq!(fs::read_to_string(h.dir.join("fetched")).unwrap(), want);
+    assert!(!run.all().contains(SU_PASSWORD), "{}", run.all());
+    // Converged: the checksum under su sees the same file (command and shell always change).
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(
-        fs::read_to_string(h.dir.join("su-whoami")).unwrap().trim(),
-        "nobody"
+        counts(&run, "host1"),
+        "ok=5 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
     );
 
-    let with_password = hosts.inventory("[all:vars]\nansible_become_password=pw-for-su\n");
-    let run = run_playbook(&hosts, &pb, &with_password, &[]);
+    let wrong = write(&hosts, "su-wrong.ini", &line("not-the-su-pw"));
+    let run = run_playbook(&hosts, &pb, &wrong, &[]);
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(
-        run.stdout
-            .contains("become_method su cannot be given a password"),
+        run.stdout.contains("incorrect su password"),
         "{}",
         run.all()
     );
@@ -133,5 +191,5 @@ fn become_through_su_from_a_root_login_and_a_clear_refusal_with_a_password() {
         counts(&run, "host1"),
         "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
     );
-    assert!(!run.all().contains("pw-for-su"), "{}", run.all());
+    assert!(!run.all().contains("not-the-su-pw"), "{}", run.all());
 }

@@ -152,10 +152,10 @@ pub enum ConnError {
         known: String,
     },
 
-    /// `become_method: su` with a password: su reads it from a terminal, which ferry's
-    /// commands do not have.
-    #[error("{host}: become_method su cannot be given a password (su reads it from a terminal); log in as root, or use sudo")]
-    SuPassword { host: String },
+    /// Become did not start the command: the password was refused, or the become program
+    /// never asked for one nor ran the command.
+    #[error("{host}: {message}")]
+    Become { host: String, message: String },
 
     /// Connecting and authenticating took longer than the connect timeout.
     #[error("{host}: timed out after {}s connecting to {address}", after.as_secs_f64())]
@@ -186,7 +186,7 @@ impl ConnError {
             | ConnError::Resolve { .. }
             | ConnError::Timeout { .. }
             | ConnError::UnknownKind { .. } => true,
-            ConnError::SuPassword { .. } => false,
+            ConnError::Become { .. } => false,
         }
     }
 }

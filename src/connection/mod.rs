@@ -10,10 +10,13 @@
 //! - `options.rs`: [`ConnectOptions`] (the command line's settings) and the one resolution of
 //!   a host's variables, the play's `remote_user` and the ssh config into a [`ConnectSpec`].
 //! - `privilege.rs`: become (sudo, su) applied to a command line and its stdin.
+//! - `su.rs`: `su` with a password, which needs a [`Terminal`]: the prompt answered, then
+//!   the command's stdin, stdout, stderr and status framed through the terminal.
 //! - `ssh/`: the russh client — `mod.rs` (connect, handshake, keepalive), `tcp.rs`,
 //!   `auth.rs` (key files and the agent), `hostkey.rs` + `known_hosts.rs` (the host key
 //!   policy), `shell.rs` (the default transport: one long-lived `sh`, framed output),
-//!   `exec.rs` (one exec channel per command; stdin input), `sftp.rs`, `config.rs`
+//!   `exec.rs` (one exec channel per command; stdin input), `terminal.rs` (a command on a
+//!   pty), `sftp.rs`, `config.rs`
 //!   (`ssh -G`).
 //! - `local.rs`: `ansible_connection: local`, commands run here with `sh -c`.
 //! - `pool.rs`: one connection per host, opened once and shared.
@@ -30,6 +33,7 @@ mod pool;
 pub mod privilege;
 mod quote;
 mod ssh;
+pub mod su;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -210,10 +214,32 @@ pub trait Connection: Send + Sync + std::fmt::Debug {
         Box::pin(async { None })
     }
 
+    /// Starts `command` on a terminal (a pty): what `su` needs to be given a password. `None`
+    /// when this kind of connection cannot open one.
+    fn open_terminal<'a>(
+        &'a self,
+        _command: &'a str,
+    ) -> BoxFuture<'a, Option<Result<Box<dyn Terminal + 'a>, ConnError>>> {
+        Box::pin(async { None })
+    }
+
     /// Closes the connection; later commands fail.
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
+}
+
+/// A command running on a terminal: what it prints (stdout and stderr, merged by the
+/// terminal) and what is typed to it.
+pub trait Terminal: Send {
+    /// The next bytes the command printed; `None` once it has ended.
+    fn read(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, ConnError>>;
+
+    /// Types `input` (bytes, then a streamed file).
+    fn write(&mut self, input: Input) -> BoxFuture<'_, Result<(), ConnError>>;
+
+    /// The command's exit status, once `read` has returned `None` (if the server said).
+    fn exit_status(&self) -> Option<i32>;
 }
 
 impl dyn Connection {

@@ -4,11 +4,10 @@
 //!
 //! - `sudo` (the default): `sudo -H -S -n -u USER -- /bin/sh -c LINE`; with a password,
 //!   `-p ''` and the password as the first line on stdin — never on a command line.
-//! - `su`: `su -s /bin/sh USER -c LINE`. su reads a password only from a terminal, which
-//!   ferry's commands do not have, so `su` works for a root login (no password asked) and is
-//!   refused with a clear error when a password is given.
+//! - `su`: `su -s /bin/sh USER -c LINE`; with a password, on a terminal that answers su's
+//!   prompt (`su.rs`).
 
-use super::{quote, ConnError, Input};
+use super::{quote, su, ConnError, Connection, ExecOutput, Input};
 
 /// How to become another user.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,50 +45,74 @@ pub struct Become {
 }
 
 impl Become {
+    /// Runs `line` (a sh command line) on `conn` as the become user: with `input` on its
+    /// stdin (else /dev/null), its stdout streamed into `out` when given. Under sudo with a
+    /// password `out` is not supported (the password needs stdin): callers read into memory.
+    pub async fn run(
+        &self,
+        conn: &dyn Connection,
+        host: &str,
+        line: &str,
+        input: Option<Input>,
+        out: Option<&mut tokio::fs::File>,
+    ) -> Result<ExecOutput, ConnError> {
+        if let (BecomeMethod::Su, Some(pw)) = (self.method, &self.password) {
+            let input = input.unwrap_or_default();
+            return su::run(conn, host, &self.user, pw, line, input, out).await;
+        }
+        match (input, out) {
+            (_, Some(out)) => {
+                let line = format!("exec </dev/null; {line}");
+                conn.exec_to_file(&self.wrap(&line), out).await
+            }
+            (Some(input), None) => {
+                let (line, input) = self.wrap_input(line, input);
+                conn.exec_input(&line, input).await
+            }
+            (None, None) => match self.wrap_exec(line) {
+                (line, Some(input)) => conn.exec_input(&line, input).await,
+                (line, None) => conn.exec(&line).await,
+            },
+        }
+    }
+
     /// `line` (run with stdin from /dev/null) as the become user: the command line and the
     /// stdin it needs (the password line, or nothing).
-    pub fn wrap_exec(&self, host: &str, line: &str) -> Result<(String, Option<Input>), ConnError> {
+    fn wrap_exec(&self, line: &str) -> (String, Option<Input>) {
         match &self.password {
             // The command itself gets no stdin, as any other command (even when sudo did
             // not need the password).
             Some(pw) => {
-                let cmd = self.wrap(host, &format!("exec </dev/null; {line}"))?;
-                Ok((cmd, Some(Input::bytes(format!("{pw}\n").as_bytes()))))
+                let cmd = self.wrap(&format!("exec </dev/null; {line}"));
+                (cmd, Some(Input::bytes(format!("{pw}\n").as_bytes())))
             }
-            None => Ok((self.wrap(host, line)?, None)),
+            None => (self.wrap(line), None),
         }
     }
 
     /// `line` reading `input` on its stdin, as the become user: the password line goes first.
-    pub fn wrap_input(
-        &self,
-        host: &str,
-        line: &str,
-        mut input: Input,
-    ) -> Result<(String, Input), ConnError> {
-        let cmd = self.wrap(host, line)?;
+    fn wrap_input(&self, line: &str, mut input: Input) -> (String, Input) {
+        let cmd = self.wrap(line);
         if let Some(pw) = &self.password {
             let mut head = format!("{pw}\n").into_bytes();
             head.append(&mut input.head);
             input.head = head;
         }
-        Ok((cmd, input))
+        (cmd, input)
     }
 
-    /// The command line that runs `line` through `/bin/sh` as the become user.
-    pub fn wrap(&self, host: &str, line: &str) -> Result<String, ConnError> {
+    /// The command line that runs `line` through `/bin/sh` as the become user (su with a
+    /// password does not come here: it needs a terminal, see `su.rs`).
+    fn wrap(&self, line: &str) -> String {
         let (user, inner) = (quote(&self.user), quote(line));
         match (self.method, &self.password) {
             (BecomeMethod::Sudo, Some(_)) => {
-                Ok(format!("sudo -H -S -p '' -u {user} -- /bin/sh -c {inner}"))
+                format!("sudo -H -S -p '' -u {user} -- /bin/sh -c {inner}")
             }
             (BecomeMethod::Sudo, None) => {
-                Ok(format!("sudo -H -S -n -u {user} -- /bin/sh -c {inner}"))
+                format!("sudo -H -S -n -u {user} -- /bin/sh -c {inner}")
             }
-            (BecomeMethod::Su, None) => Ok(format!("su -s /bin/sh {user} -c {inner}")),
-            (BecomeMethod::Su, Some(_)) => Err(ConnError::SuPassword {
-                host: host.to_string(),
-            }),
+            (BecomeMethod::Su, _) => format!("su -s /bin/sh {user} -c {inner}"),
         }
     }
 }
@@ -122,24 +145,18 @@ mod tests {
             ),
             (Su, None, "su -s /bin/sh 'app user' -c 'id -u'"),
         ] {
-            assert_eq!(become_(method, pw).wrap("h", "id -u").unwrap(), want);
+            assert_eq!(become_(method, pw).wrap("id -u"), want);
         }
-        let err = become_(Su, Some("x")).wrap("h", "id").unwrap_err();
-        assert!(
-            err.to_string().contains("su cannot be given a password"),
-            "{err}"
-        );
-        assert!(!err.is_unreachable());
     }
 
     #[test]
     fn the_password_goes_first_on_stdin_never_on_the_line() {
         let b = become_(BecomeMethod::Sudo, Some("s3cret"));
-        let (line, input) = b.wrap_exec("h", "true").unwrap();
+        let (line, input) = b.wrap_exec("true");
         assert!(!line.contains("s3cret"), "{line}");
         assert!(line.contains("exec </dev/null; true"), "{line}");
         assert_eq!(input.unwrap().head, b"s3cret\n");
-        let (_, input) = b.wrap_input("h", "cat", Input::bytes(b"data")).unwrap();
+        let (_, input) = b.wrap_input("cat", Input::bytes(b"data"));
         assert_eq!(input.head, b"s3cret\ndata");
     }
 

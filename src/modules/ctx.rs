@@ -46,14 +46,11 @@ impl ModuleCtx<'_> {
         let line = self.with_env(script);
         match self.become_ {
             None => conn.exec_input(&line, input).await,
-            Some(b) => {
-                let (line, input) = b.wrap_input(self.host, &line, input)?;
-                conn.exec_input(&line, input).await
-            }
+            Some(b) => b.run(&*conn, self.host, &line, Some(input), None).await,
         }
     }
 
-    /// Runs a command with its stdout streamed into `out` (downloads). Under become with a
+    /// Runs a command with its stdout streamed into `out` (downloads). Under sudo with a
     /// password, which needs stdin, callers read into memory instead.
     pub async fn exec_to_file(
         &self,
@@ -61,25 +58,23 @@ impl ModuleCtx<'_> {
         out: &mut tokio::fs::File,
     ) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
-        let script = format!("exec </dev/null; {script}");
-        let line = self.with_env(&script);
-        let line = match self.become_ {
-            None => line,
-            Some(b) => b.wrap(self.host, &line)?.into(),
-        };
-        conn.exec_to_file(&line, out).await
+        let line = self.with_env(script);
+        match self.become_ {
+            None => {
+                let line = format!("exec </dev/null; {line}");
+                conn.exec_to_file(&line, out).await
+            }
+            Some(b) => b.run(&*conn, self.host, &line, None, Some(out)).await,
+        }
     }
 
     /// Runs a sh command line on the host, with the task's environment and become applied.
     pub async fn exec(&self, script: &str) -> Result<ExecOutput, ConnError> {
         let conn = self.conn.get().await?;
         let line = self.with_env(script);
-        let Some(b) = self.become_ else {
-            return conn.exec(&line).await;
-        };
-        match b.wrap_exec(self.host, &line)? {
-            (line, Some(input)) => conn.exec_input(&line, input).await,
-            (line, None) => conn.exec(&line).await,
+        match self.become_ {
+            None => conn.exec(&line).await,
+            Some(b) => b.run(&*conn, self.host, &line, None, None).await,
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use russh::client::{Handle, Handler, Msg};
 use russh::{Channel, ChannelMsg, Sig};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::connection::{ConnError, ExecOutput, Input};
 
@@ -63,11 +63,7 @@ async fn run_channel<H: Handler>(
     input: Input,
     out: Option<&mut tokio::fs::File>,
 ) -> Result<ExecOutput, ConnError> {
-    let _permit = permits.acquire().await.map_err(|_| ConnError::Lost {
-        host: host.to_owned(),
-        message: "the connection was closed".to_owned(),
-    })?;
-    let mut channel = ChannelGuard(Some(open_session(handle, host).await?));
+    let (_permit, mut channel) = open_guarded(handle, host, permits).await?;
     let ch = channel.get();
     if let Err(e) = async {
         ch.exec(true, command).await?;
@@ -88,6 +84,22 @@ async fn run_channel<H: Handler>(
         channel.0 = None; // the channel has closed
     }
     result
+}
+
+/// Takes one of the connection's channel permits and opens a session channel under it.
+pub(crate) async fn open_guarded<'p, H: Handler>(
+    handle: &Handle<H>,
+    host: &str,
+    permits: &'p Semaphore,
+) -> Result<(SemaphorePermit<'p>, ChannelGuard), ConnError> {
+    let permit = permits.acquire().await.map_err(|_| ConnError::Lost {
+        host: host.to_owned(),
+        message: "the connection was closed".to_owned(),
+    })?;
+    Ok((
+        permit,
+        ChannelGuard(Some(open_session(handle, host).await?)),
+    ))
 }
 
 /// Opens a session channel, retrying with backoff while the server refuses (its

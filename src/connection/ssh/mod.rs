@@ -22,9 +22,10 @@ mod known_hosts;
 mod sftp;
 mod shell;
 mod tcp;
+mod terminal;
 
 use crate::connection::{
-    BoxFuture, ConnError, ConnectSpec, Connection, ExecOutput, Input, Kind, Transport,
+    BoxFuture, ConnError, ConnectSpec, Connection, ExecOutput, Input, Kind, Terminal, Transport,
 };
 use hostkey::HostKeyPolicy;
 use sftp::SftpSlot;
@@ -279,6 +280,16 @@ impl Connection for SshConnection {
         input: Input,
     ) -> BoxFuture<'a, Option<Result<u64, ConnError>>> {
         Box::pin(SshConnection::sftp_put(self, path, input))
+    }
+
+    fn open_terminal<'a>(
+        &'a self,
+        command: &'a str,
+    ) -> BoxFuture<'a, Option<Result<Box<dyn Terminal + 'a>, ConnError>>> {
+        Box::pin(async move {
+            let opened = terminal::open(&self.handle, &self.host, &self.channels, command).await;
+            Some(opened.map(|t| Box::new(t) as Box<dyn Terminal + 'a>))
+        })
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
