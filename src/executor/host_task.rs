@@ -61,12 +61,13 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         let result = run_with_retries(run, &job).await;
         return finish(run, job, result, false);
     };
-    let items = match looping::items(run, loop_spec, &job.vars) {
+    let items = match looping::items(task, run.templar, loop_spec, &job.vars) {
         Ok(items) => items,
         Err(failed) => return finish(run, job, failed, false),
     };
     job.prefetched = prefetch(run, &mut job, &items).await;
-    let control = looping::Control::new(&task.loop_control, &job.vars, run.templar);
+    let extended = flag(&task.loop_control.extended, &job.vars, run.templar);
+    let control = looping::Control::new(&task.loop_control, extended, &job.vars, run.templar);
     let mut result = ModuleResult {
         skipped: true,
         ..Default::default()

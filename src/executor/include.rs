@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use crate::events::{HostEvent, Status, TaskKind};
-use crate::executor::host_task::{eval_all, HostOutcome, TaskRun};
+use crate::executor::host_task::{eval_all, flag, HostOutcome};
 use crate::executor::looping;
 use crate::executor::play::PlayCtx;
 use crate::executor::select::tags_selected;
@@ -104,7 +104,7 @@ impl Executor {
         let mut groups: Vec<Group> = Vec::new();
         let mut failed = Vec::new();
         for host in scope {
-            match self.include_targets(ctx, inc, host, &name) {
+            match self.include_targets(ctx, inc, host) {
                 Ok(targets) if targets.is_empty() => {
                     self.report_include(ctx, inc, host, &name, skipped(), rescuable);
                 }
@@ -127,7 +127,6 @@ impl Executor {
         ctx: &PlayCtx<'_>,
         inc: &Include,
         host: &str,
-        name: &str,
     ) -> Result<Vec<Target>, ModuleResult> {
         let vars = self.task_vars(ctx, host, &inc.task);
         let Some(spec) = &inc.task.loop_items else {
@@ -136,14 +135,9 @@ impl Executor {
             }
             return Ok(vec![self.target(inc, &vars, Vars::new())?]);
         };
-        let run = TaskRun {
-            task: &inc.task,
-            templar: &self.templar,
-            reporter: self.reporter.as_ref(),
-            name,
-        };
-        let items = looping::items(&run, spec, &vars)?;
-        let control = looping::Control::new(&inc.task.loop_control, &vars, &self.templar);
+        let items = looping::items(&inc.task, &self.templar, spec, &vars)?;
+        let extended = flag(&inc.task.loop_control.extended, &vars, &self.templar);
+        let control = looping::Control::new(&inc.task.loop_control, extended, &vars, &self.templar);
         let mut targets = Vec::new();
         for index in 0..items.len() {
             let mut loop_vars = Vars::new();

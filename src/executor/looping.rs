@@ -6,34 +6,34 @@ use std::time::Duration;
 
 use serde_json::{json, Value as Json};
 
-use super::host_task::{flag, TaskRun};
 use crate::modules::ModuleResult;
-use crate::playbook::LoopControl;
+use crate::playbook::{LoopControl, Task};
 use crate::template::Templar;
 use crate::vars::Vars;
 
 /// The loop's items, or the failed result Ansible gives (a `loop` that is not a list, an
 /// undefined variable, a failing lookup).
 pub(crate) fn items(
-    run: &TaskRun<'_>,
+    task: &Task,
+    templar: &Templar,
     spec: &Json,
     vars: &Vars,
 ) -> Result<Vec<Json>, ModuleResult> {
-    let rendered = match (run.task.loop_with.as_deref(), spec) {
+    let rendered = match (task.loop_with.as_deref(), spec) {
         // Ansible drops the candidates of with_first_found that do not render.
         (Some("first_found"), Json::Array(candidates)) => Json::Array(
             candidates
                 .iter()
-                .filter_map(|c| run.templar.render_value(c, vars).ok())
+                .filter_map(|c| templar.render_value(c, vars).ok())
                 .collect(),
         ),
-        _ => run.templar.render_value(spec, vars).map_err(|e| {
+        _ => templar.render_value(spec, vars).map_err(|e| {
             ModuleResult::failed(format!(
                 "The task includes an option with an undefined variable. {e}"
             ))
         })?,
     };
-    let Some(plugin) = &run.task.loop_with else {
+    let Some(plugin) = &task.loop_with else {
         return match rendered {
             Json::Array(items) => Ok(items),
             other => Err(ModuleResult::failed(format!(
@@ -42,12 +42,12 @@ pub(crate) fn items(
         };
     };
     // with_first_found looks for templates next to a template task, for files otherwise.
-    let subdir = if run.task.module.name.contains("template") {
+    let subdir = if task.module.name.contains("template") {
         "templates"
     } else {
         "files"
     };
-    run.templar
+    templar
         .loop_lookup(plugin, rendered, vars, subdir)
         .map_err(|e| ModuleResult::failed(e.to_string()))
 }
@@ -60,8 +60,14 @@ pub(crate) struct Control<'a> {
 }
 
 impl<'a> Control<'a> {
-    /// Reads the options that may be templates (`extended`, `pause`) once, before the items.
-    pub(crate) fn new(control: &'a LoopControl, vars: &Vars, templar: &Templar) -> Control<'a> {
+    /// Reads `pause` (it may be a template) once, before the items; `extended` is the
+    /// rendered `loop_control.extended`.
+    pub(crate) fn new(
+        control: &'a LoopControl,
+        extended: bool,
+        vars: &Vars,
+        templar: &Templar,
+    ) -> Control<'a> {
         let pause = control.pause.as_ref().and_then(|p| {
             let secs = match templar.render_value(p, vars).ok()? {
                 Json::Number(n) => n.as_f64()?,
@@ -72,7 +78,7 @@ impl<'a> Control<'a> {
         });
         Control {
             control,
-            extended: flag(&control.extended, vars, templar),
+            extended,
             pause,
         }
     }

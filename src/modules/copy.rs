@@ -1,17 +1,16 @@
 //! `copy`: puts a local file, a directory tree or inline `content` on the host. It compares
 //! sha1 checksums first and writes only what differs (atomically), then fixes mode and owner.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::connection::quote;
-use crate::modules::host::transfer::{self, Source, Validate};
-use crate::modules::host::{self, Attrs};
+use crate::modules::copy_args::Args;
+use crate::modules::host::put::{find_local, put_file, resolve_link};
+use crate::modules::host::transfer::Source;
+use crate::modules::host::Attrs;
 use crate::modules::{
-    argnames, de_bool, typed_parts, IntoResult, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
+    argnames, typed_parts, IntoResult, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -29,39 +28,6 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     },
     ..DEFAULTS
 };
-
-#[derive(Deserialize)]
-pub(crate) struct Args {
-    pub(crate) src: Option<String>,
-    pub(crate) content: Option<Json>,
-    pub(crate) dest: String,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) backup: bool,
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub(crate) force: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) remote_src: bool,
-    /// The mode of the directories a recursive copy creates.
-    #[serde(default, deserialize_with = "host::files::de_mode")]
-    pub(crate) directory_mode: Option<String>,
-    /// A command that must accept the new file (`%s`) before it replaces `dest`.
-    pub(crate) validate: Option<String>,
-    /// Write through a symlink at `dest` to its target (instead of replacing the link).
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) follow: bool,
-    /// Follow symlinks in `src` on the controller (`false`: they become symlinks on the host).
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub(crate) local_follow: bool,
-    /// The sha1 the data must have.
-    pub(crate) checksum: Option<String>,
-    /// Vault-encrypted sources are decrypted (ferry cannot: it refuses them); `false` copies
-    /// them as they are.
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub(crate) decrypt: bool,
-    /// Read separately (serde names no fields of a flattened struct).
-    #[serde(skip)]
-    pub(crate) attrs: Attrs,
-}
 
 async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
     if args.follow {
@@ -122,16 +88,6 @@ fn is_vault(path: &Path) -> bool {
         && &head == b"$ANSIBLE_VAULT"
 }
 
-/// `follow: true`: the file a symlink at `dest` points to (`dest` itself otherwise).
-pub(crate) async fn resolve_link(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
-    let d = quote(dest);
-    let out = host::run(ctx, &format!("if [ -L {d} ]; then realpath -m -- {d}; fi")).await?;
-    Ok(match out.trim_end_matches('\n') {
-        "" => dest.to_string(),
-        target => target.to_string(),
-    })
-}
-
 fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -144,190 +100,4 @@ pub(crate) fn written_path(args: &Vars) -> Option<&str> {
     let dest = args.get("dest").and_then(Json::as_str)?;
     let src = args.get("src").and_then(Json::as_str).unwrap_or("");
     (!dest.is_empty() && !dest.ends_with('/') && !src.ends_with('/')).then_some(dest)
-}
-
-/// Files larger than this get no `--diff` (Ansible's default `max_file_size_for_diff`, 100 kB,
-/// is smaller; ferry shows a little more).
-const DIFF_LIMIT: u64 = 256 * 1024;
-
-/// Writes one file if its checksum differs; `dest` may be an existing directory.
-pub(crate) async fn put_file(
-    ctx: &ModuleCtx<'_>,
-    args_attrs: &impl HasOpts,
-    data: Source<'_>,
-    dest: &str,
-) -> ModuleResult {
-    put(ctx, args_attrs, data, dest).await.into_result()
-}
-
-/// [`put_file`], stopping early with `?`.
-async fn put(
-    ctx: &ModuleCtx<'_>,
-    args_attrs: &impl HasOpts,
-    data: Source<'_>,
-    dest: &str,
-) -> Outcome {
-    let mut dest = dest.to_string();
-    let mut st = host::stat(ctx, &dest, true).await?;
-    if st.is_dir() {
-        return Ok(ModuleResult::failed(format!(
-            "can not use content with a dir as dest: {dest}"
-        )));
-    }
-    let checksum = data.sha1()?;
-    if let Some(want) = args_attrs.expected_checksum().filter(|w| **w != checksum) {
-        let mut r = ModuleResult::failed(
-            "Copied file does not match the expected checksum. Transfer failed.",
-        );
-        r.data.insert("checksum".into(), checksum.into());
-        r.data.insert("expected_checksum".into(), want.into());
-        return Err(r);
-    }
-    let validate = args_attrs.validate();
-    if let Some(v) = validate.filter(|v| !v.command.contains("%s")) {
-        let msg = format!("validate must contain %s: {}", v.command);
-        return Err(ModuleResult::failed(msg));
-    }
-    let mut changed = false;
-    let mut data_out = Vars::new();
-    let differs = st.sha1.as_deref() != Some(checksum.as_str());
-    if !st.exists || (differs && args_attrs.force()) {
-        if ctx.diff_mode() {
-            let before = if st.exists && st.size < DIFF_LIMIT {
-                host::read(ctx, &dest).await.unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            let after = data.small_bytes(DIFF_LIMIT).unwrap_or_default();
-            if let Some(d) = host::diff(&before, &after, &dest) {
-                data_out.insert("diff".into(), d.into());
-            }
-        }
-        if !ctx.check_mode {
-            if args_attrs.backup() && st.exists {
-                let b = backup(ctx, &dest).await?;
-                data_out.insert("backup_file".into(), b.into());
-            }
-            st = transfer::write_validated(ctx, &dest, data, validate).await?;
-        }
-        changed = true;
-    }
-    let attrs = preserved(args_attrs.attrs(), data);
-    let fixed = host::fix_attrs(ctx, &dest, &st, &attrs).await?;
-    changed |= fixed;
-    if !ctx.check_mode && fixed {
-        if let Ok(s) = host::stat(ctx, &dest, false).await {
-            st = s;
-        }
-    }
-    if changed && !ctx.check_mode && st.is_file() {
-        // What was just written needs no hashing on the next run.
-        crate::modules::host::sums::put(ctx.host, &dest, &st.stamp, &checksum);
-    }
-    let mut out = host::path_result(&dest, &st);
-    out.remove("path");
-    dest = dest.trim_end_matches('/').to_string();
-    out.insert("dest".into(), dest.into());
-    out.insert("checksum".into(), checksum.into());
-    out.extend(data_out);
-    Ok(ModuleResult {
-        changed,
-        data: out,
-        ..Default::default()
-    })
-}
-
-/// `mode: preserve`: the local file's mode (for `content`, no mode is set).
-fn preserved(attrs: &Attrs, data: Source<'_>) -> Attrs {
-    let mut attrs = attrs.clone();
-    if attrs.mode.as_deref() == Some("preserve") {
-        attrs.mode = match data {
-            Source::File(p) => {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::metadata(p)
-                    .ok()
-                    .map(|m| format!("{:04o}", m.permissions().mode() & 0o7777))
-            }
-            Source::Bytes(_) => None,
-        };
-    }
-    attrs
-}
-
-/// What `put_file` needs from a module's arguments.
-pub(crate) trait HasOpts {
-    fn attrs(&self) -> &Attrs;
-    fn force(&self) -> bool;
-    fn backup(&self) -> bool;
-    /// The `validate` command and the failure its module reports.
-    fn validate(&self) -> Option<Validate<'_>> {
-        None
-    }
-    /// The sha1 the data must have (`checksum`).
-    fn expected_checksum(&self) -> Option<&str> {
-        None
-    }
-}
-
-impl HasOpts for Args {
-    fn attrs(&self) -> &Attrs {
-        &self.attrs
-    }
-    fn force(&self) -> bool {
-        self.force
-    }
-    fn backup(&self) -> bool {
-        self.backup
-    }
-    fn validate(&self) -> Option<Validate<'_>> {
-        validation(self.validate.as_deref())
-    }
-    fn expected_checksum(&self) -> Option<&str> {
-        self.checksum.as_deref()
-    }
-}
-
-/// `validate` as copy and template report its failure.
-pub(crate) fn validation(command: Option<&str>) -> Option<Validate<'_>> {
-    Some(Validate {
-        command: command?,
-        failed: |rc, stdout, stderr| {
-            let mut r = ModuleResult::failed("failed to validate");
-            r.data.insert("exit_status".into(), rc.into());
-            r.data.insert("stdout".into(), stdout.into());
-            r.data.insert("stderr".into(), stderr.into());
-            r
-        },
-    })
-}
-
-pub(crate) async fn backup(ctx: &ModuleCtx<'_>, dest: &str) -> Result<String, ModuleResult> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let name = format!("{dest}.{stamp}.bak~");
-    host::run(ctx, &format!("cp -p -- {} {}", quote(dest), quote(&name))).await?;
-    Ok(name)
-}
-
-/// Finds a controller-side file as Ansible does: the role's `kind/` dir, the playbook's
-/// `kind/` dir, the playbook dir, then the path as given.
-pub(crate) fn find_local(ctx: &ModuleCtx<'_>, src: &str, kind: &str) -> Option<PathBuf> {
-    let path = Path::new(src);
-    if path.is_absolute() {
-        return path.exists().then(|| path.to_path_buf());
-    }
-    let var = |k: &str| ctx.vars.get(k).and_then(Json::as_str).map(PathBuf::from);
-    let mut candidates = Vec::new();
-    if let Some(role) = var("role_path") {
-        candidates.push(role.join(kind).join(src));
-        candidates.push(role.join(src));
-    }
-    if let Some(pb) = var("playbook_dir") {
-        candidates.push(pb.join(kind).join(src));
-        candidates.push(pb.join(src));
-    }
-    candidates.push(path.to_path_buf());
-    candidates.into_iter().find(|p| p.exists())
 }

@@ -3,7 +3,8 @@
 //! directory is copied when `diff -r` finds it differs from the destination tree.
 
 use crate::connection::quote;
-use crate::modules::copy::{Args, HasOpts};
+use crate::modules::copy_args::Args;
+use crate::modules::host::put::HasOpts;
 use crate::modules::host::{self, transfer, Attrs};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
@@ -33,7 +34,7 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: &Args, src: &str) -> Outcome 
             if args.backup() && dest_st.exists {
                 data.insert(
                     "backup_file".into(),
-                    super::copy::backup(ctx, &dest).await?.into(),
+                    crate::modules::host::put::backup(ctx, &dest).await?.into(),
                 );
             }
             let tmp = temp_beside(&dest);

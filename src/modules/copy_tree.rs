@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use crate::connection::quote;
-use crate::modules::copy::{put_file, Args};
+use crate::modules::copy_args::Args;
+use crate::modules::host::put::put_file;
 use crate::modules::host::{self, transfer::Source};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::docker_container::{Args, Healthcheck, LABEL};
+use crate::modules::docker_container_args::{Args, Healthcheck, LABEL};
 use crate::modules::docker_flags::text;
 use crate::modules::host::run;
 use crate::modules::{ModuleCtx, ModuleResult};

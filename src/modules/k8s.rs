@@ -225,7 +225,7 @@ fn render_template(ctx: &ModuleCtx<'_>, t: &Json) -> Result<String, ModuleResult
         Json::String(s) => s.as_str(),
         other => other.get("path").and_then(Json::as_str).unwrap_or(""),
     };
-    let Some(path) = super::copy::find_local(ctx, src, "templates") else {
+    let Some(path) = crate::modules::host::put::find_local(ctx, src, "templates") else {
         return Err(ModuleResult::failed(format!(
             "Could not find or access '{src}'"
         )));

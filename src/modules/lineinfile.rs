@@ -9,7 +9,7 @@ use fancy_regex::Regex;
 use serde::Deserialize;
 
 use crate::connection::quote;
-use crate::modules::copy::{put_file, HasOpts};
+use crate::modules::host::put::{put_file, HasOpts};
 use crate::modules::host::transfer::{Source, Validate};
 use crate::modules::host::{self, Attrs};
 use crate::modules::{

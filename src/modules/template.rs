@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::copy::{find_local, put_file, resolve_link, validation, HasOpts};
+use crate::modules::host::put::{find_local, put_file, resolve_link, validation, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::transfer::Validate;
 use crate::modules::host::Attrs;

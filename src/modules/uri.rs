@@ -145,7 +145,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     }
     let out = match (&args.src, args.remote_src) {
         (Some(src), false) => {
-            let Some(path) = super::copy::find_local(ctx, src, "files") else {
+            let Some(path) = crate::modules::host::put::find_local(ctx, src, "files") else {
                 return Err(ModuleResult::failed(format!(
                     "Could not find or access '{src}'"
                 )));

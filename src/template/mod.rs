@@ -362,7 +362,7 @@ fn eval(compiled: &Compiled, vars: &Vars, expr: &str, shown: &str) -> Result<Jso
     if value.is_undefined() {
         return Err(TemplateError(undefined_message(expr, vars)));
     }
-    if value.downcast_object_ref::<values::Tuple>().is_some() {
+    if value.downcast_object_ref::<pyrepr::Tuple>().is_some() {
         // A tuple renders as its text, which Ansible does not read back.
         return Ok(Json::String(py_repr(&value)));
     }

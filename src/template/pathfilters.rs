@@ -5,7 +5,7 @@
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
 
-use super::values::Tuple;
+use super::pyrepr::Tuple;
 
 /// Registers the filters.
 pub(crate) fn register(env: &mut Environment<'static>) {

@@ -42,11 +42,7 @@ fn write_value(s: &mut String, value: &Value, top: bool) {
         ValueKind::Bool => s.push_str(if value.is_true() { "True" } else { "False" }),
         ValueKind::String if top => s.push_str(value.as_str().unwrap_or("")),
         ValueKind::String => quote(s, value.as_str().unwrap_or("")),
-        ValueKind::Seq
-            if value
-                .downcast_object_ref::<super::values::Tuple>()
-                .is_some() =>
-        {
+        ValueKind::Seq if value.downcast_object_ref::<Tuple>().is_some() => {
             s.push('(');
             let items: Vec<Value> = value.try_iter().map(|i| i.collect()).unwrap_or_default();
             for (i, item) in items.iter().enumerate() {
@@ -153,4 +149,25 @@ fn quote(s: &mut String, text: &str) {
         }
     }
     s.push(q);
+}
+
+/// A Python tuple (what `splitext` and `win_splitdrive` give): a sequence in templates, and
+/// written `('a', 'b')`, which Ansible does not read back as a list.
+#[derive(Debug)]
+pub(crate) struct Tuple(pub(crate) Vec<Value>);
+
+impl minijinja::value::Object for Tuple {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        let i = key.as_i64()?;
+        let i = if i < 0 { self.0.len() as i64 + i } else { i };
+        self.0.get(usize::try_from(i).ok()?).cloned()
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(self.0.len())
+    }
 }

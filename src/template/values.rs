@@ -82,24 +82,3 @@ impl Args {
         self.kwargs.assert_all_used()
     }
 }
-
-/// A Python tuple (what `splitext` and `win_splitdrive` give): a sequence in templates, and
-/// written `('a', 'b')`, which Ansible does not read back as a list.
-#[derive(Debug)]
-pub(crate) struct Tuple(pub(crate) Vec<Value>);
-
-impl minijinja::value::Object for Tuple {
-    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Seq
-    }
-
-    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
-        let i = key.as_i64()?;
-        let i = if i < 0 { self.0.len() as i64 + i } else { i };
-        self.0.get(usize::try_from(i).ok()?).cloned()
-    }
-
-    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Seq(self.0.len())
-    }
-}

@@ -4,6 +4,8 @@
 //! - `exec.rs`: run a script (stdout, or the module's failure), read a file's bytes.
 //! - `stat.rs`: stat a path (with sha1), prefetch a loop's paths in one command, path results.
 //! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
+//! - `put.rs`: write one file as copy/template/lineinfile do (checksum first, validate,
+//!   backup, attributes, diff); `follow`; controller-side file lookup.
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
@@ -15,6 +17,7 @@
 pub(crate) mod exec;
 pub(crate) mod fattrs;
 pub(crate) mod files;
+pub(crate) mod put;
 pub(crate) mod stat;
 pub(crate) mod sums;
 pub(crate) mod timefmt;
