@@ -7,6 +7,7 @@ mod bad_input;
 mod bastion;
 mod config;
 mod conformance;
+mod connections;
 mod core;
 mod deploy;
 mod ec2;

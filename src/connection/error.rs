@@ -135,6 +135,14 @@ pub enum ConnError {
     #[error("{host}: {message}")]
     Unsupported { host: String, message: String },
 
+    /// A container connection's container cannot be used (missing, stopped, no engine).
+    #[error("{host}: cannot reach container {container}: {message}")]
+    Container {
+        host: String,
+        container: String,
+        message: String,
+    },
+
     /// The host name could not be resolved.
     #[error("{host}: cannot resolve {address}: {source}")]
     Resolve {
@@ -175,6 +183,7 @@ impl ConnError {
             ConnError::Auth { .. }
             | ConnError::Channel { .. }
             | ConnError::Connect { .. }
+            | ConnError::Container { .. }
             | ConnError::HostKeyChanged { .. }
             | ConnError::HostKeyRevoked { .. }
             | ConnError::HostKeyUnknown { .. }

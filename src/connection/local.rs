@@ -1,4 +1,6 @@
-//! `LocalConnection`: `ansible_connection=local`, commands run here with `sh -c`.
+//! `LocalConnection`: `ansible_connection=local`, commands run here with `sh -c`; or, with
+//! another program in front (`docker exec -i CONTAINER /bin/sh -c`, see `docker.rs`), run by a
+//! program here that runs them elsewhere.
 //!
 //! Same contract as an SSH connection: one command line in, rc/stdout/stderr out, stdin from
 //! /dev/null.
@@ -22,25 +24,39 @@ pub(crate) static KIND: Kind = Kind {
 #[derive(Debug)]
 pub struct LocalConnection {
     host: String,
+    /// The program and arguments the command line is given to (`sh -c`).
+    program: Vec<String>,
 }
 
 impl LocalConnection {
     pub(crate) fn new(host: &str) -> Self {
+        Self::through(host, vec!["sh".into(), "-c".into()])
+    }
+
+    /// Commands given as the last argument to `program` (a program and its arguments, ending
+    /// in one that runs a sh command line, such as `... /bin/sh -c`).
+    pub(crate) fn through(host: &str, program: Vec<String>) -> Self {
         LocalConnection {
             host: host.to_owned(),
+            program,
         }
+    }
+
+    /// The process that runs `command`.
+    fn command(&self, command: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(&self.program[0]);
+        cmd.args(&self.program[1..]).arg(command).kill_on_drop(true);
+        cmd
     }
 
     /// Runs `sh -c command` with `input` on its stdin.
     pub async fn exec_input(&self, command: &str, input: Input) -> Result<ExecOutput, ConnError> {
         use tokio::io::AsyncWriteExt;
-        let mut child = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        let mut child = self
+            .command(command)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
             .spawn()
             .map_err(|e| ConnError::Local {
                 host: self.host.clone(),
@@ -75,14 +91,15 @@ impl LocalConnection {
             source: Arc::new(e),
         };
         let std_out = out.try_clone().await.map_err(local)?.into_std().await;
-        let output = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        // Not `output()`: tokio's would pipe stdout, away from the file.
+        let output = self
+            .command(command)
             .stdin(Stdio::null())
             .stdout(Stdio::from(std_out))
             .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .output()
+            .spawn()
+            .map_err(local)?
+            .wait_with_output()
             .await
             .map_err(local)?;
         Ok(to_output(output))
@@ -90,11 +107,9 @@ impl LocalConnection {
 
     /// Runs `sh -c command` and waits for it.
     pub async fn exec(&self, command: &str) -> Result<ExecOutput, ConnError> {
-        let output = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(command)
+        let output = self
+            .command(command)
             .stdin(Stdio::null())
-            .kill_on_drop(true)
             .output()
             .await
             .map_err(|e| ConnError::Local {
@@ -163,5 +178,19 @@ mod tests {
             };
             assert_eq!(out, expected, "{command}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_download_lands_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out");
+        let mut file = tokio::fs::File::create(&path).await.unwrap();
+        let local = LocalConnection::new("localhost");
+        let out = local
+            .exec_to_file("printf 'data\\n'; echo err >&2", &mut file)
+            .await
+            .unwrap();
+        assert_eq!((out.rc, out.stderr.as_str()), (0, "err\n"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "data\n");
     }
 }

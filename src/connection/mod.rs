@@ -19,6 +19,7 @@
 //!   pty), `sftp.rs`, `config.rs`
 //!   (`ssh -G`).
 //! - `local.rs`: `ansible_connection: local`, commands run here with `sh -c`.
+//! - `docker.rs`: `ansible_connection: docker`, commands run in a container by `docker exec`.
 //! - `pool.rs`: one connection per host, opened once and shared.
 //! - `quote.rs`: the shared POSIX-sh quoting function.
 //! - `error.rs`: [`ConnError`].
@@ -26,6 +27,7 @@
 //! A new kind of connection (docker exec, kubectl exec) is one file implementing
 //! [`Connection`] with a `KIND`, plus one line in [`KINDS`].
 
+mod docker;
 mod error;
 mod local;
 mod options;
@@ -107,6 +109,12 @@ pub struct ConnectSpec {
     /// `ServerAliveCountMax`: give the connection up after this many unanswered probes
     /// (`None`: 3).
     pub keepalive_max: Option<usize>,
+    /// The user the host's variables, the play or `-u` named (not the ssh config's nor the
+    /// local default): kinds with a default user of their own (docker) use only this.
+    pub user_given: Option<String>,
+    /// The host's `ansible_<kind>_*` variables (`ansible_docker_extra_args`, ...), keyed
+    /// without the prefix, for kinds that read settings of their own.
+    pub kind_vars: std::collections::BTreeMap<String, String>,
 }
 
 impl ConnectSpec {
@@ -133,6 +141,8 @@ impl ConnectSpec {
             identities_only: false,
             keepalive_interval: None,
             keepalive_max: None,
+            user_given: None,
+            kind_vars: Default::default(),
         }
     }
 }
@@ -262,7 +272,7 @@ pub struct Kind {
 }
 
 /// The connection kinds, in alphabetical order. A new kind is one file and one line here.
-pub static KINDS: &[&Kind] = &[&local::KIND, &ssh::KIND];
+pub static KINDS: &[&Kind] = &[&docker::KIND, &local::KIND, &ssh::KIND];
 
 /// The kind called `name` (an `ansible_connection` value).
 pub fn kind(name: &str) -> Option<&'static Kind> {
@@ -304,7 +314,9 @@ mod tests {
             ("smart", Some("ssh")),
             ("paramiko", Some("ssh")),
             ("local", Some("local")),
-            ("docker", None),
+            ("docker", Some("docker")),
+            ("community.docker.docker", Some("docker")),
+            ("winrm", None),
         ] {
             assert_eq!(kind(name).map(|k| k.names[0]), first, "{name}");
         }
@@ -317,7 +329,7 @@ mod tests {
         let err = connect(&spec).await.unwrap_err();
         assert_eq!(
             err.to_string(),
-            "web1: unknown connection type 'winrm' (ansible_connection); ferry knows: local, ssh, paramiko, smart"
+            "web1: unknown connection type 'winrm' (ansible_connection); ferry knows: docker, community.docker.docker, local, ssh, paramiko, smart"
         );
         assert!(err.is_unreachable());
     }

@@ -75,8 +75,9 @@ pub fn resolve(
     let connection = connection_kind(host, vars);
     let address = text(vars, "ansible_host").or_else(|| text(vars, "ansible_ssh_host"));
     // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
-    let cfg = match (&opts.ssh_config, connection == "local") {
-        (Some(file), false) => {
+    let over_ssh = super::kind(&connection).is_some_and(|k| k.names[0] == "ssh");
+    let cfg = match (&opts.ssh_config, over_ssh) {
+        (Some(file), true) => {
             resolve_config(file, address.as_deref().unwrap_or(host)).unwrap_or_default()
         }
         _ => SshConfig::default(),
@@ -103,14 +104,28 @@ pub fn resolve(
             .filter(|_| !opts.timeout_given)
             .map(Duration::from_secs)
             .unwrap_or(opts.connect_timeout),
-        connection,
         transport: transport(vars),
         proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
         connect_retries: opts.connect_retries,
         identities_only: cfg.identities_only.unwrap_or(false),
         keepalive_interval: cfg.server_alive_interval.map(Duration::from_secs),
         keepalive_max: cfg.server_alive_count_max,
+        user_given: given_user(vars, play_user, opts),
+        kind_vars: kind_vars(vars, &connection),
+        connection,
     }
+}
+
+/// The host's `ansible_<kind>_*` variables (the last part of an FQCN kind), as text.
+fn kind_vars(vars: &Vars, kind: &str) -> std::collections::BTreeMap<String, String> {
+    let short = kind.rsplit('.').next().unwrap_or(kind);
+    let prefix = format!("ansible_{short}_");
+    vars.keys()
+        .filter_map(|k| {
+            let name = k.strip_prefix(&prefix)?;
+            Some((name.to_string(), text(vars, k)?))
+        })
+        .collect()
 }
 
 /// `ansible_connection`; without it, `localhost` with no `ansible_host` is local, as in
@@ -124,13 +139,18 @@ fn connection_kind(host: &str, vars: &Vars) -> String {
 }
 
 fn user(vars: &Vars, play_user: Option<&str>, opts: &ConnectOptions, cfg: &SshConfig) -> String {
+    given_user(vars, play_user, opts)
+        .or_else(|| cfg.user.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "root".into())
+}
+
+/// The user named by the host's variables, the play's `remote_user` or `-u`.
+fn given_user(vars: &Vars, play_user: Option<&str>, opts: &ConnectOptions) -> Option<String> {
     text(vars, "ansible_user")
         .or_else(|| text(vars, "ansible_ssh_user"))
         .or_else(|| play_user.map(String::from))
         .or_else(|| opts.remote_user.clone())
-        .or_else(|| cfg.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "root".into())
 }
 
 fn port(vars: &Vars, cfg: &SshConfig) -> u16 {

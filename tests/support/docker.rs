@@ -132,6 +132,11 @@ impl Docker {
             .unwrap()
     }
 
+    /// The `-H unix://SOCKET` that reaches daemon `i`.
+    pub fn host_arg(&self, i: usize) -> String {
+        format!("-H unix://{}", self.daemons[i].sock.display())
+    }
+
     /// A `docker` for a test host's bin/: the real CLI, talking to daemon `i`.
     pub fn cli_script(&self, i: usize) -> String {
         format!(
