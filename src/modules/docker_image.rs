@@ -2,7 +2,8 @@
 //! the `docker` CLI on the host. `changed` is honest: a build counts only when the image ID
 //! changed, a push only when layers were uploaded, a removal only when the image existed.
 //!
-//! Builds use BuildKit (`DOCKER_BUILDKIT=1` unless the environment says otherwise), whose
+//! Builds use BuildKit where the CLI can drive it (see `CHOOSE_BUILDER`; a `DOCKER_BUILDKIT`
+//! in the environment is never overridden), whose
 //! builds are reproducible: an unchanged tree gives the same image ID, even after the image
 //! was removed locally. When the image is not on the host before a build that will be pushed,
 //! the ID it is compared with is the one the registry holds for the tag (the config digest
@@ -321,11 +322,17 @@ async fn registry_image_id(ctx: &ModuleCtx<'_>, image: &str) -> Option<String> {
         .map(String::from)
 }
 
+/// Sets `DOCKER_BUILDKIT` unless the user did: BuildKit (1) where the CLI can drive it — with
+/// the buildx plugin, or a CLI before 23.0, which had it built in — else the classic builder
+/// (0): a CLI from 23.0 on without buildx refuses BuildKit builds.
+const CHOOSE_BUILDER: &str = "if [ -z \"${DOCKER_BUILDKIT+set}\" ]; then \
+     if docker buildx version >/dev/null 2>&1; then DOCKER_BUILDKIT=1; \
+     else case \"$(docker version --format '{{.Client.Version}}' 2>/dev/null)\" in \
+     1[0-9].*|2[0-2].*) DOCKER_BUILDKIT=1 ;; *) DOCKER_BUILDKIT=0 ;; esac; fi; \
+     export DOCKER_BUILDKIT; fi;";
+
 fn build_command(image: &str, b: &Build) -> Result<String, ModuleResult> {
-    let mut cmd = format!(
-        "DOCKER_BUILDKIT=${{DOCKER_BUILDKIT:-1}} docker build -t {}",
-        quote(image)
-    );
+    let mut cmd = format!("{CHOOSE_BUILDER} docker build -t {}", quote(image));
     if let Some(f) = &b.dockerfile {
         let path = b.path.as_deref().unwrap_or(".");
         let file = if f.starts_with('/') {
@@ -404,6 +411,46 @@ mod tests {
             ("reg:5000/app:x", Some("abc"), "reg:5000/app:x"),
         ] {
             assert_eq!(full_name(name, tag), want);
+        }
+    }
+
+    /// The builder choice, run by sh against a stand-in `docker` that has buildx or not and
+    /// reports a client version (no Docker 28 CLI runs here; the stand-in records nothing,
+    /// the test reads the variable the snippet exports).
+    #[test]
+    fn buildkit_only_where_the_cli_can_drive_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for (buildx, version, preset, want) in [
+            (true, "28.2.2", None, "1"),
+            (false, "28.2.2", None, "0"),
+            (false, "20.10.24", None, "1"),
+            (false, "28.2.2", Some("1"), "1"),
+            (true, "28.2.2", Some("0"), "0"),
+        ] {
+            let stand_in = format!(
+                "#!/bin/sh\ncase \"$1\" in buildx) exit {};; version) echo {version};; esac\n",
+                if buildx { 0 } else { 1 }
+            );
+            let docker = dir.path().join("docker");
+            std::fs::write(&docker, stand_in).unwrap();
+            std::process::Command::new("chmod")
+                .args(["+x", &docker.display().to_string()])
+                .status()
+                .unwrap();
+            let mut sh = std::process::Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("{CHOOSE_BUILDER} echo $DOCKER_BUILDKIT"))
+                .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+                .env_remove("DOCKER_BUILDKIT");
+            if let Some(v) = preset {
+                sh.env("DOCKER_BUILDKIT", v);
+            }
+            let out = sh.output().unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                want,
+                "buildx {buildx}, CLI {version}, preset {preset:?}"
+            );
         }
     }
 }
