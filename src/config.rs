@@ -289,6 +289,12 @@ pub static SETTINGS: &[Setting] = &[
         Kind::Text,
     ),
     ssh(
+        "ssh_extra_args",
+        &["ssh_connection.ssh_extra_args"],
+        &["ANSIBLE_SSH_EXTRA_ARGS"],
+        Kind::Text,
+    ),
+    ssh(
         "pipelining",
         &["ssh_connection.pipelining", "defaults.pipelining"],
         &["ANSIBLE_PIPELINING", "ANSIBLE_SSH_PIPELINING"],

@@ -99,6 +99,11 @@ pub struct ConnectSpec {
     /// connection is tunnelled through each bastion with direct-tcpip, host keys checked at
     /// every hop.
     pub proxy_jump: Option<String>,
+    /// `ProxyCommand` (tokens expanded): SSH is spoken over this command's stdin/stdout.
+    pub proxy_command: Option<String>,
+    /// Why the host's ssh options cannot be honoured (`ansible_ssh_common_args` & co.): the
+    /// connection fails with this instead of ignoring them.
+    pub refused: Option<String>,
     /// `--connect-retries`: how often a refused or timed-out connect is retried.
     pub connect_retries: u32,
     /// `IdentitiesOnly`: with identity files given, offer only them, not the agent's keys
@@ -137,6 +142,8 @@ impl ConnectSpec {
             connection: "ssh".into(),
             transport: Transport::Shell,
             proxy_jump: None,
+            proxy_command: None,
+            refused: None,
             connect_retries: 0,
             identities_only: false,
             keepalive_interval: None,

@@ -76,17 +76,20 @@ pub fn resolve(
     let address = text(vars, "ansible_host").or_else(|| text(vars, "ansible_ssh_host"));
     // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
     let over_ssh = super::kind(&connection).is_some_and(|k| k.names[0] == "ssh");
-    let cfg = match (&opts.ssh_config, over_ssh) {
-        (Some(file), true) => {
-            resolve_config(file, address.as_deref().unwrap_or(host)).unwrap_or_default()
-        }
-        _ => SshConfig::default(),
+    let (args, refused) = match over_ssh.then(|| ssh_args(vars)) {
+        Some(Ok(args)) => (args, None),
+        Some(Err(why)) => (Vec::new(), Some(why)),
+        None => (Vec::new(), None),
     };
-    let jump = text(vars, "ansible_ssh_common_args")
-        .and_then(|a| common_args_jump(&a))
-        .or_else(|| text(vars, "ansible_ssh_extra_args").and_then(|a| common_args_jump(&a)))
-        .or(cfg.proxy_jump.clone());
-    ConnectSpec {
+    // The ssh config is looked up by the name ssh would be given: ansible_host, else the host.
+    let cfg = if over_ssh && (opts.ssh_config.is_some() || !args.is_empty()) {
+        let name = address.as_deref().unwrap_or(host);
+        resolve_config(opts.ssh_config.as_deref(), &args, name).unwrap_or_default()
+    } else {
+        SshConfig::default()
+    };
+    let jump = cfg.proxy_jump.clone();
+    let mut spec = ConnectSpec {
         name: host.to_string(),
         address: address
             .or(cfg.hostname.clone())
@@ -106,6 +109,8 @@ pub fn resolve(
             .unwrap_or(opts.connect_timeout),
         transport: transport(vars),
         proxy_jump: jump.map(|chain| resolve_hops(&chain, opts.ssh_config.as_deref())),
+        proxy_command: cfg.proxy_command.clone(),
+        refused,
         connect_retries: opts.connect_retries,
         identities_only: cfg.identities_only.unwrap_or(false),
         keepalive_interval: cfg.server_alive_interval.map(Duration::from_secs),
@@ -113,7 +118,9 @@ pub fn resolve(
         user_given: given_user(vars, play_user, opts),
         kind_vars: kind_vars(vars, &connection),
         connection,
-    }
+    };
+    spec.proxy_command = spec.proxy_command.take().map(|c| proxy_tokens(&c, &spec));
+    spec
 }
 
 /// The host's `ansible_<kind>_*` variables (the last part of an FQCN kind), as text.
@@ -180,7 +187,7 @@ fn identity_files(
     if let (Some(chain), Some(file)) = (jump, &opts.ssh_config) {
         for hop in chain.split(',') {
             let alias = hop.trim().rsplit('@').next().unwrap_or("");
-            for k in resolve_config(file, alias)
+            for k in resolve_config(Some(file), &[], alias)
                 .unwrap_or_default()
                 .identity_files
             {
@@ -218,7 +225,7 @@ fn resolve_hop(hop: &str, config: &Path) -> String {
         Some((u, r)) => (Some(u.to_string()), r),
         None => (None, hop),
     };
-    let cfg = resolve_config(config, rest).unwrap_or_default();
+    let cfg = resolve_config(Some(config), &[], rest).unwrap_or_default();
     let host = cfg.hostname.clone().unwrap_or_else(|| rest.to_string());
     let mut out = match user.or(cfg.user.clone()) {
         Some(u) => format!("{u}@{host}"),
@@ -230,29 +237,56 @@ fn resolve_hop(hop: &str, config: &Path) -> String {
     out
 }
 
-/// `-o ProxyJump=bastion` (or `-J bastion`) in `ansible_ssh_common_args`.
-fn common_args_jump(args: &str) -> Option<String> {
-    let words = shlex::split(args)?;
-    let mut it = words.iter();
-    while let Some(w) = it.next() {
-        let opt = match w.as_str() {
-            "-o" => it.next().cloned(),
-            "-J" => return it.next().cloned(),
-            other => other.strip_prefix("-o").map(String::from),
-        };
-        let jump = opt
-            .as_deref()
-            .and_then(|o| o.split_once('='))
-            .and_then(|(k, v)| {
-                k.trim()
-                    .eq_ignore_ascii_case("proxyjump")
-                    .then(|| v.trim().to_string())
-            });
-        if jump.is_some() {
-            return jump;
+/// The ssh command-line options that apply to the host, in the order Ansible gives them to
+/// ssh (the first value of an option wins): ansible.cfg's `ssh_args`, then the common args
+/// (the host's `ansible_ssh_common_args`, else ansible.cfg's), then the extra args (likewise).
+fn ssh_args(vars: &Vars) -> Result<Vec<String>, String> {
+    let config = crate::config::Config::global();
+    let setting = |var: &str, key: &str| {
+        text(vars, var).map(|t| (t, var.to_string())).or_else(|| {
+            config
+                .text(key)
+                .map(|t| (t.to_string(), format!("ansible.cfg {key}")))
+        })
+    };
+    let sources = [
+        config
+            .text("ssh_args")
+            .map(|t| (t.to_string(), "ansible.cfg ssh_args".to_string())),
+        setting("ansible_ssh_common_args", "ssh_common_args"),
+        setting("ansible_ssh_extra_args", "ssh_extra_args"),
+    ];
+    let mut args = Vec::new();
+    for (text, source) in sources.into_iter().flatten() {
+        args.extend(super::ssh::args::check(&text, &source)?);
+    }
+    Ok(args)
+}
+
+/// `ProxyCommand`'s tokens, as OpenSSH expands them once the rest is resolved: `%h` the
+/// address, `%p` the port, `%r` the user, `%n` the host's name, `%%` a percent sign.
+fn proxy_tokens(command: &str, spec: &ConnectSpec) -> String {
+    let mut out = String::new();
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(&spec.address),
+            Some('p') => out.push_str(&spec.port.to_string()),
+            Some('r') => out.push_str(&spec.user),
+            Some('n') => out.push_str(&spec.name),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
         }
     }
-    None
+    out
 }
 
 /// The command transport: the long-lived shell by default; `ferry_transport: exec` (a host
@@ -336,14 +370,35 @@ mod tests {
     }
 
     #[test]
-    fn proxy_jump_from_common_args() {
-        for (args, want) in [
-            ("-o ProxyJump=bastion", Some("bastion")),
-            ("-oProxyJump=u@b:2222", Some("u@b:2222")),
-            ("-J b1,b2", Some("b1,b2")),
-            ("-o StrictHostKeyChecking=no", None),
+    fn ssh_options_from_the_host_variables() {
+        let opts = ConnectOptions::default();
+        for (args, jump, port, proxy) in [
+            ("-o ProxyJump=bastion", Some("bastion"), 22, None),
+            ("-oProxyJump=u@b:2222", Some("u@b:2222"), 22, None),
+            ("-J b1,b2 -p 2200", Some("b1,b2"), 2200, None),
+            (
+                "-o 'ProxyCommand nc %h %p %r %%'",
+                None,
+                22,
+                Some("nc 10.0.0.9 22 deploy %"),
+            ),
         ] {
-            assert_eq!(common_args_jump(args).as_deref(), want, "{args}");
+            let host_vars = vars(serde_json::json!({
+                "ansible_host": "10.0.0.9",
+                "ansible_user": "deploy",
+                "ansible_ssh_common_args": args,
+            }));
+            let spec = resolve("web", &host_vars, None, &opts);
+            assert_eq!(spec.proxy_jump.as_deref(), jump, "{args}");
+            assert_eq!(spec.port, port, "{args}");
+            assert_eq!(spec.proxy_command.as_deref(), proxy, "{args}");
+            assert_eq!(spec.refused, None, "{args}");
         }
+        let bad = vars(serde_json::json!({"ansible_ssh_extra_args": "-o SendEnv=LANG"}));
+        let spec = resolve("web", &bad, None, &opts);
+        assert!(spec
+            .refused
+            .unwrap()
+            .starts_with("ansible_ssh_extra_args: the ssh option -o SendEnv=LANG"));
     }
 }

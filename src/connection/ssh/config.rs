@@ -1,5 +1,6 @@
-//! OpenSSH client configuration (`~/.ssh/config`, or `-F FILE`), resolved exactly as OpenSSH
-//! does it (`Match`, `Include`, patterns) by asking `ssh -G`. Only what the file sets is used:
+//! OpenSSH client configuration (`~/.ssh/config`, or `-F FILE`) and the command-line options
+//! of `ansible_ssh_common_args` & co. (checked by `args.rs`), resolved exactly as OpenSSH does
+//! it (`Match`, `Include`, patterns, command line first) by asking `ssh -G`. Only what the file sets is used:
 //! each value is compared with what `ssh -G` says for an empty configuration.
 //!
 //! Inventory variables win over the file, as in Ansible (whose ssh connection reads it too).
@@ -36,13 +37,16 @@ pub struct SshConfig {
     pub server_alive_interval: Option<u64>,
     /// `ServerAliveCountMax`.
     pub server_alive_count_max: Option<usize>,
+    /// `ProxyCommand` (its `%h`, `%p`, `%r` not yet expanded).
+    pub proxy_command: Option<String>,
 }
 
-fn ssh_g(config: &Path, host: &str) -> Option<HashMap<String, Vec<String>>> {
+fn ssh_g(config: &Path, args: &[String], host: &str) -> Option<HashMap<String, Vec<String>>> {
     let out = Command::new("ssh")
         .arg("-G")
         .arg("-F")
         .arg(config)
+        .args(args)
         .arg(host)
         .output()
         .ok()?;
@@ -58,13 +62,15 @@ fn ssh_g(config: &Path, host: &str) -> Option<HashMap<String, Vec<String>>> {
     Some(map)
 }
 
-/// Resolved configs by (file, host).
-type Cache = HashMap<(PathBuf, String), Option<SshConfig>>;
+/// Resolved configs by (file, command-line options, host).
+type Cache = HashMap<(PathBuf, Vec<String>, String), Option<SshConfig>>;
 
-/// Resolves `host` in `config` (cached per host); `None` when ssh is missing or refuses.
-pub fn resolve(config: &Path, host: &str) -> Option<SshConfig> {
+/// Resolves `host` in `config` (none: an empty one) with the command-line options `args`
+/// (checked by `args.rs`), cached; `None` when ssh is missing or refuses.
+pub fn resolve(config: Option<&Path>, args: &[String], host: &str) -> Option<SshConfig> {
     static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
-    let key = (config.to_path_buf(), host.to_string());
+    let config = config.unwrap_or(Path::new("/dev/null"));
+    let key = (config.to_path_buf(), args.to_vec(), host.to_string());
     if let Some(hit) = CACHE
         .lock()
         .ok()?
@@ -73,7 +79,7 @@ pub fn resolve(config: &Path, host: &str) -> Option<SshConfig> {
     {
         return hit.clone();
     }
-    let resolved = resolve_uncached(config, host);
+    let resolved = resolve_uncached(config, args, host);
     if let Ok(mut cache) = CACHE.lock() {
         cache
             .get_or_insert_with(HashMap::new)
@@ -82,9 +88,9 @@ pub fn resolve(config: &Path, host: &str) -> Option<SshConfig> {
     resolved
 }
 
-fn resolve_uncached(config: &Path, host: &str) -> Option<SshConfig> {
-    let set = ssh_g(config, host)?;
-    let base = ssh_g(Path::new("/dev/null"), host)?;
+fn resolve_uncached(config: &Path, args: &[String], host: &str) -> Option<SshConfig> {
+    let set = ssh_g(config, args, host)?;
+    let base = ssh_g(Path::new("/dev/null"), &[], host)?;
     let changed = |k: &str| -> Option<&Vec<String>> {
         let v = set.get(k)?;
         (base.get(k) != Some(v)).then_some(v)
@@ -113,6 +119,7 @@ fn resolve_uncached(config: &Path, host: &str) -> Option<SshConfig> {
         identities_only: first("identitiesonly").map(|v| v == "yes" || v == "true"),
         server_alive_interval: first("serveraliveinterval").and_then(|v| v.parse().ok()),
         server_alive_count_max: first("serveralivecountmax").and_then(|v| v.parse().ok()),
+        proxy_command: first("proxycommand").filter(|v| v != "none"),
     })
 }
 
@@ -132,7 +139,8 @@ mod tests {
              StrictHostKeyChecking accept-new\n  ConnectTimeout 4\n",
         )
         .unwrap();
-        let web = resolve(&file, "web1").expect("ssh -G works (apt-get install openssh-client)");
+        let web = resolve(Some(&file), &[], "web1")
+            .expect("ssh -G works (apt-get install openssh-client)");
         let cases = [
             (format!("{:?}", web.hostname), "Some(\"10.0.0.5\")"),
             (format!("{:?}", web.port), "Some(2200)"),
@@ -147,7 +155,17 @@ mod tests {
         for (got, want) in cases {
             assert_eq!(got, want);
         }
-        let other = resolve(&file, "db1").unwrap();
+        let other = resolve(Some(&file), &[], "db1").unwrap();
         assert_eq!(other, SshConfig::default(), "nothing set for db1");
+        let args = ["-o", "Port=2201", "-o", "ProxyCommand=nc %h %p"].map(String::from);
+        let with_args = resolve(Some(&file), &args, "web1").unwrap();
+        assert_eq!(
+            with_args.port,
+            Some(2201),
+            "the command line beats the file"
+        );
+        assert_eq!(with_args.proxy_command.as_deref(), Some("nc %h %p"));
+        let args_only = resolve(None, &args[..2], "db1").unwrap();
+        assert_eq!(args_only.port, Some(2201));
     }
 }

@@ -14,6 +14,7 @@ use russh::keys::ssh_key::{Algorithm, EcdsaCurve, HashAlg};
 use russh::keys::PublicKeyOrCertificate;
 use tokio::sync::Semaphore;
 
+pub(crate) mod args;
 mod auth;
 pub(crate) mod config;
 mod exec;
@@ -72,6 +73,8 @@ pub struct SshConnection {
     sftp: SftpSlot,
     /// The bastion this connection tunnels through (kept open as long as it is).
     _jump: Option<Box<SshConnection>>,
+    /// The `ProxyCommand` process carrying the connection (killed when it is dropped).
+    _proxy: Option<tokio::process::Child>,
 }
 
 impl std::fmt::Debug for SshConnection {
@@ -101,12 +104,24 @@ impl SshConnection {
     async fn connect_inner(spec: &ConnectSpec, policy: HostKeyPolicy) -> Result<Self, ConnError> {
         let config = Arc::new(client_config(policy.wants_certificate(), spec));
         let handler = ClientHandler { policy };
-        let (jump, connected) = match &spec.proxy_jump {
-            None => {
+        if let Some(why) = &spec.refused {
+            return Err(ConnError::Unsupported {
+                host: spec.name.clone(),
+                message: why.clone(),
+            });
+        }
+        let mut proxy = None;
+        let (jump, connected) = match (&spec.proxy_command, &spec.proxy_jump) {
+            (Some(command), _) => {
+                let (child, stream) = tcp::spawn_proxy(spec, command)?;
+                proxy = Some(child);
+                (None, client::connect_stream(config, stream, handler).await)
+            }
+            (None, None) => {
                 let tcp = open_tcp(spec).await?;
                 (None, client::connect_stream(config, tcp, handler).await)
             }
-            Some(chain) => {
+            (None, Some(chain)) => {
                 let bastion = Box::pin(Self::connect_jump(spec, chain)).await?;
                 let channel = bastion
                     .handle
@@ -145,6 +160,7 @@ impl SshConnection {
             shell: (spec.transport == Transport::Shell).then(ShellRunner::new),
             sftp: SftpSlot::default(),
             _jump: jump,
+            _proxy: proxy,
         })
     }
 
@@ -167,10 +183,7 @@ impl SshConnection {
             Some((u, r)) => (Some(u), r),
             None => (None, *last),
         };
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(22)),
-            _ => (rest, 22),
-        };
+        let (host, port) = split_hop(rest);
         hop.name = format!("{} (bastion for {})", last, spec.name);
         hop.address = host.to_string();
         hop.port = port;
@@ -223,6 +236,18 @@ impl SshConnection {
     /// Whether the connection has ended (closed, or lost).
     pub fn is_closed(&self) -> bool {
         self.handle.is_closed()
+    }
+}
+
+/// `host`, `host:port`, `[host]` or `[host]:port` (as `ssh -G` writes ProxyJump hops).
+fn split_hop(hop: &str) -> (&str, u16) {
+    if let Some((inner, after)) = hop.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+        return (inner, port.unwrap_or(22));
+    }
+    match hop.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(22)),
+        _ => (hop, 22),
     }
 }
 
@@ -326,5 +351,23 @@ impl client::Handler for ClientHandler {
             .check(server_public_key)
             .map(|()| true)
             .map_err(HandlerError::HostKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_hop;
+
+    #[test]
+    fn hops_as_ssh_g_writes_them() {
+        for (hop, want) in [
+            ("b", ("b", 22)),
+            ("b:2222", ("b", 2222)),
+            ("[10.0.0.1]", ("10.0.0.1", 22)),
+            ("[10.0.0.1]:2200", ("10.0.0.1", 2200)),
+            ("[::1]:2200", ("::1", 2200)),
+        ] {
+            assert_eq!(split_hop(hop), want, "{hop}");
+        }
     }
 }

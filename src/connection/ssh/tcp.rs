@@ -47,6 +47,35 @@ pub(crate) async fn open_tcp(spec: &ConnectSpec) -> Result<QuickAck, ConnError> 
     })
 }
 
+/// SSH over a `ProxyCommand`: the command runs under `sh -c` with its stdin and stdout as
+/// the connection (its stderr is ferry's, as OpenSSH leaves it); killed when dropped.
+pub(crate) fn spawn_proxy(
+    spec: &ConnectSpec,
+    command: &str,
+) -> Result<(tokio::process::Child, ProxyStream), ConnError> {
+    let failed = |e: io::Error| ConnError::Connect {
+        host: spec.name.clone(),
+        address: format!("ProxyCommand {command}"),
+        source: Arc::new(e),
+    };
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec {command}"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(failed)?;
+    let (Some(stdout), Some(stdin)) = (child.stdout.take(), child.stdin.take()) else {
+        return Err(failed(io::Error::other("no pipes to the command")));
+    };
+    Ok((child, tokio::io::join(stdout, stdin)))
+}
+
+/// The ProxyCommand's stdout (what the server says) and stdin (what we say).
+pub(crate) type ProxyStream =
+    tokio::io::Join<tokio::process::ChildStdout, tokio::process::ChildStdin>;
+
 /// A TCP stream that acknowledges received data at once.
 pub(crate) struct QuickAck(TcpStream);
 
