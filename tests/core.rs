@@ -649,9 +649,39 @@ fn a_huge_output_over_ssh_is_read_whole() {
         "huge.yml",
         "- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: head -c 18000000 /dev/zero | base64 -w 100\n      register: big\n    - copy:\n        content: \"{{ big.stdout | length }} {{ big.stdout_lines | length }}\"\n        dest: \"{{ host_dir }}/size\"\n",
     );
-    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    let run = run_playbook(&hosts, &pb, &inv, &["-v"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let size = fs::read_to_string(hosts.hosts[0].dir.join("size")).unwrap();
     // 18,000,000 bytes → 24,000,000 base64 characters in 240,000 lines of 100.
     assert_eq!(size, "24239999 240000");
+    // -v shows the size and the tail, never the megabytes.
+    assert!(
+        run.stdout.len() < 64 * 1024,
+        "{} bytes shown",
+        run.stdout.len()
+    );
+    assert!(
+        run.stdout
+            .contains("\"stdout\": \"[23.1 MiB in 240000 lines; the last 20 follow]\\nAAAA"),
+        "{}",
+        &run.stdout[..run.stdout.len().min(4000)]
+    );
+}
+
+#[test]
+fn ferry_output_limit_keeps_the_tail_of_a_commands_output() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let pb = write(
+        &hosts,
+        "limit.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - shell: seq 1 100000; seq 1 3 >&2\n      register: out\n      vars:\n        ferry_output_limit: 1k\n    - copy:\n        content: \"{{ out.stdout | length }} {{ out.stdout_truncated }} {{ out.stdout_lines[0] }} {{ out.stdout_lines[-1] }} {{ out.stderr }} {{ out.stderr_truncated is defined }}\"\n        dest: \"{{ host_dir }}/limited\"\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let got = fs::read_to_string(hosts.hosts[0].dir.join("limited")).unwrap();
+    // seq 1 100000 prints 588,895 bytes; the last KiB, from a line start, is kept.
+    let (kept, rest) = got.split_once(' ').unwrap();
+    assert!(kept.parse::<usize>().unwrap() <= 1024, "{got}");
+    assert_eq!(rest, "588894 99831 100000 1\n2\n3 False");
 }

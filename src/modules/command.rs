@@ -124,7 +124,7 @@ pub(crate) async fn run_remote(
     }
     match guard {
         Some(g) if guard_skipped => g.skipped(cmd),
-        _ => ran(opts, &out, cmd, start, elapsed),
+        _ => ran(opts, &out, cmd, start, elapsed, output_limit(ctx.vars)),
     }
 }
 
@@ -216,6 +216,7 @@ fn ran(
     cmd: Json,
     start: SystemTime,
     elapsed: std::time::Duration,
+    limit: Option<usize>,
 ) -> ModuleResult {
     let strip = |s: &str| {
         if opts.strip_empty_ends {
@@ -224,8 +225,6 @@ fn ran(
             s.to_string()
         }
     };
-    let (stdout, stderr) = (strip(&out.stdout), strip(&out.stderr));
-    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
     let mut data = Vars::new();
     data.insert("cmd".into(), cmd);
     data.insert("delta".into(), delta(elapsed).into());
@@ -233,11 +232,51 @@ fn ran(
     data.insert("msg".into(), "".into());
     data.insert("rc".into(), out.rc.into());
     data.insert("start".into(), timestamp(start).into());
-    data.insert("stderr_lines".into(), lines(&stderr));
-    data.insert("stderr".into(), stderr.into());
-    data.insert("stdout_lines".into(), lines(&stdout));
-    data.insert("stdout".into(), stdout.into());
+    put_output(&mut data, "stderr", strip(&out.stderr), limit);
+    put_output(&mut data, "stdout", strip(&out.stdout), limit);
     exited(data, out.rc)
+}
+
+/// `ferry_output_limit` (a task or host variable: bytes, or with a `k`/`M`/`G` suffix): a
+/// command's stdout and stderr keep only their last that many bytes in its result.
+pub(crate) fn output_limit(vars: &Vars) -> Option<usize> {
+    let text = match vars.get("ferry_output_limit")? {
+        Json::Number(n) => return n.as_u64().map(|n| n as usize),
+        Json::String(s) => s.trim().to_ascii_lowercase(),
+        _ => return None,
+    };
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text.as_str(), ""),
+    };
+    let scale = match unit.trim_end_matches(['b', 'i']) {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<usize>().ok().map(|n| n * scale)
+}
+
+/// Puts a command's `name` (stdout or stderr) and `name_lines` into its result. Beyond
+/// `limit` bytes only the tail is kept (from a line start when one is near), and
+/// `name_truncated` records how many bytes there were.
+pub(crate) fn put_output(data: &mut Vars, name: &str, mut text: String, limit: Option<usize>) {
+    if let Some(limit) = limit.filter(|l| text.len() > *l) {
+        data.insert(format!("{name}_truncated"), text.len().into());
+        let mut cut = text.len() - limit;
+        while !text.is_char_boundary(cut) {
+            cut += 1;
+        }
+        if let Some(nl) = text[cut..].find('\n').filter(|nl| *nl < 4096) {
+            cut += nl + 1;
+        }
+        text.drain(..cut);
+    }
+    let lines = text.lines().map(|l| Json::String(l.into())).collect();
+    data.insert(format!("{name}_lines"), Json::Array(lines));
+    data.insert(name.into(), text.into());
 }
 
 /// A command that ran: changed, and failed on a non-zero `rc` (with Ansible's message).

@@ -2,10 +2,9 @@
 //! to bootstrap a host). It cannot report what it would do, so `--check` skips it.
 
 use serde::Deserialize;
-use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::command::exited;
+use crate::modules::command::{exited, output_limit, put_output};
 use crate::modules::{argnames, typed, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
@@ -38,12 +37,10 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
         Ok(out) => out,
         Err(e) => return ModuleResult::unreachable(&e),
     };
-    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+    let limit = output_limit(ctx.vars);
     let mut data = Vars::new();
     data.insert("rc".into(), out.rc.into());
-    data.insert("stdout_lines".into(), lines(&out.stdout));
-    data.insert("stdout".into(), out.stdout.into());
-    data.insert("stderr_lines".into(), lines(&out.stderr));
-    data.insert("stderr".into(), out.stderr.into());
+    put_output(&mut data, "stdout", out.stdout, limit);
+    put_output(&mut data, "stderr", out.stderr, limit);
     exited(data, out.rc)
 }

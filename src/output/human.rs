@@ -68,6 +68,85 @@ impl Human {
     }
 }
 
+/// Results are shown whole only from `-vvvv` on; below, text beyond [`SHOW_LIMIT`] is shown
+/// as its size and its last lines (a deliberate difference: Ansible prints megabytes).
+const WHOLE_OUTPUT_VERBOSITY: u8 = 4;
+const SHOW_LIMIT: usize = 64 * 1024;
+const TAIL_LINES: usize = 20;
+
+/// Replaces each long text (and long list of lines) in a result by its size and tail.
+fn abbreviate(value: &mut Json) {
+    match value {
+        Json::String(s) if s.len() > SHOW_LIMIT => {
+            let body = s.trim_end_matches('\n');
+            let lines = memchr::memchr_iter(b'\n', body.as_bytes()).count() + 1;
+            let shown = lines.min(TAIL_LINES);
+            let start = memchr::memrchr_iter(b'\n', body.as_bytes())
+                .nth(shown - 1)
+                .map_or(0, |nl| nl + 1);
+            let tail = tail_text(&body[start..]);
+            *s = format!(
+                "[{} in {lines} lines; the last {shown} follow]\n{tail}",
+                size(s.len())
+            );
+        }
+        Json::Array(items) if text_len(items) > SHOW_LIMIT => {
+            let total = text_len(items);
+            let from = items.len().saturating_sub(TAIL_LINES);
+            let mut kept: Vec<Json> = items.drain(from..).collect();
+            for item in &mut kept {
+                abbreviate(item);
+            }
+            let note = format!(
+                "[{} items, {}; the last {} follow]",
+                items.len() + kept.len(),
+                size(total),
+                kept.len()
+            );
+            *items = std::iter::once(Json::String(note)).chain(kept).collect();
+        }
+        Json::Array(items) => items.iter_mut().for_each(abbreviate),
+        Json::Object(map) => map.values_mut().for_each(abbreviate),
+        _ => {}
+    }
+}
+
+/// The end of `text`, at most 4 KiB of it.
+fn tail_text(text: &str) -> &str {
+    let mut from = text.len().saturating_sub(4096);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..]
+}
+
+/// The bytes of text in a list (its strings).
+fn text_len(items: &[Json]) -> usize {
+    items
+        .iter()
+        .map(|i| match i {
+            Json::String(s) => s.len(),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// `n` bytes as people read it (`64.0 MiB`).
+fn size(n: usize) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < units.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
 fn item_label(item: &Json) -> String {
     match item {
         Json::String(s) => s.clone(),
@@ -118,7 +197,10 @@ impl Reporter for Human {
         let show = self.verbosity > 0 || ev.verbose_always;
         let mut shown = ev.result.clone();
         let diff = shown.remove("diff");
-        let result = Json::Object(shown);
+        let mut result = Json::Object(shown);
+        if self.verbosity < WHOLE_OUTPUT_VERBOSITY {
+            abbreviate(&mut result);
+        }
         let item = ev.item.map(item_label);
         let (word, colour) = match ev.status {
             Status::Ok => ("ok", GREEN),
@@ -239,5 +321,30 @@ impl Reporter for Human {
             self.line(line.trim_end(), Some(colour));
         }
         self.line("", None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_output_is_shown_as_its_size_and_tail() {
+        let big: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        let lines: Vec<Json> = big.lines().map(|l| Json::String(l.into())).collect();
+        let mut result =
+            serde_json::json!({"stdout": big, "stdout_lines": lines, "rc": 0, "msg": "short"});
+        abbreviate(&mut result);
+        let stdout = result["stdout"].as_str().unwrap();
+        assert!(
+            stdout.starts_with("[204.0 KiB in 20000 lines; the last 20 follow]\nline 19980\n"),
+            "{stdout}"
+        );
+        assert!(stdout.ends_with("line 19999"), "{stdout}");
+        let shown = result["stdout_lines"].as_array().unwrap();
+        assert_eq!(shown.len(), 21);
+        assert_eq!(shown[0], "[20000 items, 184.5 KiB; the last 20 follow]");
+        assert_eq!(shown[20], "line 19999");
+        assert_eq!(result["msg"], "short");
     }
 }
