@@ -3,23 +3,38 @@
 //!
 //! Concurrent callers for the same host wait for the one connect; a failed connect is
 //! remembered and every later caller gets the same error without another attempt.
+//!
+//! At fleet scale: at most [`MAX_HANDSHAKES`] connects are in progress at once (the rest
+//! wait their turn, outside their connect timeout), so a thousand hosts do not open a
+//! thousand sockets in the same instant, overrunning sshd's `MaxStartups` and the local
+//! ports; and the process's open-files limit is raised to its hard limit once (each host
+//! holds a socket).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::{connect, ConnError, ConnectSpec, Connection};
 
 type Slot = Arc<OnceCell<Result<Arc<dyn Connection>, ConnError>>>;
 
+/// Connects in progress at once, across all hosts.
+pub const MAX_HANDSHAKES: usize = 100;
+
 /// Connects, retrying a refused or timed-out connect `spec.connect_retries` times with
 /// exponential backoff (0.5 s, 1 s, 2 s, ... at most 8 s): a host that is still booting.
-async fn connect_with_retries(spec: &ConnectSpec) -> Result<Arc<dyn Connection>, ConnError> {
+async fn connect_with_retries(
+    spec: &ConnectSpec,
+    handshakes: &Semaphore,
+) -> Result<Arc<dyn Connection>, ConnError> {
     let mut pause = std::time::Duration::from_millis(500);
     let mut left = spec.connect_retries;
     loop {
-        match connect(spec).await {
+        let turn = handshakes.acquire().await;
+        let attempt = connect(spec).await;
+        drop(turn);
+        match attempt {
             Ok(c) => return Ok(Arc::from(c)),
             Err(e @ (ConnError::Connect { .. } | ConnError::Timeout { .. })) if left > 0 => {
                 let _ = e;
@@ -33,9 +48,33 @@ async fn connect_with_retries(spec: &ConnectSpec) -> Result<Arc<dyn Connection>,
 }
 
 /// The run's connections, keyed by inventory host name.
-#[derive(Default)]
 pub struct Pool {
     slots: Mutex<HashMap<String, Slot>>,
+    handshakes: Semaphore,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        raise_open_files_limit();
+        Pool {
+            slots: Mutex::default(),
+            handshakes: Semaphore::new(MAX_HANDSHAKES),
+        }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit (once per process): the default
+/// soft limit, often 1,024, is below what a fleet of hosts needs.
+fn raise_open_files_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut limit = getrlimit(Resource::Nofile);
+        if limit.current < limit.maximum {
+            limit.current = limit.maximum;
+            let _ = setrlimit(Resource::Nofile, limit);
+        }
+    });
 }
 
 impl Pool {
@@ -52,7 +91,7 @@ impl Pool {
             let key = format!("{}\u{1}{}", spec.name, spec.connection);
             slots.entry(key).or_default().clone()
         };
-        slot.get_or_init(|| connect_with_retries(spec))
+        slot.get_or_init(|| connect_with_retries(spec, &self.handshakes))
             .await
             .clone()
     }
@@ -94,6 +133,13 @@ mod tests {
         assert!(!Arc::ptr_eq(&a, &other));
         assert_eq!(a.exec("echo hi").await.unwrap().stdout, "hi\n");
         pool.close_all().await;
+    }
+
+    #[test]
+    fn a_pool_raises_the_open_files_limit_to_the_hard_limit() {
+        let _pool = Pool::new();
+        let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+        assert_eq!(limit.current, limit.maximum);
     }
 
     #[tokio::test]
