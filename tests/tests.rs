@@ -11,6 +11,7 @@ mod connections;
 mod core;
 mod deploy;
 mod ec2;
+mod faults;
 mod files;
 mod load_errors;
 mod pipeline;

@@ -143,7 +143,13 @@ pub(crate) async fn write_validated(
             Some(Err(e)) => {
                 // The temp file may exist, partly written: remove it, best effort.
                 let _ = ctx.exec(&format!("rm -f -- {}", quote(&tmp))).await;
-                return Err(ModuleResult::unreachable(&e));
+                if !matches!(e, crate::connection::ConnError::Channel { .. }) {
+                    return Err(ModuleResult::unreachable(&e));
+                }
+                // The connection is fine and SFTP says only "Failure" (a full disk, a
+                // quota): written through `cat`, the host gives its own reason (or succeeds).
+                let (input, _) = src.input().await?;
+                piped(ctx, &tmp, &finish(Some(size)), input).await
             }
             None => {
                 let (input, _) = src.input().await?;
