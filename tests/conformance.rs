@@ -354,3 +354,8 @@ fn conformance_include_fatal() {
 fn conformance_include_first_found_in_a_role() {
     conform_with("include_first_found.yml", 2, "", &[], false);
 }
+
+#[test]
+fn conformance_action_and_local_action() {
+    conform("action_keywords.yml", 2);
+}

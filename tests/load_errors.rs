@@ -74,6 +74,36 @@ fn load_errors_name_file_line_and_column_and_touch_no_host() {
 }
 
 #[test]
+fn action_and_local_action_errors_name_the_position() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "both.yml",
+        "- hosts: all\n  tasks:\n    - action: command ls\n      local_action: command ls\n",
+        "PB:4:7: action and local_action are mutually exclusive\n   |\n 4 |       local_action: command ls\n   |       ^",
+    );
+    check(
+        &hosts,
+        "action-typo.yml",
+        "- hosts: all\n  tasks:\n    - action: comand ls\n",
+        "PB:3:15: unknown module or keyword 'comand'\n   |\n 3 |     - action: comand ls\n   |               ^\n   = hint: did you mean 'command'?",
+    );
+    check(
+        &hosts,
+        "action-and-module.yml",
+        "- hosts: all\n  tasks:\n    - shell: ls\n      action: command ls\n",
+        "PB:4:7: conflicting action statements: 'shell' and 'command'\n   |\n 4 |       action: command ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
+    );
+    check(
+        &hosts,
+        "action-no-module.yml",
+        "- hosts: all\n  tasks:\n    - local_action: {dest: /tmp/x}\n",
+        "PB:3:21: 'local_action' needs a 'module' key\n   |\n 3 |     - local_action: {dest: /tmp/x}\n   |                     ^\n   = hint: e.g. '{module: copy, src: a, dest: b}'",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}
+
+#[test]
 fn check_validates_playbooks_pipelines_and_inventories_without_contacting_hosts() {
     let hosts = SshHosts::start(1);
     let inv = hosts.inventory("[web]\nhost1\n");

@@ -39,10 +39,12 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
 
 /// Task keywords ferry supports (besides the inherited ones).
 pub(crate) const TASK_SUPPORTED: &[&str] = &[
+    "action",
     "args",
     "changed_when",
     "delay",
     "failed_when",
+    "local_action",
     "loop",
     "loop_control",
     "name",
@@ -57,14 +59,12 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 
 /// Task keywords Ansible has and ferry does not support yet.
 pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
-    "action",
     "async",
     "become_exe",
     "become_flags",
     "collections",
     "debugger",
     "delegate_facts",
-    "local_action",
     "module_defaults",
     "poll",
     "port",

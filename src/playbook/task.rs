@@ -45,10 +45,16 @@ pub(crate) fn parse_task_list(node: &Node, handlers: bool) -> Result<Vec<Task>, 
     }
 }
 
+/// The task's module: its name as written, and its inline arguments.
 struct Action<'a> {
     spec: &'static ModuleSpec,
-    key: &'a Node,
-    value: &'a Node,
+    /// The module's name as the task wrote it.
+    name: String,
+    /// Inline arguments (free-form text or a mapping); owned for `action:` forms.
+    value: std::borrow::Cow<'a, Node>,
+    /// `action: {module: shell echo hi, chdir: /tmp}`: the mapping's other keys, below the
+    /// inline text.
+    mapped: Option<&'a Node>,
 }
 
 pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
@@ -65,6 +71,7 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         handler,
         action: None,
         extra_args: None,
+        local: false,
     };
     let mut errors: Vec<LoadError> = Vec::new();
     for (key, value) in entries {
@@ -73,6 +80,10 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         }
     }
     let mut task = parts.task;
+    if parts.local {
+        // As Ansible's ModuleArgsParser: local_action wins over a delegate_to keyword.
+        task.opts.delegate_to = Some("localhost".into());
+    }
     match parts.action {
         Some(a) => match module_args(&a, parts.extra_args) {
             Ok(args) => {
@@ -126,6 +137,8 @@ struct TaskParts<'a> {
     action: Option<Action<'a>>,
     /// `args:`, merged into the module's arguments.
     extra_args: Option<&'a Node>,
+    /// `local_action:` was used: the task is delegated to localhost.
+    local: bool,
 }
 
 impl<'a> TaskParts<'a> {
@@ -155,6 +168,7 @@ impl<'a> TaskParts<'a> {
                 loops::set_loop(task, key, value, Some(plugin))
             }
             "loop_control" => loops::parse_loop_control(value).map(|c| task.loop_control = c),
+            "action" | "local_action" => self.old_style(key, value),
             other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
             other if TASK_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
@@ -170,16 +184,80 @@ impl<'a> TaskParts<'a> {
         let Some(spec) = modules::lookup(name) else {
             return Err(unknown_module(key, name));
         };
+        self.set_action(
+            key,
+            Action {
+                spec,
+                name: name.to_string(),
+                value: std::borrow::Cow::Borrowed(value),
+                mapped: None,
+            },
+        )
+    }
+
+    /// The one module of the task; a second one is an error.
+    fn set_action(&mut self, key: &Node, action: Action<'a>) -> Result<(), LoadError> {
         if let Some(first) = &self.action {
             return Err(key
                 .error(format!(
-                    "conflicting action statements: '{}' and '{name}'",
-                    first.key.key_string()
+                    "conflicting action statements: '{}' and '{}'",
+                    first.name, action.name
                 ))
                 .with_hint("a task runs exactly one module: split it into two tasks"));
         }
-        self.action = Some(Action { spec, key, value });
+        self.action = Some(action);
         Ok(())
+    }
+
+    /// `action:` / `local_action:`, as a string (`shell echo hi`) or a mapping with a
+    /// `module` key (`{module: copy, src: a, dest: b}`).
+    fn old_style(&mut self, key: &'a Node, value: &'a Node) -> Result<(), LoadError> {
+        let local = key.key_string() == "local_action";
+        if self.local || (local && self.action.is_some()) {
+            return Err(key.error("action and local_action are mutually exclusive"));
+        }
+        let (module_text, mapped) = match &value.kind {
+            NodeKind::Str(s) => (s.as_str(), None),
+            NodeKind::Map(_) => match value.get("module").and_then(Node::as_str) {
+                Some(m) => (m, Some(value)),
+                None => {
+                    return Err(value
+                        .error(format!("'{}' needs a 'module' key", key.key_string()))
+                        .with_hint("e.g. '{module: copy, src: a, dest: b}'"))
+                }
+            },
+            _ => {
+                return Err(value.error(format!(
+                    "'{}' must be a string or a mapping, found {}",
+                    key.key_string(),
+                    value.type_name()
+                )))
+            }
+        };
+        let text = module_text.trim_start();
+        let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let Some(spec) = modules::lookup(name) else {
+            return Err(unknown_module(value, name));
+        };
+        let rest = rest.trim();
+        let inline = Node {
+            kind: if rest.is_empty() {
+                NodeKind::Null
+            } else {
+                NodeKind::Str(rest.to_string())
+            },
+            span: value.span.clone(),
+        };
+        self.local |= local;
+        self.set_action(
+            key,
+            Action {
+                spec,
+                name: name.to_string(),
+                value: std::borrow::Cow::Owned(inline),
+                mapped,
+            },
+        )
     }
 }
 
@@ -229,7 +307,19 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
             args.insert(k.key_string(), v.to_json());
         }
     }
-    match &action.value.kind {
+    if let Some(entries) = action.mapped.and_then(Node::as_map) {
+        let entries: Vec<(Node, Node)> = entries
+            .iter()
+            .filter(|(k, _)| k.key_string() != "module")
+            .cloned()
+            .collect();
+        check_arg_names(spec, &entries)?;
+        for (k, v) in &entries {
+            args.insert(k.key_string(), v.to_json());
+        }
+    }
+    let value: &Node = &action.value;
+    match &value.kind {
         NodeKind::Null => {}
         NodeKind::Map(entries) => {
             check_arg_names(spec, entries)?;
@@ -249,30 +339,27 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
             FreeForm::KeyValue => {
                 let (params, raw) = parse_free_form(text, None);
                 if !raw.is_empty() {
-                    return Err(action.value.error(format!(
+                    return Err(value.error(format!(
                         "module '{}' takes key=value arguments, not free-form text '{raw}'",
                         spec.name
                     )));
                 }
                 if let Some(known) = spec.arg_names() {
                     for name in params.keys() {
-                        check_arg_name(spec, &known, name, action.value)?;
+                        check_arg_name(spec, &known, name, value)?;
                     }
                 }
                 args.extend(params);
             }
         },
         _ if spec.free_form == FreeForm::Raw => {
-            args.insert(
-                "_raw_params".into(),
-                Json::String(action.value.key_string()),
-            );
+            args.insert("_raw_params".into(), Json::String(value.key_string()));
         }
         _ => {
-            return Err(action.value.error(format!(
+            return Err(value.error(format!(
                 "module '{}' needs a mapping of arguments, found {}",
                 spec.name,
-                action.value.type_name()
+                value.type_name()
             )))
         }
     }
