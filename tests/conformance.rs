@@ -359,3 +359,8 @@ fn conformance_include_first_found_in_a_role() {
 fn conformance_action_and_local_action() {
     conform("action_keywords.yml", 2);
 }
+
+#[test]
+fn conformance_strategy_free_and_host_pinned() {
+    conform("strategy.yml", 3);
+}

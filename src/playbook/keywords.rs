@@ -17,6 +17,7 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
     "pre_tasks",
     "roles",
     "serial",
+    "strategy",
     "tasks",
     "vars",
     "vars_files",
@@ -33,7 +34,6 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "gather_timeout",
     "module_defaults",
     "port",
-    "strategy",
     "vars_prompt",
 ];
 

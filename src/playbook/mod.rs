@@ -25,6 +25,7 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
+    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial,
+    Strategy, Task,
 };
 pub use validate::check_templates;

@@ -48,6 +48,8 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers:`.
     pub force_handlers: bool,
+    /// `strategy:` (else ansible.cfg's `[defaults] strategy`, else linear).
+    pub strategy: Strategy,
     /// `pre_tasks:` (handlers are flushed after them).
     pub pre_tasks: Vec<Item>,
     /// `tasks:`.
@@ -75,6 +77,36 @@ pub enum Serial {
     Count(usize),
     /// A percentage of the play's hosts (at least one host).
     Percent(f64),
+}
+
+/// How a play's hosts move through its tasks (`strategy:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each host runs its tasks without waiting for the others.
+    Free,
+    /// As free, with at most `--forks` hosts in the play at once: a host keeps its slot
+    /// until it is done.
+    HostPinned,
+    /// Every host finishes a task before any host starts the next (the default).
+    #[default]
+    Linear,
+}
+
+impl Strategy {
+    /// The strategies ferry runs, as plays and ansible.cfg name them.
+    pub const NAMES: &'static [&'static str] = &["free", "host_pinned", "linear"];
+
+    /// The strategy called `name` (short or `ansible.builtin.` name).
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Some(
+            match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+                "free" => Strategy::Free,
+                "host_pinned" => Strategy::HostPinned,
+                "linear" => Strategy::Linear,
+                _ => return None,
+            },
+        )
+    }
 }
 
 /// An entry of a tasks section: a task or a block.
