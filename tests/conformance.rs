@@ -364,3 +364,8 @@ fn conformance_action_and_local_action() {
 fn conformance_strategy_free_and_host_pinned() {
     conform("strategy.yml", 3);
 }
+
+#[test]
+fn conformance_async_and_async_status() {
+    conform("async.yml", 2);
+}

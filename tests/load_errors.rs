@@ -100,6 +100,12 @@ fn action_and_local_action_errors_name_the_position() {
         "- hosts: all\n  tasks:\n    - local_action: {dest: /tmp/x}\n",
         "PB:3:21: 'local_action' needs a 'module' key\n   |\n 3 |     - local_action: {dest: /tmp/x}\n   |                     ^\n   = hint: e.g. '{module: copy, src: a, dest: b}'",
     );
+    check(
+        &hosts,
+        "async-copy.yml",
+        "- hosts: all\n  tasks:\n    - copy: {content: x, dest: /tmp/x}\n      async: 10\n",
+        "PB:4:7: async is not supported by ferry for module 'copy'\n   |\n 4 |       async: 10\n   |       ^\n   = hint: ferry runs these as background jobs: command, shell",
+    );
     assert!(!hosts.any_connection(), "no host was contacted");
 }
 

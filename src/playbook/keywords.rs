@@ -41,6 +41,7 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
 pub(crate) const TASK_SUPPORTED: &[&str] = &[
     "action",
     "args",
+    "async",
     "changed_when",
     "delay",
     "failed_when",
@@ -49,6 +50,7 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
     "loop_control",
     "name",
     "notify",
+    "poll",
     "register",
     "retries",
     "until",
@@ -59,13 +61,11 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 
 /// Task keywords Ansible has and ferry does not support yet.
 pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
-    "async",
     "become_exe",
     "become_flags",
     "collections",
     "debugger",
     "delegate_facts",
     "module_defaults",
-    "poll",
     "port",
 ];

@@ -335,6 +335,10 @@ pub struct Task {
     pub retries: Option<u64>,
     /// `delay:` seconds between retries (default 5).
     pub delay: Option<u64>,
+    /// `async:` seconds: the module runs as a background job killed after that long.
+    pub async_val: Option<u64>,
+    /// `poll:` seconds between checks of an `async` job (0: fire and forget; default 15).
+    pub poll: u64,
     /// `register:`.
     pub register: Option<String>,
     /// Keywords a task can also inherit from its block and play (become, tags, ...).
@@ -355,7 +359,37 @@ pub struct Task {
     pub role: Option<std::sync::Arc<Role>>,
 }
 
+/// Ansible's `DEFAULT_POLL_INTERVAL`: seconds between checks of an `async` job.
+const DEFAULT_POLL: u64 = 15;
+
 impl Task {
+    /// A task of `module` with nothing else set.
+    pub(crate) fn empty(span: Span, module: &'static ModuleSpec) -> Task {
+        Task {
+            name: None,
+            span,
+            module,
+            args: Json::Object(Vars::new()),
+            when: Vec::new(),
+            changed_when: None,
+            failed_when: None,
+            until: None,
+            retries: None,
+            delay: None,
+            async_val: None,
+            poll: DEFAULT_POLL,
+            register: None,
+            opts: Inherit::default(),
+            notify: Vec::new(),
+            listen: Vec::new(),
+            vars: Vars::new(),
+            loop_items: None,
+            loop_with: None,
+            loop_control: LoopControl::default(),
+            role: None,
+        }
+    }
+
     /// The name shown in `TASK [...]`: the name, else the module's name; a role's named tasks
     /// are shown as `role : name`.
     pub fn display_name(&self) -> String {

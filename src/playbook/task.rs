@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
-use crate::playbook::inherit::{Inherit, INHERITED};
+use crate::playbook::inherit::INHERITED;
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
 use crate::playbook::loops;
 use crate::playbook::model::{Condition, Task};
@@ -67,11 +67,12 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             .into());
     };
     let mut parts = TaskParts {
-        task: empty_task(node),
+        task: Task::empty(node.span.clone(), &modules::DEFAULTS),
         handler,
         action: None,
         extra_args: None,
         local: false,
+        async_key: None,
     };
     let mut errors: Vec<LoadError> = Vec::new();
     for (key, value) in entries {
@@ -83,6 +84,20 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     if parts.local {
         // As Ansible's ModuleArgsParser: local_action wins over a delegate_to keyword.
         task.opts.delegate_to = Some("localhost".into());
+    }
+    if let (Some(key), Some(a)) = (parts.async_key, &parts.action) {
+        if !a.spec.background && task.async_val != Some(0) {
+            errors.push(
+                key.error(format!(
+                    "async is not supported by ferry for module '{}'",
+                    a.spec.name
+                ))
+                .with_hint(format!(
+                    "ferry runs these as background jobs: {}",
+                    background_modules()
+                )),
+            );
+        }
     }
     match parts.action {
         Some(a) => match module_args(&a, parts.extra_args) {
@@ -105,31 +120,6 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     }
 }
 
-/// A task with nothing set yet.
-fn empty_task(node: &Node) -> Task {
-    Task {
-        name: None,
-        span: node.span.clone(),
-        module: &modules::DEFAULTS,
-        args: Json::Object(Vars::new()),
-        when: Vec::new(),
-        changed_when: None,
-        failed_when: None,
-        until: None,
-        retries: None,
-        delay: None,
-        register: None,
-        opts: Inherit::default(),
-        notify: Vec::new(),
-        listen: Vec::new(),
-        vars: Vars::new(),
-        loop_items: None,
-        loop_with: None,
-        loop_control: Default::default(),
-        role: None,
-    }
-}
-
 /// A task while its keys are read: keywords, and the one module key.
 struct TaskParts<'a> {
     task: Task,
@@ -139,6 +129,8 @@ struct TaskParts<'a> {
     extra_args: Option<&'a Node>,
     /// `local_action:` was used: the task is delegated to localhost.
     local: bool,
+    /// Where `async:` was written.
+    async_key: Option<&'a Node>,
 }
 
 impl<'a> TaskParts<'a> {
@@ -157,6 +149,11 @@ impl<'a> TaskParts<'a> {
             "until" => parse_conditions(value).map(|c| task.until = Some(c)),
             "retries" => parse_number(value, "retries").map(|n| task.retries = Some(n)),
             "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
+            "async" => parse_number(value, "async").map(|n| {
+                task.async_val = Some(n);
+                self.async_key = Some(key);
+            }),
+            "poll" => parse_number(value, "poll").map(|n| task.poll = n),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
             "listen" if self.handler => parse_names(value, "listen")
@@ -268,6 +265,15 @@ fn module_args(a: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> {
         Ok(()) => Ok(args),
         Err(p) => Err(a.value.error(p.message).with_hint(p.hint)),
     }
+}
+
+/// The modules that can run as background jobs, for hints.
+fn background_modules() -> String {
+    let names: Vec<&str> = modules::all()
+        .filter(|m| m.background)
+        .map(|m| m.name)
+        .collect();
+    names.join(", ")
 }
 
 /// Every task keyword ferry supports, sorted, for hints.

@@ -6,6 +6,7 @@
 //! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
+//! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
 //!
@@ -15,6 +16,7 @@
 pub(crate) mod exec;
 pub(crate) mod fattrs;
 pub(crate) mod files;
+pub(crate) mod jobs;
 pub(crate) mod stat;
 pub(crate) mod sums;
 pub(crate) mod timefmt;
