@@ -369,3 +369,8 @@ fn conformance_strategy_free_and_host_pinned() {
 fn conformance_async_and_async_status() {
     conform("async.yml", 2);
 }
+
+#[test]
+fn conformance_vars_prompt_without_a_terminal() {
+    conform_with("vars_prompt.yml", 1, "", &["-e", "given=from-cli"], false);
+}

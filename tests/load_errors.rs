@@ -110,6 +110,18 @@ fn action_and_local_action_errors_name_the_position() {
 }
 
 #[test]
+fn a_prompt_without_terminal_default_or_value_stops_before_any_host() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "prompt.yml",
+        "- hosts: all\n  tasks: []\n- hosts: all\n  vars_prompt:\n    - name: pw\n      prompt: Password\n  tasks:\n    - command: ls\n",
+        "PB:5:7: vars_prompt 'pw' has no value: there is no terminal to ask on and no default\n   |\n 5 |     - name: pw\n   |       ^\n   = hint: pass it with -e pw=VALUE",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}
+
+#[test]
 fn check_validates_playbooks_pipelines_and_inventories_without_contacting_hosts() {
     let hosts = SshHosts::start(1);
     let inv = hosts.inventory("[web]\nhost1\n");

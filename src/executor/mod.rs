@@ -166,8 +166,9 @@ impl Executor {
             })
             .and_then(|p| std::fs::canonicalize(p).ok())
             .unwrap_or_default();
-        for play in &playbook.plays {
-            let go_on = self.run_play(play, &dir).await;
+        let prompted = self.prompted(playbook)?;
+        for (play, answers) in playbook.plays.iter().zip(prompted) {
+            let go_on = self.run_play(play, &dir, answers).await;
             if let Some(errors) = self.fatal.take() {
                 return Err(errors);
             }
@@ -176,6 +177,26 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// The `vars_prompt` values of every play not answered yet (no terminal here: defaults,
+    /// with Ansible's warning), or why some have none — before any play runs.
+    fn prompted(&self, playbook: &Playbook) -> Result<Vec<Vars>, LoadErrors> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        let mut warn = |text: &str| self.warn_once(text);
+        for play in &playbook.plays {
+            let mut asker = crate::playbook::NoTerminal(&mut warn);
+            match crate::playbook::answers(play, &self.opts.extra_vars, &mut asker) {
+                Ok(vars) => out.push(vars),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(LoadErrors(errors))
+        }
     }
 
     /// Each host's facts and registered results so far (for pipeline exports).

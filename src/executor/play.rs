@@ -73,7 +73,12 @@ impl<'a> PlayCtx<'a> {
 
 impl Executor {
     /// Runs one play; false when the playbook must stop (no host left, or a fatal failure).
-    pub(crate) async fn run_play(&mut self, play: &Play, playbook_dir: &Path) -> bool {
+    pub(crate) async fn run_play(
+        &mut self,
+        play: &Play,
+        playbook_dir: &Path,
+        prompted: Vars,
+    ) -> bool {
         let name = self.render_or_raw(play.display_name(), &self.opts.extra_vars.clone());
         self.reporter.play_start(&name);
         let hosts = match self.play_hosts(play) {
@@ -111,6 +116,7 @@ impl Executor {
         }
         for batch in batches(&live, &play.serial) {
             let mut ctx = PlayCtx::new(play, hosts.clone(), batch, playbook_dir);
+            ctx.play_vars.extend(prompted.clone());
             if play.strategy == Strategy::Linear {
                 self.run_batch(&mut ctx).await;
             } else {

@@ -21,6 +21,7 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
     "tasks",
     "vars",
     "vars_files",
+    "vars_prompt",
 ];
 
 /// Play keywords Ansible has and ferry does not support yet.
@@ -34,7 +35,6 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "gather_timeout",
     "module_defaults",
     "port",
-    "vars_prompt",
 ];
 
 /// Task keywords ferry supports (besides the inherited ones).

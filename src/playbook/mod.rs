@@ -17,6 +17,7 @@ mod load;
 mod loops;
 mod model;
 mod play;
+mod prompt;
 mod role;
 mod task;
 mod validate;
@@ -25,7 +26,8 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial,
-    Strategy, Task,
+    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Prompt, Role,
+    Serial, Strategy, Task,
 };
+pub use prompt::{answers, ask_on_terminal, Asker, NoTerminal};
 pub use validate::check_templates;

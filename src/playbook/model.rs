@@ -40,6 +40,8 @@ pub struct Play {
     pub opts: Inherit,
     /// `vars_files:`, read at load time into `vars`.
     pub vars_files: Vec<String>,
+    /// `vars_prompt:` not answered yet.
+    pub prompts: Vec<Prompt>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
     pub serial: Vec<Serial>,
     /// `order:` the order hosts run in.
@@ -77,6 +79,31 @@ pub enum Serial {
     Count(usize),
     /// A percentage of the play's hosts (at least one host).
     Percent(f64),
+}
+
+/// One `vars_prompt` entry.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// The variable it sets.
+    pub name: String,
+    /// The question (default: the name).
+    pub prompt: Option<String>,
+    /// `default:` (taken on an empty answer, or without a terminal).
+    pub default: Option<Json>,
+    /// `private:` (default true): the answer is not echoed.
+    pub private: bool,
+    /// `confirm:`: asked twice, until both answers match.
+    pub confirm: bool,
+    /// `encrypt:`: the answer is hashed (password_hash's scheme name).
+    pub encrypt: Option<String>,
+    /// `salt_size:`.
+    pub salt_size: Option<u64>,
+    /// `salt:`.
+    pub salt: Option<String>,
+    /// `unsafe:`: the answer is never templated.
+    pub unsafe_: bool,
+    /// Where the entry is.
+    pub span: Span,
 }
 
 /// How a play's hosts move through its tasks (`strategy:`).

@@ -81,6 +81,7 @@ fn empty_play(node: &Node) -> Play {
             ..Inherit::default()
         },
         vars_files: Vec::new(),
+        prompts: Vec::new(),
         serial: Vec::new(),
         order: HostOrder::default(),
         max_fail_percentage: None,
@@ -119,6 +120,9 @@ impl PlayParts {
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
             "vars_files" => parse_vars_files(value, play),
+            "vars_prompt" => crate::playbook::prompt::parse_prompts(value)
+                .map(|p| play.prompts = p)
+                .map_err(Into::into),
             "serial" => parse_serial(value)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
