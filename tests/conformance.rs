@@ -374,3 +374,8 @@ fn conformance_async_and_async_status() {
 fn conformance_vars_prompt_without_a_terminal() {
     conform_with("vars_prompt.yml", 1, "", &["-e", "given=from-cli"], false);
 }
+
+#[test]
+fn conformance_module_defaults() {
+    conform("module_defaults.yml", 2);
+}

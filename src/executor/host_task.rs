@@ -235,7 +235,12 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     if !eval_all(&task.when, vars, templar)? {
         return Err(skipped(&task.when, vars, templar));
     }
-    let args = match templar.render_value(&task.args, vars) {
+    let with_defaults = task
+        .opts
+        .module_defaults
+        .as_ref()
+        .map(|d| crate::playbook::module_defaults::apply(d, task.module, &task.args));
+    let args = match templar.render_value(with_defaults.as_ref().unwrap_or(&task.args), vars) {
         Ok(Json::Object(args)) => args,
         Ok(_) => return Err(ModuleResult::failed("module arguments must be a mapping")),
         Err(e) => return Err(ModuleResult::failed(argument_error(task, &e))),

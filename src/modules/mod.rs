@@ -77,6 +77,9 @@ pub struct ModuleSpec {
     pub collection: &'static str,
     /// Other names it answers to (Ansible's redirects).
     pub aliases: &'static [&'static str],
+    /// The action groups it is in (`community.docker.docker`), which `module_defaults`
+    /// name as `group/<group>`: those its collection's `meta/runtime.yml` defines.
+    pub groups: &'static [&'static str],
     /// Its argument names, read from its typed `Args` struct(s) (see `argnames`); `None`:
     /// any name (`set_fact`).
     pub args: Option<fn() -> Vec<&'static str>>,
@@ -123,6 +126,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     name: "",
     collection: "ansible.builtin",
     aliases: &[],
+    groups: &[],
     args: None,
     free_form: FreeForm::KeyValue,
     hides_results: false,

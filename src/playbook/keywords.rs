@@ -33,7 +33,6 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "fact_path",
     "gather_subset",
     "gather_timeout",
-    "module_defaults",
     "port",
 ];
 
@@ -66,6 +65,5 @@ pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
     "collections",
     "debugger",
     "delegate_facts",
-    "module_defaults",
     "port",
 ];

@@ -16,6 +16,7 @@ mod keywords;
 mod load;
 mod loops;
 mod model;
+pub(crate) mod module_defaults;
 mod play;
 mod prompt;
 mod role;
