@@ -202,6 +202,8 @@ pub trait Reporter: Send + Sync {
     fn included(&self, target: &str, hosts: &[String]);
     /// An `until` condition was false; the task runs again on `host`.
     fn retrying(&self, host: &str, task: &str, retries_left: u64);
+    /// An `async` job of `host` is still running at a poll.
+    fn async_poll(&self, _host: &str, _jid: &str) {}
     /// The task finished on every host.
     fn task_end(&self) {}
     /// A warning for the user.
@@ -241,6 +243,9 @@ impl Reporter for Tee {
     }
     fn retrying(&self, host: &str, task: &str, left: u64) {
         self.0.iter().for_each(|r| r.retrying(host, task, left));
+    }
+    fn async_poll(&self, host: &str, jid: &str) {
+        self.0.iter().for_each(|r| r.async_poll(host, jid));
     }
     fn task_end(&self) {
         self.0.iter().for_each(|r| r.task_end());

@@ -137,3 +137,46 @@ fn host_lists_and_roles_named_from_an_imported_playbook() {
     );
     assert_eq!(check.code, 0, "{}", check.all());
 }
+
+#[test]
+fn strategy_from_ansible_cfg_runs_every_play_that_names_none() {
+    let hosts = SshHosts::start(2);
+    let dir = hosts.dir.path();
+    let inv = hosts.inventory("");
+    fs::write(
+        dir.join("ansible.cfg"),
+        format!(
+            "[defaults]\ninventory = {}\nstrategy = free\n",
+            inv.display()
+        ),
+    )
+    .unwrap();
+    // Under free, host2 runs its second task while host1 still sleeps in its first.
+    fs::write(
+        dir.join("pb.yml"),
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - file: {path: \"{{ host_dir }}/out\", state: directory}\n\
+         \x20   - shell: sleep 3; touch {{ host_dir }}/out/slow_done\n      when: inventory_hostname == 'host1'\n\
+         \x20   - shell: test -e {{ hostvars['host1'].host_dir }}/out/slow_done && echo waited > {{ host_dir }}/out/free || echo ran_ahead > {{ host_dir }}/out/free\n      when: inventory_hostname == 'host2'\n",
+    )
+    .unwrap();
+    let marker = hosts.hosts[1].dir.join("out/free");
+    let (code, out) = ansible_in(&hosts, dir, "pb.yml");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "ran_ahead\n");
+    fs::remove_file(&marker).unwrap();
+    fs::remove_file(hosts.hosts[0].dir.join("out/slow_done")).unwrap();
+    let kh = hosts.known_hosts.display().to_string();
+    let run = ferry(&["run", "pb.yml", "--known-hosts", &kh], dir);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(fs::read_to_string(&marker).unwrap(), "ran_ahead\n");
+
+    fs::write(dir.join("ansible.cfg"), "[defaults]\nstrategy = fastest\n").unwrap();
+    let run = ferry(&["run", "pb.yml", "-i", "localhost,"], dir);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("pb.yml:1:3: invalid strategy 'fastest' in the DEFAULT_STRATEGY setting"),
+        "{}",
+        run.all()
+    );
+}

@@ -354,3 +354,28 @@ fn conformance_include_fatal() {
 fn conformance_include_first_found_in_a_role() {
     conform_with("include_first_found.yml", 2, "", &[], false);
 }
+
+#[test]
+fn conformance_action_and_local_action() {
+    conform("action_keywords.yml", 2);
+}
+
+#[test]
+fn conformance_strategy_free_and_host_pinned() {
+    conform("strategy.yml", 3);
+}
+
+#[test]
+fn conformance_async_and_async_status() {
+    conform("async.yml", 2);
+}
+
+#[test]
+fn conformance_vars_prompt_without_a_terminal() {
+    conform_with("vars_prompt.yml", 1, "", &["-e", "given=from-cli"], false);
+}
+
+#[test]
+fn conformance_module_defaults() {
+    conform("module_defaults.yml", 2);
+}

@@ -685,3 +685,42 @@ fn ferry_output_limit_keeps_the_tail_of_a_commands_output() {
     assert!(kept.parse::<usize>().unwrap() <= 1024, "{got}");
     assert_eq!(rest, "588894 99831 100000 1\n2\n3 False");
 }
+
+/// `vars_prompt` on a terminal (a pty from `script`): a private answer asked twice until both
+/// match, then an empty answer that takes the default; nothing is asked for what `-e` gives.
+#[test]
+fn vars_prompt_asks_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("answers");
+    let pb = dir.path().join("pb.yml");
+    fs::write(
+        &pb,
+        format!(
+            "- hosts: localhost\n  gather_facts: no\n  vars_prompt:\n    - name: pw\n      prompt: Password\n      confirm: true\n\
+             \x20   - name: release\n      prompt: Release\n      default: '1.0'\n      private: false\n    - name: given\n\
+             \x20 tasks:\n    - copy: content=\"{{{{ pw }}}} {{{{ release }}}} {{{{ given }}}}\" dest={}\n",
+            out.display()
+        ),
+    )
+    .unwrap();
+    let line = format!(
+        "{} run {} -e given=cli",
+        env!("CARGO_BIN_EXE_ferry"),
+        pb.display()
+    );
+    let feed = "sleep 1; printf 'one\\r'; sleep 0.5; printf 'two\\r'; sleep 0.5; printf 'abc\\r'; \
+                sleep 0.5; printf 'abc\\r'; sleep 0.5; printf '\\r'; sleep 5";
+    let run = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("({feed}) | script -qec '{line}' /dev/null"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script (util-linux) runs");
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        text.contains("VALUES ENTERED DO NOT MATCH") && text.contains("Release [1.0]: "),
+        "{text}"
+    );
+    assert!(!text.contains("given"), "-e answers it: {text}");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "abc 1.0 cli");
+}

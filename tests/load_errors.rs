@@ -74,6 +74,54 @@ fn load_errors_name_file_line_and_column_and_touch_no_host() {
 }
 
 #[test]
+fn action_and_local_action_errors_name_the_position() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "both.yml",
+        "- hosts: all\n  tasks:\n    - action: command ls\n      local_action: command ls\n",
+        "PB:4:7: action and local_action are mutually exclusive\n   |\n 4 |       local_action: command ls\n   |       ^",
+    );
+    check(
+        &hosts,
+        "action-typo.yml",
+        "- hosts: all\n  tasks:\n    - action: comand ls\n",
+        "PB:3:15: unknown module or keyword 'comand'\n   |\n 3 |     - action: comand ls\n   |               ^\n   = hint: did you mean 'command'?",
+    );
+    check(
+        &hosts,
+        "action-and-module.yml",
+        "- hosts: all\n  tasks:\n    - shell: ls\n      action: command ls\n",
+        "PB:4:7: conflicting action statements: 'shell' and 'command'\n   |\n 4 |       action: command ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
+    );
+    check(
+        &hosts,
+        "action-no-module.yml",
+        "- hosts: all\n  tasks:\n    - local_action: {dest: /tmp/x}\n",
+        "PB:3:21: 'local_action' needs a 'module' key\n   |\n 3 |     - local_action: {dest: /tmp/x}\n   |                     ^\n   = hint: e.g. '{module: copy, src: a, dest: b}'",
+    );
+    check(
+        &hosts,
+        "async-copy.yml",
+        "- hosts: all\n  tasks:\n    - copy: {content: x, dest: /tmp/x}\n      async: 10\n",
+        "PB:4:7: async is not supported by ferry for module 'copy'\n   |\n 4 |       async: 10\n   |       ^\n   = hint: ferry runs these as background jobs: command, shell",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}
+
+#[test]
+fn a_prompt_without_terminal_default_or_value_stops_before_any_host() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "prompt.yml",
+        "- hosts: all\n  tasks: []\n- hosts: all\n  vars_prompt:\n    - name: pw\n      prompt: Password\n  tasks:\n    - command: ls\n",
+        "PB:5:7: vars_prompt 'pw' has no value: there is no terminal to ask on and no default\n   |\n 5 |     - name: pw\n   |       ^\n   = hint: pass it with -e pw=VALUE",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}
+
+#[test]
 fn check_validates_playbooks_pipelines_and_inventories_without_contacting_hosts() {
     let hosts = SshHosts::start(1);
     let inv = hosts.inventory("[web]\nhost1\n");

@@ -18,7 +18,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     opts.tags = split_list(&args.tags);
     opts.skip_tags = split_list(&args.skip_tags);
     opts.start_at_task = args.start_at_task.clone();
-    let playbooks = load_playbooks(&args.playbooks)?;
+    let mut playbooks = load_playbooks(&args.playbooks)?;
     let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
     let inventory = load_inventory(&args.inventory, playbook_dir.as_deref())?;
     if args.syntax_check || args.list_hosts || args.list_tasks {
@@ -30,6 +30,11 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         let mut out = std::io::stdout().lock();
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        for pb in &mut playbooks {
+            crate::playbook::ask_on_terminal(pb, &opts.extra_vars, &mut Terminal)?;
+        }
     }
     let reporters = Reporters::from_flags(&args.common);
     let reporter = Arc::clone(&reporters.sink);
@@ -46,4 +51,27 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     reporter.recap(&recap);
     reporters.finish()?;
     Ok(recap.exit_code())
+}
+
+/// `vars_prompt` on the terminal: hidden answers through rpassword, others read as a line.
+struct Terminal;
+
+impl crate::playbook::Asker for Terminal {
+    fn ask(&mut self, question: &str, private: bool) -> Option<String> {
+        if private {
+            return rpassword::prompt_password(question).ok();
+        }
+        use std::io::Write;
+        let mut out = std::io::stderr();
+        let _ = out.write_all(question.as_bytes());
+        let _ = out.flush();
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).ok()?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+
+    fn say(&mut self, text: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{text}");
+    }
 }

@@ -59,8 +59,9 @@ impl Executor {
         let failed = self
             .run_task(ctx, task, TaskKind::Task, scope.to_vec(), rescuable)
             .await;
+        let fatal = task.opts.any_errors_fatal == Some(true) && !self.free_fatal(ctx);
         if !failed.is_empty() && !rescuable {
-            if task.opts.any_errors_fatal == Some(true) {
+            if fatal {
                 ctx.abort = true;
             }
             self.check_max_fail(ctx, &failed);

@@ -25,24 +25,9 @@ impl Executor {
     pub(crate) async fn gather_facts(&mut self, ctx: &mut PlayCtx<'_>) {
         let task = Task {
             name: Some("Gathering Facts".into()),
-            span: ctx.play.span.clone(),
-            module: &GATHER,
-            args: Json::Object(Vars::new()),
             when: ctx.play.when.clone(),
-            changed_when: None,
-            failed_when: None,
-            until: None,
-            retries: None,
-            delay: None,
-            register: None,
             opts: ctx.play.opts.clone(),
-            notify: Vec::new(),
-            listen: Vec::new(),
-            vars: Vars::new(),
-            loop_items: None,
-            loop_with: None,
-            loop_control: Default::default(),
-            role: None,
+            ..Task::empty(ctx.play.span.clone(), &GATHER)
         };
         let hosts = ctx.active.clone();
         let failed = self

@@ -9,6 +9,8 @@ use serde_json::Value as Json;
 
 use crate::connection::privilege::Become;
 use crate::events::{HostEvent, Reporter, Status};
+use crate::modules::async_status;
+use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
 use crate::playbook::{Condition, Flag, Task};
@@ -215,6 +217,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
         diff: job.diff,
         verbosity: job.verbosity,
         prefetched: job.prefetched.as_deref(),
+        async_job: None,
     }
 }
 
@@ -233,7 +236,12 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     if !eval_all(&task.when, vars, templar)? {
         return Err(skipped(&task.when, vars, templar));
     }
-    let args = match templar.render_value(&task.args, vars) {
+    let with_defaults = task
+        .opts
+        .module_defaults
+        .as_ref()
+        .map(|d| crate::playbook::module_defaults::apply(d, task.module, &task.args));
+    let args = match templar.render_value(with_defaults.as_ref().unwrap_or(&task.args), vars) {
         Ok(Json::Object(args)) => args,
         Ok(_) => return Err(ModuleResult::failed("module arguments must be a mapping")),
         Err(e) => return Err(ModuleResult::failed(argument_error(task, &e))),
@@ -276,9 +284,12 @@ fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
     )
 }
 
-/// The module itself, within the task's `timeout`.
+/// The module itself, within the task's `timeout` (or as a background job: `async`).
 async fn run_module(run: &TaskRun<'_>, job: &Job, args: Vars) -> ModuleResult {
     let task = run.task;
+    if let Some(limit) = task.async_val.filter(|l| *l > 0) {
+        return run_async(run, job, args, limit).await;
+    }
     let ctx = module_ctx(run, job);
     let fut = (task.module.run)(&ctx, args);
     match job.timeout {
@@ -291,6 +302,40 @@ async fn run_module(run: &TaskRun<'_>, job: &Job, args: Vars) -> ModuleResult {
         },
         _ => fut.await,
     }
+}
+
+/// `async`: starts the module as a background job; with `poll` > 0, checks it every `poll`
+/// seconds until it finishes (then removes what it left) or `async` seconds have passed, as
+/// Ansible's task executor does.
+async fn run_async(run: &TaskRun<'_>, job: &Job, args: Vars, limit: u64) -> ModuleResult {
+    let background = AsyncJob::new(limit);
+    let mut ctx = module_ctx(run, job);
+    ctx.async_job = Some(&background);
+    let started = (run.task.module.run)(&ctx, args).await;
+    let poll = run.task.poll;
+    if poll == 0 || started.failed || started.skipped || started.unreachable {
+        return started;
+    }
+    ctx.async_job = None;
+    let jid = &background.jid;
+    let mut left = limit;
+    let mut last = started;
+    while left > 0 {
+        tokio::time::sleep(Duration::from_secs(poll)).await;
+        last = async_status::status(&ctx, jid).await;
+        if last.data.get("finished") == Some(&Json::from(1)) || last.failed || last.unreachable {
+            let _ = jobs::erase(&ctx, jid).await;
+            return last;
+        }
+        left = left.saturating_sub(poll);
+        run.reporter.async_poll(&job.host, jid);
+    }
+    let mut r = ModuleResult::failed(format!(
+        "async task did not complete within the requested time - {limit}s"
+    ));
+    r.data
+        .insert("async_result".into(), Json::Object(last.data));
+    r
 }
 
 fn skipped(conds: &[Condition], vars: &Vars, templar: &Templar) -> ModuleResult {

@@ -34,7 +34,8 @@ impl Executor {
     fn hostvars(&self) -> Json {
         let mut all = Vars::new();
         for name in self.inventory.hosts() {
-            let vars = match self.hosts.get(name) {
+            let peer = self.peers.as_ref().and_then(|p| p.get(name));
+            let vars = match self.hosts.get(name).or(peer) {
                 Some(state) => {
                     let mut v = state.inv_vars.clone();
                     v.extend(state.included_vars.clone());
@@ -82,7 +83,13 @@ impl Executor {
             vars.insert(k.clone(), v.clone());
         }
         let hosts: Vec<Json> = ctx.hosts.iter().map(|h| Json::String(h.clone())).collect();
-        let active: Vec<Json> = ctx.active.iter().map(|h| Json::String(h.clone())).collect();
+        // Under the free strategies a host runs alone: its batch is the hosts it started with.
+        let running = if ctx.together.is_empty() {
+            ctx.active.clone()
+        } else {
+            self.shared.still_in(&ctx.together)
+        };
+        let active: Vec<Json> = running.iter().map(|h| Json::String(h.clone())).collect();
         vars.insert("groups".into(), self.groups.clone());
         vars.insert("play_hosts".into(), Json::Array(active.clone()));
         vars.insert("ansible_play_hosts".into(), Json::Array(active.clone()));

@@ -15,6 +15,7 @@ mod meta;
 mod notified;
 mod play;
 mod select;
+mod strategy;
 mod task;
 
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub struct RunOptions {
 }
 
 /// Per-host state that lives across tasks and plays.
+#[derive(Clone)]
 struct HostState {
     /// Inventory variables (computed once).
     inv_vars: Vars,
@@ -102,9 +104,9 @@ impl HostState {
 
 /// Runs playbooks against an inventory.
 pub struct Executor {
-    inventory: Inventory,
+    inventory: Arc<Inventory>,
     opts: RunOptions,
-    templar: Templar,
+    templar: Arc<Templar>,
     pool: Arc<Pool>,
     reporter: Arc<dyn Reporter>,
     forks: Arc<Semaphore>,
@@ -119,6 +121,10 @@ pub struct Executor {
     unreachable_hosts: std::collections::BTreeSet<String>,
     /// Content a dynamic include read that does not load: the run stops with it.
     fatal: Option<LoadErrors>,
+    /// Under the free strategies, the other hosts' state as the batch started (`hostvars`).
+    peers: Option<Arc<IndexMap<String, HostState>>>,
+    /// What forks of this executor share (`throttle` limits, warnings shown).
+    shared: strategy::Shared,
 }
 
 impl Executor {
@@ -128,9 +134,9 @@ impl Executor {
         let started = opts.start_at_task.is_none();
         Executor {
             forks: Arc::new(Semaphore::new(opts.forks.clamp(1, 1024))),
-            inventory,
+            inventory: Arc::new(inventory),
             opts,
-            templar: Templar::new(),
+            templar: Arc::new(Templar::new()),
             pool: Arc::new(Pool::new()),
             reporter,
             hosts: IndexMap::new(),
@@ -140,6 +146,8 @@ impl Executor {
             failed_hosts: Default::default(),
             unreachable_hosts: Default::default(),
             fatal: None,
+            peers: None,
+            shared: Default::default(),
         }
     }
 
@@ -158,8 +166,9 @@ impl Executor {
             })
             .and_then(|p| std::fs::canonicalize(p).ok())
             .unwrap_or_default();
-        for play in &playbook.plays {
-            let go_on = self.run_play(play, &dir).await;
+        let prompted = self.prompted(playbook)?;
+        for (play, answers) in playbook.plays.iter().zip(prompted) {
+            let go_on = self.run_play(play, &dir, answers).await;
             if let Some(errors) = self.fatal.take() {
                 return Err(errors);
             }
@@ -168,6 +177,26 @@ impl Executor {
             }
         }
         Ok(())
+    }
+
+    /// The `vars_prompt` values of every play not answered yet (no terminal here: defaults,
+    /// with Ansible's warning), or why some have none — before any play runs.
+    fn prompted(&self, playbook: &Playbook) -> Result<Vec<Vars>, LoadErrors> {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        let mut warn = |text: &str| self.warn_once(text);
+        for play in &playbook.plays {
+            let mut asker = crate::playbook::NoTerminal(&mut warn);
+            match crate::playbook::answers(play, &self.opts.extra_vars, &mut asker) {
+                Ok(vars) => out.push(vars),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(LoadErrors(errors))
+        }
     }
 
     /// Each host's facts and registered results so far (for pipeline exports).

@@ -8,7 +8,7 @@ use crate::executor::notified::Notified;
 use crate::executor::select::tags_selected;
 use crate::executor::{Executor, HostState};
 use crate::inventory::PatternError;
-use crate::playbook::{Play, Serial};
+use crate::playbook::{Play, Serial, Strategy};
 use crate::vars::Vars;
 
 /// What a play (one batch of it) knows besides the executor's host state.
@@ -22,6 +22,9 @@ pub(crate) struct PlayCtx<'a> {
     pub batch: Vec<String>,
     /// Hosts of the batch still running tasks.
     pub active: Vec<String>,
+    /// Under the free strategies, where each host runs alone: the batch's hosts as it
+    /// started (what `ansible_play_hosts` shows); empty otherwise.
+    pub together: Vec<String>,
     /// Hosts that failed in this batch.
     pub failed: Vec<String>,
     /// Pending handler notifications.
@@ -41,9 +44,41 @@ pub(crate) struct PlayCtx<'a> {
     pub end_play: bool,
 }
 
+impl<'a> PlayCtx<'a> {
+    /// A batch of `play` about to start.
+    pub(crate) fn new(
+        play: &'a Play,
+        hosts: Vec<String>,
+        batch: Vec<String>,
+        playbook_dir: &Path,
+    ) -> PlayCtx<'a> {
+        PlayCtx {
+            play,
+            play_vars: play.vars.clone(),
+            hosts,
+            active: batch.clone(),
+            together: Vec::new(),
+            batch,
+            failed: Vec::new(),
+            notified: Notified::default(),
+            added_handlers: Vec::new(),
+            include_depth: 0,
+            public_roles: play.roles.clone(),
+            playbook_dir: playbook_dir.display().to_string(),
+            abort: false,
+            end_play: false,
+        }
+    }
+}
+
 impl Executor {
     /// Runs one play; false when the playbook must stop (no host left, or a fatal failure).
-    pub(crate) async fn run_play(&mut self, play: &Play, playbook_dir: &Path) -> bool {
+    pub(crate) async fn run_play(
+        &mut self,
+        play: &Play,
+        playbook_dir: &Path,
+        prompted: Vars,
+    ) -> bool {
         let name = self.render_or_raw(play.display_name(), &self.opts.extra_vars.clone());
         self.reporter.play_start(&name);
         let hosts = match self.play_hosts(play) {
@@ -80,22 +115,13 @@ impl Executor {
             return false;
         }
         for batch in batches(&live, &play.serial) {
-            let mut ctx = PlayCtx {
-                play,
-                play_vars: play.vars.clone(),
-                hosts: hosts.clone(),
-                active: batch.clone(),
-                batch,
-                failed: Vec::new(),
-                notified: Notified::default(),
-                added_handlers: Vec::new(),
-                include_depth: 0,
-                public_roles: play.roles.clone(),
-                playbook_dir: playbook_dir.display().to_string(),
-                abort: false,
-                end_play: false,
-            };
-            self.run_batch(&mut ctx).await;
+            let mut ctx = PlayCtx::new(play, hosts.clone(), batch, playbook_dir);
+            ctx.play_vars.extend(prompted.clone());
+            if play.strategy == Strategy::Linear {
+                self.run_batch(&mut ctx).await;
+            } else {
+                self.run_batch_free(&mut ctx).await;
+            }
             if self.fatal.is_some() {
                 return false;
             }
@@ -111,7 +137,7 @@ impl Executor {
         true
     }
 
-    async fn run_batch(&mut self, ctx: &mut PlayCtx<'_>) {
+    pub(crate) async fn run_batch(&mut self, ctx: &mut PlayCtx<'_>) {
         let play = ctx.play;
         let always = ["always".to_string()];
         if play.gather_facts && tags_selected(&always, &self.opts.tags, &self.opts.skip_tags) {

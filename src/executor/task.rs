@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value as Json;
-use tokio::sync::Semaphore;
 
 use crate::connection::privilege::{Become, BecomeMethod};
 use crate::connection::quote;
@@ -37,7 +36,8 @@ impl Executor {
             .opts
             .run_once
             .as_ref()
-            .is_some_and(|f| *f == Flag::Const(true));
+            .is_some_and(|f| *f == Flag::Const(true))
+            && !self.free_run_once(ctx);
         let runners: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
         } else {
@@ -48,7 +48,7 @@ impl Executor {
         for host in &runners {
             jobs.push(self.job(ctx, task, host));
         }
-        let throttle = task.opts.throttle.filter(|t| *t > 0).map(Semaphore::new);
+        let throttle = self.shared.throttle(task, task.opts.throttle);
         let run = TaskRun {
             task,
             templar: &self.templar,
@@ -56,7 +56,7 @@ impl Executor {
             name: &name,
         };
         let run = &run;
-        let (forks, throttle) = (&self.forks, throttle.as_ref());
+        let (forks, throttle) = (&self.forks, throttle.as_deref());
         let mut running: FuturesUnordered<_> = jobs
             .into_iter()
             .map(|job| async move {
@@ -214,6 +214,7 @@ impl Executor {
         }
         if o.status == Status::Unreachable && !o.ignored {
             state.out = true;
+            self.shared.gone(&o.host);
             self.unreachable_hosts.insert(o.host.clone());
             ctx.active.retain(|h| h != &o.host);
         } else if failed {
@@ -252,6 +253,7 @@ impl Executor {
             if let Some(state) = self.hosts.get_mut(host) {
                 state.out = true;
             }
+            self.shared.gone(host);
             if !ctx.failed.contains(host) {
                 ctx.failed.push(host.clone());
             }

@@ -3,12 +3,13 @@
 //! Also holds the remote-run helper `shell` shares: compose one sh line (cd, creates/removes
 //! check, stdin), run it over the host's connection, and build Ansible's result dictionary.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::connection::quote;
+use crate::connection::{quote, ExecOutput};
+use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{
     argnames, de_bool, refuse_flag, typed_parts, ArgProblem, FreeForm, ModuleCtx, ModuleResult,
@@ -18,6 +19,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "command",
+    background: true,
     check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
@@ -102,6 +104,9 @@ pub(crate) async fn run_remote(
         return r;
     }
     let guard = Guard::of(opts);
+    if let (Some(job), false) = (ctx.async_job, ctx.check_mode) {
+        return launch(ctx, job, opts, guard.as_ref(), line, cmd).await;
+    }
     let script = compose(ctx.check_mode, opts, guard.as_ref(), line);
     let start = SystemTime::now();
     let clock = Instant::now();
@@ -126,6 +131,64 @@ pub(crate) async fn run_remote(
         Some(g) if guard_skipped => g.skipped(cmd),
         _ => ran(opts, &out, cmd, start, elapsed, output_limit(ctx.vars)),
     }
+}
+
+/// `async:`: the command starts in the background (after its creates/removes guard, checked
+/// now); the result says it started, `async_status` tells the rest.
+async fn launch(
+    ctx: &ModuleCtx<'_>,
+    job: &AsyncJob,
+    opts: &Common,
+    guard: Option<&Guard<'_>>,
+    line: &str,
+    cmd: Json,
+) -> ModuleResult {
+    if let Some(g) = guard {
+        match ctx.exec(&format!("{} && echo {SKIP_MARK}", g.test)).await {
+            Ok(out) if out.stdout.trim_end() == SKIP_MARK => return g.skipped(cmd),
+            Ok(_) => {}
+            Err(e) => return ModuleResult::unreachable(&e),
+        }
+    }
+    let script = compose(false, opts, None, line);
+    let meta = serde_json::json!({"cmd": cmd, "strip_empty_ends": opts.strip_empty_ends});
+    let out = match jobs::launch(ctx, job, &script, &meta).await {
+        Ok(out) if out.rc == 0 => out,
+        Ok(out) => {
+            return ModuleResult::failed(format!("could not start the job: {}", out.stderr.trim()))
+        }
+        Err(e) => return ModuleResult::unreachable(&e),
+    };
+    let mut data = Vars::new();
+    data.insert("ansible_job_id".into(), job.jid.clone().into());
+    data.insert("failed".into(), 0.into());
+    data.insert("finished".into(), 0.into());
+    data.insert("results_file".into(), out.stdout.trim().into());
+    data.insert("started".into(), 1.into());
+    ModuleResult {
+        changed: true,
+        data,
+        ..Default::default()
+    }
+}
+
+/// The result of a finished background job, from what `launch` saved (`meta`), its output,
+/// exit status and times (seconds since the epoch).
+pub(crate) fn finished(
+    meta: &Json,
+    out: &ExecOutput,
+    rc: i32,
+    start: f64,
+    end: f64,
+) -> ModuleResult {
+    let opts = Common {
+        strip_empty_ends: meta["strip_empty_ends"].as_bool().unwrap_or(true),
+        ..Common::default()
+    };
+    let out = ExecOutput { rc, ..out.clone() };
+    let begin = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(start.max(0.0));
+    let elapsed = Duration::from_secs_f64((end - start).max(0.0));
+    ran(&opts, &out, meta["cmd"].clone(), begin, elapsed, None)
 }
 
 /// The check-mode result of a command that would run.
@@ -212,7 +275,7 @@ fn compose(check_mode: bool, opts: &Common, guard: Option<&Guard<'_>>, line: &st
 /// Ansible's result of a command that ran: rc, stdout/stderr (and their lines), times.
 fn ran(
     opts: &Common,
-    out: &crate::connection::ExecOutput,
+    out: &ExecOutput,
     cmd: Json,
     start: SystemTime,
     elapsed: std::time::Duration,

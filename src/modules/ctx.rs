@@ -31,6 +31,9 @@ pub struct ModuleCtx<'a> {
     pub verbosity: u8,
     /// Stats prefetched for the items of a loop (see `host::prefetch`).
     pub prefetched: Option<&'a host::Prefetched>,
+    /// `async:`: a module that can (its spec's `background`) starts its work as this
+    /// background job and returns at once.
+    pub async_job: Option<&'a host::jobs::AsyncJob>,
 }
 
 impl ModuleCtx<'_> {

@@ -23,6 +23,7 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_container",
     collection: "community.docker",
+    groups: &["community.docker.docker"],
     check: Some(check),
     args: Some(|| {
         [

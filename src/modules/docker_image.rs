@@ -24,6 +24,7 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_image",
     collection: "community.docker",
+    groups: &["community.docker.docker"],
     check: Some(|args| refuse_connection(args, "docker_image")),
     args: Some(|| [argnames::of::<Args>(), CONNECTION_ARGS].concat()),
     run: |ctx, args| Box::pin(typed("docker_image", args, move |a| run_module(ctx, a))),

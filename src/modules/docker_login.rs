@@ -12,6 +12,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_login",
     hides_results: true,
     collection: "community.docker",
+    groups: &["community.docker.docker"],
     check: Some(|args| refuse_connection(args, "docker_login")),
     args: Some(|| [argnames::of::<Args>(), CONNECTION_ARGS].concat()),
     run: |ctx, args| Box::pin(typed("docker_login", args, move |a| run(ctx, a))),

@@ -21,6 +21,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "k8s",
     check: Some(check),
     collection: "kubernetes.core",
+    groups: &["kubernetes.core.k8s"],
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Conn>(), REFUSED].concat()),
     run: |ctx, args| {
         Box::pin(typed_parts(

@@ -8,6 +8,7 @@
 mod argnames;
 mod args;
 mod assert;
+pub(crate) mod async_status;
 mod command;
 mod copy;
 mod copy_args;
@@ -78,6 +79,9 @@ pub struct ModuleSpec {
     pub collection: &'static str,
     /// Other names it answers to (Ansible's redirects).
     pub aliases: &'static [&'static str],
+    /// The action groups it is in (`community.docker.docker`), which `module_defaults`
+    /// name as `group/<group>`: those its collection's `meta/runtime.yml` defines.
+    pub groups: &'static [&'static str],
     /// Its argument names, read from its typed `Args` struct(s) (see `argnames`); `None`:
     /// any name (`set_fact`).
     pub args: Option<fn() -> Vec<&'static str>>,
@@ -97,6 +101,8 @@ pub struct ModuleSpec {
     pub written_path: Option<fn(&Vars) -> Option<&str>>,
     /// Checks at load time what argument names cannot (meta's action).
     pub check: Option<ArgCheck>,
+    /// It can run as a background job (`async:`): it reads `ModuleCtx::async_job`.
+    pub background: bool,
     /// It can report what it would change without changing it. A module that cannot is
     /// skipped under `--check` / `check_mode: true`, as Ansible skips it.
     pub supports_check: bool,
@@ -122,6 +128,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     name: "",
     collection: "ansible.builtin",
     aliases: &[],
+    groups: &[],
     args: None,
     free_form: FreeForm::KeyValue,
     hides_results: false,
@@ -130,6 +137,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     included_vars: false,
     written_path: None,
     check: None,
+    background: false,
     supports_check: true,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
@@ -164,6 +172,7 @@ impl std::fmt::Debug for ModuleSpec {
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
     &assert::SPEC,
+    &async_status::SPEC,
     &command::SPEC,
     &copy::SPEC,
     &debug::SPEC,
@@ -192,6 +201,11 @@ static MODULES: &[&ModuleSpec] = &[
 /// `community.docker.docker_image`) or alias.
 pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
     MODULES.iter().copied().find(|m| m.answers_to(name))
+}
+
+/// Every module's declaration.
+pub fn all() -> impl Iterator<Item = &'static ModuleSpec> {
+    MODULES.iter().copied()
 }
 
 /// The short names of all modules.

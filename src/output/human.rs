@@ -264,6 +264,13 @@ impl Reporter for Human {
         );
     }
 
+    fn async_poll(&self, host: &str, jid: &str) {
+        self.line(
+            &format!("ASYNC POLL on {host}: jid={jid} started=1 finished=0"),
+            None,
+        );
+    }
+
     fn task_end(&self) {
         if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
             bar.finish_and_clear();

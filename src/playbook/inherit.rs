@@ -46,6 +46,9 @@ pub struct Inherit {
     pub throttle: Option<usize>,
     /// `any_errors_fatal`.
     pub any_errors_fatal: Option<bool>,
+    /// `module_defaults`: by full module name or `group/<collection>.<group>` (see
+    /// `module_defaults.rs`); an inner level's entry replaces the outer one's.
+    pub module_defaults: Option<crate::vars::Vars>,
 }
 
 /// The keywords [`Inherit::parse`] reads.
@@ -61,6 +64,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "environment",
     "ignore_errors",
     "ignore_unreachable",
+    "module_defaults",
     "no_log",
     "remote_user",
     "run_once",
@@ -124,6 +128,8 @@ impl Inherit {
                 Err(e) => Err(e),
             },
             "remote_user" => parse_string(value, key).map(|s| self.remote_user = Some(s)),
+            "module_defaults" => crate::playbook::module_defaults::parse(value)
+                .map(|d| self.module_defaults = Some(d)),
             "timeout" => parse_count(value, key).map(|n| self.timeout = Some(n as u64)),
             "throttle" => parse_count(value, key).map(|n| self.throttle = Some(n)),
             "any_errors_fatal" => match parse_flag(value, key) {
@@ -161,6 +167,11 @@ impl Inherit {
         fill(&mut self.timeout, &outer.timeout);
         fill(&mut self.throttle, &outer.throttle);
         fill(&mut self.any_errors_fatal, &outer.any_errors_fatal);
+        if let Some(outer) = &outer.module_defaults {
+            let mut merged = outer.clone();
+            merged.extend(self.module_defaults.take().unwrap_or_default());
+            self.module_defaults = Some(merged);
+        }
         for tag in &outer.tags {
             if !self.tags.contains(tag) {
                 self.tags.push(tag.clone());

@@ -17,9 +17,11 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
     "pre_tasks",
     "roles",
     "serial",
+    "strategy",
     "tasks",
     "vars",
     "vars_files",
+    "vars_prompt",
 ];
 
 /// Play keywords Ansible has and ferry does not support yet.
@@ -31,22 +33,23 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "fact_path",
     "gather_subset",
     "gather_timeout",
-    "module_defaults",
     "port",
-    "strategy",
-    "vars_prompt",
 ];
 
 /// Task keywords ferry supports (besides the inherited ones).
 pub(crate) const TASK_SUPPORTED: &[&str] = &[
+    "action",
     "args",
+    "async",
     "changed_when",
     "delay",
     "failed_when",
+    "local_action",
     "loop",
     "loop_control",
     "name",
     "notify",
+    "poll",
     "register",
     "retries",
     "until",
@@ -57,15 +60,10 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 
 /// Task keywords Ansible has and ferry does not support yet.
 pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
-    "action",
-    "async",
     "become_exe",
     "become_flags",
     "collections",
     "debugger",
     "delegate_facts",
-    "local_action",
-    "module_defaults",
-    "poll",
     "port",
 ];

@@ -204,8 +204,8 @@ mod error_tests {
                 "site.yml:3:7: no module in this task\n   |\n 3 |     - name: x\n   |       ^\n   = hint: a task names one module, e.g. 'command: /bin/true'",
             ),
             (
-                "- hosts: all\n  tasks:\n    - command: ls\n      async: 10\n",
-                "site.yml:4:7: task keyword 'async' is not supported by ferry yet\n   |\n 4 |       async: 10\n   |       ^\n   = hint: supported task keywords: any_errors_fatal, args, become, become_method, become_user, changed_when, check_mode, connection, delay, delegate_to, diff, environment, failed_when, ignore_errors, ignore_unreachable, loop, loop_control, name, no_log, notify, register, remote_user, retries, run_once, tags, throttle, timeout, until, vars, when, with_<lookup>",
+                "- hosts: all\n  tasks:\n    - debug: msg=x\n      async: 10\n",
+                "site.yml:4:7: async is not supported by ferry for module 'debug'\n   |\n 4 |       async: 10\n   |       ^\n   = hint: ferry runs these as background jobs: command, shell",
             ),
             (
                 "- hosts: all\n  tasks:\n    - command: ls\n      with_item: [1]\n",

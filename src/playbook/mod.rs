@@ -16,7 +16,9 @@ mod keywords;
 mod load;
 mod loops;
 mod model;
+pub(crate) mod module_defaults;
 mod play;
+mod prompt;
 mod role;
 mod task;
 mod validate;
@@ -25,6 +27,8 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
+    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Prompt, Role,
+    Serial, Strategy, Task,
 };
+pub use prompt::{answers, ask_on_terminal, Asker, NoTerminal};
 pub use validate::check_templates;

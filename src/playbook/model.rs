@@ -40,6 +40,8 @@ pub struct Play {
     pub opts: Inherit,
     /// `vars_files:`, read at load time into `vars`.
     pub vars_files: Vec<String>,
+    /// `vars_prompt:` not answered yet.
+    pub prompts: Vec<Prompt>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
     pub serial: Vec<Serial>,
     /// `order:` the order hosts run in.
@@ -48,6 +50,8 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers:`.
     pub force_handlers: bool,
+    /// `strategy:` (else ansible.cfg's `[defaults] strategy`, else linear).
+    pub strategy: Strategy,
     /// `pre_tasks:` (handlers are flushed after them).
     pub pre_tasks: Vec<Item>,
     /// `tasks:`.
@@ -75,6 +79,61 @@ pub enum Serial {
     Count(usize),
     /// A percentage of the play's hosts (at least one host).
     Percent(f64),
+}
+
+/// One `vars_prompt` entry.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// The variable it sets.
+    pub name: String,
+    /// The question (default: the name).
+    pub prompt: Option<String>,
+    /// `default:` (taken on an empty answer, or without a terminal).
+    pub default: Option<Json>,
+    /// `private:` (default true): the answer is not echoed.
+    pub private: bool,
+    /// `confirm:`: asked twice, until both answers match.
+    pub confirm: bool,
+    /// `encrypt:`: the answer is hashed (password_hash's scheme name).
+    pub encrypt: Option<String>,
+    /// `salt_size:`.
+    pub salt_size: Option<u64>,
+    /// `salt:`.
+    pub salt: Option<String>,
+    /// `unsafe:`: the answer is never templated.
+    pub unsafe_: bool,
+    /// Where the entry is.
+    pub span: Span,
+}
+
+/// How a play's hosts move through its tasks (`strategy:`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Strategy {
+    /// Each host runs its tasks without waiting for the others.
+    Free,
+    /// As free, with at most `--forks` hosts in the play at once: a host keeps its slot
+    /// until it is done.
+    HostPinned,
+    /// Every host finishes a task before any host starts the next (the default).
+    #[default]
+    Linear,
+}
+
+impl Strategy {
+    /// The strategies ferry runs, as plays and ansible.cfg name them.
+    pub const NAMES: &'static [&'static str] = &["free", "host_pinned", "linear"];
+
+    /// The strategy called `name` (short or `ansible.builtin.` name).
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Some(
+            match name.strip_prefix("ansible.builtin.").unwrap_or(name) {
+                "free" => Strategy::Free,
+                "host_pinned" => Strategy::HostPinned,
+                "linear" => Strategy::Linear,
+                _ => return None,
+            },
+        )
+    }
 }
 
 /// An entry of a tasks section: a task or a block.
@@ -303,6 +362,10 @@ pub struct Task {
     pub retries: Option<u64>,
     /// `delay:` seconds between retries (default 5).
     pub delay: Option<u64>,
+    /// `async:` seconds: the module runs as a background job killed after that long.
+    pub async_val: Option<u64>,
+    /// `poll:` seconds between checks of an `async` job (0: fire and forget; default 15).
+    pub poll: u64,
     /// `register:`.
     pub register: Option<String>,
     /// Keywords a task can also inherit from its block and play (become, tags, ...).
@@ -323,7 +386,37 @@ pub struct Task {
     pub role: Option<std::sync::Arc<Role>>,
 }
 
+/// Ansible's `DEFAULT_POLL_INTERVAL`: seconds between checks of an `async` job.
+const DEFAULT_POLL: u64 = 15;
+
 impl Task {
+    /// A task of `module` with nothing else set.
+    pub(crate) fn empty(span: Span, module: &'static ModuleSpec) -> Task {
+        Task {
+            name: None,
+            span,
+            module,
+            args: Json::Object(Vars::new()),
+            when: Vec::new(),
+            changed_when: None,
+            failed_when: None,
+            until: None,
+            retries: None,
+            delay: None,
+            async_val: None,
+            poll: DEFAULT_POLL,
+            register: None,
+            opts: Inherit::default(),
+            notify: Vec::new(),
+            listen: Vec::new(),
+            vars: Vars::new(),
+            loop_items: None,
+            loop_with: None,
+            loop_control: LoopControl::default(),
+            role: None,
+        }
+    }
+
     /// The name shown in `TASK [...]`: the name, else the module's name; a role's named tasks
     /// are shown as `role : name`.
     pub fn display_name(&self) -> String {

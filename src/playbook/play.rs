@@ -14,7 +14,7 @@ use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{HostOrder, Item, Play, Serial, Task};
+use crate::playbook::model::{HostOrder, Item, Play, Serial, Strategy, Task};
 use crate::playbook::role::parse_roles;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -38,6 +38,10 @@ pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErr
         roles: Vec::new(),
     };
     let mut errors = Vec::new();
+    match default_strategy() {
+        Ok(s) => parts.play.strategy = s,
+        Err(e) => errors.push(node.error(e)),
+    }
     for (key, value) in entries {
         if let Err(e) = parts.keyword(ctx, key, value) {
             errors.extend(e.0);
@@ -77,10 +81,12 @@ fn empty_play(node: &Node) -> Play {
             ..Inherit::default()
         },
         vars_files: Vec::new(),
+        prompts: Vec::new(),
         serial: Vec::new(),
         order: HostOrder::default(),
         max_fail_percentage: None,
         force_handlers: false,
+        strategy: Strategy::Linear,
         pre_tasks: Vec::new(),
         tasks: Vec::new(),
         post_tasks: Vec::new(),
@@ -114,6 +120,9 @@ impl PlayParts {
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
             "vars_files" => parse_vars_files(value, play),
+            "vars_prompt" => crate::playbook::prompt::parse_prompts(value)
+                .map(|p| play.prompts = p)
+                .map_err(Into::into),
             "serial" => parse_serial(value)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
@@ -129,6 +138,9 @@ impl PlayParts {
             },
             "max_fail_percentage" => parse_percent(value)
                 .map(|p| play.max_fail_percentage = Some(p))
+                .map_err(Into::into),
+            "strategy" => parse_strategy(value)
+                .map(|s| play.strategy = s)
                 .map_err(Into::into),
             "force_handlers" => parse_bool(value, "force_handlers")
                 .map(|b| play.force_handlers = b)
@@ -293,6 +305,31 @@ fn parse_serial(value: &Node) -> Result<Vec<Serial>, LoadError> {
     match &value.kind {
         NodeKind::Seq(items) => items.iter().map(one).collect(),
         _ => Ok(vec![one(value)?]),
+    }
+}
+
+/// `strategy: free`; ferry runs linear, free and host_pinned.
+fn parse_strategy(value: &Node) -> Result<Strategy, LoadError> {
+    let name = parse_string(value, "strategy")?;
+    Strategy::from_name(&name).ok_or_else(|| {
+        value
+            .error(format!("invalid play strategy specified: '{name}'"))
+            .with_hint(format!("ferry runs: {}", Strategy::NAMES.join(", ")))
+    })
+}
+
+/// The strategy of plays that do not name one: ansible.cfg's `[defaults] strategy` or
+/// `ANSIBLE_STRATEGY`, else linear.
+fn default_strategy() -> Result<Strategy, String> {
+    let config = crate::config::Config::global();
+    match config.text("DEFAULT_STRATEGY") {
+        None => Ok(Strategy::Linear),
+        Some(name) => Strategy::from_name(name).ok_or_else(|| {
+            format!(
+                "invalid strategy '{name}' in the DEFAULT_STRATEGY setting (ansible.cfg or ANSIBLE_STRATEGY); ferry runs: {}",
+                Strategy::NAMES.join(", ")
+            )
+        }),
     }
 }
 

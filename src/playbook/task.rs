@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
-use crate::playbook::inherit::{Inherit, INHERITED};
+use crate::playbook::inherit::INHERITED;
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
 use crate::playbook::loops;
 use crate::playbook::model::{Condition, Task};
@@ -45,10 +45,16 @@ pub(crate) fn parse_task_list(node: &Node, handlers: bool) -> Result<Vec<Task>, 
     }
 }
 
+/// The task's module: its name as written, and its inline arguments.
 struct Action<'a> {
     spec: &'static ModuleSpec,
-    key: &'a Node,
-    value: &'a Node,
+    /// The module's name as the task wrote it.
+    name: String,
+    /// Inline arguments (free-form text or a mapping); owned for `action:` forms.
+    value: std::borrow::Cow<'a, Node>,
+    /// `action: {module: shell echo hi, chdir: /tmp}`: the mapping's other keys, below the
+    /// inline text.
+    mapped: Option<&'a Node>,
 }
 
 pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
@@ -61,10 +67,12 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
             .into());
     };
     let mut parts = TaskParts {
-        task: empty_task(node),
+        task: Task::empty(node.span.clone(), &modules::DEFAULTS),
         handler,
         action: None,
         extra_args: None,
+        local: false,
+        async_key: None,
     };
     let mut errors: Vec<LoadError> = Vec::new();
     for (key, value) in entries {
@@ -73,6 +81,24 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         }
     }
     let mut task = parts.task;
+    if parts.local {
+        // As Ansible's ModuleArgsParser: local_action wins over a delegate_to keyword.
+        task.opts.delegate_to = Some("localhost".into());
+    }
+    if let (Some(key), Some(a)) = (parts.async_key, &parts.action) {
+        if !a.spec.background && task.async_val != Some(0) {
+            errors.push(
+                key.error(format!(
+                    "async is not supported by ferry for module '{}'",
+                    a.spec.name
+                ))
+                .with_hint(format!(
+                    "ferry runs these as background jobs: {}",
+                    background_modules()
+                )),
+            );
+        }
+    }
     match parts.action {
         Some(a) => match module_args(&a, parts.extra_args) {
             Ok(args) => {
@@ -94,31 +120,6 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
     }
 }
 
-/// A task with nothing set yet.
-fn empty_task(node: &Node) -> Task {
-    Task {
-        name: None,
-        span: node.span.clone(),
-        module: &modules::DEFAULTS,
-        args: Json::Object(Vars::new()),
-        when: Vec::new(),
-        changed_when: None,
-        failed_when: None,
-        until: None,
-        retries: None,
-        delay: None,
-        register: None,
-        opts: Inherit::default(),
-        notify: Vec::new(),
-        listen: Vec::new(),
-        vars: Vars::new(),
-        loop_items: None,
-        loop_with: None,
-        loop_control: Default::default(),
-        role: None,
-    }
-}
-
 /// A task while its keys are read: keywords, and the one module key.
 struct TaskParts<'a> {
     task: Task,
@@ -126,6 +127,10 @@ struct TaskParts<'a> {
     action: Option<Action<'a>>,
     /// `args:`, merged into the module's arguments.
     extra_args: Option<&'a Node>,
+    /// `local_action:` was used: the task is delegated to localhost.
+    local: bool,
+    /// Where `async:` was written.
+    async_key: Option<&'a Node>,
 }
 
 impl<'a> TaskParts<'a> {
@@ -144,6 +149,11 @@ impl<'a> TaskParts<'a> {
             "until" => parse_conditions(value).map(|c| task.until = Some(c)),
             "retries" => parse_number(value, "retries").map(|n| task.retries = Some(n)),
             "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
+            "async" => parse_number(value, "async").map(|n| {
+                task.async_val = Some(n);
+                self.async_key = Some(key);
+            }),
+            "poll" => parse_number(value, "poll").map(|n| task.poll = n),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
             "listen" if self.handler => parse_names(value, "listen")
@@ -155,6 +165,7 @@ impl<'a> TaskParts<'a> {
                 loops::set_loop(task, key, value, Some(plugin))
             }
             "loop_control" => loops::parse_loop_control(value).map(|c| task.loop_control = c),
+            "action" | "local_action" => self.old_style(key, value),
             other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
             other if TASK_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
@@ -170,16 +181,80 @@ impl<'a> TaskParts<'a> {
         let Some(spec) = modules::lookup(name) else {
             return Err(unknown_module(key, name));
         };
+        self.set_action(
+            key,
+            Action {
+                spec,
+                name: name.to_string(),
+                value: std::borrow::Cow::Borrowed(value),
+                mapped: None,
+            },
+        )
+    }
+
+    /// The one module of the task; a second one is an error.
+    fn set_action(&mut self, key: &Node, action: Action<'a>) -> Result<(), LoadError> {
         if let Some(first) = &self.action {
             return Err(key
                 .error(format!(
-                    "conflicting action statements: '{}' and '{name}'",
-                    first.key.key_string()
+                    "conflicting action statements: '{}' and '{}'",
+                    first.name, action.name
                 ))
                 .with_hint("a task runs exactly one module: split it into two tasks"));
         }
-        self.action = Some(Action { spec, key, value });
+        self.action = Some(action);
         Ok(())
+    }
+
+    /// `action:` / `local_action:`, as a string (`shell echo hi`) or a mapping with a
+    /// `module` key (`{module: copy, src: a, dest: b}`).
+    fn old_style(&mut self, key: &'a Node, value: &'a Node) -> Result<(), LoadError> {
+        let local = key.key_string() == "local_action";
+        if self.local || (local && self.action.is_some()) {
+            return Err(key.error("action and local_action are mutually exclusive"));
+        }
+        let (module_text, mapped) = match &value.kind {
+            NodeKind::Str(s) => (s.as_str(), None),
+            NodeKind::Map(_) => match value.get("module").and_then(Node::as_str) {
+                Some(m) => (m, Some(value)),
+                None => {
+                    return Err(value
+                        .error(format!("'{}' needs a 'module' key", key.key_string()))
+                        .with_hint("e.g. '{module: copy, src: a, dest: b}'"))
+                }
+            },
+            _ => {
+                return Err(value.error(format!(
+                    "'{}' must be a string or a mapping, found {}",
+                    key.key_string(),
+                    value.type_name()
+                )))
+            }
+        };
+        let text = module_text.trim_start();
+        let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+        let Some(spec) = modules::lookup(name) else {
+            return Err(unknown_module(value, name));
+        };
+        let rest = rest.trim();
+        let inline = Node {
+            kind: if rest.is_empty() {
+                NodeKind::Null
+            } else {
+                NodeKind::Str(rest.to_string())
+            },
+            span: value.span.clone(),
+        };
+        self.local |= local;
+        self.set_action(
+            key,
+            Action {
+                spec,
+                name: name.to_string(),
+                value: std::borrow::Cow::Owned(inline),
+                mapped,
+            },
+        )
     }
 }
 
@@ -190,6 +265,15 @@ fn module_args(a: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> {
         Ok(()) => Ok(args),
         Err(p) => Err(a.value.error(p.message).with_hint(p.hint)),
     }
+}
+
+/// The modules that can run as background jobs, for hints.
+fn background_modules() -> String {
+    let names: Vec<&str> = modules::all()
+        .filter(|m| m.background)
+        .map(|m| m.name)
+        .collect();
+    names.join(", ")
 }
 
 /// Every task keyword ferry supports, sorted, for hints.
@@ -229,7 +313,19 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
             args.insert(k.key_string(), v.to_json());
         }
     }
-    match &action.value.kind {
+    if let Some(entries) = action.mapped.and_then(Node::as_map) {
+        let entries: Vec<(Node, Node)> = entries
+            .iter()
+            .filter(|(k, _)| k.key_string() != "module")
+            .cloned()
+            .collect();
+        check_arg_names(spec, &entries)?;
+        for (k, v) in &entries {
+            args.insert(k.key_string(), v.to_json());
+        }
+    }
+    let value: &Node = &action.value;
+    match &value.kind {
         NodeKind::Null => {}
         NodeKind::Map(entries) => {
             check_arg_names(spec, entries)?;
@@ -249,30 +345,27 @@ fn build_args(action: &Action, extra: Option<&Node>) -> Result<Vars, LoadError> 
             FreeForm::KeyValue => {
                 let (params, raw) = parse_free_form(text, None);
                 if !raw.is_empty() {
-                    return Err(action.value.error(format!(
+                    return Err(value.error(format!(
                         "module '{}' takes key=value arguments, not free-form text '{raw}'",
                         spec.name
                     )));
                 }
                 if let Some(known) = spec.arg_names() {
                     for name in params.keys() {
-                        check_arg_name(spec, &known, name, action.value)?;
+                        check_arg_name(spec, &known, name, value)?;
                     }
                 }
                 args.extend(params);
             }
         },
         _ if spec.free_form == FreeForm::Raw => {
-            args.insert(
-                "_raw_params".into(),
-                Json::String(action.value.key_string()),
-            );
+            args.insert("_raw_params".into(), Json::String(value.key_string()));
         }
         _ => {
-            return Err(action.value.error(format!(
+            return Err(value.error(format!(
                 "module '{}' needs a mapping of arguments, found {}",
                 spec.name,
-                action.value.type_name()
+                value.type_name()
             )))
         }
     }

@@ -64,9 +64,12 @@ fn password_hash(
     let salt = salt.or(kwargs.get("salt")?);
     let rounds: Option<u32> = kwargs.get("rounds")?;
     let ident: Option<String> = kwargs.get("ident")?;
-    let _: Option<u32> = kwargs.get("salt_size")?;
+    let salt_size: Option<usize> = kwargs.get("salt_size")?;
     kwargs.assert_all_used()?;
-    let salt_or = |n: usize| salt.clone().unwrap_or_else(|| random_salt(n));
+    let salt_or = |n: usize| {
+        salt.clone()
+            .unwrap_or_else(|| random_salt(salt_size.unwrap_or(n)))
+    };
     let failed = |e: pwhash::error::Error| err(format!("password_hash: {e}"));
     match hashtype.as_str() {
         "sha512" | "sha256" => {

@@ -8,6 +8,7 @@
 //!   backup, attributes, diff); `follow`; controller-side file lookup.
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
+//! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
 //!
@@ -17,6 +18,7 @@
 pub(crate) mod exec;
 pub(crate) mod fattrs;
 pub(crate) mod files;
+pub(crate) mod jobs;
 pub(crate) mod put;
 pub(crate) mod stat;
 pub(crate) mod sums;
