@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod bastion;
+mod collections;
 mod config;
 mod conformance;
 mod core;

@@ -205,6 +205,7 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
 fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
     ModuleCtx {
         host: &job.host,
+        module: run.task.module.name,
         vars: &job.vars,
         templar: run.templar,
         conn: &job.conn,

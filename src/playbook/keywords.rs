@@ -6,6 +6,7 @@
 
 /// Play keywords ferry supports (besides the inherited ones).
 pub(crate) const PLAY_SUPPORTED: &[&str] = &[
+    "collections",
     "force_handlers",
     "gather_facts",
     "handlers",
@@ -26,7 +27,6 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
 pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "become_exe",
     "become_flags",
-    "collections",
     "debugger",
     "fact_path",
     "gather_subset",
@@ -41,6 +41,7 @@ pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
 pub(crate) const TASK_SUPPORTED: &[&str] = &[
     "args",
     "changed_when",
+    "collections",
     "delay",
     "failed_when",
     "loop",
@@ -61,7 +62,6 @@ pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
     "async",
     "become_exe",
     "become_flags",
-    "collections",
     "debugger",
     "delegate_facts",
     "local_action",

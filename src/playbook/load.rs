@@ -205,7 +205,7 @@ mod error_tests {
             ),
             (
                 "- hosts: all\n  tasks:\n    - command: ls\n      async: 10\n",
-                "site.yml:4:7: task keyword 'async' is not supported by ferry yet\n   |\n 4 |       async: 10\n   |       ^\n   = hint: supported task keywords: any_errors_fatal, args, become, become_method, become_user, changed_when, check_mode, connection, delay, delegate_to, diff, environment, failed_when, ignore_errors, ignore_unreachable, loop, loop_control, name, no_log, notify, register, remote_user, retries, run_once, tags, throttle, timeout, until, vars, when, with_<lookup>",
+                "site.yml:4:7: task keyword 'async' is not supported by ferry yet\n   |\n 4 |       async: 10\n   |       ^\n   = hint: supported task keywords: any_errors_fatal, args, become, become_method, become_user, changed_when, check_mode, collections, connection, delay, delegate_to, diff, environment, failed_when, ignore_errors, ignore_unreachable, loop, loop_control, name, no_log, notify, register, remote_user, retries, run_once, tags, throttle, timeout, until, vars, when, with_<lookup>",
             ),
             (
                 "- hosts: all\n  tasks:\n    - command: ls\n      with_item: [1]\n",

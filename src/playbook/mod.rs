@@ -18,6 +18,7 @@ mod loops;
 mod model;
 mod play;
 mod role;
+mod search;
 mod task;
 mod validate;
 

@@ -8,6 +8,7 @@ use crate::error::Span;
 use crate::modules::ModuleSpec;
 pub use crate::playbook::fields::Flag;
 use crate::playbook::inherit::Inherit;
+use crate::playbook::search::Search;
 use crate::vars::Vars;
 
 /// A loaded playbook.
@@ -102,6 +103,8 @@ pub struct Include {
     pub apply: Applied,
     /// The playbook's directory (a tasks file or role is also looked for there).
     pub playbook_dir: PathBuf,
+    /// Where the included tasks' modules and roles are looked for.
+    pub(crate) search: Search,
 }
 
 /// Keywords a wrapper (`apply:`, a block) gives the tasks inside it.

@@ -16,6 +16,7 @@ use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::{HostOrder, Item, Play, Serial, Task};
 use crate::playbook::role::parse_roles;
+use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -38,6 +39,13 @@ pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErr
         roles: Vec::new(),
     };
     let mut errors = Vec::new();
+    // The play's collections apply to all its tasks, wherever the keyword is written.
+    let own = node.get("collections").map(parse_collections).transpose();
+    let own = own.unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    ctx.search.collections = ctx.search.scope_list(own);
     for (key, value) in entries {
         if let Err(e) = parts.keyword(ctx, key, value) {
             errors.extend(e.0);
@@ -110,6 +118,7 @@ impl PlayParts {
                 play.hosts = h;
             }),
             "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
+            "collections" => Ok(()),
             "gather_facts" => parse_bool(value, "gather_facts")
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
