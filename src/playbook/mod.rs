@@ -26,6 +26,7 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Role, Serial, Task,
+    Applied, Block, Condition, Count, Flag, Include, Item, LoopControl, Play, Playbook, Role,
+    Serial, Task,
 };
 pub use validate::check_templates;

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use crate::error::Span;
 use crate::modules::ModuleSpec;
-pub use crate::playbook::fields::Flag;
+pub use crate::playbook::fields::{Count, Flag};
 use crate::playbook::inherit::Inherit;
 use crate::playbook::search::Search;
 use crate::vars::Vars;
@@ -303,9 +303,9 @@ pub struct Task {
     /// `until:` (retry until all hold).
     pub until: Option<Vec<Condition>>,
     /// `retries:` (default 3 with `until`).
-    pub retries: Option<u64>,
+    pub retries: Option<Count>,
     /// `delay:` seconds between retries (default 5).
-    pub delay: Option<u64>,
+    pub delay: Option<Count>,
     /// `register:`.
     pub register: Option<String>,
     /// Keywords a task can also inherit from its block and play (become, tags, ...).

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::ctx::LoadCtx;
-use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
+use crate::playbook::fields::{parse_count_or_template, parse_names, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
 use crate::playbook::loops;
@@ -163,8 +163,8 @@ impl<'a> TaskParts<'a> {
             "changed_when" => parse_conditions(value).map(|c| task.changed_when = Some(c)),
             "failed_when" => parse_conditions(value).map(|c| task.failed_when = Some(c)),
             "until" => parse_conditions(value).map(|c| task.until = Some(c)),
-            "retries" => parse_number(value, "retries").map(|n| task.retries = Some(n)),
-            "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
+            "retries" => parse_count_or_template(value, "retries").map(|n| task.retries = Some(n)),
+            "delay" => parse_count_or_template(value, "delay").map(|n| task.delay = Some(n)),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
             "listen" if self.handler => parse_names(value, "listen")
