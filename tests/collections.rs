@@ -86,3 +86,31 @@ fn a_module_without_native_code_loads_and_fails_its_task_when_run() {
         assert!(!run.stdout.contains("after"), "{}", run.all());
     }
 }
+
+#[test]
+fn a_connection_plugin_of_an_installed_collection_loads_and_its_hosts_fail_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let play = "- hosts: all\n  gather_facts: false\n  connection: network_cli\n  tasks:\n    \
+                - command: 'true'\n";
+    tree(
+        dir,
+        &[
+            ("ansible.cfg", ""),
+            (&format!("{COLL}/plugins/connection/network_cli.py"), ""),
+            ("site.yml", play),
+        ],
+    );
+    let run = ferry(dir, &["site.yml", "-i", "localhost,"], true);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "localhost: unknown connection type 'network_cli' (ansible_connection)";
+    assert!(run.stdout.contains(want), "{}", run.all());
+    let run = ferry(
+        dir,
+        &["--syntax-check", "-i", "localhost,", "site.yml"],
+        false,
+    );
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "site.yml:3:15: unknown connection type 'network_cli'";
+    assert!(run.stderr.contains(want), "{}", run.all());
+}

@@ -116,6 +116,9 @@ const ACTIONS: &[&str] = &[
     "wait_for_connection",
 ];
 
+/// The connection plugins of ansible-core 2.18.
+pub(crate) const CONNECTIONS: &[&str] = &["local", "paramiko_ssh", "psrp", "ssh", "winrm"];
+
 /// Whether ansible-core has a plugin of `kind` called `name`.
 pub(crate) fn has(kind: Kind, name: &str) -> bool {
     let names = match kind {

@@ -110,6 +110,40 @@ impl Installed {
         })
     }
 
+    /// Whether `name` is an Ansible connection plugin: ansible-core's, or one in an installed
+    /// collection's `plugins/connection/`, by FQCN or by its short name (ansible-core routes the
+    /// short names of Ansible 2.9's connections, `network_cli`, `httpapi`, to collections).
+    pub fn has_connection(&self, name: &str) -> bool {
+        let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+        if builtin::CONNECTIONS.contains(&short) {
+            return true;
+        }
+        let file = |coll: &Path, short: &str| coll.join(format!("plugins/connection/{short}.py"));
+        match name.rsplit_once('.') {
+            Some((collection, short)) => self
+                .collection_dir(collection)
+                .is_some_and(|c| file(&c, short).is_file()),
+            None => self.roots.iter().any(|root| {
+                let namespaces = std::fs::read_dir(root.join("ansible_collections"));
+                namespaces.into_iter().flatten().flatten().any(|ns| {
+                    let colls = std::fs::read_dir(ns.path());
+                    let mut colls = colls.into_iter().flatten().flatten();
+                    colls.any(|c| file(&c.path(), name).is_file())
+                })
+            }),
+        }
+    }
+
+    /// The collections of `collections_path` (ansible.cfg, `ANSIBLE_COLLECTIONS_PATH`), for
+    /// what is checked without a playbook at hand; read once.
+    pub fn configured() -> &'static Installed {
+        static CONFIGURED: std::sync::OnceLock<Installed> = std::sync::OnceLock::new();
+        CONFIGURED.get_or_init(|| {
+            let paths = crate::config::Config::global().list("COLLECTIONS_PATHS");
+            Installed::from_paths(paths.iter().map(PathBuf::from))
+        })
+    }
+
     /// The routing of collection `name` (its `meta/runtime.yml`), read once.
     fn routing(&self, name: &str) -> Routing {
         let mut all = self.routing.lock().unwrap_or_else(|e| e.into_inner());
@@ -184,5 +218,22 @@ mod tests {
         );
         assert_eq!(installed.role("web", &[]), None);
         assert_eq!(installed.role("ns.one.db", &[]), None);
+    }
+
+    #[test]
+    fn connection_plugins_are_ansible_cores_and_the_collections() {
+        let a = tree(&["ansible_collections/ns/net/plugins/connection/network_cli.py"]);
+        let installed = Installed::from_paths([a.path().to_path_buf()]);
+        for (name, want) in [
+            ("ssh", true),
+            ("ansible.builtin.winrm", true),
+            ("network_cli", true),
+            ("ns.net.network_cli", true),
+            ("ns.other.network_cli", false),
+            ("httpapi", false),
+            ("sssh", false),
+        ] {
+            assert_eq!(installed.has_connection(name), want, "{name}");
+        }
     }
 }
