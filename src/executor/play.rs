@@ -140,7 +140,11 @@ impl Executor {
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
     fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
-        let pattern = self.render_or_raw(&play.hosts, &self.opts.extra_vars);
+        // As the load-time check renders it (`playbook::check_hosts`): play vars, extra vars.
+        let mut vars = play.vars.clone();
+        vars.extend(self.opts.extra_vars.clone());
+        vars.insert("groups".into(), self.groups.clone());
+        let pattern = self.render_or_raw(&play.hosts, &vars);
         let mut hosts = self.inventory.select(&pattern)?;
         if let Some(limit) = &self.opts.limit {
             let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();

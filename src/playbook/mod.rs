@@ -29,4 +29,4 @@ pub use model::{
     Applied, Block, Condition, Count, Flag, Include, Item, LoopControl, Play, Playbook, Role,
     Serial, Task,
 };
-pub use validate::check_templates;
+pub use validate::{check_hosts, check_templates};

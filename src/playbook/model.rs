@@ -29,6 +29,8 @@ pub struct Play {
     pub span: Span,
     /// The host pattern (`hosts:`), possibly templated with extra vars.
     pub hosts: String,
+    /// Where `hosts:` is written.
+    pub hosts_at: Span,
     /// Play `vars:`.
     pub vars: Vars,
     /// `gather_facts:` (default true, as in Ansible).

@@ -74,6 +74,7 @@ fn empty_play(node: &Node) -> Play {
         name: None,
         span: node.span.clone(),
         hosts: String::new(),
+        hosts_at: node.span.clone(),
         vars: Vars::new(),
         // ansible.cfg's `gathering = explicit` gathers only where a play asks.
         gather_facts: crate::config::Config::global().text("DEFAULT_GATHERING") != Some("explicit"),
@@ -116,6 +117,7 @@ impl PlayParts {
             "hosts" => parse_hosts(value).map(|h| {
                 self.has_hosts = true;
                 play.hosts = h;
+                play.hosts_at = value.span.clone();
             }),
             "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
             "collections" => Ok(()),
