@@ -16,6 +16,7 @@ mod notified;
 mod play;
 mod select;
 mod task;
+mod vars_files;
 
 use std::sync::Arc;
 

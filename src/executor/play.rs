@@ -79,10 +79,17 @@ impl Executor {
             self.reporter.no_more_hosts();
             return false;
         }
+        let play_vars = match self.play_vars(play, &playbook_dir.display().to_string()) {
+            Ok(vars) => vars,
+            Err(e) => {
+                self.fatal = Some(e.into());
+                return false;
+            }
+        };
         for batch in batches(&live, &play.serial) {
             let mut ctx = PlayCtx {
                 play,
-                play_vars: play.vars.clone(),
+                play_vars: play_vars.clone(),
                 hosts: hosts.clone(),
                 active: batch.clone(),
                 batch,

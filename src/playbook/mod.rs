@@ -26,7 +26,9 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Count, Flag, Include, Item, LoopControl, Play, Playbook, Role,
-    Serial, Task,
+    Applied, Block, Condition, Count, Flag, Include, Item, LaterVarsFile, LoopControl, Play,
+    Playbook, Role, Serial, Task,
 };
+pub use play::read_vars_file;
+pub(crate) use play::vars_file_path;
 pub use validate::{check_hosts, check_templates};

@@ -41,8 +41,10 @@ pub struct Play {
     /// Keywords the play passes down to its tasks (remote_user, become, environment, ...);
     /// already pushed into every task at load time.
     pub opts: Inherit,
-    /// `vars_files:`, read at load time into `vars`.
+    /// `vars_files:` read at load time into `vars` (their paths).
     pub vars_files: Vec<String>,
+    /// `vars_files:` read when the play starts: templated names, files not there at load.
+    pub vars_files_later: Vec<LaterVarsFile>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
     pub serial: Vec<Serial>,
     /// `order:` the order hosts run in.
@@ -69,6 +71,18 @@ impl Play {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.hosts)
     }
+}
+
+/// A `vars_files:` entry read when the play starts: the first of its names (templates
+/// rendered with the play's vars and the extra vars) that is a file.
+#[derive(Debug, Clone)]
+pub struct LaterVarsFile {
+    /// The names, in order.
+    pub names: Vec<String>,
+    /// The directory they are relative to (the playbook's).
+    pub base: PathBuf,
+    /// Where the entry is written.
+    pub at: Span,
 }
 
 /// One `serial:` batch size.
