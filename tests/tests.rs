@@ -9,6 +9,7 @@ mod collections;
 mod config;
 mod conformance;
 mod core;
+mod corpus;
 mod deploy;
 mod ec2;
 mod files;
