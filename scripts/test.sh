@@ -30,6 +30,8 @@ $sudo_ mkdir -p /run/sshd
 echo "== ansible-core for the conformance tests"
 FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
 export FERRY_ANSIBLE_PLAYBOOK
+echo "== the corpus of the syntax-check comparison (ansible from PyPI)"
+bash scripts/corpus.sh >/dev/null
 echo "== moto (a local EC2 API) and boto3 for the EC2 inventory tests"
 FERRY_MOTO_PYTHON="$(bash scripts/moto-venv.sh)"
 export FERRY_MOTO_PYTHON

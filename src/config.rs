@@ -116,6 +116,13 @@ pub static SETTINGS: &[Setting] = &[
         Some("~/.ansible/collections:/usr/share/ansible/collections"),
     ),
     s(
+        "DEFAULT_ACTION_PLUGIN_PATH",
+        &["defaults.action_plugins"],
+        &["ANSIBLE_ACTION_PLUGINS"],
+        Kind::PathSpec,
+        Some("~/.ansible/plugins/action:/usr/share/ansible/plugins/action"),
+    ),
+    s(
         "DEFAULT_ASK_PASS",
         &["defaults.ask_pass"],
         &["ANSIBLE_ASK_PASS"],

@@ -12,6 +12,8 @@
 //!   [`pyjson`] (JSON written as Python's `json.dumps` writes it).
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
+//! - [`collections`]: installed Ansible collections, and how a task's action name resolves to
+//!   a module or action plugin (FQCNs, the `collections` keyword, `library/`, routing).
 //! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
 //!   found here, with a span, before any host is contacted — except in what a dynamic include
 //!   names, which is read (and checked the same way) when the include runs.
@@ -33,6 +35,7 @@
 
 pub mod checksum;
 pub mod cli;
+pub mod collections;
 pub mod commands;
 pub mod config;
 pub mod connection;

@@ -54,6 +54,12 @@ fn load_errors_name_file_line_and_column_and_touch_no_host() {
     );
     check(
         &hosts,
+        "hosts-undefined.yml",
+        "- hosts: all\n  tasks: []\n- hosts: \"{{ targets }}\"\n  vars: {known: all}\n  tasks: []\n",
+        "PB:3:10: the field 'hosts' has an invalid value: 'targets' is undefined\n   |\n 3 | - hosts: \"{{ targets }}\"\n   |          ^\n   = hint: a play's hosts may use its vars and the extra vars (-e)",
+    );
+    check(
+        &hosts,
         "notify.yml",
         "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart ap\n  handlers:\n    - name: restart app\n      command: ls\n",
         "PB:4:15: notify: no handler named or listening to 'restart ap' in this play\n   |\n 4 |       notify: restart ap\n   |               ^\n   = hint: did you mean 'restart app'?",

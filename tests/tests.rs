@@ -5,10 +5,12 @@ mod support;
 
 mod bad_input;
 mod bastion;
+mod collections;
 mod config;
 mod conformance;
 mod connections;
 mod core;
+mod corpus;
 mod deploy;
 mod ec2;
 mod faults;

@@ -8,8 +8,30 @@ use crate::cli::RunArgs;
 use crate::commands::options::{
     load_inventory, load_playbooks, run_options, split_list, Reporters,
 };
-use crate::error::Error;
+use crate::error::{Error, LoadErrors};
 use crate::executor::Executor;
+use crate::inventory::Inventory;
+use crate::playbook::Playbook;
+use crate::template::Templar;
+use crate::vars::Vars;
+use serde_json::Value as Json;
+
+/// Every play's templated `hosts` renders before any host runs (see `playbook::check_hosts`).
+fn check_hosts(playbooks: &[Playbook], inventory: &Inventory, extra: &Vars) -> Result<(), Error> {
+    let mut known = extra.clone();
+    known.insert("groups".into(), Json::Object(inventory.groups()));
+    let templar = Templar::new();
+    let mut errors = Vec::new();
+    for pb in playbooks {
+        if let Err(e) = crate::playbook::check_hosts(pb, &templar, &known) {
+            errors.extend(e.0);
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(Error::Load(LoadErrors(errors))),
+    }
+}
 
 /// Runs playbooks; returns the exit code ansible-playbook would.
 pub async fn run(args: RunArgs) -> Result<i32, Error> {
@@ -21,6 +43,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let mut playbooks = load_playbooks(&args.playbooks)?;
     let playbook_dir = args.playbooks[0].parent().map(Path::to_path_buf);
     let inventory = load_inventory(&args.inventory, playbook_dir.as_deref())?;
+    check_hosts(&playbooks, &inventory, &opts.extra_vars)?;
     if args.syntax_check || args.list_hosts || args.list_tasks {
         let what = crate::listing::Listing {
             hosts: args.list_hosts,

@@ -13,7 +13,7 @@ use crate::modules::async_status;
 use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
-use crate::playbook::{Condition, Flag, Task};
+use crate::playbook::{Condition, Count, Flag, Task};
 use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;
@@ -139,8 +139,17 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
         let r = run_once(run, job).await;
         return apply_conditions(task, r, &job.vars, run.templar);
     };
-    let retries = task.retries.unwrap_or(3);
-    let delay = task.delay.unwrap_or(5);
+    let count = |c: &Option<Count>, what: &str, default: u64| match c {
+        None => Ok(default),
+        Some(c) => count(c, what, &job.vars, run.templar),
+    };
+    let (retries, delay) = match (
+        count(&task.retries, "retries", 3),
+        count(&task.delay, "delay", 5),
+    ) {
+        (Ok(r), Ok(d)) => (r, d),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
     let mut attempt = 1;
     loop {
         let r = run_once(run, job).await;
@@ -208,6 +217,7 @@ async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Ar
 fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
     ModuleCtx {
         host: &job.host,
+        module: run.task.module.name,
         vars: &job.vars,
         templar: run.templar,
         conn: &job.conn,
@@ -441,6 +451,21 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         looped,
         no_log: job.no_log,
     }
+}
+
+/// A number keyword's value for this host; a template must render to a non-negative integer.
+fn count(c: &Count, what: &str, vars: &Vars, templar: &Templar) -> Result<u64, ModuleResult> {
+    let t = match c {
+        Count::Const(n) => return Ok(*n),
+        Count::Template(t) => t,
+    };
+    let n = match templar.render_str(t, vars) {
+        Ok(Json::Number(n)) => n.as_u64(),
+        Ok(Json::String(s)) => s.trim().parse().ok(),
+        Ok(_) => None,
+        Err(e) => return Err(ModuleResult::failed(format!("'{what}': {e}"))),
+    };
+    n.ok_or_else(|| ModuleResult::failed(format!("'{what}' must be a non-negative integer: {t}")))
 }
 
 /// A boolean keyword's value for this host (a template that fails to render is false).

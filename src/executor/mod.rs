@@ -17,6 +17,7 @@ mod play;
 mod select;
 mod strategy;
 mod task;
+mod vars_files;
 
 use std::sync::Arc;
 

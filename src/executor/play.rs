@@ -114,8 +114,16 @@ impl Executor {
             self.reporter.no_more_hosts();
             return false;
         }
+        let play_vars = match self.play_vars(play, &playbook_dir.display().to_string()) {
+            Ok(vars) => vars,
+            Err(e) => {
+                self.fatal = Some(e.into());
+                return false;
+            }
+        };
         for batch in batches(&live, &play.serial) {
             let mut ctx = PlayCtx::new(play, hosts.clone(), batch, playbook_dir);
+            ctx.play_vars = play_vars.clone();
             ctx.play_vars.extend(prompted.clone());
             if play.strategy == Strategy::Linear {
                 self.run_batch(&mut ctx).await;
@@ -166,7 +174,11 @@ impl Executor {
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
     fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
-        let pattern = self.render_or_raw(&play.hosts, &self.opts.extra_vars);
+        // As the load-time check renders it (`playbook::check_hosts`): play vars, extra vars.
+        let mut vars = play.vars.clone();
+        vars.extend(self.opts.extra_vars.clone());
+        vars.insert("groups".into(), self.groups.clone());
+        let pattern = self.render_or_raw(&play.hosts, &vars);
         let mut hosts = self.inventory.select(&pattern)?;
         if let Some(limit) = &self.opts.limit {
             let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();

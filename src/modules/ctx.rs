@@ -13,6 +13,8 @@ use crate::vars::Vars;
 pub struct ModuleCtx<'a> {
     /// The inventory hostname.
     pub host: &'a str,
+    /// The module the task runs, by the name it resolved to.
+    pub module: &'a str,
     /// All variables of the host for this task.
     pub vars: &'a Vars,
     /// The run's templar.

@@ -23,6 +23,7 @@ mod docker_create;
 mod docker_flags;
 mod docker_image;
 mod docker_login;
+mod external;
 mod fail;
 mod fetch;
 mod file;
@@ -106,6 +107,8 @@ pub struct ModuleSpec {
     /// It can report what it would change without changing it. A module that cannot is
     /// skipped under `--check` / `check_mode: true`, as Ansible skips it.
     pub supports_check: bool,
+    /// ferry runs it (false: it only loads; running it fails the task, naming it).
+    pub native: bool,
     /// Runs it on one host.
     pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
 }
@@ -139,6 +142,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     check: None,
     background: false,
     supports_check: true,
+    native: true,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
 
@@ -206,6 +210,15 @@ pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
 /// Every module's declaration.
 pub fn all() -> impl Iterator<Item = &'static ModuleSpec> {
     MODULES.iter().copied()
+}
+
+/// The module that a task's action name resolved to (`ansible.builtin.copy`, a collection's
+/// FQCN, a local plugin's name): ferry's own, or one that loads and fails when run.
+pub fn resolved(name: &str, local: bool) -> &'static ModuleSpec {
+    match local {
+        false => lookup(name).unwrap_or_else(|| external::spec(name)),
+        true => external::spec(name),
+    }
 }
 
 /// The short names of all modules.

@@ -8,6 +8,7 @@ use crate::playbook::fields::{parse_names, parse_string, parse_vars};
 use crate::playbook::include::{include_keyword, parse_include};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::model::{Applied, Block, Condition, Item};
+use crate::playbook::search::parse_collections;
 use crate::playbook::task::{parse_conditions, parse_task};
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
@@ -38,7 +39,7 @@ pub(crate) fn parse_items(
         } else if let Some(keyword) = include_keyword(item) {
             parse_include(ctx, item, keyword)
         } else {
-            parse_task(item, ctx.in_handlers).map(|mut t| {
+            parse_task(ctx, item, ctx.in_handlers).map(|mut t| {
                 t.role.clone_from(&ctx.role);
                 Item::Task(Box::new(t))
             })
@@ -159,19 +160,25 @@ fn parse_block(ctx: &mut LoadCtx, node: &Node) -> Result<Block, LoadErrors> {
     };
     let mut inherit = Inherited::default();
     let mut errors: Vec<LoadError> = Vec::new();
+    let outer = ctx.search.collections.clone();
+    if let Some(list) = node.get("collections") {
+        match parse_collections(list) {
+            Ok(own) => ctx.search.collections = ctx.search.scope_list(Some(own)),
+            Err(e) => errors.push(e),
+        }
+    }
     for (key, value) in entries {
         let name = key.key_string();
         let r: Result<(), LoadErrors> = match name.as_str() {
+            "collections" => Ok(()),
             "block" => parse_items(ctx, value, "block").map(|i| block.block = i),
             "rescue" => parse_items(ctx, value, "rescue").map(|i| block.rescue = i),
             "always" => parse_items(ctx, value, "always").map(|i| block.always = i),
             other => match inherit.parse(other, value) {
                 Some(r) => r.map_err(Into::into),
                 None => {
-                    Err(
-                        unknown_wrapper_keyword(key, "a block", &["always", "block", "rescue"])
-                            .into(),
-                    )
+                    let extra = ["always", "block", "collections", "rescue"];
+                    Err(unknown_wrapper_keyword(key, "a block", &extra).into())
                 }
             },
         };
@@ -179,6 +186,7 @@ fn parse_block(ctx: &mut LoadCtx, node: &Node) -> Result<Block, LoadErrors> {
             errors.extend(e.0);
         }
     }
+    ctx.search.collections = outer;
     if !errors.is_empty() {
         return Err(LoadErrors(errors));
     }

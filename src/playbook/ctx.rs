@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::collections::Installed;
 use crate::playbook::model::{Role, Task};
+use crate::playbook::search::{playbook_plugin_dirs, Search};
 
 /// What loading one playbook carries along: the include stack (to refuse recursion), the role
 /// being read, and the role handlers and roles seen in the current play.
@@ -18,19 +20,40 @@ pub(crate) struct LoadCtx {
     pub roles: Vec<Arc<Role>>,
     /// Reading `handlers:` (where `listen` is allowed).
     pub in_handlers: bool,
+    /// Where modules and roles are looked for.
+    pub search: Search,
 }
-
 impl LoadCtx {
     /// The context for reading the playbook at `path`.
     pub(crate) fn new(path: &Path) -> LoadCtx {
+        let playbook_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let installed = Installed::for_playbook(&playbook_dir);
+        let default_collection = installed.collection_of(path);
+        let search = Search {
+            plugin_dirs: playbook_plugin_dirs(&playbook_dir, default_collection.as_deref()),
+            installed: Arc::new(installed),
+            default_collection,
+            collections: Vec::new(),
+        };
+        LoadCtx::resume(playbook_dir, None, search)
+    }
+
+    /// The context for reading more of a playbook in `playbook_dir` (what a dynamic include
+    /// names), in `role`, looking for modules and roles as `search` says.
+    pub(crate) fn resume(
+        playbook_dir: PathBuf,
+        role: Option<Arc<Role>>,
+        search: Search,
+    ) -> LoadCtx {
         LoadCtx {
             stack: Vec::new(),
-            playbook_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-            role: None,
+            playbook_dir,
+            role,
             handlers: Vec::new(),
             roles_seen: Vec::new(),
             roles: Vec::new(),
             in_handlers: false,
+            search,
         }
     }
 }

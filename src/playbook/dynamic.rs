@@ -59,15 +59,11 @@ impl Include {
     /// Reads and checks what the include names, with `args` its arguments rendered for one
     /// host (and item).
     pub fn load(&self, args: &Json, templar: &Templar) -> Result<Included, IncludeError> {
-        let mut ctx = LoadCtx {
-            stack: Vec::new(),
-            playbook_dir: self.playbook_dir.clone(),
-            role: self.task.role.clone(),
-            handlers: Vec::new(),
-            roles_seen: Vec::new(),
-            roles: Vec::new(),
-            in_handlers: false,
-        };
+        let mut ctx = LoadCtx::resume(
+            self.playbook_dir.clone(),
+            self.task.role.clone(),
+            self.search.clone(),
+        );
         let at = &self.task.span;
         let (shown, items) = if self.is_role() {
             let params = args.as_object().cloned().unwrap_or_default();

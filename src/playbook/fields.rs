@@ -22,6 +22,23 @@ impl Default for Flag {
     }
 }
 
+/// A number keyword that may be a template, decided per host at run time (`retries`, `delay`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Count {
+    /// Known at load time.
+    Const(u64),
+    /// A template such as `"{{ tries }}"`.
+    Template(String),
+}
+
+/// A non-negative number, or a template rendered at run time (as Ansible templates it then).
+pub(crate) fn parse_count_or_template(node: &Node, what: &str) -> Result<Count, LoadError> {
+    match &node.kind {
+        NodeKind::Str(s) if s.contains("{{") || s.contains("{%") => Ok(Count::Template(s.clone())),
+        _ => parse_number(node, what).map(Count::Const),
+    }
+}
+
 pub(crate) fn parse_number(node: &Node, what: &str) -> Result<u64, LoadError> {
     match &node.kind {
         NodeKind::Int(i) if *i >= 0 => Ok(*i as u64),

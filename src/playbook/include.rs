@@ -13,6 +13,7 @@ use crate::playbook::fields::parse_string;
 use crate::playbook::inherit::Inherit;
 use crate::playbook::model::{Block, Include, Item};
 use crate::playbook::role::{load_role, RoleFrom};
+use crate::playbook::search::parse_collections;
 use crate::playbook::task::parse_task;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -44,6 +45,7 @@ pub(crate) fn parse_include(
     }
     let mut inherit = Inherited::default();
     let mut target: Option<&Node> = None;
+    let mut collections = None;
     for (key, value) in item.as_map().unwrap_or_default() {
         let name = key.key_string();
         let short = name.strip_prefix("ansible.builtin.").unwrap_or(&name);
@@ -51,23 +53,26 @@ pub(crate) fn parse_include(
             target = Some(value);
             continue;
         }
+        if name == "collections" {
+            collections = Some(parse_collections(value)?);
+            continue;
+        }
         match inherit.parse(&name, value) {
             Some(r) => r?,
-            None => return Err(unknown_wrapper_keyword(key, keyword, &[keyword]).into()),
+            None => {
+                let extra = [keyword, "collections"];
+                return Err(unknown_wrapper_keyword(key, keyword, &extra).into());
+            }
         }
     }
     let target = target.expect("include_keyword found the key");
-    let mut items = if keyword == "import_tasks" {
-        let file = file_arg(target, keyword)?;
-        let path = resolve_tasks_file(ctx, &target.span, &file)?;
-        load_tasks_file(ctx, &target.span, &path)?
-    } else {
-        let (name, from, params) = role_args(target, keyword)?;
-        for (k, v) in params {
-            inherit.vars.entry(k).or_insert(v);
-        }
-        load_role(ctx, &name, &target.span, &from, false)?
-    };
+    let outer = ctx.search.collections.clone();
+    if collections.is_some() {
+        ctx.search.collections = ctx.search.scope_list(collections);
+    }
+    let items = import(ctx, keyword, target, &mut inherit);
+    ctx.search.collections = outer;
+    let mut items = items?;
     inherit.push_down(&mut items);
     Ok(Item::Block(Block {
         name: inherit.name.take(),
@@ -78,10 +83,31 @@ pub(crate) fn parse_include(
     }))
 }
 
+/// The tasks an `import_tasks` or `import_role` brings in; the role's parameters go into
+/// `inherit`'s vars.
+fn import(
+    ctx: &mut LoadCtx,
+    keyword: &str,
+    target: &Node,
+    inherit: &mut Inherited,
+) -> Result<Vec<Item>, LoadErrors> {
+    Ok(if keyword == "import_tasks" {
+        let file = file_arg(target, keyword)?;
+        let path = resolve_tasks_file(ctx, &target.span, &file)?;
+        load_tasks_file(ctx, &target.span, &path)?
+    } else {
+        let (name, from, params) = role_args(target, keyword)?;
+        for (k, v) in params {
+            inherit.vars.entry(k).or_insert(v);
+        }
+        load_role(ctx, &name, &target.span, &from, false)?
+    })
+}
+
 /// `include_tasks` / `include_role`: a task whose loop, `when` and keywords are its own; its
 /// `apply:` is kept for the tasks it will include.
 fn parse_dynamic(ctx: &mut LoadCtx, item: &Node, keyword: &str) -> Result<Item, LoadErrors> {
-    let mut task = parse_task(item, false)?;
+    let mut task = parse_task(ctx, item, false)?;
     task.role.clone_from(&ctx.role);
     let target = item
         .as_map()
@@ -106,6 +132,7 @@ fn parse_dynamic(ctx: &mut LoadCtx, item: &Node, keyword: &str) -> Result<Item, 
         outer: Inherit::default(),
         apply: apply.into_applied(),
         playbook_dir: ctx.playbook_dir.clone(),
+        search: ctx.search.clone(),
     })))
 }
 

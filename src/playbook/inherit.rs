@@ -4,6 +4,7 @@
 
 use serde_json::Value as Json;
 
+use crate::collections::Installed;
 use crate::connection::privilege::{self, BecomeMethod};
 use crate::error::LoadError;
 use crate::playbook::fields::{parse_flag, parse_string, Flag};
@@ -113,7 +114,12 @@ impl Inherit {
             "run_once" => flag(value).map(|f| self.run_once = f),
             "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
             "connection" => match parse_string(value, key) {
-                Ok(kind) if kind.contains("{{") || crate::connection::kind(&kind).is_some() => {
+                // A connection ferry lacks but Ansible has loads; the hosts using it fail.
+                Ok(kind)
+                    if kind.contains("{{")
+                        || crate::connection::kind(&kind).is_some()
+                        || Installed::configured().has_connection(&kind) =>
+                {
                     self.connection = Some(kind);
                     Ok(())
                 }

@@ -6,6 +6,7 @@
 
 /// Play keywords ferry supports (besides the inherited ones).
 pub(crate) const PLAY_SUPPORTED: &[&str] = &[
+    "collections",
     "force_handlers",
     "gather_facts",
     "handlers",
@@ -28,7 +29,6 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
 pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
     "become_exe",
     "become_flags",
-    "collections",
     "debugger",
     "fact_path",
     "gather_subset",
@@ -42,6 +42,7 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
     "args",
     "async",
     "changed_when",
+    "collections",
     "delay",
     "failed_when",
     "local_action",
@@ -62,7 +63,6 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
     "become_exe",
     "become_flags",
-    "collections",
     "debugger",
     "delegate_facts",
     "port",

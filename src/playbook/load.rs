@@ -173,6 +173,38 @@ mod error_tests {
     }
 
     #[test]
+    fn vars_files_found_at_load_are_read_and_checked_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+        write("list.yml", "- a: 1\n- b: 2\n");
+        write("bad.yml", "just text\n");
+        let play = "- hosts: all\n  vars_files: [list.yml, [gone.yml, list.yml], '{{ x }}.yml', gone.yml]\n  tasks: []\n";
+        write("site.yml", play);
+        let pb = load(&dir.path().join("site.yml")).unwrap();
+        let play = &pb.plays[0];
+        assert_eq!(
+            (play.vars["a"].clone(), play.vars["b"].clone()),
+            (1.into(), 2.into())
+        );
+        let later: Vec<String> = play
+            .vars_files_later
+            .iter()
+            .map(|l| l.names.join(","))
+            .collect();
+        assert_eq!(later, ["{{ x }}.yml", "gone.yml"]);
+        write(
+            "site.yml",
+            "- hosts: all\n  vars_files: bad.yml\n  tasks: []\n",
+        );
+        let err = load(&dir.path().join("site.yml")).unwrap_err().to_string();
+        let err = err.replace(&format!("{}/", dir.path().display()), "");
+        assert_eq!(
+            err,
+            "bad.yml:1:1: a vars file must hold a mapping, or a list of mappings\n   |\n 1 | just text\n   | ^\n   = hint: write 'name: value' lines"
+        );
+    }
+
+    #[test]
     fn load_errors_have_full_text() {
         let cases = [
             (

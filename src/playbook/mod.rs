@@ -20,6 +20,7 @@ pub(crate) mod module_defaults;
 mod play;
 mod prompt;
 mod role;
+mod search;
 mod task;
 mod validate;
 
@@ -27,8 +28,10 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Flag, Include, Item, LoopControl, Play, Playbook, Prompt, Role,
-    Serial, Strategy, Task,
+    Applied, Block, Condition, Count, Flag, Include, Item, LaterVarsFile, LoopControl, Play,
+    Playbook, Prompt, Role, Serial, Strategy, Task,
 };
+pub use play::read_vars_file;
+pub(crate) use play::vars_file_path;
 pub use prompt::{answers, ask_on_terminal, Asker, NoTerminal};
-pub use validate::check_templates;
+pub use validate::{check_hosts, check_templates};

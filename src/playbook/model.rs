@@ -6,8 +6,9 @@ use serde_json::Value as Json;
 
 use crate::error::Span;
 use crate::modules::ModuleSpec;
-pub use crate::playbook::fields::Flag;
+pub use crate::playbook::fields::{Count, Flag};
 use crate::playbook::inherit::Inherit;
+use crate::playbook::search::Search;
 use crate::vars::Vars;
 
 /// A loaded playbook.
@@ -28,6 +29,8 @@ pub struct Play {
     pub span: Span,
     /// The host pattern (`hosts:`), possibly templated with extra vars.
     pub hosts: String,
+    /// Where `hosts:` is written.
+    pub hosts_at: Span,
     /// Play `vars:`.
     pub vars: Vars,
     /// `gather_facts:` (default true, as in Ansible).
@@ -38,10 +41,12 @@ pub struct Play {
     /// Keywords the play passes down to its tasks (remote_user, become, environment, ...);
     /// already pushed into every task at load time.
     pub opts: Inherit,
-    /// `vars_files:`, read at load time into `vars`.
+    /// `vars_files:` read at load time into `vars` (their paths).
     pub vars_files: Vec<String>,
     /// `vars_prompt:` not answered yet.
     pub prompts: Vec<Prompt>,
+    /// `vars_files:` read when the play starts: templated names, files not there at load.
+    pub vars_files_later: Vec<LaterVarsFile>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
     pub serial: Vec<Serial>,
     /// `order:` the order hosts run in.
@@ -70,6 +75,18 @@ impl Play {
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.hosts)
     }
+}
+
+/// A `vars_files:` entry read when the play starts: the first of its names (templates
+/// rendered with the play's vars and the extra vars) that is a file.
+#[derive(Debug, Clone)]
+pub struct LaterVarsFile {
+    /// The names, in order.
+    pub names: Vec<String>,
+    /// The directory they are relative to (the playbook's).
+    pub base: PathBuf,
+    /// Where the entry is written.
+    pub at: Span,
 }
 
 /// One `serial:` batch size.
@@ -161,6 +178,8 @@ pub struct Include {
     pub apply: Applied,
     /// The playbook's directory (a tasks file or role is also looked for there).
     pub playbook_dir: PathBuf,
+    /// Where the included tasks' modules and roles are looked for.
+    pub(crate) search: Search,
 }
 
 /// Keywords a wrapper (`apply:`, a block) gives the tasks inside it.
@@ -359,9 +378,9 @@ pub struct Task {
     /// `until:` (retry until all hold).
     pub until: Option<Vec<Condition>>,
     /// `retries:` (default 3 with `until`).
-    pub retries: Option<u64>,
+    pub retries: Option<Count>,
     /// `delay:` seconds between retries (default 5).
-    pub delay: Option<u64>,
+    pub delay: Option<Count>,
     /// `async:` seconds: the module runs as a background job killed after that long.
     pub async_val: Option<u64>,
     /// `poll:` seconds between checks of an `async` job (0: fire and forget; default 15).

@@ -14,8 +14,9 @@ use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{HostOrder, Item, Play, Serial, Strategy, Task};
+use crate::playbook::model::{HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task};
 use crate::playbook::role::parse_roles;
+use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -42,6 +43,13 @@ pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErr
         Ok(s) => parts.play.strategy = s,
         Err(e) => errors.push(node.error(e)),
     }
+    // The play's collections apply to all its tasks, wherever the keyword is written.
+    let own = node.get("collections").map(parse_collections).transpose();
+    let own = own.unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    ctx.search.collections = ctx.search.scope_list(own);
     for (key, value) in entries {
         if let Err(e) = parts.keyword(ctx, key, value) {
             errors.extend(e.0);
@@ -70,6 +78,7 @@ fn empty_play(node: &Node) -> Play {
         name: None,
         span: node.span.clone(),
         hosts: String::new(),
+        hosts_at: node.span.clone(),
         vars: Vars::new(),
         // ansible.cfg's `gathering = explicit` gathers only where a play asks.
         gather_facts: crate::config::Config::global().text("DEFAULT_GATHERING") != Some("explicit"),
@@ -82,6 +91,7 @@ fn empty_play(node: &Node) -> Play {
         },
         vars_files: Vec::new(),
         prompts: Vec::new(),
+        vars_files_later: Vec::new(),
         serial: Vec::new(),
         order: HostOrder::default(),
         max_fail_percentage: None,
@@ -114,8 +124,10 @@ impl PlayParts {
             "hosts" => parse_hosts(value).map(|h| {
                 self.has_hosts = true;
                 play.hosts = h;
+                play.hosts_at = value.span.clone();
             }),
             "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
+            "collections" => Ok(()),
             "gather_facts" => parse_bool(value, "gather_facts")
                 .map(|b| play.gather_facts = b)
                 .map_err(Into::into),
@@ -243,11 +255,14 @@ fn finish_play(
     play
 }
 
-/// `vars_files:` are read now, relative to the playbook, into the play's vars (below play
-/// vars in Ansible's order, but above them here: vars_files take precedence over play vars).
+/// `vars_files:` found now (relative to the playbook, or its `vars/`) are read into the play's
+/// vars (above play vars, as Ansible ranks them); an entry may be a list, of which the first
+/// file found is read. An entry with a templated name, or whose file is not there yet, is
+/// read when the play starts (Ansible reads them then, and skips what it cannot find).
 fn parse_vars_files(value: &Node, play: &mut Play) -> Result<(), LoadErrors> {
-    let names: Vec<&Node> = match &value.kind {
+    let entries: Vec<&Node> = match &value.kind {
         NodeKind::Seq(items) => items.iter().collect(),
+        NodeKind::Null => Vec::new(),
         _ => vec![value],
     };
     let base = value
@@ -256,26 +271,59 @@ fn parse_vars_files(value: &Node, play: &mut Play) -> Result<(), LoadErrors> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    for n in names {
-        let name = parse_string(n, "vars_files")?;
-        if name.contains("{{") {
-            return Err(n
-                .error("templated vars_files are not supported by ferry yet")
-                .into());
+    for entry in entries {
+        let names: Vec<String> = match &entry.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .map(|n| parse_string(n, "vars_files"))
+                .collect::<Result<_, _>>()?,
+            _ => vec![parse_string(entry, "vars_files")?],
+        };
+        let templated = names.iter().any(|n| n.contains("{{") || n.contains("{%"));
+        let found = names.iter().find_map(|n| vars_file_path(&base, n));
+        match found {
+            Some(path) if !templated => {
+                play.vars.extend(read_vars_file(&path)?);
+                play.vars_files.push(path.display().to_string());
+            }
+            _ => play.vars_files_later.push(LaterVarsFile {
+                names,
+                base: base.clone(),
+                at: entry.span.clone(),
+            }),
         }
-        let path = base.join(&name);
-        let node = yaml::load_file(&path).map_err(|e| match e.span {
-            Some(_) => e,
-            None => n.error(format!("vars file '{name}' cannot be read: {}", e.message)),
-        })?;
-        match node.to_json() {
-            serde_json::Value::Object(m) => play.vars.extend(m),
-            serde_json::Value::Null => {}
-            _ => return Err(node.error("a vars file must hold a mapping").into()),
-        }
-        play.vars_files.push(name);
     }
     Ok(())
+}
+
+/// Where vars file `name` is, from `base`: `base/vars/name` or `base/name`.
+pub(crate) fn vars_file_path(base: &Path, name: &str) -> Option<std::path::PathBuf> {
+    let name = crate::paths::expand_tilde(name);
+    [base.join("vars").join(&name), base.join(&name)]
+        .into_iter()
+        .find(|p| p.is_file())
+}
+
+/// A vars file's variables: a mapping, or a list of mappings (merged in order), or nothing.
+pub fn read_vars_file(path: &Path) -> Result<Vars, LoadError> {
+    let node = yaml::load_file(path)?;
+    let mut vars = Vars::new();
+    let parts = match node.to_json() {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    for part in parts {
+        match part {
+            serde_json::Value::Object(m) => vars.extend(m),
+            serde_json::Value::Null => {}
+            _ => {
+                return Err(node
+                    .error("a vars file must hold a mapping, or a list of mappings")
+                    .with_hint("write 'name: value' lines"))
+            }
+        }
+    }
+    Ok(vars)
 }
 
 /// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`.

@@ -14,6 +14,7 @@ use crate::playbook::block::Inherited;
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
 use crate::playbook::model::{Item, Role};
+use crate::playbook::search::parse_collections;
 use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -30,7 +31,7 @@ pub(crate) fn load_role(
     if dedupe && ctx.roles_seen.iter().any(|r| r == name) {
         return Ok(Vec::new());
     }
-    let dir = find_role(ctx, name, at)?;
+    let (dir, collection) = find_role(ctx, name, at)?;
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.clone());
     if ctx.stack.contains(&canonical) {
         return Err(
@@ -38,7 +39,9 @@ pub(crate) fn load_role(
         );
     }
     ctx.stack.push(canonical);
-    let result = load_role_dir(ctx, name, &dir, at, from);
+    let outer = ctx.search.collections.clone();
+    let result = load_role_dir(ctx, name, &dir, collection.as_deref(), at, from);
+    ctx.search.collections = outer;
     ctx.stack.pop();
     if result.is_ok() {
         ctx.roles_seen.push(name.to_string());
@@ -81,21 +84,31 @@ impl RoleFrom {
     }
 }
 
+/// Reads the role in `dir` (of `collection`, if it lives in one): its dependencies, then its
+/// tasks and handlers, which look for modules in the role's collections.
 fn load_role_dir(
     ctx: &mut LoadCtx,
     name: &str,
     dir: &Path,
+    collection: Option<&str>,
     at: &Span,
     from: &RoleFrom,
 ) -> Result<Vec<Item>, LoadErrors> {
     let mut items = Vec::new();
-    if let Some(meta) = main_file(&dir.join("meta"), "main") {
-        let node = yaml::load_file(&meta)?;
-        if let Some(deps) = node.get("dependencies").and_then(Node::as_seq) {
-            for dep in deps {
-                items.extend(parse_role_entry(ctx, dep)?);
-            }
-        }
+    let meta = match main_file(&dir.join("meta"), "main") {
+        Some(path) => Some(yaml::load_file(&path)?),
+        None => None,
+    };
+    let meta_collections = match meta.as_ref().and_then(|m| m.get("collections")) {
+        Some(list) => parse_collections(list)?,
+        None => Vec::new(),
+    };
+    ctx.search.collections = ctx.search.role_list(collection, &meta_collections);
+    if !ctx.search.plugin_dirs.iter().any(|d| d == dir) {
+        ctx.search.plugin_dirs.push(dir.to_path_buf());
+    }
+    if let Some(deps) = meta.as_ref().and_then(|m| m.get("dependencies")) {
+        items.extend(parse_dependencies(ctx, deps)?);
     }
     let role = Arc::new(Role {
         name: name.to_string(),
@@ -121,7 +134,7 @@ fn load_role_dir(
         let handlers_name = from.handlers.as_deref().unwrap_or("main");
         if let Some(path) = main_file(&dir.join("handlers"), handlers_name) {
             let node = yaml::load_file(&path)?;
-            let mut handlers = parse_task_list(&node, true)?;
+            let mut handlers = parse_task_list(ctx, &node, true)?;
             for h in &mut handlers {
                 h.role = Some(Arc::clone(&role));
             }
@@ -131,6 +144,20 @@ fn load_role_dir(
     })();
     ctx.role = outer;
     result.map(|_| items)
+}
+
+/// `dependencies:` of a role's `meta/main.yml`: a list of role entries.
+fn parse_dependencies(ctx: &mut LoadCtx, deps: &Node) -> Result<Vec<Item>, LoadErrors> {
+    let entries = match &deps.kind {
+        NodeKind::Seq(entries) => entries.as_slice(),
+        NodeKind::Null => &[],
+        _ => return Err(deps.error("'dependencies' must be a list of roles").into()),
+    };
+    let mut items = Vec::new();
+    for dep in entries {
+        items.extend(parse_role_entry(ctx, dep)?);
+    }
+    Ok(items)
 }
 
 /// One entry of `roles:` or `dependencies:`: `name`, or `{role: name, when:, vars:, ...params}`.
@@ -194,12 +221,17 @@ pub(crate) fn parse_roles(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Item>, L
     Ok(items)
 }
 
-/// Where role `name` is, searched as Ansible searches: `roles/` beside the file that names
-/// it and beside the playbook, the `roles_path` of ansible.cfg (`ANSIBLE_ROLES_PATH`; by
-/// default `~/.ansible/roles`, `/usr/share/ansible/roles`, `/etc/ansible/roles`), then the
-/// name as a path from the file's directory and from the playbook's. A `namespace.collection.role`
-/// name is looked up in the installed collections.
-fn find_role(ctx: &LoadCtx, name: &str, at: &Span) -> Result<PathBuf, LoadError> {
+/// Where role `name` is, searched as Ansible searches: a collection's role first (`ns.coll.role`,
+/// or a short name in the collections of the search list in effect), then `roles/` beside the
+/// file that names it and beside the playbook, the `roles_path` of ansible.cfg
+/// (`ANSIBLE_ROLES_PATH`; by default `~/.ansible/roles`, `/usr/share/ansible/roles`,
+/// `/etc/ansible/roles`), then the name as a path from the file's directory and from the
+/// playbook's. Its directory, and the collection it lives in.
+fn find_role(ctx: &LoadCtx, name: &str, at: &Span) -> Result<(PathBuf, Option<String>), LoadError> {
+    let search = &ctx.search;
+    if let Some((dir, collection)) = search.installed.role(name, &search.collections) {
+        return Ok((dir, Some(collection)));
+    }
     let here = at
         .path()
         .parent()
@@ -218,34 +250,19 @@ fn find_role(ctx: &LoadCtx, name: &str, at: &Span) -> Result<PathBuf, LoadError>
     );
     candidates.push(here.join(name));
     candidates.push(ctx.playbook_dir.join(name));
-    if let [namespace, collection, role] = name.split('.').collect::<Vec<_>>()[..] {
-        let mut roots = vec![ctx.playbook_dir.join("collections")];
-        roots.extend(
-            config
-                .list("COLLECTIONS_PATHS")
-                .into_iter()
-                .map(PathBuf::from),
-        );
-        candidates.extend(roots.iter().map(|root| {
-            root.join("ansible_collections")
-                .join(namespace)
-                .join(collection)
-                .join("roles")
-                .join(role)
-        }));
-    }
     let mut seen = std::collections::HashSet::new();
     candidates.retain(|p| seen.insert(p.clone()));
-    candidates
-        .iter()
-        .find(|p| p.is_dir())
-        .cloned()
-        .ok_or_else(|| {
+    match candidates.iter().find(|p| p.is_dir()) {
+        Some(dir) => Ok((dir.clone(), None)),
+        None => {
             let searched: Vec<String> =
                 candidates.iter().map(|p| p.display().to_string()).collect();
-            LoadError::at(at, format!("the role '{name}' was not found"))
-                .with_hint(format!("searched: {}", searched.join(", ")))
-        })
+            Err(
+                LoadError::at(at, format!("the role '{name}' was not found"))
+                    .with_hint(format!("searched: {}", searched.join(", "))),
+            )
+        }
+    }
 }
 
 /// `dir/main.yml`, `main.yaml`, `main` (or another base name).

@@ -6,17 +6,25 @@ use serde_json::Value as Json;
 
 use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
-use crate::playbook::fields::{parse_names, parse_number, parse_string, parse_vars};
+use crate::playbook::ctx::LoadCtx;
+use crate::playbook::fields::{
+    parse_count_or_template, parse_names, parse_number, parse_string, parse_vars,
+};
 use crate::playbook::inherit::INHERITED;
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
 use crate::playbook::loops;
 use crate::playbook::model::{Condition, Task};
+use crate::playbook::search::{parse_collections, Unresolved};
 use crate::text::parse_free_form;
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
 /// Parses `tasks:` or `handlers:`.
-pub(crate) fn parse_task_list(node: &Node, handlers: bool) -> Result<Vec<Task>, LoadErrors> {
+pub(crate) fn parse_task_list(
+    ctx: &LoadCtx,
+    node: &Node,
+    handlers: bool,
+) -> Result<Vec<Task>, LoadErrors> {
     let what = if handlers { "handlers" } else { "tasks" };
     let items = match &node.kind {
         NodeKind::Seq(items) => items.as_slice(),
@@ -33,7 +41,7 @@ pub(crate) fn parse_task_list(node: &Node, handlers: bool) -> Result<Vec<Task>, 
     let mut tasks = Vec::new();
     let mut errors = Vec::new();
     for item in items {
-        match parse_task(item, handlers) {
+        match parse_task(ctx, item, handlers) {
             Ok(t) => tasks.push(t),
             Err(e) => errors.extend(e.0),
         }
@@ -57,7 +65,7 @@ struct Action<'a> {
     mapped: Option<&'a Node>,
 }
 
-pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors> {
+pub(crate) fn parse_task(ctx: &LoadCtx, node: &Node, handler: bool) -> Result<Task, LoadErrors> {
     let Some(entries) = node.as_map() else {
         return Err(node
             .error(format!(
@@ -73,10 +81,21 @@ pub(crate) fn parse_task(node: &Node, handler: bool) -> Result<Task, LoadErrors>
         extra_args: None,
         local: false,
         async_key: None,
+        collections: None,
+        others: Vec::new(),
     };
     let mut errors: Vec<LoadError> = Vec::new();
     for (key, value) in entries {
         if let Err(e) = parts.keyword(key, value) {
+            errors.push(e);
+        }
+    }
+    // The module is found once the task's own `collections` are known.
+    let list = ctx
+        .search
+        .task_list(ctx.role.is_some(), parts.collections.take());
+    for (key, value) in std::mem::take(&mut parts.others) {
+        if let Err(e) = parts.module(ctx, &list, key, value) {
             errors.push(e);
         }
     }
@@ -131,6 +150,10 @@ struct TaskParts<'a> {
     local: bool,
     /// Where `async:` was written.
     async_key: Option<&'a Node>,
+    /// The task's own `collections`.
+    collections: Option<Vec<String>>,
+    /// The keys that are no keyword: the module's (one of them).
+    others: Vec<(&'a Node, &'a Node)>,
 }
 
 impl<'a> TaskParts<'a> {
@@ -147,8 +170,8 @@ impl<'a> TaskParts<'a> {
             "changed_when" => parse_conditions(value).map(|c| task.changed_when = Some(c)),
             "failed_when" => parse_conditions(value).map(|c| task.failed_when = Some(c)),
             "until" => parse_conditions(value).map(|c| task.until = Some(c)),
-            "retries" => parse_number(value, "retries").map(|n| task.retries = Some(n)),
-            "delay" => parse_number(value, "delay").map(|n| task.delay = Some(n)),
+            "retries" => parse_count_or_template(value, "retries").map(|n| task.retries = Some(n)),
+            "delay" => parse_count_or_template(value, "delay").map(|n| task.delay = Some(n)),
             "async" => parse_number(value, "async").map(|n| {
                 task.async_val = Some(n);
                 self.async_key = Some(key);
@@ -166,20 +189,36 @@ impl<'a> TaskParts<'a> {
             }
             "loop_control" => loops::parse_loop_control(value).map(|c| task.loop_control = c),
             "action" | "local_action" => self.old_style(key, value),
+            "collections" => parse_collections(value).map(|c| self.collections = Some(c)),
             other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
             other if TASK_UNSUPPORTED.contains(&other) => Err(key
                 .error(format!(
                     "task keyword '{other}' is not supported by ferry yet"
                 ))
                 .with_hint(format!("supported task keywords: {}", supported_keywords()))),
-            other => self.module(key, value, other),
+            _ => {
+                self.others.push((key, value));
+                Ok(())
+            }
         }
     }
 
-    /// The module key: one per task, and a module ferry knows.
-    fn module(&mut self, key: &'a Node, value: &'a Node, name: &str) -> Result<(), LoadError> {
-        let Some(spec) = modules::lookup(name) else {
-            return Err(unknown_module(key, name));
+    /// The module key: one per task, naming a module ferry has, ansible-core has or an
+    /// installed collection has, searched in `list`.
+    fn module(
+        &mut self,
+        ctx: &LoadCtx,
+        list: &[String],
+        key: &'a Node,
+        value: &'a Node,
+    ) -> Result<(), LoadError> {
+        let name = key.key_string();
+        let spec = match ctx.search.resolve_module(&name, list) {
+            Ok(spec) => spec,
+            Err(Unresolved::Unknown) => return Err(unknown_module(key, &name)),
+            Err(Unresolved::Removed(why)) => {
+                return Err(key.error(format!("module '{name}' was removed: {why}")))
+            }
         };
         self.set_action(
             key,

@@ -36,6 +36,39 @@ pub fn check_templates(playbook: &Playbook, templar: &Templar) -> Result<(), Loa
     }
 }
 
+/// A play's `hosts` written as a template must render with what is known before any host runs
+/// (the play's vars, the extra vars, `groups`, `playbook_dir`), as Ansible renders it when the
+/// play starts, and in a syntax check.
+pub fn check_hosts(
+    playbook: &Playbook,
+    templar: &Templar,
+    known: &crate::vars::Vars,
+) -> Result<(), LoadErrors> {
+    let mut errors = Vec::new();
+    for play in &playbook.plays {
+        if !play.hosts.contains("{{") && !play.hosts.contains("{%") {
+            continue;
+        }
+        let mut vars = play.vars.clone();
+        vars.extend(known.clone());
+        let dir = playbook.path.parent().unwrap_or(std::path::Path::new(""));
+        let dir = std::path::absolute(dir).unwrap_or_default();
+        vars.insert("playbook_dir".into(), dir.display().to_string().into());
+        if let Err(e) = templar.render_str(&play.hosts, &vars) {
+            let e = LoadError::at(
+                &play.hosts_at,
+                format!("the field 'hosts' has an invalid value: {e}"),
+            );
+            errors.push(e.with_hint("a play's hosts may use its vars and the extra vars (-e)"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LoadErrors(errors))
+    }
+}
+
 /// Syntax-checks every template and condition of `tasks` (a playbook's, or what a dynamic
 /// include read at run time).
 pub(crate) fn check_tasks(templar: &Templar, tasks: &[&Task]) -> Result<(), LoadErrors> {

@@ -72,8 +72,14 @@ pub fn recap(out: &str) -> BTreeMap<String, BTreeMap<String, u32>> {
 
 /// Runs the ferry binary with `args` in directory `cwd`.
 pub fn ferry(args: &[&str], cwd: &Path) -> Run {
+    ferry_env(args, cwd, &[])
+}
+
+/// Runs the ferry binary with `args` in directory `cwd`, with `env` variables set.
+pub fn ferry_env(args: &[&str], cwd: &Path, env: &[(&str, &Path)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(cwd)
         .env_remove("FERRY_KNOWN_HOSTS")
         .env("NO_COLOR", "1")

@@ -1,0 +1,69 @@
+//! Modules ferry has no native code for: a task naming a module or action plugin that exists in
+//! ansible-core or in an installed collection loads, as Ansible's syntax check accepts it, with
+//! any arguments; running it fails the task with a message naming the module. It is never
+//! skipped silently, not even under `--check`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::modules::{FreeForm, ModuleResult, ModuleSpec, DEFAULTS};
+
+/// Modules that take free-form text besides `key=value` (Ansible's `RAW_PARAM_MODULES` that
+/// ferry has no native code for).
+const RAW_PARAMS: &[&str] = &["add_host", "group_by", "script", "win_command", "win_shell"];
+
+/// The declaration of module `name` (as resolved: a FQCN, or a local plugin's name), made once
+/// per name for the whole run.
+pub(crate) fn spec(name: &str) -> &'static ModuleSpec {
+    static SPECS: OnceLock<Mutex<HashMap<String, &'static ModuleSpec>>> = OnceLock::new();
+    let mut specs = SPECS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(spec) = specs.get(name) {
+        return spec;
+    }
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.windows."))
+        .unwrap_or(name);
+    let free_form = match RAW_PARAMS.contains(&short) {
+        true => FreeForm::Raw,
+        false => FreeForm::KeyValue,
+    };
+    // Leaked once per distinct module name: task specs are `&'static`, as native ones are.
+    let spec: &'static ModuleSpec = Box::leak(Box::new(ModuleSpec {
+        name: Box::leak(name.to_string().into_boxed_str()),
+        collection: "",
+        free_form,
+        native: false,
+        run: |ctx, _| {
+            Box::pin(async move {
+                ModuleResult::failed(format!(
+                    "module '{}' is not implemented natively by ferry yet: it was found in the \
+                     installed Ansible content, but ferry cannot run it",
+                    ctx.module
+                ))
+            })
+        },
+        ..DEFAULTS
+    }));
+    specs.insert(name.to_string(), spec);
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_declaration_per_name_taking_any_arguments() {
+        let a = spec("ns.coll.thing");
+        assert!(std::ptr::eq(a, spec("ns.coll.thing")));
+        assert_eq!(a.name, "ns.coll.thing");
+        assert!(a.arg_names().is_none() && !a.native && a.supports_check);
+        assert_eq!(a.free_form, FreeForm::KeyValue);
+        assert_eq!(spec("ansible.builtin.script").free_form, FreeForm::Raw);
+        assert_eq!(spec("ansible.windows.win_shell").free_form, FreeForm::Raw);
+    }
+}

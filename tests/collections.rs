@@ -1,0 +1,116 @@
+//! Modules and roles of installed collections (`ANSIBLE_COLLECTIONS_PATH`): a playbook that
+//! lives in a collection searches it for short names; a module ferry has no native code for
+//! loads, and running it fails that task with a message naming it (the play goes on).
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{ferry_env, Run};
+
+/// Writes `files` under `dir`.
+fn tree(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+    }
+}
+
+/// `ferry run ARGS` in `dir`, with (or without) `dir/installed` as the collections path.
+fn ferry(dir: &Path, args: &[&str], installed: bool) -> Run {
+    let collections = dir.join(if installed { "installed" } else { "none" });
+    let config = dir.join("ansible.cfg");
+    let env = [
+        ("ANSIBLE_CONFIG", config.as_path()),
+        ("ANSIBLE_COLLECTIONS_PATH", collections.as_path()),
+    ];
+    ferry_env(&[&["run"], args].concat(), dir, &env)
+}
+
+const COLL: &str = "installed/ansible_collections/ns/coll";
+
+#[test]
+fn a_playbook_inside_an_installed_collection_finds_its_modules_by_short_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let site = format!("{COLL}/playbooks/site.yml");
+    tree(
+        dir,
+        &[
+            ("ansible.cfg", ""),
+            (&format!("{COLL}/plugins/modules/thing.py"), ""),
+            (&site, "- hosts: all\n  tasks:\n    - thing: {a: 1}\n"),
+        ],
+    );
+    let run = ferry(dir, &["--syntax-check", "-i", "localhost,", &site], true);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = ferry(dir, &["--syntax-check", "-i", "localhost,", &site], false);
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("site.yml:3:7: unknown module or keyword 'thing'"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_module_without_native_code_loads_and_fails_its_task_when_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+                - ns.coll.thing: {a: 1}\n      ignore_errors: true\n    \
+                - ansible.builtin.ping:\n    - debug: {msg: after}\n";
+    tree(
+        dir,
+        &[
+            ("ansible.cfg", ""),
+            (&format!("{COLL}/plugins/modules/thing.py"), ""),
+            ("site.yml", play),
+            ("hosts", "local ansible_connection=local\n"),
+        ],
+    );
+    for args in [
+        &["site.yml", "-i", "hosts"][..],
+        &["site.yml", "-i", "hosts", "--check"],
+    ] {
+        let run = ferry(dir, args, true);
+        assert_eq!(run.code, 2, "{}", run.all());
+        for want in [
+            "module 'ns.coll.thing' is not implemented natively by ferry yet",
+            "module 'ansible.builtin.ping' is not implemented natively by ferry yet",
+            "local                      : ok=1    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=1",
+        ] {
+            assert!(run.stdout.contains(want), "{want}\n{}", run.all());
+        }
+        assert!(!run.stdout.contains("after"), "{}", run.all());
+    }
+}
+
+#[test]
+fn a_connection_plugin_of_an_installed_collection_loads_and_its_hosts_fail_clearly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let play = "- hosts: all\n  gather_facts: false\n  connection: network_cli\n  tasks:\n    \
+                - command: 'true'\n";
+    tree(
+        dir,
+        &[
+            ("ansible.cfg", ""),
+            (&format!("{COLL}/plugins/connection/network_cli.py"), ""),
+            ("site.yml", play),
+        ],
+    );
+    let run = ferry(dir, &["site.yml", "-i", "localhost,"], true);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "localhost: unknown connection type 'network_cli' (ansible_connection)";
+    assert!(run.stdout.contains(want), "{}", run.all());
+    let run = ferry(
+        dir,
+        &["--syntax-check", "-i", "localhost,", "site.yml"],
+        false,
+    );
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "site.yml:3:15: unknown connection type 'network_cli'";
+    assert!(run.stderr.contains(want), "{}", run.all());
+}
