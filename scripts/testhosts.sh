@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Local SSH hosts for the demo and the benchmark: N real sshd servers on loopback addresses
-# 127.0.2.1..N (port 2222), each with its own host key, HOME and bin/ at the front of PATH.
+# 127.0.2.1, 127.0.2.2, ... (250 to a /24: host 251 is 127.0.3.1; port 2222), each with its
+# own host key, HOME and bin/ at the front of PATH.
 #   testhosts.sh start N DIR   → DIR/inventory.ini, DIR/known_hosts, DIR/user_key
 #   testhosts.sh stop DIR
 set -euo pipefail
 cmd=${1:-}; dir=${3:-${2:-}}
+# The loopback address of host $1 (1-based).
+addr() { echo "127.0.$(( 2 + ($1 - 1) / 250 )).$(( ($1 - 1) % 250 + 1 ))"; }
 case "$cmd" in
 start)
   n=$2; dir=$(realpath -m "$3"); mkdir -p "$dir" /run/sshd
@@ -12,7 +15,7 @@ start)
   [ -f "$dir/user_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/user_key"
   : > "$dir/known_hosts"; echo "[all]" > "$dir/inventory.ini"
   for i in $(seq 1 "$n"); do
-    h="host$i"; a="127.0.2.$i"; p=2222; hd="$dir/$h"
+    h="host$i"; a=$(addr "$i"); p=2222; hd="$dir/$h"
     mkdir -p "$hd/bin" "$hd/home"
     [ -f "$hd/hostkey" ] || ssh-keygen -q -t ed25519 -N '' -f "$hd/hostkey"
     cp "$dir/user_key.pub" "$hd/authorized_keys"
@@ -35,7 +38,7 @@ CONF
   done
   for i in $(seq 1 "$n"); do
     for _ in $(seq 1 100); do
-      (exec 3<>"/dev/tcp/127.0.2.$i/2222") 2>/dev/null && break
+      (exec 3<>"/dev/tcp/$(addr "$i")/2222") 2>/dev/null && break
       sleep 0.05
     done
   done

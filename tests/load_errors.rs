@@ -98,7 +98,8 @@ fn action_and_local_action_errors_name_the_position() {
         &hosts,
         "action-and-module.yml",
         "- hosts: all\n  tasks:\n    - shell: ls\n      action: command ls\n",
-        "PB:4:7: conflicting action statements: 'shell' and 'command'\n   |\n 4 |       action: command ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
+        // As Ansible's ModuleArgsParser: `action:` is read first, the module key conflicts.
+        "PB:3:7: conflicting action statements: 'command' and 'shell'\n   |\n 3 |     - shell: ls\n   |       ^\n   = hint: a task runs exactly one module: split it into two tasks",
     );
     check(
         &hosts,
