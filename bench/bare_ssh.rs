@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use russh::client::{self, Handle};
-use russh::keys::{load_secret_key, PrivateKeyWithHashAlg, PublicKey};
+use russh::keys::{load_secret_key, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::ChannelMsg;
 
 struct Accept;
@@ -16,7 +16,7 @@ struct Accept;
 impl client::Handler for Accept {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, _key: &PublicKey) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         Ok(true)
     }
 }
@@ -102,7 +102,6 @@ async fn main() {
         }
     }
     if failed > 0 {
-        eprintln!("{failed} hosts failed");
-        std::process::exit(1);
+        panic!("{failed} hosts failed");
     }
 }
