@@ -259,6 +259,13 @@ fn conformance_uri_and_wait_for_arguments() {
 }
 
 #[test]
+fn conformance_magic_variables_reach_every_reader() {
+    conform_with("magic_vars.yml", 2, "", &[], false);
+    let peers = "[all:vars]\npeers=\"{{ groups['all'] | sort | join(',') }}\"\n";
+    conform_with("magic_vars.yml", 2, peers, &[], false);
+}
+
+#[test]
 fn conformance_raw() {
     conform_with("raw.yml", 2, "", &[], false);
 }

@@ -15,7 +15,8 @@ use crate::vars::Vars;
 impl Executor {
     /// All variables of `host` for `task`.
     pub(crate) fn task_vars(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> Vars {
-        let mut vars = self.scope_vars(ctx, host, &task.vars, task.role.as_deref());
+        let magic = self.wants_magic(ctx, host, task);
+        let mut vars = self.scope_vars(ctx, host, &task.vars, task.role.as_deref(), magic);
         if mentions_hostvars(task, "hostvars")
             || ctx.play_vars.values().any(|v| mentions(v, "hostvars"))
         {
@@ -49,25 +50,56 @@ impl Executor {
         Json::Object(all)
     }
 
-    /// All variables of `host` with `local` vars (a task's or an include's) and a role's.
+    /// Whether `task` on `host` may read the play-wide magic variables (`groups`, the play's
+    /// host lists): lists of every host, which would make each host's variables grow with the
+    /// fleet (500 hosts × 500 names per task). They are left out when nothing that can be
+    /// rendered for the task names them: its own fields, the play's and its roles' variables,
+    /// the host's included variables, the inventory and extra variables (checked once), and
+    /// no file template, lookup or `with_<lookup>` loop (which may read any variable).
+    fn wants_magic(&self, ctx: &PlayCtx<'_>, host: &str, task: &Task) -> bool {
+        let names = |v: &Json| MAGIC_WORDS.iter().any(|w| mentions(v, w));
+        let roles = ctx
+            .public_roles
+            .iter()
+            .map(|r| &**r)
+            .chain(task.role.as_deref());
+        self.magic_in_inventory
+            || task.module.name.contains("template")
+            || task.module.name.contains("k8s")
+            || task.loop_with.is_some()
+            || MAGIC_WORDS
+                .iter()
+                .chain(["lookup", "query(", "q("].iter())
+                .any(|w| mentions_hostvars(task, w))
+            || ctx.play_vars.values().any(names)
+            || roles
+                .into_iter()
+                .any(|r| r.defaults.values().any(names) || r.vars.values().any(names))
+            || self.hosts[host].included_vars.values().any(names)
+    }
+
+    /// All variables of `host` with `local` vars (a task's or an include's) and a role's;
+    /// with `magic`, the play-wide magic variables too (see [`Executor::wants_magic`]).
     pub(crate) fn scope_vars(
         &self,
         ctx: &PlayCtx<'_>,
         host: &str,
         local: &Vars,
         role: Option<&Role>,
+        magic: bool,
     ) -> Vars {
         let state = &self.hosts[host];
         let mut vars = Vars::new();
         let publics = ctx.public_roles.iter().map(|r| &**r);
-        for r in publics.clone().chain(role) {
-            vars.extend(r.defaults.clone());
-        }
-        vars.extend(state.inv_vars.clone());
+        // Every layer a person wrote may hold templates of other variables (role defaults
+        // and inventory variables as much as play vars); facts and results are data.
         let mut templated: Vec<String> = Vec::new();
-        let mut layers = vec![&ctx.play_vars];
+        let mut layers: Vec<&Vars> = publics.clone().chain(role).map(|r| &r.defaults).collect();
+        layers.push(&state.inv_vars);
+        layers.push(&ctx.play_vars);
         layers.extend(publics.chain(role).map(|r| &r.vars));
         layers.push(local);
+        layers.push(&state.included_vars);
         for layer in layers {
             for (k, v) in layer {
                 if is_template(v) {
@@ -76,25 +108,15 @@ impl Executor {
                 vars.insert(k.clone(), v.clone());
             }
         }
-        for (k, v) in state.included_vars.iter().chain(&state.facts) {
+        for (k, v) in &state.facts {
             vars.insert(k.clone(), v.clone());
         }
         for (k, v) in &self.opts.extra_vars {
             vars.insert(k.clone(), v.clone());
         }
-        let hosts: Vec<Json> = ctx.hosts.iter().map(|h| Json::String(h.clone())).collect();
-        // Under the free strategies a host runs alone: its batch is the hosts it started with.
-        let running = if ctx.together.is_empty() {
-            ctx.active.clone()
-        } else {
-            self.shared.still_in(&ctx.together)
-        };
-        let active: Vec<Json> = running.iter().map(|h| Json::String(h.clone())).collect();
-        vars.insert("groups".into(), self.groups.clone());
-        vars.insert("play_hosts".into(), Json::Array(active.clone()));
-        vars.insert("ansible_play_hosts".into(), Json::Array(active.clone()));
-        vars.insert("ansible_play_batch".into(), Json::Array(active));
-        vars.insert("ansible_play_hosts_all".into(), Json::Array(hosts));
+        if magic {
+            self.insert_magic(ctx, &mut vars);
+        }
         vars.insert("playbook_dir".into(), ctx.playbook_dir.clone().into());
         vars.insert("ansible_check_mode".into(), self.opts.check.into());
         vars.insert("ansible_diff_mode".into(), self.opts.diff.into());
@@ -126,7 +148,37 @@ impl Executor {
     }
 }
 
-/// Whether the task's arguments, loop, vars or conditions contain `word`.
+impl Executor {
+    /// `groups` and the play's host lists.
+    fn insert_magic(&self, ctx: &PlayCtx<'_>, vars: &mut Vars) {
+        let hosts: Vec<Json> = ctx.hosts.iter().map(|h| Json::String(h.clone())).collect();
+        // Under the free strategies a host runs alone: its batch is the hosts it started with.
+        let running = if ctx.together.is_empty() {
+            ctx.active.clone()
+        } else {
+            self.shared.still_in(&ctx.together)
+        };
+        let active: Vec<Json> = running.iter().map(|h| Json::String(h.clone())).collect();
+        vars.insert("groups".into(), self.groups.clone());
+        vars.insert("play_hosts".into(), Json::Array(active.clone()));
+        vars.insert("ansible_play_hosts".into(), Json::Array(active.clone()));
+        vars.insert("ansible_play_batch".into(), Json::Array(active));
+        vars.insert("ansible_play_hosts_all".into(), Json::Array(hosts));
+    }
+}
+
+/// What names the play-wide magic variables (`vars[...]` may name any).
+const MAGIC_WORDS: &[&str] = &["groups", "play_hosts", "play_batch", "vars[", "vars."];
+
+/// Whether any inventory variable of any host, or an extra variable, names a magic variable.
+pub(crate) fn inventory_names_magic(inventory: &crate::inventory::Inventory, extra: &Vars) -> bool {
+    let names = |v: &Json| MAGIC_WORDS.iter().any(|w| mentions(v, w));
+    extra.values().any(names)
+        || inventory
+            .hosts()
+            .any(|h| inventory.host_vars(h).values().any(names))
+}
+
 impl Executor {
     /// The magic variables of the run: `ansible_version` (the ansible-core whose behaviour
     /// ferry follows), `ansible_forks`, `ansible_run_tags`, `ansible_skip_tags`,

@@ -113,6 +113,9 @@ pub struct Executor {
     forks: Arc<Semaphore>,
     hosts: IndexMap<String, HostState>,
     groups: serde_json::Value,
+    /// Whether an inventory or extra variable names a play-wide magic variable (`groups`,
+    /// `ansible_play_hosts`, ...): then every task's variables carry them.
+    magic_in_inventory: bool,
     delegates: std::collections::HashMap<String, Arc<HostConn>>,
     /// False until `--start-at-task` has matched.
     started: bool,
@@ -133,6 +136,7 @@ impl Executor {
     pub fn new(inventory: Inventory, opts: RunOptions, reporter: Arc<dyn Reporter>) -> Executor {
         let groups = serde_json::Value::Object(inventory.groups());
         let started = opts.start_at_task.is_none();
+        let magic_in_inventory = hostvars::inventory_names_magic(&inventory, &opts.extra_vars);
         Executor {
             forks: Arc::new(Semaphore::new(opts.forks.clamp(1, 1024))),
             inventory: Arc::new(inventory),
@@ -142,6 +146,7 @@ impl Executor {
             reporter,
             hosts: IndexMap::new(),
             groups,
+            magic_in_inventory,
             delegates: Default::default(),
             started,
             failed_hosts: Default::default(),

@@ -116,6 +116,7 @@ impl Executor {
             forks: Arc::clone(&self.forks),
             hosts,
             groups: self.groups.clone(),
+            magic_in_inventory: self.magic_in_inventory,
             delegates: self.delegates.clone(),
             started: self.started,
             failed_hosts: Default::default(),

@@ -32,14 +32,16 @@ pub(crate) struct HostKeyPolicy {
 impl HostKeyPolicy {
     /// Reads the spec's known_hosts files (none when checking is off).
     pub(crate) fn load(spec: &ConnectSpec) -> Result<Self, ConnError> {
+        let lookup = known_hosts::lookup_name(&spec.address, spec.port);
         let mut files = Vec::new();
         if spec.host_key_checking != HostKeyChecking::Off {
             for path in &spec.known_hosts {
-                let file = KnownHostsFile::read(path).map_err(|e| ConnError::KnownHosts {
+                let mut file = KnownHostsFile::read(path).map_err(|e| ConnError::KnownHosts {
                     action: "read",
                     path: path.clone(),
                     source: Arc::new(e),
                 })?;
+                file.keep_for(&lookup);
                 files.push(file);
             }
         }
@@ -47,7 +49,7 @@ impl HostKeyPolicy {
             host: spec.name.clone(),
             address: spec.address.clone(),
             port: spec.port,
-            lookup: known_hosts::lookup_name(&spec.address, spec.port),
+            lookup,
             checking: spec.host_key_checking,
             files,
         })

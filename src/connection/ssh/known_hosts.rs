@@ -85,6 +85,16 @@ impl KnownHostsFile {
         }
     }
 
+    /// Keeps only the lines that can speak for `name` (from [`lookup_name`]): those naming
+    /// it and the marked ones (`@cert-authority`, `@revoked`). A connection keeps its policy
+    /// for its whole life: a fleet's known_hosts file, whole in each of a thousand
+    /// connections, would cost a thousand times its size.
+    pub(crate) fn keep_for(&mut self, name: &str) {
+        self.entries
+            .retain(|e| e.marker.is_some() || e.hosts.matches(name));
+        self.entries.shrink_to_fit();
+    }
+
     fn matching<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries.iter().filter(move |e| e.hosts.matches(name))
     }
