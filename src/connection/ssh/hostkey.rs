@@ -36,12 +36,12 @@ impl HostKeyPolicy {
         let mut files = Vec::new();
         if spec.host_key_checking != HostKeyChecking::Off {
             for path in &spec.known_hosts {
-                let mut file = KnownHostsFile::read(path).map_err(|e| ConnError::KnownHosts {
-                    action: "read",
-                    path: path.clone(),
-                    source: Arc::new(e),
-                })?;
-                file.keep_for(&lookup);
+                let file =
+                    KnownHostsFile::for_host(path, &lookup).map_err(|e| ConnError::KnownHosts {
+                        action: "read",
+                        path: path.clone(),
+                        source: Arc::new(e),
+                    })?;
                 files.push(file);
             }
         }

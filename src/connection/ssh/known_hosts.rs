@@ -20,7 +20,7 @@ pub(crate) struct KnownHostsFile {
     entries: Vec<Entry>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     /// 1-based line number, for messages.
     line: usize,
@@ -35,7 +35,7 @@ enum Marker {
     Revoked,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum HostList {
     /// `|1|salt|hash`: HMAC-SHA1 of the name, keyed by the salt.
     Hashed { salt: Vec<u8>, hash: Vec<u8> },
@@ -43,7 +43,7 @@ enum HostList {
     Patterns(Vec<Pattern>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pattern {
     glob: String,
     negated: bool,
@@ -85,18 +85,87 @@ impl KnownHostsFile {
         }
     }
 
-    /// Keeps only the lines that can speak for `name` (from [`lookup_name`]): those naming
+    /// The lines of `path` that can speak for `name` (from [`lookup_name`]): those naming
     /// it and the marked ones (`@cert-authority`, `@revoked`). A connection keeps its policy
-    /// for its whole life: a fleet's known_hosts file, whole in each of a thousand
-    /// connections, would cost a thousand times its size.
-    pub(crate) fn keep_for(&mut self, name: &str) {
-        self.entries
-            .retain(|e| e.marker.is_some() || e.hosts.matches(name));
-        self.entries.shrink_to_fit();
+    /// for its whole life, so it keeps only these; the file is parsed once per run (and again
+    /// when it changes), not once per host: a fleet's file has a line per host.
+    pub(crate) fn for_host(path: &Path, name: &str) -> std::io::Result<Self> {
+        let parsed = Parsed::cached(path)?;
+        let mut lines: Vec<usize> = parsed.by_name.get(name).cloned().unwrap_or_default();
+        lines.extend(parsed.others.iter().copied().filter(|&i| {
+            parsed.entries[i].marker.is_some() || parsed.entries[i].hosts.matches(name)
+        }));
+        lines.sort_unstable();
+        Ok(KnownHostsFile {
+            path: path.to_owned(),
+            entries: lines
+                .into_iter()
+                .map(|i| parsed.entries[i].clone())
+                .collect(),
+        })
     }
 
     fn matching<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries.iter().filter(move |e| e.hosts.matches(name))
+    }
+}
+
+/// A parsed file, with its plain lines indexed by the names they list.
+struct Parsed {
+    /// The file's modification time and length when it was read.
+    stamp: Option<(std::time::SystemTime, u64)>,
+    entries: Vec<Entry>,
+    /// Lines listing only plain names (no wildcard, no negation), by name.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Every other line: hashed names, patterns, marked lines.
+    others: Vec<usize>,
+}
+
+impl Parsed {
+    /// `path` parsed, from the run's cache while the file is unchanged.
+    fn cached(path: &Path) -> std::io::Result<std::sync::Arc<Parsed>> {
+        use std::sync::{Arc, Mutex};
+        type Cache = std::collections::HashMap<PathBuf, Arc<Parsed>>;
+        static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+        let stamp = match std::fs::metadata(path) {
+            Ok(m) => Some((m.modified()?, m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = cache.get_or_insert_with(Default::default);
+        if let Some(hit) = cache.get(path).filter(|p| p.stamp == stamp) {
+            return Ok(Arc::clone(hit));
+        }
+        let parsed = Arc::new(Parsed::index(stamp, KnownHostsFile::read(path)?.entries));
+        cache.insert(path.to_owned(), Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
+    fn index(stamp: Option<(std::time::SystemTime, u64)>, entries: Vec<Entry>) -> Parsed {
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        let mut others = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            match &e.hosts {
+                HostList::Patterns(ps)
+                    if e.marker.is_none()
+                        && ps
+                            .iter()
+                            .all(|p| !p.negated && !p.glob.contains(['*', '?'])) =>
+                {
+                    for p in ps {
+                        by_name.entry(p.glob.clone()).or_default().push(i);
+                    }
+                }
+                _ => others.push(i),
+            }
+        }
+        Parsed {
+            stamp,
+            entries,
+            by_name,
+            others,
+        }
     }
 }
 

@@ -173,3 +173,32 @@ fn globs() {
         );
     }
 }
+
+#[test]
+fn a_host_keeps_only_the_lines_that_can_speak_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("known_hosts");
+    let text = format!(
+        "web1 {K1}\nweb2 {K2}\n*.example.com {K3}\n@revoked * {K2}\n{HASHED}[db.example.com]:2222 {K1}\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let whole = KnownHostsFile::parse(&path, &text);
+    for name in ["web1", "web2", "web1.example.com", "[db.example.com]:2222", "other"] {
+        let mine = KnownHostsFile::for_host(&path, name).unwrap();
+        assert!(mine.entries.len() < whole.entries.len(), "{name}");
+        for k in [K1, K2, K3] {
+            assert_eq!(
+                check_key(std::slice::from_ref(&mine), name, &key(k)),
+                check_key(std::slice::from_ref(&whole), name, &key(k)),
+                "{name} {k}"
+            );
+        }
+    }
+    // A changed file is read again.
+    std::fs::write(&path, format!("{text}other {K3}\n")).unwrap();
+    let other = KnownHostsFile::for_host(&path, "other").unwrap();
+    assert_eq!(
+        check_key(std::slice::from_ref(&other), "other", &key(K3)),
+        Verdict::Known
+    );
+}
