@@ -286,6 +286,15 @@ impl Builder {
             }
             Some(Frame::Seq(_, _, items)) => items.push(node),
             Some(Frame::Map(_, _, entries, pending)) => match pending.take() {
+                // As PyYAML (Ansible's YAML) refuses them: a key must be hashable.
+                None if matches!(node.kind, NodeKind::Map(_) | NodeKind::Seq(_)) => {
+                    return Err(node
+                        .error(format!(
+                            "found unhashable key: a {} cannot be a mapping key",
+                            node.type_name()
+                        ))
+                        .with_hint("a key is a string, a number, a boolean or null"))
+                }
                 None => *pending = Some(node),
                 Some(key) if key.as_str() == Some("<<") && is_plain_merge(&key) => {
                     merge_into(entries, node)?
@@ -460,6 +469,25 @@ mod bomb_tests {
         // A file that uses aliases normally still loads.
         let ok = "base: &b {x: 1}\nuse: [*b, *b]\n";
         assert!(parse(SourceFile::new("ok.yml", ok.to_string())).is_ok());
+    }
+
+    /// Found by the fuzzer: nested complex keys (`? ? ...` at varying indents) made each
+    /// key's text quote the one inside it, doubling at every level (2 GB for 130 bytes).
+    /// PyYAML refuses a mapping or list as a key; so does ferry, at once.
+    #[test]
+    fn a_mapping_as_a_key_is_refused_at_once() {
+        let nested = "?  ? ? ?   ?  ?  ?    ? ? ? ?  ?  ?   ?  ?  ?    ? ?  ?  ?   ?  ?  ?   ?  ?  ?    ? ? ? ?  ?  ?   ?  ?  ?    ? ?  ?  ?   ?  ?  www1";
+        for text in [nested, "? [a, b]\n: v\n", "{[1]: x}\n"] {
+            let started = std::time::Instant::now();
+            let err = parse(SourceFile::new("keys.yml", text.to_string())).unwrap_err();
+            assert!(
+                started.elapsed() < std::time::Duration::from_millis(100),
+                "{text}"
+            );
+            assert!(err.to_string().contains("found unhashable key"), "{err}");
+        }
+        let fine = "? simple\n: v\n1: one\n";
+        assert!(parse(SourceFile::new("ok.yml", fine.to_string())).is_ok());
     }
 }
 

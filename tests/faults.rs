@@ -126,3 +126,198 @@ fn a_full_disk_fails_the_copy_with_the_hosts_error_and_leaves_the_old_file() {
     assert_eq!(old.unwrap(), "old content\n");
     assert_eq!(left, ["data"], "no partial file is left");
 }
+
+/// A host of its own network namespace, reached over a veth pair whose outer end the test
+/// can take down (a network partition). Its sshd and namespace go on drop.
+struct Partitioned {
+    ns: String,
+    outside: String,
+    sshd: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .expect("ip (iproute2) runs");
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Partitioned {
+    fn start(user_key: &std::path::Path) -> (Partitioned, String) {
+        let id = std::process::id() % 100_000;
+        let (ns, outside, inside) = (format!("ferry-q{id}"), format!("fq{id}"), format!("fr{id}"));
+        ip(&["netns", "add", &ns]);
+        ip(&[
+            "link", "add", &outside, "type", "veth", "peer", "name", &inside,
+        ]);
+        ip(&["link", "set", &inside, "netns", &ns]);
+        ip(&["addr", "add", "10.215.1.1/24", "dev", &outside]);
+        ip(&["link", "set", &outside, "up"]);
+        ip(&["-n", &ns, "addr", "add", "10.215.1.2/24", "dev", &inside]);
+        ip(&["-n", &ns, "link", "set", &inside, "up"]);
+        ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        let dir = tempfile::Builder::new()
+            .prefix("ferry-part-")
+            .tempdir()
+            .unwrap();
+        let d = dir.path();
+        let key = d.join("hostkey");
+        Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        fs::copy(user_key.with_extension("pub"), d.join("authorized_keys")).unwrap();
+        fs::write(
+            d.join("sshd_config"),
+            format!(
+                "ListenAddress 10.215.1.2:22\nHostKey {0}/hostkey\nAuthorizedKeysFile {0}/authorized_keys\nStrictModes no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n",
+                d.display()
+            ),
+        )
+        .unwrap();
+        let sshd = Command::new("ip")
+            .args(["netns", "exec", &ns, "/usr/sbin/sshd", "-D", "-f"])
+            .arg(d.join("sshd_config"))
+            .arg("-E")
+            .arg(d.join("sshd.log"))
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pubkey = fs::read_to_string(key.with_extension("pub")).unwrap();
+        let mut parts = pubkey.split_whitespace();
+        let known = format!(
+            "10.215.1.2 {} {}\n",
+            parts.next().unwrap(),
+            parts.next().unwrap()
+        );
+        let started = Instant::now();
+        while std::net::TcpStream::connect_timeout(
+            &"10.215.1.2:22".parse().unwrap(),
+            Duration::from_millis(200),
+        )
+        .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sshd in {ns} did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (
+            Partitioned {
+                ns,
+                outside,
+                sshd,
+                dir,
+            },
+            known,
+        )
+    }
+
+    fn cut(&self) {
+        ip(&["link", "set", &self.outside, "down"]);
+    }
+}
+
+impl Drop for Partitioned {
+    fn drop(&mut self) {
+        // Every process in the namespace (sshd and its sessions) goes with it.
+        if let Ok(out) = Command::new("ip").args(["netns", "pids", &self.ns]).output() {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-KILL", pid]).status();
+            }
+        }
+        let _ = self.sshd.kill();
+        let _ = self.sshd.wait();
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+    }
+}
+
+/// A network partition mid-upload (the host's link goes down while a 48 MB copy is on the
+/// wire): the host is unreachable within the keepalive the inventory sets, and its old file
+/// is intact.
+#[test]
+fn a_partition_mid_upload_leaves_the_old_file_and_the_host_unreachable() {
+    let hosts = SshHosts::start(1);
+    let (net, known) = Partitioned::start(&hosts.user_key);
+    let d = hosts.dir.path();
+    let kh = d.join("part_known_hosts");
+    fs::write(&kh, known).unwrap();
+    let target = net.dir.path().join("data");
+    fs::create_dir_all(&target).unwrap();
+    fs::write(target.join("big.bin"), "old contents\n").unwrap();
+    let block: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    fs::write(d.join("big.bin"), block.repeat(48)).unwrap();
+    fs::write(
+        d.join("part.ini"),
+        format!(
+            "far ansible_host=10.215.1.2 ansible_user=root ansible_ssh_private_key_file={} ansible_ssh_common_args=\"-o ServerAliveInterval=1 -o ServerAliveCountMax=2\"\n",
+            hosts.user_key.display()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        d.join("part.yml"),
+        format!(
+            "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: {{src: big.bin, dest: {}/big.bin}}\n",
+            target.display()
+        ),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["run", "part.yml", "-i", "part.ini", "--known-hosts"])
+        .arg(&kh)
+        .current_dir(d)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = || {
+        fs::read_dir(&target).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with(".ferry-")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    };
+    while !partial() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the upload never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    net.cut();
+    let cut_at = Instant::now();
+    let mut child = child;
+    while child.try_wait().unwrap().is_none() {
+        if cut_at.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("ferry still waits a minute after the partition");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = cut_at.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(
+        stdout.contains("unreachable=1"),
+        "the partitioned host is unreachable: {stdout}"
+    );
+    assert!(
+        took < Duration::from_secs(20),
+        "given up {took:?} after the cut"
+    );
+    assert_eq!(
+        fs::read_to_string(target.join("big.bin")).unwrap(),
+        "old contents\n",
+        "the old file is intact"
+    );
+}

@@ -183,7 +183,13 @@ fn a_host_keeps_only_the_lines_that_can_speak_for_it() {
     );
     std::fs::write(&path, &text).unwrap();
     let whole = KnownHostsFile::parse(&path, &text);
-    for name in ["web1", "web2", "web1.example.com", "[db.example.com]:2222", "other"] {
+    for name in [
+        "web1",
+        "web2",
+        "web1.example.com",
+        "[db.example.com]:2222",
+        "other",
+    ] {
         let mine = KnownHostsFile::for_host(&path, name).unwrap();
         assert!(mine.entries.len() < whole.entries.len(), "{name}");
         for k in [K1, K2, K3] {

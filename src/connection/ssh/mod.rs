@@ -39,8 +39,8 @@ const MAX_CHANNELS: usize = 5;
 
 /// Keepalive: a probe after this long without traffic; the connection is declared dead
 /// after `KEEPALIVE_MAX` unanswered probes.
-const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
-const KEEPALIVE_MAX: usize = 3;
+pub(crate) const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+pub(crate) const KEEPALIVE_MAX: usize = 3;
 
 /// Host certificate types asked for when a `@cert-authority` line covers the host.
 static CERTIFICATE_ALGORITHMS: &[Algorithm] = &[

@@ -35,6 +35,7 @@ pub(crate) async fn open_tcp(spec: &ConnectSpec) -> Result<QuickAck, ConnError> 
             Ok(stream) => {
                 // Commands are small request/response exchanges: Nagle would only add delay.
                 let _ = stream.set_nodelay(true);
+                give_up_unacknowledged(&stream, spec);
                 return Ok(QuickAck(stream));
             }
             Err(e) => last_error = e,
@@ -45,6 +46,23 @@ pub(crate) async fn open_tcp(spec: &ConnectSpec) -> Result<QuickAck, ConnError> 
         address: target(spec),
         source: Arc::new(last_error),
     })
+}
+
+/// Data the server has not acknowledged for as long as the keepalive would wait (interval ×
+/// (count + 1)) ends the connection (`TCP_USER_TIMEOUT`). The SSH keepalive alone cannot see
+/// a network partition during an upload: the session waits on a full send buffer and sends
+/// no probe; the kernel then fails that write, and the host is reported unreachable.
+fn give_up_unacknowledged(stream: &TcpStream, spec: &ConnectSpec) {
+    let interval = spec.keepalive_interval.unwrap_or(super::KEEPALIVE_INTERVAL);
+    if interval.is_zero() {
+        return; // keepalive off: wait as long as the kernel does
+    }
+    let count = spec.keepalive_max.unwrap_or(super::KEEPALIVE_MAX) as u32 + 1;
+    let limit = interval.saturating_mul(count).as_millis();
+    let _ = rustix::net::sockopt::set_tcp_user_timeout(
+        stream,
+        u32::try_from(limit).unwrap_or(u32::MAX),
+    );
 }
 
 /// SSH over a `ProxyCommand`: the command runs under `sh -c` with its stdin and stdout as
