@@ -6,25 +6,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use crate::support::ferry;
+use crate::support::netns::{self, ip};
 
 struct Net {
     id: String,
     sshds: Vec<Child>,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .expect("ip (iproute2) runs");
-    assert!(
-        out.status.success(),
-        "ip {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 impl Net {
@@ -64,37 +53,9 @@ impl Net {
     }
 
     fn sshd(&mut self, ns: &str, addr: &str, dir: &Path, user_key: &Path) -> String {
-        fs::create_dir_all(dir.join("home")).unwrap();
-        let key = dir.join("hostkey");
-        Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&key)
-            .status()
-            .unwrap();
-        fs::copy(user_key.with_extension("pub"), dir.join("authorized_keys")).unwrap();
-        let d = dir.display();
-        fs::write(
-            dir.join("sshd_config"),
-            format!("ListenAddress {addr}:22\nHostKey {d}/hostkey\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\nAllowTcpForwarding yes\nSetEnv HOME={d}/home\n"),
-        )
-        .unwrap();
-        let ns_name = format!("ferry-{ns}{}", self.id);
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns_name, "/usr/sbin/sshd", "-D", "-f"])
-            .arg(dir.join("sshd_config"))
-            .arg("-E")
-            .arg(dir.join("sshd.log"))
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
+        let (child, known) = netns::sshd(&format!("ferry-{ns}{}", self.id), addr, dir, user_key);
         self.sshds.push(child);
-        let pubkey = fs::read_to_string(key.with_extension("pub")).unwrap();
-        let mut parts = pubkey.split_whitespace();
-        format!(
-            "{addr} {} {}\n",
-            parts.next().unwrap(),
-            parts.next().unwrap()
-        )
+        known
     }
 }
 

@@ -7,6 +7,7 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::netns::{self, ip};
 use crate::support::{counts, run_playbook, write, SshHosts};
 
 /// A shell snippet that finds the sshd process serving this connection (the nearest
@@ -136,18 +137,6 @@ struct Partitioned {
     dir: tempfile::TempDir,
 }
 
-fn ip(args: &[&str]) {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .expect("ip (iproute2) runs");
-    assert!(
-        out.status.success(),
-        "ip {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 impl Partitioned {
     fn start(user_key: &std::path::Path) -> (Partitioned, String) {
         let id = std::process::id() % 100_000;
@@ -166,37 +155,7 @@ impl Partitioned {
             .prefix("ferry-part-")
             .tempdir()
             .unwrap();
-        let d = dir.path();
-        let key = d.join("hostkey");
-        Command::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-            .arg(&key)
-            .status()
-            .unwrap();
-        fs::copy(user_key.with_extension("pub"), d.join("authorized_keys")).unwrap();
-        fs::write(
-            d.join("sshd_config"),
-            format!(
-                "ListenAddress 10.215.1.2:22\nHostKey {0}/hostkey\nAuthorizedKeysFile {0}/authorized_keys\nStrictModes no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n",
-                d.display()
-            ),
-        )
-        .unwrap();
-        let sshd = Command::new("ip")
-            .args(["netns", "exec", &ns, "/usr/sbin/sshd", "-D", "-f"])
-            .arg(d.join("sshd_config"))
-            .arg("-E")
-            .arg(d.join("sshd.log"))
-            .stdin(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let pubkey = fs::read_to_string(key.with_extension("pub")).unwrap();
-        let mut parts = pubkey.split_whitespace();
-        let known = format!(
-            "10.215.1.2 {} {}\n",
-            parts.next().unwrap(),
-            parts.next().unwrap()
-        );
+        let (sshd, known) = netns::sshd(&ns, "10.215.1.2", dir.path(), user_key);
         let started = Instant::now();
         while std::net::TcpStream::connect_timeout(
             &"10.215.1.2:22".parse().unwrap(),
@@ -229,7 +188,10 @@ impl Partitioned {
 impl Drop for Partitioned {
     fn drop(&mut self) {
         // Every process in the namespace (sshd and its sessions) goes with it.
-        if let Ok(out) = Command::new("ip").args(["netns", "pids", &self.ns]).output() {
+        if let Ok(out) = Command::new("ip")
+            .args(["netns", "pids", &self.ns])
+            .output()
+        {
             for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
                 let _ = Command::new("kill").args(["-KILL", pid]).status();
             }

@@ -5,6 +5,7 @@
 
 pub mod docker;
 pub mod moto;
+pub mod netns;
 pub mod sshd;
 
 use std::collections::BTreeMap;
