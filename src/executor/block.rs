@@ -4,6 +4,7 @@
 //! Meta tasks, tag selection and the play-wide failure limits are applied here, between tasks.
 
 use crate::events::TaskKind;
+use crate::executor::keyword_value::unrendered_true;
 use crate::executor::play::PlayCtx;
 use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
@@ -59,7 +60,11 @@ impl Executor {
         let failed = self
             .run_task(ctx, task, TaskKind::Task, scope.to_vec(), rescuable)
             .await;
-        let fatal = task.opts.any_errors_fatal == Some(true) && !self.free_fatal(ctx);
+        let opts = &task.opts;
+        // As the linear strategy reads them: unrendered (a template counts as true).
+        let fatal = unrendered_true(opts.any_errors_fatal.as_ref())
+            && !unrendered_true(opts.ignore_errors.as_ref())
+            && !self.free_fatal(ctx);
         if !failed.is_empty() && !rescuable {
             if fatal {
                 ctx.abort = true;
@@ -71,7 +76,7 @@ impl Executor {
 
     /// `max_fail_percentage`: the batch stops when failures exceed it.
     fn check_max_fail(&mut self, ctx: &mut PlayCtx<'_>, new_failed: &[String]) {
-        let Some(pct) = ctx.play.max_fail_percentage else {
+        let Some(pct) = ctx.max_fail else {
             return;
         };
         let failed = ctx

@@ -14,7 +14,9 @@ use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task};
+use crate::playbook::model::{
+    AtPlayStart, HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task,
+};
 use crate::playbook::role::parse_roles;
 use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
@@ -86,13 +88,14 @@ fn empty_play(node: &Node) -> Play {
         opts: Inherit {
             any_errors_fatal: crate::config::Config::global()
                 .bool("ANY_ERRORS_FATAL")
-                .filter(|fatal| *fatal),
+                .filter(|fatal| *fatal)
+                .map(crate::playbook::Flag::Const),
             ..Inherit::default()
         },
         vars_files: Vec::new(),
         prompts: Vec::new(),
         vars_files_later: Vec::new(),
-        serial: Vec::new(),
+        serial: AtPlayStart::Const(Vec::new()),
         order: HostOrder::default(),
         max_fail_percentage: None,
         force_handlers: false,
@@ -135,7 +138,7 @@ impl PlayParts {
             "vars_prompt" => crate::playbook::prompt::parse_prompts(value)
                 .map(|p| play.prompts = p)
                 .map_err(Into::into),
-            "serial" => parse_serial(value)
+            "serial" => at_play_start(value, Serial::sizes)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
             "order" => match parse_string(value, "order").map(|o| HostOrder::from_name(&o)) {
@@ -148,7 +151,7 @@ impl PlayParts {
                     .into()),
                 Err(e) => Err(e.into()),
             },
-            "max_fail_percentage" => parse_percent(value)
+            "max_fail_percentage" => at_play_start(value, Serial::percent)
                 .map(|p| play.max_fail_percentage = Some(p))
                 .map_err(Into::into),
             "strategy" => parse_strategy(value)
@@ -326,34 +329,19 @@ pub fn read_vars_file(path: &Path) -> Result<Vars, LoadError> {
     Ok(vars)
 }
 
-/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`.
-fn parse_serial(value: &Node) -> Result<Vec<Serial>, LoadError> {
-    let one = |n: &Node| -> Result<Serial, LoadError> {
-        match &n.kind {
-            NodeKind::Int(i) if *i >= 0 => Ok(Serial::Count(*i as usize)),
-            NodeKind::Str(s) => {
-                let t = s.trim();
-                if let Some(p) = t.strip_suffix('%') {
-                    if let Ok(p) = p.trim().parse::<f64>() {
-                        return Ok(Serial::Percent(p));
-                    }
-                } else if let Ok(c) = t.parse::<usize>() {
-                    return Ok(Serial::Count(c));
-                }
-                Err(n.error(format!(
-                    "'serial' must be a number or a percentage, found '{s}'"
-                )))
-            }
-            _ => Err(n.error(format!(
-                "'serial' must be a number or a percentage, found {}",
-                n.type_name()
-            ))),
-        }
-    };
-    match &value.kind {
-        NodeKind::Seq(items) => items.iter().map(one).collect(),
-        _ => Ok(vec![one(value)?]),
+/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`, `max_fail_percentage: 30`: read
+/// now, or when the play starts if the value holds a template.
+fn at_play_start<T>(
+    value: &Node,
+    read: fn(&serde_json::Value) -> Result<T, String>,
+) -> Result<AtPlayStart<T>, LoadError> {
+    let json = value.to_json();
+    if crate::playbook::fields::holds_template(&json) {
+        return Ok(AtPlayStart::Template(json, value.span.clone()));
     }
+    read(&json)
+        .map(AtPlayStart::Const)
+        .map_err(|e| value.error(e))
 }
 
 /// `strategy: free`; ferry runs linear, free and host_pinned.
@@ -378,20 +366,6 @@ fn default_strategy() -> Result<Strategy, String> {
                 Strategy::NAMES.join(", ")
             )
         }),
-    }
-}
-
-fn parse_percent(value: &Node) -> Result<f64, LoadError> {
-    match &value.kind {
-        NodeKind::Int(i) => Ok(*i as f64),
-        NodeKind::Float(f) => Ok(*f),
-        NodeKind::Str(s) if s.trim().trim_end_matches('%').parse::<f64>().is_ok() => {
-            Ok(s.trim().trim_end_matches('%').parse().unwrap_or(0.0))
-        }
-        _ => Err(value.error(format!(
-            "'max_fail_percentage' must be a number, found {}",
-            value.type_name()
-        ))),
     }
 }
 
