@@ -26,9 +26,15 @@ impl Executor {
                 break;
             }
             let failed = match item {
-                Item::Task(task) => self.run_item_task(ctx, task, scope, rescuable).await,
+                Item::Task(task) => {
+                    let hosts = in_role(ctx, task, scope);
+                    self.run_item_task(ctx, task, &hosts, rescuable).await
+                }
                 Item::Block(block) => Box::pin(self.run_block(ctx, block, scope, rescuable)).await,
-                Item::Include(inc) => Box::pin(self.run_include(ctx, inc, scope, rescuable)).await,
+                Item::Include(inc) => {
+                    let hosts = in_role(ctx, &inc.task, scope);
+                    Box::pin(self.run_include(ctx, inc, &hosts, rescuable)).await
+                }
             };
             scope.retain(|h| !failed.contains(h));
             failed_all.extend(failed);
@@ -129,4 +135,20 @@ impl Executor {
         }
         failed
     }
+}
+
+/// The hosts of `scope` that did not end `task`'s role (`meta: end_role`).
+fn in_role(ctx: &PlayCtx<'_>, task: &Task, scope: &[String]) -> Vec<String> {
+    let Some(role) = &task.role else {
+        return scope.to_vec();
+    };
+    scope
+        .iter()
+        .filter(|h| {
+            !ctx.ended_roles
+                .iter()
+                .any(|(host, ended)| host == *h && std::sync::Arc::ptr_eq(ended, role))
+        })
+        .cloned()
+        .collect()
 }

@@ -41,6 +41,8 @@ pub(crate) struct PlayCtx<'a> {
     pub public_roles: Vec<std::sync::Arc<crate::playbook::Role>>,
     /// `playbook_dir`.
     pub playbook_dir: String,
+    /// Hosts that ran `meta: end_role`, and the role (instance) they left.
+    pub ended_roles: Vec<(String, std::sync::Arc<crate::playbook::Role>)>,
     /// `max_fail_percentage`, rendered when the play started.
     pub max_fail: Option<f64>,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
@@ -70,6 +72,7 @@ impl<'a> PlayCtx<'a> {
             include_depth: 0,
             public_roles: play.roles.clone(),
             playbook_dir: playbook_dir.display().to_string(),
+            ended_roles: Vec::new(),
             max_fail: None,
             abort: false,
             end_play: false,
