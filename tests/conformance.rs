@@ -427,3 +427,8 @@ fn conformance_play_keyword_that_does_not_render_stops_the_run() {
 fn conformance_meta_end_role_reset_connection_refresh_inventory() {
     conform("meta_more.yml", 2);
 }
+
+#[test]
+fn conformance_delegate_facts() {
+    conform("delegate_facts.yml", 3);
+}

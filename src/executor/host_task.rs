@@ -44,6 +44,8 @@ pub(crate) struct Job {
     pub no_log: bool,
     /// The first keyword whose value does not fit on this host: the task fails with it.
     pub misfit: Option<Misfit>,
+    /// `delegate_facts` with `delegate_to`: the host the task's facts go to.
+    pub facts_to: Option<String>,
     /// Stats prefetched for a loop's items.
     pub prefetched: Option<Arc<Prefetched>>,
 }
@@ -57,6 +59,8 @@ pub(crate) struct HostOutcome {
     /// Per-item results of a loop (already reported).
     pub looped: bool,
     pub no_log: bool,
+    /// The host the task's facts go to, when not this one (`delegate_facts`).
+    pub facts_to: Option<String>,
 }
 
 /// Runs the task on one host, loop included.
@@ -462,6 +466,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         ignored,
         looped,
         no_log: job.no_log,
+        facts_to: job.facts_to,
     }
 }
 

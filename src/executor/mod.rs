@@ -70,7 +70,7 @@ pub struct RunOptions {
 }
 
 /// Per-host state that lives across tasks and plays.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct HostState {
     /// Inventory variables (computed once).
     inv_vars: Vars,
@@ -127,6 +127,8 @@ pub struct Executor {
     peers: Option<Arc<IndexMap<String, HostState>>>,
     /// What forks of this executor share (`throttle` limits, warnings shown).
     shared: strategy::Shared,
+    /// Facts delegated (`delegate_facts`) to hosts no play has run on yet.
+    waiting_facts: std::collections::HashMap<String, HostState>,
 }
 
 impl Executor {
@@ -150,6 +152,7 @@ impl Executor {
             fatal: None,
             peers: None,
             shared: Default::default(),
+            waiting_facts: Default::default(),
         }
     }
 

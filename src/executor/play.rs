@@ -103,13 +103,10 @@ impl Executor {
         }
         for host in &hosts {
             if !self.hosts.contains_key(host) {
+                let waiting = self.waiting_facts.remove(host).unwrap_or_default();
                 let state = HostState {
                     inv_vars: self.inventory.host_vars(host),
-                    facts: Vars::new(),
-                    included_vars: Vars::new(),
-                    stats: Default::default(),
-                    out: false,
-                    conn: None,
+                    ..waiting
                 };
                 self.hosts.insert(host.clone(), state);
             }

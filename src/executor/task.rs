@@ -82,6 +82,7 @@ impl Executor {
             for other in copies {
                 self.share_run_once(task, &other, &outcome);
             }
+            self.delegate_facts(task, &outcome);
             if let Some(host) = self.apply(ctx, task, outcome, rescuable) {
                 failed.push(host);
             }
@@ -155,14 +156,15 @@ impl Executor {
             .delegate_to
             .as_ref()
             .map(|d| self.render_or_raw(d, &vars));
+        let delegate_facts = task.opts.delegate_facts.as_ref();
         let keyword = task
             .opts
             .connection
             .as_ref()
             .map(|c| self.render_or_raw(c, &vars))
             .filter(|_| !vars.contains_key("ansible_connection"));
-        let conn = match (delegate, keyword) {
-            (Some(d), _) if d != host => self.delegate_conn(ctx, &d),
+        let conn = match (&delegate, keyword) {
+            (Some(d), _) if d != host => self.delegate_conn(ctx, d),
             (_, Some(kind)) => self.keyword_conn(ctx, host, &vars, &kind),
             _ => self.host_conn(ctx, host, &vars),
         };
@@ -183,6 +185,7 @@ impl Executor {
         kw.flag("ignore_errors", opts.ignore_errors.as_ref());
         kw.flag("ignore_unreachable", opts.ignore_unreachable.as_ref());
         kw.count("throttle", opts.throttle.as_ref());
+        let facts_to = delegate.filter(|_| kw.flag("delegate_facts", delegate_facts) == Some(true));
         let misfit = kw.misfit;
         let become_ = self.become_settings(task, become_on.unwrap_or(self.opts.become_), &vars);
         let env = self.environment(task, &vars);
@@ -198,6 +201,7 @@ impl Executor {
             timeout,
             no_log,
             misfit,
+            facts_to,
             prefetched: None,
         }
     }
@@ -253,7 +257,7 @@ impl Executor {
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
-        if o.status == Status::Ok || o.status == Status::Changed {
+        if (o.status == Status::Ok || o.status == Status::Changed) && o.facts_to.is_none() {
             state.set_facts(task, &o.result);
         }
         if o.status == Status::Unreachable && !o.ignored {
@@ -282,7 +286,28 @@ impl Executor {
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
-        state.set_facts(task, &o.result);
+        if o.facts_to.is_none() {
+            state.set_facts(task, &o.result);
+        }
+    }
+
+    /// `delegate_facts`: the facts of a task that succeeded go to the host it was delegated
+    /// to (kept until that host joins a play, if it has not yet).
+    fn delegate_facts(&mut self, task: &Task, o: &HostOutcome) {
+        let Some(target) = &o.facts_to else {
+            return;
+        };
+        if !matches!(o.status, Status::Ok | Status::Changed) {
+            return;
+        }
+        match self.hosts.get_mut(target) {
+            Some(state) => state.set_facts(task, &o.result),
+            None => self
+                .waiting_facts
+                .entry(target.clone())
+                .or_default()
+                .set_facts(task, &o.result),
+        }
     }
 
     /// Takes failed hosts out of the play (and of later plays).

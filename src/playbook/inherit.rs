@@ -37,6 +37,8 @@ pub struct Inherit {
     pub run_once: Option<Flag>,
     /// `delegate_to`.
     pub delegate_to: Option<String>,
+    /// `delegate_facts`: facts a delegated task sets go to the host it is delegated to.
+    pub delegate_facts: Option<Flag>,
     /// `connection`: the connection kind, where the host's `ansible_connection` does not say.
     pub connection: Option<String>,
     /// `remote_user`.
@@ -60,6 +62,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "become_user",
     "check_mode",
     "connection",
+    "delegate_facts",
     "delegate_to",
     "diff",
     "environment",
@@ -113,6 +116,7 @@ impl Inherit {
             "diff" => flag(value).map(|f| self.diff = f),
             "run_once" => flag(value).map(|f| self.run_once = f),
             "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
+            "delegate_facts" => flag(value).map(|f| self.delegate_facts = f),
             "connection" => match parse_string(value, key) {
                 // A connection ferry lacks but Ansible has loads; the hosts using it fail.
                 Ok(kind)
@@ -161,6 +165,7 @@ impl Inherit {
         fill(&mut self.diff, &outer.diff);
         fill(&mut self.run_once, &outer.run_once);
         fill(&mut self.delegate_to, &outer.delegate_to);
+        fill(&mut self.delegate_facts, &outer.delegate_facts);
         fill(&mut self.connection, &outer.connection);
         fill(&mut self.remote_user, &outer.remote_user);
         fill(&mut self.timeout, &outer.timeout);
