@@ -432,3 +432,8 @@ fn conformance_meta_end_role_reset_connection_refresh_inventory() {
 fn conformance_delegate_facts() {
     conform("delegate_facts.yml", 3);
 }
+
+#[test]
+fn conformance_includes_in_handlers() {
+    conform("handler_includes.yml", 2);
+}

@@ -65,6 +65,9 @@ pub struct Play {
     pub post_tasks: Vec<Item>,
     /// `handlers:`, in definition order (the order they run in).
     pub handlers: Vec<Task>,
+    /// The handlers that are dynamic includes (`include_tasks`, `include_role`), by their
+    /// index in `handlers`, where their own task stands for them (name, `listen`, `when`).
+    pub handler_includes: std::collections::HashMap<usize, Include>,
     /// The roles read with the play (`roles:`, `import_role`, dependencies): their defaults
     /// and vars are seen by every task of the play, as Ansible's roles are public.
     pub roles: Vec<std::sync::Arc<Role>>,
@@ -410,7 +413,7 @@ impl HostOrder {
 }
 
 /// A task or a handler.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Task {
     /// `name:`, if given.
     pub name: Option<String>,

@@ -15,7 +15,7 @@ use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::{
-    AtPlayStart, HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task,
+    AtPlayStart, HostOrder, Include, Item, LaterVarsFile, Play, Serial, Strategy, Task,
 };
 use crate::playbook::role::parse_roles;
 use crate::playbook::search::parse_collections;
@@ -104,6 +104,7 @@ fn empty_play(node: &Node) -> Play {
         tasks: Vec::new(),
         post_tasks: Vec::new(),
         handlers: Vec::new(),
+        handler_includes: Default::default(),
         roles: Vec::new(),
     }
 }
@@ -169,7 +170,10 @@ impl PlayParts {
             "roles" => parse_roles(ctx, value).map(|t| self.roles = t),
             "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
             "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
-            "handlers" => parse_handlers(ctx, value).map(|t| play.handlers = t),
+            "handlers" => parse_handlers(ctx, value).map(|(handlers, includes)| {
+                play.handlers = handlers;
+                play.handler_includes = includes;
+            }),
             other => Err(unknown_play_keyword(key, other).into()),
         }
     }
@@ -193,41 +197,35 @@ fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
     }
 }
 
-/// `handlers:`: handlers, and `import_tasks` of files of handlers (read now, as tasks are).
-fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Task>, LoadErrors> {
+/// Handlers, and the indexes of those that are dynamic includes.
+type Handlers = (Vec<Task>, std::collections::HashMap<usize, Include>);
+
+/// `handlers:`: handlers, `import_tasks` of files of handlers (read now, as tasks are), and
+/// `include_tasks`/`include_role` handlers (read when notified, as Ansible reads them).
+fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Handlers, LoadErrors> {
     ctx.in_handlers = true;
     let items = parse_items(ctx, node, "handlers");
     ctx.in_handlers = false;
-    let mut handlers = Vec::new();
-    let mut errors = Vec::new();
-    flatten(items?, &mut handlers, &mut errors);
-    if errors.is_empty() {
-        Ok(handlers)
-    } else {
-        Err(LoadErrors(errors))
-    }
+    let mut handlers = (Vec::new(), Default::default());
+    flatten(items?, &mut handlers);
+    Ok(handlers)
 }
 
-/// The tasks of `items`, in order; a dynamic include is refused (handlers are static here).
-fn flatten(items: Vec<Item>, out: &mut Vec<Task>, errors: &mut Vec<LoadError>) {
+/// The tasks of `items`, in order; an include stands as its own task.
+fn flatten(items: Vec<Item>, out: &mut Handlers) {
     for item in items {
         match item {
-            Item::Task(t) => out.push(*t),
+            Item::Task(t) => out.0.push(*t),
             Item::Block(b) => {
                 for section in [b.block, b.rescue, b.always] {
-                    flatten(section, out, errors);
+                    flatten(section, out);
                 }
             }
-            Item::Include(i) => errors.push(
-                LoadError::at(
-                    &i.task.span,
-                    format!(
-                        "'{}' in handlers is not supported by ferry yet",
-                        i.task.module.name
-                    ),
-                )
-                .with_hint("use 'import_tasks' to read handlers from a file"),
-            ),
+            Item::Include(i) => {
+                let task = i.task.clone();
+                out.1.insert(out.0.len(), *i);
+                out.0.push(task);
+            }
         }
     }
 }
@@ -243,6 +241,12 @@ fn finish_play(
     roles.append(&mut play.tasks);
     play.tasks = roles;
     let mut handlers = std::mem::take(&mut ctx.handlers);
+    // Role handlers come first: the play's include handlers move down by as many.
+    let shift = handlers.len();
+    play.handler_includes = std::mem::take(&mut play.handler_includes)
+        .into_iter()
+        .map(|(i, inc)| (i + shift, inc))
+        .collect();
     handlers.append(&mut play.handlers);
     play.handlers = handlers;
     play.roles = std::mem::take(&mut ctx.roles);
@@ -254,6 +258,10 @@ fn finish_play(
     }
     for h in &mut play.handlers {
         h.opts.inherit_from(&opts);
+    }
+    for inc in play.handler_includes.values_mut() {
+        inc.task.opts.inherit_from(&opts);
+        inc.outer.inherit_from(&opts);
     }
     play
 }
