@@ -68,8 +68,8 @@ fn wrong_types_unknown_keys_roles_and_recursion_are_load_errors() {
     load_error(
         &hosts,
         "t8.yml",
-        "- hosts: all\n  tasks:\n    - meta: refresh_inventory\n",
-        "DIR/t8.yml:3:13: meta action 'refresh_inventory' is not supported by ferry\n   |\n 3 |     - meta: refresh_inventory\n   |             ^\n   = hint: supported: clear_host_errors, end_batch, end_host, end_play, flush_handlers, noop",
+        "- hosts: all\n  tasks:\n    - meta: clear_facts\n",
+        "DIR/t8.yml:3:13: meta action 'clear_facts' is not supported by ferry\n   |\n 3 |     - meta: clear_facts\n   |             ^\n   = hint: supported: clear_host_errors, end_batch, end_host, end_play, end_role, flush_handlers, noop, refresh_inventory, reset_connection",
     );
     load_error(
         &hosts,

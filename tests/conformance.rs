@@ -127,9 +127,13 @@ fn conform_with(name: &str, hosts_count: usize, extra: &str, args: &[&str], loca
     };
     let pb = crate::support::root().join("tests/conformance").join(name);
     clear(&hosts);
+    // A playbook may write to its inventory (then `meta: refresh_inventory`): each tool
+    // starts from the same text.
+    let inv_text = fs::read_to_string(&inv).unwrap();
     let (a_code, a_out) = run_ansible(&hosts, &pb, &inv, args);
     let a_effects = effects(&hosts);
     clear(&hosts);
+    fs::write(&inv, &inv_text).unwrap();
     let f = run_playbook(&hosts, &pb, &inv, args);
     let f_effects = effects(&hosts);
     let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
@@ -385,4 +389,58 @@ fn conformance_vars_prompt_without_a_terminal() {
 #[test]
 fn conformance_module_defaults() {
     conform("module_defaults.yml", 2);
+}
+
+#[test]
+fn conformance_templated_keywords() {
+    conform("keyword_templates.yml", 3);
+}
+
+/// A play's `serial` or `max_fail_percentage` that does not render or fit stops both tools
+/// before any task runs, with exit code 4; ferry names the keyword, the value and its place.
+#[test]
+fn conformance_play_keyword_that_does_not_render_stops_the_run() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let cases = [
+        (
+            r#"serial: "{{ nope }}""#,
+            "bad.yml:4:11: the field 'serial' has an invalid value ('{{ nope }}'): 'nope' is undefined",
+        ),
+        (
+            r#"max_fail_percentage: "{{ bad }}""#,
+            r#"bad.yml:4:24: the field 'max_fail_percentage' has an invalid value ('{{ bad }}'): 'max_fail_percentage' must be a number, found "x y""#,
+        ),
+    ];
+    for (keyword, message) in cases {
+        let text = format!(
+            "- hosts: all\n  gather_facts: no\n  vars: {{bad: \"x y\"}}\n  {keyword}\n  tasks:\n    - file: {{path: \"{{{{ host_dir }}}}/out\", state: directory}}\n"
+        );
+        let pb = crate::support::write(&hosts, "bad.yml", &text);
+        clear(&hosts);
+        let (a_code, a_out) = run_ansible(&hosts, &pb, &inv, &[]);
+        let f = run_playbook(&hosts, &pb, &inv, &[]);
+        let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
+        assert_eq!((f.code, a_code), (4, 4), "{keyword}\n{context}");
+        assert!(f.stderr.contains(message), "{keyword}\n{context}");
+        assert!(
+            effects(&hosts).is_empty(),
+            "{keyword}: a task ran\n{context}"
+        );
+    }
+}
+
+#[test]
+fn conformance_meta_end_role_reset_connection_refresh_inventory() {
+    conform("meta_more.yml", 2);
+}
+
+#[test]
+fn conformance_delegate_facts() {
+    conform("delegate_facts.yml", 3);
+}
+
+#[test]
+fn conformance_includes_in_handlers() {
+    conform("handler_includes.yml", 2);
 }

@@ -178,3 +178,21 @@ fn diff_shows_what_changes_in_a_file() {
     assert!(run.stdout.contains("+four"), "{}", run.all());
     assert!(!run.stdout.contains("+five"), "{}", run.all());
 }
+
+#[test]
+fn end_role_outside_a_role_or_in_a_handler_is_refused() {
+    let hosts = SshHosts::start(1);
+    check(
+        &hosts,
+        "end-role.yml",
+        "- hosts: all\n  tasks:\n    - meta: end_role\n",
+        "PB:3:7: Cannot execute 'end_role' from outside of a role\n   |\n 3 |     - meta: end_role\n   |       ^",
+    );
+    check(
+        &hosts,
+        "end-role-handler.yml",
+        "- hosts: all\n  tasks: []\n  handlers:\n    - name: h\n      meta: end_role\n",
+        "PB:4:7: Cannot execute 'end_role' from a handler\n   |\n 4 |     - name: h\n   |       ^",
+    );
+    assert!(!hosts.any_connection(), "no host was contacted");
+}

@@ -96,16 +96,36 @@ impl Pool {
             .clone()
     }
 
+    /// Closes `host`'s connections (of every kind) and forgets them: the next task on it
+    /// connects again (`meta: reset_connection`). A failed connect is forgotten too.
+    pub async fn reset(&self, host: &str) {
+        let prefix = format!("{host}\u{1}");
+        let slots: Vec<Slot> = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            let keys: Vec<String> = slots
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
+            keys.iter().filter_map(|k| slots.remove(k)).collect()
+        };
+        close(slots).await;
+    }
+
     /// Closes every open connection and forgets them all.
     pub async fn close_all(&self) {
         let slots: Vec<Slot> = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             slots.drain().map(|(_, slot)| slot).collect()
         };
-        for slot in slots {
-            if let Some(Ok(connection)) = slot.get() {
-                connection.close().await;
-            }
+        close(slots).await;
+    }
+}
+
+async fn close(slots: Vec<Slot>) {
+    for slot in slots {
+        if let Some(Ok(connection)) = slot.get() {
+            connection.close().await;
         }
     }
 }
@@ -152,5 +172,19 @@ mod tests {
         // attempt (another kind, as a task's `connection: local`, is another connection).
         let again = pool.get(&spec("down", false)).await.unwrap_err();
         assert_eq!(again.to_string(), first.to_string());
+    }
+
+    #[tokio::test]
+    async fn a_reset_host_connects_again() {
+        let pool = Pool::new();
+        let h = spec("h", true);
+        let first = pool.get(&h).await.unwrap();
+        let other = pool.get(&spec("other", true)).await.unwrap();
+        pool.reset("h").await;
+        let second = pool.get(&h).await.unwrap();
+        assert!(!Arc::ptr_eq(&first, &second));
+        let same = pool.get(&spec("other", true)).await.unwrap();
+        assert!(Arc::ptr_eq(&other, &same));
+        pool.close_all().await;
     }
 }

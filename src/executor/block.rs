@@ -4,6 +4,7 @@
 //! Meta tasks, tag selection and the play-wide failure limits are applied here, between tasks.
 
 use crate::events::TaskKind;
+use crate::executor::keyword_value::unrendered_true;
 use crate::executor::play::PlayCtx;
 use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
@@ -25,9 +26,15 @@ impl Executor {
                 break;
             }
             let failed = match item {
-                Item::Task(task) => self.run_item_task(ctx, task, scope, rescuable).await,
+                Item::Task(task) => {
+                    let hosts = in_role(ctx, task, scope);
+                    self.run_item_task(ctx, task, &hosts, rescuable).await
+                }
                 Item::Block(block) => Box::pin(self.run_block(ctx, block, scope, rescuable)).await,
-                Item::Include(inc) => Box::pin(self.run_include(ctx, inc, scope, rescuable)).await,
+                Item::Include(inc) => {
+                    let hosts = in_role(ctx, &inc.task, scope);
+                    Box::pin(self.run_include(ctx, inc, &hosts, rescuable)).await
+                }
             };
             scope.retain(|h| !failed.contains(h));
             failed_all.extend(failed);
@@ -59,7 +66,11 @@ impl Executor {
         let failed = self
             .run_task(ctx, task, TaskKind::Task, scope.to_vec(), rescuable)
             .await;
-        let fatal = task.opts.any_errors_fatal == Some(true) && !self.free_fatal(ctx);
+        let opts = &task.opts;
+        // As the linear strategy reads them: unrendered (a template counts as true).
+        let fatal = unrendered_true(opts.any_errors_fatal.as_ref())
+            && !unrendered_true(opts.ignore_errors.as_ref())
+            && !self.free_fatal(ctx);
         if !failed.is_empty() && !rescuable {
             if fatal {
                 ctx.abort = true;
@@ -71,7 +82,7 @@ impl Executor {
 
     /// `max_fail_percentage`: the batch stops when failures exceed it.
     fn check_max_fail(&mut self, ctx: &mut PlayCtx<'_>, new_failed: &[String]) {
-        let Some(pct) = ctx.play.max_fail_percentage else {
+        let Some(pct) = ctx.max_fail else {
             return;
         };
         let failed = ctx
@@ -124,4 +135,20 @@ impl Executor {
         }
         failed
     }
+}
+
+/// The hosts of `scope` that did not end `task`'s role (`meta: end_role`).
+fn in_role(ctx: &PlayCtx<'_>, task: &Task, scope: &[String]) -> Vec<String> {
+    let Some(role) = &task.role else {
+        return scope.to_vec();
+    };
+    scope
+        .iter()
+        .filter(|h| {
+            !ctx.ended_roles
+                .iter()
+                .any(|(host, ended)| host == *h && std::sync::Arc::ptr_eq(ended, role))
+        })
+        .cloned()
+        .collect()
 }

@@ -24,6 +24,10 @@ impl Executor {
                 continue;
             }
             let failed = match play.handlers.get(index) {
+                Some(_) if play.handler_includes.contains_key(&index) => {
+                    let inc = &play.handler_includes[&index];
+                    Box::pin(self.run_include(ctx, inc, &hosts, false)).await
+                }
                 Some(handler) => {
                     self.run_task(ctx, handler, TaskKind::Handler, hosts, false)
                         .await

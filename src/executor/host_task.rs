@@ -18,6 +18,7 @@ use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;
 
+use super::keyword_value::{Keyword, Misfit};
 use super::looping;
 
 /// What every host's run of one task shares.
@@ -41,6 +42,10 @@ pub(crate) struct Job {
     pub verbosity: u8,
     pub timeout: Option<u64>,
     pub no_log: bool,
+    /// The first keyword whose value does not fit on this host: the task fails with it.
+    pub misfit: Option<Misfit>,
+    /// `delegate_facts` with `delegate_to`: the host the task's facts go to.
+    pub facts_to: Option<String>,
     /// Stats prefetched for a loop's items.
     pub prefetched: Option<Arc<Prefetched>>,
 }
@@ -54,6 +59,8 @@ pub(crate) struct HostOutcome {
     /// Per-item results of a loop (already reported).
     pub looped: bool,
     pub no_log: bool,
+    /// The host the task's facts go to, when not this one (`delegate_facts`).
+    pub facts_to: Option<String>,
 }
 
 /// Runs the task on one host, loop included.
@@ -139,9 +146,14 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
         let r = run_once(run, job).await;
         return apply_conditions(task, r, &job.vars, run.templar);
     };
-    let count = |c: &Option<Count>, what: &str, default: u64| match c {
+    let count = |c: &Option<Count>, name: &str, default: u64| match c {
         None => Ok(default),
-        Some(c) => count(c, what, &job.vars, run.templar),
+        Some(c) => Keyword {
+            name,
+            at: &task.span,
+        }
+        .integer(c, &job.vars, run.templar)
+        .map_err(ModuleResult::failed),
     };
     let (retries, delay) = match (
         count(&task.retries, "retries", 3),
@@ -246,6 +258,9 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     if !eval_all(&task.when, vars, templar)? {
         return Err(skipped(&task.when, vars, templar));
     }
+    if let Some(misfit) = &job.misfit {
+        return Err(ModuleResult::failed(misfit.clone()));
+    }
     let with_defaults = task
         .opts
         .module_defaults
@@ -285,13 +300,7 @@ fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
     } else {
         format!("template error while templating string: {text}")
     };
-    let at = &task.span;
-    format!(
-        "{what}\n\nThe error appears to be in '{}': line {}, column {}",
-        at.file.path.display(),
-        at.line,
-        at.col
-    )
+    format!("{what}{}", super::keyword_value::appears_in(&task.span))
 }
 
 /// The module itself, within the task's `timeout` (or as a background job: `async`).
@@ -437,12 +446,19 @@ fn status_of(r: &ModuleResult) -> Status {
 fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> HostOutcome {
     let status = status_of(&result);
     let opts = &run.task.opts;
-    let ignored = match status {
-        Status::Failed => opts.ignore_errors.as_ref(),
-        Status::Unreachable => opts.ignore_unreachable.as_ref(),
-        _ => None,
-    }
-    .is_some_and(|f| flag(f, &job.vars, run.templar));
+    let (name, f) = match status {
+        Status::Failed => ("ignore_errors", opts.ignore_errors.as_ref()),
+        Status::Unreachable => ("ignore_unreachable", opts.ignore_unreachable.as_ref()),
+        _ => ("", None),
+    };
+    let at = &run.task.span;
+    // A value that does not fit failed the task already; Ansible then reads the keyword
+    // as written, and a template's text counts as true.
+    let ignored = f.is_some_and(|f| {
+        Keyword { name, at }
+            .boolean(f, &job.vars, run.templar)
+            .unwrap_or(true)
+    });
     HostOutcome {
         host: job.host,
         status,
@@ -450,22 +466,8 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         ignored,
         looped,
         no_log: job.no_log,
+        facts_to: job.facts_to,
     }
-}
-
-/// A number keyword's value for this host; a template must render to a non-negative integer.
-fn count(c: &Count, what: &str, vars: &Vars, templar: &Templar) -> Result<u64, ModuleResult> {
-    let t = match c {
-        Count::Const(n) => return Ok(*n),
-        Count::Template(t) => t,
-    };
-    let n = match templar.render_str(t, vars) {
-        Ok(Json::Number(n)) => n.as_u64(),
-        Ok(Json::String(s)) => s.trim().parse().ok(),
-        Ok(_) => None,
-        Err(e) => return Err(ModuleResult::failed(format!("'{what}': {e}"))),
-    };
-    n.ok_or_else(|| ModuleResult::failed(format!("'{what}' must be a non-negative integer: {t}")))
 }
 
 /// A boolean keyword's value for this host (a template that fails to render is false).

@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
+use crate::playbook::fields::holds_template;
 use crate::playbook::{Role, Task};
 use crate::vars::Vars;
 
@@ -102,7 +103,7 @@ impl Executor {
         layers.push(&state.included_vars);
         for layer in layers {
             for (k, v) in layer {
-                if is_template(v) {
+                if holds_template(v) {
                     templated.push(k.clone());
                 }
                 vars.insert(k.clone(), v.clone());
@@ -133,7 +134,7 @@ impl Executor {
         // rendered once against everything else (twice, for one level of chaining).
         for _ in 0..2 {
             for key in &templated {
-                if let Some(v) = vars.get(key).filter(|v| is_template(v)).cloned() {
+                if let Some(v) = vars.get(key).filter(|v| holds_template(v)).cloned() {
                     if let Ok(r) = self.templar.render_value(&v, &vars) {
                         vars.insert(key.clone(), r);
                     }
@@ -234,15 +235,6 @@ fn mentions(v: &Json, word: &str) -> bool {
         Json::String(s) => s.contains(word),
         Json::Array(items) => items.iter().any(|i| mentions(i, word)),
         Json::Object(m) => m.values().any(|i| mentions(i, word)),
-        _ => false,
-    }
-}
-
-fn is_template(v: &Json) -> bool {
-    match v {
-        Json::String(s) => s.contains("{{") || s.contains("{%"),
-        Json::Array(items) => items.iter().any(is_template),
-        Json::Object(m) => m.values().any(is_template),
         _ => false,
     }
 }

@@ -226,6 +226,7 @@ impl Executor {
             ignored: false,
             looped: false,
             no_log: false,
+            facts_to: None,
         };
         self.apply(ctx, &inc.task, outcome, rescuable)
     }

@@ -10,6 +10,7 @@ mod handlers;
 mod host_task;
 mod hostvars;
 mod include;
+mod keyword_value;
 mod looping;
 mod meta;
 mod notified;
@@ -69,7 +70,7 @@ pub struct RunOptions {
 }
 
 /// Per-host state that lives across tasks and plays.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct HostState {
     /// Inventory variables (computed once).
     inv_vars: Vars,
@@ -129,6 +130,8 @@ pub struct Executor {
     peers: Option<Arc<IndexMap<String, HostState>>>,
     /// What forks of this executor share (`throttle` limits, warnings shown).
     shared: strategy::Shared,
+    /// Facts delegated (`delegate_facts`) to hosts no play has run on yet.
+    waiting_facts: std::collections::HashMap<String, HostState>,
 }
 
 impl Executor {
@@ -154,6 +157,7 @@ impl Executor {
             fatal: None,
             peers: None,
             shared: Default::default(),
+            waiting_facts: Default::default(),
         }
     }
 

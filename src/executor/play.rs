@@ -8,7 +8,10 @@ use crate::executor::notified::Notified;
 use crate::executor::select::tags_selected;
 use crate::executor::{Executor, HostState};
 use crate::inventory::PatternError;
-use crate::playbook::{Play, Serial, Strategy};
+use serde_json::Value as Json;
+
+use crate::error::LoadError;
+use crate::playbook::{AtPlayStart, Play, Serial, Strategy};
 use crate::vars::Vars;
 
 /// What a play (one batch of it) knows besides the executor's host state.
@@ -38,6 +41,10 @@ pub(crate) struct PlayCtx<'a> {
     pub public_roles: Vec<std::sync::Arc<crate::playbook::Role>>,
     /// `playbook_dir`.
     pub playbook_dir: String,
+    /// Hosts that ran `meta: end_role`, and the role (instance) they left.
+    pub ended_roles: Vec<(String, std::sync::Arc<crate::playbook::Role>)>,
+    /// `max_fail_percentage`, rendered when the play started.
+    pub max_fail: Option<f64>,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
     pub abort: bool,
     /// `meta: end_play` ran.
@@ -65,6 +72,8 @@ impl<'a> PlayCtx<'a> {
             include_depth: 0,
             public_roles: play.roles.clone(),
             playbook_dir: playbook_dir.display().to_string(),
+            ended_roles: Vec::new(),
+            max_fail: None,
             abort: false,
             end_play: false,
         }
@@ -94,13 +103,10 @@ impl Executor {
         }
         for host in &hosts {
             if !self.hosts.contains_key(host) {
+                let waiting = self.waiting_facts.remove(host).unwrap_or_default();
                 let state = HostState {
                     inv_vars: self.inventory.host_vars(host),
-                    facts: Vars::new(),
-                    included_vars: Vars::new(),
-                    stats: Default::default(),
-                    out: false,
-                    conn: None,
+                    ..waiting
                 };
                 self.hosts.insert(host.clone(), state);
             }
@@ -121,10 +127,19 @@ impl Executor {
                 return false;
             }
         };
-        for batch in batches(&live, &play.serial) {
+        let mut play_vars = play_vars;
+        play_vars.extend(prompted);
+        let (serial, max_fail) = match self.at_play_start(play, &play_vars) {
+            Ok(values) => values,
+            Err(e) => {
+                self.fatal = Some(e.into());
+                return false;
+            }
+        };
+        for batch in batches(&live, &serial) {
             let mut ctx = PlayCtx::new(play, hosts.clone(), batch, playbook_dir);
             ctx.play_vars = play_vars.clone();
-            ctx.play_vars.extend(prompted.clone());
+            ctx.max_fail = max_fail;
             if play.strategy == Strategy::Linear {
                 self.run_batch(&mut ctx).await;
             } else {
@@ -170,6 +185,52 @@ impl Executor {
                 self.flush_handlers(ctx).await;
             }
         }
+    }
+
+    /// `serial` and `max_fail_percentage`, rendered with the play's vars and the extra vars
+    /// (as Ansible renders them when the play starts); a value that does not render or fit
+    /// stops the run, as it stops ansible-playbook.
+    fn at_play_start(
+        &self,
+        play: &Play,
+        play_vars: &Vars,
+    ) -> Result<(Vec<Serial>, Option<f64>), LoadError> {
+        let mut vars = play_vars.clone();
+        vars.extend(self.opts.extra_vars.clone());
+        vars.insert("groups".into(), self.groups.clone());
+        let serial = self.play_value("serial", &play.serial, &vars, Serial::sizes)?;
+        let max_fail = match &play.max_fail_percentage {
+            Some(pct) => {
+                Some(self.play_value("max_fail_percentage", pct, &vars, Serial::percent)?)
+            }
+            None => None,
+        };
+        Ok((serial, max_fail))
+    }
+
+    fn play_value<T: Clone>(
+        &self,
+        name: &str,
+        value: &AtPlayStart<T>,
+        vars: &Vars,
+        read: fn(&Json) -> Result<T, String>,
+    ) -> Result<T, LoadError> {
+        let (raw, at) = match value {
+            AtPlayStart::Const(v) => return Ok(v.clone()),
+            AtPlayStart::Template(raw, at) => (raw, at),
+        };
+        let shown = raw.as_str().map_or_else(|| raw.to_string(), String::from);
+        let invalid = |why: String| {
+            LoadError::at(
+                at,
+                format!("the field '{name}' has an invalid value ('{shown}'): {why}"),
+            )
+        };
+        let rendered = self
+            .templar
+            .render_value(raw, vars)
+            .map_err(|e| invalid(e.to_string()))?;
+        read(&rendered).map_err(invalid)
     }
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.

@@ -100,6 +100,20 @@ impl Executor {
             ctx.failed.extend(failed);
             ctx.end_play |= end_play;
         }
+        let known: Vec<String> = self
+            .waiting_facts
+            .keys()
+            .filter(|h| self.hosts.contains_key(*h))
+            .cloned()
+            .collect();
+        for name in known {
+            if let (Some(waiting), Some(state)) =
+                (self.waiting_facts.remove(&name), self.hosts.get_mut(&name))
+            {
+                state.facts.extend(waiting.facts);
+                state.included_vars.extend(waiting.included_vars);
+            }
+        }
         ctx.active.clear();
     }
 
@@ -124,6 +138,7 @@ impl Executor {
             fatal: None,
             peers: Some(Arc::clone(peers)),
             shared: self.shared.clone(),
+            waiting_facts: Default::default(),
         }
     }
 
@@ -136,6 +151,12 @@ impl Executor {
         self.unreachable_hosts.extend(fork.unreachable_hosts);
         for (key, conn) in fork.delegates {
             self.delegates.entry(key).or_insert(conn);
+        }
+        // Facts a host delegated to another (`delegate_facts`) reach it once all are merged.
+        for (name, waiting) in fork.waiting_facts {
+            let into = self.waiting_facts.entry(name).or_default();
+            into.facts.extend(waiting.facts);
+            into.included_vars.extend(waiting.included_vars);
         }
         self.started |= fork.started;
         if self.fatal.is_none() {

@@ -10,11 +10,12 @@ use serde_json::Value as Json;
 use crate::connection::privilege::{Become, BecomeMethod};
 use crate::connection::quote;
 use crate::events::{HostEvent, Status, TaskKind};
-use crate::executor::host_task::{flag, run_on_host, HostOutcome, Job, TaskRun};
+use crate::executor::host_task::{run_on_host, HostOutcome, Job, TaskRun};
+use crate::executor::keyword_value::{HostKeywords, Keyword};
 use crate::executor::play::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
-use crate::playbook::{Flag, Task};
+use crate::playbook::{Count, Flag, Task};
 use crate::vars::Vars;
 
 const CENSORED: &str =
@@ -32,12 +33,7 @@ impl Executor {
         rescuable: bool,
     ) -> Vec<String> {
         let name = self.render_or_raw(&task.display_name(), &ctx.play_vars);
-        let run_once = task
-            .opts
-            .run_once
-            .as_ref()
-            .is_some_and(|f| *f == Flag::Const(true))
-            && !self.free_run_once(ctx);
+        let run_once = self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx);
         let runners: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
         } else {
@@ -48,7 +44,8 @@ impl Executor {
         for host in &runners {
             jobs.push(self.job(ctx, task, host));
         }
-        let throttle = self.shared.throttle(task, task.opts.throttle);
+        let throttle = self.first_host_throttle(ctx, task, &hosts);
+        let throttle = self.shared.throttle(task, throttle);
         let run = TaskRun {
             task,
             templar: &self.templar,
@@ -85,11 +82,52 @@ impl Executor {
             for other in copies {
                 self.share_run_once(task, &other, &outcome);
             }
+            self.delegate_facts(task, &outcome);
             if let Some(host) = self.apply(ctx, task, outcome, rescuable) {
                 failed.push(host);
             }
         }
         failed
+    }
+
+    /// `run_once`, rendered with the first host's variables as Ansible's linear strategy
+    /// renders it; a value that does not fit counts as true (its text is), and fails the
+    /// task on that host.
+    fn first_host_flag(&self, ctx: &PlayCtx<'_>, task: &Task, hosts: &[String]) -> bool {
+        match (&task.opts.run_once, hosts.first()) {
+            (Some(Flag::Template(t)), Some(first)) => {
+                let vars = self.task_vars(ctx, first, task);
+                let key = Keyword {
+                    name: "run_once",
+                    at: &task.span,
+                };
+                key.boolean(&Flag::Template(t.clone()), &vars, &self.templar)
+                    .unwrap_or(true)
+            }
+            (f, _) => f == &Some(Flag::Const(true)),
+        }
+    }
+
+    /// `throttle`, rendered with the first host's variables (as Ansible renders it when it
+    /// queues the task); one that does not fit limits nothing, and fails the task on each
+    /// host.
+    fn first_host_throttle(
+        &self,
+        ctx: &PlayCtx<'_>,
+        task: &Task,
+        hosts: &[String],
+    ) -> Option<usize> {
+        let limit = task.opts.throttle.as_ref()?;
+        let vars = match (limit, hosts.first()) {
+            (Count::Template(_), Some(first)) => self.task_vars(ctx, first, task),
+            _ => Vars::new(),
+        };
+        let key = Keyword {
+            name: "throttle",
+            at: &task.span,
+        };
+        let n = key.integer(limit, &vars, &self.templar).ok()?;
+        usize::try_from(n).ok()
     }
 
     fn report(&self, task: &Task, name: &str, outcome: &HostOutcome) {
@@ -118,42 +156,52 @@ impl Executor {
             .delegate_to
             .as_ref()
             .map(|d| self.render_or_raw(d, &vars));
+        let delegate_facts = task.opts.delegate_facts.as_ref();
         let keyword = task
             .opts
             .connection
             .as_ref()
             .map(|c| self.render_or_raw(c, &vars))
             .filter(|_| !vars.contains_key("ansible_connection"));
-        let conn = match (delegate, keyword) {
-            (Some(d), _) if d != host => self.delegate_conn(ctx, &d),
+        let conn = match (&delegate, keyword) {
+            (Some(d), _) if d != host => self.delegate_conn(ctx, d),
             (_, Some(kind)) => self.keyword_conn(ctx, host, &vars, &kind),
             _ => self.host_conn(ctx, host, &vars),
         };
-        let become_ = self.become_settings(task, &vars);
-        let check_mode = match &task.opts.check_mode {
-            Some(f) => flag(f, &vars, &self.templar),
-            None => self.opts.check,
+        let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
+        let opts = &task.opts;
+        let check_mode = kw.flag("check_mode", opts.check_mode.as_ref());
+        let diff = kw.flag("diff", opts.diff.as_ref());
+        // A no_log that does not fit hides the result: it may be secret.
+        let no_log = match kw.flag("no_log", opts.no_log.as_ref()) {
+            None if kw.misfit.is_some() && opts.no_log.is_some() => true,
+            other => other.unwrap_or(task.module.hides_results),
         };
+        let become_on = kw.flag("become", opts.become_.as_ref());
+        let timeout = kw.count("timeout", opts.timeout.as_ref());
+        // Ansible validates every keyword of the task on each host, used here or not.
+        kw.flag("run_once", opts.run_once.as_ref());
+        kw.flag("any_errors_fatal", opts.any_errors_fatal.as_ref());
+        kw.flag("ignore_errors", opts.ignore_errors.as_ref());
+        kw.flag("ignore_unreachable", opts.ignore_unreachable.as_ref());
+        kw.count("throttle", opts.throttle.as_ref());
+        let facts_to = delegate.filter(|_| kw.flag("delegate_facts", delegate_facts) == Some(true));
+        let misfit = kw.misfit;
+        let become_ = self.become_settings(task, become_on.unwrap_or(self.opts.become_), &vars);
         let env = self.environment(task, &vars);
-        let diff = match &task.opts.diff {
-            Some(f) => flag(f, &vars, &self.templar),
-            None => self.opts.diff,
-        };
-        let no_log = match task.opts.no_log.as_ref() {
-            Some(f) => flag(f, &vars, &self.templar),
-            None => task.module.hides_results,
-        };
         Job {
             host: host.to_string(),
             vars,
             conn,
             become_,
             env,
-            check_mode,
-            diff,
+            check_mode: check_mode.unwrap_or(self.opts.check),
+            diff: diff.unwrap_or(self.opts.diff),
             verbosity: self.opts.verbosity,
-            timeout: task.opts.timeout,
+            timeout,
             no_log,
+            misfit,
+            facts_to,
             prefetched: None,
         }
     }
@@ -209,7 +257,7 @@ impl Executor {
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
-        if o.status == Status::Ok || o.status == Status::Changed {
+        if (o.status == Status::Ok || o.status == Status::Changed) && o.facts_to.is_none() {
             state.set_facts(task, &o.result);
         }
         if o.status == Status::Unreachable && !o.ignored {
@@ -238,7 +286,28 @@ impl Executor {
         if let Some(name) = &task.register {
             state.facts.insert(name.clone(), o.result.to_registered());
         }
-        state.set_facts(task, &o.result);
+        if o.facts_to.is_none() {
+            state.set_facts(task, &o.result);
+        }
+    }
+
+    /// `delegate_facts`: the facts of a task that succeeded go to the host it was delegated
+    /// to (kept until that host joins a play, if it has not yet).
+    fn delegate_facts(&mut self, task: &Task, o: &HostOutcome) {
+        let Some(target) = &o.facts_to else {
+            return;
+        };
+        if !matches!(o.status, Status::Ok | Status::Changed) {
+            return;
+        }
+        match self.hosts.get_mut(target) {
+            Some(state) => state.set_facts(task, &o.result),
+            None => self
+                .waiting_facts
+                .entry(target.clone())
+                .or_default()
+                .set_facts(task, &o.result),
+        }
     }
 
     /// Takes failed hosts out of the play (and of later plays).
@@ -261,14 +330,10 @@ impl Executor {
         ctx.active.retain(|h| !failed.contains(h));
     }
 
-    /// `become` for `task` on a host with `vars`: the user (`become_user`, `--become-user`,
+    /// `become` for `task` on a host with `vars` when `on`: the user (`become_user`, `--become-user`,
     /// root), the method (`become_method`, `ansible_become_method`, sudo) and the password
     /// (`ansible_become_password` and its older names, `-K`).
-    fn become_settings(&self, task: &Task, vars: &Vars) -> Option<Become> {
-        let on = match &task.opts.become_ {
-            Some(f) => flag(f, vars, &self.templar),
-            None => self.opts.become_,
-        };
+    fn become_settings(&self, task: &Task, on: bool, vars: &Vars) -> Option<Become> {
         if !on {
             return None;
         }

@@ -49,6 +49,9 @@ pub struct Inventory {
     dirs: DirVars,
     /// Groups of a host (as in `Model::var_groups`) → what they give it (computed at load).
     group_vars: HashMap<Vec<String>, Vars>,
+    /// What it was read from, to read it again (`meta: refresh_inventory`).
+    sources: Vec<PathBuf>,
+    playbook_dir: Option<PathBuf>,
 }
 
 impl Inventory {
@@ -89,7 +92,15 @@ impl Inventory {
             model,
             dirs,
             group_vars,
+            sources: sources.to_vec(),
+            playbook_dir: playbook_dir.map(Path::to_path_buf),
         })
+    }
+
+    /// The inventory read again from the same sources (`meta: refresh_inventory`): scripts run
+    /// again, files are read again.
+    pub fn reload(&self) -> Result<Inventory, LoadErrors> {
+        Inventory::load(&self.sources, self.playbook_dir.as_deref())
     }
 
     /// An empty inventory: only Ansible's implicit `localhost` (`ansible_connection=local`),

@@ -12,8 +12,11 @@ const ACTIONS: &[&str] = &[
     "end_batch",
     "end_host",
     "end_play",
+    "end_role",
     "flush_handlers",
     "noop",
+    "refresh_inventory",
+    "reset_connection",
 ];
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {

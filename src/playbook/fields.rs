@@ -31,6 +31,17 @@ pub enum Count {
     Template(String),
 }
 
+/// True when `v` holds a template anywhere (a string with `{{` or `{%`).
+pub(crate) fn holds_template(v: &serde_json::Value) -> bool {
+    use serde_json::Value as Json;
+    match v {
+        Json::String(s) => s.contains("{{") || s.contains("{%"),
+        Json::Array(items) => items.iter().any(holds_template),
+        Json::Object(m) => m.values().any(holds_template),
+        _ => false,
+    }
+}
+
 /// A non-negative number, or a template rendered at run time (as Ansible templates it then).
 pub(crate) fn parse_count_or_template(node: &Node, what: &str) -> Result<Count, LoadError> {
     match &node.kind {

@@ -107,7 +107,7 @@ fn import(
 /// `include_tasks` / `include_role`: a task whose loop, `when` and keywords are its own; its
 /// `apply:` is kept for the tasks it will include.
 fn parse_dynamic(ctx: &mut LoadCtx, item: &Node, keyword: &str) -> Result<Item, LoadErrors> {
-    let mut task = parse_task(ctx, item, false)?;
+    let mut task = parse_task(ctx, item, ctx.in_handlers)?;
     task.role.clone_from(&ctx.role);
     let target = item
         .as_map()

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use crate::collections::Installed;
 use crate::connection::privilege::{self, BecomeMethod};
 use crate::error::LoadError;
-use crate::playbook::fields::{parse_flag, parse_string, Flag};
+use crate::playbook::fields::{parse_count_or_template, parse_flag, parse_string, Count, Flag};
 use crate::yaml::{Node, NodeKind};
 
 /// The inheritable keywords; `None` means "not set here".
@@ -37,16 +37,18 @@ pub struct Inherit {
     pub run_once: Option<Flag>,
     /// `delegate_to`.
     pub delegate_to: Option<String>,
+    /// `delegate_facts`: facts a delegated task sets go to the host it is delegated to.
+    pub delegate_facts: Option<Flag>,
     /// `connection`: the connection kind, where the host's `ansible_connection` does not say.
     pub connection: Option<String>,
     /// `remote_user`.
     pub remote_user: Option<String>,
     /// `timeout` in seconds.
-    pub timeout: Option<u64>,
-    /// `throttle`.
-    pub throttle: Option<usize>,
+    pub timeout: Option<Count>,
+    /// `throttle`: at most this many hosts run the task at once.
+    pub throttle: Option<Count>,
     /// `any_errors_fatal`.
-    pub any_errors_fatal: Option<bool>,
+    pub any_errors_fatal: Option<Flag>,
     /// `module_defaults`: by full module name or `group/<collection>.<group>` (see
     /// `module_defaults.rs`); an inner level's entry replaces the outer one's.
     pub module_defaults: Option<crate::vars::Vars>,
@@ -60,6 +62,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "become_user",
     "check_mode",
     "connection",
+    "delegate_facts",
     "delegate_to",
     "diff",
     "environment",
@@ -113,6 +116,7 @@ impl Inherit {
             "diff" => flag(value).map(|f| self.diff = f),
             "run_once" => flag(value).map(|f| self.run_once = f),
             "delegate_to" => parse_string(value, key).map(|s| self.delegate_to = Some(s)),
+            "delegate_facts" => flag(value).map(|f| self.delegate_facts = f),
             "connection" => match parse_string(value, key) {
                 // A connection ferry lacks but Ansible has loads; the hosts using it fail.
                 Ok(kind)
@@ -136,16 +140,9 @@ impl Inherit {
             "remote_user" => parse_string(value, key).map(|s| self.remote_user = Some(s)),
             "module_defaults" => crate::playbook::module_defaults::parse(value)
                 .map(|d| self.module_defaults = Some(d)),
-            "timeout" => parse_count(value, key).map(|n| self.timeout = Some(n as u64)),
-            "throttle" => parse_count(value, key).map(|n| self.throttle = Some(n)),
-            "any_errors_fatal" => match parse_flag(value, key) {
-                Ok(Flag::Const(b)) => {
-                    self.any_errors_fatal = Some(b);
-                    Ok(())
-                }
-                Ok(Flag::Template(_)) => Err(value.error("'any_errors_fatal' cannot be templated")),
-                Err(e) => Err(e),
-            },
+            "timeout" => parse_count_or_template(value, key).map(|n| self.timeout = Some(n)),
+            "throttle" => parse_count_or_template(value, key).map(|n| self.throttle = Some(n)),
+            "any_errors_fatal" => flag(value).map(|f| self.any_errors_fatal = f),
             _ => return None,
         };
         Some(r)
@@ -168,6 +165,7 @@ impl Inherit {
         fill(&mut self.diff, &outer.diff);
         fill(&mut self.run_once, &outer.run_once);
         fill(&mut self.delegate_to, &outer.delegate_to);
+        fill(&mut self.delegate_facts, &outer.delegate_facts);
         fill(&mut self.connection, &outer.connection);
         fill(&mut self.remote_user, &outer.remote_user);
         fill(&mut self.timeout, &outer.timeout);
@@ -206,16 +204,5 @@ fn parse_tags(node: &Node) -> Result<Vec<String>, LoadError> {
             .collect()),
         NodeKind::Null => Ok(Vec::new()),
         _ => Ok(vec![one(node)?]),
-    }
-}
-
-fn parse_count(node: &Node, what: &str) -> Result<usize, LoadError> {
-    match &node.kind {
-        NodeKind::Int(i) if *i >= 0 => Ok(*i as usize),
-        NodeKind::Str(s) if s.trim().parse::<usize>().is_ok() => Ok(s.trim().parse().unwrap_or(0)),
-        _ => Err(node.error(format!(
-            "'{what}' must be a non-negative number, found {}",
-            node.type_name()
-        ))),
     }
 }

@@ -60,10 +60,4 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 ];
 
 /// Task keywords Ansible has and ferry does not support yet.
-pub(crate) const TASK_UNSUPPORTED: &[&str] = &[
-    "become_exe",
-    "become_flags",
-    "debugger",
-    "delegate_facts",
-    "port",
-];
+pub(crate) const TASK_UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger", "port"];

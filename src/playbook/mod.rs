@@ -28,8 +28,8 @@ pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
 pub use model::{
-    Applied, Block, Condition, Count, Flag, Include, Item, LaterVarsFile, LoopControl, Play,
-    Playbook, Prompt, Role, Serial, Strategy, Task,
+    Applied, AtPlayStart, Block, Condition, Count, Flag, Include, Item, LaterVarsFile, LoopControl,
+    Play, Playbook, Prompt, Role, Serial, Strategy, Task,
 };
 pub use play::read_vars_file;
 pub(crate) use play::vars_file_path;

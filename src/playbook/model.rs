@@ -48,11 +48,11 @@ pub struct Play {
     /// `vars_files:` read when the play starts: templated names, files not there at load.
     pub vars_files_later: Vec<LaterVarsFile>,
     /// `serial:` batch sizes (the last repeats); empty means one batch of all hosts.
-    pub serial: Vec<Serial>,
+    pub serial: AtPlayStart<Vec<Serial>>,
     /// `order:` the order hosts run in.
     pub order: HostOrder,
     /// `max_fail_percentage:` (the batch stops when it is exceeded).
-    pub max_fail_percentage: Option<f64>,
+    pub max_fail_percentage: Option<AtPlayStart<f64>>,
     /// `force_handlers:`.
     pub force_handlers: bool,
     /// `strategy:` (else ansible.cfg's `[defaults] strategy`, else linear).
@@ -65,6 +65,9 @@ pub struct Play {
     pub post_tasks: Vec<Item>,
     /// `handlers:`, in definition order (the order they run in).
     pub handlers: Vec<Task>,
+    /// The handlers that are dynamic includes (`include_tasks`, `include_role`), by their
+    /// index in `handlers`, where their own task stands for them (name, `listen`, `when`).
+    pub handler_includes: std::collections::HashMap<usize, Include>,
     /// The roles read with the play (`roles:`, `import_role`, dependencies): their defaults
     /// and vars are seen by every task of the play, as Ansible's roles are public.
     pub roles: Vec<std::sync::Arc<Role>>,
@@ -89,6 +92,17 @@ pub struct LaterVarsFile {
     pub at: Span,
 }
 
+/// A play keyword's value known at load, or a template rendered when the play starts (with
+/// the play's vars and the extra vars, as Ansible's play `post_validate` renders it).
+#[derive(Debug, Clone)]
+pub enum AtPlayStart<T> {
+    /// Known at load time.
+    Const(T),
+    /// Holds templates (`serial: "{{ batch }}"`, `serial: [1, "{{ rest }}"]`), written at
+    /// the span.
+    Template(Json, Span),
+}
+
 /// One `serial:` batch size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Serial {
@@ -96,6 +110,47 @@ pub enum Serial {
     Count(usize),
     /// A percentage of the play's hosts (at least one host).
     Percent(f64),
+}
+
+impl Serial {
+    /// The batch sizes of a `serial:` value: a number, a percentage or a list of them; a
+    /// number in a string is a number, as Python's `int()` reads it.
+    pub fn sizes(value: &Json) -> Result<Vec<Serial>, String> {
+        let one = |v: &Json| -> Result<Serial, String> {
+            let size = match v {
+                Json::Number(n) => n
+                    .as_f64()
+                    .filter(|x| *x >= 0.0)
+                    .map(|x| Serial::Count(x as usize)),
+                Json::String(s) => match s.trim().strip_suffix('%') {
+                    Some(p) => p.trim().parse::<f64>().ok().map(Serial::Percent),
+                    None => s.trim().parse::<usize>().ok().map(Serial::Count),
+                },
+                _ => None,
+            };
+            size.ok_or_else(|| {
+                let shown = v
+                    .as_str()
+                    .map_or_else(|| v.to_string(), |s| format!("'{s}'"));
+                format!("'serial' must be a number or a percentage, found {shown}")
+            })
+        };
+        match value {
+            Json::Array(items) => items.iter().map(one).collect(),
+            Json::Null => Ok(Vec::new()),
+            other => Ok(vec![one(other)?]),
+        }
+    }
+
+    /// A `max_fail_percentage:` value: a number, or a string of one with an optional `%`.
+    pub fn percent(value: &Json) -> Result<f64, String> {
+        let pct = match value {
+            Json::Number(n) => n.as_f64(),
+            Json::String(s) => s.trim().trim_end_matches('%').trim().parse().ok(),
+            _ => None,
+        };
+        pct.ok_or_else(|| format!("'max_fail_percentage' must be a number, found {value}"))
+    }
 }
 
 /// One `vars_prompt` entry.
@@ -358,7 +413,7 @@ impl HostOrder {
 }
 
 /// A task or a handler.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Task {
     /// `name:`, if given.
     pub name: Option<String>,

@@ -14,7 +14,9 @@ use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
-use crate::playbook::model::{HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task};
+use crate::playbook::model::{
+    AtPlayStart, HostOrder, Include, Item, LaterVarsFile, Play, Serial, Strategy, Task,
+};
 use crate::playbook::role::parse_roles;
 use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
@@ -86,13 +88,14 @@ fn empty_play(node: &Node) -> Play {
         opts: Inherit {
             any_errors_fatal: crate::config::Config::global()
                 .bool("ANY_ERRORS_FATAL")
-                .filter(|fatal| *fatal),
+                .filter(|fatal| *fatal)
+                .map(crate::playbook::Flag::Const),
             ..Inherit::default()
         },
         vars_files: Vec::new(),
         prompts: Vec::new(),
         vars_files_later: Vec::new(),
-        serial: Vec::new(),
+        serial: AtPlayStart::Const(Vec::new()),
         order: HostOrder::default(),
         max_fail_percentage: None,
         force_handlers: false,
@@ -101,6 +104,7 @@ fn empty_play(node: &Node) -> Play {
         tasks: Vec::new(),
         post_tasks: Vec::new(),
         handlers: Vec::new(),
+        handler_includes: Default::default(),
         roles: Vec::new(),
     }
 }
@@ -135,7 +139,7 @@ impl PlayParts {
             "vars_prompt" => crate::playbook::prompt::parse_prompts(value)
                 .map(|p| play.prompts = p)
                 .map_err(Into::into),
-            "serial" => parse_serial(value)
+            "serial" => at_play_start(value, Serial::sizes)
                 .map(|s| play.serial = s)
                 .map_err(Into::into),
             "order" => match parse_string(value, "order").map(|o| HostOrder::from_name(&o)) {
@@ -148,7 +152,7 @@ impl PlayParts {
                     .into()),
                 Err(e) => Err(e.into()),
             },
-            "max_fail_percentage" => parse_percent(value)
+            "max_fail_percentage" => at_play_start(value, Serial::percent)
                 .map(|p| play.max_fail_percentage = Some(p))
                 .map_err(Into::into),
             "strategy" => parse_strategy(value)
@@ -166,7 +170,10 @@ impl PlayParts {
             "roles" => parse_roles(ctx, value).map(|t| self.roles = t),
             "tasks" => parse_items(ctx, value, "tasks").map(|t| play.tasks = t),
             "post_tasks" => parse_items(ctx, value, "post_tasks").map(|t| play.post_tasks = t),
-            "handlers" => parse_handlers(ctx, value).map(|t| play.handlers = t),
+            "handlers" => parse_handlers(ctx, value).map(|(handlers, includes)| {
+                play.handlers = handlers;
+                play.handler_includes = includes;
+            }),
             other => Err(unknown_play_keyword(key, other).into()),
         }
     }
@@ -190,41 +197,35 @@ fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
     }
 }
 
-/// `handlers:`: handlers, and `import_tasks` of files of handlers (read now, as tasks are).
-fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Vec<Task>, LoadErrors> {
+/// Handlers, and the indexes of those that are dynamic includes.
+type Handlers = (Vec<Task>, std::collections::HashMap<usize, Include>);
+
+/// `handlers:`: handlers, `import_tasks` of files of handlers (read now, as tasks are), and
+/// `include_tasks`/`include_role` handlers (read when notified, as Ansible reads them).
+fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Handlers, LoadErrors> {
     ctx.in_handlers = true;
     let items = parse_items(ctx, node, "handlers");
     ctx.in_handlers = false;
-    let mut handlers = Vec::new();
-    let mut errors = Vec::new();
-    flatten(items?, &mut handlers, &mut errors);
-    if errors.is_empty() {
-        Ok(handlers)
-    } else {
-        Err(LoadErrors(errors))
-    }
+    let mut handlers = (Vec::new(), Default::default());
+    flatten(items?, &mut handlers);
+    Ok(handlers)
 }
 
-/// The tasks of `items`, in order; a dynamic include is refused (handlers are static here).
-fn flatten(items: Vec<Item>, out: &mut Vec<Task>, errors: &mut Vec<LoadError>) {
+/// The tasks of `items`, in order; an include stands as its own task.
+fn flatten(items: Vec<Item>, out: &mut Handlers) {
     for item in items {
         match item {
-            Item::Task(t) => out.push(*t),
+            Item::Task(t) => out.0.push(*t),
             Item::Block(b) => {
                 for section in [b.block, b.rescue, b.always] {
-                    flatten(section, out, errors);
+                    flatten(section, out);
                 }
             }
-            Item::Include(i) => errors.push(
-                LoadError::at(
-                    &i.task.span,
-                    format!(
-                        "'{}' in handlers is not supported by ferry yet",
-                        i.task.module.name
-                    ),
-                )
-                .with_hint("use 'import_tasks' to read handlers from a file"),
-            ),
+            Item::Include(i) => {
+                let task = i.task.clone();
+                out.1.insert(out.0.len(), *i);
+                out.0.push(task);
+            }
         }
     }
 }
@@ -240,6 +241,12 @@ fn finish_play(
     roles.append(&mut play.tasks);
     play.tasks = roles;
     let mut handlers = std::mem::take(&mut ctx.handlers);
+    // Role handlers come first: the play's include handlers move down by as many.
+    let shift = handlers.len();
+    play.handler_includes = std::mem::take(&mut play.handler_includes)
+        .into_iter()
+        .map(|(i, inc)| (i + shift, inc))
+        .collect();
     handlers.append(&mut play.handlers);
     play.handlers = handlers;
     play.roles = std::mem::take(&mut ctx.roles);
@@ -251,6 +258,10 @@ fn finish_play(
     }
     for h in &mut play.handlers {
         h.opts.inherit_from(&opts);
+    }
+    for inc in play.handler_includes.values_mut() {
+        inc.task.opts.inherit_from(&opts);
+        inc.outer.inherit_from(&opts);
     }
     play
 }
@@ -326,34 +337,19 @@ pub fn read_vars_file(path: &Path) -> Result<Vars, LoadError> {
     Ok(vars)
 }
 
-/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`.
-fn parse_serial(value: &Node) -> Result<Vec<Serial>, LoadError> {
-    let one = |n: &Node| -> Result<Serial, LoadError> {
-        match &n.kind {
-            NodeKind::Int(i) if *i >= 0 => Ok(Serial::Count(*i as usize)),
-            NodeKind::Str(s) => {
-                let t = s.trim();
-                if let Some(p) = t.strip_suffix('%') {
-                    if let Ok(p) = p.trim().parse::<f64>() {
-                        return Ok(Serial::Percent(p));
-                    }
-                } else if let Ok(c) = t.parse::<usize>() {
-                    return Ok(Serial::Count(c));
-                }
-                Err(n.error(format!(
-                    "'serial' must be a number or a percentage, found '{s}'"
-                )))
-            }
-            _ => Err(n.error(format!(
-                "'serial' must be a number or a percentage, found {}",
-                n.type_name()
-            ))),
-        }
-    };
-    match &value.kind {
-        NodeKind::Seq(items) => items.iter().map(one).collect(),
-        _ => Ok(vec![one(value)?]),
+/// `serial: 2`, `serial: "30%"`, `serial: [1, 5, "50%"]`, `max_fail_percentage: 30`: read
+/// now, or when the play starts if the value holds a template.
+fn at_play_start<T>(
+    value: &Node,
+    read: fn(&serde_json::Value) -> Result<T, String>,
+) -> Result<AtPlayStart<T>, LoadError> {
+    let json = value.to_json();
+    if crate::playbook::fields::holds_template(&json) {
+        return Ok(AtPlayStart::Template(json, value.span.clone()));
     }
+    read(&json)
+        .map(AtPlayStart::Const)
+        .map_err(|e| value.error(e))
 }
 
 /// `strategy: free`; ferry runs linear, free and host_pinned.
@@ -378,20 +374,6 @@ fn default_strategy() -> Result<Strategy, String> {
                 Strategy::NAMES.join(", ")
             )
         }),
-    }
-}
-
-fn parse_percent(value: &Node) -> Result<f64, LoadError> {
-    match &value.kind {
-        NodeKind::Int(i) => Ok(*i as f64),
-        NodeKind::Float(f) => Ok(*f),
-        NodeKind::Str(s) if s.trim().trim_end_matches('%').parse::<f64>().is_ok() => {
-            Ok(s.trim().trim_end_matches('%').parse().unwrap_or(0.0))
-        }
-        _ => Err(value.error(format!(
-            "'max_fail_percentage' must be a number, found {}",
-            value.type_name()
-        ))),
     }
 }
 

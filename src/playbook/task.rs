@@ -132,11 +132,26 @@ pub(crate) fn parse_task(ctx: &LoadCtx, node: &Node, handler: bool) -> Result<Ta
         ),
         None => {}
     }
+    if task.meta() == Some("end_role") {
+        errors.extend(misplaced_end_role(ctx, handler, node));
+    }
     if errors.is_empty() {
         Ok(task)
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// `meta: end_role` outside a role's tasks, refused as ansible-core refuses it at load.
+fn misplaced_end_role(ctx: &LoadCtx, handler: bool, node: &Node) -> Option<LoadError> {
+    let why = if handler || ctx.in_handlers {
+        "Cannot execute 'end_role' from a handler"
+    } else if ctx.role.is_none() {
+        "Cannot execute 'end_role' from outside of a role"
+    } else {
+        return None;
+    };
+    Some(node.error(why))
 }
 
 /// A task while its keys are read: keywords, and the one module key.
