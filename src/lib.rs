@@ -42,6 +42,8 @@ pub mod connection;
 pub mod error;
 pub mod events;
 pub mod executor;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inventory;
 pub mod listing;
 pub mod modules;

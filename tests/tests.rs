@@ -15,6 +15,7 @@ mod deploy;
 mod ec2;
 mod faults;
 mod files;
+mod fuzz_smoke;
 mod load_errors;
 mod pipeline;
 mod sudo_become;
