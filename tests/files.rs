@@ -145,45 +145,9 @@ fn an_interrupted_transfer_leaves_the_old_file() {
         "big.yml",
         "- hosts: all\n  gather_facts: no\n  tasks:\n    - copy: {src: big.bin, dest: \"{{ host_dir }}/big.bin\"}\n",
     );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args([
-            "run",
-            &pb.display().to_string(),
-            "-i",
-            &inv.display().to_string(),
-        ])
-        .args(["--known-hosts", &hosts.known_hosts.display().to_string()])
-        .current_dir(hosts.dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait until both temp files hold part of the data, then cut the connections.
-    let partial = |dir: &std::path::Path| {
-        fs::read_dir(dir).unwrap().flatten().any(|e| {
-            e.file_name().to_string_lossy().starts_with(".ferry-")
-                && e.metadata().is_ok_and(|m| m.len() > 0)
-        })
-    };
-    let started = std::time::Instant::now();
-    while !hosts.hosts.iter().all(|h| partial(&h.dir)) {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the transfers never started"
-        );
-        assert!(child.try_wait().unwrap().is_none(), "ferry ended too soon");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    for h in &hosts.hosts {
-        assert_eq!(
-            fs::read_to_string(h.dir.join("big.bin")).unwrap(),
-            "old contents\n",
-            "{}: the old file is intact",
-            h.name
-        );
+    // Ctrl-C (SIGINT: ferry stops, says so, exit 99) or a kill (SIGKILL) mid-transfer.
+    for signal in ["-INT", "-KILL"] {
+        interrupt_transfer(&hosts, &pb, &inv, signal);
     }
     let run = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(run.code, 0, "{}", run.all());
@@ -332,4 +296,67 @@ fn loop_copies_find_exactly_what_changed() {
     }
     assert_eq!(fs::read_to_string(d.join("b.txt")).unwrap(), "bb\n");
     assert_eq!(fs::read_to_string(d.join("t-a")).unwrap(), "aa\n");
+}
+
+/// Runs `pb` and sends `signal` to ferry once both hosts' temp files hold part of the data;
+/// the old files must be intact.
+fn interrupt_transfer(hosts: &SshHosts, pb: &std::path::Path, inv: &std::path::Path, signal: &str) {
+    // What an earlier interruption left (partial temp files) must not count as this one's.
+    for h in &hosts.hosts {
+        for e in fs::read_dir(&h.dir).unwrap().flatten() {
+            if e.file_name().to_string_lossy().starts_with(".ferry-") {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "run",
+            &pb.display().to_string(),
+            "-i",
+            &inv.display().to_string(),
+        ])
+        .args(["--known-hosts", &hosts.known_hosts.display().to_string()])
+        .current_dir(hosts.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until both temp files hold part of the data, then cut the connections.
+    let partial = |dir: &std::path::Path| {
+        fs::read_dir(dir).unwrap().flatten().any(|e| {
+            e.file_name().to_string_lossy().starts_with(".ferry-")
+                && e.metadata().is_ok_and(|m| m.len() > 0)
+        })
+    };
+    let started = std::time::Instant::now();
+    while !hosts.hosts.iter().all(|h| partial(&h.dir)) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the transfers never started"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "ferry ended too soon");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    if signal == "-INT" {
+        assert_eq!(
+            status.code(),
+            Some(99),
+            "Ctrl-C ends ferry with its interrupted code"
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for h in &hosts.hosts {
+        assert_eq!(
+            fs::read_to_string(h.dir.join("big.bin")).unwrap(),
+            "old contents\n",
+            "{}: the old file is intact",
+            h.name
+        );
+    }
 }
