@@ -103,7 +103,7 @@ pub struct CommonArgs {
     /// Extra variables: key=value, a JSON/YAML mapping, or @file (repeatable).
     #[arg(short = 'e', long = "extra-vars")]
     pub extra_vars: Vec<String>,
-    /// How many hosts run a task at once (default: ansible.cfg's `forks`, else 256).
+    /// How many hosts run a task at once (default: ansible.cfg's `forks`, else 1024).
     #[arg(short = 'f', long = "forks")]
     pub forks: Option<usize>,
     /// Remote user, when neither the inventory nor the play names one.

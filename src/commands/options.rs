@@ -25,6 +25,9 @@ use crate::playbook::{self, Playbook};
 use crate::vars::Vars;
 use crate::yaml;
 
+/// Hosts that run a task at once without `-f` or ansible.cfg's `forks` (Ansible: 5).
+pub const DEFAULT_FORKS: usize = 1024;
+
 /// The reporters a command's flags ask for: the main one (`--output`) and the report files
 /// (`--junit FILE`), all behind one [`Reporter`].
 pub struct Reporters {
@@ -77,6 +80,8 @@ impl Reporters {
 pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
     let config = Config::global();
     note_ignored(config);
+    // Hosts wait on SSH, not on ferry: a fleet runs at once (connects are paced apart, see
+    // connection::pool), each host costing about 0.1 MiB.
     let forks = common
         .forks
         .or_else(|| {
@@ -84,7 +89,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
                 .int("DEFAULT_FORKS")
                 .and_then(|n| usize::try_from(n).ok())
         })
-        .unwrap_or(256)
+        .unwrap_or(DEFAULT_FORKS)
         .max(1);
     Ok(RunOptions {
         forks,
