@@ -48,7 +48,6 @@ const TOKENS: &[&str] = &[
     "[web]\n",
     ":children",
     "| default(",
-    "lookup(",
     "~",
     "..",
     "\\",
@@ -79,9 +78,13 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "template" => {
             for file in files("tests/templating", "txt") {
                 let text = String::from_utf8_lossy(&file).into_owned();
+                // Not as seeds: password hashing (slow by design: bcrypt's work factor) and
+                // lookups (a mutated `pipe` lookup would run random shell commands).
+                let unfit = ["password_hash", "lookup", "query", "q(", "range("];
                 out.extend(
                     text.lines()
                         .filter(|l| !l.starts_with('#') && !l.is_empty())
+                        .filter(|l| !unfit.iter().any(|u| l.contains(u)))
                         .map(|l| l.as_bytes().to_vec()),
                 );
             }
