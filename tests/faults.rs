@@ -33,23 +33,28 @@ fn playbook(hosts: &SshHosts, signal: &str) -> std::path::PathBuf {
     )
 }
 
+/// The recap and exit code when host1's connection is lost mid-play and host2 goes on.
+fn host1_lost_host2_finished(run: &crate::support::Run) {
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert_eq!(
+        counts(run, "host1"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        counts(run, "host2"),
+        "ok=2 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
 #[test]
 fn a_host_whose_connection_is_killed_mid_task_is_unreachable_and_the_others_finish() {
     let hosts = SshHosts::start(2);
     let inv = hosts.inventory("");
     let pb = playbook(&hosts, "KILL");
     let run = run_playbook(&hosts, &pb, &inv, &[]);
-    assert_eq!(run.code, 4, "{}", run.all());
-    assert_eq!(
-        counts(&run, "host1"),
-        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
-    );
-    assert_eq!(
-        counts(&run, "host2"),
-        "ok=2 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
-    );
+    host1_lost_host2_finished(&run);
     assert!(hosts.host("host2").dir.join("after").exists());
     assert!(!hosts.host("host1").dir.join("after").exists());
 }
@@ -68,17 +73,7 @@ fn a_frozen_host_is_found_by_the_keepalive_the_inventory_sets() {
     if let Ok(pid) = fs::read_to_string(hosts.host("host1").dir.join("sshd.pid")) {
         let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
     }
-    assert_eq!(run.code, 4, "{}", run.all());
-    assert_eq!(
-        counts(&run, "host1"),
-        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
-    );
-    assert_eq!(
-        counts(&run, "host2"),
-        "ok=2 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
-    );
+    host1_lost_host2_finished(&run);
     assert!(
         took < Duration::from_secs(15),
         "the frozen host was given up after {took:?} (keepalive 1 s × 2)"
