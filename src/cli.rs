@@ -140,6 +140,9 @@ pub struct CommonArgs {
     /// The user to become (default root).
     #[arg(long = "become-user")]
     pub become_user: Option<String>,
+    /// How to become that user: sudo (the default) or su.
+    #[arg(long = "become-method", value_parser = ["sudo", "su"])]
+    pub become_method: Option<String>,
     /// Ask for the sudo (become) password.
     #[arg(short = 'K', long = "ask-become-pass")]
     pub ask_become_pass: bool,

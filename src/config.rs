@@ -144,6 +144,20 @@ pub static SETTINGS: &[Setting] = &[
         Some("False"),
     ),
     s(
+        "DEFAULT_BECOME_EXE",
+        &["privilege_escalation.become_exe"],
+        &["ANSIBLE_BECOME_EXE"],
+        Kind::Text,
+        None,
+    ),
+    s(
+        "DEFAULT_BECOME_FLAGS",
+        &["privilege_escalation.become_flags"],
+        &["ANSIBLE_BECOME_FLAGS"],
+        Kind::Text,
+        Some(""),
+    ),
+    s(
         "DEFAULT_BECOME_METHOD",
         &["privilege_escalation.become_method"],
         &["ANSIBLE_BECOME_METHOD"],

@@ -64,13 +64,7 @@ fn become_another_user_and_with_a_sudo_password() {
             &h.dir.display().to_string(),
         ])
         .status();
-    let line = format!(
-        "host1 ansible_host={} ansible_port={} ansible_user={USER} ansible_ssh_private_key_file={} host_dir={}",
-        h.addr,
-        h.port,
-        hosts.user_key.display(),
-        h.dir.display()
-    );
+    let line = hosts.host_line_as(h, USER, true);
     let inv = write(
         &hosts,
         "become.ini",
@@ -192,4 +186,56 @@ fn become_through_su_with_a_password_on_a_terminal() {
         "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
     );
     assert!(!run.all().contains("not-the-su-pw"), "{}", run.all());
+}
+
+/// `become_exe` and `become_flags` (keywords, and the host's variables over them, as in
+/// Ansible), the `port` keyword where the host names no port, and `debugger`, which ferry
+/// accepts and, having no interactive debugger, notes.
+#[test]
+fn become_exe_flags_port_and_debugger_keywords() {
+    let hosts = SshHosts::start(1);
+    let h = hosts.host("host1");
+    for name in ["mysudo", "othersudo"] {
+        hosts.install_script(
+            name,
+            &format!(
+                "#!/bin/sh\necho \"{name} $*\" >> {}/sudo.log\nexec sudo \"$@\"\n",
+                h.dir.display()
+            ),
+        );
+    }
+    // No ansible_port: the play's `port` keyword says where sshd listens.
+    let inv = write(
+        &hosts,
+        "noport.ini",
+        &format!("{}\n", hosts.host_line_as(h, "root", false)),
+    );
+    let pb = write(
+        &hosts,
+        "exe.yml",
+        &format!(
+            "- hosts: all\n  gather_facts: no\n  port: {}\n  become_exe: \"{{{{ host_dir }}}}/bin/mysudo\"\n  tasks:\n    - command: whoami\n      become: yes\n      become_flags: -H -S -n -E\n      register: who\n    - command: whoami\n      become: yes\n      vars:\n        ansible_become_exe: \"{{{{ host_dir }}}}/bin/othersudo\"\n    - command: \"false\"\n      debugger: on_failed\n      ignore_errors: yes\n    - copy:\n        content: \"{{{{ who.stdout }}}}\\n\"\n        dest: \"{{{{ host_dir }}}}/who\"\n",
+            h.port
+        ),
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(fs::read_to_string(h.dir.join("who")).unwrap(), "root\n");
+    let log = fs::read_to_string(h.dir.join("sudo.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].starts_with("mysudo -H -S -n -E -u root -- /bin/sh -c"),
+        "{log}"
+    );
+    assert!(lines[1].starts_with("othersudo -H -S -n -u root"), "{log}");
+    assert!(
+        run.all().contains("ferry has no interactive task debugger"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        counts(&run, "host1"),
+        "ok=4 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
 }

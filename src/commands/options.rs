@@ -104,6 +104,15 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
             .become_user
             .clone()
             .or_else(|| config.text("DEFAULT_BECOME_USER").map(String::from)),
+        become_method: common
+            .become_method
+            .clone()
+            .or_else(|| config.text("DEFAULT_BECOME_METHOD").map(String::from)),
+        become_exe: config.text("DEFAULT_BECOME_EXE").map(String::from),
+        become_flags: config
+            .text("DEFAULT_BECOME_FLAGS")
+            .filter(|f| !f.is_empty())
+            .map(String::from),
         become_password: if common.ask_become_pass
             || config.bool("DEFAULT_BECOME_ASK_PASS") == Some(true)
         {

@@ -3,9 +3,13 @@
 //! and every module gets it the same way.
 //!
 //! - `sudo` (the default): `sudo -H -S -n -u USER -- /bin/sh -c LINE`; with a password,
-//!   `-p ''` and the password as the first line on stdin — never on a command line.
+//!   `-p ''` (and without `-n`) and the password as the first line on stdin — never on a
+//!   command line.
 //! - `su`: `su -s /bin/sh USER -c LINE`; with a password, on a terminal that answers su's
 //!   prompt (`su.rs`).
+//!
+//! `become_exe` replaces the program, `become_flags` the words after it (sudo's default
+//! `-H -S -n`, su's none); each word is quoted for the shell.
 
 use super::{quote, su, ConnError, Connection, ExecOutput, Input};
 
@@ -31,6 +35,14 @@ impl BecomeMethod {
             _ => None,
         }
     }
+
+    /// Its name, as `become_method` says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BecomeMethod::Su => "su",
+            BecomeMethod::Sudo => "sudo",
+        }
+    }
 }
 
 /// Become settings for one task on one host.
@@ -42,6 +54,10 @@ pub struct Become {
     pub user: String,
     /// `ansible_become_password` / `-K`: sent on stdin, never shown.
     pub password: Option<String>,
+    /// `become_exe`: the program (default `sudo` or `su`).
+    pub exe: Option<String>,
+    /// `become_flags`: the words given to the program (default: sudo `-H -S -n`, su none).
+    pub flags: Option<String>,
 }
 
 impl Become {
@@ -58,7 +74,7 @@ impl Become {
     ) -> Result<ExecOutput, ConnError> {
         if let (BecomeMethod::Su, Some(pw)) = (self.method, &self.password) {
             let input = input.unwrap_or_default();
-            return su::run(conn, host, &self.user, pw, line, input, out).await;
+            return su::run(conn, host, &self.su_head(), pw, line, input, out).await;
         }
         match (input, out) {
             (_, Some(out)) => {
@@ -104,16 +120,43 @@ impl Become {
     /// The command line that runs `line` through `/bin/sh` as the become user (su with a
     /// password does not come here: it needs a terminal, see `su.rs`).
     fn wrap(&self, line: &str) -> String {
-        let (user, inner) = (quote(&self.user), quote(line));
-        match (self.method, &self.password) {
-            (BecomeMethod::Sudo, Some(_)) => {
-                format!("sudo -H -S -p '' -u {user} -- /bin/sh -c {inner}")
+        let inner = quote(line);
+        match self.method {
+            BecomeMethod::Sudo => {
+                let mut words = vec![quote(self.exe.as_deref().unwrap_or("sudo"))];
+                let mut flags = self.words(self.flags.as_deref().unwrap_or("-H -S -n"));
+                if self.password.is_some() {
+                    // The password comes on stdin: sudo must read it there, and may ask.
+                    flags.retain(|w| w != "-n" && w != "--non-interactive");
+                    if !flags.iter().any(|w| w == "-S" || w == "--stdin") {
+                        flags.push("-S".into());
+                    }
+                    flags.push("-p ''".into());
+                }
+                words.extend(flags);
+                words.push(format!("-u {} -- /bin/sh -c {inner}", quote(&self.user)));
+                words.join(" ")
             }
-            (BecomeMethod::Sudo, None) => {
-                format!("sudo -H -S -n -u {user} -- /bin/sh -c {inner}")
-            }
-            (BecomeMethod::Su, _) => format!("su -s /bin/sh {user} -c {inner}"),
+            BecomeMethod::Su => format!("{} -c {inner}", self.su_head()),
         }
+    }
+
+    /// The su command line up to its `-c`: `su [FLAGS] -s /bin/sh USER`.
+    fn su_head(&self) -> String {
+        let exe = quote(self.exe.as_deref().unwrap_or("su"));
+        let mut words = vec![exe];
+        words.extend(self.words(self.flags.as_deref().unwrap_or("")));
+        words.push(format!("-s /bin/sh {}", quote(&self.user)));
+        words.join(" ")
+    }
+
+    /// `flags` split as a shell would and each word quoted again, so nothing in them runs.
+    fn words(&self, flags: &str) -> Vec<String> {
+        shlex::split(flags)
+            .unwrap_or_else(|| flags.split_whitespace().map(String::from).collect())
+            .iter()
+            .map(|w| quote(w))
+            .collect()
     }
 }
 
@@ -126,6 +169,8 @@ mod tests {
             method,
             user: "app user".into(),
             password: password.map(String::from),
+            exe: None,
+            flags: None,
         }
     }
 
@@ -146,6 +191,48 @@ mod tests {
             (Su, None, "su -s /bin/sh 'app user' -c 'id -u'"),
         ] {
             assert_eq!(become_(method, pw).wrap("id -u"), want);
+        }
+    }
+
+    #[test]
+    fn become_exe_and_flags_replace_the_program_and_its_words() {
+        use BecomeMethod::*;
+        for (method, pw, exe, flags, want) in [
+            (
+                Sudo,
+                None,
+                "/usr/local/bin/sudo",
+                "-H -E -S -n",
+                "/usr/local/bin/sudo -H -E -S -n -u 'app user' -- /bin/sh -c 'id -u'",
+            ),
+            // With a password, -n goes and -S is made sure of.
+            (
+                Sudo,
+                Some("pw"),
+                "sudo",
+                "-n -E",
+                "sudo -E -S -p '' -u 'app user' -- /bin/sh -c 'id -u'",
+            ),
+            // Each word is quoted: nothing in the flags runs.
+            (
+                Sudo,
+                None,
+                "sudo",
+                "-n '$(reboot)'",
+                "sudo -n '$(reboot)' -u 'app user' -- /bin/sh -c 'id -u'",
+            ),
+            (
+                Su,
+                None,
+                "/bin/su",
+                "-l",
+                "/bin/su -l -s /bin/sh 'app user' -c 'id -u'",
+            ),
+        ] {
+            let mut b = become_(method, pw);
+            b.exe = Some(exe.into());
+            b.flags = Some(flags.into());
+            assert_eq!(b.wrap("id -u"), want);
         }
     }
 

@@ -27,7 +27,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn run(
     conn: &dyn Connection,
     host: &str,
-    user: &str,
+    head: &str,
     password: &str,
     line: &str,
     mut input: Input,
@@ -35,11 +35,7 @@ pub async fn run(
 ) -> Result<ExecOutput, ConnError> {
     let len = input_len(host, &mut input).await?;
     let markers = Markers::new();
-    let command = format!(
-        "su -s /bin/sh {} -c {}",
-        quote(user),
-        quote(&markers.script(line, len))
-    );
+    let command = format!("{head} -c {}", quote(&markers.script(line, len)));
     let Some(terminal) = conn.open_terminal(&command).await else {
         return Err(ConnError::Become {
             host: host.to_owned(),

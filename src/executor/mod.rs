@@ -57,6 +57,12 @@ pub struct RunOptions {
     pub become_: bool,
     /// `--become-user`.
     pub become_user: Option<String>,
+    /// `--become-method` or ansible.cfg's `become_method`.
+    pub become_method: Option<String>,
+    /// ansible.cfg's `become_exe` (`ANSIBLE_BECOME_EXE`).
+    pub become_exe: Option<String>,
+    /// ansible.cfg's `become_flags` (`ANSIBLE_BECOME_FLAGS`).
+    pub become_flags: Option<String>,
     /// `-K`: the sudo password (sent to sudo on stdin, never shown).
     pub become_password: Option<String>,
     /// `-t`: only tasks with these tags (default: all).

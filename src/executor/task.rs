@@ -131,6 +131,7 @@ impl Executor {
     }
 
     fn report(&self, task: &Task, name: &str, outcome: &HostOutcome) {
+        self.debugger_note(task, outcome.status);
         let shown = if outcome.no_log {
             censor(&outcome.result)
         } else {
@@ -163,12 +164,29 @@ impl Executor {
             .as_ref()
             .map(|c| self.render_or_raw(c, &vars))
             .filter(|_| !vars.contains_key("ansible_connection"));
-        let conn = match (&delegate, keyword) {
-            (Some(d), _) if d != host => self.delegate_conn(ctx, d),
-            (_, Some(kind)) => self.keyword_conn(ctx, host, &vars, &kind),
+        // The `port` keyword, where the host's variables name none (they win, as in Ansible).
+        let (port, port_misfit) = {
+            let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
+            let port = kw.count("port", task.opts.port.as_ref());
+            (port, kw.misfit)
+        };
+        let mut overrides: Vec<(&str, String)> = keyword
+            .map(|kind| ("ansible_connection", kind))
+            .into_iter()
+            .collect();
+        if !["ansible_port", "ansible_ssh_port"]
+            .iter()
+            .any(|k| vars.contains_key(*k))
+        {
+            overrides.extend(port.map(|p| ("ansible_port", p.to_string())));
+        }
+        let conn = match &delegate {
+            Some(d) if d != host => self.delegate_conn(ctx, d),
+            _ if !overrides.is_empty() => self.keyword_conn(ctx, host, &vars, &overrides),
             _ => self.host_conn(ctx, host, &vars),
         };
         let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
+        kw.misfit = port_misfit;
         let opts = &task.opts;
         let check_mode = kw.flag("check_mode", opts.check_mode.as_ref());
         let diff = kw.flag("diff", opts.diff.as_ref());
@@ -330,39 +348,73 @@ impl Executor {
         ctx.active.retain(|h| !failed.contains(h));
     }
 
-    /// `become` for `task` on a host with `vars` when `on`: the user (`become_user`, `--become-user`,
-    /// root), the method (`become_method`, `ansible_become_method`, sudo) and the password
-    /// (`ansible_become_password` and its older names, `-K`).
+    /// ferry has no interactive task debugger: where `debugger:` would open Ansible's, a
+    /// warning says the result stands, as with `debugger: never`.
+    fn debugger_note(&self, task: &Task, status: Status) {
+        let Some(when) = task.opts.debugger.as_deref() else {
+            return;
+        };
+        let opens = match when {
+            "always" => true,
+            "on_failed" => status == Status::Failed,
+            "on_unreachable" => status == Status::Unreachable,
+            "on_skipped" => status == Status::Skipped,
+            _ => false,
+        };
+        if opens {
+            self.warn_once(&format!(
+                "debugger: {when}: ferry has no interactive task debugger; results stand as \
+                 with debugger: never"
+            ));
+        }
+    }
+
+    /// `become` for `task` on a host with `vars` when `on`. Each setting is taken as Ansible's
+    /// play context takes it: the host's variable (`ansible_become_user`, ...), else the
+    /// keyword, else the command line and ansible.cfg, else the method's default. The password
+    /// comes from `ansible_become_password` (and its older names) or `-K`.
     fn become_settings(&self, task: &Task, on: bool, vars: &Vars) -> Option<Become> {
         if !on {
             return None;
         }
-        let user = task
-            .opts
-            .become_user
-            .as_deref()
-            .or(self.opts.become_user.as_deref())
-            .map(|u| self.render_or_raw(u, vars))
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
+        };
+        let opts = &task.opts;
+        let user = var(&["ansible_become_user"])
+            .or_else(|| opts.become_user.clone())
+            .or_else(|| self.opts.become_user.clone())
+            .map(|u| self.render_or_raw(&u, vars))
             .unwrap_or_else(|| "root".into());
-        let method = task
-            .opts
-            .become_method
-            .as_deref()
-            .or_else(|| vars.get("ansible_become_method").and_then(Json::as_str))
-            .and_then(BecomeMethod::from_name)
+        let method = var(&["ansible_become_method"])
+            .or_else(|| opts.become_method.clone())
+            .or_else(|| self.opts.become_method.clone())
+            .map(|m| self.render_or_raw(&m, vars))
+            .and_then(|m| BecomeMethod::from_name(&m))
             .unwrap_or_default();
-        let password = [
+        let by_method = |what: &str| format!("ansible_{}_{what}", method.name());
+        let exe = var(&["ansible_become_exe", &by_method("exe")])
+            .or_else(|| opts.become_exe.clone())
+            .or_else(|| self.opts.become_exe.clone())
+            .map(|e| self.render_or_raw(&e, vars));
+        let flags = var(&["ansible_become_flags", &by_method("flags")])
+            .or_else(|| opts.become_flags.clone())
+            .or_else(|| self.opts.become_flags.clone())
+            .map(|f| self.render_or_raw(&f, vars));
+        let password = var(&[
             "ansible_become_password",
             "ansible_become_pass",
             "ansible_sudo_pass",
-        ]
-        .iter()
-        .find_map(|k| vars.get(*k).and_then(Json::as_str).map(String::from))
+        ])
         .or_else(|| self.opts.become_password.clone());
         Some(Become {
             method,
             user,
             password,
+            exe,
+            flags,
         })
     }
 
@@ -382,20 +434,26 @@ impl Executor {
         conn
     }
 
-    /// The connection of `host` for a `connection:` keyword (the host's variables name none).
+    /// The connection of `host` for `connection:` and `port:` keywords (the host's variables
+    /// name none): `overrides` are the variables they stand for.
     fn keyword_conn(
         &mut self,
         ctx: &PlayCtx<'_>,
         host: &str,
         vars: &Vars,
-        kind: &str,
+        overrides: &[(&str, String)],
     ) -> Arc<HostConn> {
-        let key = format!("{host}\u{1}{kind}");
+        let mut key = host.to_string();
+        for (name, value) in overrides {
+            key.push_str(&format!("\u{1}{name}={value}"));
+        }
         if let Some(conn) = self.delegates.get(&key) {
             return Arc::clone(conn);
         }
         let mut vars = vars.clone();
-        vars.insert("ansible_connection".into(), kind.into());
+        for (name, value) in overrides {
+            vars.insert((*name).into(), value.clone().into());
+        }
         let play_user = ctx.play.opts.remote_user.as_deref();
         let spec = crate::connection::resolve_spec(host, &vars, play_user, &self.opts.connect);
         let conn = Arc::new(HostConn {

@@ -19,6 +19,15 @@ pub struct Inherit {
     pub become_user: Option<String>,
     /// `become_method` (sudo or su).
     pub become_method: Option<String>,
+    /// `become_exe`: the sudo or su program to run.
+    pub become_exe: Option<String>,
+    /// `become_flags`: the words given to it (sudo's default `-H -S -n`).
+    pub become_flags: Option<String>,
+    /// `port`: the host's SSH port, where its `ansible_port` does not say.
+    pub port: Option<Count>,
+    /// `debugger`: when Ansible would open its interactive task debugger (ferry has none; it
+    /// says so when that happens).
+    pub debugger: Option<String>,
     /// `environment`: merged down the levels, the inner key wins.
     pub environment: Option<Json>,
     /// `tags`: the union of all levels.
@@ -58,10 +67,13 @@ pub struct Inherit {
 pub(crate) const INHERITED: &[&str] = &[
     "any_errors_fatal",
     "become",
+    "become_exe",
+    "become_flags",
     "become_method",
     "become_user",
     "check_mode",
     "connection",
+    "debugger",
     "delegate_facts",
     "delegate_to",
     "diff",
@@ -70,6 +82,7 @@ pub(crate) const INHERITED: &[&str] = &[
     "ignore_unreachable",
     "module_defaults",
     "no_log",
+    "port",
     "remote_user",
     "run_once",
     "tags",
@@ -97,6 +110,10 @@ impl Inherit {
                     ))),
                 Err(e) => Err(e),
             },
+            "become_exe" => parse_string(value, key).map(|s| self.become_exe = Some(s)),
+            "become_flags" => parse_string(value, key).map(|s| self.become_flags = Some(s)),
+            "port" => parse_count_or_template(value, key).map(|n| self.port = Some(n)),
+            "debugger" => parse_debugger(value).map(|d| self.debugger = Some(d)),
             "environment" => match &value.kind {
                 NodeKind::Map(_) | NodeKind::Str(_) => {
                     self.environment = Some(value.to_json());
@@ -158,6 +175,10 @@ impl Inherit {
         fill(&mut self.become_, &outer.become_);
         fill(&mut self.become_user, &outer.become_user);
         fill(&mut self.become_method, &outer.become_method);
+        fill(&mut self.become_exe, &outer.become_exe);
+        fill(&mut self.become_flags, &outer.become_flags);
+        fill(&mut self.port, &outer.port);
+        fill(&mut self.debugger, &outer.debugger);
         fill(&mut self.ignore_errors, &outer.ignore_errors);
         fill(&mut self.ignore_unreachable, &outer.ignore_unreachable);
         fill(&mut self.no_log, &outer.no_log);
@@ -191,6 +212,25 @@ impl Inherit {
             (_, mine) => mine,
         };
     }
+}
+
+/// The values of `debugger` (Ansible's `Debugger` enum).
+pub(crate) const DEBUGGER_VALUES: &[&str] = &[
+    "always",
+    "never",
+    "on_failed",
+    "on_skipped",
+    "on_unreachable",
+];
+
+fn parse_debugger(node: &Node) -> Result<String, LoadError> {
+    let value = parse_string(node, "debugger")?;
+    if DEBUGGER_VALUES.contains(&value.as_str()) || value.contains("{{") {
+        return Ok(value);
+    }
+    Err(node
+        .error(format!("'debugger' cannot be '{value}'"))
+        .with_hint(format!("it is one of: {}", DEBUGGER_VALUES.join(", "))))
 }
 
 fn parse_tags(node: &Node) -> Result<Vec<String>, LoadError> {

@@ -26,15 +26,7 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
 ];
 
 /// Play keywords Ansible has and ferry does not support yet.
-pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[
-    "become_exe",
-    "become_flags",
-    "debugger",
-    "fact_path",
-    "gather_subset",
-    "gather_timeout",
-    "port",
-];
+pub(crate) const PLAY_UNSUPPORTED: &[&str] = &["fact_path", "gather_subset", "gather_timeout"];
 
 /// Task keywords ferry supports (besides the inherited ones).
 pub(crate) const TASK_SUPPORTED: &[&str] = &[
@@ -60,4 +52,4 @@ pub(crate) const TASK_SUPPORTED: &[&str] = &[
 ];
 
 /// Task keywords Ansible has and ferry does not support yet.
-pub(crate) const TASK_UNSUPPORTED: &[&str] = &["become_exe", "become_flags", "debugger", "port"];
+pub(crate) const TASK_UNSUPPORTED: &[&str] = &[];

@@ -108,11 +108,20 @@ impl SshHosts {
 
     /// The INI inventory line of each host (with `host_dir` pointing at its directory).
     pub fn host_line(&self, h: &Host) -> String {
+        self.host_line_as(h, "root", true)
+    }
+
+    /// The INI inventory line of `h` logging in as `user`, with or without its `ansible_port`.
+    pub fn host_line_as(&self, h: &Host, user: &str, with_port: bool) -> String {
+        let port = if with_port {
+            format!(" ansible_port={}", h.port)
+        } else {
+            String::new()
+        };
         format!(
-            "{} ansible_host={} ansible_port={} ansible_user=root ansible_ssh_private_key_file={} host_dir={}",
+            "{} ansible_host={}{port} ansible_user={user} ansible_ssh_private_key_file={} host_dir={}",
             h.name,
             h.addr,
-            h.port,
             self.user_key.display(),
             h.dir.display()
         )
