@@ -119,7 +119,8 @@ pub struct CommonArgs {
     /// `host_key_checking = False` turns it off).
     #[arg(long = "host-key-checking", value_enum)]
     pub host_key_checking: Option<HostKeyMode>,
-    /// SSH connect timeout in seconds (default 10, or the ssh config's ConnectTimeout).
+    /// SSH connect timeout in seconds (default 10, or the ssh config's ConnectTimeout); also
+    /// how long any task waits on a host that stops answering (keepalive probes).
     #[arg(short = 'T', long = "timeout")]
     pub timeout: Option<u64>,
     /// Retry a refused or timed-out SSH connect this many times (hosts that are booting).

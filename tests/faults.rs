@@ -65,18 +65,39 @@ fn a_frozen_host_is_found_by_the_keepalive_the_inventory_sets() {
     let inv = hosts.inventory(
         "[all:vars]\nansible_ssh_common_args=\"-o ServerAliveInterval=1 -o ServerAliveCountMax=2\"\n",
     );
-    let pb = playbook(&hosts, "STOP");
+    let took = run_with_host1_frozen(&hosts, &inv, &[]);
+    assert!(
+        took < Duration::from_secs(15),
+        "the frozen host was given up after {took:?} (keepalive 1 s × 2)"
+    );
+}
+
+/// Runs the playbook that freezes host1 mid-task; checks host1 was lost and host2 finished;
+/// returns how long the run took.
+fn run_with_host1_frozen(hosts: &SshHosts, inv: &std::path::Path, extra: &[&str]) -> Duration {
+    let pb = playbook(hosts, "STOP");
     let started = Instant::now();
-    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    let run = run_playbook(hosts, &pb, inv, extra);
     let took = started.elapsed();
     // Thaw and end the frozen session, whatever happened.
     if let Ok(pid) = fs::read_to_string(hosts.host("host1").dir.join("sshd.pid")) {
         let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
     }
     host1_lost_host2_finished(&run);
+    took
+}
+
+/// `--timeout` bounds how long any task waits on a host that stops answering: without a
+/// keepalive from the inventory, `-T 4` gives the frozen host up after about 4 s of silence
+/// (the default keepalive would wait 60 s).
+#[test]
+fn a_frozen_host_is_given_up_after_the_timeout() {
+    let hosts = SshHosts::start(2);
+    let inv = hosts.inventory("");
+    let took = run_with_host1_frozen(&hosts, &inv, &["-T", "4"]);
     assert!(
-        took < Duration::from_secs(15),
-        "the frozen host was given up after {took:?} (keepalive 1 s × 2)"
+        took < Duration::from_secs(20),
+        "the frozen host was given up after {took:?} (-T 4)"
     );
 }
 

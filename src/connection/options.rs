@@ -113,7 +113,10 @@ pub fn resolve(
         refused,
         connect_retries: opts.connect_retries,
         identities_only: cfg.identities_only.unwrap_or(false),
-        keepalive_interval: cfg.server_alive_interval.map(Duration::from_secs),
+        keepalive_interval: cfg
+            .server_alive_interval
+            .map(Duration::from_secs)
+            .or_else(|| silence_limit(opts)),
         keepalive_max: cfg.server_alive_count_max,
         user_given: given_user(vars, play_user, opts),
         kind_vars: kind_vars(vars, &connection),
@@ -143,6 +146,16 @@ fn connection_kind(host: &str, vars: &Vars) -> String {
         None if host == "localhost" && text(vars, "ansible_host").is_none() => "local".into(),
         None => "ssh".into(),
     }
+}
+
+/// With `--timeout` (or ansible.cfg's `timeout`) given and no `ServerAliveInterval`, a host
+/// that stops answering is given up after about that long, during any task: the keepalive
+/// probes it every quarter of the timeout (at least each second) and gives up after the
+/// unanswered ones that follow.
+fn silence_limit(opts: &ConnectOptions) -> Option<Duration> {
+    let probes = super::ssh::KEEPALIVE_MAX as u32 + 1;
+    opts.timeout_given
+        .then(|| (opts.connect_timeout / probes).max(Duration::from_secs(1)))
 }
 
 fn user(vars: &Vars, play_user: Option<&str>, opts: &ConnectOptions, cfg: &SshConfig) -> String {
