@@ -28,6 +28,8 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod get_url;
+mod get_url_fetch;
 pub(crate) mod host;
 mod include;
 mod include_vars;
@@ -35,6 +37,7 @@ mod k8s;
 mod k8s_cli;
 mod lineinfile;
 mod meta;
+mod net_args;
 mod raw;
 mod result;
 mod set_fact;
@@ -186,6 +189,7 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &get_url::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,

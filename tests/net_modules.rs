@@ -1,0 +1,268 @@
+//! Issue 15's network modules on real sshd hosts: `get_url` against a real HTTP server on
+//! loopback (Python's http.server with basic auth on /private/), `unarchive` of real tar and
+//! zip archives, `git` on a real local repository with branches and tags, `pip` into a fresh
+//! venv from a local directory of distributions (offline). Each runs twice (the second run
+//! changes nothing) and under --check (nothing changes); where practical the same playbook
+//! runs through ansible-playbook and the results it registers must be the same.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::conformance::{ansible_command, run_command};
+use crate::support::{counts, recap, run_playbook, write, SshHosts};
+
+/// An HTTP server on 127.0.0.1 serving a directory; `/private/...` needs `user:secret`.
+struct HttpServer {
+    child: Child,
+    port: u16,
+}
+
+const SERVER: &str = r#"
+import base64, functools, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith('/private/'):
+            want = 'Basic ' + base64.b64encode(b'user:secret').decode()
+            if self.headers.get('Authorization') != want:
+                self.send_response(401)
+                self.send_header('WWW-Authenticate', 'Basic realm="x"')
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+                return
+        if self.path.startswith('/named'):
+            body = b'attached\n'
+            self.send_response(200)
+            self.send_header('Content-Disposition', 'attachment; filename="given.txt"')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+    def log_message(self, *a):
+        pass
+handler = functools.partial(H, directory=sys.argv[2])
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), handler).serve_forever()
+"#;
+
+impl HttpServer {
+    fn start(root: &Path) -> HttpServer {
+        let port = crate::support::sshd::free_port("127.0.0.1");
+        let script = root.with_extension("server.py");
+        fs::write(&script, SERVER).unwrap();
+        let child = Command::new("python3")
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (apt-get install -y python3)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "http server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        HttpServer { child, port }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/{path}", self.port)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Runs `pb` through ferry with `extra` args and asserts the exit code and host1's counts.
+fn expect(hosts: &SshHosts, pb: &Path, extra: &[&str], code: i32, want: &str) -> String {
+    let inv = hosts.inventory("");
+    let run = run_playbook(hosts, pb, &inv, extra);
+    assert_eq!(run.code, code, "{}", run.all());
+    assert_eq!(counts(&run, "host1"), want, "{}", run.all());
+    run.all()
+}
+
+/// Runs `pb` through ansible-playbook; its exit code and output.
+fn ansible(hosts: &SshHosts, pb: &Path, extra: &[&str]) -> (i32, String) {
+    let inv = hosts.inventory("");
+    let mut cmd = ansible_command(hosts, pb);
+    cmd.arg("-i").arg(&inv).args(extra);
+    run_command(cmd)
+}
+
+/// Every file under `dir`, relative path → content (lossy text).
+fn tree(dir: &Path) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            if p.is_dir() && !p.is_symlink() {
+                stack.push(p);
+                all.push((rel + "/", String::new()));
+            } else {
+                let content = fs::read(&p).unwrap_or_default();
+                all.push((rel, String::from_utf8_lossy(&content).into_owned()));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+const GET_URL: &str = r#"- hosts: all
+  gather_facts: no
+  vars:
+    d: "{{ host_dir }}/out"
+  tasks:
+    - file: {path: "{{ d }}/dl", state: directory}
+    - get_url: {url: "{{ base }}/hello.txt", dest: "{{ d }}/hello.txt", mode: "0640"}
+      register: plain
+    - get_url:
+        url: "{{ base }}/hello.txt"
+        dest: "{{ d }}/summed.txt"
+        checksum: "sha256:{{ sum }}"
+      register: summed
+    - get_url:
+        url: "{{ base }}/hello.txt"
+        dest: "{{ d }}/from-sums.txt"
+        checksum: "sha256:{{ base }}/SHA256SUMS"
+    - get_url: {url: "{{ base }}/hello.txt", dest: "{{ d }}/dl/"}
+      register: intodir
+    - get_url: {url: "{{ base }}/named", dest: "{{ d }}/dl"}
+    - get_url:
+        url: "{{ base }}/private/secret.txt"
+        dest: "{{ d }}/secret.txt"
+        url_username: user
+        url_password: secret
+        force_basic_auth: yes
+    - get_url: {url: "{{ base }}/private/secret.txt", dest: "{{ d }}/nope.txt"}
+      register: denied
+      ignore_errors: yes
+    - get_url:
+        url: "{{ base }}/hello.txt"
+        dest: "{{ d }}/bad.txt"
+        checksum: "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+      register: badsum
+      ignore_errors: yes
+    - get_url: {url: "{{ base }}/missing.txt", dest: "{{ d }}/missing.txt"}
+      register: missing
+      ignore_errors: yes
+    - copy:
+        dest: "{{ d }}/results-{{ run }}.txt"
+        content: |
+          plain: {{ plain.changed }} {{ plain.status_code | default('') }} {{ plain.mode }} {{ plain.checksum_src | default('') }} {{ plain.msg }}
+          summed: {{ summed.changed }} {{ summed.msg }} {{ summed.checksum_dest is none }}
+          intodir: {{ intodir.dest | basename }} {{ intodir.changed }}
+          denied: {{ denied.failed }} {{ denied.status_code }} {{ denied.msg }}
+          badsum: {{ badsum.failed }} {{ badsum.msg is search('did not match') }}
+          missing: {{ missing.failed }} {{ missing.status_code }} {{ missing.response }}
+"#;
+
+#[test]
+fn get_url_downloads_checks_sums_and_is_idempotent() {
+    let hosts = SshHosts::start(1);
+    let site = hosts.path("site");
+    fs::create_dir_all(site.join("private")).unwrap();
+    fs::write(site.join("hello.txt"), "hello world\n").unwrap();
+    fs::write(site.join("private/secret.txt"), "classified\n").unwrap();
+    let sum = sha256(&site.join("hello.txt"));
+    fs::write(
+        site.join("SHA256SUMS"),
+        format!("0123  other.txt\n{sum}  hello.txt\n"),
+    )
+    .unwrap();
+    let server = HttpServer::start(&site);
+    let pb = write(&hosts, "get_url.yml", GET_URL);
+    let base = format!("base={}", server.url("").trim_end_matches('/'));
+    let sum_var = format!("sum={sum}");
+    let vars = ["-e", base.as_str(), "-e", sum_var.as_str(), "-e", "run=1"];
+    let out = hosts.host("host1").dir.join("out");
+
+    // --check on a fresh host: reports changes, writes nothing.
+    fs::create_dir_all(&out).unwrap();
+    let check: Vec<&str> = vars.iter().copied().chain(["--check"]).collect();
+    let run = run_playbook(&hosts, &pb, &hosts.inventory(""), &check);
+    assert!(run.all().contains("hello.txt"), "{}", run.all());
+    assert!(!out.join("hello.txt").exists(), "{}", run.all());
+    fs::remove_dir_all(&out).unwrap();
+
+    let ok = "ok=11 changed=8 unreachable=0 failed=0 skipped=0 rescued=0 ignored=3";
+    let first = expect(&hosts, &pb, &vars, 0, ok);
+    assert_eq!(
+        fs::read_to_string(out.join("hello.txt")).unwrap(),
+        "hello world\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("secret.txt")).unwrap(),
+        "classified\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("dl/hello.txt")).unwrap(),
+        "hello world\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("dl/given.txt")).unwrap(),
+        "attached\n"
+    );
+    assert!(!out.join("bad.txt").exists() && !out.join("nope.txt").exists());
+    let results = fs::read_to_string(out.join("results-1.txt")).unwrap();
+    assert!(
+        results.starts_with(
+            "plain: True 200 0640 22596363b3de40b06f981fb85d82312e8c0ed511 OK (12 bytes)\n"
+        ),
+        "{results}\n{first}"
+    );
+    assert!(
+        results.contains("denied: True 401 Request failed"),
+        "{results}"
+    );
+    assert!(results.contains("badsum: True True"), "{results}");
+    assert!(
+        results.contains("missing: True 404 HTTP Error 404: File not found"),
+        "{results}"
+    );
+
+    let ferry_tree = tree(&out);
+
+    // Again: nothing to download (checksum matches, or 304 Not Modified, or same sha1); the
+    // only change is the new results file of run 2.
+    let again = "ok=11 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=3";
+    let vars2: Vec<&str> = vars[..4].iter().copied().chain(["-e", "run=2"]).collect();
+    expect(&hosts, &pb, &vars2, 0, again);
+    let results2 = fs::read_to_string(out.join("results-2.txt")).unwrap();
+    assert!(
+        results2.contains("summed: False file already exists True"),
+        "{results2}"
+    );
+    assert!(results2.contains("plain: False 304 0640"), "{results2}");
+
+    // ansible-playbook registers the same on the same host and server.
+    fs::remove_dir_all(&out).unwrap();
+    let (code, text) = ansible(&hosts, &pb, &vars);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(recap(&text)["host1"]["changed"], 8, "{text}");
+    assert_eq!(tree(&out), ferry_tree, "{text}");
+    drop(server);
+}
