@@ -44,6 +44,8 @@ mod set_fact;
 mod shell;
 mod stat;
 mod template;
+mod unarchive;
+mod unarchive_handler;
 mod uri;
 mod uri_dest;
 mod wait_for;
@@ -201,6 +203,7 @@ static MODULES: &[&ModuleSpec] = &[
     &shell::SPEC,
     &stat::SPEC,
     &template::SPEC,
+    &unarchive::SPEC,
     &uri::SPEC,
     &wait_for::SPEC,
 ];

@@ -55,6 +55,13 @@ pub(crate) fn boolean(args: &Vars, module: &str, names: &[&str]) -> Result<(), A
     Ok(())
 }
 
+/// An optional boolean, written as Ansible writes booleans.
+pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<bool>, D::Error> {
+    crate::modules::de_bool(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
