@@ -412,3 +412,148 @@ fn unarchive_unpacks_every_kind_once() {
     );
     drop(server);
 }
+
+/// Runs git in `dir` (the test's own repository), with a fixed identity.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs (apt-get install -y git)");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository with `main` (two commits), `dev`, an annotated tag v1 and a light tag v0;
+/// returns the first commit.
+fn make_repo(dir: &Path) -> String {
+    fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    fs::write(dir.join("README"), "one\n").unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "one"]);
+    let first = git(dir, &["rev-parse", "HEAD"]);
+    git(dir, &["tag", "v0"]);
+    fs::write(dir.join("README"), "two\n").unwrap();
+    git(dir, &["commit", "-qam", "two"]);
+    git(dir, &["tag", "-a", "v1", "-m", "release 1"]);
+    git(dir, &["checkout", "-qb", "dev"]);
+    fs::write(dir.join("DEV"), "dev\n").unwrap();
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-qm", "dev"]);
+    git(dir, &["checkout", "-q", "main"]);
+    first
+}
+
+const GIT: &str = r#"- hosts: all
+  gather_facts: no
+  vars:
+    d: "{{ host_dir }}/out"
+  tasks:
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/main"}
+      register: main
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/dev", version: dev}
+      register: dev
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/tag", version: v1, depth: 1}
+      register: tag
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/light", version: v0}
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/sha", version: "{{ first }}"}
+      register: sha
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/bare.git", bare: yes}
+      register: bare
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/arch", archive: "{{ d }}/main.tar"}
+    - git: {repo: "{{ repo }}", dest: "{{ d }}/main", clone: no, update: no}
+      register: noupdate
+    - copy:
+        dest: "{{ d }}/results-{{ run }}.txt"
+        content: |
+          {% for r in [main, dev, tag, sha, bare] %}
+          {{ r.changed }} {{ r.before is none }} {{ r.after | length }} {{ r.remote_url_changed | default('-') }}
+          {% endfor %}
+          noupdate: {{ noupdate.changed }} {{ noupdate.before == noupdate.after }}
+          sha: {{ sha.after == first }}
+"#;
+
+/// Every file of `dir` outside git's own directories.
+fn worktrees(dir: &Path) -> Vec<(String, String)> {
+    tree(dir)
+        .into_iter()
+        .filter(|(p, _)| {
+            !p.contains(".git/") && !p.ends_with(".git/") && !p.starts_with("bare.git")
+        })
+        .collect()
+}
+
+#[test]
+fn git_clones_switches_versions_and_is_idempotent() {
+    let hosts = SshHosts::start(1);
+    let repo = hosts.path("repo");
+    let first = make_repo(&repo);
+    let pb = write(&hosts, "git.yml", GIT);
+    let repo_var = format!("repo={}", repo.display());
+    let first_var = format!("first={first}");
+    let vars = |run: &'static str| ["-e", repo_var.as_str(), "-e", first_var.as_str(), "-e", run];
+    let out = hosts.host("host1").dir.join("out");
+
+    let (code, text) = ansible(&hosts, &pb, &vars("run=1"));
+    assert_eq!(code, 0, "{text}");
+    let ansible_tree = worktrees(&out);
+    fs::remove_dir_all(&out).unwrap();
+
+    let ok = "ok=9 changed=8 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0";
+    let first_run = expect(&hosts, &pb, &vars("run=1"), 0, ok);
+    assert_eq!(
+        worktrees(&out),
+        ansible_tree,
+        "{first_run}\n== ansible\n{text}"
+    );
+    assert_eq!(fs::read_to_string(out.join("dev/DEV")).unwrap(), "dev\n");
+    assert_eq!(fs::read_to_string(out.join("tag/README")).unwrap(), "two\n");
+    assert_eq!(fs::read_to_string(out.join("sha/README")).unwrap(), "one\n");
+    assert!(out.join("bare.git/HEAD").exists() && out.join("main.tar").exists());
+
+    let again = "ok=9 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0";
+    expect(&hosts, &pb, &vars("run=2"), 0, again);
+    let results = fs::read_to_string(out.join("results-2.txt")).unwrap();
+    assert!(results.starts_with("False False 40 False\n"), "{results}");
+
+    // A new commit upstream: --check reports main would move and moves nothing.
+    fs::write(repo.join("README"), "three\n").unwrap();
+    git(&repo, &["commit", "-qam", "three"]);
+    let check: Vec<&str> = vars("run=3").into_iter().chain(["--check"]).collect();
+    let run = run_playbook(&hosts, &pb, &hosts.inventory(""), &check);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        fs::read_to_string(out.join("main/README")).unwrap(),
+        "two\n"
+    );
+    // main, the archive (check mode always reports it), and the results file.
+    assert!(counts(&run, "host1").contains("changed=4"), "{}", run.all());
+
+    // A local change: refused without force, thrown away with it.
+    fs::write(out.join("main/README"), "local\n").unwrap();
+    let mods = write(
+        &hosts,
+        "git_mods.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - git: {repo: "{{ repo }}", dest: "{{ host_dir }}/out/main"}
+      register: refused
+      ignore_errors: yes
+    - assert: {that: ["refused.msg is search('Local modifications exist')"]}
+    - git: {repo: "{{ repo }}", dest: "{{ host_dir }}/out/main", force: yes}
+"#,
+    );
+    let ok = "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
+    expect(&hosts, &mods, &["-e", repo_var.as_str()], 0, ok);
+    assert_eq!(
+        fs::read_to_string(out.join("main/README")).unwrap(),
+        "three\n"
+    );
+}

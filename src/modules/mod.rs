@@ -30,6 +30,8 @@ mod file;
 mod file_times;
 mod get_url;
 mod get_url_fetch;
+mod git;
+mod git_remote;
 pub(crate) mod host;
 mod include;
 mod include_vars;
@@ -192,6 +194,7 @@ static MODULES: &[&ModuleSpec] = &[
     &fetch::SPEC,
     &file::SPEC,
     &get_url::SPEC,
+    &git::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,

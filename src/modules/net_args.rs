@@ -55,6 +55,23 @@ pub(crate) fn boolean(args: &Vars, module: &str, names: &[&str]) -> Result<(), A
     Ok(())
 }
 
+/// Refuses two arguments of a pair given together.
+pub(crate) fn exclusive(
+    args: &Vars,
+    module: &str,
+    pairs: &[(&str, &str)],
+) -> Result<(), ArgProblem> {
+    for (a, b) in pairs {
+        if args.contains_key(*a) && args.contains_key(*b) {
+            return Err(ArgProblem {
+                message: format!("parameters are mutually exclusive: {a}|{b} (module '{module}')"),
+                hint: format!("give '{a}' or '{b}', not both"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// An optional boolean, written as Ansible writes booleans.
 pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
     d: D,

@@ -12,7 +12,7 @@ use crate::connection::quote;
 use crate::modules::get_url_fetch::{self, Request};
 use crate::modules::host::transfer::{self, Source};
 use crate::modules::host::{self, Attrs};
-use crate::modules::net_args::boolean;
+use crate::modules::net_args::{boolean, exclusive};
 use crate::modules::unarchive_handler::{Handler, Options};
 use crate::modules::{
     argnames, de_bool, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
@@ -79,15 +79,11 @@ fn check(args: &Vars) -> Result<(), ArgProblem> {
         "validate_certs",
     ];
     boolean(args, "unarchive", FLAGS)?;
-    for (a, b) in [("include", "exclude"), ("copy", "remote_src")] {
-        if args.contains_key(a) && args.contains_key(b) {
-            return Err(ArgProblem {
-                message: format!("parameters are mutually exclusive: {a}|{b} (module 'unarchive')"),
-                hint: format!("give '{a}' or '{b}', not both"),
-            });
-        }
-    }
-    Ok(())
+    exclusive(
+        args,
+        "unarchive",
+        &[("include", "exclude"), ("copy", "remote_src")],
+    )
 }
 
 async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
