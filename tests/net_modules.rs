@@ -557,3 +557,127 @@ fn git_clones_switches_versions_and_is_idempotent() {
         "three\n"
     );
 }
+
+/// Writes wheels of `ferry-netmods-toy` 1.0 and 1.1 into `dir` (made by hand: a wheel is a
+/// zip with the package and its dist-info), so pip installs offline.
+fn make_wheels(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    let script = r#"
+import sys, zipfile
+d = sys.argv[1]
+for v in ("1.0", "1.1"):
+    n = "ferry_netmods_toy"
+    info = f"{n}-{v}.dist-info"
+    files = {
+        f"{n}/__init__.py": f'VERSION = "{v}"\n',
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: ferry-netmods-toy\nVersion: {v}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: ferry-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "".join(f"{p},,\n" for p in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(f"{d}/{n}-{v}-py3-none-any.whl", "w") as z:
+        for p, text in files.items():
+            z.writestr(p, text)
+        z.writestr(f"{info}/RECORD", record)
+"#;
+    let st = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+const PIP: &str = r#"- hosts: all
+  gather_facts: no
+  vars:
+    d: "{{ host_dir }}/out"
+    venv: {virtualenv_command: "/usr/bin/python3 -m venv"}
+  environment:
+    PIP_NO_INDEX: "1"
+    PIP_FIND_LINKS: "{{ wheels }}"
+    PIP_DISABLE_PIP_VERSION_CHECK: "1"
+  tasks:
+    - pip: {name: ferry-netmods-toy==1.0, virtualenv: "{{ d }}/a", virtualenv_command: "/usr/bin/python3 -m venv"}
+      register: first
+    - pip: {name: ferry_netmods_toy, version: "1.0", virtualenv: "{{ d }}/a"}
+      register: pinned
+    - pip: {name: ["ferry-netmods-toy>=1.0", "<2"], virtualenv: "{{ d }}/a"}
+      register: ranged
+    - pip: {name: ferry-netmods-absent, state: absent, virtualenv: "{{ d }}/a"}
+      register: gone
+    - pip: {name: ferry-netmods-toy, state: latest, virtualenv: "{{ d }}/b", virtualenv_command: "/usr/bin/python3 -m venv"}
+      register: latest
+    - copy: {dest: "{{ d }}/req.txt", content: "ferry-netmods-toy>=1.1\n"}
+    - pip: {requirements: "{{ d }}/req.txt", virtualenv: "{{ d }}/b"}
+      register: req
+    - pip: {name: "ferry-netmods-toy>=1", version: "1.0", virtualenv: "{{ d }}/a"}
+      register: conflict
+      ignore_errors: yes
+    - copy:
+        dest: "{{ d }}/results-{{ run }}.txt"
+        content: |
+          {% for r in [first, pinned, ranged, gone, latest, req] %}
+          {{ r.changed }}
+          {% endfor %}
+          conflict: {{ conflict.msg }}
+"#;
+
+#[test]
+fn pip_installs_into_a_venv_offline_and_is_idempotent() {
+    let hosts = SshHosts::start(1);
+    let wheels = hosts.path("wheels");
+    make_wheels(&wheels);
+    let pb = write(&hosts, "pip.yml", PIP);
+    let w = format!("wheels={}", wheels.display());
+    let vars = |run: &'static str| ["-e", w.as_str(), "-e", run];
+    let out = hosts.host("host1").dir.join("out");
+    let version = |venv: &str| {
+        let py = out.join(venv).join("bin/python");
+        let o = Command::new(py)
+            .args(["-c", "import ferry_netmods_toy as t; print(t.VERSION)"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+
+    // --check on a fresh host: the venvs would be made; nothing is.
+    let check: Vec<&str> = vars("run=0").into_iter().chain(["--check"]).collect();
+    let run = run_playbook(&hosts, &pb, &hosts.inventory(""), &check);
+    assert!(!out.join("a").exists(), "{}", run.all());
+
+    let (code, text) = ansible(&hosts, &pb, &vars("run=1"));
+    assert_eq!(code, 0, "{text}");
+    let ansible_results = fs::read_to_string(out.join("results-1.txt")).unwrap();
+    fs::remove_dir_all(&out).unwrap();
+
+    let ok = "ok=9 changed=4 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
+    let first = expect(&hosts, &pb, &vars("run=1"), 0, ok);
+    let results = fs::read_to_string(out.join("results-1.txt")).unwrap();
+    assert_eq!(results, ansible_results, "{first}\n== ansible\n{text}");
+    assert_eq!((version("a"), version("b")), ("1.0".into(), "1.1".into()));
+    assert!(
+        results.contains("conflict: The 'version' argument conflicts"),
+        "{results}"
+    );
+
+    let again = "ok=9 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
+    expect(&hosts, &pb, &vars("run=2"), 0, again);
+
+    // Removal: once changed, then nothing to do; --check reports without removing.
+    let rm = write(
+        &hosts,
+        "pip_rm.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - pip: {name: ferry-netmods-toy, state: absent, virtualenv: "{{ host_dir }}/out/a"}
+"#,
+    );
+    let changed = "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0";
+    expect(&hosts, &rm, &["--check"], 0, changed);
+    assert_eq!(version("a"), "1.0");
+    expect(&hosts, &rm, &[], 0, changed);
+    assert_eq!(version("a"), "");
+    let unchanged = "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0";
+    expect(&hosts, &rm, &[], 0, unchanged);
+}

@@ -40,6 +40,8 @@ mod k8s_cli;
 mod lineinfile;
 mod meta;
 mod net_args;
+mod pip;
+mod pip_package;
 mod raw;
 mod result;
 mod set_fact;
@@ -201,6 +203,7 @@ static MODULES: &[&ModuleSpec] = &[
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &pip::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,

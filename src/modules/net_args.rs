@@ -72,6 +72,21 @@ pub(crate) fn exclusive(
     Ok(())
 }
 
+/// A list of strings, or one string (Ansible's `type=list` splits it at commas).
+pub(crate) fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::Deserialize;
+    let text = |v: Json| match v {
+        Json::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok(match Json::deserialize(d)? {
+        Json::Null => Vec::new(),
+        Json::Array(items) => items.into_iter().map(text).collect(),
+        Json::String(s) => s.split(',').map(|p| p.trim().to_string()).collect(),
+        other => vec![text(other)],
+    })
+}
+
 /// An optional boolean, written as Ansible writes booleans.
 pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
     d: D,
