@@ -681,3 +681,38 @@ fn pip_installs_into_a_venv_offline_and_is_idempotent() {
     let unchanged = "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0";
     expect(&hosts, &rm, &[], 0, unchanged);
 }
+
+#[test]
+fn bad_arguments_are_refused_at_load_naming_the_allowed_values() {
+    let hosts = SshHosts::start(1);
+    for (name, task, want) in [
+        (
+            "pip_state.yml",
+            "    - pip:\n        name: x\n        state: installed\n",
+            "PB:4:9: value of 'state' of module 'pip' must be one of: present, absent, latest, forcereinstall, got: installed\n   |\n 4 |         name: x\n   |         ^\n   = hint: set 'state' to one of: present, absent, latest, forcereinstall",
+        ),
+        (
+            "get_url_sum.yml",
+            "    - get_url: {url: 'http://h/x', dest: /tmp/x, checksum: 'crc32:00ff'}\n",
+            "PB:3:16: the checksum of module 'get_url' must be <algorithm>:<checksum> with an algorithm of md5, sha1, sha224, sha256, sha384, sha512, got algorithm 'crc32'\n   |\n 3 |     - get_url: {url: 'http://h/x', dest: /tmp/x, checksum: 'crc32:00ff'}\n   |                ^\n   = hint: set 'checksum' to one of: md5, sha1, sha224, sha256, sha384, sha512",
+        ),
+        (
+            "git_flag.yml",
+            "    - git: {repo: /r, dest: /d, bare: maybe}\n",
+            "PB:3:12: argument 'bare' of module 'git' must be a boolean\n   |\n 3 |     - git: {repo: /r, dest: /d, bare: maybe}\n   |            ^\n   = hint: set 'bare' to true or false",
+        ),
+        (
+            "unarchive_both.yml",
+            "    - unarchive: {src: a.tgz, dest: /d, include: [a], exclude: [b]}\n",
+            "PB:3:18: parameters are mutually exclusive: include|exclude (module 'unarchive')\n   |\n 3 |     - unarchive: {src: a.tgz, dest: /d, include: [a], exclude: [b]}\n   |                  ^\n   = hint: give 'include' or 'exclude', not both",
+        ),
+    ] {
+        let text = format!("- hosts: all\n  tasks:\n{task}");
+        let pb = write(&hosts, name, &text);
+        let run = run_playbook(&hosts, &pb, &hosts.inventory(""), &[]);
+        assert_eq!(run.code, 4, "{}", run.all());
+        let want = want.replace("PB", &pb.display().to_string());
+        assert_eq!(run.stderr.trim_end(), format!("ERROR! {want}"), "{}", run.all());
+        assert!(run.stdout.is_empty(), "nothing ran: {}", run.all());
+    }
+}
