@@ -716,3 +716,47 @@ fn bad_arguments_are_refused_at_load_naming_the_allowed_values() {
         assert!(run.stdout.is_empty(), "nothing ran: {}", run.all());
     }
 }
+
+#[test]
+fn get_url_falls_back_to_wget_without_curl() {
+    let hosts = SshHosts::start(1);
+    // The host's PATH starts with its own bin/: a curl there that does not run hides the
+    // real one, as on a host without curl.
+    hosts.install_script("curl", "#!/bin/sh\nexit 127\n");
+    let site = hosts.path("site");
+    fs::create_dir_all(site.join("private")).unwrap();
+    fs::write(site.join("private/secret.txt"), "classified\n").unwrap();
+    fs::write(site.join("hello.txt"), "hello world\n").unwrap();
+    let server = HttpServer::start(&site);
+    let pb = write(
+        &hosts,
+        "wget.yml",
+        r#"- hosts: all
+  gather_facts: no
+  tasks:
+    - get_url:
+        url: "{{ base }}/private/secret.txt"
+        dest: "{{ host_dir }}/secret.txt"
+        url_username: user
+        url_password: secret
+        force_basic_auth: yes
+    - get_url: {url: "{{ base }}/hello.txt", dest: "{{ host_dir }}/hello.txt"}
+    - get_url: {url: "{{ base }}/nothing", dest: "{{ host_dir }}/nothing"}
+      register: missing
+      ignore_errors: yes
+    - assert: {that: ["missing.status_code == 404"]}
+"#,
+    );
+    let base = format!("base={}", server.url("").trim_end_matches('/'));
+    let ok = "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
+    expect(&hosts, &pb, &["-e", base.as_str()], 0, ok);
+    let dir = &hosts.host("host1").dir;
+    assert_eq!(
+        fs::read_to_string(dir.join("secret.txt")).unwrap(),
+        "classified\n"
+    );
+    // Again: wget asks If-Modified-Since and gets 304 Not Modified.
+    let again = "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
+    expect(&hosts, &pb, &["-e", base.as_str()], 0, again);
+    drop(server);
+}
