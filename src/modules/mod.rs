@@ -5,6 +5,7 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod archive;
 mod argnames;
 mod args;
 mod assert;
@@ -184,6 +185,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &archive::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,
