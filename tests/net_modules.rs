@@ -551,7 +551,11 @@ fn git_clones_switches_versions_and_is_idempotent() {
 "#,
     );
     let ok = "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1";
-    expect(&hosts, &mods, &["-e", repo_var.as_str()], 0, ok);
+    let shown = expect(&hosts, &mods, &["-e", repo_var.as_str(), "--diff"], 0, ok);
+    assert!(
+        shown.contains("-two\n+three"),
+        "--diff shows the commits' diff: {shown}"
+    );
     assert_eq!(
         fs::read_to_string(out.join("main/README")).unwrap(),
         "three\n"

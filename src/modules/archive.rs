@@ -245,44 +245,7 @@ impl Made<'_> {
             return Ok((true, state, Vec::new()));
         }
         let tmp = format!("{}.ferry-{:08x}", self.dest, rand::random::<u32>());
-        let names: Vec<String> = found
-            .iter()
-            .map(|p| quote(p.strip_prefix(self.root).unwrap_or(p).trim_end_matches('/')))
-            .collect();
-        let (t, r) = (quote(&tmp), quote(self.root.trim_end_matches('/')));
-        let root = if r.is_empty() { ".".to_string() } else { r };
-        let make = match self.args.format.as_str() {
-            "zip" => {
-                let mut x: Vec<String> = self
-                    .args
-                    .exclusion_patterns
-                    .iter()
-                    .map(|p| quote(p))
-                    .collect();
-                if !x.is_empty() {
-                    x.insert(0, "-x".into());
-                }
-                format!(
-                    "cd {root} && zip -q -r -y {t} {} {}",
-                    names.join(" "),
-                    x.join(" ")
-                )
-            }
-            format => {
-                let ex: Vec<String> = self
-                    .args
-                    .exclusion_patterns
-                    .iter()
-                    .map(|p| quote(&format!("--exclude={p}")))
-                    .collect();
-                format!(
-                    "tar -c {} -f {t} -C {root} {} {}",
-                    tools(format).0,
-                    ex.join(" "),
-                    names.join(" ")
-                )
-            }
-        };
+        let make = self.pack_line(found, &tmp);
         host::run(self.ctx, &make).await.map_err(|mut e| {
             let what = self.kind();
             e.data.insert(
@@ -296,26 +259,62 @@ impl Made<'_> {
             );
             e
         })?;
-        let listing = |path: &str| {
-            match self.args.format.as_str() {
-            "zip" => format!(
-                "unzip -v {} 2>/dev/null | awk 'NF>=8 && length($7)==8 && $7 ~ /^[0-9a-f]+$/ {{print $7, $8}}'",
-                quote(path)
-            ),
-            _ => format!("LC_ALL=C tar -tv --full-time -f {} 2>/dev/null", quote(path)),
-        }
-        };
         let script = format!(
             "new=$({}); old=$({}); \
              if [ -e {d} ] && [ \"$new\" = \"$old\" ]; then rm -f -- {t}; echo same; else mv -f -- {t} {d}; fi",
-            listing(&tmp),
-            listing(self.dest),
+            self.listing(&tmp),
+            self.listing(self.dest),
+            t = quote(&tmp),
             d = quote(self.dest)
         );
         let same = host::run(self.ctx, &script).await?.trim() == "same";
         let archived = self.members(found).await?;
         self.remove(found).await?;
         Ok((!same, state, archived))
+    }
+
+    /// The command packing `found` (relative to the root) into `tmp`.
+    fn pack_line(&self, found: &[String], tmp: &str) -> String {
+        let names: Vec<String> = found
+            .iter()
+            .map(|p| quote(p.strip_prefix(self.root).unwrap_or(p).trim_end_matches('/')))
+            .collect();
+        let (t, r) = (quote(tmp), quote(self.root.trim_end_matches('/')));
+        let root = if r.is_empty() { ".".to_string() } else { r };
+        let patterns = &self.args.exclusion_patterns;
+        match self.args.format.as_str() {
+            "zip" => {
+                let mut x: Vec<String> = patterns.iter().map(|p| quote(p)).collect();
+                if !x.is_empty() {
+                    x.insert(0, "-x".into());
+                }
+                format!(
+                    "cd {root} && zip -q -r -y {t} {} {}",
+                    names.join(" "),
+                    x.join(" ")
+                )
+            }
+            format => {
+                let ex: Vec<String> = patterns
+                    .iter()
+                    .map(|p| quote(&format!("--exclude={p}")))
+                    .collect();
+                let (flag, ex, names) = (tools(format).0, ex.join(" "), names.join(" "));
+                format!("tar -c {flag} -f {t} -C {root} {ex} {names}")
+            }
+        }
+    }
+
+    /// What is compared between the old and the new archive: zip's CRC and name of each
+    /// member, tar's verbose listing.
+    fn listing(&self, path: &str) -> String {
+        match self.args.format.as_str() {
+            "zip" => format!(
+                "unzip -v {} 2>/dev/null | awk 'NF>=8 && length($7)==8 && $7 ~ /^[0-9a-f]+$/ {{print $7, $8}}'",
+                quote(path)
+            ),
+            _ => format!("LC_ALL=C tar -tv --full-time -f {} 2>/dev/null", quote(path)),
+        }
     }
 
     /// What the archive holds, as host paths (root + member name), without the entries of

@@ -181,6 +181,14 @@ async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
     }
     report.after = git.version(&dest).await?;
     report.changed |= report.before != report.after;
+    if let (true, Some(before), Some(after)) = (ctx.diff_mode(), &report.before, &report.after) {
+        if before != after {
+            let range = format!("diff --no-color {} {}", quote(before), quote(after));
+            if let Ok(text) = git.run(Some(&dest), &range).await? {
+                report.extra.insert("diff".into(), text.into());
+            }
+        }
+    }
     finish(&git, &args, &dest, report).await
 }
 
