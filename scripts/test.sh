@@ -20,6 +20,7 @@ command -v ip >/dev/null || need+=(iproute2)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v python3 >/dev/null || need+=(python3)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+for t in zip unzip zstd bzip2 xz; do command -v $t >/dev/null || need+=("${t/#xz/xz-utils}"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
   $sudo_ apt-get update -qq

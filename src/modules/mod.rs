@@ -5,6 +5,7 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod archive;
 mod argnames;
 mod args;
 mod assert;
@@ -28,6 +29,10 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod get_url;
+mod get_url_fetch;
+mod git;
+mod git_remote;
 pub(crate) mod host;
 mod include;
 mod include_vars;
@@ -35,12 +40,17 @@ mod k8s;
 mod k8s_cli;
 mod lineinfile;
 mod meta;
+mod net_args;
+mod pip;
+mod pip_package;
 mod raw;
 mod result;
 mod set_fact;
 mod shell;
 mod stat;
 mod template;
+mod unarchive;
+mod unarchive_handler;
 mod uri;
 mod uri_dest;
 mod wait_for;
@@ -175,6 +185,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &archive::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,
@@ -186,17 +197,21 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &get_url::SPEC,
+    &git::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &pip::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
     &template::SPEC,
+    &unarchive::SPEC,
     &uri::SPEC,
     &wait_for::SPEC,
 ];
@@ -260,6 +275,10 @@ mod tests {
             ("debug", "msg var verbosity"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
+            ("get_url", "backup checksum ciphers client_cert client_key decompress dest force force_basic_auth headers http_agent tmp_dest timeout unredirected_headers url url_password password url_username username use_gssapi use_netrc use_proxy validate_certs"),
+            ("git", "accept_hostkey accept_newhostkey archive archive_prefix bare clone depth dest executable force gpg_allowlist gpg_whitelist key_file recursive reference refspec remote repo name separate_git_dir single_branch ssh_opts track_submodules umask update verify_commit version"),
+            ("pip", "break_system_packages chdir editable executable extra_args name requirements state umask version virtualenv virtualenv_command virtualenv_python virtualenv_site_packages"),
+            ("unarchive", "copy creates decrypt dest exclude extra_opts include io_buffer_size keep_newer list_files remote_src src validate_certs"),
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
             ("raw", "executable"),
@@ -270,7 +289,8 @@ mod tests {
             ("wait_for", "active_connection_states connect_timeout delay exclude_hosts host msg path port search_regex sleep state timeout"),
         ] {
             let known = lookup(module).and_then(|m| m.arg_names()).unwrap();
-            let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module);
+            let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module)
+                || ["get_url", "unarchive"].contains(&module);
             let extra = if file_args { FILE } else { "" };
             for name in documented.split_whitespace().chain(extra.split_whitespace()) {
                 assert!(known.contains(&name), "{module}: {name}");

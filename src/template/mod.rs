@@ -21,6 +21,7 @@ mod files;
 mod filters;
 mod jinja;
 mod lookup;
+pub(crate) use lookup::glob_match;
 mod pathfilters;
 mod predicates;
 mod pyliteral;

@@ -8,6 +8,7 @@
 
 mod config;
 mod files;
+pub(crate) use files::glob_match;
 mod lists;
 mod password;
 mod scope;
