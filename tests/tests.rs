@@ -17,6 +17,7 @@ mod faults;
 mod files;
 mod fuzz_smoke;
 mod load_errors;
+mod packages;
 mod pipeline;
 mod sudo_become;
 mod templating;
