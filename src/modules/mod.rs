@@ -5,6 +5,10 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod apt;
+mod apt_debs;
+mod apt_plan;
+mod apt_upgrade;
 mod argnames;
 mod args;
 mod assert;
@@ -175,6 +179,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &apt::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,

@@ -86,7 +86,7 @@ fn glob_in(dir: &Path, name: &str) -> Vec<PathBuf> {
 }
 
 /// Shell-style matching: `*`, `?`, `[abc]`, `[!a-z]`.
-fn glob_match(pat: &[u8], name: &[u8]) -> bool {
+pub(crate) fn glob_match(pat: &[u8], name: &[u8]) -> bool {
     match pat.split_first() {
         None => name.is_empty(),
         Some((b'*', rest)) => (0..=name.len()).any(|i| glob_match(rest, &name[i..])),

@@ -25,6 +25,7 @@ use serde_json::Value as Json;
 use super::values::{from_json, to_json};
 use crate::vars::Vars;
 
+pub(crate) use files::glob_match;
 pub(crate) use scope::{AllVars, Scope, ALL_VARS};
 
 /// Why a plugin failed. Ansible lets `errors=` soften the failures a plugin reports, but
