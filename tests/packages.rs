@@ -4,6 +4,8 @@
 //! built by the test; idempotence, check mode, diff, and the same tasks through
 //! ansible-playbook on a second fresh host.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value as Json;
 
 use crate::support::counts;
@@ -127,4 +129,141 @@ fn apt_installs_and_removes_real_packages_as_ansible_does() {
         );
         assert_eq!(installed(&hosts, h, "sl"), None, "{h}");
     }
+}
+
+/// Builds `name_version_all.deb` (one file, `/usr/share/<name>/version`) into `dir` with the
+/// machine's dpkg-deb; returns its path.
+fn build_deb(dir: &Path, name: &str, version: &str) -> PathBuf {
+    let tree = dir.join(format!("build-{name}-{version}"));
+    std::fs::create_dir_all(tree.join("DEBIAN")).unwrap();
+    std::fs::create_dir_all(tree.join(format!("usr/share/{name}"))).unwrap();
+    std::fs::write(
+        tree.join(format!("usr/share/{name}/version")),
+        format!("{version}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("DEBIAN/control"),
+        format!("Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: ferry tests <t@example.org>\nDescription: a package of the ferry tests\n"),
+    )
+    .unwrap();
+    let deb = dir.join(format!("{name}_{version}_all.deb"));
+    let out = std::process::Command::new("dpkg-deb")
+        .args(["--root-owner-group", "-Zxz", "--build"])
+        .arg(&tree)
+        .arg(&deb)
+        .output()
+        .expect("dpkg-deb runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    deb
+}
+
+/// Puts the same files into both hosts' `/srv/debs`.
+fn share(hosts: &SystemHosts, files: &[PathBuf]) {
+    for h in &hosts.hosts {
+        let dir = h.file("/srv/debs");
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in files {
+            std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn apt_installs_deb_files_once_and_downgrades_only_when_allowed() {
+    let hosts = SystemHosts::start(2);
+    let debs = [
+        build_deb(hosts.dir.path(), "ferry-demo", "1.0"),
+        build_deb(hosts.dir.path(), "ferry-demo", "2.0"),
+    ];
+    share(&hosts, &debs);
+    let one = "/srv/debs/ferry-demo_1.0_all.deb";
+    let two = "/srv/debs/ferry-demo_2.0_all.deb";
+    let tasks = format!(
+        "    - apt: {{deb: {one}}}\n      register: r1\n    - apt: {{deb: {one}}}\n      register: r2\n    - apt: {{deb: {two}}}\n      check_mode: true\n      register: r3\n    - apt: {{deb: {two}}}\n      register: r4\n    - apt: {{deb: {one}}}\n      register: r5\n      ignore_errors: true\n    - apt: {{deb: {one}, allow_downgrade: true}}\n      register: r6"
+    );
+    let (f, a) = both(&hosts, "apt-deb.yml", &tasks, &[]);
+    assert_eq!(f["r5"]["failed"], true, "{f}");
+    assert_eq!(a["r5"]["failed"], true, "{a}");
+    let mut f = f;
+    let mut a = a;
+    f.as_object_mut().unwrap().remove("r5");
+    a.as_object_mut().unwrap().remove("r5");
+    same_shape(&f, &a);
+    let changed: Vec<bool> = ["r1", "r2", "r3", "r4", "r6"]
+        .iter()
+        .map(|r| f[*r]["changed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(changed, [true, false, true, true, true], "{f}");
+    for h in ["sys1", "sys2"] {
+        assert_eq!(
+            installed(&hosts, h, "ferry-demo").as_deref(),
+            Some("1.0"),
+            "{h}"
+        );
+    }
+}
+
+#[test]
+fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
+    let hosts = SystemHosts::start(1);
+    let pb = hosts.write(
+        "apt-check.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: [hello, sl]}\n",
+    );
+    let run = hosts.ferry(&pb, &[], &["--check", "--diff"]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout
+            .contains("The following NEW packages will be installed:"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("0 upgraded, 3 newly installed"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(installed(&hosts, "sys1", "hello"), None);
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    let run = hosts.ferry(&pb, &[], &["--check"]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn apt_refuses_bad_choices_at_load_before_any_host() {
+    let hosts = SystemHosts::start(1);
+    for (text, want) in [
+        ("    - apt: {name: hello, state: installed}\n", "pb.yml:4:12: value of state must be one of: absent, build-dep, fixed, latest, present, got: installed"),
+        ("    - apt: {upgrade: everything}\n", "pb.yml:4:12: value of upgrade must be one of: dist, full, no, safe, yes, got: everything"),
+        ("    - apt: {name: hello, deb: /x.deb}\n", "pb.yml:4:12: parameters are mutually exclusive: deb|package|upgrade"),
+    ] {
+        let pb = hosts.write("pb.yml", &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{text}"));
+        let run = hosts.ferry(&pb, &[], &[]);
+        assert_eq!(run.code, 4, "{}", run.all());
+        assert!(run.stderr.contains(want), "{want}\n{}", run.all());
+    }
+    let log =
+        std::fs::read_to_string(hosts.host("sys1").file("/var/log/sshd.log")).unwrap_or_default();
+    assert!(!log.contains("Accepted publickey"), "no host was contacted");
 }

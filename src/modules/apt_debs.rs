@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::apt::{Args, APT_GET};
 use crate::modules::apt_plan::{apt_cmd_named, common_flags, prepared, simulate};
+use crate::modules::command::put_output;
 use crate::modules::host::debversion::compare;
 use crate::modules::host::run;
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
@@ -31,9 +32,9 @@ pub(crate) async fn install_debs(ctx: &ModuleCtx<'_>, a: &Args, debs: &str) -> O
     }
     if files.is_empty() {
         let mut data = Vars::new();
-        for key in ["stdout", "stderr", "diff"] {
-            data.insert(key.into(), Json::String(String::new()));
-        }
+        put_output(&mut data, "stdout", String::new(), None);
+        put_output(&mut data, "stderr", String::new(), None);
+        data.insert("diff".into(), Json::String(String::new()));
         return Ok(ModuleResult::ok(data));
     }
     let flag = |on: bool, f: &'static str| if on { f } else { "" };
