@@ -267,3 +267,62 @@ fn apt_refuses_bad_choices_at_load_before_any_host() {
         std::fs::read_to_string(hosts.host("sys1").file("/var/log/sshd.log")).unwrap_or_default();
     assert!(!log.contains("Accepted publickey"), "no host was contacted");
 }
+
+#[test]
+fn package_dispatches_to_apt_and_package_facts_match_ansible_on_the_same_host() {
+    let hosts = SystemHosts::start(1);
+    let deb = build_deb(hosts.dir.path(), "ferry-local", "3.1-2");
+    share(&hosts, &[deb]);
+    let pb = hosts.write(
+        "package.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - package: {name: hello, state: present}\n    - package: {name: hello, state: present}\n      register: again\n    - assert: {that: [again is not changed]}\n    - apt: {deb: /srv/debs/ferry-local_3.1-2_all.deb}\n",
+    );
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert!(installed(&hosts, "sys1", "hello").is_some());
+    let facts = hosts.write(
+        "facts.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - package_facts: {}\n    - copy: {content: \"{{ ansible_facts.packages | to_json }}\", dest: /root/packages.json}\n",
+    );
+    let read = || -> Json {
+        serde_json::from_str(
+            &std::fs::read_to_string(hosts.host("sys1").file("/root/packages.json")).unwrap(),
+        )
+        .unwrap()
+    };
+    let run = hosts.ferry(&facts, &[], &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let ferry = read();
+    let (code, out) = hosts.ansible(&facts, &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    let ansible = read();
+    let keys = |v: &Json| {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(keys(&ferry), keys(&ansible), "{}", run.all());
+    assert_eq!(ferry["hello"], ansible["hello"]);
+    assert_eq!(ferry["ferry-local"], ansible["ferry-local"]);
+    assert_eq!(ferry["hello"][0]["origin"], "Debian", "{}", ferry["hello"]);
+    let differ: Vec<String> = ansible
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, v)| ferry[k.as_str()] != **v)
+        // ferry's category is dpkg's Section; python-apt reads the archive's, which differs
+        // for a package the archive moved (lsb-base: oldlibs in dpkg, misc in bookworm).
+        .filter(|(k, v)| {
+            let mut f = ferry[k.as_str()].clone();
+            f[0]["category"] = v[0]["category"].clone();
+            f != **v
+        })
+        .map(|(k, v)| format!("{k}: ferry {} ansible {v}", ferry[k.as_str()]))
+        .collect();
+    assert!(differ.is_empty(), "{differ:#?}");
+}

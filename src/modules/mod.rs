@@ -39,6 +39,8 @@ mod k8s;
 mod k8s_cli;
 mod lineinfile;
 mod meta;
+mod package;
+mod package_facts;
 mod raw;
 mod result;
 mod set_fact;
@@ -101,6 +103,9 @@ pub struct ModuleSpec {
     /// Its `ansible_facts` are variables at `include_vars` precedence (below set_fact and
     /// registered results), not facts.
     pub included_vars: bool,
+    /// Its `ansible_facts` are host variables only (set_fact), not also keys of the
+    /// `ansible_facts` variable as other modules' facts are (package_facts' `packages`).
+    pub plain_facts: bool,
     /// For a module that writes the file its arguments name, a function that finds it in
     /// rendered arguments: the executor stats those of a loop's items at once.
     pub written_path: Option<fn(&Vars) -> Option<&str>>,
@@ -142,6 +147,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     bare_result: false,
     directive: false,
     included_vars: false,
+    plain_facts: false,
     written_path: None,
     check: None,
     background: false,
@@ -197,6 +203,8 @@ static MODULES: &[&ModuleSpec] = &[
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &package::SPEC,
+    &package_facts::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
