@@ -98,6 +98,14 @@ fn same_shape(ferry: &Json, ansible: &Json) {
     }
 }
 
+/// `changed` of each registered result `r1`, `r2`, ... in order.
+fn changes(results: &Json) -> Vec<bool> {
+    (1..)
+        .map_while(|i| results.get(format!("r{i}")))
+        .map(|r| r["changed"].as_bool().unwrap_or(false))
+        .collect()
+}
+
 fn installed(hosts: &SystemHosts, host: &str, pkg: &str) -> Option<String> {
     let (rc, out) = hosts.host(host).sh(&format!(
         "dpkg-query -W -f='${{db:Status-Abbrev}}|${{Version}}' {pkg} 2>/dev/null"
@@ -114,11 +122,8 @@ fn apt_installs_and_removes_real_packages_as_ansible_does() {
     let tasks = "    - apt: {name: [hello, sl], update_cache: true, cache_valid_time: 3600}\n      register: r1\n    - apt: {name: [hello, sl]}\n      register: r2\n    - apt: {name: hello, state: absent}\n      check_mode: true\n      register: r3\n    - apt: {name: hello, state: absent}\n      register: r4\n    - apt: {name: hello, state: absent}\n      register: r5\n    - apt: {name: [hello, sl], state: latest}\n      register: r6\n    - apt: {name: 'hello=2.10*'}\n      register: r7\n    - apt: {name: sl, state: absent, purge: true}\n      register: r8";
     let (f, a) = both(&hosts, "apt-basic.yml", tasks, &[]);
     same_shape(&f, &a);
-    let changed: Vec<bool> = (1..=8)
-        .map(|i| f[format!("r{i}")]["changed"].as_bool().unwrap())
-        .collect();
     assert_eq!(
-        changed,
+        changes(&f),
         [true, false, true, true, false, true, false, true],
         "{f}"
     );
@@ -162,6 +167,11 @@ fn build_deb(dir: &Path, name: &str, version: &str) -> PathBuf {
     deb
 }
 
+/// ferry-demo 1.0 and 2.0.
+fn demo_debs(hosts: &SystemHosts) -> [PathBuf; 2] {
+    ["1.0", "2.0"].map(|v| build_deb(hosts.dir.path(), "ferry-demo", v))
+}
+
 /// Puts the same files into both hosts' `/srv/debs`.
 fn share(hosts: &SystemHosts, files: &[PathBuf]) {
     for h in &hosts.hosts {
@@ -176,10 +186,7 @@ fn share(hosts: &SystemHosts, files: &[PathBuf]) {
 #[test]
 fn apt_installs_deb_files_once_and_downgrades_only_when_allowed() {
     let hosts = SystemHosts::start(2);
-    let debs = [
-        build_deb(hosts.dir.path(), "ferry-demo", "1.0"),
-        build_deb(hosts.dir.path(), "ferry-demo", "2.0"),
-    ];
+    let debs = demo_debs(&hosts);
     share(&hosts, &debs);
     let one = "/srv/debs/ferry-demo_1.0_all.deb";
     let two = "/srv/debs/ferry-demo_2.0_all.deb";
@@ -325,4 +332,72 @@ fn package_dispatches_to_apt_and_package_facts_match_ansible_on_the_same_host() 
         .map(|(k, v)| format!("{k}: ferry {} ansible {v}", ferry[k.as_str()]))
         .collect();
     assert!(differ.is_empty(), "{differ:#?}");
+}
+
+/// A flat apt repository of `debs` (a hand-written `Packages` index) in both hosts'
+/// `/srv/repo`.
+fn repository(hosts: &SystemHosts, debs: &[PathBuf]) {
+    use sha2::Digest;
+    let mut index = String::new();
+    for deb in debs {
+        let out = std::process::Command::new("dpkg-deb")
+            .arg("-f")
+            .arg(deb)
+            .output()
+            .unwrap();
+        let bytes = std::fs::read(deb).unwrap();
+        let name = deb.file_name().unwrap().to_string_lossy();
+        index.push_str(&String::from_utf8_lossy(&out.stdout));
+        index.push_str(&format!(
+            "Filename: ./{name}\nSize: {}\nSHA256: {}\n\n",
+            bytes.len(),
+            hex::encode(sha2::Sha256::digest(&bytes))
+        ));
+    }
+    for h in &hosts.hosts {
+        let dir = h.file("/srv/repo");
+        std::fs::create_dir_all(&dir).unwrap();
+        for deb in debs {
+            std::fs::copy(deb, dir.join(deb.file_name().unwrap())).unwrap();
+        }
+        std::fs::write(dir.join("Packages"), &index).unwrap();
+    }
+}
+
+#[test]
+fn apt_repository_adds_a_source_and_apt_picks_versions_from_it_as_ansible_does() {
+    let hosts = SystemHosts::start(2);
+    let debs = demo_debs(&hosts);
+    repository(&hosts, &debs);
+    let repo = "deb [trusted=yes] file:/srv/repo ./";
+    let tasks = format!(
+        "    - apt_repository: {{repo: '{repo}'}}\n      register: r1\n    - apt_repository: {{repo: '{repo}'}}\n      register: r2\n    - apt: {{name: ferry-demo=1.0}}\n      register: r3\n    - apt: {{name: ferry-demo, state: latest}}\n      register: r4\n    - apt: {{name: ferry-demo=1.0, allow_downgrade: true}}\n      register: r5\n    - apt: {{name: 'ferry-demo=1.*'}}\n      register: r6\n    - apt_repository: {{repo: '{repo}', state: absent}}\n      register: r7\n    - apt_repository: {{repo: '{repo}', state: absent}}\n      register: r8"
+    );
+    let (f, a) = both(&hosts, "apt-repo.yml", &tasks, &["--diff"]);
+    same_shape(&f, &a);
+    assert_eq!(
+        changes(&f),
+        [true, false, true, true, true, false, true, false],
+        "{f}"
+    );
+    for r in ["r1", "r2", "r7", "r8"] {
+        assert_eq!(f[r]["sources_added"], a[r]["sources_added"], "{r}");
+        assert_eq!(f[r]["sources_removed"], a[r]["sources_removed"], "{r}");
+        assert_eq!(f[r]["diff"], a[r]["diff"], "{r}");
+    }
+    assert_eq!(
+        f["r1"]["sources_added"],
+        serde_json::json!(["/etc/apt/sources.list.d/file_srv_repo.list"])
+    );
+    for h in ["sys1", "sys2"] {
+        assert_eq!(
+            installed(&hosts, h, "ferry-demo").as_deref(),
+            Some("1.0"),
+            "{h}"
+        );
+        assert!(!hosts
+            .host(h)
+            .file("/etc/apt/sources.list.d/file_srv_repo.list")
+            .exists());
+    }
 }

@@ -10,7 +10,7 @@ use serde_json::Value as Json;
 use crate::connection::quote;
 use crate::modules::apt_plan::{self, Spec};
 use crate::modules::args::{de_list, de_opt_bool, refuse_choice, refuse_together};
-use crate::modules::host::apt::{self as host_apt, run_locked, with_policy_rc_d};
+use crate::modules::host::apt as host_apt;
 use crate::modules::{apt_debs, apt_upgrade};
 use crate::modules::{
     argnames, de_bool, de_u64, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
@@ -245,28 +245,14 @@ async fn refresh(ctx: &ModuleCtx<'_>, a: &Args) -> Result<(bool, i64), ModuleRes
     if ctx.check_mode {
         return Ok((true, mtime));
     }
-    let mut err = String::new();
-    for retry in 0..a.update_cache_retries {
-        let cmd = with_policy_rc_d(&format!("{APT_GET} update -q"), None);
-        let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-        let text = format!("{}{}", out.stdout, out.stderr);
-        if out.rc == 0 && !text.contains("Failed to fetch") {
-            let (after, _) = host_apt::cache_time(ctx).await?;
-            return Ok((after != mtime, after));
-        }
-        err = out.stderr.trim().to_string();
-        let pause = (1u64 << retry.min(16)).min(a.update_cache_retry_max_delay);
-        let jitter = rand::random::<u64>() % 1000;
-        tokio::time::sleep(std::time::Duration::from_millis(pause * 1000 + jitter)).await;
-    }
-    let err = if err.is_empty() {
-        "unknown reason".into()
-    } else {
-        err
-    };
-    let msg = format!(
-        "Failed to update apt cache after {} retries: {err}",
-        a.update_cache_retries
-    );
-    Err(ModuleResult::failed(msg))
+    host_apt::update(
+        ctx,
+        a.update_cache_retries,
+        a.update_cache_retry_max_delay,
+        a.lock_timeout,
+    )
+    .await?
+    .map_err(ModuleResult::failed)?;
+    let (after, _) = host_apt::cache_time(ctx).await?;
+    Ok((after != mtime, after))
 }

@@ -8,6 +8,7 @@
 mod apt;
 mod apt_debs;
 mod apt_plan;
+mod apt_repository;
 mod apt_upgrade;
 mod argnames;
 mod args;
@@ -186,6 +187,7 @@ impl std::fmt::Debug for ModuleSpec {
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
     &apt::SPEC,
+    &apt_repository::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,

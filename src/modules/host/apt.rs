@@ -208,6 +208,36 @@ pub(crate) async fn run_locked(
     }
 }
 
+/// `apt-get update`, tried `retries` times with growing pauses (up to `max_delay` seconds)
+/// as Ansible's apt modules try it; `Ok(Err(message))` when it kept failing.
+pub(crate) async fn update(
+    ctx: &ModuleCtx<'_>,
+    retries: u64,
+    max_delay: u64,
+    lock_timeout: u64,
+) -> Result<Result<(), String>, ModuleResult> {
+    let mut err = String::new();
+    for retry in 0..retries {
+        let out = run_locked(ctx, "apt-get update -q", lock_timeout).await?;
+        let text = format!("{}{}", out.stdout, out.stderr);
+        if out.rc == 0 && !text.contains("Failed to fetch") {
+            return Ok(Ok(()));
+        }
+        err = out.stderr.trim().to_string();
+        let pause = (1u64 << retry.min(16)).min(max_delay);
+        let jitter = rand::random::<u64>() % 1000;
+        tokio::time::sleep(Duration::from_millis(pause * 1000 + jitter)).await;
+    }
+    let err = if err.is_empty() {
+        "unknown reason".into()
+    } else {
+        err
+    };
+    Ok(Err(format!(
+        "Failed to update apt cache after {retries} retries: {err}"
+    )))
+}
+
 /// `cmd` run with `/usr/sbin/policy-rc.d` answering `code` (Ansible's `policy_rc_d`), the
 /// host's own file put back afterwards.
 pub(crate) fn with_policy_rc_d(cmd: &str, code: Option<i64>) -> String {
