@@ -401,3 +401,21 @@ fn apt_repository_adds_a_source_and_apt_picks_versions_from_it_as_ansible_does()
             .exists());
     }
 }
+
+#[test]
+fn debconf_sets_an_answer_only_when_it_differs_as_ansible_does() {
+    let hosts = SystemHosts::start(2);
+    let tasks = "    - debconf: {name: debconf, question: debconf/priority, vtype: select, value: critical}\n      register: r1\n    - debconf: {name: debconf, question: debconf/priority, vtype: select, value: critical}\n      register: r2\n    - debconf: {name: openssh-server, question: openssh-server/password-authentication, vtype: boolean, value: false}\n      register: r3\n    - debconf: {name: openssh-server, question: openssh-server/password-authentication, vtype: boolean, value: 'False'}\n      register: r4\n    - debconf: {name: debconf, question: debconf/priority, vtype: select, value: low}\n      check_mode: true\n      register: r5\n    - debconf: {name: debconf}\n      register: r6";
+    let (f, a) = both(&hosts, "debconf.yml", tasks, &["--diff"]);
+    same_shape(&f, &a);
+    assert_eq!(changes(&f), [true, false, true, false, true, false], "{f}");
+    for r in ["r1", "r3", "r5", "r6"] {
+        for key in ["current", "previous", "diff"] {
+            assert_eq!(f[r][key], a[r][key], "{r} {key}\nferry: {f}\nansible: {a}");
+        }
+    }
+    for h in ["sys1", "sys2"] {
+        let (_, out) = hosts.host(h).sh("debconf-show debconf");
+        assert!(out.contains("debconf/priority: critical"), "{h}: {out}");
+    }
+}

@@ -20,6 +20,7 @@ mod copy_args;
 mod copy_remote;
 mod copy_tree;
 mod ctx;
+mod debconf;
 mod debug;
 mod docker;
 mod docker_container;
@@ -192,6 +193,7 @@ static MODULES: &[&ModuleSpec] = &[
     &async_status::SPEC,
     &command::SPEC,
     &copy::SPEC,
+    &debconf::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
     &docker_image::SPEC,
