@@ -19,6 +19,7 @@ command -v ip >/dev/null || need+=(iproute2)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v python3 >/dev/null || need+=(python3)
+command -v debootstrap >/dev/null || need+=(debootstrap)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 for t in zip unzip zstd bzip2 xz; do command -v $t >/dev/null || need+=("${t/#xz/xz-utils}"); done
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,6 +34,8 @@ FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
 export FERRY_ANSIBLE_PLAYBOOK
 echo "== the corpus of the syntax-check comparison (ansible from PyPI)"
 bash scripts/corpus.sh >/dev/null
+echo "== the Debian bookworm root of the system-host tests (built once, cached)"
+bash scripts/rootfs.sh >/dev/null
 echo "== moto (a local EC2 API) and boto3 for the EC2 inventory tests"
 FERRY_MOTO_PYTHON="$(bash scripts/moto-venv.sh)"
 export FERRY_MOTO_PYTHON

@@ -18,6 +18,7 @@ mod files;
 mod fuzz_smoke;
 mod load_errors;
 mod net_modules;
+mod packages;
 mod pipeline;
 mod sudo_become;
 mod templating;

@@ -107,6 +107,20 @@ impl HostState {
         for (k, v) in facts {
             into.insert(k.clone(), v.clone());
         }
+        // A module's facts are also keys of `ansible_facts` (`ansible_facts.packages`).
+        if task.module.included_vars
+            || task.module.plain_facts
+            || facts.contains_key("ansible_facts")
+        {
+            return;
+        }
+        let namespaced = self
+            .facts
+            .entry("ansible_facts")
+            .or_insert_with(|| serde_json::json!({}));
+        if let serde_json::Value::Object(all) = namespaced {
+            all.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
     }
 }
 

@@ -119,3 +119,84 @@ pub(crate) fn de_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::E
 pub(crate) fn de_opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     de_u64(d).map(Some)
 }
+
+/// Accepts optional booleans written as strings (`install_recommends: "{{ x }}"`).
+pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<bool>, D::Error> {
+    de_bool(d).map(Some)
+}
+
+/// Ansible's `type: list` of strings: a list, or one string split at commas.
+pub(crate) fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::de::Error;
+    let text = |v: Json| match v {
+        Json::String(s) => Ok(s),
+        Json::Number(n) => Ok(n.to_string()),
+        Json::Bool(b) => Ok(if b { "True" } else { "False" }.to_string()),
+        other => Err(D::Error::custom(format!("{other} is not a string"))),
+    };
+    match Json::deserialize(d)? {
+        Json::Null => Ok(Vec::new()),
+        Json::Array(items) => items.into_iter().map(text).collect(),
+        Json::String(s) => Ok(s.split(',').map(|p| p.trim().to_string()).collect()),
+        other => Ok(vec![text(other)?]),
+    }
+}
+
+/// For a load-time [`ModuleSpec::check`]: refuses argument `name` (or one of its aliases,
+/// `names[1..]`) when it is written as a value outside `allowed` (a template is decided at
+/// run time, and passes here). A boolean stands for `yes`/`no` when those are allowed.
+pub(crate) fn refuse_choice(
+    args: &Vars,
+    module: &str,
+    names: &[&str],
+    allowed: &[&str],
+) -> Result<(), ArgProblem> {
+    let Some(value) = names.iter().find_map(|n| args.get(*n)) else {
+        return Ok(());
+    };
+    let given = match value {
+        Json::String(s) if s.contains("{{") || s.contains("{%") => return Ok(()),
+        Json::String(s) => s.clone(),
+        Json::Bool(b) if allowed.contains(&"yes") => if *b { "yes" } else { "no" }.to_string(),
+        other => other.to_string(),
+    };
+    if allowed.contains(&given.as_str()) {
+        return Ok(());
+    }
+    Err(ArgProblem {
+        message: format!(
+            "value of {} must be one of: {}, got: {given}",
+            names[0],
+            allowed.join(", ")
+        ),
+        hint: format!(
+            "module '{module}' takes {}: {}",
+            names[0],
+            allowed.join(", ")
+        ),
+    })
+}
+
+/// For a load-time [`ModuleSpec::check`]: refuses arguments given together that exclude each
+/// other (each group: a name and its aliases).
+pub(crate) fn refuse_together(
+    args: &Vars,
+    module: &str,
+    groups: &[&[&str]],
+) -> Result<(), ArgProblem> {
+    let given: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.iter().any(|n| args.contains_key(*n)))
+        .map(|g| g[0])
+        .collect();
+    if given.len() < 2 {
+        return Ok(());
+    }
+    let all: Vec<&str> = groups.iter().map(|g| g[0]).collect();
+    Err(ArgProblem {
+        message: format!("parameters are mutually exclusive: {}", all.join("|")),
+        hint: format!("module '{module}' takes only one of: {}", all.join(", ")),
+    })
+}

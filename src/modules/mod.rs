@@ -5,6 +5,11 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod apt;
+mod apt_debs;
+mod apt_plan;
+mod apt_repository;
+mod apt_upgrade;
 mod archive;
 mod argnames;
 mod args;
@@ -16,6 +21,7 @@ mod copy_args;
 mod copy_remote;
 mod copy_tree;
 mod ctx;
+mod debconf;
 mod debug;
 mod docker;
 mod docker_container;
@@ -41,6 +47,8 @@ mod k8s_cli;
 mod lineinfile;
 mod meta;
 mod net_args;
+mod package;
+mod package_facts;
 mod pip;
 mod pip_package;
 mod raw;
@@ -107,6 +115,9 @@ pub struct ModuleSpec {
     /// Its `ansible_facts` are variables at `include_vars` precedence (below set_fact and
     /// registered results), not facts.
     pub included_vars: bool,
+    /// Its `ansible_facts` are host variables only (set_fact), not also keys of the
+    /// `ansible_facts` variable as other modules' facts are (package_facts' `packages`).
+    pub plain_facts: bool,
     /// For a module that writes the file its arguments name, a function that finds it in
     /// rendered arguments: the executor stats those of a loop's items at once.
     pub written_path: Option<fn(&Vars) -> Option<&str>>,
@@ -148,6 +159,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     bare_result: false,
     directive: false,
     included_vars: false,
+    plain_facts: false,
     written_path: None,
     check: None,
     background: false,
@@ -185,11 +197,14 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &apt::SPEC,
+    &apt_repository::SPEC,
     &archive::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,
     &copy::SPEC,
+    &debconf::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
     &docker_image::SPEC,
@@ -205,6 +220,8 @@ static MODULES: &[&ModuleSpec] = &[
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &package::SPEC,
+    &package_facts::SPEC,
     &pip::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,

@@ -5,6 +5,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "set_fact",
+    plain_facts: true,
     run: |ctx, args| Box::pin(run(ctx, args)),
     ..DEFAULTS
 };

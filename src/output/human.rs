@@ -235,7 +235,11 @@ impl Reporter for Human {
                 t
             }
         };
-        if let Some(Json::String(d)) = diff {
+        if let Some(Json::String(d)) = &diff {
+            self.line(d.trim_end(), None);
+        }
+        // A package manager's diff is the text it prepared (Ansible shows it as it is).
+        if let Some(Json::String(d)) = diff.as_ref().and_then(|d| d.get("prepared")) {
             self.line(d.trim_end(), None);
         }
         self.line(&text, Some(colour));

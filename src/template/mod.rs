@@ -46,6 +46,7 @@ use compiled::{Cache, Code, Compiled};
 use errors::{bare_undefined, runtime, syntax, undefined_message};
 
 pub use files::FileOptions;
+/// Shell-style `*`, `?`, `[..]` matching (fnmatch), for modules that take such patterns.
 /// Python's `re` for modules that take Python patterns (lineinfile).
 pub(crate) use pyregex::{
     compile as py_regex, Flags as PyRegexFlags, Replacement as PyReplacement,

@@ -36,7 +36,7 @@ fn require_sshd() {
     }
 }
 
-fn keygen(path: &Path) {
+pub fn keygen(path: &Path) {
     let status = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-f"])
         .arg(path)
@@ -167,6 +167,22 @@ impl SshHosts {
     }
 }
 
+/// Waits up to `secs` for `addr:port` to accept connections; false when `child` exits first.
+pub fn wait_listening(mut child: Option<&mut Child>, addr: &str, port: u16, secs: u64) -> bool {
+    let addr: SocketAddr = format!("{addr}:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if let Some(Ok(Some(_))) = child.as_mut().map(|c| c.try_wait()) {
+            return false;
+        }
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 impl Host {
     fn spawn(&mut self) {
         for _attempt in 0..5 {
@@ -209,18 +225,7 @@ impl Host {
     }
 
     fn wait_listening(&mut self) -> bool {
-        let addr: SocketAddr = format!("{}:{}", self.addr, self.port).parse().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Some(Ok(Some(_))) = self.child.as_mut().map(|c| c.try_wait()) {
-                return false;
-            }
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
+        wait_listening(self.child.as_mut(), &self.addr, self.port, 5)
     }
 
     fn kill(&mut self) {

@@ -11,14 +11,20 @@
 //! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
+//! - `apt.rs`: what apt knows of named packages (one probe), the cache's age, apt commands
+//!   retried on the dpkg lock; `debversion.rs`: Debian version ordering; `pkg_mgr.rs`: which
+//!   package manager a host has.
 //!
 //! The package and service modules to come put their probes here too (which package manager
 //! or service manager a host has, what is installed), one file each.
 
+pub(crate) mod apt;
+pub(crate) mod debversion;
 pub(crate) mod exec;
 pub(crate) mod fattrs;
 pub(crate) mod files;
 pub(crate) mod jobs;
+pub(crate) mod pkg_mgr;
 pub(crate) mod put;
 pub(crate) mod stat;
 pub(crate) mod sums;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds, once, the Debian bookworm root the system-host tests boot (tests/support/rootfs.rs):
+# `debootstrap --variant=minbase` from deb.debian.org with sshd, python3 (for ansible-playbook)
+# and the tools package modules call. The root is cached in ~/.cache/ferry-rootfs/bookworm and
+# rebuilt only when it is missing or this script changed (the stamp holds the script's sha256).
+# Prints the root's path. Concurrent callers wait on a lock; a half-built root is never used.
+set -euo pipefail
+
+cache="${FERRY_ROOTFS_CACHE:-$HOME/.cache/ferry-rootfs}"
+root="$cache/bookworm"
+mirror="${FERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+include=openssh-server,python3,python3-apt,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
+stamp="$(sha256sum "$0" | cut -d' ' -f1)"
+
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+if [ -f "$root/.ferry-stamp" ] && [ "$(cat "$root/.ferry-stamp")" = "$stamp" ]; then
+  echo "$root"
+  exit 0
+fi
+
+if ! command -v debootstrap >/dev/null; then
+  echo "debootstrap is missing: apt-get install -y debootstrap (scripts/test.sh does)" >&2
+  exit 1
+fi
+build="$cache/bookworm.build.$$"
+rm -rf "$build"
+trap 'rm -rf "$build"' EXIT
+echo "== debootstrap bookworm into $build (about a minute)" >&2
+debootstrap --variant=minbase --include="$include" bookworm "$build" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
+  tail -20 "$cache/debootstrap.log" >&2
+  exit 1
+}
+
+# Package scripts must not start daemons in a test host unless the test removes this file.
+printf '#!/bin/sh\nexit 101\n' >"$build/usr/sbin/policy-rc.d"
+chmod 755 "$build/usr/sbin/policy-rc.d"
+# The host is disposable: no docs, no translations, a small download each time.
+printf 'APT::Install-Recommends "false";\nAcquire::Languages "none";\n' >"$build/etc/apt/apt.conf.d/90ferry"
+rm -f "$build"/etc/ssh/ssh_host_*
+rm -rf "$build"/var/cache/apt/archives/*.deb
+mkdir -p "$build/run/sshd" "$build/root/.ssh"
+chmod 700 "$build/root/.ssh"
+echo "$stamp" >"$build/.ferry-stamp"
+
+rm -rf "$root"
+mv "$build" "$root"
+trap - EXIT
+echo "$root"
