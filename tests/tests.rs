@@ -19,4 +19,5 @@ mod fuzz_smoke;
 mod load_errors;
 mod pipeline;
 mod sudo_become;
+mod system_modules;
 mod templating;

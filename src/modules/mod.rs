@@ -9,11 +9,13 @@ mod argnames;
 mod args;
 mod assert;
 pub(crate) mod async_status;
+mod authorized_key;
 mod command;
 mod copy;
 mod copy_args;
 mod copy_remote;
 mod copy_tree;
+mod cron;
 mod ctx;
 mod debug;
 mod docker;
@@ -28,21 +30,31 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod getent;
+mod group;
 pub(crate) mod host;
+mod hostname;
 mod include;
 mod include_vars;
 mod k8s;
 mod k8s_cli;
+mod known_hosts;
 mod lineinfile;
 mod meta;
+mod modprobe;
+mod mount;
 mod raw;
 mod result;
 mod set_fact;
 mod shell;
 mod stat;
+mod sysargs;
+mod sysctl;
 mod template;
 mod uri;
 mod uri_dest;
+mod user;
+mod user_ssh;
 mod wait_for;
 mod wait_for_drained;
 
@@ -177,8 +189,10 @@ impl std::fmt::Debug for ModuleSpec {
 static MODULES: &[&ModuleSpec] = &[
     &assert::SPEC,
     &async_status::SPEC,
+    &authorized_key::SPEC,
     &command::SPEC,
     &copy::SPEC,
+    &cron::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
     &docker_image::SPEC,
@@ -186,18 +200,26 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &getent::SPEC,
+    &group::SPEC,
+    &hostname::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
     &k8s::SPEC,
+    &known_hosts::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &modprobe::SPEC,
+    &mount::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
+    &sysctl::SPEC,
     &template::SPEC,
     &uri::SPEC,
+    &user::SPEC,
     &wait_for::SPEC,
 ];
 
