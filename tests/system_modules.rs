@@ -71,7 +71,9 @@ fn compare_with_ansible(hosts: &SshHosts, pb: &Path, inv: &Path, reset: &str) {
     let _ = fs::remove_dir_all(&out);
     fs::create_dir_all(&out).unwrap();
     let mut cmd = ansible_command(hosts, pb);
-    cmd.arg("-i").arg(inv);
+    cmd.arg("-i")
+        .arg(inv)
+        .env("ANSIBLE_COLLECTIONS_PATH", collections_path());
     let (code, a_out) = run_command(cmd);
     assert_eq!(code, 0, "ansible-playbook failed\n{a_out}");
     let ansible = read();
@@ -83,6 +85,14 @@ fn compare_with_ansible(hosts: &SshHosts, pb: &Path, inv: &Path, reset: &str) {
     let ferry = read();
     assert!(!ansible.is_empty(), "no report files\n{a_out}");
     assert_eq!(ferry, ansible, "== ansible\n{a_out}\n== ferry\n{}", f.all());
+}
+
+/// Where the corpus keeps ansible.posix and community.general (scripts/corpus.sh).
+fn collections_path() -> String {
+    let script = crate::support::root().join("scripts/corpus.sh");
+    let out = Command::new("bash").arg(script).output().unwrap();
+    assert!(out.status.success(), "scripts/corpus.sh failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A task that writes what a registered result says (its `changed` and keys, without the
@@ -337,4 +347,445 @@ fn cron_files_and_crontabs_converge_like_ansible() {
     }
     let cmp = write(&hosts, "cron-compare.yml", &compare);
     compare_with_ansible(&hosts, &cmp, &inv, &reset);
+}
+
+/// A host of its own: sshd in a network namespace (reached over a veth pair) and in UTS and
+/// mount namespaces of its own, where /etc/hostname is a bind-mounted scratch file and
+/// /run/systemd is hidden, so `hostname` and `sysctl` tasks change nothing of the machine.
+struct Isolated {
+    ns: String,
+    outside: String,
+    sshd: std::process::Child,
+    dir: tempfile::TempDir,
+    addr: String,
+}
+
+impl Isolated {
+    fn start(hosts: &SshHosts) -> Isolated {
+        use crate::support::netns;
+        let id = std::process::id() % 100_000;
+        let (ns, outside, inside) = (format!("ferry-s{id}"), format!("fs{id}"), format!("ft{id}"));
+        let net = format!("10.216.{}", id % 250);
+        let addr = format!("{net}.2");
+        netns::veth_namespace(&ns, &outside, &inside, &net);
+        let dir = tempfile::Builder::new()
+            .prefix("ferry-iso-")
+            .tempdir()
+            .unwrap();
+        let name_file = dir.path().join("etc-hostname");
+        fs::write(&name_file, "isolated\n").unwrap();
+        let setup = format!(
+            "mount --bind {} /etc/hostname && hostname isolated && \
+             {{ [ ! -d /run/systemd ] || mount -t tmpfs none /run/systemd; }} && exec \"$0\" \"$@\"",
+            name_file.display()
+        );
+        let wrapper = ["unshare", "--uts", "--mount", "sh", "-c", setup.as_str()];
+        let (sshd, known) = netns::sshd_through(&ns, &wrapper, &addr, dir.path(), &hosts.user_key);
+        let mut kh = fs::OpenOptions::new()
+            .append(true)
+            .open(&hosts.known_hosts)
+            .unwrap();
+        std::io::Write::write_all(&mut kh, known.as_bytes()).unwrap();
+        netns::wait_for_ssh(&addr);
+        Isolated {
+            ns,
+            outside,
+            sshd,
+            dir,
+            addr,
+        }
+    }
+
+    /// Its inventory line (`iso`).
+    fn inventory_line(&self, hosts: &SshHosts) -> String {
+        format!(
+            "iso ansible_host={} ansible_user=root ansible_ssh_private_key_file={} host_dir={}\n",
+            self.addr,
+            hosts.user_key.display(),
+            self.dir.path().display()
+        )
+    }
+
+    /// Runs `cmd` inside its namespaces (those of its sshd).
+    fn sh(&self, cmd: &str) -> String {
+        let pid = self.sshd.id().to_string();
+        let out = Command::new("nsenter")
+            .args(["-t", &pid, "-a", "sh", "-c", cmd])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Isolated {
+    fn drop(&mut self) {
+        crate::support::netns::remove(&self.ns, &mut self.sshd);
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.outside])
+            .status();
+    }
+}
+
+#[test]
+fn hostname_and_sysctl_in_namespaces_of_their_own() {
+    let hosts = SshHosts::start(1);
+    let iso = Isolated::start(&hosts);
+    let inv = hosts.inventory(&iso.inventory_line(&hosts));
+    let machine = sh("hostname");
+    let name = format!("{}.example.test", unique("h"));
+    let conf = iso.dir.path().join("sysctl.conf");
+    fs::write(&conf, "# kept\nnet.ipv4.tcp_syncookies = 1\n").unwrap();
+    let pb = write(
+        &hosts,
+        "iso.yml",
+        &format!(
+            r#"- hosts: iso
+  gather_facts: no
+  tasks:
+    - hostname: {{name: {name}}}
+      register: h
+    - assert:
+        that:
+          - h.ansible_facts.ansible_hostname == '{short}'
+          - h.ansible_facts.ansible_nodename == '{name}'
+          - ansible_hostname == '{short}'
+    - sysctl: {{name: net.ipv4.ip_default_ttl, value: "65", sysctl_file: {conf}, sysctl_set: yes}}
+    - sysctl: {{name: net.ipv4.conf.all.forwarding, value: yes, sysctl_file: {conf}, reload: no}}
+    - sysctl: {{name: net.ipv4.tcp_syncookies, state: absent, sysctl_file: {conf}, reload: no}}
+"#,
+            short = name.split('.').next().unwrap(),
+            conf = conf.display()
+        ),
+    );
+    let check = run_playbook(&hosts, &pb, &inv, &["--check"]);
+    assert!(
+        counts(&check, "iso").contains("changed=4"),
+        "{}",
+        check.all()
+    );
+    assert_eq!(iso.sh("hostname"), "isolated\n");
+    assert_eq!(iso.sh("sysctl -n net.ipv4.ip_default_ttl"), "64\n");
+    let first = run_playbook(&hosts, &pb, &inv, &[]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert!(
+        counts(&first, "iso").contains("changed=4"),
+        "{}",
+        first.all()
+    );
+    let second = run_playbook(&hosts, &pb, &inv, &[]);
+    assert!(
+        counts(&second, "iso").contains(" changed=0 "),
+        "{}",
+        second.all()
+    );
+    assert_eq!(iso.sh("hostname"), format!("{name}\n"));
+    assert_eq!(iso.sh("cat /etc/hostname"), format!("{name}\n"));
+    assert_eq!(sh("hostname"), machine, "the machine keeps its name");
+    assert_eq!(iso.sh("sysctl -n net.ipv4.ip_default_ttl"), "65\n");
+    assert_eq!(
+        sh("sysctl -n net.ipv4.ip_default_ttl"),
+        "64\n",
+        "the machine's is untouched"
+    );
+    assert_eq!(
+        fs::read_to_string(&conf).unwrap(),
+        "# kept\nnet.ipv4.ip_default_ttl=65\nnet.ipv4.conf.all.forwarding=1\n"
+    );
+}
+
+/// A new ed25519 public key line with `comment`.
+fn public_key(hosts: &SshHosts, name: &str, comment: &str) -> String {
+    let path = hosts.path(name);
+    let _ = fs::remove_file(&path);
+    let _ = fs::remove_file(path.with_extension("pub"));
+    let ok = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    fs::read_to_string(path.with_extension("pub"))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn authorized_key_known_hosts_and_getent_like_ansible() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let user = unique("ku");
+    let home = hosts.hosts[0].dir.join("khome");
+    let reset = format!(
+        "userdel -r {user} 2>/dev/null; rm -rf {}; useradd -m -d {} {user}",
+        home.display(),
+        home.display()
+    );
+    let _clean = Cleanup(format!("userdel -r {user} 2>/dev/null; true"));
+    let (k1, k2) = (
+        public_key(&hosts, "k1", "one@x"),
+        public_key(&hosts, "k2", "two@x"),
+    );
+    let host_key = public_key(&hosts, "hk", "");
+    let kh = hosts.hosts[0].dir.join("kh");
+    let tasks = format!(
+        r#"- hosts: host1
+  gather_facts: no
+  vars: {{u: {user}, kh: "{kh}"}}
+  tasks:
+    - authorized_key: {{user: "{{{{ u }}}}", key: "{k1}", key_options: 'no-pty,from="10.0.0.1"'}}
+      register: a1
+    - authorized_key: {{user: "{{{{ u }}}}", key: "{k2}", comment: second}}
+      register: a2
+    - known_hosts: {{name: server.example, key: "server.example {host_key}", path: "{{{{ kh }}}}"}}
+      register: n1
+    - known_hosts: {{name: other.example, key: "other.example {host_key}", path: "{{{{ kh }}}}", hash_host: yes}}
+      register: n2
+    - known_hosts: {{name: gone.example, path: "{{{{ kh }}}}", state: absent}}
+      register: n3
+    - getent: {{database: passwd, key: "{{{{ u }}}}"}}
+      register: g1
+    - getent: {{database: hosts, key: no-such-host.invalid, fail_key: no}}
+      register: g2
+    - assert:
+        that:
+          - getent_passwd[u][4] == '{home}'
+          - g2.ansible_facts.getent_hosts['no-such-host.invalid'] is none
+"#,
+        kh = kh.display(),
+        home = home.display(),
+    );
+    let pb = write(&hosts, "keys.yml", &tasks);
+    sh(&reset);
+    converge(&hosts, &pb, &inv, 4);
+    let auth = fs::read_to_string(home.join(".ssh/authorized_keys")).unwrap();
+    let (k1_data, k2_data) = (
+        k1.split_whitespace().nth(1).unwrap(),
+        k2.split_whitespace().nth(1).unwrap(),
+    );
+    assert_eq!(
+        auth,
+        format!(
+            "no-pty,from=\"10.0.0.1\" ssh-ed25519 {k1_data} one@x\nssh-ed25519 {k2_data} second\n"
+        )
+    );
+    let only = format!(
+        "- hosts: host1\n  gather_facts: no\n  tasks:\n    - authorized_key: {{user: {user}, key: \"{k2}\", comment: second, exclusive: yes}}\n      register: a3\n"
+    );
+    let only_pb = write(&hosts, "keys-exclusive.yml", &only);
+    converge(&hosts, &only_pb, &inv, 1);
+    let auth = fs::read_to_string(home.join(".ssh/authorized_keys")).unwrap();
+    assert_eq!(auth, format!("ssh-ed25519 {k2_data} second\n"));
+    assert_eq!(
+        sh(&format!(
+            "stat -c '%U %a' {0}/.ssh {0}/.ssh/authorized_keys",
+            home.display()
+        )),
+        format!("{user} 700\n{user} 600\n")
+    );
+    let known = fs::read_to_string(&kh).unwrap();
+    assert!(
+        known.starts_with(&format!("server.example {host_key}\n|1|")),
+        "{known}"
+    );
+    let found = sh(&format!("ssh-keygen -F other.example -f {}", kh.display()));
+    assert!(found.contains("found: line 2"), "{found}");
+
+    let mut compare = tasks.clone() + only.split_once("tasks:\n").unwrap().1;
+    for r in ["a1", "a2", "a3", "n1", "n2", "n3", "g1", "g2"] {
+        compare.push_str(&report(r));
+    }
+    let cmp = write(&hosts, "keys-compare.yml", &compare);
+    compare_with_ansible(
+        &hosts,
+        &cmp,
+        &inv,
+        &format!("{reset}; rm -f {}", kh.display()),
+    );
+}
+
+#[test]
+fn mount_a_tmpfs_through_its_own_fstab() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let dir = hosts.hosts[0].dir.join(unique("mnt"));
+    let fstab = hosts.hosts[0].dir.join("fstab");
+    fs::write(&fstab, "# test fstab\n").unwrap();
+    let _clean = Cleanup(format!(
+        "umount {0} 2>/dev/null; umount {0} 2>/dev/null; true",
+        dir.display()
+    ));
+    let play = |tasks: &str| {
+        format!(
+            "- hosts: host1\n  gather_facts: no\n  vars: {{d: \"{}\", f: \"{}\"}}\n  tasks:\n{tasks}",
+            dir.display(),
+            fstab.display()
+        )
+    };
+    let mounted = write(
+        &hosts,
+        "mount.yml",
+        &play(
+            r#"    - mount: {path: "{{ d }}", src: ferrytmp, fstype: tmpfs, opts: "size=1m,mode=0750", state: mounted, fstab: "{{ f }}"}
+      register: m
+    - assert:
+        that:
+          - m.name == d
+          - m.opts == 'size=1m,mode=0750'
+          - m.boot == 'yes'
+"#,
+        ),
+    );
+    let check = run_playbook(&hosts, &mounted, &inv, &["--check"]);
+    assert!(
+        counts(&check, "host1").contains("changed=1"),
+        "{}",
+        check.all()
+    );
+    assert_eq!(fs::read_to_string(&fstab).unwrap(), "# test fstab\n");
+    converge(&hosts, &mounted, &inv, 1);
+    let line = format!("ferrytmp {} tmpfs size=1m,mode=0750 0 0\n", dir.display());
+    assert_eq!(
+        fs::read_to_string(&fstab).unwrap(),
+        format!("# test fstab\n{line}")
+    );
+    assert_eq!(
+        sh(&format!("findmnt -rn -o SOURCE,FSTYPE {}", dir.display())),
+        "ferrytmp tmpfs\n"
+    );
+
+    // A changed line is written and remounted; then unmounted; then removed with its dir.
+    let bigger = write(
+        &hosts,
+        "bigger.yml",
+        &play(
+            r#"    - mount: {path: "{{ d }}", src: ferrytmp, fstype: tmpfs, opts: "size=2m", state: mounted, fstab: "{{ f }}", backup: yes}
+      register: b
+    - assert: {that: [b.backup_file is match(f) or not b.changed]}
+"#,
+        ),
+    );
+    converge(&hosts, &bigger, &inv, 1);
+    assert!(sh(&format!("findmnt -rn -o OPTIONS {}", dir.display())).contains("size=2048k"));
+    let unmount = write(
+        &hosts,
+        "unmount.yml",
+        &play("    - mount: {path: \"{{ d }}\", state: unmounted, fstab: \"{{ f }}\"}\n"),
+    );
+    converge(&hosts, &unmount, &inv, 1);
+    assert_eq!(sh(&format!("findmnt -rn {}", dir.display())), "");
+    let ephemeral = write(&hosts, "ephemeral.yml", &play("    - mount: {path: \"{{ d }}\", src: ferryeph, fstype: tmpfs, state: ephemeral}\n    - mount: {path: \"{{ d }}\", state: unmounted}\n"));
+    let run = run_playbook(&hosts, &ephemeral, &inv, &[]);
+    assert!(counts(&run, "host1").contains("changed=2"), "{}", run.all());
+    let absent = write(
+        &hosts,
+        "absent.yml",
+        &play("    - mount: {path: \"{{ d }}\", state: absent, fstab: \"{{ f }}\"}\n"),
+    );
+    converge(&hosts, &absent, &inv, 1);
+    assert_eq!(fs::read_to_string(&fstab).unwrap(), "# test fstab\n");
+    assert!(!dir.exists());
+}
+
+/// Kernel modules cannot be loaded in the test container (no /lib/modules, no
+/// /proc/modules): `modprobe` itself is a recording stand-in on the host's PATH, and what is
+/// real is the persistence files under /etc/modules-load.d and /etc/modprobe.d.
+#[test]
+fn modprobe_persistence_files() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let name = unique("mod").replace('-', "_");
+    let (load, opts) = (
+        format!("/etc/modules-load.d/{name}.conf"),
+        format!("/etc/modprobe.d/{name}.conf"),
+    );
+    let _clean = Cleanup(format!("rm -f {load} {opts}"));
+    let log = hosts.hosts[0].dir.join("modprobe.log");
+    hosts.install_script(
+        "modprobe",
+        &format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> {}\n", log.display()),
+    );
+    let present = write(
+        &hosts,
+        "modprobe.yml",
+        &format!(
+            "- hosts: host1\n  gather_facts: no\n  tasks:\n    - community.general.modprobe: {{name: {name}, params: 'numdummies=2 x=1', persistent: present}}\n      register: m\n    - assert: {{that: [\"m.params == 'numdummies=2 x=1'\"]}}\n"
+        ),
+    );
+    let check = run_playbook(&hosts, &present, &inv, &["--check"]);
+    assert!(
+        counts(&check, "host1").contains("changed=1"),
+        "{}",
+        check.all()
+    );
+    assert!(!Path::new(&load).exists());
+    converge(&hosts, &present, &inv, 1);
+    assert_eq!(fs::read_to_string(&load).unwrap(), format!("{name}\n"));
+    assert_eq!(
+        fs::read_to_string(&opts).unwrap(),
+        format!("options {name} numdummies=2\noptions {name} x=1\n")
+    );
+    let calls = fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.starts_with(&format!(
+            "-n {name} numdummies=2 x=1\n{name} numdummies=2 x=1\n"
+        )),
+        "{calls}"
+    );
+    let absent = write(
+        &hosts,
+        "modprobe-absent.yml",
+        &format!("- hosts: host1\n  gather_facts: no\n  tasks:\n    - modprobe: {{name: {name}, state: absent, persistent: absent}}\n"),
+    );
+    converge(&hosts, &absent, &inv, 1);
+    assert_eq!(fs::read_to_string(&load).unwrap(), format!("#{name}\n"));
+    assert_eq!(
+        fs::read_to_string(&opts).unwrap(),
+        format!("#options {name} numdummies=2\n#options {name} x=1\n")
+    );
+}
+
+#[test]
+fn bad_choices_are_refused_at_load() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    for (task, arg, allowed) in [
+        ("user: {name: x, state: gone}", "state", "absent, present"),
+        (
+            "user: {name: x, update_password: sometimes}",
+            "update_password",
+            "always, on_create",
+        ),
+        (
+            "cron: {name: x, job: y, special_time: hourlyish}",
+            "special_time",
+            "reboot, yearly, annually, monthly, weekly, daily, hourly",
+        ),
+        (
+            "ansible.posix.mount: {path: /x, state: up}",
+            "state",
+            "absent, absent_from_fstab, mounted, present, unmounted, remounted, ephemeral",
+        ),
+        ("hostname: {name: x, use: plan9}", "use", "alpine, darwin"),
+        (
+            "community.general.modprobe: {name: x, persistent: maybe}",
+            "persistent",
+            "disabled, present, absent",
+        ),
+    ] {
+        let pb = write(
+            &hosts,
+            "bad.yml",
+            &format!("- hosts: host1\n  gather_facts: no\n  tasks:\n    - {task}\n"),
+        );
+        let run = run_playbook(&hosts, &pb, &inv, &[]);
+        assert_ne!(run.code, 0, "{task}");
+        let out = run.all();
+        assert!(out.contains("bad.yml:4:"), "{task}: {out}");
+        assert!(
+            out.contains(&format!("value of '{arg}'")) && out.contains(allowed),
+            "{task}: {out}"
+        );
+        assert!(!hosts.any_connection(), "no host is touched: {task}");
+    }
 }

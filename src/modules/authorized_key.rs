@@ -301,6 +301,9 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
             .await?;
         }
     }
+    if let Some(path) = &args.path {
+        textfile::add_path_info(ctx, path, &mut data).await?;
+    }
     Ok(ModuleResult::changed(data, changed))
 }
 

@@ -262,14 +262,7 @@ impl Target {
             }
             Target::User(u) => {
                 let cmd = format!("crontab{} -", Self::user_flag(u));
-                let out = ctx
-                    .exec_stdin(&cmd, text.as_bytes())
-                    .await
-                    .map_err(|e| ModuleResult::unreachable(&e))?;
-                match out.rc {
-                    0 => Ok(()),
-                    _ => Err(ModuleResult::failed(out.stderr.trim_end().to_string())),
-                }
+                textfile::feed(ctx, &cmd, text).await.map(drop)
             }
         }
     }
@@ -439,17 +432,8 @@ async fn remove_file(ctx: &ModuleCtx<'_>, args: &Args, path: &str, existing: &st
 
 /// The crontab as it was, in a temporary file on the host (Ansible's `backup_file`).
 async fn backup(ctx: &ModuleCtx<'_>, text: &str) -> Result<String, ModuleResult> {
-    let out = ctx
-        .exec_stdin(
-            "f=$(mktemp /tmp/crontabXXXXXXXX) && cat > \"$f\" && echo \"$f\"",
-            text.as_bytes(),
-        )
-        .await
-        .map_err(|e| ModuleResult::unreachable(&e))?;
-    match out.rc {
-        0 => Ok(out.stdout.trim().to_string()),
-        _ => Err(ModuleResult::failed(out.stderr.trim_end().to_string())),
-    }
+    let cmd = "f=$(mktemp /tmp/crontabXXXXXXXX) && cat > \"$f\" && echo \"$f\"";
+    Ok(textfile::feed(ctx, cmd, text).await?.trim().to_string())
 }
 
 #[cfg(test)]

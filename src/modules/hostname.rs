@@ -241,20 +241,14 @@ async fn apply(
         }
         return Ok(());
     }
-    let mut scratch = Vars::new();
-    let opts = textfile::WriteOpts {
-        mode: Some("0644"),
-        ..Default::default()
+    let after = match strat {
+        Strategy::File(..) => format!("{name}\n"),
+        Strategy::Assignment(_, key) => assign(text.unwrap_or(""), key, name),
+        Strategy::Systemd => unreachable!("handled above"),
     };
-    match strat {
-        Strategy::File(path, _) if set_permanent => {
-            textfile::replace(ctx, path, text, &format!("{name}\n"), opts, &mut scratch).await?;
-        }
-        Strategy::Assignment(path, key) if set_permanent => {
-            let after = assign(text.unwrap_or(""), key, name);
-            textfile::replace(ctx, path, text, &after, opts, &mut scratch).await?;
-        }
-        _ => {}
+    if let (Strategy::File(path, _) | Strategy::Assignment(path, _), true) = (strat, set_permanent)
+    {
+        write_in_place(ctx, path, &after).await?;
     }
     if set_current {
         let cmd = match strat {
@@ -264,6 +258,20 @@ async fn apply(
         host::run(ctx, &cmd).await.map_err(fail)?;
     }
     Ok(())
+}
+
+/// Writes `text` into the file itself rather than renaming a new one over it, as Ansible
+/// does: /etc/hostname is often a bind mount (containers), which a rename cannot replace.
+async fn write_in_place(ctx: &ModuleCtx<'_>, path: &str, text: &str) -> Result<(), ModuleResult> {
+    let p = quote(path);
+    let cmd = format!("mkdir -p -- \"$(dirname -- {p})\" && cat > {p}");
+    textfile::feed(ctx, &cmd, text)
+        .await
+        .map(drop)
+        .map_err(|e| {
+            let msg = e.data.get("msg").and_then(Json::as_str).unwrap_or("");
+            ModuleResult::failed(format!("failed to update hostname: {msg}"))
+        })
 }
 
 /// The facts Ansible sets: the short name, the node name, and the FQDN and domain the host

@@ -194,6 +194,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
             textfile::replace(ctx, &probe.path, written, &after, opts, &mut data).await?;
         }
     }
+    textfile::add_path_info(ctx, &probe.path, &mut data).await?;
     Ok(ModuleResult::changed(data, changed))
 }
 

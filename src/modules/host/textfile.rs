@@ -112,6 +112,37 @@ pub(crate) async fn remove(
     Ok(true)
 }
 
+/// Runs `cmd` with `input` on its stdin (a crontab, a file's new text); its stdout, or the
+/// task's failure with its stderr.
+pub(crate) async fn feed(
+    ctx: &ModuleCtx<'_>,
+    cmd: &str,
+    input: &str,
+) -> Result<String, ModuleResult> {
+    let out = ctx
+        .exec_stdin(cmd, input.as_bytes())
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))?;
+    match out.rc {
+        0 => Ok(out.stdout),
+        _ => Err(ModuleResult::failed(out.stderr.trim().to_string())),
+    }
+}
+
+/// What Ansible's module runner adds to a result that names an existing `path`: its owner,
+/// group, ids, mode, size and type as `state`.
+pub(crate) async fn add_path_info(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    data: &mut Vars,
+) -> Result<(), ModuleResult> {
+    let st = host::stat(ctx, path, false).await?;
+    if st.exists {
+        data.extend(host::path_result(path, &st));
+    }
+    Ok(())
+}
+
 /// Text as lines ending in a newline each (an empty text has none).
 pub(crate) fn join_lines<S: AsRef<str>>(lines: &[S]) -> String {
     lines.iter().fold(String::new(), |mut s, l| {
