@@ -54,8 +54,15 @@ fn converge(hosts: &SshHosts, pb: &Path, inv: &Path, first_changed: u32) -> Stri
 /// (`reset` runs before each).
 fn compare_with_ansible(hosts: &SshHosts, pb: &Path, inv: &Path, reset: &str) {
     let out = hosts.hosts[0].dir.join("out");
+    compare_in(hosts, pb, inv, &out, &|| {
+        sh(reset);
+    });
+}
+
+/// [`compare_with_ansible`] for reports written to `out`, with `reset` run before each tool.
+fn compare_in(hosts: &SshHosts, pb: &Path, inv: &Path, out: &Path, reset: &dyn Fn()) {
     let read = || {
-        let mut files: Vec<_> = fs::read_dir(&out)
+        let mut files: Vec<_> = fs::read_dir(out)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
         files.sort();
@@ -67,9 +74,9 @@ fn compare_with_ansible(hosts: &SshHosts, pb: &Path, inv: &Path, reset: &str) {
             })
             .collect::<Vec<_>>()
     };
-    sh(reset);
-    let _ = fs::remove_dir_all(&out);
-    fs::create_dir_all(&out).unwrap();
+    reset();
+    let _ = fs::remove_dir_all(out);
+    fs::create_dir_all(out).unwrap();
     let mut cmd = ansible_command(hosts, pb);
     cmd.arg("-i")
         .arg(inv)
@@ -77,9 +84,9 @@ fn compare_with_ansible(hosts: &SshHosts, pb: &Path, inv: &Path, reset: &str) {
     let (code, a_out) = run_command(cmd);
     assert_eq!(code, 0, "ansible-playbook failed\n{a_out}");
     let ansible = read();
-    sh(reset);
-    let _ = fs::remove_dir_all(&out);
-    fs::create_dir_all(&out).unwrap();
+    reset();
+    let _ = fs::remove_dir_all(out);
+    fs::create_dir_all(out).unwrap();
     let f = run_playbook(hosts, pb, inv, &[]);
     assert_eq!(f.code, 0, "{}", f.all());
     let ferry = read();
@@ -491,6 +498,29 @@ fn hostname_and_sysctl_in_namespaces_of_their_own() {
         fs::read_to_string(&conf).unwrap(),
         "# kept\nnet.ipv4.ip_default_ttl=65\nnet.ipv4.conf.all.forwarding=1\n"
     );
+
+    // The same tasks through ansible-playbook report the same changes and keys.
+    let mut compare = fs::read_to_string(&pb)
+        .unwrap()
+        .replace("- sysctl: {", "- ansible.posix.sysctl: {");
+    for (i, task) in ["s1", "s2", "s3"].iter().enumerate() {
+        let nth = compare
+            .match_indices("- ansible.posix.sysctl")
+            .nth(i)
+            .unwrap()
+            .0;
+        let end = nth + compare[nth..].find('\n').unwrap() + 1;
+        compare.insert_str(end, &format!("      register: {task}\n"));
+    }
+    for r in ["h", "s1", "s2", "s3"] {
+        compare.push_str(&report(r));
+    }
+    let cmp = write(&hosts, "iso-compare.yml", &compare);
+    let reset = || {
+        iso.sh("hostname isolated; echo isolated > /etc/hostname; sysctl -qw net.ipv4.ip_default_ttl=64");
+        fs::write(&conf, "# kept\nnet.ipv4.tcp_syncookies = 1\n").unwrap();
+    };
+    compare_in(&hosts, &cmp, &inv, &iso.dir.path().join("out"), &reset);
 }
 
 /// A new ed25519 public key line with `comment`.
@@ -685,6 +715,32 @@ fn mount_a_tmpfs_through_its_own_fstab() {
     converge(&hosts, &absent, &inv, 1);
     assert_eq!(fs::read_to_string(&fstab).unwrap(), "# test fstab\n");
     assert!(!dir.exists());
+
+    // The same steps through ansible-playbook report the same changes and keys.
+    let steps = r#"    - ansible.posix.mount: {path: "{{ d }}", src: ferrytmp, fstype: tmpfs, opts: "size=1m", state: mounted, fstab: "{{ f }}", boot: no}
+      register: m1
+    - ansible.posix.mount: {path: "{{ d }}", src: ferrytmp, fstype: tmpfs, opts: "size=2m", state: present, fstab: "{{ f }}"}
+      register: m2
+    - ansible.posix.mount: {path: "{{ d }}", state: remounted, fstab: "{{ f }}"}
+      register: m3
+    - ansible.posix.mount: {path: "{{ d }}", state: unmounted, fstab: "{{ f }}"}
+      register: m4
+    - ansible.posix.mount: {path: "{{ d }}", state: unmounted, fstab: "{{ f }}"}
+      register: m5
+    - ansible.posix.mount: {path: "{{ d }}", state: absent, fstab: "{{ f }}"}
+      register: m6
+"#;
+    let mut compare = play(steps);
+    for r in ["m1", "m2", "m3", "m4", "m5", "m6"] {
+        compare.push_str(&report(r));
+    }
+    let cmp = write(&hosts, "mount-compare.yml", &compare);
+    let reset = format!(
+        "umount {0} 2>/dev/null; rmdir {0} 2>/dev/null; printf '# test fstab\\n' > {1}",
+        dir.display(),
+        fstab.display()
+    );
+    compare_with_ansible(&hosts, &cmp, &inv, &reset);
 }
 
 /// Kernel modules cannot be loaded in the test container (no /lib/modules, no
