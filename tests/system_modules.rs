@@ -330,11 +330,20 @@ fn cron_files_and_crontabs_converge_like_ansible() {
 "#
         ),
     );
-    let check = run_playbook(&hosts, &gone, &inv, &["--check"]);
+    let check = run_playbook(&hosts, &gone, &inv, &["--check", "--diff"]);
     assert!(
         counts(&check, "host1").contains("changed=4"),
         "{}",
         check.all()
+    );
+    let shown = check.all();
+    assert!(
+        shown.contains("-#Ansible: nightly\n-5 2 * * * root /bin/true"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("crontab for user \"{user}\"")),
+        "{shown}"
     );
     assert!(Path::new(&path).exists());
     converge(&hosts, &gone, &inv, 4);

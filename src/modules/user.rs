@@ -23,7 +23,6 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "user",
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
-    hides_results: false,
     run: |ctx, args| Box::pin(typed("user", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
