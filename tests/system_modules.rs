@@ -629,6 +629,20 @@ fn authorized_key_known_hosts_and_getent_like_ansible() {
     );
     let found = sh(&format!("ssh-keygen -F other.example -f {}", kh.display()));
     assert!(found.contains("found: line 2"), "{found}");
+    let forget = write(
+        &hosts,
+        "forget.yml",
+        &format!(
+            "- hosts: host1\n  gather_facts: no\n  tasks:\n    - known_hosts: {{name: server.example, state: absent, path: \"{}\"}}\n",
+            kh.display()
+        ),
+    );
+    converge(&hosts, &forget, &inv, 1);
+    let known = fs::read_to_string(&kh).unwrap();
+    assert!(
+        !known.contains("server.example") && known.starts_with("|1|"),
+        "{known}"
+    );
 
     let mut compare = tasks.clone() + only.split_once("tasks:\n").unwrap().1;
     for r in ["a1", "a2", "a3", "n1", "n2", "n3", "g1", "g2"] {

@@ -283,7 +283,6 @@ async fn remove_host(
             quote(path)
         );
         host::run(ctx, &cmd).await?;
-        host::run(ctx, &format!("rm -f -- {}.old", quote(path))).await?;
     }
     Ok(kept)
 }
