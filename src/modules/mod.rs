@@ -54,6 +54,7 @@ mod template;
 mod uri;
 mod uri_dest;
 mod user;
+mod user_commands;
 mod user_ssh;
 mod wait_for;
 mod wait_for_drained;

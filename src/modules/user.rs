@@ -14,8 +14,8 @@ use crate::connection::quote;
 use crate::modules::host::accounts::{self, Found};
 use crate::modules::sysargs::{self, de_opt_list, de_opt_num};
 use crate::modules::{
-    argnames, de_bool, typed, user_ssh, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
+    argnames, de_bool, typed, user_commands, user_ssh, ArgProblem, ModuleCtx, ModuleResult,
+    ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -42,81 +42,81 @@ fn check(args: &Vars) -> Result<(), ArgProblem> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Args {
     #[serde(alias = "user")]
-    pub name: String,
+    pub(crate) name: String,
     #[serde(default = "present")]
-    state: String,
+    pub(crate) state: String,
     #[serde(default, deserialize_with = "de_opt_num")]
-    uid: Option<u64>,
+    pub(crate) uid: Option<u64>,
     #[serde(default, deserialize_with = "de_bool")]
-    non_unique: bool,
-    group: Option<String>,
+    pub(crate) non_unique: bool,
+    pub(crate) group: Option<String>,
     #[serde(default, deserialize_with = "de_opt_list")]
-    groups: Option<Vec<String>>,
-    comment: Option<String>,
-    home: Option<String>,
-    shell: Option<String>,
-    password: Option<String>,
+    pub(crate) groups: Option<Vec<String>>,
+    pub(crate) comment: Option<String>,
+    pub(crate) home: Option<String>,
+    pub(crate) shell: Option<String>,
+    pub(crate) password: Option<String>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    password_expire_max: Option<i64>,
+    pub(crate) password_expire_max: Option<i64>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    password_expire_min: Option<i64>,
+    pub(crate) password_expire_min: Option<i64>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    password_expire_warn: Option<i64>,
+    pub(crate) password_expire_warn: Option<i64>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    password_expire_account_disable: Option<i64>,
-    seuser: Option<String>,
+    pub(crate) password_expire_account_disable: Option<i64>,
+    pub(crate) seuser: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
-    pub force: bool,
+    pub(crate) force: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    remove: bool,
+    pub(crate) remove: bool,
     #[serde(
         default = "crate::modules::yes",
         deserialize_with = "de_bool",
         alias = "createhome"
     )]
-    create_home: bool,
-    skeleton: Option<String>,
+    pub(crate) create_home: bool,
+    pub(crate) skeleton: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
-    system: bool,
+    pub(crate) system: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    move_home: bool,
+    pub(crate) move_home: bool,
     #[serde(default, deserialize_with = "de_bool")]
-    append: bool,
+    pub(crate) append: bool,
     #[serde(default, deserialize_with = "de_opt_bool")]
-    generate_ssh_key: Option<bool>,
+    pub(crate) generate_ssh_key: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    pub ssh_key_bits: Option<u64>,
+    pub(crate) ssh_key_bits: Option<u64>,
     #[serde(default = "rsa")]
-    pub ssh_key_type: String,
-    pub ssh_key_file: Option<String>,
-    pub ssh_key_comment: Option<String>,
-    pub ssh_key_passphrase: Option<String>,
+    pub(crate) ssh_key_type: String,
+    pub(crate) ssh_key_file: Option<String>,
+    pub(crate) ssh_key_comment: Option<String>,
+    pub(crate) ssh_key_passphrase: Option<String>,
     #[serde(default = "always")]
-    update_password: String,
+    pub(crate) update_password: String,
     #[serde(default, deserialize_with = "de_opt_num")]
-    expires: Option<f64>,
+    pub(crate) expires: Option<f64>,
     #[serde(default, deserialize_with = "de_opt_bool")]
-    password_lock: Option<bool>,
+    pub(crate) password_lock: Option<bool>,
     #[serde(default, deserialize_with = "de_opt_bool")]
-    local: Option<bool>,
-    umask: Option<String>,
+    pub(crate) local: Option<bool>,
+    pub(crate) umask: Option<String>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    uid_min: Option<u64>,
+    pub(crate) uid_min: Option<u64>,
     #[serde(default, deserialize_with = "de_opt_num")]
-    uid_max: Option<u64>,
+    pub(crate) uid_max: Option<u64>,
     /// Other platforms' options (macOS, BSD, Solaris): accepted and unused on Linux, as
     /// Ansible's Linux user module ignores them.
     #[allow(dead_code)]
-    login_class: Option<String>,
+    pub(crate) login_class: Option<String>,
     #[allow(dead_code)]
     #[serde(default, deserialize_with = "de_opt_bool")]
-    hidden: Option<bool>,
+    pub(crate) hidden: Option<bool>,
     #[allow(dead_code)]
-    profile: Option<String>,
+    pub(crate) profile: Option<String>,
     #[allow(dead_code)]
-    authorization: Option<String>,
+    pub(crate) authorization: Option<String>,
     #[allow(dead_code)]
-    role: Option<String>,
+    pub(crate) role: Option<String>,
 }
 
 fn present() -> String {
@@ -204,18 +204,8 @@ fn changed_only() -> ModuleResult {
 /// The groups the task names (primary and supplementary), to look up.
 fn wanted_groups(args: &Args) -> Vec<&str> {
     let mut all: Vec<&str> = args.group.iter().map(String::as_str).collect();
-    all.extend(supplementary(args).unwrap_or_default());
+    all.extend(user_commands::supplementary(args).unwrap_or_default());
     all
-}
-
-/// `groups` as names (empty entries dropped); `None` when not given.
-fn supplementary(args: &Args) -> Option<Vec<&str>> {
-    args.groups.as_ref().map(|g| {
-        g.iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .collect()
-    })
 }
 
 async fn remove(ctx: &ModuleCtx<'_>, args: &Args, found: &Found, mut data: Vars) -> Outcome {
@@ -280,194 +270,15 @@ fn require_groups(args: &Args, found: &Found) -> Result<(), ModuleResult> {
     }
 }
 
-/// The password as it goes to the shadow file: `!` in front when locked.
-fn shadow_password(args: &Args) -> Option<String> {
-    args.password.as_ref().map(|p| match args.password_lock {
-        Some(true) => format!("!{p}"),
-        _ => p.clone(),
-    })
-}
-
-/// Options as quoted words of a command line.
-#[derive(Default)]
-struct Words(Vec<String>);
-
-impl Words {
-    fn opt(&mut self, flag: &str, value: &str) {
-        self.0.push(flag.to_string());
-        self.0.push(quote(value));
-    }
-
-    fn flag(&mut self, flag: &str) {
-        self.0.push(flag.to_string());
-    }
-
-    fn line(&self) -> String {
-        self.0.iter().fold(String::new(), |s, w| s + " " + w)
-    }
-}
-
 async fn create(ctx: &ModuleCtx<'_>, args: &Args, found: &Found) -> Result<Ran, ModuleResult> {
     require_groups(args, found)?;
-    let mut w = Words::default();
-    if let Some(uid) = args.uid {
-        w.opt("-u", &uid.to_string());
-        if args.non_unique {
-            w.flag("-o");
-        }
-    }
-    if let Some(se) = &args.seuser {
-        w.opt("-Z", se);
-    }
-    match &args.group {
-        Some(g) => w.opt("-g", g),
-        None if found.group(&args.name).is_some() => w.flag("-N"),
-        None => {}
-    }
-    if let Some(groups) = supplementary(args).filter(|g| !g.is_empty()) {
-        w.opt("-G", &groups.join(","));
-    }
-    for (flag, value) in [
-        ("-c", &args.comment),
-        ("-d", &args.home),
-        ("-s", &args.shell),
-    ] {
-        if let Some(v) = value {
-            w.opt(flag, v);
-        }
-    }
-    if let Some(e) = args.expires {
-        w.opt("-e", &expiry_date(e));
-    }
-    if let Some(days) = args.password_expire_account_disable {
-        w.opt("-f", &days.to_string());
-    }
-    match args.create_home {
-        true => {
-            w.flag("-m");
-            if let Some(skel) = &args.skeleton {
-                w.opt("-k", skel);
-            }
-            if let Some(umask) = &args.umask {
-                w.opt("-K", &format!("UMASK={umask}"));
-            }
-        }
-        false => w.flag("-M"),
-    }
-    if args.system {
-        w.flag("-r");
-    }
-    for (key, v) in [("UID_MIN", args.uid_min), ("UID_MAX", args.uid_max)] {
-        if let Some(v) = v {
-            w.opt("-K", &format!("{key}={v}"));
-        }
-    }
-    let mut cmd = String::new();
-    if let (Some(home), true) = (&args.home, args.create_home) {
-        let _ = write!(cmd, "mkdir -p -- \"$(dirname -- {})\" && ", quote(home));
-    }
-    let _ = write!(cmd, "useradd{} -- {}", w.line(), quote(&args.name));
-    let line = shadow_password(args).map(|p| format!("{}:{p}", args.name));
-    account_command(ctx, &cmd, line.as_deref(), &args.name).await
-}
-
-/// `expires` (seconds since the epoch) as `useradd -e` takes it; negative: never.
-fn expiry_date(expires: f64) -> String {
-    if expires < 0.0 {
-        return String::new();
-    }
-    chrono::DateTime::from_timestamp(expires.floor() as i64, 0)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
-
-/// The `usermod` options that bring the account to what is asked (empty: nothing differs),
-/// and the shadow password line to set, if any.
-fn usermod_options(args: &Args, found: &Found) -> (String, Option<String>) {
-    let (Some(user), shadow) = (&found.user, found.shadow.clone().unwrap_or_default()) else {
-        return (String::new(), None);
-    };
-    let mut w = Words::default();
-    if let Some(uid) = args.uid.filter(|u| *u != user.uid) {
-        w.opt("-u", &uid.to_string());
-        if args.non_unique {
-            w.flag("-o");
-        }
-    }
-    if let Some(g) = args.group.as_deref().and_then(|g| found.group(g)) {
-        if g.gid != user.gid {
-            w.opt("-g", &g.gid.to_string());
-        }
-    }
-    if let Some(groups) = groups_option(args, found) {
-        w.0.extend(groups);
-    }
-    if let Some(c) = args.comment.as_deref().filter(|c| *c != user.comment) {
-        w.opt("-c", c);
-    }
-    if let Some(h) = args.home.as_deref().filter(|h| *h != user.home) {
-        w.opt("-d", h);
-        if args.move_home {
-            w.flag("-m");
-        }
-    }
-    if let Some(s) = args.shell.as_deref().filter(|s| *s != user.shell) {
-        w.opt("-s", s);
-    }
-    if let Some(e) = args.expires.filter(|e| expiry_differs(*e, &shadow.expire)) {
-        w.opt("-e", &expiry_date(e));
-    }
-    if let Some(days) = args.password_expire_account_disable {
-        if shadow.inactive.trim().parse::<i64>().ok() != Some(days) {
-            w.opt("-f", &days.to_string());
-        }
-    }
-    let password = shadow_password(args).filter(|p| {
-        args.update_password == "always"
-            && shadow.hash.trim_start_matches('!') != p.trim_start_matches('!')
-    });
-    match (args.password_lock, shadow.hash.starts_with('!')) {
-        _ if password.is_some() => {}
-        (Some(true), false) => w.flag("-L"),
-        (Some(false), true) => w.flag("-U"),
-        _ => {}
-    }
-    (w.line(), password.map(|p| format!("{}:{p}", args.name)))
-}
-
-/// Whether the shadow expiry (days, empty: never) differs from `expires` (seconds).
-fn expiry_differs(expires: f64, current: &str) -> bool {
-    let current: i64 = current.trim().parse().unwrap_or(-1);
-    if expires < 0.0 {
-        return current >= 0;
-    }
-    current < 0 || current != (expires / 86400.0).floor() as i64
-}
-
-/// The `-G`/`-a -G` option words when supplementary groups differ.
-fn groups_option(args: &Args, found: &Found) -> Option<Vec<String>> {
-    let asked = supplementary(args)?;
-    let current: std::collections::BTreeSet<&str> =
-        found.member_of.iter().map(String::as_str).collect();
-    if asked.is_empty() {
-        return (!current.is_empty() && !args.append).then(|| vec!["-G".into(), "''".into()]);
-    }
-    let names: std::collections::BTreeSet<&str> = asked
-        .iter()
-        .filter_map(|g| found.group(g).map(|g| g.name.as_str()))
-        .collect();
-    let missing = names.iter().any(|n| !current.contains(n));
-    let extra = current.iter().any(|c| !names.contains(c));
-    let list = quote(&names.iter().copied().collect::<Vec<_>>().join(","));
-    match args.append {
-        true => missing.then(|| vec!["-a".into(), "-G".into(), list]),
-        false => (missing || extra).then(|| vec!["-G".into(), list]),
-    }
+    let (cmd, password) = user_commands::useradd(args, found);
+    account_command(ctx, &cmd, password.as_deref(), &args.name).await
 }
 
 async fn modify(ctx: &ModuleCtx<'_>, args: &Args, found: &Found) -> Result<Ran, ModuleResult> {
     require_groups(args, found)?;
-    let (opts, password) = usermod_options(args, found);
+    let (opts, password) = user_commands::usermod_options(args, found);
     if opts.is_empty() && password.is_none() {
         return Ok(Ran::default());
     }
@@ -571,24 +382,4 @@ async fn password_ageing(
         .await?;
     }
     Ok(true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn expiry_dates_are_civil_dates() {
-        for (secs, date) in [
-            (0.0, "1970-01-01"),
-            (1_700_000_000.0, "2023-11-14"),
-            (951_782_400.0, "2000-02-29"),
-            (-1.0, ""),
-        ] {
-            assert_eq!(expiry_date(secs), date, "{secs}");
-        }
-        assert!(!expiry_differs(1_700_000_000.0, "19675"));
-        assert!(expiry_differs(-1.0, "19675"));
-        assert!(!expiry_differs(-1.0, ""));
-    }
 }
