@@ -157,34 +157,13 @@ impl Partitioned {
     fn start(user_key: &std::path::Path) -> (Partitioned, String) {
         let id = std::process::id() % 100_000;
         let (ns, outside, inside) = (format!("ferry-q{id}"), format!("fq{id}"), format!("fr{id}"));
-        ip(&["netns", "add", &ns]);
-        ip(&[
-            "link", "add", &outside, "type", "veth", "peer", "name", &inside,
-        ]);
-        ip(&["link", "set", &inside, "netns", &ns]);
-        ip(&["addr", "add", "10.215.1.1/24", "dev", &outside]);
-        ip(&["link", "set", &outside, "up"]);
-        ip(&["-n", &ns, "addr", "add", "10.215.1.2/24", "dev", &inside]);
-        ip(&["-n", &ns, "link", "set", &inside, "up"]);
-        ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        netns::veth_namespace(&ns, &outside, &inside, "10.215.1");
         let dir = tempfile::Builder::new()
             .prefix("ferry-part-")
             .tempdir()
             .unwrap();
         let (sshd, known) = netns::sshd(&ns, "10.215.1.2", dir.path(), user_key);
-        let started = Instant::now();
-        while std::net::TcpStream::connect_timeout(
-            &"10.215.1.2:22".parse().unwrap(),
-            Duration::from_millis(200),
-        )
-        .is_err()
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "sshd in {ns} did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        netns::wait_for_ssh("10.215.1.2");
         (
             Partitioned {
                 ns,
@@ -204,17 +183,7 @@ impl Partitioned {
 impl Drop for Partitioned {
     fn drop(&mut self) {
         // Every process in the namespace (sshd and its sessions) goes with it.
-        if let Ok(out) = Command::new("ip")
-            .args(["netns", "pids", &self.ns])
-            .output()
-        {
-            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
-                let _ = Command::new("kill").args(["-KILL", pid]).status();
-            }
-        }
-        let _ = self.sshd.kill();
-        let _ = self.sshd.wait();
-        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+        netns::remove(&self.ns, &mut self.sshd);
     }
 }
 

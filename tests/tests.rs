@@ -21,4 +21,5 @@ mod net_modules;
 mod packages;
 mod pipeline;
 mod sudo_become;
+mod system_modules;
 mod templating;

@@ -15,11 +15,13 @@ mod argnames;
 mod args;
 mod assert;
 pub(crate) mod async_status;
+mod authorized_key;
 mod command;
 mod copy;
 mod copy_args;
 mod copy_remote;
 mod copy_tree;
+mod cron;
 mod ctx;
 mod debconf;
 mod debug;
@@ -37,15 +39,21 @@ mod file;
 mod file_times;
 mod get_url;
 mod get_url_fetch;
+mod getent;
 mod git;
 mod git_remote;
+mod group;
 pub(crate) mod host;
+mod hostname;
 mod include;
 mod include_vars;
 mod k8s;
 mod k8s_cli;
+mod known_hosts;
 mod lineinfile;
 mod meta;
+mod modprobe;
+mod mount;
 mod net_args;
 mod package;
 mod package_facts;
@@ -56,11 +64,16 @@ mod result;
 mod set_fact;
 mod shell;
 mod stat;
+mod sysargs;
+mod sysctl;
 mod template;
 mod unarchive;
 mod unarchive_handler;
 mod uri;
 mod uri_dest;
+mod user;
+mod user_commands;
+mod user_ssh;
 mod wait_for;
 mod wait_for_drained;
 
@@ -202,8 +215,10 @@ static MODULES: &[&ModuleSpec] = &[
     &archive::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
+    &authorized_key::SPEC,
     &command::SPEC,
     &copy::SPEC,
+    &cron::SPEC,
     &debconf::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
@@ -213,13 +228,19 @@ static MODULES: &[&ModuleSpec] = &[
     &fetch::SPEC,
     &file::SPEC,
     &get_url::SPEC,
+    &getent::SPEC,
     &git::SPEC,
+    &group::SPEC,
+    &hostname::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
     &k8s::SPEC,
+    &known_hosts::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &modprobe::SPEC,
+    &mount::SPEC,
     &package::SPEC,
     &package_facts::SPEC,
     &pip::SPEC,
@@ -227,9 +248,11 @@ static MODULES: &[&ModuleSpec] = &[
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
+    &sysctl::SPEC,
     &template::SPEC,
     &unarchive::SPEC,
     &uri::SPEC,
+    &user::SPEC,
     &wait_for::SPEC,
 ];
 
@@ -296,12 +319,18 @@ mod tests {
             ("git", "accept_hostkey accept_newhostkey archive archive_prefix bare clone depth dest executable force gpg_allowlist gpg_whitelist key_file recursive reference refspec remote repo name separate_git_dir single_branch ssh_opts track_submodules umask update verify_commit version"),
             ("pip", "break_system_packages chdir editable executable extra_args name requirements state umask version virtualenv virtualenv_command virtualenv_python virtualenv_site_packages"),
             ("unarchive", "copy creates decrypt dest exclude extra_opts include io_buffer_size keep_newer list_files remote_src src validate_certs"),
+            ("cron", "backup cron_file day dom disabled env hour insertafter insertbefore job value minute month name special_time state user weekday dow"),
+            ("getent", "database fail_key key service split"),
+            ("group", "force gid gid_max gid_min local name non_unique state system"),
+            ("hostname", "name use"),
+            ("known_hosts", "hash_host key name host path state"),
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
             ("raw", "executable"),
             ("shell", "chdir cmd creates executable removes stdin stdin_add_newline"),
             ("stat", "checksum_algorithm checksum checksum_algo follow get_attributes attr attributes get_checksum get_mime mime mime_type mime-type path dest name"),
             ("template", "backup block_end_string block_start_string comment_end_string comment_start_string dest follow force lstrip_blocks newline_sequence output_encoding src trim_blocks validate variable_end_string variable_start_string"),
+            ("user", "append authorization comment create_home createhome expires force generate_ssh_key group groups hidden home local login_class move_home name user non_unique password password_expire_account_disable password_expire_max password_expire_min password_expire_warn password_lock profile remove role seuser shell skeleton ssh_key_bits ssh_key_comment ssh_key_file ssh_key_passphrase ssh_key_type state system uid uid_max uid_min umask update_password"),
             ("uri", "body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth headers http_agent method remote_src removes return_content src status_code timeout unix_socket unredirected_headers url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs"),
             ("wait_for", "active_connection_states connect_timeout delay exclude_hosts host msg path port search_regex sleep state timeout"),
         ] {

@@ -32,6 +32,15 @@ impl ModuleResult {
         }
     }
 
+    /// A successful result that changed the host or not.
+    pub fn changed(data: Vars, changed: bool) -> ModuleResult {
+        ModuleResult {
+            changed,
+            data,
+            ..Default::default()
+        }
+    }
+
     /// A failed result with a message.
     pub fn failed(msg: impl Into<String>) -> ModuleResult {
         let mut data = Vars::new();

@@ -22,6 +22,18 @@ pub fn ip(args: &[&str]) {
 /// `user_key`'s public half authorized, HOME at `dir/home`, SFTP, TCP forwarding); returns
 /// it and its known_hosts line.
 pub fn sshd(ns: &str, addr: &str, dir: &Path, user_key: &Path) -> (Child, String) {
+    sshd_through(ns, &[], addr, dir, user_key)
+}
+
+/// [`sshd`] started through `wrapper` inside the namespace (such as `unshare --uts ...`, a
+/// program that ends by running the command line it is given).
+pub fn sshd_through(
+    ns: &str,
+    wrapper: &[&str],
+    addr: &str,
+    dir: &Path,
+    user_key: &Path,
+) -> (Child, String) {
     fs::create_dir_all(dir.join("home")).unwrap();
     let key = dir.join("hostkey");
     Command::new("ssh-keygen")
@@ -37,7 +49,9 @@ pub fn sshd(ns: &str, addr: &str, dir: &Path, user_key: &Path) -> (Child, String
     )
     .unwrap();
     let child = Command::new("ip")
-        .args(["netns", "exec", ns, "/usr/sbin/sshd", "-D", "-f"])
+        .args(["netns", "exec", ns])
+        .args(wrapper)
+        .args(["/usr/sbin/sshd", "-D", "-f"])
         .arg(dir.join("sshd_config"))
         .arg("-E")
         .arg(dir.join("sshd.log"))
@@ -52,4 +66,54 @@ pub fn sshd(ns: &str, addr: &str, dir: &Path, user_key: &Path) -> (Child, String
         parts.next().unwrap()
     );
     (child, known)
+}
+
+/// Makes namespace `ns` joined to this one by a veth pair (`outside` here with `NET.1/24`,
+/// `inside` there with `NET.2/24`, both up, and the namespace's loopback up).
+pub fn veth_namespace(ns: &str, outside: &str, inside: &str, net: &str) {
+    ip(&["netns", "add", ns]);
+    ip(&[
+        "link", "add", outside, "type", "veth", "peer", "name", inside,
+    ]);
+    ip(&["link", "set", inside, "netns", ns]);
+    ip(&["addr", "add", &format!("{net}.1/24"), "dev", outside]);
+    ip(&["link", "set", outside, "up"]);
+    ip(&[
+        "-n",
+        ns,
+        "addr",
+        "add",
+        &format!("{net}.2/24"),
+        "dev",
+        inside,
+    ]);
+    ip(&["-n", ns, "link", "set", inside, "up"]);
+    ip(&["-n", ns, "link", "set", "lo", "up"]);
+}
+
+/// Waits (up to 10 s) until `addr:22` accepts connections.
+pub fn wait_for_ssh(addr: &str) {
+    let started = std::time::Instant::now();
+    let target = format!("{addr}:22").parse().unwrap();
+    let wait = std::time::Duration::from_millis(200);
+    while std::net::TcpStream::connect_timeout(&target, wait).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "sshd on {addr} did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Kills every process in namespace `ns` (an sshd and its sessions), then `sshd`, then
+/// deletes the namespace.
+pub fn remove(ns: &str, sshd: &mut Child) {
+    if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
+        for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+    }
+    let _ = sshd.kill();
+    let _ = sshd.wait();
+    let _ = Command::new("ip").args(["netns", "del", ns]).status();
 }

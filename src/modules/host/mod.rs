@@ -1,6 +1,7 @@
 //! The toolkit modules call to act on a host: every module that touches the host's files or
 //! runs scripts there goes through these, never through the connection directly.
 //!
+//! - `accounts.rs`: passwd, shadow and group entries of a user or group, read in one command.
 //! - `exec.rs`: run a script (stdout, or the module's failure), read a file's bytes.
 //! - `stat.rs`: stat a path (with sha1), prefetch a loop's paths in one command, path results.
 //! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
@@ -9,6 +10,8 @@
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
 //! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
+//! - `textfile.rs`: a whole text file read, replaced when it differs (check mode, backup,
+//!   diff), as the modules that own a file's lines do (cron, sysctl, fstab, known_hosts).
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
 //! - `apt.rs`: what apt knows of named packages (one probe), the cache's age, apt commands
@@ -18,6 +21,7 @@
 //! The package and service modules to come put their probes here too (which package manager
 //! or service manager a host has, what is installed), one file each.
 
+pub(crate) mod accounts;
 pub(crate) mod apt;
 pub(crate) mod debversion;
 pub(crate) mod exec;
@@ -28,6 +32,7 @@ pub(crate) mod pkg_mgr;
 pub(crate) mod put;
 pub(crate) mod stat;
 pub(crate) mod sums;
+pub(crate) mod textfile;
 pub(crate) mod timefmt;
 pub(crate) mod transfer;
 
