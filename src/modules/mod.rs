@@ -9,6 +9,7 @@ mod argnames;
 mod args;
 mod assert;
 pub(crate) mod async_status;
+mod blockinfile;
 mod command;
 mod copy;
 mod copy_args;
@@ -31,16 +32,21 @@ mod file_times;
 pub(crate) mod host;
 mod include;
 mod include_vars;
+mod ini_file;
 mod k8s;
 mod k8s_cli;
 mod lineinfile;
 mod meta;
+mod ping;
 mod raw;
+mod replace;
 mod result;
 mod set_fact;
 mod shell;
+mod slurp;
 mod stat;
 mod template;
+mod textfile;
 mod uri;
 mod uri_dest;
 mod wait_for;
@@ -177,6 +183,7 @@ impl std::fmt::Debug for ModuleSpec {
 static MODULES: &[&ModuleSpec] = &[
     &assert::SPEC,
     &async_status::SPEC,
+    &blockinfile::SPEC,
     &command::SPEC,
     &copy::SPEC,
     &debug::SPEC,
@@ -189,12 +196,16 @@ static MODULES: &[&ModuleSpec] = &[
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
+    &ini_file::SPEC,
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &ping::SPEC,
     &raw::SPEC,
+    &replace::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
+    &slurp::SPEC,
     &stat::SPEC,
     &template::SPEC,
     &uri::SPEC,
