@@ -7,6 +7,7 @@
 
 mod argnames;
 mod args;
+mod assemble;
 mod assert;
 pub(crate) mod async_status;
 mod blockinfile;
@@ -29,6 +30,8 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod find;
+mod find_filter;
 pub(crate) mod host;
 mod include;
 mod include_vars;
@@ -37,19 +40,23 @@ mod k8s;
 mod k8s_cli;
 mod lineinfile;
 mod meta;
+mod pause;
 mod ping;
 mod raw;
 mod replace;
 mod result;
+mod script;
 mod set_fact;
 mod shell;
 mod slurp;
 mod stat;
+mod tempfile;
 mod template;
 mod textfile;
 mod uri;
 mod uri_dest;
 mod wait_for;
+mod wait_for_connection;
 mod wait_for_drained;
 
 use std::future::Future;
@@ -181,6 +188,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &assemble::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &blockinfile::SPEC,
@@ -193,6 +201,7 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &find::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
@@ -200,16 +209,20 @@ static MODULES: &[&ModuleSpec] = &[
     &k8s::SPEC,
     &lineinfile::SPEC,
     &meta::SPEC,
+    &pause::SPEC,
     &ping::SPEC,
     &raw::SPEC,
     &replace::SPEC,
+    &script::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &slurp::SPEC,
     &stat::SPEC,
     &template::SPEC,
+    &tempfile::SPEC,
     &uri::SPEC,
     &wait_for::SPEC,
+    &wait_for_connection::SPEC,
 ];
 
 /// The module called `name`: short name, FQCN (`ansible.builtin.command`,

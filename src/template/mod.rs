@@ -47,8 +47,8 @@ use errors::{bare_undefined, runtime, syntax, undefined_message};
 pub use files::FileOptions;
 /// Python's `re` for modules that take Python patterns (lineinfile).
 pub(crate) use pyregex::{
-    compile as py_regex, each_match as py_each_match, Flags as PyRegexFlags,
-    Replacement as PyReplacement,
+    compile as py_regex, each_match as py_each_match, Anchor as PyRegexAnchor,
+    Flags as PyRegexFlags, Replacement as PyReplacement,
 };
 pub use pyrepr::py_repr;
 
