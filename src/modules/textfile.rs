@@ -47,6 +47,17 @@ fn is_utf8(encoding: &str) -> bool {
     matches!(e.as_str(), "utf8" | "ascii" | "usascii")
 }
 
+/// A Python codec name as `iconv` knows it (Python's `latin-1` is iconv's `LATIN1`).
+fn iconv_name(encoding: &str) -> String {
+    let bare = encoding.to_ascii_lowercase().replace(['-', '_', ' '], "");
+    match bare.as_str() {
+        "latin1" | "l1" | "iso88591" | "8859" | "cp819" => "LATIN1".into(),
+        _ if bare.starts_with("iso8859") => format!("ISO-8859-{}", &bare[7..]),
+        _ if bare.starts_with("cp") || bare.starts_with("utf") => bare.to_uppercase(),
+        _ => encoding.to_string(),
+    }
+}
+
 /// The file's stat, and its text decoded from `encoding` (`iconv` on the host for anything
 /// but UTF-8); `None` when nothing is there.
 pub(crate) async fn read_text(
@@ -61,10 +72,9 @@ pub(crate) async fn read_text(
     let bytes = if is_utf8(encoding) {
         host::read(ctx, path).await?
     } else {
+        let (e, p) = (quote(&iconv_name(encoding)), quote(path));
         let script = format!(
-            "iconv -f {} -t UTF-8 -- {} | base64 -w0; echo",
-            quote(encoding),
-            quote(path)
+            "iconv -f {e} -t UTF-8 -- {p} >/dev/null && iconv -f {e} -t UTF-8 -- {p} | base64 -w0; echo"
         );
         decode(&host::run(ctx, &script).await?, path)?
     };
@@ -82,7 +92,10 @@ async fn encode(ctx: &ModuleCtx<'_>, text: &str, encoding: &str) -> Result<Vec<u
     if is_utf8(encoding) {
         return Ok(text.as_bytes().to_vec());
     }
-    let script = format!("iconv -f UTF-8 -t {} | base64 -w0; echo", quote(encoding));
+    let script = format!(
+        "iconv -f UTF-8 -t {} | base64 -w0; echo",
+        quote(&iconv_name(encoding))
+    );
     let out = ctx
         .exec_stdin(&script, text.as_bytes())
         .await
