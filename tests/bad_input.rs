@@ -4,7 +4,7 @@
 use crate::support::{run_playbook, write, SshHosts};
 
 /// Loads `text` as a playbook and checks the whole error text (`DIR` stands for the fixture dir).
-fn load_error(hosts: &SshHosts, name: &str, text: &str, want: &str) {
+pub(crate) fn load_error(hosts: &SshHosts, name: &str, text: &str, want: &str) {
     let inv = hosts.inventory("");
     let pb = write(hosts, name, text);
     let run = run_playbook(hosts, &pb, &inv, &[]);

@@ -107,7 +107,13 @@ fn conform(name: &str, hosts_count: usize) {
 
 /// Runs `name` through both tools with `extra` inventory lines and CLI `args`; with `local`,
 /// every host is `ansible_connection=local` (with its own host_dir).
-fn conform_with(name: &str, hosts_count: usize, extra: &str, args: &[&str], local: bool) {
+pub(crate) fn conform_with(
+    name: &str,
+    hosts_count: usize,
+    extra: &str,
+    args: &[&str],
+    local: bool,
+) {
     let hosts = SshHosts::start(hosts_count);
     let inv = if local {
         let mut text = String::new();

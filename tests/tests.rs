@@ -23,3 +23,4 @@ mod pipeline;
 mod sudo_become;
 mod system_modules;
 mod templating;
+mod text_modules;

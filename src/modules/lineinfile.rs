@@ -110,7 +110,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
 }
 
 /// `create: true`: the file's directory is made first, as Ansible makes it.
-async fn make_parent(ctx: &ModuleCtx<'_>, path: &str) -> Result<(), ModuleResult> {
+pub(crate) async fn make_parent(ctx: &ModuleCtx<'_>, path: &str) -> Result<(), ModuleResult> {
     let Some((dir, _)) = path.rsplit_once('/').filter(|(d, _)| !d.is_empty()) else {
         return Ok(());
     };

@@ -13,9 +13,11 @@ mod apt_upgrade;
 mod archive;
 mod argnames;
 mod args;
+mod assemble;
 mod assert;
 pub(crate) mod async_status;
 mod authorized_key;
+mod blockinfile;
 mod command;
 mod copy;
 mod copy_args;
@@ -37,6 +39,8 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod find;
+mod find_filter;
 mod get_url;
 mod get_url_fetch;
 mod getent;
@@ -47,6 +51,7 @@ pub(crate) mod host;
 mod hostname;
 mod include;
 mod include_vars;
+mod ini_file;
 mod k8s;
 mod k8s_cli;
 mod known_hosts;
@@ -57,16 +62,23 @@ mod mount;
 mod net_args;
 mod package;
 mod package_facts;
+mod pause;
+mod ping;
 mod pip;
 mod pip_package;
 mod raw;
+mod replace;
 mod result;
+mod script;
 mod set_fact;
 mod shell;
+mod slurp;
 mod stat;
 mod sysargs;
 mod sysctl;
+mod tempfile;
 mod template;
+mod textfile;
 mod unarchive;
 mod unarchive_handler;
 mod uri;
@@ -75,6 +87,7 @@ mod user;
 mod user_commands;
 mod user_ssh;
 mod wait_for;
+mod wait_for_connection;
 mod wait_for_drained;
 
 use std::future::Future;
@@ -213,9 +226,11 @@ static MODULES: &[&ModuleSpec] = &[
     &apt::SPEC,
     &apt_repository::SPEC,
     &archive::SPEC,
+    &assemble::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &authorized_key::SPEC,
+    &blockinfile::SPEC,
     &command::SPEC,
     &copy::SPEC,
     &cron::SPEC,
@@ -227,6 +242,7 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &find::SPEC,
     &get_url::SPEC,
     &getent::SPEC,
     &git::SPEC,
@@ -235,6 +251,7 @@ static MODULES: &[&ModuleSpec] = &[
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
+    &ini_file::SPEC,
     &k8s::SPEC,
     &known_hosts::SPEC,
     &lineinfile::SPEC,
@@ -243,17 +260,24 @@ static MODULES: &[&ModuleSpec] = &[
     &mount::SPEC,
     &package::SPEC,
     &package_facts::SPEC,
+    &pause::SPEC,
+    &ping::SPEC,
     &pip::SPEC,
     &raw::SPEC,
+    &replace::SPEC,
+    &script::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
+    &slurp::SPEC,
     &stat::SPEC,
     &sysctl::SPEC,
+    &tempfile::SPEC,
     &template::SPEC,
     &unarchive::SPEC,
     &uri::SPEC,
     &user::SPEC,
     &wait_for::SPEC,
+    &wait_for_connection::SPEC,
 ];
 
 /// The module called `name`: short name, FQCN (`ansible.builtin.command`,

@@ -49,7 +49,8 @@ pub use files::FileOptions;
 /// Shell-style `*`, `?`, `[..]` matching (fnmatch), for modules that take such patterns.
 /// Python's `re` for modules that take Python patterns (lineinfile).
 pub(crate) use pyregex::{
-    compile as py_regex, Flags as PyRegexFlags, Replacement as PyReplacement,
+    compile as py_regex, each_match as py_each_match, Anchor as PyRegexAnchor,
+    Flags as PyRegexFlags, Replacement as PyReplacement,
 };
 pub use pyrepr::py_repr;
 

@@ -1,0 +1,205 @@
+//! What the text-editing modules (`replace`, `blockinfile`, `ini_file`, `assemble`) share:
+//! reading a file's text in its `encoding`, writing the edited text back through
+//! [`put_file`] (checksum first, validate, backup, attributes, diff) with the result keys and
+//! messages those Ansible modules return, and the load-time check of an argument's choices.
+
+use base64::Engine;
+use serde_json::Value as Json;
+
+use crate::connection::quote;
+use crate::modules::host::put::{put_file, HasOpts};
+use crate::modules::host::stat::RemoteStat;
+use crate::modules::host::transfer::{Source, Validate};
+use crate::modules::host::{self, Attrs};
+use crate::modules::{ArgProblem, ModuleCtx, ModuleResult, Outcome};
+use crate::vars::Vars;
+
+/// How an edited file is written: its attributes, `backup`, `validate`.
+pub(crate) struct WriteOpts<'a> {
+    pub attrs: &'a Attrs,
+    pub backup: bool,
+    pub validate: Option<&'a str>,
+}
+
+impl HasOpts for WriteOpts<'_> {
+    fn attrs(&self) -> &Attrs {
+        self.attrs
+    }
+    fn force(&self) -> bool {
+        true
+    }
+    fn backup(&self) -> bool {
+        self.backup
+    }
+    fn validate(&self) -> Option<Validate<'_>> {
+        Some(Validate {
+            command: self.validate?,
+            failed: |rc, _, stderr| {
+                ModuleResult::failed(format!("failed to validate: rc:{rc} error:{stderr}"))
+            },
+        })
+    }
+}
+
+/// Whether `encoding` is UTF-8 (or ASCII, its subset): read and written as bytes.
+fn is_utf8(encoding: &str) -> bool {
+    let e = encoding.to_ascii_lowercase().replace(['-', '_'], "");
+    matches!(e.as_str(), "utf8" | "ascii" | "usascii")
+}
+
+/// A Python codec name as `iconv` knows it (Python's `latin-1` is iconv's `LATIN1`).
+fn iconv_name(encoding: &str) -> String {
+    let bare = encoding.to_ascii_lowercase().replace(['-', '_', ' '], "");
+    match bare.as_str() {
+        "latin1" | "l1" | "iso88591" | "8859" | "cp819" => "LATIN1".into(),
+        _ if bare.starts_with("iso8859") => format!("ISO-8859-{}", &bare[7..]),
+        _ if bare.starts_with("cp") || bare.starts_with("utf") => bare.to_uppercase(),
+        _ => encoding.to_string(),
+    }
+}
+
+/// The file's stat, and its text decoded from `encoding` (`iconv` on the host for anything
+/// but UTF-8); `None` when nothing is there.
+pub(crate) async fn read_text(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    encoding: &str,
+) -> Result<Option<(RemoteStat, String)>, ModuleResult> {
+    let st = host::stat(ctx, path, true).await?;
+    if !st.exists {
+        return Ok(None);
+    }
+    let bytes = if is_utf8(encoding) {
+        host::read(ctx, path).await?
+    } else {
+        let (e, p) = (quote(&iconv_name(encoding)), quote(path));
+        let script = format!(
+            "iconv -f {e} -t UTF-8 -- {p} >/dev/null && iconv -f {e} -t UTF-8 -- {p} | base64 -w0; echo"
+        );
+        decode(&host::run(ctx, &script).await?, path)?
+    };
+    Ok(Some((st, String::from_utf8_lossy(&bytes).into_owned())))
+}
+
+fn decode(b64: &str, what: &str) -> Result<Vec<u8>, ModuleResult> {
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| ModuleResult::failed(format!("cannot decode {what}: {e}")))
+}
+
+/// `text` encoded in `encoding` (by `iconv` on the host for anything but UTF-8).
+async fn encode(ctx: &ModuleCtx<'_>, text: &str, encoding: &str) -> Result<Vec<u8>, ModuleResult> {
+    if is_utf8(encoding) {
+        return Ok(text.as_bytes().to_vec());
+    }
+    let script = format!(
+        "iconv -f UTF-8 -t {} | base64 -w0; echo",
+        quote(&iconv_name(encoding))
+    );
+    let out = ctx
+        .exec_stdin(&script, text.as_bytes())
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))?;
+    if out.rc != 0 {
+        return Err(ModuleResult::failed(format!(
+            "cannot encode as {encoding}: {}",
+            out.stderr.trim()
+        )));
+    }
+    decode(&out.stdout, encoding)
+}
+
+/// Writes the edit to `path` when its content changed, then fixes the file's attributes;
+/// the result holds `changed`, `msg` (with Ansible's note when attributes changed),
+/// `backup_file` and `diff`. `before` is the file's stat before the edit (`None`: absent).
+pub(crate) async fn write_text(
+    ctx: &ModuleCtx<'_>,
+    opts: &WriteOpts<'_>,
+    path: &str,
+    encoding: &str,
+    edit: Edit<'_>,
+    before: Option<&RemoteStat>,
+) -> Outcome {
+    let mut data = Vars::new();
+    let mut now = before.cloned();
+    if edit.content_changed {
+        let bytes = encode(ctx, edit.text, encoding).await?;
+        let content_only = WriteOpts {
+            attrs: &Attrs::default(),
+            backup: opts.backup,
+            validate: opts.validate,
+        };
+        let r = put_file(ctx, &content_only, Source::Bytes(&bytes), path).await;
+        if r.failed || r.unreachable {
+            return Err(r);
+        }
+        for key in ["backup_file", "diff"] {
+            if let Some(v) = r.data.get(key) {
+                data.insert(key.into(), v.clone());
+            }
+        }
+        if !ctx.check_mode {
+            now = Some(host::stat(ctx, path, false).await?);
+        }
+    }
+    let attrs_changed = match now.filter(|st| st.exists) {
+        Some(st) => host::fix_attrs(ctx, path, &st, opts.attrs).await?,
+        None => false,
+    };
+    let msg = match (edit.content_changed, attrs_changed) {
+        (true, true) => format!("{} and {ATTRS_CHANGED}", edit.msg),
+        (false, true) => ATTRS_CHANGED.to_string(),
+        _ => edit.msg.to_string(),
+    };
+    data.insert("msg".into(), msg.into());
+    Ok(ModuleResult {
+        changed: edit.content_changed || attrs_changed,
+        data,
+        ..Default::default()
+    })
+}
+
+const ATTRS_CHANGED: &str = "ownership, perms or SE linux context changed";
+
+/// A failure with Ansible's `rc` for it (257: no such file; 256: a directory).
+pub(crate) fn rc_failure(rc: i32, msg: String) -> ModuleResult {
+    let mut r = ModuleResult::failed(msg);
+    r.data.insert("rc".into(), rc.into());
+    r
+}
+
+/// A module's edit of a file's text.
+pub(crate) struct Edit<'a> {
+    /// The text the file should hold.
+    pub text: &'a str,
+    /// The module's message for it.
+    pub msg: &'a str,
+    /// Whether `text` differs from the file's.
+    pub content_changed: bool,
+}
+
+/// For a load-time [`crate::modules::ModuleSpec::check`]: refuses argument `name` when its
+/// value is not one of `allowed` (a template is decided at run time, and passes here).
+pub(crate) fn choice(
+    args: &Vars,
+    module: &str,
+    name: &str,
+    allowed: &[&str],
+) -> Result<(), ArgProblem> {
+    let given = match args.get(name) {
+        Some(Json::String(s)) if !s.contains("{{") && !s.contains("{%") => s.clone(),
+        Some(Json::Number(n)) => n.to_string(),
+        Some(Json::Bool(b)) => b.to_string(),
+        _ => return Ok(()),
+    };
+    if allowed.contains(&given.as_str()) {
+        return Ok(());
+    }
+    Err(ArgProblem {
+        message: format!(
+            "value of '{name}' of module '{module}' must be one of: {}, got: {given}",
+            allowed.join(", ")
+        ),
+        hint: format!("write {name}: {}", allowed[0]),
+    })
+}
