@@ -155,6 +155,11 @@ fn conform_with(name: &str, hosts_count: usize, extra: &str, args: &[&str], loca
 }
 
 #[test]
+fn conformance_add_host_and_group_by() {
+    conform("add_host_group_by.yml", 2);
+}
+
+#[test]
 fn conformance_ignore_errors_and_register() {
     conform("ignore_register.yml", 2);
 }

@@ -18,5 +18,6 @@ mod files;
 mod fuzz_smoke;
 mod load_errors;
 mod pipeline;
+mod services;
 mod sudo_become;
 mod templating;

@@ -10,6 +10,7 @@ mod handlers;
 mod host_task;
 mod hostvars;
 mod include;
+mod inventory_edits;
 mod keyword_value;
 mod looping;
 mod meta;

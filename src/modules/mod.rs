@@ -5,6 +5,7 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod add_host;
 mod argnames;
 mod args;
 mod assert;
@@ -28,6 +29,7 @@ mod fail;
 mod fetch;
 mod file;
 mod file_times;
+mod group_by;
 pub(crate) mod host;
 mod include;
 mod include_vars;
@@ -37,9 +39,12 @@ mod lineinfile;
 mod meta;
 mod raw;
 mod result;
+mod service;
+mod service_sysv;
 mod set_fact;
 mod shell;
 mod stat;
+mod systemd_service;
 mod template;
 mod uri;
 mod uri_dest;
@@ -109,6 +114,12 @@ pub struct ModuleSpec {
     pub supports_check: bool,
     /// ferry runs it (false: it only loads; running it fails the task, naming it).
     pub native: bool,
+    /// It runs once, on the first host, whatever the hosts (Ansible's `BYPASS_HOST_LOOP`:
+    /// `add_host`).
+    pub bypass_host_loop: bool,
+    /// It changes the run's inventory (`add_host`, `group_by`): it gets
+    /// `ModuleCtx::inventory`.
+    pub edits_inventory: bool,
     /// Runs it on one host.
     pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
 }
@@ -143,6 +154,8 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     background: false,
     supports_check: true,
     native: true,
+    bypass_host_loop: false,
+    edits_inventory: false,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
 
@@ -175,6 +188,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &add_host::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
     &command::SPEC,
@@ -186,6 +200,7 @@ static MODULES: &[&ModuleSpec] = &[
     &fail::SPEC,
     &fetch::SPEC,
     &file::SPEC,
+    &group_by::SPEC,
     &include::ROLE,
     &include::TASKS,
     &include_vars::SPEC,
@@ -193,9 +208,11 @@ static MODULES: &[&ModuleSpec] = &[
     &lineinfile::SPEC,
     &meta::SPEC,
     &raw::SPEC,
+    &service::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
+    &systemd_service::SPEC,
     &template::SPEC,
     &uri::SPEC,
     &wait_for::SPEC,

@@ -11,6 +11,7 @@
 //! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `sums.rs`: remembered checksums of remote and local files across runs.
 //! - `timefmt.rs`: timestamps and durations as Ansible's command module reports them.
+//! - `service_mgr.rs`: which service manager a host runs; `systemctl show` read.
 //!
 //! The package and service modules to come put their probes here too (which package manager
 //! or service manager a host has, what is installed), one file each.
@@ -20,6 +21,7 @@ pub(crate) mod fattrs;
 pub(crate) mod files;
 pub(crate) mod jobs;
 pub(crate) mod put;
+pub(crate) mod service_mgr;
 pub(crate) mod stat;
 pub(crate) mod sums;
 pub(crate) mod timefmt;
