@@ -253,3 +253,207 @@ fn service_refuses_unknown_services_and_bad_arguments() {
         run.all()
     );
 }
+
+/// A recording `systemctl` STAND-IN: systemd cannot run as PID 1 in the test container, so
+/// this script on the host's PATH answers `show`, `is-enabled`, `is-active`, `list-units`
+/// and `list-unit-files` from state files under `$HOME/systemd`, changes them for start,
+/// stop, enable, mask..., and records every call (flags included) in `$HOME/systemd/calls`.
+/// A unit exists when `$HOME/systemd/<unit>.unit` does.
+const SYSTEMCTL: &str = r#"#!/bin/sh
+S="$HOME/systemd"; mkdir -p "$S"
+echo "$*" >> "$S/calls"
+while case "$1" in --*) true ;; *) false ;; esac; do shift; done
+cmd=$1; unit=$2
+case "$unit" in ""|*.*) ;; *) unit="$unit.service" ;; esac
+known() { [ -f "$S/$unit.unit" ]; }
+get() { cat "$S/$unit.$1" 2>/dev/null || echo "$2"; }
+case "$cmd" in
+  daemon-reload|daemon-reexec) ;;
+  show)
+    load=not-found; known && load=loaded; [ "$(get enabled x)" = masked ] && load=masked
+    printf 'Id=%s\nNames=%s\nLoadState=%s\nActiveState=%s\nSubState=%s\nUnitFileState=%s\nDescription=stand-in unit\n' \
+      "$unit" "$unit" "$load" "$(get active inactive)" "$(get active inactive)" "$(get enabled disabled)" ;;
+  is-enabled)
+    st=$(get enabled disabled); known || [ "$st" = masked ] || { echo "Failed to get unit file state for $unit" >&2; exit 1; }
+    echo "$st"; [ "$st" = enabled ] ;;
+  is-active) st=$(get active inactive); echo "$st"; [ "$st" = active ] ;;
+  list-unit-files)
+    case "$2" in ""|--*) ;; *) known; exit ;; esac
+    echo "UNIT FILE STATE VENDOR PRESET"
+    for f in "$S"/*.unit; do u=$(basename "$f" .unit); echo "$u $(cat "$S/$u.enabled" 2>/dev/null || echo disabled) enabled"; done ;;
+  list-units)
+    for f in "$S"/*.unit; do u=$(basename "$f" .unit); a=$(cat "$S/$u.active" 2>/dev/null || echo inactive)
+      sub=dead; [ "$a" = active ] && sub=running; echo "$u loaded $a $sub stand-in unit"; done ;;
+  start|restart|reload)
+    known || { echo "Failed to $cmd $unit: Unit $unit not found." >&2; exit 5; }
+    [ "$(get enabled x)" = masked ] && { echo "Failed to $cmd $unit: Unit $unit is masked." >&2; exit 1; }
+    echo active > "$S/$unit.active" ;;
+  stop) known || exit 5; echo inactive > "$S/$unit.active" ;;
+  enable|disable) known || exit 1; echo "${cmd}d" > "$S/$unit.enabled" ;;
+  mask) echo masked > "$S/$unit.enabled" ;;
+  unmask) rm -f "$S/$unit.enabled" ;;
+  *) echo "stand-in: unknown command $cmd" >&2; exit 1 ;;
+esac
+"#;
+
+/// The stand-in's recorded calls on host1 since the last look (then forgotten).
+fn calls(hosts: &SshHosts) -> Vec<String> {
+    let path = hosts.hosts[0].dir.join("home/systemd/calls");
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let _ = fs::remove_file(&path);
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn systemd_service_queries_then_changes_only_what_differs_through_systemctl() {
+    let hosts = SshHosts::start(1);
+    hosts.install_script("systemctl", SYSTEMCTL);
+    let state = hosts.hosts[0].dir.join("home/systemd");
+    fs::create_dir_all(&state).unwrap();
+    fs::write(state.join("ferryd.service.unit"), "").unwrap();
+    let inv = hosts.inventory("");
+    let up = play(
+        &hosts,
+        "up.yml",
+        "    - systemd_service: {name: ferryd, state: started, enabled: yes, daemon_reload: yes}\n      register: r\n    - copy: {content: '{{ r | to_json }}', dest: '{{ host_dir }}/r.json'}\n",
+    );
+    let first = run_playbook(&hosts, &up, &inv, &[]);
+    recap_is(&first, 2, 2, 0);
+    let r: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(hosts.hosts[0].dir.join("r.json")).unwrap())
+            .unwrap();
+    assert_eq!(r["name"], "ferryd");
+    assert_eq!(r["state"], "started");
+    assert_eq!(r["enabled"], true);
+    assert_eq!(r["changed"], true);
+    assert_eq!(r["status"]["LoadState"], "loaded");
+    assert_eq!(
+        r["status"]["ActiveState"], "inactive",
+        "status is read before the change"
+    );
+    let made = calls(&hosts);
+    for call in ["daemon-reload", "enable ferryd", "start ferryd"] {
+        assert!(made.iter().any(|c| c == call), "{call}: {made:?}");
+    }
+    assert_eq!(
+        fs::read_to_string(state.join("ferryd.service.active")).unwrap(),
+        "active\n"
+    );
+
+    let same = play(
+        &hosts,
+        "same.yml",
+        "    - systemd: {name: ferryd, state: started, enabled: yes}\n    - service: {name: ferryd, state: started, use: systemd}\n",
+    );
+    let again = run_playbook(&hosts, &same, &inv, &[]);
+    recap_is(&again, 2, 0, 0);
+    let asked = calls(&hosts);
+    assert!(
+        asked
+            .iter()
+            .all(|c| !c.starts_with("start") && !c.starts_with("enable")),
+        "nothing to change: {asked:?}"
+    );
+
+    let change = play(
+        &hosts,
+        "change.yml",
+        "    - service: {name: ferryd, state: restarted, use: systemd, sleep: 3}\n    - systemd: {name: ferryd, state: stopped, masked: yes, no_block: yes, force: yes}\n    - systemd: {name: ferryd, masked: no, scope: user}\n",
+    );
+    let check = run_playbook(&hosts, &change, &inv, &["--check"]);
+    recap_is(&check, 3, 2, 0);
+    let looked = calls(&hosts);
+    assert!(
+        looked
+            .iter()
+            .all(|c| !c.contains("restart ") && !c.contains("mask ")),
+        "--check only asks: {looked:?}"
+    );
+    let changed = run_playbook(&hosts, &change, &inv, &[]);
+    recap_is(&changed, 3, 3, 0);
+    let made = calls(&hosts);
+    for call in [
+        "restart ferryd",
+        "--no-block --force mask ferryd",
+        "--no-block --force stop ferryd",
+        "--user unmask ferryd",
+    ] {
+        assert!(made.iter().any(|c| c == call), "{call}: {made:?}");
+    }
+
+    let unknown = play(
+        &hosts,
+        "unknown.yml",
+        "    - systemd: {name: ferry-nope, state: started}\n",
+    );
+    let run = run_playbook(&hosts, &unknown, &inv, &[]);
+    recap_is(&run, 0, 0, 1);
+    assert!(
+        run.stdout
+            .contains("Could not find the requested service ferry-nope: host"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn service_facts_lists_init_scripts_as_ansible_does() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let up = InitScript::install("facts-up");
+    let down = InitScript::install("facts-down");
+    assert!(Command::new(format!("/etc/init.d/{}", up.name))
+        .arg("start")
+        .status()
+        .unwrap()
+        .success());
+    let pb = play(
+        &hosts,
+        "facts.yml",
+        &format!(
+            "    - service_facts:\n    - copy:\n        dest: '{{{{ host_dir }}}}/facts-{{{{ tool }}}}'\n        content: |\n          {{{{ ansible_facts.services['{}'] | to_json }}}}\n          {{{{ ansible_facts.services['{}'] | to_json }}}}\n          {{{{ services['{}'].state }}}}\n",
+            up.name, down.name, up.name
+        ),
+    );
+    let dir = &hosts.hosts[0].dir;
+    let mut ansible = crate::conformance::ansible_command(&hosts, &pb);
+    ansible.arg("-i").arg(&inv).args(["-e", "tool=ansible"]);
+    let (code, out) = crate::conformance::run_command(ansible);
+    assert_eq!(code, 0, "{out}");
+    let ferry = run_playbook(&hosts, &pb, &inv, &["-e", "tool=ferry"]);
+    recap_is(&ferry, 2, 1, 0);
+    let theirs = fs::read_to_string(dir.join("facts-ansible")).unwrap();
+    let ours = fs::read_to_string(dir.join("facts-ferry")).unwrap();
+    assert_eq!(ours, theirs);
+    assert!(
+        ours.contains(r#""state": "running""#) && ours.ends_with("running\n"),
+        "{ours}"
+    );
+    assert!(ours.contains(r#""source": "sysv""#), "{ours}");
+}
+
+#[test]
+fn service_facts_reads_systemd_units_through_systemctl() {
+    let hosts = SshHosts::start(1);
+    hosts.install_script("systemctl", SYSTEMCTL);
+    let state = hosts.hosts[0].dir.join("home/systemd");
+    fs::create_dir_all(&state).unwrap();
+    fs::write(state.join("ferryd.service.unit"), "").unwrap();
+    fs::write(state.join("ferryd.service.active"), "active\n").unwrap();
+    fs::write(state.join("ferryd.service.enabled"), "enabled\n").unwrap();
+    fs::write(state.join("idle.service.unit"), "").unwrap();
+    // The gathered service_mgr fact says systemd (the stand-in cannot make systemd PID 1).
+    let inv = hosts.inventory("[all:vars]\nansible_service_mgr=systemd\n");
+    let pb = play(
+        &hosts,
+        "facts.yml",
+        "    - service_facts:\n    - copy:\n        dest: '{{ host_dir }}/facts'\n        content: \"{{ ansible_facts.services['ferryd.service'] | to_json }} {{ ansible_facts.services['idle.service'] | to_json }}\"\n",
+    );
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    recap_is(&run, 2, 1, 0);
+    let facts = fs::read_to_string(hosts.hosts[0].dir.join("facts")).unwrap();
+    assert_eq!(
+        facts,
+        r#"{"name": "ferryd.service", "state": "running", "status": "enabled", "source": "systemd"} {"name": "idle.service", "state": "stopped", "status": "disabled", "source": "systemd"}"#
+    );
+}

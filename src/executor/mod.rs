@@ -102,6 +102,18 @@ impl HostState {
         for (k, v) in facts {
             into.insert(k.clone(), v.clone());
         }
+        if task.module.cache_facts {
+            let cached = self
+                .facts
+                .entry("ansible_facts")
+                .or_insert_with(|| serde_json::Value::Object(Vars::new()));
+            if let serde_json::Value::Object(cached) = cached {
+                for (k, v) in facts {
+                    let short = k.strip_prefix("ansible_").unwrap_or(k);
+                    cached.insert(short.to_string(), v.clone());
+                }
+            }
+        }
     }
 }
 

@@ -40,6 +40,7 @@ mod meta;
 mod raw;
 mod result;
 mod service;
+mod service_facts;
 mod service_sysv;
 mod set_fact;
 mod shell;
@@ -117,6 +118,10 @@ pub struct ModuleSpec {
     /// It runs once, on the first host, whatever the hosts (Ansible's `BYPASS_HOST_LOOP`:
     /// `add_host`).
     pub bypass_host_loop: bool,
+    /// Its `ansible_facts` are host facts (service_facts): they also go into the
+    /// `ansible_facts` variable, without their `ansible_` prefix, as Ansible's fact cache
+    /// holds them (set_fact's do not).
+    pub cache_facts: bool,
     /// It changes the run's inventory (`add_host`, `group_by`): it gets
     /// `ModuleCtx::inventory`.
     pub edits_inventory: bool,
@@ -155,6 +160,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     supports_check: true,
     native: true,
     bypass_host_loop: false,
+    cache_facts: false,
     edits_inventory: false,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
@@ -209,6 +215,7 @@ static MODULES: &[&ModuleSpec] = &[
     &meta::SPEC,
     &raw::SPEC,
     &service::SPEC,
+    &service_facts::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &stat::SPEC,
