@@ -296,6 +296,17 @@ case "$cmd" in
 esac
 "#;
 
+/// One host with the systemctl stand-in, which knows the unit `ferryd.service`; its state
+/// directory.
+fn systemd_host() -> (SshHosts, PathBuf) {
+    let hosts = SshHosts::start(1);
+    hosts.install_script("systemctl", SYSTEMCTL);
+    let state = hosts.hosts[0].dir.join("home/systemd");
+    fs::create_dir_all(&state).unwrap();
+    fs::write(state.join("ferryd.service.unit"), "").unwrap();
+    (hosts, state)
+}
+
 /// The stand-in's recorded calls on host1 since the last look (then forgotten).
 fn calls(hosts: &SshHosts) -> Vec<String> {
     let path = hosts.hosts[0].dir.join("home/systemd/calls");
@@ -306,11 +317,7 @@ fn calls(hosts: &SshHosts) -> Vec<String> {
 
 #[test]
 fn systemd_service_queries_then_changes_only_what_differs_through_systemctl() {
-    let hosts = SshHosts::start(1);
-    hosts.install_script("systemctl", SYSTEMCTL);
-    let state = hosts.hosts[0].dir.join("home/systemd");
-    fs::create_dir_all(&state).unwrap();
-    fs::write(state.join("ferryd.service.unit"), "").unwrap();
+    let (hosts, state) = systemd_host();
     let inv = hosts.inventory("");
     let up = play(
         &hosts,
@@ -434,11 +441,7 @@ fn service_facts_lists_init_scripts_as_ansible_does() {
 
 #[test]
 fn service_facts_reads_systemd_units_through_systemctl() {
-    let hosts = SshHosts::start(1);
-    hosts.install_script("systemctl", SYSTEMCTL);
-    let state = hosts.hosts[0].dir.join("home/systemd");
-    fs::create_dir_all(&state).unwrap();
-    fs::write(state.join("ferryd.service.unit"), "").unwrap();
+    let (hosts, state) = systemd_host();
     fs::write(state.join("ferryd.service.active"), "active\n").unwrap();
     fs::write(state.join("ferryd.service.enabled"), "enabled\n").unwrap();
     fs::write(state.join("idle.service.unit"), "").unwrap();
@@ -456,4 +459,77 @@ fn service_facts_reads_systemd_units_through_systemctl() {
         facts,
         r#"{"name": "ferryd.service", "state": "running", "status": "enabled", "source": "systemd"} {"name": "idle.service", "state": "stopped", "status": "disabled", "source": "systemd"}"#
     );
+}
+
+/// The reboot STAND-IN: in the background, a moment after it returns, it ends the host's sshd
+/// (listener and sessions, so ferry's connection really drops), writes a new boot id, and
+/// starts sshd again with the same config; the new sshd's pid goes to `sshd.pid` for the
+/// test to end.
+fn reboot_stand_in(dir: &Path, pid: u32) -> String {
+    let d = dir.display();
+    format!(
+        "setsid sh -c 'sleep 1; kill $(pgrep -P {pid}) {pid}; sleep 0.5; \
+         echo boot-$(date +%s%N) > {d}/home/boot_id; \
+         /usr/sbin/sshd -D -f {d}/sshd_config -E {d}/sshd.log & echo $! > {d}/sshd.pid' \
+         </dev/null >/dev/null 2>&1 &"
+    )
+}
+
+/// The sshd the reboot stand-in started (its pid in a file), ended on drop.
+struct NewSshd(PathBuf);
+
+impl NewSshd {
+    fn pid(&self) -> Option<u32> {
+        fs::read_to_string(&self.0).ok()?.trim().parse().ok()
+    }
+}
+
+impl Drop for NewSshd {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    }
+}
+
+#[test]
+fn reboot_waits_for_the_host_to_come_back_and_reconnects() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let dir = hosts.hosts[0].dir.clone();
+    fs::write(dir.join("home/boot_id"), "boot-first\n").unwrap();
+    let pid = hosts.hosts[0].pid().expect("sshd runs");
+    let pb = play(
+        &hosts,
+        "reboot.yml",
+        &format!(
+            "    - reboot:\n        reboot_command: \"{}\"\n        boot_time_command: cat {}/home/boot_id\n        connect_timeout: 5\n        reboot_timeout: 60\n        post_reboot_delay: 0\n      register: r\n    - command: cat {}/home/boot_id\n      register: after\n    - copy:\n        dest: '{{{{ host_dir }}}}/r.json'\n        content: '{{{{ r | to_json }}}} {{{{ after.stdout }}}}'\n",
+            reboot_stand_in(&dir, pid).replace('"', "\\\""),
+            dir.display(),
+            dir.display()
+        ),
+    );
+    let check = run_playbook(&hosts, &pb, &inv, &["--check"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("home/boot_id")).unwrap(),
+        "boot-first\n",
+        "--check reboots nothing: {}",
+        check.all()
+    );
+    let new_sshd = NewSshd(dir.join("sshd.pid"));
+    let run = run_playbook(&hosts, &pb, &inv, &[]);
+    recap_is(&run, 3, 3, 0);
+    let r = fs::read_to_string(dir.join("r.json")).unwrap();
+    let new_pid = new_sshd.pid();
+    let (json, after) = r.rsplit_once(' ').unwrap();
+    let r: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(r["rebooted"], true, "{r}");
+    assert_eq!(r["changed"], true);
+    assert!(r["elapsed"].as_u64().unwrap() >= 1, "{r}");
+    assert!(
+        after.starts_with("boot-") && after != "boot-first",
+        "{after}"
+    );
+    assert!(!alive(pid), "the first sshd was ended");
+    assert_ne!(new_pid, Some(pid));
 }

@@ -94,6 +94,12 @@ impl ModuleCtx<'_> {
         }
     }
 
+    /// Forgets the host's connection: the next command connects again (`reboot`, once the
+    /// host is back).
+    pub async fn reconnect(&self) {
+        self.conn.pool.reset(&self.conn.spec.name).await;
+    }
+
     /// True under `--diff`.
     pub fn diff_mode(&self) -> bool {
         self.diff

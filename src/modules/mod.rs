@@ -38,6 +38,7 @@ mod k8s_cli;
 mod lineinfile;
 mod meta;
 mod raw;
+mod reboot;
 mod result;
 mod service;
 mod service_facts;
@@ -214,6 +215,7 @@ static MODULES: &[&ModuleSpec] = &[
     &lineinfile::SPEC,
     &meta::SPEC,
     &raw::SPEC,
+    &reboot::SPEC,
     &service::SPEC,
     &service_facts::SPEC,
     &set_fact::SPEC,
@@ -286,7 +288,12 @@ mod tests {
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
+            ("group_by", "key parents"),
             ("raw", "executable"),
+            ("reboot", "boot_time_command connect_timeout msg post_reboot_delay pre_reboot_delay reboot_command reboot_timeout search_paths test_command"),
+            ("service", "arguments args enabled name pattern runlevel sleep state use"),
+            ("service_facts", ""),
+            ("systemd_service", "daemon_reexec daemon-reexec daemon_reload daemon-reload enabled force masked name service unit no_block scope state"),
             ("shell", "chdir cmd creates executable removes stdin stdin_add_newline"),
             ("stat", "checksum_algorithm checksum checksum_algo follow get_attributes attr attributes get_checksum get_mime mime mime_type mime-type path dest name"),
             ("template", "backup block_end_string block_start_string comment_end_string comment_start_string dest follow force lstrip_blocks newline_sequence output_encoding src trim_blocks validate variable_end_string variable_start_string"),

@@ -115,22 +115,7 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     }
     let mut result = ModuleResult::ok(Vars::new());
     let Some(name) = args.name.clone() else {
-        for needs in ["state", "enabled", "masked"] {
-            let given = match needs {
-                "state" => args.state.is_some(),
-                "enabled" => args.enabled.is_some(),
-                _ => args.masked.is_some(),
-            };
-            if given {
-                let msg = format!("missing parameter(s) required by '{needs}': name");
-                return Err(ModuleResult::failed(msg));
-            }
-        }
-        result.data.insert("name".into(), Json::Null);
-        result
-            .data
-            .insert("status".into(), Json::Object(Vars::new()));
-        return Ok(result);
+        return no_unit(&args, result);
     };
     if name.contains(['*', '?', '[']) {
         return Err(ModuleResult::failed(
@@ -163,6 +148,26 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         }
         set_state(&unit, state, &status, &mut result).await?;
     }
+    Ok(result)
+}
+
+/// A run without a unit (only `daemon_reload`/`daemon_reexec`): `state`, `enabled` and
+/// `masked` need one.
+fn no_unit(args: &Args, mut result: ModuleResult) -> Outcome {
+    for (needs, given) in [
+        ("state", args.state.is_some()),
+        ("enabled", args.enabled.is_some()),
+        ("masked", args.masked.is_some()),
+    ] {
+        if given {
+            let msg = format!("missing parameter(s) required by '{needs}': name");
+            return Err(ModuleResult::failed(msg));
+        }
+    }
+    result.data.insert("name".into(), Json::Null);
+    result
+        .data
+        .insert("status".into(), Json::Object(Vars::new()));
     Ok(result)
 }
 
