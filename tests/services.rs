@@ -533,3 +533,55 @@ fn reboot_waits_for_the_host_to_come_back_and_reconnects() {
     assert!(!alive(pid), "the first sshd was ended");
     assert_ne!(new_pid, Some(pid));
 }
+
+/// The init script stopped and its rc.d links removed (between the two tools' runs).
+fn reset(svc: &InitScript) {
+    let _ = Command::new(format!("/etc/init.d/{}", svc.name))
+        .arg("stop")
+        .output();
+    let _ = Command::new("update-rc.d")
+        .args(["-f", &svc.name, "remove"])
+        .output();
+}
+
+#[test]
+fn service_results_and_recap_match_ansible_on_a_real_init_script() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    let svc = InitScript::install("conform");
+    let n = &svc.name;
+    let step = |args: &str, extra: &str| {
+        format!(
+            "    - service: {{name: {n}, {args}}}\n      register: r\n{extra}    - shell: echo '{{{{ [r.changed, r.name | default('-'), r.state | default('-'), r.enabled | default('-'), r.msg | default('-')] }}}}' >> {{{{ host_dir }}}}/out-{{{{ tool }}}}\n      changed_when: false\n"
+        )
+    };
+    let tasks = [
+        step("state: started, enabled: true", ""),
+        step("state: started, enabled: true", ""),
+        step("state: stopped", "      check_mode: true\n"),
+        step("enabled: false", "      check_mode: true\n"),
+        step("state: restarted, sleep: 0", ""),
+        step("state: reloaded", ""),
+        step("state: stopped, enabled: false", ""),
+        step("state: stopped", ""),
+        step("enabled: false", ""),
+    ]
+    .concat();
+    let pb = play(&hosts, "conform.yml", &tasks);
+    let dir = &hosts.hosts[0].dir;
+    let mut ansible = crate::conformance::ansible_command(&hosts, &pb);
+    ansible.arg("-i").arg(&inv).args(["-e", "tool=ansible"]);
+    let (code, out) = crate::conformance::run_command(ansible);
+    assert_eq!(code, 0, "{out}");
+    reset(&svc);
+    let ferry = run_playbook(&hosts, &pb, &inv, &["-e", "tool=ferry"]);
+    assert_eq!(
+        ferry.recap(),
+        crate::support::recap(&out),
+        "{out}\n{}",
+        ferry.all()
+    );
+    let theirs = fs::read_to_string(dir.join("out-ansible")).unwrap();
+    let ours = fs::read_to_string(dir.join("out-ferry")).unwrap();
+    assert_eq!(ours, theirs, "{out}\n{}", ferry.all());
+}
