@@ -585,3 +585,80 @@ fn service_results_and_recap_match_ansible_on_a_real_init_script() {
     let ours = fs::read_to_string(dir.join("out-ferry")).unwrap();
     assert_eq!(ours, theirs, "{out}\n{}", ferry.all());
 }
+
+/// Recording OpenRC STAND-INS (`rc-service`, `rc-update`; no OpenRC on this Debian host):
+/// a service exists when `$HOME/openrc/<name>` does; its state and runlevels are files there;
+/// every call is recorded in `$HOME/openrc/calls`.
+const RC_SERVICE: &str = r#"#!/bin/sh
+S="$HOME/openrc"; echo "rc-service $*" >> "$S/calls"
+if [ "$1" = -e ]; then [ -f "$S/$2" ]; exit; fi
+[ -f "$S/$1" ] || { echo " * rc-service: service \`$1' does not exist" >&2; exit 1; }
+case "$2" in
+  start|restart|reload) echo started > "$S/$1.state" ;;
+  stop) echo stopped > "$S/$1.state" ;;
+  status) st=$(cat "$S/$1.state" 2>/dev/null || echo stopped); echo " * status: $st"; [ "$st" = started ] ;;
+esac
+"#;
+
+const RC_UPDATE: &str = r#"#!/bin/sh
+S="$HOME/openrc"; echo "rc-update $*" >> "$S/calls"
+case "$1" in
+  add) echo "$3" > "$S/$2.level" ;;
+  del) rm -f "$S/$2.level" ;;
+  show) for f in "$S"/*.level; do [ -f "$f" ] || continue; [ "$(cat "$f")" = "$2" ] && echo " $(basename "$f" .level) | $2"; done ;;
+esac
+exit 0
+"#;
+
+#[test]
+fn service_drives_openrc_through_rc_service_and_rc_update() {
+    let hosts = SshHosts::start(1);
+    hosts.install_script("rc-service", RC_SERVICE);
+    hosts.install_script("rc-update", RC_UPDATE);
+    let state = hosts.hosts[0].dir.join("home/openrc");
+    fs::create_dir_all(&state).unwrap();
+    fs::write(state.join("ferryrc"), "").unwrap();
+    let inv = hosts.inventory("");
+    let calls = || {
+        let text = fs::read_to_string(state.join("calls")).unwrap_or_default();
+        let _ = fs::remove_file(state.join("calls"));
+        text
+    };
+    let up = play(
+        &hosts,
+        "up.yml",
+        "    - service: {name: ferryrc, state: started, enabled: yes, runlevel: boot, use: openrc}\n",
+    );
+    recap_is(&run_playbook(&hosts, &up, &inv, &[]), 1, 1, 0);
+    let made = calls();
+    assert!(
+        made.contains("rc-service ferryrc start\n")
+            && made.contains("rc-update add ferryrc boot\n"),
+        "{made}"
+    );
+    recap_is(&run_playbook(&hosts, &up, &inv, &[]), 1, 0, 0);
+    let asked = calls();
+    assert!(
+        !asked.contains(" start\n") && !asked.contains(" add "),
+        "{asked}"
+    );
+    let change = play(
+        &hosts,
+        "change.yml",
+        "    - service: {name: ferryrc, state: restarted, use: openrc}\n    - service: {name: ferryrc, state: stopped, enabled: no, runlevel: boot, use: openrc}\n",
+    );
+    recap_is(&run_playbook(&hosts, &change, &inv, &[]), 2, 2, 0);
+    let made = calls();
+    assert!(
+        made.contains("rc-service ferryrc restart\n"),
+        "OpenRC restarts itself: {made}"
+    );
+    assert!(
+        made.contains("rc-service ferryrc stop\n") && made.contains("rc-update del ferryrc boot\n"),
+        "{made}"
+    );
+    assert_eq!(
+        fs::read_to_string(state.join("ferryrc.state")).unwrap(),
+        "stopped\n"
+    );
+}

@@ -141,3 +141,71 @@ impl Inventory {
         changed
     }
 }
+
+#[cfg(test)]
+mod tests {
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn inventory(dir: &std::path::Path) -> Inventory {
+        std::fs::write(dir.join("hosts"), "web1\n[db]\ndb1\n").unwrap();
+        std::fs::create_dir_all(dir.join("group_vars")).unwrap();
+        std::fs::write(dir.join("group_vars/late.yml"), "from_late: yes\n").unwrap();
+        Inventory::load(&[dir.join("hosts")], None).unwrap()
+    }
+
+    fn group_by(host: &str, group: &str, parents: &[&str]) -> Edit {
+        Edit::GroupBy {
+            host: host.into(),
+            group: group.into(),
+            parents: parents.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn group_by_changes_once_and_reads_the_new_groups_vars() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = inventory(dir.path());
+        assert!(inv.edit(group_by("web1", "late", &["all"])));
+        assert!(!inv.edit(group_by("web1", "late", &["all"])));
+        assert!(inv.edit(group_by("db1", "late", &["all"])));
+        assert_eq!(inv.select("late").unwrap(), ["web1", "db1"]);
+        assert_eq!(inv.host_vars("web1")["from_late"], json!(true));
+        assert_eq!(inv.host_vars("web1")["group_names"], json!(["late"]));
+        // web1 left ungrouped; a new parent is a change of its own.
+        assert_eq!(inv.select("ungrouped").unwrap(), Vec::<String>::new());
+        assert!(inv.edit(group_by("web1", "late", &["tiers"])));
+        assert_eq!(inv.select("tiers").unwrap(), ["web1", "db1"]);
+        assert_eq!(
+            inv.edit_count(),
+            3,
+            "edits that change nothing are not kept"
+        );
+    }
+
+    #[test]
+    fn add_host_adds_once_and_edits_replay_on_another_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inv = inventory(dir.path());
+        let base = inv.clone();
+        let mut vars = Vars::new();
+        vars.insert("ansible_ssh_port".into(), json!(2222));
+        let add = Edit::AddHost {
+            name: "new1".into(),
+            groups: vec!["late".into()],
+            vars,
+        };
+        assert!(inv.edit(add.clone()));
+        assert!(!inv.edit(add));
+        assert_eq!(inv.host_vars("new1")["ansible_ssh_port"], json!(2222));
+        assert_eq!(inv.host_vars("new1")["from_late"], json!(true));
+        assert!(inv.hosts().any(|h| h == "new1"));
+        let mut other = base;
+        for edit in inv.edits_since(0) {
+            other.edit(edit.clone());
+        }
+        assert_eq!(other.select("late").unwrap(), ["new1"]);
+    }
+}
