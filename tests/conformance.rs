@@ -161,6 +161,11 @@ pub(crate) fn conform_with(
 }
 
 #[test]
+fn conformance_add_host_and_group_by() {
+    conform("add_host_group_by.yml", 2);
+}
+
+#[test]
 fn conformance_ignore_errors_and_register() {
     conform("ignore_register.yml", 2);
 }

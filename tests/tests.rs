@@ -20,6 +20,7 @@ mod load_errors;
 mod net_modules;
 mod packages;
 mod pipeline;
+mod services;
 mod sudo_become;
 mod system_modules;
 mod templating;

@@ -27,6 +27,8 @@ pub(crate) struct TaskRun<'a> {
     pub templar: &'a Templar,
     pub reporter: &'a dyn Reporter,
     pub name: &'a str,
+    /// The copy of the run's inventory a module that edits it works on (`add_host`).
+    pub inventory: Option<&'a std::sync::Mutex<crate::inventory::Inventory>>,
 }
 
 /// One host's inputs for one task.
@@ -240,6 +242,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
         verbosity: job.verbosity,
         prefetched: job.prefetched.as_deref(),
         async_job: None,
+        inventory: run.inventory,
     }
 }
 

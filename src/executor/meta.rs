@@ -91,14 +91,6 @@ impl Executor {
                 return;
             }
         };
-        self.groups = serde_json::Value::Object(fresh.groups());
-        self.magic_in_inventory =
-            super::hostvars::inventory_names_magic(&fresh, &self.opts.extra_vars);
-        for (name, state) in self.hosts.iter_mut() {
-            if fresh.contains_host(name) {
-                state.inv_vars = fresh.host_vars(name);
-            }
-        }
-        self.inventory = Arc::new(fresh);
+        self.install_inventory(fresh);
     }
 }

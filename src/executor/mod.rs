@@ -10,6 +10,7 @@ mod handlers;
 mod host_task;
 mod hostvars;
 mod include;
+mod inventory_edits;
 mod keyword_value;
 mod looping;
 mod meta;
@@ -120,6 +121,17 @@ impl HostState {
             .or_insert_with(|| serde_json::json!({}));
         if let serde_json::Value::Object(all) = namespaced {
             all.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if task.module.cache_facts {
+            let cached = self
+                .facts
+                .entry("ansible_facts")
+                .or_insert_with(|| serde_json::Value::Object(Vars::new()));
+            if let serde_json::Value::Object(cached) = cached {
+                for (k, v) in facts {
+                    let short = k.strip_prefix("ansible_").unwrap_or(k);
+                    cached.insert(short.to_string(), v.clone());
+                }
+            }
         }
     }
 }

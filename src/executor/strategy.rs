@@ -94,8 +94,10 @@ impl Executor {
                 (fork, alone.failed, alone.end_play)
             }
         });
+        let base = self.inventory.edit_count();
         let done = futures::future::join_all(runs).await;
         for (fork, failed, end_play) in done {
+            self.replay_edits(&fork, base);
             self.merge(fork);
             ctx.failed.extend(failed);
             ctx.end_play |= end_play;

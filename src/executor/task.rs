@@ -33,7 +33,8 @@ impl Executor {
         rescuable: bool,
     ) -> Vec<String> {
         let name = self.render_or_raw(&task.display_name(), &ctx.play_vars);
-        let run_once = self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx);
+        let run_once = (task.module.bypass_host_loop || self.first_host_flag(ctx, task, &hosts))
+            && !self.free_run_once(ctx);
         let runners: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
         } else {
@@ -46,11 +47,13 @@ impl Executor {
         }
         let throttle = self.first_host_throttle(ctx, task, &hosts);
         let throttle = self.shared.throttle(task, throttle);
+        let inventory = self.editable_inventory(task);
         let run = TaskRun {
             task,
             templar: &self.templar,
             reporter: self.reporter.as_ref(),
             name: &name,
+            inventory: inventory.as_ref(),
         };
         let run = &run;
         let (forks, throttle) = (&self.forks, throttle.as_deref());
@@ -72,6 +75,7 @@ impl Executor {
         }
         drop(running);
         self.reporter.task_end();
+        self.take_inventory(inventory);
         let mut failed = Vec::new();
         for outcome in outcomes {
             let copies: Vec<String> = if run_once {

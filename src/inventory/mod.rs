@@ -12,9 +12,11 @@
 //! - `model.rs`: hosts, groups, and Ansible's reconciliation (`all`, `ungrouped`, depths, order).
 //! - `vars_dirs.rs`: group_vars/ and host_vars/; `precedence.rs`: the merge of a host's vars.
 //! - `pattern.rs`, `glob.rs`: host patterns.
+//! - `edit.rs`: what plays change in the run's inventory (`add_host`, `group_by`).
 
 mod address;
 mod ec2;
+mod edit;
 mod glob;
 mod ini;
 mod literal;
@@ -38,12 +40,19 @@ use serde_json::Value as Json;
 
 use crate::error::LoadErrors;
 use crate::vars::Vars;
+pub use edit::Edit;
 use model::Model;
+
+/// `(host, port)` of an `add_host` name (`db:2222`, `[::1]:22`), ranges refused; `None` when
+/// it is not a host name.
+pub fn parse_address(name: &str) -> Option<(String, Option<u64>)> {
+    address::parse(name, false)
+}
 pub use pattern::PatternError;
 use vars_dirs::DirVars;
 
 /// A loaded inventory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Inventory {
     model: Model,
     dirs: DirVars,
@@ -52,6 +61,8 @@ pub struct Inventory {
     /// What it was read from, to read it again (`meta: refresh_inventory`).
     sources: Vec<PathBuf>,
     playbook_dir: Option<PathBuf>,
+    /// What plays changed in it (`add_host`, `group_by`), in order.
+    edits: Vec<Edit>,
 }
 
 impl Inventory {
@@ -94,6 +105,7 @@ impl Inventory {
             group_vars,
             sources: sources.to_vec(),
             playbook_dir: playbook_dir.map(Path::to_path_buf),
+            edits: Vec::new(),
         })
     }
 

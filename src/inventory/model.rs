@@ -78,7 +78,7 @@ pub(crate) struct Origin {
 }
 
 /// Hosts and groups read from every source.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Model {
     pub hosts: IndexMap<String, Host>,
     pub groups: IndexMap<String, Group>,

@@ -20,16 +20,18 @@ use crate::yaml;
 const EXTENSIONS: &[&str] = &["", ".yml", ".yaml", ".json"];
 
 /// The vars one directory gives: group → vars, host → vars.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Layer {
     pub groups: HashMap<String, Vars>,
     pub hosts: HashMap<String, Vars>,
 }
 
 /// Every layer, in the order Ansible reads them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct DirVars {
     layers: Vec<Layer>,
+    /// The directory each layer was read from.
+    dirs: Vec<PathBuf>,
     /// Index into `layers` for each inventory source, in order (a directory may repeat).
     inventory: Vec<usize>,
     playbook: Option<usize>,
@@ -63,6 +65,7 @@ impl DirVars {
                         Err(e) => errors.extend(e),
                     }
                     out.layers.push(layer);
+                    out.dirs.push(dir.to_path_buf());
                     index.insert(key, out.layers.len() - 1);
                     out.layers.len() - 1
                 }
@@ -77,6 +80,30 @@ impl DirVars {
             Ok(out)
         } else {
             Err(errors)
+        }
+    }
+
+    /// Reads the files of groups and hosts a play added to the inventory (`group_by`,
+    /// `add_host`), as Ansible's vars plugins read them when they are first asked. A file that
+    /// does not load gives nothing.
+    pub fn learn(&mut self, groups: &[&str], hosts: &[&str]) {
+        for (layer, dir) in self.layers.iter_mut().zip(&self.dirs) {
+            let new_groups: Vec<&str> = groups
+                .iter()
+                .copied()
+                .filter(|g| !layer.groups.contains_key(*g))
+                .collect();
+            let new_hosts: Vec<&str> = hosts
+                .iter()
+                .copied()
+                .filter(|h| !layer.hosts.contains_key(*h))
+                .collect();
+            layer
+                .groups
+                .extend(read(dir, "group_vars", &new_groups).unwrap_or_default());
+            layer
+                .hosts
+                .extend(read(dir, "host_vars", &new_hosts).unwrap_or_default());
         }
     }
 

@@ -36,6 +36,9 @@ pub struct ModuleCtx<'a> {
     /// `async:`: a module that can (its spec's `background`) starts its work as this
     /// background job and returns at once.
     pub async_job: Option<&'a host::jobs::AsyncJob>,
+    /// For a module whose spec `edits_inventory` (`add_host`, `group_by`): the run's
+    /// inventory, which the executor takes back when the task is done.
+    pub inventory: Option<&'a std::sync::Mutex<crate::inventory::Inventory>>,
 }
 
 impl ModuleCtx<'_> {
@@ -89,6 +92,12 @@ impl ModuleCtx<'_> {
             Some(env) => format!("{env}{script}").into(),
             None => script.into(),
         }
+    }
+
+    /// Forgets the host's connection: the next command connects again (`reboot`, once the
+    /// host is back).
+    pub async fn reconnect(&self) {
+        self.conn.pool.reset(&self.conn.spec.name).await;
     }
 
     /// True under `--diff`.

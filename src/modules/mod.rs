@@ -5,6 +5,7 @@
 //! never prints: the executor reports. Adding a module touches its file and one line of
 //! `MODULES`.
 
+mod add_host;
 mod apt;
 mod apt_debs;
 mod apt_plan;
@@ -47,6 +48,7 @@ mod getent;
 mod git;
 mod git_remote;
 mod group;
+mod group_by;
 pub(crate) mod host;
 mod hostname;
 mod include;
@@ -67,15 +69,20 @@ mod ping;
 mod pip;
 mod pip_package;
 mod raw;
+mod reboot;
 mod replace;
 mod result;
 mod script;
+mod service;
+mod service_facts;
+mod service_sysv;
 mod set_fact;
 mod shell;
 mod slurp;
 mod stat;
 mod sysargs;
 mod sysctl;
+mod systemd_service;
 mod tempfile;
 mod template;
 mod textfile;
@@ -156,6 +163,16 @@ pub struct ModuleSpec {
     pub supports_check: bool,
     /// ferry runs it (false: it only loads; running it fails the task, naming it).
     pub native: bool,
+    /// It runs once, on the first host, whatever the hosts (Ansible's `BYPASS_HOST_LOOP`:
+    /// `add_host`).
+    pub bypass_host_loop: bool,
+    /// Its `ansible_facts` are host facts (service_facts): they also go into the
+    /// `ansible_facts` variable, without their `ansible_` prefix, as Ansible's fact cache
+    /// holds them (set_fact's do not).
+    pub cache_facts: bool,
+    /// It changes the run's inventory (`add_host`, `group_by`): it gets
+    /// `ModuleCtx::inventory`.
+    pub edits_inventory: bool,
     /// Runs it on one host.
     pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
 }
@@ -191,6 +208,9 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     background: false,
     supports_check: true,
     native: true,
+    bypass_host_loop: false,
+    cache_facts: false,
+    edits_inventory: false,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
 
@@ -223,6 +243,7 @@ impl std::fmt::Debug for ModuleSpec {
 
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
+    &add_host::SPEC,
     &apt::SPEC,
     &apt_repository::SPEC,
     &archive::SPEC,
@@ -247,6 +268,7 @@ static MODULES: &[&ModuleSpec] = &[
     &getent::SPEC,
     &git::SPEC,
     &group::SPEC,
+    &group_by::SPEC,
     &hostname::SPEC,
     &include::ROLE,
     &include::TASKS,
@@ -264,13 +286,17 @@ static MODULES: &[&ModuleSpec] = &[
     &ping::SPEC,
     &pip::SPEC,
     &raw::SPEC,
+    &reboot::SPEC,
     &replace::SPEC,
     &script::SPEC,
+    &service::SPEC,
+    &service_facts::SPEC,
     &set_fact::SPEC,
     &shell::SPEC,
     &slurp::SPEC,
     &stat::SPEC,
     &sysctl::SPEC,
+    &systemd_service::SPEC,
     &tempfile::SPEC,
     &template::SPEC,
     &unarchive::SPEC,
@@ -350,7 +376,12 @@ mod tests {
             ("known_hosts", "hash_host key name host path state"),
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
+            ("group_by", "key parents"),
             ("raw", "executable"),
+            ("reboot", "boot_time_command connect_timeout msg post_reboot_delay pre_reboot_delay reboot_command reboot_timeout search_paths test_command"),
+            ("service", "arguments args enabled name pattern runlevel sleep state use"),
+            ("service_facts", ""),
+            ("systemd_service", "daemon_reexec daemon-reexec daemon_reload daemon-reload enabled force masked name service unit no_block scope state"),
             ("shell", "chdir cmd creates executable removes stdin stdin_add_newline"),
             ("stat", "checksum_algorithm checksum checksum_algo follow get_attributes attr attributes get_checksum get_mime mime mime_type mime-type path dest name"),
             ("template", "backup block_end_string block_start_string comment_end_string comment_start_string dest follow force lstrip_blocks newline_sequence output_encoding src trim_blocks validate variable_end_string variable_start_string"),

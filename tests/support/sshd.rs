@@ -235,6 +235,11 @@ impl Host {
         }
     }
 
+    /// The pid of this host's sshd (its listener), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Stops this host's sshd (it becomes unreachable).
     pub fn stop(&mut self) {
         self.kill();

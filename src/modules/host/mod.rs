@@ -17,6 +17,7 @@
 //! - `apt.rs`: what apt knows of named packages (one probe), the cache's age, apt commands
 //!   retried on the dpkg lock; `debversion.rs`: Debian version ordering; `pkg_mgr.rs`: which
 //!   package manager a host has.
+//! - `service_mgr.rs`: which service manager a host runs; `systemctl show` read.
 //!
 //! The package and service modules to come put their probes here too (which package manager
 //! or service manager a host has, what is installed), one file each.
@@ -30,6 +31,7 @@ pub(crate) mod files;
 pub(crate) mod jobs;
 pub(crate) mod pkg_mgr;
 pub(crate) mod put;
+pub(crate) mod service_mgr;
 pub(crate) mod stat;
 pub(crate) mod sums;
 pub(crate) mod textfile;
