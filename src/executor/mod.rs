@@ -108,11 +108,10 @@ impl HostState {
         for (k, v) in facts {
             into.insert(k.clone(), v.clone());
         }
-        // A module's facts are also keys of `ansible_facts` (`ansible_facts.packages`).
-        if task.module.included_vars
-            || task.module.plain_facts
-            || facts.contains_key("ansible_facts")
-        {
+        // A module's facts are also keys of `ansible_facts` (`ansible_facts.packages`,
+        // `ansible_facts.services`), without their `ansible_` prefix, as Ansible caches them.
+        let plain = task.module.included_vars || task.module.plain_facts;
+        if (plain && !task.module.cache_facts) || facts.contains_key("ansible_facts") {
             return;
         }
         let namespaced = self
@@ -120,17 +119,9 @@ impl HostState {
             .entry("ansible_facts")
             .or_insert_with(|| serde_json::json!({}));
         if let serde_json::Value::Object(all) = namespaced {
-            all.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if task.module.cache_facts {
-            let cached = self
-                .facts
-                .entry("ansible_facts")
-                .or_insert_with(|| serde_json::Value::Object(Vars::new()));
-            if let serde_json::Value::Object(cached) = cached {
-                for (k, v) in facts {
-                    let short = k.strip_prefix("ansible_").unwrap_or(k);
-                    cached.insert(short.to_string(), v.clone());
-                }
+            for (k, v) in facts {
+                let short = k.strip_prefix("ansible_").unwrap_or(k);
+                all.insert(short.to_string(), v.clone());
             }
         }
     }
