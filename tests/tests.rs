@@ -20,3 +20,4 @@ mod load_errors;
 mod pipeline;
 mod sudo_become;
 mod templating;
+mod vault;

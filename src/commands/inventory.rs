@@ -10,6 +10,7 @@ use crate::inventory::Inventory;
 
 /// `--list`, `--graph [GROUP] [--vars]` or `--host NAME`.
 pub fn inventory(args: &InventoryArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.vault)?;
     let inv = load_inventory(&args.inventory, args.playbook_dir.as_deref())?;
     let text = if let Some(host) = &args.host {
         let vars = inv

@@ -1,0 +1,403 @@
+//! Ansible Vault: files and inline values made by ansible-vault 2.18 (several vault ids; plain
+//! file, script and client-script password sources; CLI, `ANSIBLE_VAULT_PASSWORD_FILE` and
+//! ansible.cfg) decrypt in a real run; a wrong password stops before any host is contacted,
+//! naming the file and the vault id; the secrets appear in no output, JSON event or JUnit
+//! report while the hosts get the real values; files `ferry vault` writes open in ansible-vault.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{counts, ferry, ferry_env, run_playbook, write, SshHosts};
+
+const PROD: &str = "Sup3rS3cretProd";
+const DEFAULT: &str = "T0kenDefault42";
+const DEV: &str = "InlineDevSecret9";
+const CERT: &str = "CertBody-7f3a9c";
+
+fn ansible_vault() -> PathBuf {
+    crate::conformance::ansible_playbook().with_file_name("ansible-vault")
+}
+
+/// Runs ansible-vault in `dir`; its stdout.
+fn av(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(ansible_vault())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("ansible-vault runs");
+    assert!(
+        out.status.success(),
+        "ansible-vault {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn executable(path: &Path, text: &str) {
+    fs::write(path, text).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Password sources: `pw_default` (a plain file), `prod-pw.sh` (a script) and
+/// `keys-client.sh` (a client script that answers for `--vault-id dev`).
+fn password_sources(dir: &Path) {
+    fs::write(dir.join("pw_default"), "default-pass\n").unwrap();
+    executable(&dir.join("prod-pw.sh"), "#!/bin/sh\necho prod-pass\n");
+    executable(
+        &dir.join("keys-client.sh"),
+        "#!/bin/sh\n[ \"$1\" = --vault-id ] && [ \"$2\" = dev ] || exit 2\necho dev-pass\n",
+    );
+}
+
+/// A playbook whose secrets come from a vaulted group_vars file (id prod), a vaulted
+/// vars_files file (default id), an inline `!vault` value (id dev) and a vaulted copy source.
+fn vaulted_project(hosts: &SshHosts) -> PathBuf {
+    let dir = hosts.dir.path();
+    password_sources(dir);
+    let gv = write(
+        hosts,
+        "group_vars/all/vault.yml",
+        &format!("db_password: {PROD}\n"),
+    );
+    av(
+        dir,
+        &[
+            "encrypt",
+            "--vault-id",
+            "prod@prod-pw.sh",
+            gv.to_str().unwrap(),
+        ],
+    );
+    let vf = write(hosts, "secrets.yml", &format!("api_token: {DEFAULT}\n"));
+    av(
+        dir,
+        &[
+            "encrypt",
+            "--vault-password-file",
+            "pw_default",
+            vf.to_str().unwrap(),
+        ],
+    );
+    let cert = write(hosts, "files/cert.pem", &format!("{CERT}\n"));
+    av(
+        dir,
+        &[
+            "encrypt",
+            "--vault-password-file",
+            "pw_default",
+            cert.to_str().unwrap(),
+        ],
+    );
+    let inline = av(
+        dir,
+        &[
+            "encrypt_string",
+            "--vault-id",
+            "dev@keys-client.sh",
+            DEV,
+            "--name",
+            "inline_secret",
+        ],
+    );
+    let inline = inline.replace('\n', "\n    ");
+    write(
+        hosts,
+        "site.yml",
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  vars_files:\n    - secrets.yml\n  vars:\n    {inline}\n  tasks:\n\
+             \x20   - copy:\n        content: \"{{{{ db_password }}}}/{{{{ api_token }}}}/{{{{ inline_secret }}}}\\n\"\n        dest: \"{{{{ host_dir }}}}/secrets.txt\"\n\
+             \x20   - copy:\n        src: cert.pem\n        dest: \"{{{{ host_dir }}}}/cert.pem\"\n\
+             \x20   - debug:\n        var: db_password\n\
+             \x20   - debug:\n        msg: \"token {{{{ api_token }}}} and {{{{ inline_secret }}}}\"\n"
+        ),
+    )
+}
+
+#[test]
+fn a_playbook_reads_what_ansible_vault_encrypted_and_never_shows_it() {
+    let hosts = SshHosts::start(1);
+    let dir = hosts.dir.path();
+    let playbook = vaulted_project(&hosts);
+    let inv = hosts.inventory("");
+    // dev from ansible.cfg's vault_identity_list, default from ANSIBLE_VAULT_PASSWORD_FILE,
+    // prod from the command line.
+    fs::write(
+        dir.join("ansible.cfg"),
+        "[defaults]\nvault_identity_list = dev@keys-client.sh\n",
+    )
+    .unwrap();
+    let (kh, pb, inv) = (
+        hosts.known_hosts.display().to_string(),
+        playbook.display().to_string(),
+        inv.display().to_string(),
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            &pb,
+            "-i",
+            &inv,
+            "--known-hosts",
+            &kh,
+            "--vault-id",
+            "prod@prod-pw.sh",
+        ];
+        args.extend_from_slice(extra);
+        ferry_env(
+            &args,
+            dir,
+            &[("ANSIBLE_VAULT_PASSWORD_FILE", &dir.join("pw_default"))],
+        )
+    };
+    let first = run(&["-vvv", "--diff", "--junit", "junit.xml"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    assert_eq!(
+        counts(&first, "host1"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        first.all()
+    );
+    let host = &hosts.hosts[0].dir;
+    assert_eq!(
+        fs::read_to_string(host.join("secrets.txt")).unwrap(),
+        format!("{PROD}/{DEFAULT}/{DEV}\n")
+    );
+    assert_eq!(
+        fs::read_to_string(host.join("cert.pem")).unwrap(),
+        format!("{CERT}\n")
+    );
+    let junit = fs::read_to_string(dir.join("junit.xml")).unwrap();
+    let json = run(&["--output", "json"]);
+    assert_eq!(json.code, 0, "{}", json.all());
+    for (what, text) in [
+        ("human -vvv --diff", first.all()),
+        ("JUnit", junit),
+        ("JSON", json.all()),
+    ] {
+        for secret in [PROD, DEFAULT, DEV, CERT] {
+            assert!(
+                !text.contains(secret),
+                "{secret} shown in {what} output:\n{text}"
+            );
+        }
+    }
+    assert!(
+        first.stdout.contains("\"db_password\": \"********\""),
+        "{}",
+        first.all()
+    );
+    let again = run(&[]);
+    assert_eq!(
+        counts(&again, "host1"),
+        "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        again.all()
+    );
+}
+
+#[test]
+fn a_wrong_or_missing_password_stops_before_any_host_naming_the_file_and_id() {
+    let hosts = SshHosts::start(1);
+    let dir = hosts.dir.path();
+    let playbook = vaulted_project(&hosts);
+    let inv = hosts.inventory("");
+    fs::write(dir.join("wrong"), "not-the-password\n").unwrap();
+    let run = |extra: &[&str]| run_playbook(&hosts, &playbook, &inv, extra);
+    let wrong = run(&[
+        "--vault-id",
+        "prod@wrong",
+        "--vault-password-file",
+        "pw_default",
+        "--vault-id",
+        "dev@keys-client.sh",
+    ]);
+    assert_ne!(wrong.code, 0, "{}", wrong.all());
+    let vault_file = dir.join("group_vars/all/vault.yml").display().to_string();
+    assert!(
+        wrong.stderr.contains(&vault_file) && wrong.stderr.contains("vault id 'prod'"),
+        "{}",
+        wrong.all()
+    );
+    assert!(
+        wrong.stderr.contains("decryption failed"),
+        "{}",
+        wrong.all()
+    );
+    let missing = run(&[]);
+    assert_ne!(missing.code, 0, "{}", missing.all());
+    assert!(
+        missing.stderr.contains("a vault password is needed"),
+        "{}",
+        missing.all()
+    );
+    let bad_source = run(&["--vault-id", "qa@keys-client.sh"]);
+    assert!(
+        bad_source.stderr.contains("no secret for vault id 'qa'"),
+        "{}",
+        bad_source.all()
+    );
+    assert!(!hosts.any_connection(), "a host was contacted");
+}
+
+#[test]
+fn files_ferry_vault_writes_open_in_ansible_vault_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    password_sources(d);
+    fs::write(d.join("plain.yml"), "key: ferry-made\n").unwrap();
+    let enc = ferry(
+        &[
+            "vault",
+            "encrypt",
+            "--vault-id",
+            "prod@prod-pw.sh",
+            "plain.yml",
+        ],
+        d,
+    );
+    assert_eq!(enc.code, 0, "{}", enc.all());
+    let text = fs::read_to_string(d.join("plain.yml")).unwrap();
+    assert!(
+        text.starts_with("$ANSIBLE_VAULT;1.2;AES256;prod\n"),
+        "{text}"
+    );
+    assert_eq!(
+        av(d, &["view", "--vault-id", "prod@prod-pw.sh", "plain.yml"]),
+        "key: ferry-made\n"
+    );
+
+    // encrypt_string: the envelope, unindented, is a vault ansible-vault reads.
+    let s = ferry(
+        &[
+            "vault",
+            "encrypt_string",
+            "--vault-password-file",
+            "pw_default",
+            "-n",
+            "tok",
+            "inline-x",
+        ],
+        d,
+    );
+    assert!(
+        s.stdout
+            .starts_with("tok: !vault |\n          $ANSIBLE_VAULT;1.1;AES256\n"),
+        "{}",
+        s.all()
+    );
+    let envelope: String = s
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    fs::write(d.join("inline.vault"), envelope).unwrap();
+    // (ansible-vault view ends what it prints with a newline)
+    assert_eq!(
+        av(
+            d,
+            &[
+                "view",
+                "--vault-password-file",
+                "pw_default",
+                "inline.vault"
+            ]
+        ),
+        "inline-x\n"
+    );
+
+    // rekey to the default password, then ferry decrypts to --output.
+    let rekey = ferry(
+        &[
+            "vault",
+            "rekey",
+            "--vault-id",
+            "prod@prod-pw.sh",
+            "--new-vault-password-file",
+            "pw_default",
+            "plain.yml",
+        ],
+        d,
+    );
+    assert_eq!(rekey.code, 0, "{}", rekey.all());
+    assert_eq!(
+        av(
+            d,
+            &["view", "--vault-password-file", "pw_default", "plain.yml"]
+        ),
+        "key: ferry-made\n"
+    );
+    let dec = ferry(
+        &[
+            "vault",
+            "decrypt",
+            "--vault-password-file",
+            "pw_default",
+            "--output",
+            "out.yml",
+            "plain.yml",
+        ],
+        d,
+    );
+    assert_eq!(dec.code, 0, "{}", dec.all());
+    assert_eq!(
+        fs::read_to_string(d.join("out.yml")).unwrap(),
+        "key: ferry-made\n"
+    );
+
+    // edit through $EDITOR; view what ansible-vault wrote.
+    executable(
+        &d.join("editor.sh"),
+        "#!/bin/sh\necho 'added: yes' >> \"$1\"\n",
+    );
+    let edit = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "vault",
+            "edit",
+            "--vault-password-file",
+            "pw_default",
+            "plain.yml",
+        ])
+        .env("EDITOR", d.join("editor.sh"))
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        edit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edit.stderr)
+    );
+    let view = ferry(
+        &[
+            "vault",
+            "view",
+            "--vault-password-file",
+            "pw_default",
+            "plain.yml",
+        ],
+        d,
+    );
+    assert_eq!(
+        view.stdout,
+        "key: ferry-made\nadded: yes\n",
+        "{}",
+        view.all()
+    );
+    let wrong = ferry(
+        &[
+            "vault",
+            "view",
+            "--vault-id",
+            "prod@prod-pw.sh",
+            "plain.yml",
+        ],
+        d,
+    );
+    assert!(
+        wrong.code != 0 && wrong.stderr.contains("plain.yml"),
+        "{}",
+        wrong.all()
+    );
+}
