@@ -110,7 +110,7 @@ fn vaulted_project(hosts: &SshHosts) -> PathBuf {
              \x20   - copy:\n        content: \"{{{{ db_password }}}}/{{{{ api_token }}}}/{{{{ inline_secret }}}}\\n\"\n        dest: \"{{{{ host_dir }}}}/secrets.txt\"\n\
              \x20   - copy:\n        src: cert.pem\n        dest: \"{{{{ host_dir }}}}/cert.pem\"\n\
              \x20   - debug:\n        var: db_password\n\
-             \x20   - debug:\n        msg: \"token {{{{ api_token }}}} and {{{{ inline_secret }}}}\"\n"
+             \x20   - debug:\n        msg: \"token {{{{ api_token }}}} and {{{{ inline_secret }}}}\"\n      register: shown\n"
         ),
     )
 }
@@ -399,5 +399,67 @@ fn files_ferry_vault_writes_open_in_ansible_vault_and_back() {
         wrong.code != 0 && wrong.stderr.contains("plain.yml"),
         "{}",
         wrong.all()
+    );
+}
+
+#[test]
+fn a_pipeline_runs_vaulted_playbooks_and_keeps_no_secret_in_its_history() {
+    let hosts = SshHosts::start(1);
+    let dir = hosts.dir.path();
+    vaulted_project(&hosts);
+    let inv = hosts.inventory("");
+    write(
+        &hosts,
+        "pipeline.yml",
+        &format!(
+            "name: vaulted\nstages:\n  - name: deploy\n    playbook: site.yml\n    inventory: {}\n    export:\n      token: \"{{{{ shown.msg }}}}\"\n",
+            inv.display()
+        ),
+    );
+    let kh = hosts.known_hosts.display().to_string();
+    let run = ferry(
+        &[
+            "pipeline",
+            "run",
+            "pipeline.yml",
+            "--known-hosts",
+            &kh,
+            "--vault-id",
+            "prod@prod-pw.sh",
+            "--vault-id",
+            "dev@keys-client.sh",
+            "--vault-password-file",
+            "pw_default",
+            "-v",
+        ],
+        dir,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let host = &hosts.hosts[0].dir;
+    assert_eq!(
+        fs::read_to_string(host.join("secrets.txt")).unwrap(),
+        format!("{PROD}/{DEFAULT}/{DEV}\n")
+    );
+    let history = ferry(&["history", "pipeline.yml", "show", "1"], dir);
+    // The database and its journal, as bytes.
+    let db: Vec<u8> = fs::read_dir(dir.join(".ferry"))
+        .unwrap()
+        .flat_map(|e| fs::read(e.unwrap().path()).unwrap_or_default())
+        .collect();
+    let db = String::from_utf8_lossy(&db);
+    for (what, text) in [
+        ("run", run.all()),
+        ("history show", history.all()),
+        ("history db", db.into_owned()),
+    ] {
+        for secret in [PROD, DEFAULT, DEV, CERT] {
+            assert!(!text.contains(secret), "{secret} shown in {what}:\n{text}");
+        }
+    }
+    assert!(
+        run.stdout
+            .contains("export token = token ******** and ********"),
+        "{}",
+        run.all()
     );
 }
