@@ -463,3 +463,94 @@ fn a_pipeline_runs_vaulted_playbooks_and_keeps_no_secret_in_its_history() {
         run.all()
     );
 }
+
+/// Each of the other places Ansible reads vaulted files from, in one run: an INI inventory,
+/// a host_vars directory, role defaults and vars, include_vars, a template source, the `file`
+/// lookup, and `copy` with `decrypt: false`.
+#[test]
+fn vaulted_files_are_read_from_every_place_ansible_reads_them() {
+    let hosts = SshHosts::start(1);
+    let dir = hosts.dir.path();
+    password_sources(dir);
+    let encrypt = |name: &str, text: &str| {
+        let path = write(&hosts, name, text);
+        av(
+            dir,
+            &[
+                "encrypt",
+                "--vault-password-file",
+                "pw_default",
+                path.to_str().unwrap(),
+            ],
+        );
+    };
+    let inv_text = fs::read_to_string(hosts.inventory("")).unwrap();
+    encrypt(
+        "inventory.ini",
+        &format!(
+            "{}\n[all:vars]\nfrom_inventory=InvSecret-1\n",
+            inv_text.trim_end()
+        ),
+    );
+    encrypt(
+        "host_vars/host1/vault.yml",
+        "from_host_vars: HostVarSecret-2\n",
+    );
+    encrypt(
+        "roles/r/defaults/main.yml",
+        "from_role_defaults: RoleDefSecret-3\n",
+    );
+    encrypt("roles/r/vars/main.yml", "from_role_vars: RoleVarSecret-4\n");
+    write(
+        &hosts,
+        "roles/r/tasks/main.yml",
+        "- include_vars: extra.yml\n",
+    );
+    encrypt(
+        "roles/r/vars/extra.yml",
+        "from_include_vars: IncludeSecret-5\n",
+    );
+    encrypt("templates/t.j2", "{{ from_inventory }} {{ from_host_vars }} {{ from_role_defaults }} {{ from_role_vars }} {{ from_include_vars }}\n");
+    encrypt("files/lookup.txt", "LookupSecret-6\n");
+    encrypt("files/raw.txt", "RawSecret-7\n");
+    let pb = write(
+        &hosts,
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  roles: [r]\n  tasks:\n\
+         \x20   - template:\n        src: t.j2\n        dest: \"{{ host_dir }}/t.txt\"\n\
+         \x20   - copy:\n        content: \"{{ lookup('file', 'lookup.txt') }}\"\n        dest: \"{{ host_dir }}/lookup.txt\"\n\
+         \x20   - copy:\n        src: raw.txt\n        dest: \"{{ host_dir }}/raw.txt\"\n        decrypt: false\n",
+    );
+    let inv = hosts.path("inventory.ini");
+    let run = run_playbook(
+        &hosts,
+        &pb,
+        &inv,
+        &["--vault-password-file", "pw_default", "-v"],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let host = &hosts.hosts[0].dir;
+    assert_eq!(
+        fs::read_to_string(host.join("t.txt")).unwrap(),
+        "InvSecret-1 HostVarSecret-2 RoleDefSecret-3 RoleVarSecret-4 IncludeSecret-5\n"
+    );
+    assert_eq!(
+        fs::read_to_string(host.join("lookup.txt")).unwrap(),
+        "LookupSecret-6"
+    );
+    let raw = fs::read_to_string(host.join("raw.txt")).unwrap();
+    assert!(raw.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{raw}");
+    for secret in [
+        "HostVarSecret-2",
+        "RoleDefSecret-3",
+        "RoleVarSecret-4",
+        "IncludeSecret-5",
+        "LookupSecret-6",
+    ] {
+        assert!(
+            !run.all().contains(secret),
+            "{secret} shown:\n{}",
+            run.all()
+        );
+    }
+}

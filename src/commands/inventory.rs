@@ -26,7 +26,8 @@ pub fn inventory(args: &InventoryArgs) -> Result<i32, Error> {
     } else {
         Inventory::to_text(&inv.list_json())
     };
+    // Vaulted values are not shown (ansible-inventory shows their ciphertext).
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "{}", crate::vault::mask::text(&text));
     Ok(0)
 }

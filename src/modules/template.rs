@@ -83,12 +83,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         Ok(t) => t,
         Err(e) => return failed(format!("cannot read {}: {e}", path.display())),
     };
-    let text = match crate::vault::open(text, &path.display().to_string()) {
-        Ok((text, true)) => {
-            crate::vault::mask::remember_text(&text);
-            text
-        }
-        Ok((text, false)) => text,
+    let text = match crate::vault::open_text(text, &path.display().to_string()) {
+        Ok(text) => text,
         Err(e) => return failed(e.to_string()),
     };
     let options = file_options(&args).map_err(ModuleResult::failed)?;

@@ -206,6 +206,16 @@ pub fn open(text: String, origin: &str) -> Result<(String, bool), VaultError> {
     Ok((plain, true))
 }
 
+/// [`open`] for a file used whole (a template, a `file` lookup): a vaulted file's text is
+/// remembered, line by line, as secret.
+pub fn open_text(text: String, origin: &str) -> Result<String, VaultError> {
+    let (text, vaulted) = open(text, origin)?;
+    if vaulted {
+        mask::remember_text(&text);
+    }
+    Ok(text)
+}
+
 /// The bytes of a file to copy: a vaulted file decrypted (and remembered, line by line, as
 /// secret), other data as it is (`None`).
 pub fn open_bytes(data: &[u8], origin: &str) -> Result<Option<Vec<u8>>, VaultError> {

@@ -26,6 +26,15 @@ pub(crate) fn file(call: &Call) -> Found {
                 path.display()
             ))
         })?;
+        // A vaulted file is decrypted, as Ansible's file lookup does.
+        let content = match crate::vault::open_text(content, &path.display().to_string()) {
+            Ok(text) => text,
+            Err(e) => {
+                return Err(Fail::Soft(format!(
+                    "The 'file' lookup had an issue accessing the file '{name}': {e}"
+                )))
+            }
+        };
         let mut s = content.as_str();
         if rstrip {
             s = s.trim_end();
