@@ -109,6 +109,7 @@ fn vaulted_project(hosts: &SshHosts) -> PathBuf {
             "- hosts: all\n  gather_facts: false\n  vars_files:\n    - secrets.yml\n  vars:\n    {inline}\n  tasks:\n\
              \x20   - copy:\n        content: \"{{{{ db_password }}}}/{{{{ api_token }}}}/{{{{ inline_secret }}}}\\n\"\n        dest: \"{{{{ host_dir }}}}/secrets.txt\"\n\
              \x20   - copy:\n        src: cert.pem\n        dest: \"{{{{ host_dir }}}}/cert.pem\"\n\
+             \x20   - command: echo {{{{ db_password }}}}\n      changed_when: false\n\
              \x20   - debug:\n        var: db_password\n\
              \x20   - debug:\n        msg: \"token {{{{ api_token }}}} and {{{{ inline_secret }}}}\"\n      register: shown\n"
         ),
@@ -155,7 +156,7 @@ fn a_playbook_reads_what_ansible_vault_encrypted_and_never_shows_it() {
     assert_eq!(first.code, 0, "{}", first.all());
     assert_eq!(
         counts(&first, "host1"),
-        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=5 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         first.all()
     );
@@ -191,7 +192,7 @@ fn a_playbook_reads_what_ansible_vault_encrypted_and_never_shows_it() {
     let again = run(&[]);
     assert_eq!(
         counts(&again, "host1"),
-        "ok=4 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         again.all()
     );
@@ -231,6 +232,12 @@ fn a_wrong_or_missing_password_stops_before_any_host_naming_the_file_and_id() {
         missing.stderr.contains("a vault password is needed"),
         "{}",
         missing.all()
+    );
+    let no_tty = run(&["--ask-vault-pass"]);
+    assert!(
+        no_tty.stderr.contains("no terminal to ask on"),
+        "{}",
+        no_tty.all()
     );
     let bad_source = run(&["--vault-id", "qa@keys-client.sh"]);
     assert!(
