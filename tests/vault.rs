@@ -525,7 +525,7 @@ fn vaulted_files_are_read_from_every_place_ansible_reads_them() {
         "site.yml",
         "- hosts: all\n  gather_facts: false\n  roles: [r]\n  tasks:\n\
          \x20   - template:\n        src: t.j2\n        dest: \"{{ host_dir }}/t.txt\"\n\
-         \x20   - copy:\n        content: \"{{ lookup('file', 'lookup.txt') }}\"\n        dest: \"{{ host_dir }}/lookup.txt\"\n\
+         \x20   - copy:\n        content: \"{{ lookup('file', 'lookup.txt') }}/{{ lookup('unvault', 'lookup.txt') }}\"\n        dest: \"{{ host_dir }}/lookup.txt\"\n\
          \x20   - copy:\n        src: raw.txt\n        dest: \"{{ host_dir }}/raw.txt\"\n        decrypt: false\n",
     );
     let inv = hosts.path("inventory.ini");
@@ -543,7 +543,7 @@ fn vaulted_files_are_read_from_every_place_ansible_reads_them() {
     );
     assert_eq!(
         fs::read_to_string(host.join("lookup.txt")).unwrap(),
-        "LookupSecret-6"
+        "LookupSecret-6/LookupSecret-6\n"
     );
     let raw = fs::read_to_string(host.join("raw.txt")).unwrap();
     assert!(raw.starts_with("$ANSIBLE_VAULT;1.1;AES256\n"), "{raw}");
