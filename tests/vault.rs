@@ -561,3 +561,36 @@ fn vaulted_files_are_read_from_every_place_ansible_reads_them() {
         );
     }
 }
+
+/// `--ask-vault-pass` and `--vault-id LABEL@prompt` ask on the terminal (a pty from util-linux's
+/// `script`), and the password typed is not echoed.
+#[test]
+fn passwords_are_asked_on_a_terminal_without_echo() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    password_sources(d);
+    fs::write(d.join("a.yml"), "opened: by-prompt\n").unwrap();
+    av(d, &["encrypt", "--vault-id", "qa@pw_default", "a.yml"]);
+    let ferry_bin = env!("CARGO_BIN_EXE_ferry");
+    for (flags, question) in [
+        ("--ask-vault-pass", "Vault password: "),
+        ("--vault-id qa@prompt", "Vault password (qa): "),
+    ] {
+        // The answer is typed once the prompt has turned echo off.
+        let shell = format!(
+            "(sleep 2; printf 'default-pass\\n') | script -qec '{ferry_bin} vault view {flags} a.yml' /dev/null"
+        );
+        let out = Command::new("sh")
+            .args(["-c", &shell])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let screen = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        assert!(screen.starts_with(question), "{screen}");
+        assert!(screen.contains("opened: by-prompt"), "{screen}");
+        assert!(
+            !screen.contains("default-pass"),
+            "the password was echoed: {screen}"
+        );
+    }
+}
