@@ -110,6 +110,7 @@ fn vaulted_project(hosts: &SshHosts) -> PathBuf {
              \x20   - copy:\n        content: \"{{{{ db_password }}}}/{{{{ api_token }}}}/{{{{ inline_secret }}}}\\n\"\n        dest: \"{{{{ host_dir }}}}/secrets.txt\"\n\
              \x20   - copy:\n        src: cert.pem\n        dest: \"{{{{ host_dir }}}}/cert.pem\"\n\
              \x20   - command: echo {{{{ db_password }}}}\n      changed_when: false\n\
+             \x20   - assert:\n        that: [inline_secret is vault_encrypted, api_token is not vault_encrypted]\n\
              \x20   - debug:\n        var: db_password\n\
              \x20   - debug:\n        msg: \"token {{{{ api_token }}}} and {{{{ inline_secret }}}}\"\n      register: shown\n"
         ),
@@ -156,7 +157,7 @@ fn a_playbook_reads_what_ansible_vault_encrypted_and_never_shows_it() {
     assert_eq!(first.code, 0, "{}", first.all());
     assert_eq!(
         counts(&first, "host1"),
-        "ok=5 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=6 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         first.all()
     );
@@ -192,7 +193,7 @@ fn a_playbook_reads_what_ansible_vault_encrypted_and_never_shows_it() {
     let again = run(&[]);
     assert_eq!(
         counts(&again, "host1"),
-        "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "ok=6 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
         "{}",
         again.all()
     );

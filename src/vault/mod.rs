@@ -227,10 +227,23 @@ pub fn open_bytes(data: &[u8], origin: &str) -> Result<Option<Vec<u8>>, VaultErr
     Ok(Some(plain))
 }
 
+static INLINE: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// True for a value that came from an inline `!vault` scalar: the `vault_encrypted` test
+/// (ferry decrypts at load, so the value is known by what it decrypted to).
+pub fn was_inline(value: &str) -> bool {
+    let inline = INLINE.read().unwrap_or_else(|e| e.into_inner());
+    inline.iter().any(|v| v == value)
+}
+
 /// An inline `!vault` value, decrypted with the installed keyring and remembered as secret.
 pub fn decrypt_inline(text: &str, origin: &str) -> Result<String, VaultError> {
     let plain = with_keyring(|k| k.decrypt(text, origin))?;
     let plain = String::from_utf8_lossy(&plain).into_owned();
     mask::remember(&plain);
+    INLINE
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(plain.clone());
     Ok(plain)
 }
