@@ -410,6 +410,7 @@ fn files_ferry_vault_writes_open_in_ansible_vault_and_back() {
     );
 }
 
+/// The pipeline file names its own password sources (no vault flag on the command line).
 #[test]
 fn a_pipeline_runs_vaulted_playbooks_and_keeps_no_secret_in_its_history() {
     let hosts = SshHosts::start(1);
@@ -420,7 +421,7 @@ fn a_pipeline_runs_vaulted_playbooks_and_keeps_no_secret_in_its_history() {
         &hosts,
         "pipeline.yml",
         &format!(
-            "name: vaulted\nstages:\n  - name: deploy\n    playbook: site.yml\n    inventory: {}\n    export:\n      token: \"{{{{ shown.msg }}}}\"\n",
+            "name: vaulted\nvault_password_file: pw_default\nvault_ids: [prod@prod-pw.sh, dev@keys-client.sh]\nstages:\n  - name: deploy\n    playbook: site.yml\n    inventory: {}\n    export:\n      token: \"{{{{ shown.msg }}}}\"\n",
             inv.display()
         ),
     );
@@ -432,12 +433,6 @@ fn a_pipeline_runs_vaulted_playbooks_and_keeps_no_secret_in_its_history() {
             "pipeline.yml",
             "--known-hosts",
             &kh,
-            "--vault-id",
-            "prod@prod-pw.sh",
-            "--vault-id",
-            "dev@keys-client.sh",
-            "--vault-password-file",
-            "pw_default",
             "-v",
         ],
         dir,

@@ -11,7 +11,7 @@ use crate::cli::{
 };
 use crate::config::Config;
 use crate::error::Error;
-use crate::vault::sources::{self, Request};
+use crate::vault::sources::{self, terminal_prompt, Request};
 use crate::vault::{self, is_encrypted, Keyring, Secret};
 
 /// Reads the vault passwords `args`, `ANSIBLE_VAULT_*` and ansible.cfg name, and installs
@@ -37,14 +37,6 @@ fn request(args: &VaultArgs) -> Request {
         password_files,
         ask: args.ask_vault_pass,
     }
-}
-
-/// A hidden prompt on the terminal; none without one (a CI job must not hang on it).
-fn terminal_prompt(question: &str) -> Option<String> {
-    if !std::io::stdin().is_terminal() {
-        return None;
-    }
-    rpassword::prompt_password(question).ok()
 }
 
 /// Runs one `ferry vault` action.

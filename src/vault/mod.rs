@@ -184,6 +184,15 @@ pub fn install(keyring: Keyring) {
     *KEYRING.write().unwrap_or_else(|e| e.into_inner()) = Some(keyring);
 }
 
+/// Adds `more` secrets after those installed (a pipeline file's own password sources).
+pub fn extend(more: Keyring) {
+    let mut guard = KEYRING.write().unwrap_or_else(|e| e.into_inner());
+    guard
+        .get_or_insert_with(Keyring::default)
+        .secrets
+        .extend(more.secrets);
+}
+
 fn with_keyring<T>(f: impl FnOnce(&Keyring) -> T) -> T {
     let guard = KEYRING.read().unwrap_or_else(|e| e.into_inner());
     match guard.as_ref() {

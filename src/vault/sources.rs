@@ -70,6 +70,15 @@ impl Request {
     }
 }
 
+/// A hidden prompt on the terminal; none without one (a CI job must not hang on it).
+pub fn terminal_prompt(question: &str) -> Option<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    rpassword::prompt_password(question).ok()
+}
+
 /// `label@source` → (label, source); a spec without `@` is a source for the default id.
 pub fn split(spec: &str) -> (Option<&str>, &str) {
     match spec.split_once('@') {
