@@ -38,6 +38,9 @@ pub enum Command {
     /// (like ansible-config).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Encrypt, decrypt, view and edit Ansible Vault files and strings (like ansible-vault).
+    #[command(subcommand)]
+    Vault(VaultCommand),
 }
 
 /// `ferry config`.
@@ -75,6 +78,9 @@ pub struct InventoryArgs {
     pub playbook_dir: Option<PathBuf>,
     /// The group --graph starts from.
     pub group: Option<String>,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
 }
 
 /// How host keys are checked.
@@ -159,6 +165,9 @@ pub struct CommonArgs {
     /// More output (-v shows every result).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
 }
 
 /// `ferry run`.
@@ -205,6 +214,9 @@ pub struct CheckArgs {
     /// Inventory file or directory (repeatable).
     #[arg(short = 'i', long = "inventory")]
     pub inventory: Vec<PathBuf>,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
 }
 
 /// `ferry pipeline ...`.
@@ -337,4 +349,131 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         }
     };
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Where vault passwords come from (ansible-playbook's and ansible-vault's flags).
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaultArgs {
+    /// A vault identity, LABEL@SOURCE: SOURCE is a password file, an executable that prints
+    /// the password (a `*-client` script is told `--vault-id LABEL`), or `prompt` (repeatable).
+    #[arg(long = "vault-id", value_name = "LABEL@SOURCE")]
+    pub vault_id: Vec<String>,
+    /// A vault password file; an executable is run and its output used (repeatable).
+    #[arg(
+        long = "vault-password-file",
+        alias = "vault-pass-file",
+        value_name = "FILE"
+    )]
+    pub vault_password_file: Vec<PathBuf>,
+    /// Ask for the vault password on the terminal (not echoed).
+    #[arg(short = 'J', long = "ask-vault-pass", alias = "ask-vault-password")]
+    pub ask_vault_pass: bool,
+}
+
+/// `ferry vault ...`: ansible-vault's actions.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Create a new encrypted file with $EDITOR.
+    Create(VaultEditArgs),
+    /// Decrypt files in place (or to --output); no file or `-` reads stdin.
+    Decrypt(VaultFilesArgs),
+    /// Edit an encrypted file with $EDITOR (on a private temporary file, removed afterwards).
+    Edit(VaultEditArgs),
+    /// Encrypt files in place (or to --output); no file or `-` reads stdin.
+    Encrypt(VaultFilesArgs),
+    /// Encrypt strings into `!vault |` YAML values.
+    #[command(name = "encrypt_string", alias = "encrypt-string")]
+    EncryptString(VaultStringArgs),
+    /// Re-encrypt files with a new password.
+    Rekey(VaultRekeyArgs),
+    /// Print the decrypted content of files.
+    View(VaultViewArgs),
+}
+
+/// `ferry vault encrypt|decrypt`.
+#[derive(Debug, Args)]
+pub struct VaultFilesArgs {
+    /// The files (none, or `-`: stdin to stdout).
+    pub files: Vec<PathBuf>,
+    /// Write here instead of in place (`-`: stdout).
+    #[arg(long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// `ferry vault create|edit`.
+#[derive(Debug, Args)]
+pub struct VaultEditArgs {
+    /// The file.
+    pub file: PathBuf,
+    /// The vault id to encrypt with.
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
+    /// Accepted for ansible-vault compatibility (ferry runs the editor as it is).
+    #[arg(long = "skip-tty-check")]
+    pub skip_tty_check: bool,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// `ferry vault view`.
+#[derive(Debug, Args)]
+pub struct VaultViewArgs {
+    /// The files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// `ferry vault encrypt_string`.
+#[derive(Debug, Args)]
+pub struct VaultStringArgs {
+    /// The strings (none: read stdin).
+    pub strings: Vec<String>,
+    /// Variable names for the strings, in order (repeatable).
+    #[arg(short = 'n', long = "name")]
+    pub names: Vec<String>,
+    /// Read the string from stdin and name it NAME.
+    #[arg(long = "stdin-name")]
+    pub stdin_name: Option<String>,
+    /// Ask for the string on the terminal.
+    #[arg(short = 'p', long = "prompt")]
+    pub prompt: bool,
+    /// Echo the string typed at --prompt.
+    #[arg(long = "show-input")]
+    pub show_input: bool,
+    /// The vault id to encrypt with.
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
+    /// Vault passwords.
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// `ferry vault rekey`.
+#[derive(Debug, Args)]
+pub struct VaultRekeyArgs {
+    /// The files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The new password's file.
+    #[arg(long = "new-vault-password-file", value_name = "FILE")]
+    pub new_vault_password_file: Option<PathBuf>,
+    /// The new vault id (LABEL@SOURCE, or LABEL with --new-vault-password-file).
+    #[arg(long = "new-vault-id")]
+    pub new_vault_id: Option<String>,
+    /// The vault id to encrypt with.
+    #[arg(long = "encrypt-vault-id")]
+    pub encrypt_vault_id: Option<String>,
+    /// Vault passwords (the current ones).
+    #[command(flatten)]
+    pub vault: VaultArgs,
 }

@@ -239,6 +239,9 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C).
     #[error("interrupted")]
     Interrupted,
+    /// A vault password could not be had, or a vaulted text not decrypted.
+    #[error("{0}")]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 impl Error {
@@ -254,6 +257,7 @@ impl Error {
             | Error::History(_)
             | Error::Io { .. }
             | Error::Lock(_)
+            | Error::Vault(_)
             | Error::Write { .. } => 1,
         }
     }

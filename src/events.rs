@@ -216,15 +216,29 @@ pub trait Reporter: Send + Sync {
     fn stage_end(&self, _name: &str, _status: &StageStatus, _code: i32, _exports: &Vars) {}
 }
 
-/// Sends every event to several reporters (the terminal, the history database, JUnit).
+/// Sends every event to several reporters (the terminal, the history database, JUnit): the
+/// one place every event passes through, so values that came out of a vault are masked here
+/// (`vault::mask`), once, before any reporter sees them. What hosts are sent is not touched.
 pub struct Tee(pub Vec<std::sync::Arc<dyn Reporter>>);
+
+fn masked(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::vault::mask::text(text)
+}
+
+fn masked_vars(vars: &Vars) -> Option<Vars> {
+    match crate::vault::mask::json(&Json::Object(vars.clone())) {
+        Some(Json::Object(m)) => Some(m),
+        _ => None,
+    }
+}
 
 impl Reporter for Tee {
     fn playbook_start(&self, path: &str) {
         self.0.iter().for_each(|r| r.playbook_start(path));
     }
     fn play_start(&self, name: &str) {
-        self.0.iter().for_each(|r| r.play_start(name));
+        let name = masked(name);
+        self.0.iter().for_each(|r| r.play_start(&name));
     }
     fn no_hosts_matched(&self) {
         self.0.iter().for_each(|r| r.no_hosts_matched());
@@ -233,16 +247,31 @@ impl Reporter for Tee {
         self.0.iter().for_each(|r| r.no_more_hosts());
     }
     fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
-        self.0.iter().for_each(|r| r.task_start(name, kind, hosts));
+        let name = masked(name);
+        self.0.iter().for_each(|r| r.task_start(&name, kind, hosts));
     }
     fn host_result(&self, event: &HostEvent<'_>) {
-        self.0.iter().for_each(|r| r.host_result(event));
+        if crate::vault::mask::is_empty() {
+            return self.0.iter().for_each(|r| r.host_result(event));
+        }
+        let task = masked(event.task);
+        let result = masked_vars(event.result);
+        let item = event.item.and_then(crate::vault::mask::json);
+        let event = HostEvent {
+            task: &task,
+            result: result.as_ref().unwrap_or(event.result),
+            item: item.as_ref().or(event.item),
+            ..*event
+        };
+        self.0.iter().for_each(|r| r.host_result(&event));
     }
     fn included(&self, target: &str, hosts: &[String]) {
-        self.0.iter().for_each(|r| r.included(target, hosts));
+        let target = masked(target);
+        self.0.iter().for_each(|r| r.included(&target, hosts));
     }
     fn retrying(&self, host: &str, task: &str, left: u64) {
-        self.0.iter().for_each(|r| r.retrying(host, task, left));
+        let task = masked(task);
+        self.0.iter().for_each(|r| r.retrying(host, &task, left));
     }
     fn async_poll(&self, host: &str, jid: &str) {
         self.0.iter().for_each(|r| r.async_poll(host, jid));
@@ -251,7 +280,8 @@ impl Reporter for Tee {
         self.0.iter().for_each(|r| r.task_end());
     }
     fn warning(&self, msg: &str) {
-        self.0.iter().for_each(|r| r.warning(msg));
+        let msg = masked(msg);
+        self.0.iter().for_each(|r| r.warning(&msg));
     }
     fn recap(&self, recap: &Recap) {
         self.0.iter().for_each(|r| r.recap(recap));
@@ -260,6 +290,8 @@ impl Reporter for Tee {
         self.0.iter().for_each(|r| r.stage_start(name));
     }
     fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &Vars) {
+        let masked_exports = masked_vars(exports);
+        let exports = masked_exports.as_ref().unwrap_or(exports);
         self.0
             .iter()
             .for_each(|r| r.stage_end(name, status, code, exports));

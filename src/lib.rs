@@ -12,6 +12,8 @@
 //!   [`pyjson`] (JSON written as Python's `json.dumps` writes it).
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
+//! - [`vault`]: Ansible Vault: the AES256 envelope, password sources, and the masking of every
+//!   value that came out of a vault.
 //! - [`collections`]: installed Ansible collections, and how a task's action name resolves to
 //!   a module or action plugin (FQCNs, the `collections` keyword, `library/`, routing).
 //! - [`playbook`]: the validated model (plays, tasks, handlers) and its loader; every error is
@@ -55,4 +57,5 @@ pub mod pyjson;
 pub mod template;
 pub mod text;
 pub mod vars;
+pub mod vault;
 pub mod yaml;

@@ -43,8 +43,10 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             let code = e.exit_code();
-            // Our messages already carry their causes: print the message, not the chain.
-            report(&anyhow::anyhow!("{e}"));
+            // Our messages already carry their causes: print the message, not the chain
+            // (with any value that came out of a vault masked).
+            let message = e.to_string();
+            report(&anyhow::anyhow!("{}", ferry::vault::mask::text(&message)));
             ExitCode::from(code as u8)
         }
     }

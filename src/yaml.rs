@@ -134,10 +134,17 @@ impl Node {
 }
 
 /// Reads and parses a YAML file; a missing or unreadable file is an error naming the path.
+/// A whole vaulted file is decrypted first (its strings are then remembered as secrets).
 pub fn load_file(path: &Path) -> Result<Node, LoadError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| LoadError::plain(format!("cannot read {}: {e}", path.display())))?;
-    parse(SourceFile::new(path, text))
+    let (text, vaulted) = crate::vault::open(text, &path.display().to_string())
+        .map_err(|e| LoadError::plain(e.to_string()))?;
+    let node = parse(SourceFile::new(path, text))?;
+    if vaulted {
+        crate::vault::mask::remember_json(&node.to_json());
+    }
+    Ok(node)
 }
 
 /// Parses the first document of `file` (an empty file is null).
@@ -345,10 +352,9 @@ fn resolve_scalar(
         let suffix = tag.rsplit([':', '!']).next().unwrap_or(tag);
         return match suffix {
             "str" | "unsafe" => Ok(NodeKind::Str(value.to_string())),
-            "vault" => Err(
-                LoadError::at(pos, "'!vault' values are not supported by ferry")
-                    .with_hint("pass the secret with -e @file or an environment lookup instead"),
-            ),
+            "vault" => crate::vault::decrypt_inline(value, &pos.to_string())
+                .map(NodeKind::Str)
+                .map_err(|e| LoadError::at(pos, e.to_string())),
             _ => Ok(resolve_plain(value)),
         };
     }

@@ -25,3 +25,4 @@ mod sudo_become;
 mod system_modules;
 mod templating;
 mod text_modules;
+mod vault;

@@ -11,6 +11,7 @@ use crate::yaml;
 
 /// Loads everything `ferry run` would, and contacts no host.
 pub fn check(args: CheckArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.vault)?;
     let mut lines = Vec::new();
     let mut errors = Vec::new();
     for path in &args.playbooks {

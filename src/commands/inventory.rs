@@ -10,6 +10,7 @@ use crate::inventory::Inventory;
 
 /// `--list`, `--graph [GROUP] [--vars]` or `--host NAME`.
 pub fn inventory(args: &InventoryArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.vault)?;
     let inv = load_inventory(&args.inventory, args.playbook_dir.as_deref())?;
     let text = if let Some(host) = &args.host {
         let vars = inv
@@ -25,7 +26,8 @@ pub fn inventory(args: &InventoryArgs) -> Result<i32, Error> {
     } else {
         Inventory::to_text(&inv.list_json())
     };
+    // Vaulted values are not shown (ansible-inventory shows their ciphertext).
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "{}", crate::vault::mask::text(&text));
     Ok(0)
 }

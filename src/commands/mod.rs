@@ -8,6 +8,8 @@
 //! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
 //! - [`lock`]: `ferry lock release NAME`.
 //! - [`config`]: `ferry config dump [--only-changed]`: ansible.cfg and `ANSIBLE_*` as read.
+//! - [`vault`]: `ferry vault ...` (like ansible-vault), and unlocking the vault passwords a
+//!   command was given.
 //! - [`options`]: what they share: run options, extra vars, loading playbooks and
 //!   inventories, and the one place where output flags become reporters.
 //!
@@ -23,6 +25,7 @@ pub mod options;
 pub mod pipeline;
 pub mod rollback;
 pub mod run;
+pub mod vault;
 
 use crate::cli::{Command, ConfigCommand, LockCommand, PipelineCommand};
 use crate::error::Error;
@@ -43,5 +46,6 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
         }) => lock::release(&name, pipeline.as_deref(), history_db.as_deref()),
         Command::Inventory(args) => inventory::inventory(&args),
         Command::Config(ConfigCommand::Dump { only_changed }) => config::dump(only_changed),
+        Command::Vault(command) => vault::vault(command),
     }
 }

@@ -49,17 +49,14 @@ impl Reporters {
             .iter()
             .map(|path| (Arc::new(Junit::default()), path.clone()))
             .collect();
-        let sink = if files.is_empty() {
-            main
-        } else {
-            let mut all = vec![main];
-            all.extend(
-                files
-                    .iter()
-                    .map(|(j, _)| Arc::clone(j) as Arc<dyn Reporter>),
-            );
-            Arc::new(Tee(all))
-        };
+        // Always a Tee, even for one reporter: it masks vault secrets in every event.
+        let mut all = vec![main];
+        all.extend(
+            files
+                .iter()
+                .map(|(j, _)| Arc::clone(j) as Arc<dyn Reporter>),
+        );
+        let sink: Arc<dyn Reporter> = Arc::new(Tee(all));
         Reporters { sink, files }
     }
 

@@ -51,6 +51,7 @@ fn options(args: &PipelineRunArgs) -> Result<PipelineOptions, Error> {
 
 /// `ferry pipeline run FILE`.
 pub async fn run(args: PipelineRunArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.common.vault)?;
     let pipeline = model::load(&args.pipeline)?;
     check_stage_name(&pipeline, args.from.as_deref())?;
     check_stage_name(&pipeline, args.only.as_deref())?;
@@ -77,6 +78,7 @@ fn check_stage_name(p: &Pipeline, name: Option<&str>) -> Result<(), Error> {
 
 /// `ferry pipeline watch FILE --repo R --branch B`.
 pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.run.common.vault)?;
     let pipeline = model::load(&args.run.pipeline)?;
     let db = open_db(&pipeline, args.run.history_db.as_deref())?;
     options(&args.run)?;

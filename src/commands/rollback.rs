@@ -13,6 +13,7 @@ use crate::pipeline::model;
 
 /// `ferry rollback FILE [--to RUN]`.
 pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.common.vault)?;
     let pipeline = model::load(&args.pipeline)?;
     let db = open_db(&pipeline, args.history_db.as_deref())?;
     let runs = db.runs(Some(&pipeline.name))?;

@@ -35,6 +35,7 @@ fn check_hosts(playbooks: &[Playbook], inventory: &Inventory, extra: &Vars) -> R
 
 /// Runs playbooks; returns the exit code ansible-playbook would.
 pub async fn run(args: RunArgs) -> Result<i32, Error> {
+    crate::commands::vault::unlock(&args.common.vault)?;
     let mut opts = run_options(&args.common)?;
     opts.limit = args.limit.clone();
     opts.tags = split_list(&args.tags);

@@ -110,12 +110,14 @@ fn load_file(path: &Path, model: &mut Model) -> Result<(), Vec<LoadError>> {
             path.display()
         ))]
     })?;
+    let (text, vaulted) = crate::vault::open(text, &path.display().to_string())
+        .map_err(|e| vec![LoadError::plain(e.to_string())])?;
     let abs = absolute(path);
     let origin = Origin {
         file: Json::from(abs.display().to_string()),
         dir: Json::from(abs.parent().unwrap_or(&abs).display().to_string()),
     };
-    if executable(path) && text.starts_with("#!") {
+    if executable(path) && !vaulted && text.starts_with("#!") {
         return crate::inventory::script::load(path, &origin, model).map_err(|e| vec![e]);
     }
     let file = SourceFile::new(path, text);

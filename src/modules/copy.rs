@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value as Json;
 
 use crate::modules::copy_args::Args;
-use crate::modules::host::put::{find_local, put_file, resolve_link};
+use crate::modules::host::put::{decrypted_local, find_local, put_file, resolve_link};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::Attrs;
 use crate::modules::{
@@ -55,11 +55,6 @@ async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
                     "Could not find or access '{src}' on the Ansible Controller."
                 ));
             };
-            if args.decrypt && is_vault(&local) {
-                return ModuleResult::failed(format!(
-                    "{src} is vault-encrypted: ferry cannot decrypt it (set 'decrypt: false' to copy it as it is)"
-                ));
-            }
             if local.is_dir() {
                 return super::copy_tree::run(ctx, &args, &local, src.ends_with('/'))
                     .await
@@ -70,22 +65,20 @@ async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
             } else {
                 args.dest.clone()
             };
-            let mut r = put_file(ctx, &args, Source::File(&local), &dest).await;
+            let plain = match decrypted_local(&local, args.decrypt) {
+                Ok(plain) => plain,
+                Err(r) => return r,
+            };
+            let source = match &plain {
+                Some(bytes) => Source::Bytes(bytes),
+                None => Source::File(&local),
+            };
+            let mut r = put_file(ctx, &args, source, &dest).await;
             r.data
                 .insert("src".into(), local.display().to_string().into());
             r
         }
     }
-}
-
-/// Whether a controller file is an Ansible vault.
-fn is_vault(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 14];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == b"$ANSIBLE_VAULT"
 }
 
 fn file_name(p: &Path) -> String {

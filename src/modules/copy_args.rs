@@ -33,8 +33,8 @@ pub(crate) struct Args {
     pub(crate) local_follow: bool,
     /// The sha1 the data must have.
     pub(crate) checksum: Option<String>,
-    /// Vault-encrypted sources are decrypted (ferry cannot: it refuses them); `false` copies
-    /// them as they are.
+    /// Vault-encrypted sources are decrypted on the controller; `false` copies them as they
+    /// are.
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
     pub(crate) decrypt: bool,
     /// Read separately (serde names no fields of a flattened struct).

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::connection::quote;
 use crate::modules::copy_args::Args;
-use crate::modules::host::put::put_file;
+use crate::modules::host::put::{decrypted_local, put_file};
 use crate::modules::host::{self, transfer::Source};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
@@ -46,7 +46,12 @@ pub(crate) async fn run(
     let mut changed = make_dirs(ctx, args, &base, &tree.dirs).await?;
     for rel in &tree.files {
         let path = local.join(rel);
-        let r = put_file(ctx, args, Source::File(&path), &join(&base, rel)).await;
+        let plain = decrypted_local(&path, args.decrypt)?;
+        let source = match &plain {
+            Some(bytes) => Source::Bytes(bytes),
+            None => Source::File(&path),
+        };
+        let r = put_file(ctx, args, source, &join(&base, rel)).await;
         if r.failed || r.unreachable {
             return Err(r);
         }

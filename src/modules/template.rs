@@ -83,6 +83,10 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         Ok(t) => t,
         Err(e) => return failed(format!("cannot read {}: {e}", path.display())),
     };
+    let text = match crate::vault::open_text(text, &path.display().to_string()) {
+        Ok(text) => text,
+        Err(e) => return failed(e.to_string()),
+    };
     let options = file_options(&args).map_err(ModuleResult::failed)?;
     let dest = if args.dest.ends_with('/') {
         let name = path

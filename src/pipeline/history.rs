@@ -209,7 +209,11 @@ impl History {
         code: i32,
         exports: &Vars,
     ) -> Result<(), HistoryError> {
-        let exports = Json::Object(exports.clone()).to_string();
+        // Values that came out of a vault are never stored (vault::mask).
+        let exports = Json::Object(exports.clone());
+        let exports = crate::vault::mask::json(&exports)
+            .unwrap_or(exports)
+            .to_string();
         self.with(|c| {
             c.execute(
                 "UPDATE stages SET status=?3, exit_code=?4, finished=?5, exports=?6 WHERE run_id=?1 AND name=?2",

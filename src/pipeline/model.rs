@@ -54,7 +54,7 @@ pub struct Stage {
     pub when: Option<String>,
 }
 
-const PIPELINE_KEYS: &[&str] = &["lock", "name", "stages"];
+const PIPELINE_KEYS: &[&str] = &["lock", "name", "stages", "vault_ids", "vault_password_file"];
 const STAGE_KEYS: &[&str] = &[
     "export",
     "inventory",
@@ -75,6 +75,8 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
             .into());
     };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Before the stages: their playbooks may be vaulted.
+    unlock(&root, &dir)?;
     let mut pipeline = Pipeline {
         path: path.to_path_buf(),
         dir: dir.clone(),
@@ -93,6 +95,7 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
                 .map(|s| pipeline.lock = Some(s))
                 .map_err(Into::into),
             "stages" => parse_stages(v, &dir).map(|s| pipeline.stages = s),
+            "vault_ids" | "vault_password_file" => Ok(()),
             other => Err(unknown(k, other, PIPELINE_KEYS).into()),
         };
         if let Err(e) = r {
@@ -111,6 +114,38 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
     } else {
         Err(LoadErrors(errors))
     }
+}
+
+/// The pipeline's own vault password sources (`vault_password_file: FILE`, `vault_ids:
+/// [LABEL@SOURCE]`, relative to the pipeline's directory), added after the command line's.
+fn unlock(root: &Node, dir: &Path) -> Result<(), LoadError> {
+    let mut request = crate::vault::sources::Request::default();
+    if let Some(v) = root.get("vault_password_file") {
+        request
+            .password_files
+            .push(dir.join(text(v, "vault_password_file")?));
+    }
+    if let Some(v) = root.get("vault_ids") {
+        for spec in texts(v, "vault_ids")? {
+            let (label, source) = crate::vault::sources::split(&spec);
+            let source = match source {
+                "prompt" => source.to_string(),
+                file => dir.join(file).display().to_string(),
+            };
+            request.ids.push(format!(
+                "{}@{source}",
+                label.unwrap_or(crate::vault::DEFAULT_ID)
+            ));
+        }
+    }
+    if request.specs().is_empty() {
+        return Ok(());
+    }
+    let keyring = request
+        .unlock(&mut crate::vault::sources::terminal_prompt, false)
+        .map_err(|e| root.error(e.to_string()))?;
+    crate::vault::extend(keyring);
+    Ok(())
 }
 
 fn unknown(key: &Node, name: &str, known: &[&str]) -> LoadError {

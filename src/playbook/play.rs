@@ -130,7 +130,13 @@ impl PlayParts {
                 play.hosts = h;
                 play.hosts_at = value.span.clone();
             }),
-            "vars" => parse_vars(value).map(|v| play.vars = v).map_err(Into::into),
+            // vars_files read before (written above `vars:`) still rank above play vars.
+            "vars" => parse_vars(value)
+                .map(|mut v| {
+                    v.extend(std::mem::take(&mut play.vars));
+                    play.vars = v;
+                })
+                .map_err(Into::into),
             "collections" => Ok(()),
             "gather_facts" => parse_bool(value, "gather_facts")
                 .map(|b| play.gather_facts = b)

@@ -48,7 +48,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("url", url);
     env.add_test("urn", |v: Value| uri(&v, Some(&Value::from(vec!["urn"]))));
-    env.add_test("vault_encrypted", |_: Value| false);
+    env.add_test("vault_encrypted", |v: Value| {
+        v.as_str().is_some_and(crate::vault::was_inline)
+    });
     env.add_test("vaulted_file", vaulted_file);
     env.add_test("version", version_test);
     env.add_test("version_compare", version_test);

@@ -190,3 +190,24 @@ pub(crate) fn find_local(ctx: &ModuleCtx<'_>, src: &str, kind: &str) -> Option<P
     candidates.push(path.to_path_buf());
     candidates.into_iter().find(|p| p.exists())
 }
+
+/// A controller file to copy, decrypted on the controller when it is a vaulted file (as
+/// Ansible's copy does unless `decrypt: false`): `None` for a file sent as it is.
+pub(crate) fn decrypted_local(path: &Path, decrypt: bool) -> Result<Option<Vec<u8>>, ModuleResult> {
+    if !decrypt || !starts_with_vault_header(path) {
+        return Ok(None);
+    }
+    let data = std::fs::read(path)
+        .map_err(|e| ModuleResult::failed(format!("cannot read {}: {e}", path.display())))?;
+    crate::vault::open_bytes(&data, &path.display().to_string())
+        .map_err(|e| ModuleResult::failed(e.to_string()))
+}
+
+fn starts_with_vault_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 14];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == *b"$ANSIBLE_VAULT"
+}

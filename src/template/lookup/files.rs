@@ -1,4 +1,5 @@
-//! The plugins that read control-node files: `file`, `fileglob`, `first_found`, `template`.
+//! The plugins that read control-node files: `file`, `fileglob`, `first_found`, `template`,
+//! `unvault` (`file` and `unvault` decrypt vaulted files).
 //! Relative names are searched as `Scope::find` says.
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,15 @@ pub(crate) fn file(call: &Call) -> Found {
                 path.display()
             ))
         })?;
+        // A vaulted file is decrypted, as Ansible's file lookup does.
+        let content = match crate::vault::open_text(content, &path.display().to_string()) {
+            Ok(text) => text,
+            Err(e) => {
+                return Err(Fail::Soft(format!(
+                    "The 'file' lookup had an issue accessing the file '{name}': {e}"
+                )))
+            }
+        };
         let mut s = content.as_str();
         if rstrip {
             s = s.trim_end();
@@ -34,6 +44,24 @@ pub(crate) fn file(call: &Call) -> Found {
             s = s.trim_start();
         }
         found.push(Json::from(s));
+    }
+    Ok(found)
+}
+
+/// `unvault`: each file's content, decrypted when it is a vaulted file, as it is (no strip).
+pub(crate) fn unvault(call: &Call) -> Found {
+    let mut found = Vec::new();
+    for term in &call.terms {
+        let name = text(term);
+        let fail = |why: String| Fail::Soft(format!("Unable to find or read '{name}': {why}"));
+        let path = call
+            .scope
+            .find("files", &name)
+            .ok_or_else(|| fail("file not found".into()))?;
+        let content = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+        let content = crate::vault::open_text(content, &path.display().to_string())
+            .map_err(|e| fail(e.to_string()))?;
+        found.push(Json::from(content));
     }
     Ok(found)
 }

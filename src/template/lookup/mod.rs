@@ -103,6 +103,7 @@ static PLUGINS: &[(&str, Plugin)] = &[
     ("subelements", subelements::subelements),
     ("template", files::template),
     ("together", lists::together),
+    ("unvault", files::unvault),
     ("url", url::url),
     ("varnames", vars::varnames),
     ("vars", vars::vars),
