@@ -9,7 +9,7 @@ set -euo pipefail
 cache="${FERRY_ROOTFS_CACHE:-$HOME/.cache/ferry-rootfs}"
 root="$cache/bookworm"
 mirror="${FERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-include=openssh-server,python3,python3-apt,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
+include=openssh-server,python3,python3-apt,python3-debian,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
 stamp="$(sha256sum "$0" | cut -d' ' -f1)"
 
 mkdir -p "$cache"

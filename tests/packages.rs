@@ -419,3 +419,37 @@ fn debconf_sets_an_answer_only_when_it_differs_as_ansible_does() {
         assert!(out.contains("debconf/priority: critical"), "{h}: {out}");
     }
 }
+
+#[test]
+fn deb822_repository_writes_the_sources_file_ansible_writes() {
+    let hosts = SystemHosts::start(2);
+    repository(&hosts, &demo_debs(&hosts));
+    let fields = "name: Ferry demo, types: deb, uris: 'file:/srv/repo', suites: ./, trusted: true";
+    let key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nmDMEYCQjIxYJKwYBBAHaRw8BAQdA\\n=IE0r\\n-----END PGP PUBLIC KEY BLOCK-----\\n";
+    let tasks = format!(
+        "    - deb822_repository: {{{fields}}}\n      register: r1\n    - deb822_repository: {{{fields}}}\n      register: r2\n    - apt: {{name: ferry-demo=2.0, update_cache: true}}\n      register: r3\n    - deb822_repository: {{{fields}, enabled: false}}\n      check_mode: true\n      register: r4\n    - deb822_repository: {{{fields}, signed_by: \"{key}\"}}\n      register: r5\n    - deb822_repository: {{name: Ferry demo, state: absent}}\n      register: r6\n    - deb822_repository: {{name: Ferry demo, state: absent}}\n      register: r7"
+    );
+    let (f, a) = both(&hosts, "deb822.yml", &tasks, &[]);
+    same_shape(&f, &a);
+    assert_eq!(
+        changes(&f),
+        [true, false, true, true, true, true, false],
+        "{f}"
+    );
+    for r in ["r1", "r4", "r5", "r6"] {
+        for k in ["repo", "dest", "key_filename"] {
+            assert_eq!(f[r][k], a[r][k], "{r} {k}\nferry: {f}\nansible: {a}");
+        }
+    }
+    for h in ["sys1", "sys2"] {
+        assert_eq!(
+            installed(&hosts, h, "ferry-demo").as_deref(),
+            Some("2.0"),
+            "{h}"
+        );
+        assert!(!hosts
+            .host(h)
+            .file("/etc/apt/sources.list.d/ferry-demo.sources")
+            .exists());
+    }
+}

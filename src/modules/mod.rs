@@ -20,6 +20,7 @@ mod copy_args;
 mod copy_remote;
 mod copy_tree;
 mod ctx;
+mod deb822_repository;
 mod debconf;
 mod debug;
 mod docker;
@@ -193,6 +194,7 @@ static MODULES: &[&ModuleSpec] = &[
     &async_status::SPEC,
     &command::SPEC,
     &copy::SPEC,
+    &deb822_repository::SPEC,
     &debconf::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
