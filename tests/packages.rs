@@ -453,3 +453,25 @@ fn deb822_repository_writes_the_sources_file_ansible_writes() {
             .exists());
     }
 }
+
+#[test]
+fn apt_key_adds_and_deletes_a_key_once_as_ansible_does() {
+    let hosts = SystemHosts::start(2);
+    let (_, out) = hosts.host("sys1").sh(
+        "gpg --with-colons /usr/share/keyrings/debian-archive-removed-keys.gpg 2>/dev/null | awk -F: '$1 == \"pub\" && $2 != \"e\" && $2 != \"r\" {print $5}' | tail -1",
+    );
+    let id = out.trim();
+    assert_eq!(id.len(), 16, "{out}");
+    let file = "/usr/share/keyrings/debian-archive-removed-keys.gpg";
+    let tasks = format!(
+        "    - apt_key: {{id: {id}, file: {file}}}\n      register: r1\n    - apt_key: {{id: {id}, file: {file}}}\n      register: r2\n    - apt_key: {{id: {id}, state: absent}}\n      check_mode: true\n      register: r3\n    - apt_key: {{id: {id}, state: absent}}\n      register: r4\n    - apt_key: {{id: {id}, state: absent}}\n      register: r5"
+    );
+    let (f, a) = both(&hosts, "apt-key.yml", &tasks, &[]);
+    same_shape(&f, &a);
+    assert_eq!(changes(&f), [true, false, true, true, false], "{f}");
+    for r in ["r1", "r2", "r4", "r5"] {
+        for k in ["id", "short_id", "fp", "key_id", "before", "after"] {
+            assert_eq!(f[r][k], a[r][k], "{r} {k}\nferry: {f}\nansible: {a}");
+        }
+    }
+}

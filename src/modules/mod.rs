@@ -7,6 +7,7 @@
 
 mod apt;
 mod apt_debs;
+mod apt_key;
 mod apt_plan;
 mod apt_repository;
 mod apt_upgrade;
@@ -189,6 +190,7 @@ impl std::fmt::Debug for ModuleSpec {
 /// The table of modules, in alphabetical order.
 static MODULES: &[&ModuleSpec] = &[
     &apt::SPEC,
+    &apt_key::SPEC,
     &apt_repository::SPEC,
     &assert::SPEC,
     &async_status::SPEC,
