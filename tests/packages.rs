@@ -475,3 +475,46 @@ fn apt_key_adds_and_deletes_a_key_once_as_ansible_does() {
         }
     }
 }
+
+#[test]
+fn apt_waits_for_a_dpkg_lock_held_by_another_process_up_to_lock_timeout() {
+    let hosts = SystemHosts::start(1);
+    let host = hosts.host("sys1");
+    let hold = |secs: u32| {
+        format!("nohup python3 -c \"import fcntl,time; f=open('/var/lib/dpkg/lock-frontend','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('/tmp/held','w').close(); time.sleep({secs})\" >/dev/null 2>&1 & while [ ! -e /tmp/held ]; do sleep 0.1; done")
+    };
+    let (rc, _) = host.sh(&hold(6));
+    assert_eq!(rc, 0);
+    let pb = hosts.write(
+        "lock.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: hello, lock_timeout: 60}\n",
+    );
+    let started = std::time::Instant::now();
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert!(
+        started.elapsed().as_secs() >= 3,
+        "ferry waited for the lock"
+    );
+    assert!(installed(&hosts, "sys1", "hello").is_some());
+    host.sh("rm -f /tmp/held");
+    let (rc, _) = host.sh(&hold(30));
+    assert_eq!(rc, 0);
+    let pb = hosts.write(
+        "lock2.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: sl, lock_timeout: 2}\n",
+    );
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_eq!(
+        counts(&run, "sys1"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+        "{}",
+        run.all()
+    );
+    assert!(run.stdout.contains("Could not get lock"), "{}", run.all());
+}

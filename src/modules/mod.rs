@@ -275,14 +275,21 @@ mod tests {
         const FILE: &str =
             "attributes attr group mode owner selevel serole setype seuser unsafe_writes";
         for (module, documented) in [
+            ("apt", "allow_change_held_packages allow_downgrade allow-downgrade allow_downgrades allow-downgrades allow_unauthenticated allow-unauthenticated autoclean autoremove cache_valid_time clean deb default_release default-release dpkg_options fail_on_autoremove force force_apt_get install_recommends install-recommends lock_timeout name package pkg only_upgrade policy_rc_d purge state update_cache update-cache update_cache_retries update_cache_retry_max_delay upgrade"),
+            ("apt_key", "data file id keyring keyserver state url validate_certs"),
+            ("apt_repository", "codename filename install_python_apt mode repo state update_cache update-cache update_cache_retries update_cache_retry_max_delay validate_certs"),
             ("assert", "fail_msg msg quiet success_msg that"),
             ("command", "argv chdir cmd creates expand_argument_vars removes stdin stdin_add_newline strip_empty_ends"),
             ("copy", "backup checksum content decrypt dest directory_mode follow force local_follow remote_src src validate"),
+            ("deb822_repository", "allow_downgrade_to_insecure allow_insecure allow_weak architectures by_hash check_date check_valid_until components date_max_future enabled inrelease_path languages mode name pdiffs signed_by state suites targets trusted types uris"),
+            ("debconf", "name pkg question selection setting unseen value answer vtype"),
             ("debug", "msg var verbosity"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
+            ("package", "name state use"),
+            ("package_facts", "manager strategy"),
             ("raw", "executable"),
             ("shell", "chdir cmd creates executable removes stdin stdin_add_newline"),
             ("stat", "checksum_algorithm checksum checksum_algo follow get_attributes attr attributes get_checksum get_mime mime mime_type mime-type path dest name"),
