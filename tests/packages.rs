@@ -19,11 +19,9 @@ fn a_system_host_answers_ferry_and_ansible_and_reaches_the_debian_mirror() {
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: cat /etc/debian_version\n      register: v\n    - assert: {that: [\"v.stdout is match('12')\"]}\n",
     );
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     let (code, out) = hosts.ansible(&pb, &[], &[]);
     assert_eq!(code, 0, "{out}");
@@ -96,6 +94,19 @@ fn same_shape(ferry: &Json, ansible: &Json) {
             "{name}: changed differs\nferry: {f}\nansible: {a}"
         );
     }
+}
+
+/// Writes a playbook of `tasks` for all hosts (no fact gathering); its path.
+fn playbook(hosts: &SystemHosts, name: &str, tasks: &str) -> PathBuf {
+    hosts.write(
+        name,
+        &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}"),
+    )
+}
+
+/// The PLAY RECAP counts of sys1.
+fn assert_counts(run: &crate::support::Run, want: &str) {
+    assert_eq!(counts(run, "sys1"), want, "{}", run.all());
 }
 
 /// `changed` of each registered result `r1`, `r2`, ... in order.
@@ -218,16 +229,11 @@ fn apt_installs_deb_files_once_and_downgrades_only_when_allowed() {
 #[test]
 fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
     let hosts = SystemHosts::start(1);
-    let pb = hosts.write(
-        "apt-check.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: [hello, sl]}\n",
-    );
+    let pb = playbook(&hosts, "apt-check.yml", "    - apt: {name: [hello, sl]}\n");
     let run = hosts.ferry(&pb, &[], &["--check", "--diff"]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(
         run.stdout
@@ -242,18 +248,14 @@ fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
     );
     assert_eq!(installed(&hosts, "sys1", "hello"), None);
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     let run = hosts.ferry(&pb, &[], &["--check"]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
 }
 
@@ -280,16 +282,11 @@ fn package_dispatches_to_apt_and_package_facts_match_ansible_on_the_same_host() 
     let hosts = SystemHosts::start(1);
     let deb = build_deb(hosts.dir.path(), "ferry-local", "3.1-2");
     share(&hosts, &[deb]);
-    let pb = hosts.write(
-        "package.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - package: {name: hello, state: present}\n    - package: {name: hello, state: present}\n      register: again\n    - assert: {that: [again is not changed]}\n    - apt: {deb: /srv/debs/ferry-local_3.1-2_all.deb}\n",
-    );
+    let pb = playbook(&hosts, "package.yml", "    - package: {name: hello, state: present}\n    - package: {name: hello, state: present}\n      register: again\n    - assert: {that: [again is not changed]}\n    - apt: {deb: /srv/debs/ferry-local_3.1-2_all.deb}\n");
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(installed(&hosts, "sys1", "hello").is_some());
     let facts = hosts.write(
@@ -485,17 +482,16 @@ fn apt_waits_for_a_dpkg_lock_held_by_another_process_up_to_lock_timeout() {
     };
     let (rc, _) = host.sh(&hold(6));
     assert_eq!(rc, 0);
-    let pb = hosts.write(
+    let pb = playbook(
+        &hosts,
         "lock.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: hello, lock_timeout: 60}\n",
+        "    - apt: {name: hello, lock_timeout: 60}\n",
     );
     let started = std::time::Instant::now();
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(
         started.elapsed().as_secs() >= 3,
@@ -505,16 +501,15 @@ fn apt_waits_for_a_dpkg_lock_held_by_another_process_up_to_lock_timeout() {
     host.sh("rm -f /tmp/held");
     let (rc, _) = host.sh(&hold(30));
     assert_eq!(rc, 0);
-    let pb = hosts.write(
+    let pb = playbook(
+        &hosts,
         "lock2.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: sl, lock_timeout: 2}\n",
+        "    - apt: {name: sl, lock_timeout: 2}\n",
     );
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(run.stdout.contains("Could not get lock"), "{}", run.all());
 }
