@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Builds, once, the Debian bookworm root the system-host tests boot (tests/support/rootfs.rs):
 # `debootstrap --variant=minbase` from deb.debian.org with sshd, python3 (for ansible-playbook)
-# and the tools package modules call. The root is cached in ~/.cache/ferry-rootfs/bookworm and
-# rebuilt only when it is missing or this script changed (the stamp holds the script's sha256).
-# Prints the root's path. Concurrent callers wait on a lock; a half-built root is never used.
+# and the tools package modules call. The root is cached in ~/.cache/ferry-rootfs/bookworm-<hash
+# of this script>: built only when missing, so checkouts with different versions of this script
+# each keep their own root and never replace one that running hosts sit on; roots unused for a
+# week are removed. Prints the root's path. Concurrent callers wait on a lock; a half-built root
+# is never used.
 set -euo pipefail
 
 cache="${FERRY_ROOTFS_CACHE:-$HOME/.cache/ferry-rootfs}"
-root="$cache/bookworm"
 mirror="${FERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-include=openssh-server,python3,python3-apt,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
+include=openssh-server,python3,python3-apt,python3-debian,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
 stamp="$(sha256sum "$0" | cut -d' ' -f1)"
+root="$cache/bookworm-${stamp:0:12}"
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
 if [ -f "$root/.ferry-stamp" ] && [ "$(cat "$root/.ferry-stamp")" = "$stamp" ]; then
+  touch "$root"
   echo "$root"
   exit 0
 fi
@@ -46,5 +49,9 @@ echo "$stamp" >"$build/.ferry-stamp"
 
 rm -rf "$root"
 mv "$build" "$root"
+# Roots of other versions of this script, unused for a week and under no running host.
+find "$cache" -maxdepth 1 -name 'bookworm-*' -type d -mtime +7 | while read -r old; do
+  grep -q "lowerdir=$old" /proc/mounts || rm -rf "$old"
+done
 trap - EXIT
 echo "$root"

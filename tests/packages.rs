@@ -19,11 +19,9 @@ fn a_system_host_answers_ferry_and_ansible_and_reaches_the_debian_mirror() {
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: cat /etc/debian_version\n      register: v\n    - assert: {that: [\"v.stdout is match('12')\"]}\n",
     );
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     let (code, out) = hosts.ansible(&pb, &[], &[]);
     assert_eq!(code, 0, "{out}");
@@ -96,6 +94,19 @@ fn same_shape(ferry: &Json, ansible: &Json) {
             "{name}: changed differs\nferry: {f}\nansible: {a}"
         );
     }
+}
+
+/// Writes a playbook of `tasks` for all hosts (no fact gathering); its path.
+fn playbook(hosts: &SystemHosts, name: &str, tasks: &str) -> PathBuf {
+    hosts.write(
+        name,
+        &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}"),
+    )
+}
+
+/// The PLAY RECAP counts of sys1.
+fn assert_counts(run: &crate::support::Run, want: &str) {
+    assert_eq!(counts(run, "sys1"), want, "{}", run.all());
 }
 
 /// `changed` of each registered result `r1`, `r2`, ... in order.
@@ -218,16 +229,11 @@ fn apt_installs_deb_files_once_and_downgrades_only_when_allowed() {
 #[test]
 fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
     let hosts = SystemHosts::start(1);
-    let pb = hosts.write(
-        "apt-check.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - apt: {name: [hello, sl]}\n",
-    );
+    let pb = playbook(&hosts, "apt-check.yml", "    - apt: {name: [hello, sl]}\n");
     let run = hosts.ferry(&pb, &[], &["--check", "--diff"]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(
         run.stdout
@@ -242,18 +248,14 @@ fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
     );
     assert_eq!(installed(&hosts, "sys1", "hello"), None);
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     let run = hosts.ferry(&pb, &[], &["--check"]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
 }
 
@@ -280,16 +282,11 @@ fn package_dispatches_to_apt_and_package_facts_match_ansible_on_the_same_host() 
     let hosts = SystemHosts::start(1);
     let deb = build_deb(hosts.dir.path(), "ferry-local", "3.1-2");
     share(&hosts, &[deb]);
-    let pb = hosts.write(
-        "package.yml",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - package: {name: hello, state: present}\n    - package: {name: hello, state: present}\n      register: again\n    - assert: {that: [again is not changed]}\n    - apt: {deb: /srv/debs/ferry-local_3.1-2_all.deb}\n",
-    );
+    let pb = playbook(&hosts, "package.yml", "    - package: {name: hello, state: present}\n    - package: {name: hello, state: present}\n      register: again\n    - assert: {that: [again is not changed]}\n    - apt: {deb: /srv/debs/ferry-local_3.1-2_all.deb}\n");
     let run = hosts.ferry(&pb, &[], &[]);
-    assert_eq!(
-        counts(&run, "sys1"),
+    assert_counts(
+        &run,
         "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
-        "{}",
-        run.all()
     );
     assert!(installed(&hosts, "sys1", "hello").is_some());
     let facts = hosts.write(
@@ -418,4 +415,101 @@ fn debconf_sets_an_answer_only_when_it_differs_as_ansible_does() {
         let (_, out) = hosts.host(h).sh("debconf-show debconf");
         assert!(out.contains("debconf/priority: critical"), "{h}: {out}");
     }
+}
+
+#[test]
+fn deb822_repository_writes_the_sources_file_ansible_writes() {
+    let hosts = SystemHosts::start(2);
+    repository(&hosts, &demo_debs(&hosts));
+    let fields = "name: Ferry demo, types: deb, uris: 'file:/srv/repo', suites: ./, trusted: true";
+    let key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\\n\\nmDMEYCQjIxYJKwYBBAHaRw8BAQdA\\n=IE0r\\n-----END PGP PUBLIC KEY BLOCK-----\\n";
+    let tasks = format!(
+        "    - deb822_repository: {{{fields}}}\n      register: r1\n    - deb822_repository: {{{fields}}}\n      register: r2\n    - apt: {{name: ferry-demo=2.0, update_cache: true}}\n      register: r3\n    - deb822_repository: {{{fields}, enabled: false}}\n      check_mode: true\n      register: r4\n    - deb822_repository: {{{fields}, signed_by: \"{key}\"}}\n      register: r5\n    - deb822_repository: {{name: Ferry demo, state: absent}}\n      register: r6\n    - deb822_repository: {{name: Ferry demo, state: absent}}\n      register: r7"
+    );
+    let (f, a) = both(&hosts, "deb822.yml", &tasks, &[]);
+    same_shape(&f, &a);
+    assert_eq!(
+        changes(&f),
+        [true, false, true, true, true, true, false],
+        "{f}"
+    );
+    for r in ["r1", "r4", "r5", "r6"] {
+        for k in ["repo", "dest", "key_filename"] {
+            assert_eq!(f[r][k], a[r][k], "{r} {k}\nferry: {f}\nansible: {a}");
+        }
+    }
+    for h in ["sys1", "sys2"] {
+        assert_eq!(
+            installed(&hosts, h, "ferry-demo").as_deref(),
+            Some("2.0"),
+            "{h}"
+        );
+        assert!(!hosts
+            .host(h)
+            .file("/etc/apt/sources.list.d/ferry-demo.sources")
+            .exists());
+    }
+}
+
+#[test]
+fn apt_key_adds_and_deletes_a_key_once_as_ansible_does() {
+    let hosts = SystemHosts::start(2);
+    let (_, out) = hosts.host("sys1").sh(
+        "gpg --with-colons /usr/share/keyrings/debian-archive-removed-keys.gpg 2>/dev/null | awk -F: '$1 == \"pub\" && $2 != \"e\" && $2 != \"r\" {print $5}' | tail -1",
+    );
+    let id = out.trim();
+    assert_eq!(id.len(), 16, "{out}");
+    let file = "/usr/share/keyrings/debian-archive-removed-keys.gpg";
+    let tasks = format!(
+        "    - apt_key: {{id: {id}, file: {file}}}\n      register: r1\n    - apt_key: {{id: {id}, file: {file}}}\n      register: r2\n    - apt_key: {{id: {id}, state: absent}}\n      check_mode: true\n      register: r3\n    - apt_key: {{id: {id}, state: absent}}\n      register: r4\n    - apt_key: {{id: {id}, state: absent}}\n      register: r5"
+    );
+    let (f, a) = both(&hosts, "apt-key.yml", &tasks, &[]);
+    same_shape(&f, &a);
+    assert_eq!(changes(&f), [true, false, true, true, false], "{f}");
+    for r in ["r1", "r2", "r4", "r5"] {
+        for k in ["id", "short_id", "fp", "key_id", "before", "after"] {
+            assert_eq!(f[r][k], a[r][k], "{r} {k}\nferry: {f}\nansible: {a}");
+        }
+    }
+}
+
+#[test]
+fn apt_waits_for_a_dpkg_lock_held_by_another_process_up_to_lock_timeout() {
+    let hosts = SystemHosts::start(1);
+    let host = hosts.host("sys1");
+    let hold = |secs: u32| {
+        format!("nohup python3 -c \"import fcntl,time; f=open('/var/lib/dpkg/lock-frontend','w'); fcntl.lockf(f, fcntl.LOCK_EX); open('/tmp/held','w').close(); time.sleep({secs})\" >/dev/null 2>&1 & while [ ! -e /tmp/held ]; do sleep 0.1; done")
+    };
+    let (rc, _) = host.sh(&hold(6));
+    assert_eq!(rc, 0);
+    let pb = playbook(
+        &hosts,
+        "lock.yml",
+        "    - apt: {name: hello, lock_timeout: 60}\n",
+    );
+    let started = std::time::Instant::now();
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_counts(
+        &run,
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
+    assert!(
+        started.elapsed().as_secs() >= 3,
+        "ferry waited for the lock"
+    );
+    assert!(installed(&hosts, "sys1", "hello").is_some());
+    host.sh("rm -f /tmp/held");
+    let (rc, _) = host.sh(&hold(30));
+    assert_eq!(rc, 0);
+    let pb = playbook(
+        &hosts,
+        "lock2.yml",
+        "    - apt: {name: sl, lock_timeout: 2}\n",
+    );
+    let run = hosts.ferry(&pb, &[], &[]);
+    assert_counts(
+        &run,
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0",
+    );
+    assert!(run.stdout.contains("Could not get lock"), "{}", run.all());
 }

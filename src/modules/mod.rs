@@ -8,6 +8,7 @@
 mod add_host;
 mod apt;
 mod apt_debs;
+mod apt_key;
 mod apt_plan;
 mod apt_repository;
 mod apt_upgrade;
@@ -26,6 +27,7 @@ mod copy_remote;
 mod copy_tree;
 mod cron;
 mod ctx;
+mod deb822_repository;
 mod debconf;
 mod debug;
 mod docker;
@@ -245,6 +247,7 @@ impl std::fmt::Debug for ModuleSpec {
 static MODULES: &[&ModuleSpec] = &[
     &add_host::SPEC,
     &apt::SPEC,
+    &apt_key::SPEC,
     &apt_repository::SPEC,
     &archive::SPEC,
     &assemble::SPEC,
@@ -255,6 +258,7 @@ static MODULES: &[&ModuleSpec] = &[
     &command::SPEC,
     &copy::SPEC,
     &cron::SPEC,
+    &deb822_repository::SPEC,
     &debconf::SPEC,
     &debug::SPEC,
     &docker_container::SPEC,
@@ -359,9 +363,14 @@ mod tests {
         const FILE: &str =
             "attributes attr group mode owner selevel serole setype seuser unsafe_writes";
         for (module, documented) in [
+            ("apt", "allow_change_held_packages allow_downgrade allow-downgrade allow_downgrades allow-downgrades allow_unauthenticated allow-unauthenticated autoclean autoremove cache_valid_time clean deb default_release default-release dpkg_options fail_on_autoremove force force_apt_get install_recommends install-recommends lock_timeout name package pkg only_upgrade policy_rc_d purge state update_cache update-cache update_cache_retries update_cache_retry_max_delay upgrade"),
+            ("apt_key", "data file id keyring keyserver state url validate_certs"),
+            ("apt_repository", "codename filename install_python_apt mode repo state update_cache update-cache update_cache_retries update_cache_retry_max_delay validate_certs"),
             ("assert", "fail_msg msg quiet success_msg that"),
             ("command", "argv chdir cmd creates expand_argument_vars removes stdin stdin_add_newline strip_empty_ends"),
             ("copy", "backup checksum content decrypt dest directory_mode follow force local_follow remote_src src validate"),
+            ("deb822_repository", "allow_downgrade_to_insecure allow_insecure allow_weak architectures by_hash check_date check_valid_until components date_max_future enabled inrelease_path languages mode name pdiffs signed_by state suites targets trusted types uris"),
+            ("debconf", "name pkg question selection setting unseen value answer vtype"),
             ("debug", "msg var verbosity"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
@@ -377,6 +386,8 @@ mod tests {
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
             ("group_by", "key parents"),
+            ("package", "name state use"),
+            ("package_facts", "manager strategy"),
             ("raw", "executable"),
             ("reboot", "boot_time_command connect_timeout msg post_reboot_delay pre_reboot_delay reboot_command reboot_timeout search_paths test_command"),
             ("service", "arguments args enabled name pattern runlevel sleep state use"),

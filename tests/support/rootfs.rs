@@ -299,10 +299,19 @@ impl SystemHost {
              mount -t sysfs sysfs {r}/sys || true; mkdir -p {r}/run/sshd; \
              exec chroot {r} /usr/sbin/sshd -D -f /etc/ssh/sshd_config -E /var/log/sshd.log"
         );
-        Command::new("unshare")
-            .args(["--mount", "--pid", "--fork", "--kill-child", "sh", "-c"])
-            .arg(script)
-            .stdin(Stdio::null())
+        // setpriv: a test process killed outright (a timeout) takes its hosts with it.
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--pdeathsig",
+            "KILL",
+            "unshare",
+            "--mount",
+            "--pid",
+            "--fork",
+        ])
+        .args(["--kill-child", "sh", "-c"])
+        .arg(script);
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
