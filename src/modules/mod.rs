@@ -35,6 +35,7 @@ mod find_filter;
 pub(crate) mod host;
 mod include;
 mod include_vars;
+mod ini_edit;
 mod ini_file;
 mod k8s;
 mod k8s_cli;
@@ -291,10 +292,21 @@ mod tests {
             ("stat", "checksum_algorithm checksum checksum_algo follow get_attributes attr attributes get_checksum get_mime mime mime_type mime-type path dest name"),
             ("template", "backup block_end_string block_start_string comment_end_string comment_start_string dest follow force lstrip_blocks newline_sequence output_encoding src trim_blocks validate variable_end_string variable_start_string"),
             ("uri", "body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth headers http_agent method remote_src removes return_content src status_code timeout unix_socket unredirected_headers url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs"),
+            ("assemble", "src dest backup delimiter remote_src regexp ignore_hidden validate decrypt"),
+            ("blockinfile", "path dest destfile name state marker block content insertafter insertbefore create backup marker_begin marker_end append_newline prepend_newline validate"),
+            ("find", "age patterns pattern excludes exclude contains read_whole_file paths name path file_type recurse size age_stamp hidden mode exact_mode follow get_checksum use_regex depth encoding limit"),
+            ("pause", "minutes seconds prompt echo"),
+            ("ping", "data"),
+            ("replace", "path dest destfile name regexp replace after before backup encoding validate"),
+            ("script", "cmd creates removes chdir executable decrypt"),
+            ("slurp", "src path"),
+            ("tempfile", "state path prefix suffix"),
+            ("wait_for_connection", "connect_timeout delay sleep timeout"),
             ("wait_for", "active_connection_states connect_timeout delay exclude_hosts host msg path port search_regex sleep state timeout"),
         ] {
             let known = lookup(module).and_then(|m| m.arg_names()).unwrap();
-            let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module);
+            let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module)
+                || ["assemble", "blockinfile", "replace"].contains(&module);
             let extra = if file_args { FILE } else { "" };
             for name in documented.split_whitespace().chain(extra.split_whitespace()) {
                 assert!(known.contains(&name), "{module}: {name}");
