@@ -157,3 +157,8 @@ fn text_edits_show_their_diff() {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), want_file);
     }
 }
+
+#[test]
+fn pause_on_several_hosts_conforms() {
+    conform_with("text_pause.yml", 2, "", &[], false);
+}

@@ -34,7 +34,7 @@ impl Executor {
     ) -> Vec<String> {
         let name = self.render_or_raw(&task.display_name(), &ctx.play_vars);
         let run_once = self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx);
-        let runners: Vec<String> = if run_once {
+        let runners: Vec<String> = if run_once || task.module.bypass_host_loop {
             hosts.iter().take(1).cloned().collect()
         } else {
             hosts.clone()

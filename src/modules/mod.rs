@@ -118,6 +118,9 @@ pub struct ModuleSpec {
     pub check: Option<ArgCheck>,
     /// It can run as a background job (`async:`): it reads `ModuleCtx::async_job`.
     pub background: bool,
+    /// Ansible's action bypasses the host loop (`pause`): the task runs once, on the first
+    /// host, and only that host gets its result and counts.
+    pub bypass_host_loop: bool,
     /// It can report what it would change without changing it. A module that cannot is
     /// skipped under `--check` / `check_mode: true`, as Ansible skips it.
     pub supports_check: bool,
@@ -155,6 +158,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     written_path: None,
     check: None,
     background: false,
+    bypass_host_loop: false,
     supports_check: true,
     native: true,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
