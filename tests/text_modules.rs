@@ -162,3 +162,10 @@ fn text_edits_show_their_diff() {
 fn pause_on_several_hosts_conforms() {
     conform_with("text_pause.yml", 2, "", &[], false);
 }
+
+/// Under `--check`: find runs, tempfile/assemble/wait_for_connection are skipped, script
+/// reports a change only when `creates`/`removes` let it run.
+#[test]
+fn find_assemble_tempfile_script_conform_under_check_mode() {
+    conform_with("text_more.yml", 1, "", &["--check"], false);
+}
