@@ -60,7 +60,7 @@ fn a_module_without_native_code_loads_and_fails_its_task_when_run() {
     let dir = tmp.path();
     let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
                 - ns.coll.thing: {a: 1}\n      ignore_errors: true\n    \
-                - ansible.builtin.ping:\n    - debug: {msg: after}\n";
+                - ansible.builtin.subversion:\n    - debug: {msg: after}\n";
     tree(
         dir,
         &[
@@ -78,7 +78,7 @@ fn a_module_without_native_code_loads_and_fails_its_task_when_run() {
         assert_eq!(run.code, 2, "{}", run.all());
         for want in [
             "module 'ns.coll.thing' is not implemented natively by ferry yet",
-            "module 'ansible.builtin.ping' is not implemented natively by ferry yet",
+            "module 'ansible.builtin.subversion' is not implemented natively by ferry yet",
             "local                      : ok=1    changed=0    unreachable=0    failed=1    skipped=0    rescued=0    ignored=1",
         ] {
             assert!(run.stdout.contains(want), "{want}\n{}", run.all());

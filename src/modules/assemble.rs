@@ -2,7 +2,7 @@
 //! optional `delimiter` between fragments and only names matching `regexp`), from a directory
 //! on the host (the default) or on the controller (`remote_src: false`), and writes it only
 //! if its checksum differs (validated, backed up, with the file's attributes). Ansible's
-//! module cannot check, so `--check` skips it.
+//! action cannot check: `--check` skips it with the action's message.
 
 use base64::Engine;
 use serde::Deserialize;
@@ -20,7 +20,6 @@ use crate::template::{py_regex, PyRegexFlags};
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "assemble",
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    supports_check: false,
     run: |ctx, args| {
         Box::pin(typed_parts(
             "assemble",
@@ -55,6 +54,11 @@ struct Args {
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+    if ctx.check_mode {
+        let mut r = ModuleResult::failed("This action (assemble) does not support check mode.");
+        (r.failed, r.skipped) = (false, true);
+        return Ok(r);
+    }
     let fragments = match args.remote_src {
         true => remote_fragments(ctx, &args.src).await?,
         false => local_fragments(ctx, &args.src)?,

@@ -55,6 +55,7 @@ pub(crate) mod host;
 mod hostname;
 mod include;
 mod include_vars;
+mod ini_edit;
 mod ini_file;
 mod k8s;
 mod k8s_cli;
@@ -160,6 +161,9 @@ pub struct ModuleSpec {
     pub check: Option<ArgCheck>,
     /// It can run as a background job (`async:`): it reads `ModuleCtx::async_job`.
     pub background: bool,
+    /// Ansible's action bypasses the host loop (`pause`): the task runs once, on the first
+    /// host, and only that host gets its result and counts.
+    pub bypass_host_loop: bool,
     /// It can report what it would change without changing it. A module that cannot is
     /// skipped under `--check` / `check_mode: true`, as Ansible skips it.
     pub supports_check: bool,
@@ -208,6 +212,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     written_path: None,
     check: None,
     background: false,
+    bypass_host_loop: false,
     supports_check: true,
     native: true,
     bypass_host_loop: false,
@@ -398,11 +403,22 @@ mod tests {
             ("template", "backup block_end_string block_start_string comment_end_string comment_start_string dest follow force lstrip_blocks newline_sequence output_encoding src trim_blocks validate variable_end_string variable_start_string"),
             ("user", "append authorization comment create_home createhome expires force generate_ssh_key group groups hidden home local login_class move_home name user non_unique password password_expire_account_disable password_expire_max password_expire_min password_expire_warn password_lock profile remove role seuser shell skeleton ssh_key_bits ssh_key_comment ssh_key_file ssh_key_passphrase ssh_key_type state system uid uid_max uid_min umask update_password"),
             ("uri", "body body_format ca_path ciphers client_cert client_key creates decompress dest follow_redirects force force_basic_auth headers http_agent method remote_src removes return_content src status_code timeout unix_socket unredirected_headers url url_password password url_username user use_gssapi use_netrc use_proxy validate_certs"),
+            ("assemble", "src dest backup delimiter remote_src regexp ignore_hidden validate decrypt"),
+            ("blockinfile", "path dest destfile name state marker block content insertafter insertbefore create backup marker_begin marker_end append_newline prepend_newline validate"),
+            ("find", "age patterns pattern excludes exclude contains read_whole_file paths name path file_type recurse size age_stamp hidden mode exact_mode follow get_checksum use_regex depth encoding limit"),
+            ("pause", "minutes seconds prompt echo"),
+            ("ping", "data"),
+            ("replace", "path dest destfile name regexp replace after before backup encoding validate"),
+            ("script", "cmd creates removes chdir executable decrypt"),
+            ("slurp", "src path"),
+            ("tempfile", "state path prefix suffix"),
+            ("wait_for_connection", "connect_timeout delay sleep timeout"),
             ("wait_for", "active_connection_states connect_timeout delay exclude_hosts host msg path port search_regex sleep state timeout"),
         ] {
             let known = lookup(module).and_then(|m| m.arg_names()).unwrap();
             let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module)
                 || ["get_url", "unarchive"].contains(&module);
+                || ["assemble", "blockinfile", "replace"].contains(&module);
             let extra = if file_args { FILE } else { "" };
             for name in documented.split_whitespace().chain(extra.split_whitespace()) {
                 assert!(known.contains(&name), "{module}: {name}");

@@ -18,6 +18,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "pause",
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
+    bypass_host_loop: true,
     run: |_ctx, args| Box::pin(typed("pause", args, run)),
     ..DEFAULTS
 };

@@ -1,7 +1,7 @@
 //! `wait_for_connection`: waits until the host answers a command again (after a reboot, a
 //! network change): after `delay`, it connects through the run's pool, each attempt bounded
 //! by `connect_timeout`, forgetting a broken connection and trying every `sleep` seconds
-//! until `timeout`. Cannot check, so `--check` skips it, as in Ansible.
+//! until `timeout`. Under `--check` it is skipped, as Ansible's action skips it.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,6 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for_connection",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    supports_check: false,
     run: |ctx, args| Box::pin(typed("wait_for_connection", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
@@ -42,6 +41,13 @@ fn six_hundred() -> u64 {
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
+    if ctx.check_mode {
+        // Ansible's action skips, saying nothing.
+        return ModuleResult {
+            skipped: true,
+            ..Default::default()
+        };
+    }
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.delay + args.timeout);
     tokio::time::sleep(Duration::from_secs(args.delay)).await;
