@@ -166,6 +166,11 @@ fn conformance_add_host_and_group_by() {
 }
 
 #[test]
+fn conformance_group_by_under_the_free_strategy() {
+    conform("group_by_free.yml", 3);
+}
+
+#[test]
 fn conformance_ignore_errors_and_register() {
     conform("ignore_register.yml", 2);
 }

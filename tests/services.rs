@@ -509,6 +509,20 @@ fn reboot_waits_for_the_host_to_come_back_and_reconnects() {
             dir.display()
         ),
     );
+    let nowhere = play(
+        &hosts,
+        "nowhere.yml",
+        "    - reboot: {reboot_command: ferry-no-such-reboot now, search_paths: [/sbin, /usr/sbin]}\n",
+    );
+    let missing = run_playbook(&hosts, &nowhere, &inv, &[]);
+    recap_is(&missing, 0, 0, 1);
+    assert!(
+        missing.stdout.contains(
+            r#"Unable to find command \"ferry-no-such-reboot\" in search paths: ['/sbin', '/usr/sbin']"#
+        ),
+        "{}",
+        missing.all()
+    );
     let check = run_playbook(&hosts, &pb, &inv, &["--check"]);
     assert_eq!(
         fs::read_to_string(dir.join("home/boot_id")).unwrap(),

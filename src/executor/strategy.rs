@@ -176,6 +176,16 @@ impl Executor {
         true
     }
 
+    /// Under a free strategy, warns (once) that a module that bypasses the host loop
+    /// (`add_host`) runs on every host (ansible-playbook stops the run there): true then.
+    pub(crate) fn free_bypass(&self, ctx: &PlayCtx<'_>, task: &Task) -> bool {
+        if ctx.play.strategy == Strategy::Linear {
+            return false;
+        }
+        self.warn_once(&format!("The '{}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list.", task.module.name));
+        true
+    }
+
     /// Under a free strategy, warns (once) that `any_errors_fatal` does not hold: true when
     /// it is to be ignored.
     pub(crate) fn free_fatal(&self, ctx: &PlayCtx<'_>) -> bool {

@@ -33,8 +33,11 @@ impl Executor {
         rescuable: bool,
     ) -> Vec<String> {
         let name = self.render_or_raw(&task.display_name(), &ctx.play_vars);
-        let run_once = (task.module.bypass_host_loop || self.first_host_flag(ctx, task, &hosts))
-            && !self.free_run_once(ctx);
+        let run_once = if task.module.bypass_host_loop {
+            !self.free_bypass(ctx, task)
+        } else {
+            self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx)
+        };
         let runners: Vec<String> = if run_once {
         let run_once = self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx);
         let runners: Vec<String> = if run_once || task.module.bypass_host_loop {

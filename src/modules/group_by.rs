@@ -29,11 +29,13 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let Some(key) = args.key else {
         return ModuleResult::failed("the 'key' param is required when using group_by");
     };
-    let group = crate::modules::add_host::text(&key);
+    // As Ansible's action: spaces in group names become dashes.
+    let name = |v: &Json| crate::modules::add_host::text(v).replace(' ', "-");
+    let group = name(&key);
     let parents: Vec<String> = match args.parents {
         None | Some(Json::Null) => vec!["all".into()],
-        Some(Json::Array(list)) => list.iter().map(crate::modules::add_host::text).collect(),
-        Some(other) => vec![crate::modules::add_host::text(&other)],
+        Some(Json::Array(list)) => list.iter().map(name).collect(),
+        Some(other) => vec![name(&other)],
     };
     let edit = Edit::GroupBy {
         host: ctx.host.to_string(),

@@ -168,10 +168,13 @@ async fn reboot_line(ctx: &ModuleCtx<'_>, args: &Args) -> Result<String, ModuleR
     );
     match ctx.exec(&find).await {
         Ok(out) if out.rc == 0 => Ok(format!("{} {rest}", out.stdout.trim())),
-        Ok(_) => Err(ModuleResult::failed(format!(
-            "Unable to find command \"{program}\" in search paths: {:?}",
-            args.search_paths
-        ))),
+        Ok(_) => {
+            let listed: Vec<String> = args.search_paths.iter().map(|p| format!("'{p}'")).collect();
+            Err(ModuleResult::failed(format!(
+                "Unable to find command \"{program}\" in search paths: [{}]",
+                listed.join(", ")
+            )))
+        }
         Err(e) => Err(ModuleResult::unreachable(&e)),
     }
 }
