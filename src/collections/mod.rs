@@ -10,6 +10,7 @@
 //! It reads directories and YAML files only; it knows nothing of the playbook model.
 
 mod builtin;
+pub mod located;
 mod resolve;
 mod routing;
 
@@ -51,6 +52,7 @@ impl Installed {
                 roots.push(root);
             }
         }
+        located::record_roots(&roots);
         Installed {
             roots,
             routing: Mutex::default(),

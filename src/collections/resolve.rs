@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::collections::located::{self, ModuleFile};
 use crate::collections::routing::{Kind, Route};
 use crate::collections::{builtin, is_identifier, Installed};
 
@@ -133,7 +134,11 @@ impl Installed {
             .iter()
             .map(|d| d.join(sub))
             .chain(configured.iter().map(PathBuf::from));
-        if searched.any(|dir| has_local(&dir, name, kind)) {
+        if let Some(path) = searched.find_map(|dir| find_local(&dir, name, kind)) {
+            if kind == Kind::Module {
+                let fqn = format!("ansible.modules.{name}");
+                located::record(name, ModuleFile { path, fqn });
+            }
             return Ok(Step::Found(Found {
                 resolution: Resolution::Local(name.to_string()),
                 action_plugin: None,
@@ -175,6 +180,9 @@ impl Installed {
         }
         let resolution = if builtin {
             let found = subdirs.is_empty() && builtin::has(kind, resource);
+            if found && kind == Kind::Module {
+                record_builtin(fqcn, resource);
+            }
             found.then(|| Resolution::Builtin(fqcn.to_string()))
         } else {
             let plugins = match kind {
@@ -183,8 +191,14 @@ impl Installed {
             };
             self.collection_dir(&collection)
                 .map(|d| subdirs.iter().fold(d.join(plugins), |p, s| p.join(s)))
-                .filter(|dir| has_qualified(dir, resource, kind))
-                .map(|_| Resolution::Collection(fqcn.to_string()))
+                .and_then(|dir| find_qualified(&dir, resource, kind))
+                .map(|path| {
+                    if kind == Kind::Module {
+                        let fqn = format!("ansible_collections.{collection}.plugins.modules.{key}");
+                        located::record(fqcn, ModuleFile { path, fqn });
+                    }
+                    Resolution::Collection(fqcn.to_string())
+                })
         };
         Ok(match resolution {
             Some(resolution) => Step::Found(Found {
@@ -219,26 +233,44 @@ fn split_fqcr(name: &str) -> Option<(String, Vec<&str>, &str)> {
     })
 }
 
-/// A module file of a collection (`name` itself, or `name.<ext>` not ignored), or an action
-/// plugin (`name.py`).
-fn has_qualified(dir: &Path, name: &str, kind: Kind) -> bool {
-    match kind {
-        Kind::Action => dir.join(format!("{name}.py")).exists(),
-        Kind::Module => {
-            dir.join(name).exists()
-                || files(dir).any(|f| {
-                    f.strip_prefix(name)
-                        .is_some_and(|ext| ext.starts_with('.') && !ignored(ext))
-                })
-        }
+/// Records where ansible-core's module `resource` is on the controller, when it is there.
+fn record_builtin(fqcn: &str, resource: &str) {
+    let Some(core) = located::core_dir() else {
+        return;
+    };
+    let path = core.join(format!("ansible/modules/{resource}.py"));
+    if path.is_file() {
+        let fqn = format!("ansible.modules.{resource}");
+        located::record(fqcn, ModuleFile { path, fqn });
     }
+}
+
+/// A module file of a collection (`name` itself, or `name.<ext>` not ignored, a `.py` first),
+/// or an action plugin (`name.py`).
+fn find_qualified(dir: &Path, name: &str, kind: Kind) -> Option<PathBuf> {
+    let py = dir.join(format!("{name}.py"));
+    if py.is_file() {
+        return Some(py);
+    }
+    if kind == Kind::Action {
+        return None;
+    }
+    let exact = dir.join(name);
+    if exact.exists() {
+        return Some(exact);
+    }
+    let mut found = files(dir).filter(|f| {
+        f.strip_prefix(name)
+            .is_some_and(|ext| ext.starts_with('.') && !ignored(ext))
+    });
+    found.next().map(|f| dir.join(f))
 }
 
 /// A local plugin: a file of `dir` whose name, or name without its extension, is `name`
 /// (for action plugins, a `.py` file).
-fn has_local(dir: &Path, name: &str, kind: Kind) -> bool {
-    files(dir).any(|f| {
-        if ignored(&f) || f.ends_with("__init__.py") {
+fn find_local(dir: &Path, name: &str, kind: Kind) -> Option<PathBuf> {
+    let mut found = files(dir).filter(|f| {
+        if ignored(f) || f.ends_with("__init__.py") {
             return false;
         }
         let (base, ext) = match f.rfind('.') {
@@ -249,7 +281,8 @@ fn has_local(dir: &Path, name: &str, kind: Kind) -> bool {
             Kind::Module => f == name || base == name,
             Kind::Action => ext == ".py" && (f == name || base == name),
         }
-    })
+    });
+    found.next().map(|f| dir.join(f))
 }
 
 fn ignored(file: &str) -> bool {

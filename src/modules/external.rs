@@ -1,12 +1,13 @@
 //! Modules ferry has no native code for: a task naming a module or action plugin that exists in
-//! ansible-core or in an installed collection loads, as Ansible's syntax check accepts it, with
-//! any arguments; running it fails the task with a message naming the module. It is never
-//! skipped silently, not even under `--check`.
+//! ansible-core, in an installed collection or in a `library/` directory loads, as Ansible's
+//! syntax check accepts it, with any arguments; running it runs the module's own code on the
+//! host as Ansible does (`modules/ansiballz/`). The module decides what check mode means (one
+//! that cannot run in check mode reports itself skipped, as under Ansible).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use crate::modules::{FreeForm, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{FreeForm, ModuleSpec, DEFAULTS};
 
 /// Modules that take free-form text besides `key=value` (Ansible's `RAW_PARAM_MODULES` that
 /// ferry has no native code for).
@@ -37,15 +38,8 @@ pub(crate) fn spec(name: &str) -> &'static ModuleSpec {
         collection: "",
         free_form,
         native: false,
-        run: |ctx, _| {
-            Box::pin(async move {
-                ModuleResult::failed(format!(
-                    "module '{}' is not implemented natively by ferry yet: it was found in the \
-                     installed Ansible content, but ferry cannot run it",
-                    ctx.module
-                ))
-            })
-        },
+        background: true,
+        run: |ctx, args| Box::pin(crate::modules::ansiballz::run(ctx, args)),
         ..DEFAULTS
     }));
     specs.insert(name.to_string(), spec);
