@@ -39,7 +39,10 @@ fn ferry_run(hosts: &SshHosts, playbook: &Path, inventory: &Path, extra: &[&str]
     let venv_bin = ansible_playbook().parent().unwrap().to_path_buf();
     let path = format!("{}:{}", venv_bin.display(), std::env::var("PATH").unwrap());
     let kh = hosts.known_hosts.display().to_string();
-    let (pb, inv) = (playbook.display().to_string(), inventory.display().to_string());
+    let (pb, inv) = (
+        playbook.display().to_string(),
+        inventory.display().to_string(),
+    );
     let mut args = vec!["run", &pb, "-i", &inv, "--known-hosts", &kh];
     args.extend_from_slice(extra);
     let collections = collections();
@@ -140,4 +143,113 @@ fn modules_without_native_code_run_as_ansible_runs_them() {
             "{secret} written"
         );
     }
+}
+
+/// Writes `files` under `dir`.
+fn tree(dir: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+    }
+}
+
+const WANT_JSON: &str = "#!/bin/sh\n# WANT_JSON\n\
+    if grep -q '\"_ansible_check_mode\": *false' \"$1\" && grep -q '\"word\": *\"blue\"' \"$1\"; then\n\
+    echo '{\"changed\": false, \"read_json\": true}'; else echo '{\"failed\": true, \"msg\": \"bad args\"}'; fi\n";
+
+#[test]
+fn a_host_without_python_fails_clearly_and_raw_still_works() {
+    let hosts = SshHosts::start(2);
+    let dir = project(&hosts);
+    let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+                - mymod: {name: x}\n      ignore_errors: true\n    \
+                - wantjson: {word: blue}\n      register: wj\n    \
+                - raw: echo raw-ran-{{ inventory_hostname }}\n      register: r\n    \
+                - assert: {that: [wj.read_json, \"'raw-ran' in r.stdout\"]}\n";
+    tree(&dir, &[("nopy.yml", play), ("library/wantjson", WANT_JSON)]);
+    let inventory = hosts.inventory("[all:vars]\nansible_python_interpreter=/usr/bin/python3\n");
+    let text = fs::read_to_string(&inventory)
+        .unwrap()
+        .replacen(
+            "host_dir=",
+            "ansible_python_interpreter=/nonexistent/python3 host_dir=",
+            1,
+        )
+        .replace(
+            "[all:vars]\nansible_python_interpreter=/usr/bin/python3\n",
+            "",
+        );
+    fs::write(&inventory, text).unwrap();
+    let f = ferry_run(&hosts, &dir.join("nopy.yml"), &inventory, &[]);
+    assert_eq!(f.code, 0, "{}", f.all());
+    let want = "module 'mymod' needs Python on the host; ferry's native modules do not \
+                (ansible_python_interpreter '/nonexistent/python3' is not there)";
+    assert!(f.stdout.contains(want), "{}", f.all());
+    assert_eq!(
+        crate::support::counts(&f, "host1"),
+        "ok=4 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    assert_eq!(
+        crate::support::counts(&f, "host2"),
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+                - name: mine\n      mymod: {name: x}\n    - debug: {msg: native}\n";
+    let action = "- hosts: all\n  gather_facts: false\n  tasks:\n    - myaction: {a: 1}\n";
+    let unknown = "- hosts: all\n  gather_facts: false\n  tasks:\n    - mymodd: {a: 1}\n";
+    tree(
+        dir,
+        &[
+            ("site.yml", play),
+            ("action.yml", action),
+            ("unknown.yml", unknown),
+            ("pause.yml", &action.replace("myaction: {a: 1}", "pause: {seconds: 1}")),
+            (
+                "library/mymod.py",
+                "from ansible.module_utils.basic import AnsibleModule\n",
+            ),
+            (
+                "action_plugins/myaction.py",
+                "from ansible.plugins.action import ActionBase\n",
+            ),
+        ],
+    );
+    let check = |file: &str| crate::support::ferry(&["check", file], dir);
+    let run = check("site.yml");
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        run.stdout,
+        "ok: playbook site.yml (2 tasks and handlers)\n  fallback: site.yml:4:7: mine (mymod: \
+         runs the module's own code on the host)\n"
+    );
+    let run = check("action.yml");
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "action.yml:4:7: 'myaction' is an action plugin: it runs inside Ansible's \
+                controller process, and ferry has no native equivalent for it";
+    assert!(run.stderr.contains(want), "{}", run.all());
+    let ran = crate::support::ferry(&["run", "action.yml", "-i", "localhost,"], dir);
+    assert_eq!(ran.code, 4, "{}", ran.all());
+    assert!(ran.stderr.contains(want), "{}", ran.all());
+    // ansible-core's pause.py only documents its action plugin.
+    let core = ansible_playbook()
+        .parent()
+        .and_then(|bin| fs::read_dir(bin.parent()?.join("lib")).ok()?.flatten().next())
+        .map(|py| py.path().join("site-packages"))
+        .unwrap();
+    let env = [("FERRY_ANSIBLE_CORE_DIR", core.as_path())];
+    let run = crate::support::ferry_env(&["check", "pause.yml"], dir, &env);
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "pause.yml:4:7: 'ansible.builtin.pause' is an action plugin";
+    assert!(run.stderr.contains(want), "{}", run.all());
+    let run = check("unknown.yml");
+    assert_eq!(run.code, 4, "{}", run.all());
+    let want = "unknown.yml:4:7: unknown module or keyword 'mymodd'";
+    assert!(run.stderr.contains(want), "{}", run.all());
 }

@@ -20,6 +20,7 @@ pub struct ModuleFile {
 #[derive(Default)]
 struct Registry {
     modules: HashMap<String, ModuleFile>,
+    action_only: std::collections::HashSet<String>,
     roots: Vec<PathBuf>,
 }
 
@@ -35,6 +36,17 @@ fn registry() -> std::sync::MutexGuard<'static, Registry> {
 /// Ansible's plugin loader keeps it for the run).
 pub(crate) fn record(name: &str, file: ModuleFile) {
     registry().modules.entry(name.to_string()).or_insert(file);
+}
+
+/// Records that `name` resolved to an action plugin that has no module beside it.
+pub(crate) fn record_action_only(name: &str) {
+    registry().action_only.insert(name.to_string());
+}
+
+/// Whether `name` resolved to an action plugin without a module: code that runs inside
+/// Ansible's controller process, which ferry cannot run.
+pub fn is_action_only(name: &str) -> bool {
+    registry().action_only.contains(name)
 }
 
 /// Records collection roots (directories holding `ansible_collections/`), for the support

@@ -70,6 +70,20 @@ impl Installed {
             Ok(a) => a,
             Err(removed) => return Resolution::Removed(removed),
         };
+        // An action plugin alone, or beside a module file that only documents it (as
+        // ansible-core's `pause.py`, `add_host.py`): it runs only in Ansible's controller.
+        let stub = |f: &Found| {
+            name_of(&f.resolution)
+                .and_then(located::module_file)
+                .is_some_and(|m| is_doc_stub(&m.path))
+        };
+        match (&module, &action) {
+            (None, Some(a)) => name_of(&a.resolution).map(located::record_action_only),
+            (Some(m), Some(_)) if stub(m) => {
+                name_of(&m.resolution).map(located::record_action_only)
+            }
+            _ => None,
+        };
         module
             .or(action)
             .map_or(Resolution::Missing, |f| f.resolution)
@@ -208,6 +222,28 @@ impl Installed {
             None => Step::Missing,
         })
     }
+}
+
+/// The name a found plugin resolved to.
+fn name_of(r: &Resolution) -> Option<&str> {
+    match r {
+        Resolution::Builtin(n) | Resolution::Collection(n) | Resolution::Local(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// A module file that only documents an action plugin: no support code imported, no entry.
+fn is_doc_stub(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    ![
+        "ansible.module_utils",
+        "ansible_collections",
+        "WANT_JSON",
+        "__main__",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
+        && text.contains("DOCUMENTATION")
 }
 
 /// A valid FQCN: `namespace.collection.name`, maybe with subdirectories before the name.

@@ -7,7 +7,10 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use crate::modules::{FreeForm, ModuleSpec, DEFAULTS};
+use crate::collections::located;
+use crate::error::LoadError;
+use crate::modules::{ansiballz, FreeForm, ModuleSpec, DEFAULTS};
+use crate::playbook::{Item, Playbook, Task};
 
 /// Modules that take free-form text besides `key=value` (Ansible's `RAW_PARAM_MODULES` that
 /// ferry has no native code for).
@@ -44,6 +47,35 @@ pub(crate) fn spec(name: &str) -> &'static ModuleSpec {
     }));
     specs.insert(name.to_string(), spec);
     spec
+}
+
+/// The tasks of `playbooks` that run modules ferry has no native code for (what `ferry check`
+/// lists), each play's tasks then handlers, in order.
+pub fn fallback_tasks(playbooks: &[Playbook]) -> Vec<&Task> {
+    let mut tasks = Vec::new();
+    for play in playbooks.iter().flat_map(|p| &p.plays) {
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            Item::visit(section, &mut |t| tasks.push(t));
+        }
+        tasks.extend(&play.handlers);
+    }
+    tasks.retain(|t| !t.module.native && !t.module.directive);
+    tasks
+}
+
+/// The tasks that name an action plugin without a module (code that runs inside Ansible's
+/// controller process): refused before any host is touched, each at its task.
+pub fn refusals(playbooks: &[Playbook]) -> Vec<LoadError> {
+    fallback_tasks(playbooks)
+        .into_iter()
+        .filter(|t| located::is_action_only(t.module.name))
+        .map(|t| {
+            LoadError::at(&t.span, ansiballz::action_only(t.module.name)).with_hint(
+                "use a module that does the same on the host, or run this play with \
+                 ansible-playbook",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ mod docker_create;
 mod docker_flags;
 mod docker_image;
 mod docker_login;
-mod external;
+pub mod external;
 mod fail;
 mod fetch;
 mod file;

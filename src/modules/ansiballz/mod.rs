@@ -72,6 +72,9 @@ pub(crate) fn style(text: &[u8]) -> Style {
 
 /// Runs the module the task names (`ctx.module`) with `args`.
 pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
+    if located::is_action_only(ctx.module) {
+        return ModuleResult::failed(action_only(ctx.module));
+    }
     let Some(file) = located::module_file(ctx.module) else {
         return ModuleResult::failed(format!(
             "module '{}' was resolved at load, but its file is not on this controller (is \
@@ -109,4 +112,12 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
 pub(crate) fn job_result(meta: &Json, output: &ExecOutput) -> Option<ModuleResult> {
     let ours = meta.get(python::MODULE_JSON).and_then(Json::as_bool) == Some(true);
     ours.then(|| outcome::parse(output))
+}
+
+/// Why a task naming an action plugin without a module cannot run.
+pub(crate) fn action_only(name: &str) -> String {
+    format!(
+        "'{name}' is an action plugin: it runs inside Ansible's controller process, and ferry \
+         has no native equivalent for it"
+    )
 }
