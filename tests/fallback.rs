@@ -210,7 +210,10 @@ fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
             ("site.yml", play),
             ("action.yml", action),
             ("unknown.yml", unknown),
-            ("pause.yml", &action.replace("myaction: {a: 1}", "pause: {seconds: 1}")),
+            (
+                "pause.yml",
+                &action.replace("myaction: {a: 1}", "pause: {seconds: 1}"),
+            ),
             (
                 "library/mymod.py",
                 "from ansible.module_utils.basic import AnsibleModule\n",
@@ -240,7 +243,12 @@ fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
     // ansible-core's pause.py only documents its action plugin.
     let core = ansible_playbook()
         .parent()
-        .and_then(|bin| fs::read_dir(bin.parent()?.join("lib")).ok()?.flatten().next())
+        .and_then(|bin| {
+            fs::read_dir(bin.parent()?.join("lib"))
+                .ok()?
+                .flatten()
+                .next()
+        })
         .map(|py| py.path().join("site-packages"))
         .unwrap();
     let env = [("FERRY_ANSIBLE_CORE_DIR", core.as_path())];

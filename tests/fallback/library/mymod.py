@@ -20,6 +20,7 @@ def main():
         msg='hello %s' % name,
         secret_length=len(module.params['secret'] or ''),
         check=module.check_mode,
+        ansible_facts=dict(mymod_seen=name),
     )
 
 
