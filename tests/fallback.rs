@@ -160,10 +160,14 @@ const WANT_JSON: &str = "#!/bin/sh\n# WANT_JSON\n\
 
 #[test]
 fn a_host_without_python_fails_clearly_and_raw_still_works() {
+    // host1 names a Python it does not have; host2 names none: its Python is discovered.
     let hosts = SshHosts::start(2);
     let dir = project(&hosts);
     let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
-                - mymod: {name: x}\n      ignore_errors: true\n    \
+                - mymod: {name: x}\n      ignore_errors: true\n      register: m\n    \
+                - assert: {that: \"m.ansible_facts.discovered_interpreter_python == '/usr/bin/python3' \
+                  and discovered_interpreter_python == '/usr/bin/python3'\"}\n      \
+                  when: inventory_hostname == 'host2'\n    \
                 - wantjson: {word: blue}\n      register: wj\n    \
                 - raw: echo raw-ran-{{ inventory_hostname }}\n      register: r\n    \
                 - assert: {that: [wj.read_json, \"'raw-ran' in r.stdout\"]}\n";
@@ -188,11 +192,11 @@ fn a_host_without_python_fails_clearly_and_raw_still_works() {
     assert!(f.stdout.contains(want), "{}", f.all());
     assert_eq!(
         crate::support::counts(&f, "host1"),
-        "ok=4 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+        "ok=4 changed=1 unreachable=0 failed=0 skipped=1 rescued=0 ignored=1"
     );
     assert_eq!(
         crate::support::counts(&f, "host2"),
-        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+        "ok=5 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
     );
 }
 

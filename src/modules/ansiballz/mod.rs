@@ -21,8 +21,6 @@ mod python;
 mod script;
 mod zip;
 
-pub(crate) use interpreter::NO_PYTHON;
-
 use serde_json::Value as Json;
 
 use crate::connection::ExecOutput;

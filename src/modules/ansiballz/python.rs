@@ -11,7 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{json, Value as Json};
 
 use super::package::{self, Package, Sources};
-use super::{internals, interpreter, outcome, NO_PYTHON};
+use super::{internals, interpreter};
 use crate::collections::located::{self, ModuleFile};
 use crate::connection::{quote, Input};
 use crate::modules::host::jobs::{self, AsyncJob};
@@ -95,11 +95,8 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, file: &ModuleFile, args: Vars) -> M
             send = true;
             continue;
         }
-        if out.rc == 127 && out.stderr.contains(NO_PYTHON) {
-            return interpreter::no_python(ctx);
-        }
         sent().lock().unwrap_or_else(|e| e.into_inner()).insert(key);
-        return outcome::parse(&out);
+        return interpreter::finish(ctx, out);
     }
 }
 

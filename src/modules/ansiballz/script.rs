@@ -7,7 +7,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{interpreter, outcome, Style, NO_PYTHON};
+use super::{interpreter, Style};
 use crate::connection::{quote, ExecOutput, Input};
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::vars::Vars;
@@ -61,8 +61,7 @@ pub(crate) async fn run(
     let prog = interp.map_or("\"$f\"".to_string(), |i| format!("{i} \"$f\""));
     run.push_str(&format!("{prog}{argv}; rc=$?; {cleanup}; exit $rc"));
     match exec(ctx, &run, args_text.as_bytes()).await {
-        Ok(out) if out.rc == 127 && out.stderr.contains(NO_PYTHON) => interpreter::no_python(ctx),
-        Ok(out) => outcome::parse(&out),
+        Ok(out) => interpreter::finish(ctx, out),
         Err(r) => r,
     }
 }
