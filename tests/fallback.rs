@@ -265,3 +265,32 @@ fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
     let want = "unknown.yml:4:7: unknown module or keyword 'mymodd'";
     assert!(run.stderr.contains(want), "{}", run.all());
 }
+
+#[test]
+fn diff_mode_shows_a_modules_before_and_after_as_ansible_does() {
+    let hosts = SshHosts::start(1);
+    let dir = project(&hosts);
+    let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+                - community.general.ini_file:\n        path: \"{{ host_dir }}/d.ini\"\n        \
+                section: s\n        option: o\n        value: v\n";
+    tree(&dir, &[("diff.yml", play)]);
+    let inventory = hosts.inventory("[all:vars]\nansible_python_interpreter=/usr/bin/python3\n");
+    let ini = hosts.hosts[0].dir.join("d.ini");
+    let mut cmd = ansible_command(&hosts, &dir.join("diff.yml"));
+    cmd.arg("-i").arg(&inventory).arg("--diff");
+    cmd.env("ANSIBLE_COLLECTIONS_PATH", collections());
+    let (a_code, a_out) = run_command(cmd);
+    let a_ini = fs::read_to_string(&ini).unwrap_or_default();
+    fs::remove_file(&ini).unwrap();
+    let f = ferry_run(&hosts, &dir.join("diff.yml"), &inventory, &["--diff"]);
+    assert_eq!((f.code, a_code), (0, 0), "{a_out}\n{}", f.all());
+    assert_eq!(fs::read_to_string(&ini).unwrap_or_default(), a_ini);
+    let diff_lines: Vec<&str> = a_out
+        .lines()
+        .filter(|l| l.starts_with("--- ") || l.starts_with("+++ ") || l.starts_with('+'))
+        .collect();
+    assert!(diff_lines.len() >= 4, "{a_out}");
+    for line in diff_lines {
+        assert!(f.stdout.contains(line), "{line}\n{a_out}\n{}", f.all());
+    }
+}
