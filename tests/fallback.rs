@@ -245,16 +245,7 @@ fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
     assert_eq!(ran.code, 4, "{}", ran.all());
     assert!(ran.stderr.contains(want), "{}", ran.all());
     // ansible-core's pause.py only documents its action plugin.
-    let core = ansible_playbook()
-        .parent()
-        .and_then(|bin| {
-            fs::read_dir(bin.parent()?.join("lib"))
-                .ok()?
-                .flatten()
-                .next()
-        })
-        .map(|py| py.path().join("site-packages"))
-        .unwrap();
+    let core = core_dir();
     let env = [("FERRY_ANSIBLE_CORE_DIR", core.as_path())];
     let run = crate::support::ferry_env(&["check", "pause.yml"], dir, &env);
     assert_eq!(run.code, 4, "{}", run.all());
@@ -293,4 +284,39 @@ fn diff_mode_shows_a_modules_before_and_after_as_ansible_does() {
     for line in diff_lines {
         assert!(f.stdout.contains(line), "{line}\n{a_out}\n{}", f.all());
     }
+}
+
+/// The directory holding ansible-core's `ansible` package in the test venv.
+fn core_dir() -> PathBuf {
+    let lib = ansible_playbook()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("lib");
+    let python = fs::read_dir(&lib).unwrap().flatten().next().unwrap();
+    python.path().join("site-packages")
+}
+
+#[test]
+fn collections_installed_beside_ansible_core_are_found() {
+    // `pip install ansible` puts the collections beside ansible-core's package.
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site-packages");
+    fs::create_dir_all(&site).unwrap();
+    std::os::unix::fs::symlink(core_dir().join("ansible"), site.join("ansible")).unwrap();
+    let corpus = collections().join("ansible_collections");
+    std::os::unix::fs::symlink(corpus, site.join("ansible_collections")).unwrap();
+    let play = "- hosts: all\n  gather_facts: false\n  tasks:\n    \
+                - community.general.archive: {path: /tmp/x}\n";
+    tree(tmp.path(), &[("site.yml", play)]);
+    let none = tmp.path().join("none");
+    let env = [
+        ("FERRY_ANSIBLE_CORE_DIR", site.as_path()),
+        ("ANSIBLE_COLLECTIONS_PATH", none.as_path()),
+    ];
+    let run = crate::support::ferry_env(&["check", "site.yml"], tmp.path(), &env);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let want = "fallback: site.yml:4:7: community.general.archive (community.general.archive:";
+    assert!(run.stdout.contains(want), "{}", run.all());
 }
