@@ -1,9 +1,11 @@
 //! Running a packaged Python module on the host: one command per task over the host's
 //! connection. The host's Python reads a header line on stdin (where the package is kept on the
-//! host, its hash, the module's arguments) and, the first time, the package itself, which it keeps
-//! under the remote temporary directory; it puts the package on `sys.path`, hands the arguments
-//! to `AnsibleModule` and runs the module as `__main__`, as AnsiballZ does. Arguments travel on
-//! stdin only, never on a command line.
+//! host, its hash, the module's arguments) and, the first time, the package itself, which it
+//! unpacks under the remote temporary directory (unpacked, Python keeps the compiled support
+//! code beside it, which a zip on `sys.path` cannot: later runs skip compiling `basic.py` and
+//! the rest); it puts the package on `sys.path`, hands the arguments to `AnsibleModule` and runs
+//! the module as `__main__`, as AnsiballZ does. Arguments travel on stdin only, never on a
+//! command line.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -26,24 +28,25 @@ const MISSING_MARK: &str = "ferry-ansiballz: package missing";
 const BOOT: &str = r#"import json, os, sys
 h = json.loads(sys.stdin.buffer.readline())
 d = os.path.expanduser(h['dir'])
-z = os.path.join(d, h['hash'] + '.zip')
-if h['send']:
+x = os.path.join(d, h['hash'])
+if not os.path.isdir(x):
+    if not h['send']:
+        sys.stderr.write('ferry-ansiballz: package missing\n')
+        sys.exit(75)
+    import io, shutil, zipfile
     data = sys.stdin.buffer.read()
-    if not os.path.exists(z):
-        if not os.path.isdir(d):
-            os.makedirs(d, 0o700)
-        t = '%s.%d' % (z, os.getpid())
-        with open(t, 'wb') as f:
-            f.write(data)
-        os.rename(t, z)
-elif not os.path.exists(z):
-    sys.stderr.write('ferry-ansiballz: package missing\n')
-    sys.exit(75)
-sys.path = [z] + [p for p in sys.path if p not in ('', os.getcwd())]
+    os.makedirs(d, 0o700, exist_ok=True)
+    t = '%s.%d' % (x, os.getpid())
+    zipfile.ZipFile(io.BytesIO(data)).extractall(t)
+    try:
+        os.rename(t, x)
+    except OSError:
+        shutil.rmtree(t, ignore_errors=True)
+sys.path = [x] + [p for p in sys.path if p not in ('', os.getcwd())]
 import ansible.module_utils.basic as basic
 basic._ANSIBLE_ARGS = json.dumps({'ANSIBLE_MODULE_ARGS': h['args']}).encode('utf-8')
 import runpy
-runpy.run_module(h['fqn'], init_globals=dict(_module_fqn=h['fqn'], _modlib_path=z), run_name='__main__', alter_sys=True)
+runpy.run_module(h['fqn'], init_globals=dict(_module_fqn=h['fqn'], _modlib_path=x), run_name='__main__', alter_sys=True)
 print(json.dumps({'msg': 'New-style module did not handle its own exit', 'failed': True}))
 sys.exit(1)
 "#;
