@@ -20,6 +20,7 @@ command -v crontab >/dev/null || need+=(cron)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v debconf-show >/dev/null || need+=(debconf) # tests/fallback.rs runs ansible.builtin.debconf
 command -v python3 >/dev/null || need+=(python3)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)

@@ -25,7 +25,8 @@
 //! - [`connection`]: the `Connection` trait and its kinds (ssh over russh, local), one
 //!   connection per host reused by every task; connect options; become (sudo, su).
 //! - [`modules`]: one declaration (`ModuleSpec`) and file per module, the `MODULES` table;
-//!   `modules/host/` is the toolkit modules call to act on a host.
+//!   `modules/host/` is the toolkit modules call to act on a host; `modules/ansiballz/` runs a
+//!   module ferry has no native code for as Ansible runs it (packaged, on the host's Python).
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.

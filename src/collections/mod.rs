@@ -10,6 +10,7 @@
 //! It reads directories and YAML files only; it knows nothing of the playbook model.
 
 mod builtin;
+pub mod located;
 mod resolve;
 mod routing;
 
@@ -51,6 +52,7 @@ impl Installed {
                 roots.push(root);
             }
         }
+        located::record_roots(&roots);
         Installed {
             roots,
             routing: Mutex::default(),
@@ -63,14 +65,18 @@ impl Installed {
         if !is_identifier(namespace) || !is_identifier(collection) {
             return None;
         }
-        self.roots
-            .iter()
-            .map(|r| {
-                r.join("ansible_collections")
-                    .join(namespace)
-                    .join(collection)
-            })
-            .find(|d| d.is_dir())
+        let dir = |r: &Path| {
+            r.join("ansible_collections")
+                .join(namespace)
+                .join(collection)
+        };
+        let found = self.roots.iter().map(|r| dir(r)).find(|d| d.is_dir());
+        // Last, the collections installed beside ansible-core (`pip install ansible`), looked
+        // for only when the configured paths do not have the collection.
+        found.or_else(|| {
+            let core = located::core_dir()?;
+            Some(dir(core)).filter(|d| d.is_dir())
+        })
     }
 
     /// The collection `path` is inside, when that collection is the one installed there (not

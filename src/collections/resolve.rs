@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::collections::located::{self, ModuleFile};
 use crate::collections::routing::{Kind, Route};
 use crate::collections::{builtin, is_identifier, Installed};
 
@@ -68,6 +69,20 @@ impl Installed {
         let action = match lookup(&action_name, Kind::Action) {
             Ok(a) => a,
             Err(removed) => return Resolution::Removed(removed),
+        };
+        // An action plugin alone, or beside a module file that only documents it (as
+        // ansible-core's `pause.py`, `add_host.py`): it runs only in Ansible's controller.
+        let stub = |f: &Found| {
+            name_of(&f.resolution)
+                .and_then(located::module_file)
+                .is_some_and(|m| is_doc_stub(&m.path))
+        };
+        match (&module, &action) {
+            (None, Some(a)) => name_of(&a.resolution).map(located::record_action_only),
+            (Some(m), Some(_)) if stub(m) => {
+                name_of(&m.resolution).map(located::record_action_only)
+            }
+            _ => None,
         };
         module
             .or(action)
@@ -133,7 +148,11 @@ impl Installed {
             .iter()
             .map(|d| d.join(sub))
             .chain(configured.iter().map(PathBuf::from));
-        if searched.any(|dir| has_local(&dir, name, kind)) {
+        if let Some(path) = searched.find_map(|dir| find_local(&dir, name, kind)) {
+            if kind == Kind::Module {
+                let fqn = format!("ansible.modules.{name}");
+                located::record(name, ModuleFile { path, fqn });
+            }
             return Ok(Step::Found(Found {
                 resolution: Resolution::Local(name.to_string()),
                 action_plugin: None,
@@ -175,6 +194,9 @@ impl Installed {
         }
         let resolution = if builtin {
             let found = subdirs.is_empty() && builtin::has(kind, resource);
+            if found && kind == Kind::Module {
+                record_builtin(fqcn, resource);
+            }
             found.then(|| Resolution::Builtin(fqcn.to_string()))
         } else {
             let plugins = match kind {
@@ -183,8 +205,14 @@ impl Installed {
             };
             self.collection_dir(&collection)
                 .map(|d| subdirs.iter().fold(d.join(plugins), |p, s| p.join(s)))
-                .filter(|dir| has_qualified(dir, resource, kind))
-                .map(|_| Resolution::Collection(fqcn.to_string()))
+                .and_then(|dir| find_qualified(&dir, resource, kind))
+                .map(|path| {
+                    if kind == Kind::Module {
+                        let fqn = format!("ansible_collections.{collection}.plugins.modules.{key}");
+                        located::record(fqcn, ModuleFile { path, fqn });
+                    }
+                    Resolution::Collection(fqcn.to_string())
+                })
         };
         Ok(match resolution {
             Some(resolution) => Step::Found(Found {
@@ -194,6 +222,28 @@ impl Installed {
             None => Step::Missing,
         })
     }
+}
+
+/// The name a found plugin resolved to.
+fn name_of(r: &Resolution) -> Option<&str> {
+    match r {
+        Resolution::Builtin(n) | Resolution::Collection(n) | Resolution::Local(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// A module file that only documents an action plugin: no support code imported, no entry.
+fn is_doc_stub(path: &Path) -> bool {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    ![
+        "ansible.module_utils",
+        "ansible_collections",
+        "WANT_JSON",
+        "__main__",
+    ]
+    .iter()
+    .any(|s| text.contains(s))
+        && text.contains("DOCUMENTATION")
 }
 
 /// A valid FQCN: `namespace.collection.name`, maybe with subdirectories before the name.
@@ -219,26 +269,44 @@ fn split_fqcr(name: &str) -> Option<(String, Vec<&str>, &str)> {
     })
 }
 
-/// A module file of a collection (`name` itself, or `name.<ext>` not ignored), or an action
-/// plugin (`name.py`).
-fn has_qualified(dir: &Path, name: &str, kind: Kind) -> bool {
-    match kind {
-        Kind::Action => dir.join(format!("{name}.py")).exists(),
-        Kind::Module => {
-            dir.join(name).exists()
-                || files(dir).any(|f| {
-                    f.strip_prefix(name)
-                        .is_some_and(|ext| ext.starts_with('.') && !ignored(ext))
-                })
-        }
+/// Records where ansible-core's module `resource` is on the controller, when it is there.
+fn record_builtin(fqcn: &str, resource: &str) {
+    let Some(core) = located::core_dir() else {
+        return;
+    };
+    let path = core.join(format!("ansible/modules/{resource}.py"));
+    if path.is_file() {
+        let fqn = format!("ansible.modules.{resource}");
+        located::record(fqcn, ModuleFile { path, fqn });
     }
+}
+
+/// A module file of a collection (`name` itself, or `name.<ext>` not ignored, a `.py` first),
+/// or an action plugin (`name.py`).
+fn find_qualified(dir: &Path, name: &str, kind: Kind) -> Option<PathBuf> {
+    let py = dir.join(format!("{name}.py"));
+    if py.is_file() {
+        return Some(py);
+    }
+    if kind == Kind::Action {
+        return None;
+    }
+    let exact = dir.join(name);
+    if exact.exists() {
+        return Some(exact);
+    }
+    let mut found = files(dir).filter(|f| {
+        f.strip_prefix(name)
+            .is_some_and(|ext| ext.starts_with('.') && !ignored(ext))
+    });
+    found.next().map(|f| dir.join(f))
 }
 
 /// A local plugin: a file of `dir` whose name, or name without its extension, is `name`
 /// (for action plugins, a `.py` file).
-fn has_local(dir: &Path, name: &str, kind: Kind) -> bool {
-    files(dir).any(|f| {
-        if ignored(&f) || f.ends_with("__init__.py") {
+fn find_local(dir: &Path, name: &str, kind: Kind) -> Option<PathBuf> {
+    let mut found = files(dir).filter(|f| {
+        if ignored(f) || f.ends_with("__init__.py") {
             return false;
         }
         let (base, ext) = match f.rfind('.') {
@@ -249,7 +317,8 @@ fn has_local(dir: &Path, name: &str, kind: Kind) -> bool {
             Kind::Module => f == name || base == name,
             Kind::Action => ext == ".py" && (f == name || base == name),
         }
-    })
+    });
+    found.next().map(|f| dir.join(f))
 }
 
 fn ignored(file: &str) -> bool {

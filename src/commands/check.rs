@@ -48,6 +48,10 @@ fn check_file(path: &PathBuf) -> Result<String, Error> {
         ));
     }
     let pbs = load_playbooks(std::slice::from_ref(path))?;
+    let refused = crate::modules::external::refusals(&pbs);
+    if !refused.is_empty() {
+        return Err(Error::Load(LoadErrors(refused)));
+    }
     let mut tasks = 0;
     for play in pbs.iter().flat_map(|p| &p.plays) {
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
@@ -55,8 +59,19 @@ fn check_file(path: &PathBuf) -> Result<String, Error> {
         }
         tasks += play.handlers.len();
     }
-    Ok(format!(
+    let mut line = format!(
         "ok: playbook {} ({tasks} tasks and handlers)",
         path.display()
-    ))
+    );
+    for t in crate::modules::external::fallback_tasks(&pbs) {
+        let name = t.name.as_deref().unwrap_or(t.module.name);
+        line.push_str(&format!(
+            "\n  fallback: {}:{}:{}: {name} ({}: runs the module's own code on the host)",
+            t.span.file.path.display(),
+            t.span.line,
+            t.span.col,
+            t.module.name
+        ));
+    }
+    Ok(line)
 }

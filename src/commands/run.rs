@@ -55,6 +55,10 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);
     }
+    let refused = crate::modules::external::refusals(&playbooks);
+    if !refused.is_empty() {
+        return Err(Error::Load(crate::error::LoadErrors(refused)));
+    }
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         for pb in &mut playbooks {
             crate::playbook::ask_on_terminal(pb, &opts.extra_vars, &mut Terminal)?;

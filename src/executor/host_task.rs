@@ -239,6 +239,7 @@ fn module_ctx<'a>(run: &'a TaskRun<'_>, job: &'a Job) -> ModuleCtx<'a> {
         env: job.env.as_deref(),
         check_mode: job.check_mode,
         diff: job.diff,
+        no_log: job.no_log,
         verbosity: job.verbosity,
         prefetched: job.prefetched.as_deref(),
         async_job: None,

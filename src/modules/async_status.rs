@@ -62,7 +62,9 @@ pub(crate) async fn status(ctx: &ModuleCtx<'_>, jid: &str) -> ModuleResult {
             meta,
             output,
         } => {
-            let r = crate::modules::command::finished(&meta, &output, rc, start, end);
+            let r = crate::modules::ansiballz::job_result(&meta, &output).unwrap_or_else(|| {
+                crate::modules::command::finished(&meta, &output, rc, start, end)
+            });
             (path, r, 1)
         }
     };

@@ -29,6 +29,8 @@ pub struct ModuleCtx<'a> {
     pub check_mode: bool,
     /// `--diff`: modules that change files add a `diff` to their result.
     pub diff: bool,
+    /// `no_log`: the module is told to keep its arguments and results out of logs.
+    pub no_log: bool,
     /// `-v` count of the run.
     pub verbosity: u8,
     /// Stats prefetched for the items of a loop (see `host::prefetch`).

@@ -1,12 +1,16 @@
 //! Modules ferry has no native code for: a task naming a module or action plugin that exists in
-//! ansible-core or in an installed collection loads, as Ansible's syntax check accepts it, with
-//! any arguments; running it fails the task with a message naming the module. It is never
-//! skipped silently, not even under `--check`.
+//! ansible-core, in an installed collection or in a `library/` directory loads, as Ansible's
+//! syntax check accepts it, with any arguments; running it runs the module's own code on the
+//! host as Ansible does (`modules/ansiballz/`). The module decides what check mode means (one
+//! that cannot run in check mode reports itself skipped, as under Ansible).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use crate::modules::{FreeForm, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::collections::located;
+use crate::error::LoadError;
+use crate::modules::{ansiballz, FreeForm, ModuleSpec, DEFAULTS};
+use crate::playbook::{Item, Playbook, Task};
 
 /// Modules that take free-form text besides `key=value` (Ansible's `RAW_PARAM_MODULES` that
 /// ferry has no native code for).
@@ -37,19 +41,41 @@ pub(crate) fn spec(name: &str) -> &'static ModuleSpec {
         collection: "",
         free_form,
         native: false,
-        run: |ctx, _| {
-            Box::pin(async move {
-                ModuleResult::failed(format!(
-                    "module '{}' is not implemented natively by ferry yet: it was found in the \
-                     installed Ansible content, but ferry cannot run it",
-                    ctx.module
-                ))
-            })
-        },
+        background: true,
+        run: |ctx, args| Box::pin(crate::modules::ansiballz::run(ctx, args)),
         ..DEFAULTS
     }));
     specs.insert(name.to_string(), spec);
     spec
+}
+
+/// The tasks of `playbooks` that run modules ferry has no native code for (what `ferry check`
+/// lists), each play's tasks then handlers, in order.
+pub fn fallback_tasks(playbooks: &[Playbook]) -> Vec<&Task> {
+    let mut tasks = Vec::new();
+    for play in playbooks.iter().flat_map(|p| &p.plays) {
+        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            Item::visit(section, &mut |t| tasks.push(t));
+        }
+        tasks.extend(&play.handlers);
+    }
+    tasks.retain(|t| !t.module.native && !t.module.directive);
+    tasks
+}
+
+/// The tasks that name an action plugin without a module (code that runs inside Ansible's
+/// controller process): refused before any host is touched, each at its task.
+pub fn refusals(playbooks: &[Playbook]) -> Vec<LoadError> {
+    fallback_tasks(playbooks)
+        .into_iter()
+        .filter(|t| located::is_action_only(t.module.name))
+        .map(|t| {
+            LoadError::at(&t.span, ansiballz::action_only(t.module.name)).with_hint(
+                "use a module that does the same on the host, or run this play with \
+                 ansible-playbook",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

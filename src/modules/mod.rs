@@ -6,6 +6,7 @@
 //! `MODULES`.
 
 mod add_host;
+pub(crate) mod ansiballz;
 mod apt;
 mod apt_debs;
 mod apt_key;
@@ -37,7 +38,7 @@ mod docker_create;
 mod docker_flags;
 mod docker_image;
 mod docker_login;
-mod external;
+pub mod external;
 mod fail;
 mod fetch;
 mod file;

@@ -65,9 +65,11 @@ impl ModuleResult {
         }
     }
 
-    /// The result as Ansible registers it: the data plus `changed`, `failed` (and `skipped`).
+    /// The result as Ansible registers it: the data plus `changed`, `failed` (and `skipped`),
+    /// without the module's `invocation` (shown, not registered).
     pub fn to_registered(&self) -> Json {
         let mut out = self.data.clone();
+        out.remove("invocation");
         out.insert("changed".into(), Json::Bool(self.changed));
         out.insert("failed".into(), Json::Bool(self.failed));
         if self.skipped {

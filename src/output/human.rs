@@ -196,7 +196,11 @@ impl Reporter for Human {
         }
         let show = self.verbosity > 0 || ev.verbose_always;
         let mut shown = ev.result.clone();
-        let diff = shown.remove("diff");
+        let diff = match shown.remove("diff") {
+            Some(Json::String(d)) => Some(d),
+            Some(d) => structured_diff(&d),
+            None => None,
+        };
         let mut result = Json::Object(shown);
         if self.verbosity < WHOLE_OUTPUT_VERBOSITY {
             abbreviate(&mut result);
@@ -240,6 +244,7 @@ impl Reporter for Human {
         }
         // A package manager's diff is the text it prepared (Ansible shows it as it is).
         if let Some(Json::String(d)) = diff.as_ref().and_then(|d| d.get("prepared")) {
+        if let Some(d) = diff.filter(|d| !d.is_empty()) {
             self.line(d.trim_end(), None);
         }
         self.line(&text, Some(colour));
@@ -333,6 +338,40 @@ impl Reporter for Human {
         }
         self.line("", None);
     }
+}
+
+/// A module's `diff` as Ansible's callback shows it: each `{before, after}` (with their headers)
+/// as a unified diff, a `prepared` text as it is (the modules ferry runs in their own code).
+fn structured_diff(diff: &Json) -> Option<String> {
+    let one = |d: &Json| -> String {
+        if let Some(p) = d.get("prepared").and_then(Json::as_str) {
+            return p.to_string();
+        }
+        let text = |k: &str| match d.get(k) {
+            Some(Json::String(s)) => Some(s.clone()),
+            Some(v) => serde_json::to_string_pretty(v).ok().map(|s| s + "\n"),
+            None => None,
+        };
+        let (Some(before), Some(after)) = (text("before"), text("after")) else {
+            return String::new();
+        };
+        let header = |k: &str, side: &str| match d.get(k).and_then(Json::as_str) {
+            Some(h) => format!("{side}: {h}"),
+            None => side.to_string(),
+        };
+        similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .header(
+                &header("before_header", "before"),
+                &header("after_header", "after"),
+            )
+            .to_string()
+    };
+    let text: String = match diff {
+        Json::Array(list) => list.iter().map(one).collect(),
+        other => one(other),
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]
