@@ -39,8 +39,6 @@ impl Executor {
             self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx)
         };
         let runners: Vec<String> = if run_once {
-        let run_once = self.first_host_flag(ctx, task, &hosts) && !self.free_run_once(ctx);
-        let runners: Vec<String> = if run_once || task.module.bypass_host_loop {
             hosts.iter().take(1).cloned().collect()
         } else {
             hosts.clone()

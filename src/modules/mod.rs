@@ -162,17 +162,14 @@ pub struct ModuleSpec {
     pub check: Option<ArgCheck>,
     /// It can run as a background job (`async:`): it reads `ModuleCtx::async_job`.
     pub background: bool,
-    /// Ansible's action bypasses the host loop (`pause`): the task runs once, on the first
-    /// host, and only that host gets its result and counts.
+    /// Ansible's action bypasses the host loop (`pause`, `add_host`; `BYPASS_HOST_LOOP`): the
+    /// task runs once, on the first host, and only that host gets its result and counts.
     pub bypass_host_loop: bool,
     /// It can report what it would change without changing it. A module that cannot is
     /// skipped under `--check` / `check_mode: true`, as Ansible skips it.
     pub supports_check: bool,
     /// ferry runs it (false: it only loads; running it fails the task, naming it).
     pub native: bool,
-    /// It runs once, on the first host, whatever the hosts (Ansible's `BYPASS_HOST_LOOP`:
-    /// `add_host`).
-    pub bypass_host_loop: bool,
     /// Its `ansible_facts` are host facts (service_facts): they also go into the
     /// `ansible_facts` variable, without their `ansible_` prefix, as Ansible's fact cache
     /// holds them (set_fact's do not).
@@ -216,7 +213,6 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     bypass_host_loop: false,
     supports_check: true,
     native: true,
-    bypass_host_loop: false,
     cache_facts: false,
     edits_inventory: false,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
@@ -418,7 +414,7 @@ mod tests {
         ] {
             let known = lookup(module).and_then(|m| m.arg_names()).unwrap();
             let file_args = ["copy", "template", "file", "lineinfile", "uri"].contains(&module)
-                || ["get_url", "unarchive"].contains(&module);
+                || ["get_url", "unarchive"].contains(&module)
                 || ["assemble", "blockinfile", "replace"].contains(&module);
             let extra = if file_args { FILE } else { "" };
             for name in documented.split_whitespace().chain(extra.split_whitespace()) {

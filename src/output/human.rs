@@ -239,11 +239,6 @@ impl Reporter for Human {
                 t
             }
         };
-        if let Some(Json::String(d)) = &diff {
-            self.line(d.trim_end(), None);
-        }
-        // A package manager's diff is the text it prepared (Ansible shows it as it is).
-        if let Some(Json::String(d)) = diff.as_ref().and_then(|d| d.get("prepared")) {
         if let Some(d) = diff.filter(|d| !d.is_empty()) {
             self.line(d.trim_end(), None);
         }
