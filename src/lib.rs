@@ -24,6 +24,8 @@
 //!   connection per host reused by every task; connect options; become (sudo, su).
 //! - [`modules`]: one declaration (`ModuleSpec`) and file per module, the `MODULES` table;
 //!   `modules/host/` is the toolkit modules call to act on a host.
+//! - `facts`: fact gathering (`setup`, `gather_facts`) in one script per host, and the
+//!   fact cache.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.
@@ -42,6 +44,7 @@ pub mod connection;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub(crate) mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;

@@ -13,6 +13,7 @@ mod core;
 mod corpus;
 mod deploy;
 mod ec2;
+mod facts;
 mod faults;
 mod files;
 mod fuzz_smoke;

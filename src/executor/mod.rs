@@ -93,13 +93,16 @@ impl HostState {
         let Some(serde_json::Value::Object(facts)) = result.data.get("ansible_facts") else {
             return;
         };
-        let into = if task.module.included_vars {
-            &mut self.included_vars
-        } else {
-            &mut self.facts
-        };
-        for (k, v) in facts {
-            into.insert(k.clone(), v.clone());
+        if task.module.included_vars {
+            for (k, v) in facts {
+                self.included_vars.insert(k.clone(), v.clone());
+            }
+            return;
+        }
+        // Facts are variables, and `ansible_facts` holds them all without their prefix.
+        let existing = self.facts.get("ansible_facts").cloned();
+        for (k, v) in crate::facts::as_variables(facts, existing.as_ref()) {
+            self.facts.insert(k, v);
         }
     }
 }

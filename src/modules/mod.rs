@@ -38,6 +38,7 @@ mod meta;
 mod raw;
 mod result;
 mod set_fact;
+pub(crate) mod setup;
 mod shell;
 mod stat;
 mod template;
@@ -194,6 +195,7 @@ static MODULES: &[&ModuleSpec] = &[
     &meta::SPEC,
     &raw::SPEC,
     &set_fact::SPEC,
+    &setup::SPEC,
     &shell::SPEC,
     &stat::SPEC,
     &template::SPEC,

@@ -1,0 +1,54 @@
+# ferry's fact gathering: one script, run once per host. The controller keeps the sections
+# of the collectors asked for (a section runs from its `#: name` line to the next one) and
+# reads the output, where each part starts with a `@@ferry:<name>` line.
+#: head
+m() { printf '\n@@ferry:%s\n' "$1"; }
+#: files
+m files; grep -Hasv '^\x00never\x00$' -- $FERRY_FILES
+m exists; for p in $FERRY_EXISTS; do [ -e "$p" ] && echo "$p"; done
+#: platform
+m uname; uname -snrvm
+m bits; getconf LONG_BIT
+m fqdn; set -- $(getent ahosts "$(uname -n)"); [ -n "$1" ] && getent hosts "$1"
+#: lsb
+m lsb; command -v lsb_release
+#: user
+m user; u=${LOGNAME:-${USER:-${LNAME:-$USERNAME}}}; getent passwd "${u:-$(id -u)}"
+#: date_time
+m date; printf 'now\n@1577836800\n@1593561600\n' | date -f - '+%Y|%m|%d|%H|%M|%S|%s|%N|%A|%w|%W|%Z|%z|%j'
+#: env
+m env; env
+#: caps
+m caps; command -v capsh >/dev/null && capsh --print
+#: chroot
+m chroot; echo "${debian_chroot:-}"; stat -Lc '%d %i' / /proc/1/root/.
+#: pkg_mgr
+m rpm_apt; [ -e /usr/bin/rpm ] && [ -e /usr/bin/apt-get ] && /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null && echo apt_rpm
+m dnf; for p in /usr/bin/dnf /usr/bin/microdnf; do [ -e "$p" ] && readlink -f "$p" && break; done
+#: service_mgr
+m init; echo "init=$(readlink /sbin/init)"; echo "systemctl=$(command -v systemctl)"; echo "initctl=$(command -v initctl)"
+#: systemd
+m systemd; command -v systemctl >/dev/null && for c in /run/systemd/system/ /dev/.run/systemd/ /dev/.systemd/; do [ -e "$c" ] && systemctl --version && break; done
+#: python
+m python; for p in $FERRY_PYTHON; do [ -x "$p" ] || p=$(command -v "$p") || continue; "$p" -I -c 'import sys, json, importlib.util as u
+print(json.dumps({"executable": sys.executable, "version_info": list(sys.version_info), "type": sys.implementation.name, "ssl": u.find_spec("ssl") is not None, "bits": sys.maxsize > 2**32}))' && break; done
+#: local
+m local; for f in "$FERRY_FACT_PATH"/*.fact; do [ -e "$f" ] || continue; if [ -x "$f" ]; then out=$("$f"); rc=$?; printf '@@ferry:fact\n%s\n%s\n' "$f" "$rc"; printf '%s\n' "$out"; else printf '@@ferry:fact\n%s\n-\n' "$f"; cat "$f"; echo; fi; done
+#: network
+m route4; ip -4 route get 8.8.8.8
+m route6; ip -6 route get 2404:6800:400a:800::1012
+m addr; ip addr show
+m local4; ip -4 route show table local
+m local6; ip -6 route show table local
+m links; ls -l /sys/class/net/*/device /sys/class/net/*/device/driver/module
+m brif; for p in /sys/class/net/*/brif/*; do [ -e "$p" ] && echo "$p"; done
+#: hardware
+m mounts; findmnt --list --noheadings --notruncate
+m lsblk; lsblk --list --noheadings --paths --output NAME,UUID --exclude 2
+m statfs; while read -r dev mnt fs rest; do case "$dev" in /*|\\*|*:/*) [ "$fs" = none ] || set -- "$@" "$(printf '%b' "$mnt")";; esac; done < /proc/mounts; [ $# -gt 0 ] && timeout "$FERRY_TIMEOUT" stat -f -c '%n|%s|%S|%b|%f|%a|%c|%d' -- "$@"
+m disks; ls -l /dev/disk/by-id /dev/disk/by-uuid /dev/disk/by-label
+m holders; for p in /sys/block/*/holders/* /sys/block/*/*/holders/*; do [ -e "$p" ] && echo "$p"; done
+m parts; for p in /sys/block/*/*/partition; do [ -e "$p" ] && echo "${p%/partition}"; done
+m lvm; [ "$(id -u)" = 0 ] && command -v vgs >/dev/null && { vgs --noheadings --nosuffix --units g --separator ,; echo @@lvs; lvs --noheadings --nosuffix --units g --separator ,; echo @@pvs; pvs --noheadings --nosuffix --units g --separator ,; }
+#: virtual
+m dev_kvm; [ -e /dev/kvm ] && echo yes
