@@ -154,13 +154,29 @@ fn subsets_filters_local_facts_and_the_play_keywords() {
         that:
           - bad is failed
           - "bad.msg is search(\"Bad subset 'bogus' given to Ansible. gather_subset options allowed: all, \")"
+    - set_fact: {plain: 1}
+    - assert:
+        that:
+          - plain == 1
+          - ansible_facts.plain is not defined
+# module_defaults for setup apply to the implicit gathering (the 2.18 way to set a
+# default subset); the play's own keyword would win over them.
+- hosts: all
+  module_defaults:
+    ansible.builtin.setup:
+      gather_subset: ["!all", "!min", "dns"]
+  tasks:
+    - assert:
+        that:
+          - gather_subset == ['!all', '!min', 'dns']
+          - ansible_facts.dns is defined
 "#,
     );
     let run = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(
         counts(&run, "host1"),
-        "ok=6 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        "ok=10 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
         "{}",
         run.all()
     );

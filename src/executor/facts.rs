@@ -13,9 +13,10 @@ use crate::facts::{self, FactCache};
 use crate::modules::{setup, typed, ModuleSpec};
 use crate::playbook::Task;
 
-/// The pseudo-module behind `TASK [Gathering Facts]`: `setup` under another name.
+/// The module behind `TASK [Gathering Facts]`: `setup` (so `module_defaults` for `setup`
+/// apply to it, as they apply to Ansible's gather_facts action calling setup).
 static GATHER: ModuleSpec = ModuleSpec {
-    name: "gather_facts",
+    name: "setup",
     args: Some(setup::arg_names),
     run: |ctx, args| Box::pin(typed("gather_facts", args, move |a| setup::run(ctx, a))),
     ..crate::modules::DEFAULTS

@@ -99,7 +99,13 @@ impl HostState {
             }
             return;
         }
-        // Facts are variables, and `ansible_facts` holds them all without their prefix.
+        if task.module.plain_facts {
+            for (k, v) in facts {
+                self.facts.insert(k.clone(), v.clone());
+            }
+            return;
+        }
+        // Gathered facts are variables, and `ansible_facts` holds them without their prefix.
         let existing = self.facts.get("ansible_facts").cloned();
         for (k, v) in crate::facts::as_variables(facts, existing.as_ref()) {
             self.facts.insert(k, v);

@@ -4,7 +4,7 @@
 #: head
 m() { printf '\n@@ferry:%s\n' "$1"; }
 #: files
-m files; grep -Hasv '^\x00never\x00$' -- $FERRY_FILES
+m files; [ -n "$FERRY_FILES" ] && grep -Has '' -- $FERRY_FILES </dev/null
 m exists; for p in $FERRY_EXISTS; do [ -e "$p" ] && echo "$p"; done
 #: platform
 m uname; uname -snrvm
@@ -45,7 +45,7 @@ m brif; for p in /sys/class/net/*/brif/*; do [ -e "$p" ] && echo "$p"; done
 #: hardware
 m mounts; findmnt --list --noheadings --notruncate
 m lsblk; lsblk --list --noheadings --paths --output NAME,UUID --exclude 2
-m statfs; while read -r dev mnt fs rest; do case "$dev" in /*|\\*|*:/*) [ "$fs" = none ] || set -- "$@" "$(printf '%b' "$mnt")";; esac; done < /proc/mounts; [ $# -gt 0 ] && timeout "$FERRY_TIMEOUT" stat -f -c '%n|%s|%S|%b|%f|%a|%c|%d' -- "$@"
+m statfs; set --; while read -r dev mnt fs rest; do case "$dev" in /*|\\*|*:/*) case "$mnt" in *\\*) mnt=$(printf '%b' "$mnt");; esac; [ "$fs" = none ] || set -- "$@" "$mnt";; esac; done < /proc/mounts; [ $# -gt 0 ] && timeout "$FERRY_TIMEOUT" stat -f -c '%n|%s|%S|%b|%f|%a|%c|%d' -- "$@"
 m disks; ls -l /dev/disk/by-id /dev/disk/by-uuid /dev/disk/by-label
 m holders; for p in /sys/block/*/holders/* /sys/block/*/*/holders/*; do [ -e "$p" ] && echo "$p"; done
 m parts; for p in /sys/block/*/*/partition; do [ -e "$p" ] && echo "${p%/partition}"; done

@@ -98,6 +98,10 @@ pub struct ModuleSpec {
     /// Its `ansible_facts` are variables at `include_vars` precedence (below set_fact and
     /// registered results), not facts.
     pub included_vars: bool,
+    /// Its `ansible_facts` are host variables but not gathered facts: they stay out of the
+    /// `ansible_facts` variable and the fact cache (set_fact, as Ansible's non-persistent
+    /// facts).
+    pub plain_facts: bool,
     /// For a module that writes the file its arguments name, a function that finds it in
     /// rendered arguments: the executor stats those of a loop's items at once.
     pub written_path: Option<fn(&Vars) -> Option<&str>>,
@@ -139,6 +143,7 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     bare_result: false,
     directive: false,
     included_vars: false,
+    plain_facts: false,
     written_path: None,
     check: None,
     background: false,

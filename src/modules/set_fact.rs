@@ -6,6 +6,7 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "set_fact",
     run: |ctx, args| Box::pin(run(ctx, args)),
+    plain_facts: true,
     ..DEFAULTS
 };
 
