@@ -295,12 +295,15 @@ fn mounts(out: &Output) -> Vec<Json> {
             source.ends_with(']').then_some(target)
         })
         .collect();
-    let uuids: BTreeMap<&str, &str> = out
-        .section("lsblk")
-        .lines()
-        .filter_map(|l| l.trim().rsplit_once(char::is_whitespace))
-        .map(|(d, u)| (d.trim(), u.trim()))
-        .collect();
+    // Device → UUID from the /dev/disk/by-uuid links (what lsblk reads from udev).
+    let mut uuids: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(Json::Object(by_dev)) = device_links(out).get("uuids") {
+        for (dev, names) in by_dev {
+            if let Some(Json::String(u)) = names.get(0) {
+                uuids.insert(format!("/dev/{dev}"), u.clone());
+            }
+        }
+    }
     let sizes: BTreeMap<&str, Vec<i64>> = out
         .section("statfs")
         .lines()
@@ -350,7 +353,10 @@ fn mounts(out: &Output) -> Vec<Json> {
         }
         m.insert(
             "uuid".into(),
-            s(uuids.get(device.as_str()).copied().unwrap_or("N/A")),
+            s(uuids
+                .get(device.as_str())
+                .map(String::as_str)
+                .unwrap_or("N/A")),
         );
         list.push(Json::Object(m));
     }

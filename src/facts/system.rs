@@ -32,27 +32,33 @@ pub(crate) static PLATFORM: Collector = Collector {
         "machine_id",
     ],
     parts: &["platform", "python"],
-    files: &["/etc/machine-id", "/var/lib/dbus/machine-id"],
+    files: &[
+        "/etc/machine-id",
+        "/var/lib/dbus/machine-id",
+        "/proc/sys/kernel/ostype",
+        "/proc/sys/kernel/hostname",
+        "/proc/sys/kernel/osrelease",
+        "/proc/sys/kernel/version",
+    ],
     parse: platform,
     ..NONE
 };
 
 fn platform(out: &Output, f: &mut Facts) {
-    let words: Vec<&str> = out.section("uname").trim().split(' ').collect();
-    if words.len() >= 5 {
-        let machine = words[words.len() - 1];
-        f.insert("system".into(), s(words[0]));
-        f.insert("kernel".into(), s(words[2]));
-        f.insert(
-            "kernel_version".into(),
-            s(words[3..words.len() - 1].join(" ")),
-        );
-        f.insert("machine".into(), s(machine));
-        f.insert("nodename".into(), s(words[1]));
-        f.insert(
-            "hostname".into(),
-            s(words[1].split('.').next().unwrap_or("")),
-        );
+    let kernel = |k: &str| {
+        out.file(&format!("/proc/sys/kernel/{k}"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let machine = out.section("uname").trim().to_string();
+    let node = kernel("hostname");
+    if !machine.is_empty() {
+        f.insert("system".into(), s(kernel("ostype")));
+        f.insert("kernel".into(), s(kernel("osrelease")));
+        f.insert("kernel_version".into(), s(kernel("version")));
+        f.insert("machine".into(), s(machine.as_str()));
+        f.insert("nodename".into(), s(node.as_str()));
+        f.insert("hostname".into(), s(node.split('.').next().unwrap_or("")));
         let python = python_info(out);
         if let Some(p) = &python {
             let v = &p["version_info"];
@@ -61,20 +67,27 @@ fn platform(out: &Output, f: &mut Facts) {
                 s(format!("{}.{}.{}", v[0], v[1], v[2])),
             );
         }
+        // The interpreter's word size, as Ansible's `platform.architecture()`; without one,
+        // the machine's.
         let bits = match &python {
-            Some(p) if p["bits"] == Json::Bool(false) => "32".to_string(),
-            Some(_) => "64".to_string(),
-            None => out.section("bits").trim().to_string(),
+            Some(p) if p["bits"] == Json::Bool(false) => "32",
+            Some(_) => "64",
+            None if machine.contains("64") || machine == "s390x" => "64",
+            None => "32",
         };
-        let arch = if regex_i86(machine) { "i386" } else { machine };
+        let arch = if regex_i86(&machine) {
+            "i386"
+        } else {
+            machine.as_str()
+        };
         f.insert("architecture".into(), s(arch));
-        let user_arch = match (machine, bits.as_str()) {
+        let user_arch = match (machine.as_str(), bits) {
             ("x86_64", "32") => "i386",
             _ => arch,
         };
         f.insert("userspace_architecture".into(), s(user_arch));
         f.insert("userspace_bits".into(), s(bits));
-        let fqdn = fqdn(out.section("fqdn"), words[1]);
+        let fqdn = fqdn(out.section("fqdn"), &node);
         let domain = fqdn
             .split_once('.')
             .map(|(_, d)| d)
@@ -253,13 +266,22 @@ pub(crate) static CHROOT: Collector = Collector {
         let text = out.section("chroot");
         let mut lines = text.lines();
         let debian_chroot = lines.next().unwrap_or("");
-        let stats: Vec<&str> = lines.collect();
-        let chroot = if !debian_chroot.is_empty() {
-            true
-        } else if stats.len() >= 2 {
-            stats[0] != stats[1]
-        } else {
-            stats.first().and_then(|l| l.split(' ').nth(1)) != Some("2")
+        let root = lines.next().unwrap_or("");
+        let chroot = match root.split(' ').collect::<Vec<_>>().as_slice() {
+            _ if !debian_chroot.is_empty() => true,
+            ["same"] => false,
+            ["different"] => true,
+            // Not allowed to look at pid 1's root: the root's inode is not the file
+            // system's first (2; 256 on btrfs, 128 on xfs).
+            ["unknown", ino, fs, ..] => {
+                let first = match *fs {
+                    "btrfs" => "256",
+                    "xfs" => "128",
+                    _ => "2",
+                };
+                ino != &first
+            }
+            _ => false,
         };
         f.insert("is_chroot".into(), Json::Bool(chroot));
     },
