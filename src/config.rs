@@ -102,6 +102,13 @@ pub static SETTINGS: &[Setting] = &[
         None,
     ),
     s(
+        "CACHE_PLUGIN_PREFIX",
+        &["defaults.fact_caching_prefix"],
+        &["ANSIBLE_CACHE_PLUGIN_PREFIX"],
+        Kind::Text,
+        Some("ansible_facts"),
+    ),
+    s(
         "CACHE_PLUGIN_TIMEOUT",
         &["defaults.fact_caching_timeout"],
         &["ANSIBLE_CACHE_PLUGIN_TIMEOUT"],

@@ -27,6 +27,9 @@
 //! - [`modules`]: one declaration (`ModuleSpec`) and file per module, the `MODULES` table;
 //!   `modules/host/` is the toolkit modules call to act on a host; `modules/ansiballz/` runs a
 //!   module ferry has no native code for as Ansible runs it (packaged, on the host's Python).
+//!   `modules/host/` is the toolkit modules call to act on a host.
+//! - `facts`: fact gathering (`setup`, `gather_facts`) in one script per host, and the
+//!   fact cache.
 //! - [`executor`]: runs plays: hosts in parallel per task, handlers, outcomes and the recap.
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.
@@ -45,6 +48,7 @@ pub mod connection;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub(crate) mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod inventory;

@@ -13,6 +13,7 @@ mod core;
 mod corpus;
 mod deploy;
 mod ec2;
+mod facts;
 mod fallback;
 mod faults;
 mod files;

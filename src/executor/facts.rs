@@ -1,119 +1,101 @@
-//! `gather_facts`: a minimal set of facts read with one remote command per host.
+//! `TASK [Gathering Facts]`: the play's implicit `gather_facts` task (arguments from the
+//! play's `gather_subset`, `gather_timeout` and `fact_path`, rendered per host), ansible.cfg's
+//! `gathering` (`implicit`, `explicit`, `smart`: skip hosts whose facts are known), and the
+//! fact cache (`fact_caching = jsonfile`): read when a host first appears, written after
+//! each gathering. The gathering itself is `facts/`.
 
 use serde_json::Value as Json;
 
 use crate::events::TaskKind;
 use crate::executor::play::PlayCtx;
-use crate::executor::Executor;
-use crate::modules::{ModuleCtx, ModuleResult, ModuleSpec};
+use crate::executor::{Executor, HostState};
+use crate::facts::{self, FactCache};
+use crate::modules::{setup, typed, ModuleSpec};
 use crate::playbook::Task;
-use crate::vars::Vars;
 
-/// The pseudo-module behind `TASK [Gathering Facts]`.
+/// The module behind `TASK [Gathering Facts]`: `setup` (so `module_defaults` for `setup`
+/// apply to it, as they apply to Ansible's gather_facts action calling setup).
 static GATHER: ModuleSpec = ModuleSpec {
-    name: "gather_facts",
-    args: Some(Vec::new),
-    run: |ctx, _| Box::pin(gather(ctx)),
+    name: "setup",
+    args: Some(setup::arg_names),
+    run: |ctx, args| Box::pin(typed("gather_facts", args, move |a| setup::run(ctx, a))),
     ..crate::modules::DEFAULTS
 };
 
-const SCRIPT: &str =
-    "uname -n; uname -m; uname -s; id -un; echo \"$HOME\"; cat /etc/os-release 2>/dev/null";
-
 impl Executor {
-    /// Runs `TASK [Gathering Facts]` on the play's active hosts.
+    /// Runs `TASK [Gathering Facts]` on the play's active hosts (under `gathering = smart`,
+    /// on those whose facts are not known yet).
     pub(crate) async fn gather_facts(&mut self, ctx: &mut PlayCtx<'_>) {
         let task = Task {
             name: Some("Gathering Facts".into()),
             when: ctx.play.when.clone(),
             opts: ctx.play.opts.clone(),
+            args: Json::Object(ctx.play.gather_args.clone()),
             ..Task::empty(ctx.play.span.clone(), &GATHER)
         };
-        let hosts = ctx.active.clone();
+        let smart = crate::config::Config::global().text("DEFAULT_GATHERING") == Some("smart");
+        let hosts: Vec<String> = ctx
+            .active
+            .iter()
+            .filter(|h| !smart || !self.hosts.get(h.as_str()).is_some_and(gathered))
+            .cloned()
+            .collect();
+        if hosts.is_empty() {
+            return;
+        }
         let failed = self
-            .run_task(ctx, &task, TaskKind::Task, hosts, false)
+            .run_task(ctx, &task, TaskKind::Task, hosts.clone(), false)
             .await;
         self.fail_hosts(ctx, &failed);
+        self.cache_facts(&hosts);
+    }
+
+    /// Writes the facts of `hosts` to the fact cache, if there is one.
+    pub(crate) fn cache_facts(&self, hosts: &[String]) {
+        let Some(cache) = fact_cache() else { return };
+        for host in hosts {
+            let Some(state) = self.hosts.get(host) else {
+                continue;
+            };
+            if !gathered(state) {
+                continue;
+            }
+            let mut kept = facts::Facts::new();
+            for (k, v) in &state.facts {
+                if k.starts_with("ansible_") && k != "ansible_facts"
+                    || k == "module_setup"
+                    || k == "gather_subset"
+                {
+                    kept.insert(k.clone(), v.clone());
+                }
+            }
+            kept.insert("_ansible_facts_gathered".into(), Json::Bool(true));
+            cache.set(host, &kept);
+        }
     }
 }
 
-async fn gather(ctx: &ModuleCtx<'_>) -> ModuleResult {
-    let conn = match ctx.conn.get().await {
-        Ok(c) => c,
-        Err(e) => return ModuleResult::unreachable(&e),
+/// The run's fact cache (`jsonfile`), if ansible.cfg sets one up.
+fn fact_cache() -> Option<&'static FactCache> {
+    static CACHE: std::sync::OnceLock<Option<FactCache>> = std::sync::OnceLock::new();
+    CACHE.get_or_init(FactCache::from_config).as_ref()
+}
+
+/// Whether a host's facts were gathered (this run, or a cached run).
+fn gathered(state: &HostState) -> bool {
+    state.facts.get("module_setup") == Some(&Json::Bool(true))
+}
+
+/// A new host's state with its cached facts, if the cache has them.
+pub(crate) fn with_cached_facts(host: &str, mut state: HostState) -> HostState {
+    let Some(cached) = fact_cache().and_then(|c| c.get(host)) else {
+        return state;
     };
-    drop(conn);
-    let out = match ctx.exec(SCRIPT).await {
-        Ok(o) => o,
-        Err(e) => return ModuleResult::unreachable(&e),
-    };
-    if out.rc != 0 {
-        return ModuleResult::failed(format!("could not gather facts: {}", out.stderr.trim()));
+    let mut cached = cached;
+    cached.remove("_ansible_facts_gathered");
+    let existing = state.facts.get("ansible_facts").cloned();
+    for (k, v) in facts::as_variables(&cached, existing.as_ref()) {
+        state.facts.entry(k).or_insert(v);
     }
-    let facts = parse(&out.stdout);
-    let mut all = Vars::new();
-    for (k, v) in &facts {
-        all.insert(format!("ansible_{k}"), v.clone());
-    }
-    all.insert("ansible_facts".into(), Json::Object(facts));
-    let mut data = Vars::new();
-    data.insert("ansible_facts".into(), Json::Object(all));
-    ModuleResult::ok(data)
-}
-
-fn parse(stdout: &str) -> Vars {
-    let mut lines = stdout.lines();
-    let mut next = || lines.next().unwrap_or("").to_string();
-    let (node, arch, system, user, home) = (next(), next(), next(), next(), next());
-    let os: Vec<(String, String)> = stdout
-        .lines()
-        .skip(5)
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-        .collect();
-    let get = |k: &str| os.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
-    let id = get("ID").unwrap_or_default();
-    let distribution = get("NAME")
-        .map(|n| n.split_whitespace().next().unwrap_or("").to_string())
-        .unwrap_or_else(|| system.clone());
-    let family = os_family(&id, get("ID_LIKE").as_deref().unwrap_or(""));
-    let mut f = Vars::new();
-    f.insert(
-        "hostname".into(),
-        node.split('.').next().unwrap_or("").into(),
-    );
-    f.insert("nodename".into(), node.clone().into());
-    f.insert("fqdn".into(), node.into());
-    f.insert("architecture".into(), arch.into());
-    f.insert("system".into(), system.into());
-    f.insert("user_id".into(), user.into());
-    f.insert("user_dir".into(), home.into());
-    f.insert("distribution".into(), distribution.into());
-    f.insert(
-        "distribution_version".into(),
-        get("VERSION_ID").unwrap_or_default().into(),
-    );
-    f.insert(
-        "distribution_release".into(),
-        get("VERSION_CODENAME").unwrap_or_default().into(),
-    );
-    f.insert("os_family".into(), family.into());
-    f
-}
-
-fn os_family(id: &str, like: &str) -> String {
-    let words = std::iter::once(id).chain(like.split_whitespace());
-    for w in words {
-        let family = match w {
-            "debian" | "ubuntu" | "linuxmint" | "raspbian" => "Debian",
-            "rhel" | "centos" | "fedora" | "rocky" | "almalinux" | "amzn" | "ol" => "RedHat",
-            "alpine" => "Alpine",
-            "arch" => "Archlinux",
-            "suse" | "opensuse" | "sles" => "Suse",
-            "gentoo" => "Gentoo",
-            _ => continue,
-        };
-        return family.to_string();
-    }
-    "Linux".into()
+    state
 }

@@ -100,29 +100,22 @@ impl HostState {
         let Some(serde_json::Value::Object(facts)) = result.data.get("ansible_facts") else {
             return;
         };
-        let into = if task.module.included_vars {
-            &mut self.included_vars
-        } else {
-            &mut self.facts
-        };
-        for (k, v) in facts {
-            into.insert(k.clone(), v.clone());
-        }
-        // A module's facts are also keys of `ansible_facts` (`ansible_facts.packages`,
-        // `ansible_facts.services`), without their `ansible_` prefix, as Ansible caches them.
-        let plain = task.module.included_vars || task.module.plain_facts;
-        if (plain && !task.module.cache_facts) || facts.contains_key("ansible_facts") {
+        if task.module.included_vars {
+            for (k, v) in facts {
+                self.included_vars.insert(k.clone(), v.clone());
+            }
             return;
         }
-        let namespaced = self
-            .facts
-            .entry("ansible_facts")
-            .or_insert_with(|| serde_json::json!({}));
-        if let serde_json::Value::Object(all) = namespaced {
+        if task.module.plain_facts {
             for (k, v) in facts {
-                let short = k.strip_prefix("ansible_").unwrap_or(k);
-                all.insert(short.to_string(), v.clone());
+                self.facts.insert(k.clone(), v.clone());
             }
+            return;
+        }
+        // Gathered facts are variables, and `ansible_facts` holds them without their prefix.
+        let existing = self.facts.get("ansible_facts").cloned();
+        for (k, v) in crate::facts::as_variables(facts, existing.as_ref()) {
+            self.facts.insert(k, v);
         }
     }
 }

@@ -108,6 +108,7 @@ impl Executor {
                     inv_vars: self.inventory.host_vars(host),
                     ..waiting
                 };
+                let state = super::facts::with_cached_facts(host, state);
                 self.hosts.insert(host.clone(), state);
             }
         }

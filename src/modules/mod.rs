@@ -81,6 +81,7 @@ mod service;
 mod service_facts;
 mod service_sysv;
 mod set_fact;
+pub(crate) mod setup;
 mod shell;
 mod slurp;
 mod stat;
@@ -154,6 +155,9 @@ pub struct ModuleSpec {
     pub included_vars: bool,
     /// Its `ansible_facts` are host variables only (set_fact), not also keys of the
     /// `ansible_facts` variable as other modules' facts are (package_facts' `packages`).
+    /// Its `ansible_facts` are host variables but not gathered facts: they stay out of the
+    /// `ansible_facts` variable and the fact cache (set_fact, as Ansible's non-persistent
+    /// facts).
     pub plain_facts: bool,
     /// For a module that writes the file its arguments name, a function that finds it in
     /// rendered arguments: the executor stats those of a loop's items at once.
@@ -170,10 +174,6 @@ pub struct ModuleSpec {
     pub supports_check: bool,
     /// ferry runs it (false: it only loads; running it fails the task, naming it).
     pub native: bool,
-    /// Its `ansible_facts` are host facts (service_facts): they also go into the
-    /// `ansible_facts` variable, without their `ansible_` prefix, as Ansible's fact cache
-    /// holds them (set_fact's do not).
-    pub cache_facts: bool,
     /// It changes the run's inventory (`add_host`, `group_by`): it gets
     /// `ModuleCtx::inventory`.
     pub edits_inventory: bool,
@@ -213,7 +213,6 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     bypass_host_loop: false,
     supports_check: true,
     native: true,
-    cache_facts: false,
     edits_inventory: false,
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
@@ -298,6 +297,7 @@ static MODULES: &[&ModuleSpec] = &[
     &service::SPEC,
     &service_facts::SPEC,
     &set_fact::SPEC,
+    &setup::SPEC,
     &shell::SPEC,
     &slurp::SPEC,
     &stat::SPEC,

@@ -14,7 +14,6 @@ use crate::vars::Vars;
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "service_facts",
     args: Some(|| argnames::of::<Args>().to_vec()),
-    cache_facts: true,
     run: |ctx, args| Box::pin(typed("service_facts", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };

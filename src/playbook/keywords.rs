@@ -7,8 +7,11 @@
 /// Play keywords ferry supports (besides the inherited ones).
 pub(crate) const PLAY_SUPPORTED: &[&str] = &[
     "collections",
+    "fact_path",
     "force_handlers",
     "gather_facts",
+    "gather_subset",
+    "gather_timeout",
     "handlers",
     "hosts",
     "max_fail_percentage",
@@ -26,7 +29,7 @@ pub(crate) const PLAY_SUPPORTED: &[&str] = &[
 ];
 
 /// Play keywords Ansible has and ferry does not support yet.
-pub(crate) const PLAY_UNSUPPORTED: &[&str] = &["fact_path", "gather_subset", "gather_timeout"];
+pub(crate) const PLAY_UNSUPPORTED: &[&str] = &[];
 
 /// Task keywords ferry supports (besides the inherited ones).
 pub(crate) const TASK_SUPPORTED: &[&str] = &[

@@ -35,6 +35,11 @@ pub struct Play {
     pub vars: Vars,
     /// `gather_facts:` (default true, as in Ansible).
     pub gather_facts: bool,
+    /// Whether `gather_facts:` was written (ansible.cfg's `gathering` decides otherwise).
+    pub gather_facts_set: bool,
+    /// `gather_subset:`, `gather_timeout:`, `fact_path:` as written (templated per host
+    /// when facts are gathered): the arguments of `TASK [Gathering Facts]`.
+    pub gather_args: serde_json::Map<String, Json>,
     /// `when:` of the `import_playbook` that brought the play (already pushed into its
     /// tasks); fact gathering obeys it too.
     pub when: Vec<Condition>,

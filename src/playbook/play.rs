@@ -84,6 +84,8 @@ fn empty_play(node: &Node) -> Play {
         vars: Vars::new(),
         // ansible.cfg's `gathering = explicit` gathers only where a play asks.
         gather_facts: crate::config::Config::global().text("DEFAULT_GATHERING") != Some("explicit"),
+        gather_facts_set: false,
+        gather_args: serde_json::Map::new(),
         when: Vec::new(),
         opts: Inherit {
             any_errors_fatal: crate::config::Config::global()
@@ -139,8 +141,16 @@ impl PlayParts {
                 .map_err(Into::into),
             "collections" => Ok(()),
             "gather_facts" => parse_bool(value, "gather_facts")
-                .map(|b| play.gather_facts = b)
+                .map(|b| {
+                    play.gather_facts = b;
+                    play.gather_facts_set = true;
+                })
                 .map_err(Into::into),
+            "gather_subset" | "gather_timeout" | "fact_path" => {
+                parse_gather_arg(key, value).map(|(k, v)| {
+                    play.gather_args.insert(k, v);
+                })
+            }
             "vars_files" => parse_vars_files(value, play),
             "vars_prompt" => crate::playbook::prompt::parse_prompts(value)
                 .map(|p| play.prompts = p)
@@ -183,6 +193,40 @@ impl PlayParts {
             other => Err(unknown_play_keyword(key, other).into()),
         }
     }
+}
+
+/// `gather_subset` (a list or comma-separated words), `gather_timeout` (a number) or
+/// `fact_path` (a path): checked here unless templated, rendered when facts are gathered.
+fn parse_gather_arg(key: &Node, value: &Node) -> Result<(String, serde_json::Value), LoadErrors> {
+    let name = key.key_string();
+    let json = value.to_json();
+    if crate::playbook::fields::holds_template(&json) {
+        return Ok((name, json));
+    }
+    let ok = match (name.as_str(), &json) {
+        ("gather_subset", serde_json::Value::Array(items)) => items.iter().all(|i| i.is_string()),
+        ("gather_subset", serde_json::Value::String(_)) => true,
+        ("gather_timeout", serde_json::Value::Number(n)) => n.is_u64(),
+        ("gather_timeout", serde_json::Value::String(t)) => t.trim().parse::<u64>().is_ok(),
+        ("fact_path", serde_json::Value::String(_)) => true,
+        _ => false,
+    };
+    if !ok {
+        let want = match name.as_str() {
+            "gather_subset" => {
+                "a list of subset names (all, min, hardware, network, virtual, !name, ...)"
+            }
+            "gather_timeout" => "a whole number of seconds",
+            _ => "a path",
+        };
+        return Err(value
+            .error(format!(
+                "'{name}' must be {want}, found {}",
+                value.type_name()
+            ))
+            .into());
+    }
+    Ok((name, json))
 }
 
 /// A play keyword ferry refuses, or does not know (with a did-you-mean).
