@@ -190,6 +190,13 @@ fn ansible(item: &Item, corpus: &Path, scratch: &Path) -> Verdict {
 
 fn ferry(item: &Item, corpus: &Path, scratch: &Path) -> Verdict {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    // As on an ops box with Ansible installed: ansible-core on PATH, where ferry reads its
+    // routing of Ansible 2.9's short module names.
+    let bin = ansible_playbook();
+    if let Some(dir) = Path::new(&bin).parent() {
+        let path = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{}:{path}", dir.display()));
+    }
     cmd.arg("run");
     syntax_check(cmd, item, corpus, scratch)
 }

@@ -4,9 +4,13 @@
 //!
 //! ansible-core also routes some three thousand short names of Ansible 2.9's modules to the
 //! collections they moved to (`ufw` to `community.general.ufw`); ferry does not carry that
-//! table: such a name resolves only through the `collections` keyword or as a FQCN.
+//! table, but reads it from the ansible-core installed on the controller, when there is one
+//! (`ansible/config/ansible_builtin_runtime.yml`), for a name that is no builtin.
 
-use crate::collections::routing::{Kind, Route};
+use std::sync::OnceLock;
+
+use crate::collections::located;
+use crate::collections::routing::{Kind, Route, Routing};
 
 /// The modules of ansible-core 2.18, sorted.
 const MODULES: &[&str] = &[
@@ -136,8 +140,20 @@ pub(crate) fn route(kind: Kind, name: &str) -> Option<Route> {
             "Use include_tasks or import_tasks instead.".into(),
         )),
         (Kind::Action, "yum") => Some(Route::Redirect("ansible.builtin.dnf".into())),
-        _ => None,
+        _ if has(kind, name) => None,
+        _ => installed_routing().get(kind, name).cloned(),
     }
+}
+
+/// ansible-core's own routing table, from the ansible-core on the controller (read once, and
+/// only for a name that is no builtin: finding ansible-core asks Python).
+fn installed_routing() -> &'static Routing {
+    static ROUTING: OnceLock<Routing> = OnceLock::new();
+    ROUTING.get_or_init(|| {
+        located::core_dir()
+            .map(|dir| Routing::read(&dir.join("ansible/config/ansible_builtin_runtime.yml")))
+            .unwrap_or_default()
+    })
 }
 
 #[cfg(test)]

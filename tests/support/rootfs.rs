@@ -2,7 +2,8 @@
 //! each host is a fresh overlay over the cached Debian bookworm root that `scripts/rootfs.sh`
 //! builds, with its own sshd started inside it (`unshare --mount --pid` + `chroot`) on its own
 //! 127.0.0.x address and port, generated keys, `/proc`, `/dev` and `/sys` mounted, the
-//! machine's `/etc/resolv.conf` (so apt reaches deb.debian.org) and python3 for
+//! machine's `/etc/resolv.conf`, CA bundle and `/etc/pip.conf` (so apt reaches
+//! deb.debian.org and pip PyPI as the machine does) and python3 for
 //! ansible-playbook. The root's `/usr/sbin/policy-rc.d` refuses to start daemons; a test that
 //! wants them calls [`SystemHost::allow_daemons`]. Everything is stopped, unmounted and
 //! deleted on drop.
@@ -14,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use super::sshd::{free_port, keygen};
-use super::{ferry, Run};
+use super::{ferry_env, Run};
 
 /// One Debian system host.
 pub struct SystemHost {
@@ -150,13 +151,22 @@ impl SystemHosts {
     }
 
     /// `ferry run PLAYBOOK` against `hosts` (all when empty) with `extra` arguments.
+    /// ferry runs as on an ops box with Ansible installed: the venv's ansible-core is on PATH
+    /// (where ferry finds the modules it has no native code for, and ansible-core's routing).
     pub fn ferry(&self, playbook: &Path, hosts: &[&str], extra: &[&str]) -> Run {
         let inv = self.inventory_of(hosts, "").display().to_string();
         let kh = self.known_hosts.display().to_string();
         let pb = playbook.display().to_string();
         let mut args = vec!["run", &pb, "-i", &inv, "--known-hosts", &kh];
         args.extend_from_slice(extra);
-        ferry(&args, self.dir.path())
+        let ansible = crate::conformance::ansible_playbook();
+        let venv_bin = ansible.parent().unwrap_or(Path::new("/"));
+        let path = format!(
+            "{}:{}",
+            venv_bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        ferry_env(&args, self.dir.path(), &[("PATH", Path::new(&path))])
     }
 
     /// ansible-playbook (the venv's ansible-core) on `playbook` against `hosts` with `extra`
@@ -261,9 +271,18 @@ impl SystemHost {
             self.file("/root/.ssh/authorized_keys"),
         )
         .unwrap();
-        let resolv = fs::read("/etc/resolv.conf").unwrap_or_default();
-        let _ = fs::remove_file(self.file("/etc/resolv.conf"));
-        fs::write(self.file("/etc/resolv.conf"), resolv).unwrap();
+        // The machine's name service, trusted certificates and pip settings: a host reaches
+        // the archives and PyPI as the machine does (through its proxy, if it has one).
+        for path in [
+            "/etc/resolv.conf",
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/pip.conf",
+        ] {
+            if let Ok(text) = fs::read(path) {
+                let _ = fs::remove_file(self.file(path));
+                fs::write(self.file(path), text).unwrap();
+            }
+        }
         fs::write(self.file("/etc/hostname"), format!("{}\n", self.name)).unwrap();
     }
 
