@@ -88,7 +88,8 @@ fn zabbix_agent_role_converges_as_under_ansible() {
         "dpkg-query -W -f '${Package} ${Status}\\n' zabbix-agent; id zabbix; \
          grep -v '^#' /etc/zabbix/zabbix_agentd.conf | grep -v '^$' | grep -v Hostname; \
          stat -c '%n %U %G %a' /etc/zabbix/zabbix_agentd.conf /etc/zabbix/zabbix_agentd.d; \
-         ls /etc/rc2.d | grep zabbix; pgrep -x zabbix_agentd >/dev/null && echo running",
+         ls /etc/rc2.d | grep zabbix; \
+         if pgrep -x zabbix_agentd >/dev/null; then echo running; else echo stopped; fi",
     );
 }
 
