@@ -33,6 +33,11 @@ fn project(hosts: &SshHosts) -> PathBuf {
     dir
 }
 
+/// The modules these tests use that ferry also has native code for: run as Ansible runs them
+/// (`FERRY_FALLBACK_MODULES`), the path under test here.
+const AS_ANSIBLE: &str = "ansible.builtin.debconf,community.general.archive,\
+                          community.general.ini_file,ansible.builtin.pause";
+
 /// ferry with the venv's `ansible` on PATH (where it finds ansible-core's modules), run from
 /// the playbook's directory.
 fn ferry_run(hosts: &SshHosts, playbook: &Path, inventory: &Path, extra: &[&str]) -> Run {
@@ -49,6 +54,7 @@ fn ferry_run(hosts: &SshHosts, playbook: &Path, inventory: &Path, extra: &[&str]
     let env = [
         ("PATH", Path::new(&path)),
         ("ANSIBLE_COLLECTIONS_PATH", collections.as_path()),
+        ("FERRY_FALLBACK_MODULES", Path::new(AS_ANSIBLE)),
     ];
     ferry_env(&args, playbook.parent().unwrap(), &env)
 }
@@ -246,7 +252,10 @@ fn check_lists_fallback_tasks_and_refuses_action_plugins_and_unknown_names() {
     assert!(ran.stderr.contains(want), "{}", ran.all());
     // ansible-core's pause.py only documents its action plugin.
     let core = core_dir();
-    let env = [("FERRY_ANSIBLE_CORE_DIR", core.as_path())];
+    let env = [
+        ("FERRY_ANSIBLE_CORE_DIR", core.as_path()),
+        ("FERRY_FALLBACK_MODULES", Path::new(AS_ANSIBLE)),
+    ];
     let run = crate::support::ferry_env(&["check", "pause.yml"], dir, &env);
     assert_eq!(run.code, 4, "{}", run.all());
     let want = "pause.yml:4:7: 'ansible.builtin.pause' is an action plugin";
@@ -314,6 +323,7 @@ fn collections_installed_beside_ansible_core_are_found() {
     let env = [
         ("FERRY_ANSIBLE_CORE_DIR", site.as_path()),
         ("ANSIBLE_COLLECTIONS_PATH", none.as_path()),
+        ("FERRY_FALLBACK_MODULES", Path::new(AS_ANSIBLE)),
     ];
     let run = crate::support::ferry_env(&["check", "site.yml"], tmp.path(), &env);
     assert_eq!(run.code, 0, "{}", run.all());

@@ -81,7 +81,9 @@ impl Executor {
         self.take_inventory(inventory);
         let mut failed = Vec::new();
         for outcome in outcomes {
-            let copies: Vec<String> = if run_once {
+            // run_once shares the result with the other hosts; an action that bypasses the
+            // host loop (pause, add_host) registers it on its host only, as in Ansible.
+            let copies: Vec<String> = if run_once && !task.module.bypass_host_loop {
                 hosts[1..].to_vec()
             } else {
                 Vec::new()

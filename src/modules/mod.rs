@@ -318,6 +318,23 @@ pub fn lookup(name: &str) -> Option<&'static ModuleSpec> {
     MODULES.iter().copied().find(|m| m.answers_to(name))
 }
 
+/// Whether the module called `name` (its full name) is one `FERRY_FALLBACK_MODULES` (full
+/// names, comma-separated) asks to run as Ansible runs it, though ferry has native code for it:
+/// to compare the two, or where the native module differs in a way that matters.
+fn run_as_ansible(name: &str) -> bool {
+    static LIST: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        std::env::var("FERRY_FALLBACK_MODULES")
+            .unwrap_or_default()
+            .split(',')
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    })
+    .iter()
+    .any(|n| n == name)
+}
+
 /// Every module's declaration.
 pub fn all() -> impl Iterator<Item = &'static ModuleSpec> {
     MODULES.iter().copied()
@@ -327,8 +344,8 @@ pub fn all() -> impl Iterator<Item = &'static ModuleSpec> {
 /// FQCN, a local plugin's name): ferry's own, or one that loads and fails when run.
 pub fn resolved(name: &str, local: bool) -> &'static ModuleSpec {
     match local {
-        false => lookup(name).unwrap_or_else(|| external::spec(name)),
-        true => external::spec(name),
+        false if !run_as_ansible(name) => lookup(name).unwrap_or_else(|| external::spec(name)),
+        _ => external::spec(name),
     }
 }
 
