@@ -65,12 +65,6 @@ fn converges_as_ansible_does(role: &str, vars: &str, state: &str) {
             "{role}, {pass} run: ferry's recap differs from ansible-playbook's\n--- ansible\n{ansible}\n--- ferry\n{}",
             run.all()
         );
-        if pass == "second" {
-            let changed = counts(&run.stdout)
-                .into_iter()
-                .find(|(k, _)| k == "changed");
-            println!("{role}: second run changed = {changed:?}");
-        }
     }
     let (a, f) = (hosts.host("sys1").sh(state), hosts.host("sys2").sh(state));
     assert_eq!(a.0, 0, "state script on sys1: {}", a.1);
