@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10}; k=${2:-10}; r=${3:-3}
 dir="${BENCH_DIR:-/tmp/ferry-bench-fallback}"
+# ping and ini_file are also native ferry modules now: run them as Ansible runs them.
+export FERRY_FALLBACK_MODULES="ansible.builtin.ping,community.general.ini_file"
 # shellcheck source=bench/common.sh
 source bench/common.sh "$n" "$dir"
 ap=$(bash scripts/ansible-venv.sh 2>/dev/null)
