@@ -345,7 +345,7 @@ async fn refused(
     data: &Vars,
 ) -> Result<Option<ModuleResult>, ModuleResult> {
     let ok_scheme = args.url.starts_with("file:/") || args.url.starts_with("ftp:/");
-    if resp.status == 200 || (ok_scheme && resp.rc == 0) {
+    if (resp.status == 200 || ok_scheme) && resp.rc == 0 {
         return Ok(None);
     }
     host::run(ctx, &format!("rm -f -- {}", quote(&resp.tmp))).await?;
@@ -354,7 +354,7 @@ async fn refused(
         data.insert("msg".into(), resp.reason().into());
         data.insert("status_code".into(), 304.into());
         return finish(ctx, &args.dest, false, data).await.map(Some);
-    } else if resp.status == 0 {
+    } else if resp.status == 0 || resp.status == 200 {
         let mut r = ModuleResult::failed(format!("Request failed: {}", resp.error));
         r.data.extend(data.clone());
         r

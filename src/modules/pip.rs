@@ -404,7 +404,9 @@ async fn converge(pip: &Pip<'_>, args: &Args, packages: &[Package], venv_created
         (false, None) => out.stdout.contains("Successfully installed"),
         (false, Some(before)) => before != pip.installed().await?.1,
     };
-    data.insert("cmd".into(), full.into());
+    // As Ansible reports the command it ran: a list of words.
+    let words = shlex::split(&full).unwrap_or_else(|| vec![full.clone()]);
+    data.insert("cmd".into(), words.into());
     data.insert("stdout".into(), out.stdout.into());
     data.insert("stderr".into(), out.stderr.into());
     let mut r = ModuleResult::ok(data);

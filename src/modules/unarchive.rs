@@ -231,9 +231,10 @@ async fn download(ctx: &ModuleCtx<'_>, args: &Args, work: &str) -> Result<String
         ..Default::default()
     };
     let resp = get_url_fetch::fetch(ctx, &req).await?;
-    if resp.status != 200 && !(args.src.starts_with("file:/") && resp.rc == 0) {
+    let ok_scheme = args.src.starts_with("file:/");
+    if !((resp.status == 200 || ok_scheme) && resp.rc == 0) {
         let why = match resp.status {
-            0 => resp.error.clone(),
+            0 | 200 => resp.error.clone(),
             _ => resp.reason(),
         };
         return Err(ModuleResult::failed(format!(
