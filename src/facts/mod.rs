@@ -26,6 +26,7 @@ use crate::modules::{ModuleCtx, ModuleResult};
 
 pub(crate) use cache::FactCache;
 pub(crate) use subset::collectors;
+pub(crate) use system::PKG_MGRS;
 
 /// Facts as they are collected (without the `ansible_` prefix).
 pub(crate) type Facts = Map<String, Json>;

@@ -353,8 +353,9 @@ pub(crate) static CAPS: Collector = Collector {
     ..NONE
 };
 
-/// Package managers by the path that shows them, in Ansible's order (the last found wins).
-const PKG_MGRS: &[(&str, &str)] = &[
+/// Package managers by the path that shows them, in Ansible's order (the last found wins):
+/// the `pkg_mgr` fact, and the `package` module where no fact was gathered.
+pub(crate) const PKG_MGRS: &[(&str, &str)] = &[
     ("/usr/bin/rpm-ostree", "atomic_container"),
     ("/usr/bin/yum", "dnf"),
     ("/usr/bin/dnf-3", "dnf"),
