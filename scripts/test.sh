@@ -24,6 +24,8 @@ command -v debconf-show >/dev/null || need+=(debconf) # tests/fallback.rs runs a
 command -v python3 >/dev/null || need+=(python3)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+[ -x /usr/bin/chromium ] || need+=(chromium) # tests/report.rs opens the HTML reports in it
+command -v npm >/dev/null || need+=(npm)
 for t in zip unzip zstd bzip2 xz; do command -v $t >/dev/null || need+=("${t/#xz/xz-utils}"); done
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing: ${need[*]}"
@@ -32,6 +34,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 $sudo_ mkdir -p /run/sshd
 
+echo "== playwright-core (drives Chromium in tests/report.rs; its own browser download is not used)"
+[ -d "$HOME/.cache/ferry-node/node_modules/playwright-core" ] ||
+  npm install --no-audit --no-fund --prefix "$HOME/.cache/ferry-node" playwright-core >/dev/null
 echo "== ansible-core for the conformance tests"
 FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
 export FERRY_ANSIBLE_PLAYBOOK

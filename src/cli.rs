@@ -27,6 +27,8 @@ pub enum Command {
     Pipeline(PipelineCommand),
     /// Show past pipeline runs (`ferry history [PIPELINE]`, `ferry history show RUN`).
     History(HistoryArgs),
+    /// Render a recorded run as an HTML page, or compare two runs (`--compare A B`).
+    Report(ReportArgs),
     /// Re-run the CD stages of an earlier successful run with the exports it had.
     Rollback(Box<RollbackArgs>),
     /// Manage pipeline locks.
@@ -162,6 +164,14 @@ pub struct CommonArgs {
     /// Write a JUnit XML report here.
     #[arg(long = "junit")]
     pub junit: Option<PathBuf>,
+    /// Write the run's HTML report here (one self-contained page; written also when the run
+    /// fails or is interrupted).
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Keep only the newest N runs in the history database (older ones are pruned when a run
+    /// ends; default: keep all).
+    #[arg(long = "history-keep", env = "FERRY_HISTORY_KEEP", value_name = "N")]
+    pub history_keep: Option<usize>,
     /// More output (-v shows every result).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -200,6 +210,10 @@ pub struct RunArgs {
     /// List the tasks each play would run; run nothing.
     #[arg(long = "list-tasks")]
     pub list_tasks: bool,
+    /// Record the run (its arguments, results and report) in this history database
+    /// (`ferry history --history-db PATH` lists them).
+    #[arg(long = "history", env = "FERRY_HISTORY", value_name = "PATH")]
+    pub history: Option<PathBuf>,
     /// Flags shared with pipelines.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -275,6 +289,29 @@ pub struct PipelineWatchArgs {
 pub struct HistoryArgs {
     /// A pipeline file (or `show RUN`).
     pub args: Vec<String>,
+    /// The history database (default: next to the pipeline, else .ferry/history.db here).
+    #[arg(long = "history-db")]
+    pub history_db: Option<PathBuf>,
+    /// Only runs in which this host took part.
+    #[arg(long = "host")]
+    pub host: Option<String>,
+    /// Only runs that ended with this status (with --host: in which the host had a result of
+    /// this status; `failed` also matches unreachable).
+    #[arg(long = "status")]
+    pub status: Option<String>,
+}
+
+/// `ferry report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A pipeline file and/or a run number (default: the newest run).
+    pub args: Vec<String>,
+    /// Compare two runs instead.
+    #[arg(long = "compare", num_args = 2, value_names = ["RUN_A", "RUN_B"])]
+    pub compare: Vec<i64>,
+    /// Write the page here (default: standard output).
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
     /// The history database (default: next to the pipeline, else .ferry/history.db here).
     #[arg(long = "history-db")]
     pub history_db: Option<PathBuf>,

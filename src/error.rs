@@ -230,6 +230,9 @@ pub enum Error {
     /// The history database could not be read or written.
     #[error("{0}")]
     History(#[from] crate::pipeline::history::HistoryError),
+    /// The HTML report could not be written, or the run not recorded.
+    #[error("{0}")]
+    Report(#[from] crate::report::recording::ReportError),
     /// The pipeline's deploy lock could not be taken.
     #[error("{0}")]
     Lock(#[from] crate::pipeline::lock::LockError),
@@ -257,6 +260,7 @@ impl Error {
             | Error::History(_)
             | Error::Io { .. }
             | Error::Lock(_)
+            | Error::Report(_)
             | Error::Vault(_)
             | Error::Write { .. } => 1,
         }

@@ -45,6 +45,20 @@ pub struct HostStats {
 }
 
 impl HostStats {
+    /// The counts in PLAY RECAP's order: ok, changed, unreachable, failed, skipped, rescued,
+    /// ignored.
+    pub fn in_recap_order(&self) -> [u32; 7] {
+        [
+            self.ok,
+            self.changed,
+            self.unreachable,
+            self.failed,
+            self.skipped,
+            self.rescued,
+            self.ignored,
+        ]
+    }
+
     /// Counts one result the way Ansible's strategy does.
     pub fn count(&mut self, status: Status, changed: bool, ignored: bool) {
         match status {
@@ -194,6 +208,9 @@ pub trait Reporter: Send + Sync {
     fn no_hosts_matched(&self);
     /// Every host of the play has failed.
     fn no_more_hosts(&self);
+    /// Where the task about to start is written (its file and 1-based line), sent just before
+    /// [`Reporter::task_start`].
+    fn task_origin(&self, _file: &str, _line: usize) {}
     /// A task or handler starts on `hosts` hosts.
     fn task_start(&self, name: &str, kind: TaskKind, hosts: usize);
     /// A host finished the task (or a loop item).
@@ -245,6 +262,9 @@ impl Reporter for Tee {
     }
     fn no_more_hosts(&self) {
         self.0.iter().for_each(|r| r.no_more_hosts());
+    }
+    fn task_origin(&self, file: &str, line: usize) {
+        self.0.iter().for_each(|r| r.task_origin(file, line));
     }
     fn task_start(&self, name: &str, kind: TaskKind, hosts: usize) {
         let name = masked(name);

@@ -34,6 +34,7 @@
 //! - [`events`]: the event vocabulary (task and host results, recap, stage and run statuses)
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.
 //! - [`output`]: the reporters: human, JSON lines, JUnit.
+//! - [`report`]: the HTML run report (`--report`) and the report model the history keeps.
 //! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
@@ -59,6 +60,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod playbook;
 pub mod pyjson;
+pub mod report;
 pub mod template;
 pub mod text;
 pub mod vars;

@@ -22,6 +22,7 @@ mod load_errors;
 mod net_modules;
 mod packages;
 mod pipeline;
+mod report;
 mod roles;
 mod services;
 mod sudo_become;

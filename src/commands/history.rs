@@ -1,4 +1,4 @@
-//! `ferry history [PIPELINE]` (a table of runs) and `ferry history [PIPELINE] show RUN` (one
+//! `ferry history [PIPELINE]` (a table of runs; `--host NAME`, `--status failed` filter it) and `ferry history [PIPELINE] show RUN` (one
 //! run's stages, exports and recaps), read from the history database.
 
 use std::io::Write;
@@ -23,18 +23,36 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
             ))
         }
     };
-    let pipeline = file.as_deref().map(model::load).transpose()?;
-    let db_path = match (&args.history_db, &pipeline) {
-        (Some(p), _) => p.clone(),
+    let (pipeline, db_path, db) = open(file.as_deref(), args.history_db.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    match show {
+        Some(run) => show_run(&db, &db_path, &run, &mut out),
+        None if args.host.is_some() || args.status.is_some() => {
+            let runs = db.runs_matching(
+                pipeline.as_ref().map(|p| p.name.as_str()),
+                args.host.as_deref(),
+                args.status.as_deref(),
+            )?;
+            print_runs(&runs, &mut out)
+        }
+        None => list_runs(&db, pipeline.as_ref().map(|p| p.name.as_str()), &mut out),
+    }
+}
+
+/// The pipeline `file` (when given) and the history database: `given`, else the pipeline's,
+/// else `.ferry/history.db` here.
+pub(crate) fn open(
+    file: Option<&std::path::Path>,
+    given: Option<&std::path::Path>,
+) -> Result<(Option<crate::pipeline::Pipeline>, PathBuf, History), Error> {
+    let pipeline = file.map(model::load).transpose()?;
+    let db_path = match (given, &pipeline) {
+        (Some(p), _) => p.to_path_buf(),
         (None, Some(p)) => default_db(p),
         (None, None) => PathBuf::from(".ferry/history.db"),
     };
     let db = History::open(&db_path)?;
-    let mut out = std::io::stdout().lock();
-    match show {
-        Some(run) => show_run(&db, &db_path, &run, &mut out),
-        None => list_runs(&db, pipeline.as_ref().map(|p| p.name.as_str()), &mut out),
-    }
+    Ok((pipeline, db_path, db))
 }
 
 /// One run: its header, then each stage with its exports and per-host recap.
@@ -100,13 +118,17 @@ fn show_stage(s: &StageRow, recaps: &[(String, String, [i64; 7])], out: &mut imp
 
 /// The table of runs, newest first.
 fn list_runs(db: &History, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
+    print_runs(&db.runs(pipeline)?, out)
+}
+
+fn print_runs(runs: &[RunRow], out: &mut impl Write) -> Result<i32, Error> {
     let _ = writeln!(
         out,
         "{:>5}  {:<20} {:<12} {:>4}  {:<10} {:<12} {:>8}",
         "RUN", "PIPELINE", "STATUS", "EXIT", "COMMIT", "BRANCH", "SECONDS"
     );
-    for r in db.runs(pipeline)? {
-        let _ = writeln!(out, "{}", run_line(&r));
+    for r in runs {
+        let _ = writeln!(out, "{}", run_line(r));
     }
     Ok(0)
 }

@@ -5,6 +5,7 @@
 //! - [`inventory`]: `ferry inventory --list | --graph | --host`.
 //! - [`pipeline`]: `ferry pipeline run` and `ferry pipeline watch`.
 //! - [`history`]: `ferry history [PIPELINE] [show RUN]`.
+//! - [`report`]: `ferry report [PIPELINE] [RUN]`, `--compare A B`: recorded runs as HTML.
 //! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
 //! - [`lock`]: `ferry lock release NAME`.
 //! - [`config`]: `ferry config dump [--only-changed]`: ansible.cfg and `ANSIBLE_*` as read.
@@ -23,6 +24,7 @@ pub mod inventory;
 pub mod lock;
 pub mod options;
 pub mod pipeline;
+pub mod report;
 pub mod rollback;
 pub mod run;
 pub mod vault;
@@ -38,6 +40,7 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Pipeline(PipelineCommand::Run(args)) => pipeline::run(*args).await,
         Command::Pipeline(PipelineCommand::Watch(args)) => pipeline::watch(*args).await,
         Command::History(args) => history::history(args),
+        Command::Report(args) => report::report(args),
         Command::Rollback(args) => rollback::rollback(*args).await,
         Command::Lock(LockCommand::Release {
             name,

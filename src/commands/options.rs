@@ -35,6 +35,9 @@ pub struct Reporters {
     pub sink: Arc<dyn Reporter>,
     /// Report files written when the run ends.
     files: Vec<(Arc<Junit>, PathBuf)>,
+    /// The run's report model (`--report`, history), written by [`Reporters::finish_with`] or,
+    /// when the command is interrupted, on drop.
+    pub recording: Arc<crate::report::recording::Recording>,
 }
 
 impl Reporters {
@@ -49,15 +52,29 @@ impl Reporters {
             .iter()
             .map(|path| (Arc::new(Junit::default()), path.clone()))
             .collect();
+        let recording = Arc::new(crate::report::recording::Recording::new(
+            crate::report::args::of_process(common),
+            common.report.clone(),
+        ));
         // Always a Tee, even for one reporter: it masks vault secrets in every event.
-        let mut all = vec![main];
+        let mut all = vec![main, recording.reporter()];
         all.extend(
             files
                 .iter()
                 .map(|(j, _)| Arc::clone(j) as Arc<dyn Reporter>),
         );
         let sink: Arc<dyn Reporter> = Arc::new(Tee(all));
-        Reporters { sink, files }
+        Reporters {
+            sink,
+            files,
+            recording,
+        }
+    }
+
+    /// Writes the report files, the HTML report and the history of a run that ended with `code`.
+    pub fn finish_with(&self, code: i32) -> Result<(), Error> {
+        self.finish()?;
+        Ok(self.recording.finish(Some(code))?)
     }
 
     /// Writes the report files.

@@ -58,9 +58,45 @@ pub async fn run(args: PipelineRunArgs) -> Result<i32, Error> {
     let db = open_db(&pipeline, args.history_db.as_deref())?;
     let opts = options(&args)?;
     let reporters = Reporters::from_flags(&args.common);
+    describe_report(&reporters, &pipeline, &db, args.common.history_keep);
     let result = crate::pipeline::run::run(&pipeline, db, opts, Arc::clone(&reporters.sink)).await;
-    reporters.finish()?;
+    reporters.finish_with(exit_code(&result))?;
     result
+}
+
+/// The exit code the process ends with for `result`.
+pub(crate) fn exit_code(result: &Result<i32, Error>) -> i32 {
+    match result {
+        Ok(code) => *code,
+        Err(e) => e.exit_code(),
+    }
+}
+
+/// The report's header for a pipeline run: its stage graph; the model is kept in the history.
+pub(crate) fn describe_report(
+    reporters: &Reporters,
+    pipeline: &Pipeline,
+    db: &Arc<History>,
+    keep: Option<usize>,
+) {
+    let stages: Vec<crate::report::model::Stage> = pipeline
+        .stages
+        .iter()
+        .map(|s| crate::report::model::Stage {
+            name: s.name.clone(),
+            needs: s.needs.clone(),
+            status: "not run".into(),
+            ..Default::default()
+        })
+        .collect();
+    reporters.recording.describe(|r| {
+        r.title = pipeline.name.clone();
+        r.kind = "pipeline".into();
+        r.stages = stages;
+    });
+    reporters
+        .recording
+        .store_in_pipeline_history(Arc::clone(db), keep);
 }
 
 fn check_stage_name(p: &Pipeline, name: Option<&str>) -> Result<(), Error> {
@@ -92,6 +128,6 @@ pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
     let reporters = Reporters::from_flags(&args.run.common);
     let result =
         crate::pipeline::watch::watch(&pipeline, db, make, w, Arc::clone(&reporters.sink)).await;
-    reporters.finish()?;
+    reporters.finish_with(exit_code(&result))?;
     result
 }

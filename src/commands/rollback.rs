@@ -38,8 +38,14 @@ pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
     };
     let opts = pipeline_options(&args.common, None, None, args.wait_lock, Some(target))?;
     let reporters = Reporters::from_flags(&args.common);
+    crate::commands::pipeline::describe_report(
+        &reporters,
+        &pipeline,
+        &db,
+        args.common.history_keep,
+    );
     let result = crate::pipeline::run::run(&pipeline, db, opts, Arc::clone(&reporters.sink)).await;
-    reporters.finish()?;
+    reporters.finish_with(crate::commands::pipeline::exit_code(&result))?;
     result
 }
 

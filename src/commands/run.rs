@@ -65,20 +65,49 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
         }
     }
     let reporters = Reporters::from_flags(&args.common);
+    describe_report(&reporters, &args, playbook_dir.as_deref());
     let reporter = Arc::clone(&reporters.sink);
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     for pb in &playbooks {
         reporter.playbook_start(&pb.path.display().to_string());
         if let Err(errors) = executor.run(pb).await {
             executor.finish().await;
-            reporters.finish()?;
-            return Err(errors.into());
+            let error: Error = errors.into();
+            reporters.finish_with(error.exit_code())?;
+            return Err(error);
         }
     }
     let recap = executor.finish().await;
     reporter.recap(&recap);
-    reporters.finish()?;
+    reporters.finish_with(recap.exit_code())?;
     Ok(recap.exit_code())
+}
+
+/// The report's header: what ran, with which arguments, from which commit; and the history
+/// database the run is recorded in (`--history`).
+fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&Path>) {
+    let title: Vec<String> = args
+        .playbooks
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let (sha, branch) = crate::report::args::git(playbook_dir.unwrap_or(Path::new(".")));
+    reporters.recording.describe(|r| {
+        r.title = title.join(" ");
+        r.args.limit = args.limit.clone();
+        r.args.tags = split_list(&args.tags);
+        r.args.skip_tags = split_list(&args.skip_tags);
+        r.git_sha = sha;
+        r.git_branch = branch;
+    });
+    if let Some(path) = &args.history {
+        reporters
+            .recording
+            .keep_history(crate::report::recording::HistoryTarget {
+                path: path.clone(),
+                keep: args.common.history_keep,
+            });
+    }
 }
 
 /// `vars_prompt` on the terminal: hidden answers through rpassword, others read as a line.

@@ -100,6 +100,8 @@ impl Executor {
         rescuable: bool,
     ) -> (Vec<Group>, Vec<String>) {
         let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
+        let origin = inc.task.span.file.path.display().to_string();
+        self.reporter.task_origin(&origin, inc.task.span.line);
         self.reporter.task_start(&name, TaskKind::Task, scope.len());
         let mut groups: Vec<Group> = Vec::new();
         let mut failed = Vec::new();
@@ -286,6 +288,8 @@ impl Executor {
         msg: &str,
     ) -> Vec<String> {
         let name = self.render_or_raw(&inc.task.display_name(), &ctx.play_vars);
+        let origin = inc.task.span.file.path.display().to_string();
+        self.reporter.task_origin(&origin, inc.task.span.line);
         self.reporter.task_start(&name, TaskKind::Task, hosts.len());
         let failed = hosts
             .iter()

@@ -43,6 +43,8 @@ impl Executor {
         } else {
             hosts.clone()
         };
+        let origin = task.span.file.path.display().to_string();
+        self.reporter.task_origin(&origin, task.span.line);
         self.reporter.task_start(&name, kind, runners.len());
         let mut jobs = Vec::with_capacity(runners.len());
         for host in &runners {

@@ -335,6 +335,15 @@ impl Reporter for Human {
     }
 }
 
+/// A result's `diff` as text: a string as it is, a structured one as [`structured_diff`] shows it
+/// (also the HTML report's diffs).
+pub(crate) fn diff_text(diff: &Json) -> Option<String> {
+    match diff {
+        Json::String(d) => (!d.is_empty()).then(|| d.clone()),
+        other => structured_diff(other),
+    }
+}
+
 /// A module's `diff` as Ansible's callback shows it: each `{before, after}` (with their headers)
 /// as a unified diff, a `prepared` text as it is (the modules ferry runs in their own code).
 fn structured_diff(diff: &Json) -> Option<String> {

@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS results(run_id INTEGER, stage TEXT, task TEXT, host T
   ignored INTEGER, msg TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS recaps(run_id INTEGER, stage TEXT, host TEXT, ok INTEGER, changed INTEGER,
   unreachable INTEGER, failed INTEGER, skipped INTEGER, rescued INTEGER, ignored INTEGER);
+CREATE TABLE IF NOT EXISTS reports(run_id INTEGER PRIMARY KEY, args TEXT, model TEXT);
 CREATE TABLE IF NOT EXISTS locks(name TEXT PRIMARY KEY, user TEXT, host TEXT, pid INTEGER,
   run_id INTEGER, acquired REAL NOT NULL, ttl REAL NOT NULL);
 ";

@@ -6,6 +6,7 @@
 //! branch and runs the pipeline for each new commit.
 
 pub mod history;
+pub mod history_reports;
 pub mod lock;
 pub mod model;
 pub mod run;

@@ -1,0 +1,148 @@
+//! The report side of the history database: each run's report model and exact arguments (the
+//! `reports` table), plain `ferry run`s recorded as runs of their own, runs found by host and
+//! status, and retention (older runs pruned).
+
+use rusqlite::{params, OptionalExtension};
+
+use crate::pipeline::history::{hostname, History, HistoryError, RunRow};
+use crate::report::model::Report;
+
+/// A plain run's name in the `pipeline` column: `run: site.yml`.
+pub const PLAIN_PREFIX: &str = "run: ";
+
+/// The tables a run's rows are in (all keyed by `run_id`).
+const RUN_TABLES: [&str; 4] = ["stages", "results", "recaps", "reports"];
+
+impl History {
+    /// Saves `report` (its arguments and whole model) for run `id`.
+    pub fn save_report(&self, id: i64, report: &Report) -> Result<(), HistoryError> {
+        let args = serde_json::to_string(&report.args).unwrap_or_default();
+        let model = serde_json::to_string(report).unwrap_or_default();
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO reports(run_id, args, model) VALUES(?1,?2,?3)",
+                params![id, args, model],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The report model of run `id`, when one was saved.
+    pub fn report(&self, id: i64) -> Result<Option<Report>, HistoryError> {
+        let text: Option<String> = self.with(|c| {
+            c.query_row("SELECT model FROM reports WHERE run_id=?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+        })?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// The newest run this process started here (the pipeline run that just ended).
+    pub fn run_of_this_process(&self) -> Result<Option<i64>, HistoryError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT id FROM runs WHERE pid=?1 AND host=?2 ORDER BY id DESC LIMIT 1",
+                params![std::process::id(), hostname()],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Stores the model of the pipeline run this process just ran, with the header the database
+    /// knows (run number, git, times).
+    pub fn store_pipeline_report(&self, report: &mut Report) -> Result<(), HistoryError> {
+        let Some(id) = self.run_of_this_process()? else {
+            return Ok(());
+        };
+        if let Some(row) = self.run(id)? {
+            report.run_id = Some(id);
+            report.git_sha = row.git_sha;
+            report.git_branch = row.git_branch;
+            report.started = row.started;
+            report.title = row.pipeline;
+        }
+        self.save_report(id, report)
+    }
+
+    /// Records a plain `ferry run` that ended: the run, its results and recaps, its model.
+    pub fn record_plain_run(&self, report: &mut Report) -> Result<(), HistoryError> {
+        let name = format!("{PLAIN_PREFIX}{}", report.title);
+        let id = self.start_run(&name, &report.git_sha, &report.git_branch, None)?;
+        let started = report.started;
+        let finished = started + report.duration;
+        self.with(|c| {
+            c.execute(
+                "UPDATE runs SET started=?2, finished=?3, status=?4, exit_code=?5 WHERE id=?1",
+                params![id, started, finished, report.status, report.exit_code],
+            )
+            .map(|_| ())
+        })?;
+        let now = crate::pipeline::history::now();
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for r in &report.results {
+                let detail = usize::try_from(r.5).ok().and_then(|d| report.details.get(d));
+                let msg = detail.map(|d| d.msg.0.as_str()).unwrap_or("");
+                tx.execute(
+                    "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at) VALUES(?1,'',?2,?3,?4,?5,?6,?7)",
+                    params![id, report.tasks[r.task()].name, report.hosts[r.host()], r.status(), r.status() == "ignored", msg, now],
+                )?;
+            }
+            for rc in &report.recaps {
+                let n = rc.counts;
+                tx.execute(
+                    "INSERT INTO recaps VALUES(?1,'',?2,?3,?4,?5,?6,?7,?8,?9)",
+                    params![id, rc.host, n[0], n[1], n[2], n[3], n[4], n[5], n[6]],
+                )?;
+            }
+            tx.commit()
+        })?;
+        report.run_id = Some(id);
+        self.save_report(id, report)
+    }
+
+    /// Deletes every run but the newest `keep` (runs still going are kept).
+    pub fn prune(&self, keep: usize) -> Result<usize, HistoryError> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let old = "SELECT id FROM runs WHERE status != 'running' AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)";
+            for table in RUN_TABLES {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE run_id IN ({old})"),
+                    [keep],
+                )?;
+            }
+            let n = tx.execute(&format!("DELETE FROM runs WHERE id IN ({old})"), [keep])?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    /// Runs, newest first, in which `host` took part and which ended `status` — or, with both,
+    /// in which `host` had a result of `status` (`failed` also matches `unreachable`).
+    pub fn runs_matching(
+        &self,
+        pipeline: Option<&str>,
+        host: Option<&str>,
+        status: Option<&str>,
+    ) -> Result<Vec<RunRow>, HistoryError> {
+        let ids: Vec<i64> = self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT DISTINCT r.id FROM runs r LEFT JOIN results x ON x.run_id = r.id
+                 WHERE (?1 IS NULL OR x.host = ?1)
+                   AND (?2 IS NULL OR (?1 IS NULL AND r.status = ?2)
+                        OR (?1 IS NOT NULL AND (x.status = ?2 OR (?2 = 'failed' AND x.status = 'unreachable')) AND x.ignored = 0))",
+            )?;
+            let rows = stmt.query_map(params![host, status], |r| r.get(0))?;
+            rows.collect()
+        })?;
+        Ok(self
+            .runs(pipeline)?
+            .into_iter()
+            .filter(|r| ids.contains(&r.id))
+            .collect())
+    }
+}

@@ -1,0 +1,259 @@
+//! Issue 19: the HTML run report and the history behind it, looked at in a real browser —
+//! headless Chromium driven by playwright-core (`report/browser.js`) opens the page ferry wrote
+//! and says what a user sees.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+use crate::support::{ferry, root, run_playbook, write, SshHosts};
+
+const XSS: &str = "</script><script>alert(1)</script>";
+
+/// Where `scripts/test.sh` installs playwright-core.
+fn node_modules() -> PathBuf {
+    std::env::var_os("FERRY_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+            PathBuf::from(home).join(".cache/ferry-node/node_modules")
+        })
+}
+
+/// Opens `page` in headless Chromium; what the user sees, as `browser.js` reports it.
+fn browse(page: &Path, extra: &[&str]) -> Json {
+    assert!(
+        Path::new("/usr/bin/chromium").exists(),
+        "Chromium is missing: apt-get install -y chromium"
+    );
+    assert!(
+        node_modules().join("playwright-core").is_dir(),
+        "playwright-core is missing: npm install --prefix ~/.cache/ferry-node playwright-core"
+    );
+    let out = Command::new("node")
+        .arg(root().join("tests/report/browser.js"))
+        .arg(page)
+        .args(extra)
+        .env("NODE_PATH", node_modules())
+        .stdin(Stdio::null())
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "browser.js failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("browser.js prints JSON")
+}
+
+fn strings(v: &Json) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|s| s.as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What every page must be: no console errors, no requests, no dialog, the XSS never run.
+fn assert_clean(seen: &Json) {
+    for key in ["consoleErrors", "pageErrors", "requests", "dialogs"] {
+        assert_eq!(seen[key], Json::Array(vec![]), "{key}: {seen:#}");
+    }
+    assert_eq!(seen["scriptCount"], 2, "only our two script elements");
+}
+
+/// Two hosts: a change with a diff, a handler, output with a script tag, a failure on host2
+/// whose message is the XSS string and a long one on host1 (ignored), a vaulted value.
+fn project(hosts: &SshHosts) -> (PathBuf, PathBuf) {
+    let dir = hosts.dir.path();
+    fs::write(dir.join("pw"), "report-vault-pw\n").unwrap();
+    let secrets = write(hosts, "secrets.yml", "api_token: tok-vaulted-7731\n");
+    let enc = ferry(
+        &[
+            "vault",
+            "encrypt",
+            "--vault-password-file",
+            "pw",
+            secrets.to_str().unwrap(),
+        ],
+        dir,
+    );
+    assert_eq!(enc.code, 0, "{}", enc.all());
+    let playbook = write(
+        hosts,
+        "site.yml",
+        &format!(
+            r#"- name: deploy the app
+  hosts: all
+  gather_facts: false
+  vars_files: [secrets.yml]
+  tasks:
+    - name: write the config
+      copy:
+        content: "version 2 on {{{{ inventory_hostname }}}}\n"
+        dest: "{{{{ host_dir }}}}/app.conf"
+      notify: reload app
+    - name: print a script tag
+      command: echo '{XSS}'
+    - name: use the token
+      debug:
+        msg: "token is {{{{ api_token }}}}"
+    - name: hidden
+      debug:
+        msg: "no_log secret nolog-8812"
+      no_log: true
+    - name: long failure
+      fail:
+        msg: "{{{{ 'x' * 100000 }}}}"
+      when: inventory_hostname == 'host1'
+      ignore_errors: true
+    - name: break host2
+      fail:
+        msg: "{XSS}"
+      when: inventory_hostname == 'host2'
+  handlers:
+    - name: reload app
+      command: "true"
+"#
+        ),
+    );
+    let inv = hosts.inventory("");
+    (playbook, inv)
+}
+
+#[test]
+fn run_report_shows_results_failures_filters_and_timeline_in_a_browser() {
+    let hosts = SshHosts::start(2);
+    let (playbook, inv) = project(&hosts);
+    let dir = hosts.dir.path();
+    let run = run_playbook(
+        &hosts,
+        &playbook,
+        &inv,
+        &[
+            "--diff",
+            "--vault-password-file",
+            "pw",
+            "-e",
+            "db_password=hunter2",
+            "--report",
+            "report.html",
+            "--history",
+            "runs.db",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    for secret in ["hunter2", "tok-vaulted-7731", "nolog-8812"] {
+        assert!(!html.contains(secret), "{secret} is in the page");
+    }
+    assert!(
+        html.contains("token is ********"),
+        "vault values are masked"
+    );
+    assert!(html.len() < 200_000, "{} bytes", html.len());
+
+    let seen = browse(&dir.join("report.html"), &["--filter-host", "host1"]);
+    assert_clean(&seen);
+    assert_eq!(seen["hostCount"], "2 hosts");
+    assert_eq!(seen["taskCount"], "7 tasks", "6 tasks and the handler");
+    assert_eq!(seen["exitCode"], "2");
+    let command = seen["command"].as_str().unwrap();
+    assert!(command.contains("-e db_password=***"), "{command}");
+    assert!(command.starts_with("ferry run "), "{command}");
+    let failures = strings(&seen["failures"]);
+    assert_eq!(failures.len(), 2, "{failures:#?}");
+    assert!(failures[0].contains("host1") && failures[0].contains("ignored"));
+    assert!(
+        failures[0].contains("showing 2.0 KiB of 97.7 KiB"),
+        "{}",
+        &failures[0][..300]
+    );
+    assert!(failures[1].contains("host2") && failures[1].contains(XSS));
+    assert!(failures[1].contains("site.yml:25"), "{}", failures[1]);
+    // Clicking host2's failed cell opens its result.
+    assert_eq!(seen["detailVisible"], true);
+    let detail = seen["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("break host2") && detail.contains(XSS),
+        "{detail}"
+    );
+    assert_eq!(strings(&seen["filteredByHost"]), ["host1"]);
+    assert_eq!(strings(&seen["filteredByFailed"]), ["host2"]);
+    assert_eq!(seen["failuresFiltered"], 1);
+    let bars = seen["timelineBars"].as_array().unwrap();
+    assert_eq!(bars.len(), 7);
+    assert!(bars.iter().all(|w| w.as_f64().unwrap() >= 2.0), "{bars:?}");
+    assert_eq!(strings(&seen["handlers"]).len(), 1);
+    let diffs = strings(&seen["diffs"]);
+    assert_eq!(diffs.len(), 2);
+    assert!(diffs.iter().any(|d| d.contains("+version 2 on host1")));
+
+    // The run is in its history, with its arguments; found by host and status.
+    let history = |args: &[&str]| {
+        let mut all = vec!["history", "--history-db", "runs.db"];
+        all.extend_from_slice(args);
+        ferry(&all, dir).stdout
+    };
+    assert!(history(&[]).contains("run: "), "{}", history(&[]));
+    let failed_on_2 = history(&["--host", "host2", "--status", "failed"]);
+    assert_eq!(failed_on_2.lines().count(), 2, "{failed_on_2}");
+    let failed_on_1 = history(&["--host", "host1", "--status", "failed"]);
+    assert_eq!(failed_on_1.lines().count(), 1, "{failed_on_1}");
+    let recorded = ferry(
+        &["report", "--history-db", "runs.db", "1", "-o", "again.html"],
+        dir,
+    );
+    assert_eq!(recorded.code, 0, "{}", recorded.all());
+    let again = browse(&dir.join("again.html"), &[]);
+    assert_clean(&again);
+    assert_eq!(again["hostCount"], "2 hosts");
+    assert_eq!(again["failures"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_interrupted_run_still_writes_its_report() {
+    let hosts = SshHosts::start(1);
+    let playbook = write(
+        &hosts,
+        "slow.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: quick\n      command: \"true\"\n    - name: slow\n      command: sleep 30\n",
+    );
+    let inv = hosts.inventory("");
+    let kh = hosts.known_hosts.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "run",
+            playbook.to_str().unwrap(),
+            "-i",
+            inv.to_str().unwrap(),
+        ])
+        .args(["--known-hosts", &kh, "--report", "slow.html"])
+        .current_dir(hosts.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(99));
+    let page = hosts.dir.path().join("slow.html");
+    let seen = browse(&page, &[]);
+    assert_clean(&seen);
+    assert!(
+        seen["heading"].as_str().unwrap().contains("interrupted"),
+        "{seen:#}"
+    );
+    assert_eq!(seen["taskCount"], "2 tasks");
+    assert!(strings(&seen["taskRows"])[0].contains("quick"));
+}
