@@ -257,3 +257,166 @@ fn an_interrupted_run_still_writes_its_report() {
     assert_eq!(seen["taskCount"], "2 tasks");
     assert!(strings(&seen["taskRows"])[0].contains("quick"));
 }
+
+/// A CI stage that exports an image tag built from `git_sha` (and fails on `break_ci`), and a CD
+/// stage that needs it.
+fn pipeline_project(hosts: &SshHosts) {
+    let inv = hosts.inventory("");
+    write(
+        hosts,
+        "ci.yml",
+        "- hosts: host1\n  gather_facts: no\n  tasks:\n    - name: build\n      command: echo build-{{ git_sha }}\n      register: build\n    - name: test\n      fail: msg=\"tests broke\"\n      when: break_ci | default(false) | bool\n",
+    );
+    write(
+        hosts,
+        "cd.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: deploy\n      shell: echo {{ image_ref }} >> {{ host_dir }}/deployed\n",
+    );
+    write(
+        hosts,
+        "pipeline.yml",
+        &format!(
+            "name: shop\nstages:\n  - name: ci\n    playbook: ci.yml\n    inventory: {inv}\n    export:\n      image_ref: \"reg/shop:{{{{ git_sha }}}}\"\n  - name: cd\n    needs: [ci]\n    playbook: cd.yml\n    inventory: {inv}\n    vars:\n      image_ref: \"{{{{ stages.ci.image_ref }}}}\"\n",
+            inv = inv.display()
+        ),
+    );
+}
+
+#[test]
+fn pipeline_report_shows_stages_and_exports_and_runs_compare() {
+    let hosts = SshHosts::start(2);
+    pipeline_project(&hosts);
+    let dir = hosts.dir.path();
+    let kh = hosts.known_hosts.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["pipeline", "run", "pipeline.yml", "--known-hosts", &kh];
+        all.extend_from_slice(args);
+        ferry(&all, dir)
+    };
+    let first = run(&["-e", "git_sha=aaa111", "--report", "p1.html"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let second = run(&["-e", "git_sha=bbb222", "-e", "break_ci=true"]);
+    assert_eq!(second.code, 2, "{}", second.all());
+
+    let seen = browse(&dir.join("p1.html"), &[]);
+    assert_clean(&seen);
+    assert_eq!(strings(&seen["stages"]), ["ci", "cd"]);
+    let exports = strings(&seen["exports"]);
+    assert!(
+        exports
+            .iter()
+            .any(|e| e.contains("image_ref") && e.contains("reg/shop:aaa111")),
+        "{exports:#?}"
+    );
+    assert_eq!(seen["hostCount"], "2 hosts");
+    assert_eq!(seen["taskCount"], "3 tasks");
+    assert!(seen["heading"].as_str().unwrap().contains("succeeded"));
+
+    // The second run, rendered from the history: its failure and the stage it stopped.
+    let page = ferry(&["report", "pipeline.yml", "2", "-o", "p2.html"], dir);
+    assert_eq!(page.code, 0, "{}", page.all());
+    let seen = browse(&dir.join("p2.html"), &[]);
+    assert_clean(&seen);
+    let failures = strings(&seen["failures"]);
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].contains("tests broke") && failures[0].contains("host1"));
+    assert!(seen["detail"].as_str().unwrap().contains("tests broke"));
+    let exports = strings(&seen["exports"]);
+    assert!(exports
+        .iter()
+        .any(|e| e.starts_with("cd") && e.contains("skipped")));
+
+    // What changed between the two: the test task, the deploy skipped, the image tag.
+    let cmp = ferry(
+        &[
+            "report",
+            "pipeline.yml",
+            "--compare",
+            "1",
+            "2",
+            "-o",
+            "cmp.html",
+        ],
+        dir,
+    );
+    assert_eq!(cmp.code, 0, "{}", cmp.all());
+    let seen = browse(&dir.join("cmp.html"), &[]);
+    assert_clean(&seen);
+    let changes = strings(&seen["changes"]);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.contains("test") && c.contains("skipped") && c.contains("failed")),
+        "{changes:#?}"
+    );
+    assert!(changes
+        .iter()
+        .any(|c| c.starts_with("cd") && c.contains("deploy")));
+    let exports = strings(&seen["exportChanges"]);
+    assert!(
+        exports
+            .iter()
+            .any(|e| e.contains("reg/shop:aaa111") && e.contains("reg/shop:bbb222")),
+        "{exports:#?}"
+    );
+    let history = ferry(&["history", "pipeline.yml", "--status", "failed"], dir);
+    assert_eq!(history.stdout.lines().count(), 2, "{}", history.stdout);
+}
+
+/// 500 hosts (local connections: 500 sshd servers would measure the machine, not the page) ×
+/// 50 tasks, one of them printing 100 KiB on every host and five failing on one host each.
+#[test]
+fn a_500_host_50_task_report_is_small_and_opens_fast() {
+    let dir = tempfile::tempdir().unwrap();
+    let hosts: String = (0..500)
+        .map(|i| format!("node{i:03} ansible_connection=local\n"))
+        .collect();
+    fs::write(dir.path().join("fleet.ini"), format!("[fleet]\n{hosts}")).unwrap();
+    let tasks: String = (0..50)
+        .map(|t| match t {
+            0 => "    - name: big output\n      command: seq 1 20000\n".to_string(),
+            t if t % 10 == 9 => format!(
+                "    - name: check {t}\n      assert:\n        that: inventory_hostname != 'node{t:03}'\n        msg: node{t:03} fails check {t}\n"
+            ),
+            t => format!("    - name: step {t}\n      debug:\n        msg: step {t} on {{{{ inventory_hostname }}}}\n"),
+        })
+        .collect();
+    let playbook = format!("- hosts: fleet\n  gather_facts: false\n  tasks:\n{tasks}");
+    fs::write(dir.path().join("fleet.yml"), playbook).unwrap();
+    let run = ferry(
+        &[
+            "run",
+            "fleet.yml",
+            "-i",
+            "fleet.ini",
+            "--output",
+            "json",
+            "--report",
+            "fleet.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2, "{}", &run.stderr);
+    let seen = browse(&dir.path().join("fleet.html"), &["--filter-host", "node49"]);
+    assert_clean(&seen);
+    let bytes = seen["bytes"].as_u64().unwrap();
+    assert!(bytes < 5_000_000, "{bytes} bytes");
+    let open = seen["openMs"].as_u64().unwrap();
+    assert!(open < 2_000, "opened in {open} ms");
+    assert_eq!(seen["hostCount"], "500 hosts");
+    assert_eq!(seen["taskCount"], "50 tasks");
+    assert_eq!(seen["lastMatrixHost"], "node499");
+    assert_eq!(seen["timelineBars"].as_array().unwrap().len(), 50);
+    assert_eq!(strings(&seen["failures"]).len(), 5);
+    let detail = seen["detail"].as_str().unwrap();
+    assert!(detail.contains("node009 fails check 9"), "{detail}");
+    assert_eq!(seen["filteredByHost"].as_array().unwrap().len(), 10);
+    assert_eq!(seen["filterCount"], "5 of 500 hosts shown");
+    // Each host's 100 KiB of output is in the page as its last KiB, with its size.
+    let html = fs::read_to_string(dir.path().join("fleet.html")).unwrap();
+    assert!(html.contains(r#""stdout":["#), "stdout kept");
+    assert!(
+        html.contains(",108893]"),
+        "the full size of seq 1 20000 is noted"
+    );
+}

@@ -77,11 +77,19 @@
   for (const r of R) { byCell.set(r.task * D.hosts.length + r.host, r); hostStatuses[r.host].add(r.status); }
   const shownTasks = D.tasks.map((t, i) => i).filter(i => R.some(r => r.task === i) || !D.tasks[i].handler);
 
+  // The matrix draws only the rows in view (a 500-host run has 25,000 cells; laying them all
+  // out takes seconds): rows have a fixed height, spacer rows stand for the others.
+  const ROW_H = 20;
+  const hostOrder = D.hosts.map((_, h) => h).sort((a, b) => D.hosts[a].localeCompare(D.hosts[b], undefined, { numeric: true }));
+  let matrixHosts = hostOrder;
+  let drawn = [-1, -1];
+
   renderHeader();
   const filters = renderFilters();
   if (D.stages && D.stages.length) renderStages();
   const failures = renderFailures();
   const matrix = renderMatrix();
+  drawRows(matrix, true);
   renderTimeline();
   renderTasks();
   renderHosts();
@@ -147,12 +155,9 @@
   }
 
   function applyFilter() {
-    let n = 0;
-    for (const tr of matrix.tBodies[0].rows) {
-      const ok = hostShown(Number(tr.dataset.h));
-      tr.classList.toggle("hidden", !ok);
-      if (ok) n++;
-    }
+    matrixHosts = hostOrder.filter(hostShown);
+    const n = matrixHosts.length;
+    drawRows(matrix, true);
     const status = filters.status.value;
     for (const box of failures.querySelectorAll(".failure")) {
       box.classList.toggle("hidden", !hostShown(Number(box.dataset.h)) || (status && box.dataset.status !== status));
@@ -189,31 +194,58 @@
     const table = el("table", { id: "matrix" });
     const head = el("tr", {}, el("th", { class: "host", text: "host" }));
     for (const ti of shownTasks) head.append(el("th", { class: "t", title: D.tasks[ti].name, text: (ti + 1) + " " + D.tasks[ti].name.slice(0, 24) }));
-    table.append(el("thead", {}, head));
-    const body = el("tbody");
-    const H = D.hosts.length;
-    for (let h = 0; h < H; h++) {
-      const tr = document.createElement("tr");
-      tr.dataset.h = String(h);
-      tr.append(el("td", { class: "host", text: D.hosts[h] }));
-      for (const ti of shownTasks) {
-        const r = byCell.get(ti * H + h);
-        const td = document.createElement("td");
-        if (r) {
-          td.className = "cell s-" + r.status;
-          td.textContent = SYMBOLS[r.status];
-          td.title = D.hosts[h] + " · " + D.tasks[ti].name + ": " + r.status;
-          td.dataset.r = String(r.i);
-        } else {
-          td.className = "cell none";
-        }
-        tr.append(td);
-      }
-      body.append(tr);
-    }
-    table.append(body);
-    s.append(el("div", { class: "matrix-wrap" }, table));
+    table.append(el("thead", {}, head), el("tbody"));
+    table.style.width = (180 + 22 * shownTasks.length) + "px";
+    const wrap = el("div", { class: "matrix-wrap" }, table);
+    s.append(wrap);
+    wrap.addEventListener("scroll", () => drawRows(table, false));
     return table;
+  }
+
+  function hostRow(h) {
+    const H = D.hosts.length;
+    const tr = document.createElement("tr");
+    tr.dataset.h = String(h);
+    const name = document.createElement("td");
+    name.className = "host";
+    name.textContent = D.hosts[h];
+    tr.append(name);
+    for (const ti of shownTasks) {
+      const r = byCell.get(ti * H + h);
+      const td = document.createElement("td");
+      if (r) {
+        td.className = "cell s-" + r.status;
+        td.textContent = SYMBOLS[r.status];
+        td.title = D.hosts[h] + " · " + D.tasks[ti].name + ": " + r.status;
+        td.dataset.r = String(r.i);
+      } else {
+        td.className = "cell none";
+      }
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  function spacer(rows) {
+    const tr = el("tr", { class: "spacer" });
+    tr.style.height = rows * ROW_H + "px";
+    return tr;
+  }
+
+  // Draws the rows of matrixHosts that are in view (and some around them).
+  function drawRows(table, force) {
+    const wrap = table.parentElement;
+    const top = Math.max(0, wrap.scrollTop - table.tHead.offsetHeight);
+    const first = Math.max(0, Math.floor(top / ROW_H) - 20);
+    const last = Math.min(matrixHosts.length, first + Math.ceil((wrap.clientHeight || 800) / ROW_H) + 40);
+    if (!force && first === drawn[0] && last === drawn[1]) return;
+    drawn = [first, last];
+    const body = table.tBodies[0];
+    const rows = [];
+    if (first > 0) rows.push(spacer(first));
+    for (let i = first; i < last; i++) rows.push(hostRow(matrixHosts[i]));
+    if (last < matrixHosts.length) rows.push(spacer(matrixHosts.length - last));
+    body.replaceChildren(...rows);
   }
 
   function showDetail(r, cell) {

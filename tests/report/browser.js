@@ -32,7 +32,10 @@ async function main() {
     const t0 = Date.now();
     await page.goto("file://" + file, { waitUntil: "load" });
     await page.waitForSelector("#app > *");
+    // Until the page has been laid out and painted once.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     seen.openMs = Date.now() - t0;
+    seen.bytes = fs.statSync(file).size;
     const text = (sel) => page.$eval(sel, (e) => e.textContent).catch(() => null);
     const texts = (sel) => page.$$eval(sel, (es) => es.filter((e) => e.offsetParent !== null).map((e) => e.textContent));
     seen.title = await page.title();
@@ -42,7 +45,7 @@ async function main() {
     seen.command = await text("#command");
     seen.exitCode = await text("#exit-code");
     seen.failures = await texts("#failures .failure");
-    seen.matrixRows = (await texts("#matrix tbody tr")).length;
+    seen.matrixRows = (await texts("#matrix tbody tr[data-h]")).length;
     seen.matrixCells = await page.$$eval("#matrix td.cell", (es) => es.length);
     seen.taskRows = await texts("#task-table tr.task, #task-table tr.handler");
     seen.handlers = await texts("#handlers li");
@@ -58,6 +61,11 @@ async function main() {
       seen.detailVisible = await page.isVisible("#detail");
       seen.detail = await text("#detail");
     }
+    // The matrix draws the rows in view: scrolled to the end, the last host is there.
+    await page.$eval(".matrix-wrap", (w) => { w.scrollTop = w.scrollHeight; }).catch(() => null);
+    await page.waitForTimeout(100);
+    seen.lastMatrixHost = await page.$$eval("#matrix tbody td.host", (es) => es.length ? es[es.length - 1].textContent : null).catch(() => null);
+    await page.$eval(".matrix-wrap", (w) => { w.scrollTop = 0; }).catch(() => null);
     const host = opt("--filter-host");
     if (host !== null && await page.$("#filter-host")) {
       await page.fill("#filter-host", host);
@@ -65,6 +73,7 @@ async function main() {
       await page.fill("#filter-host", "");
       await page.selectOption("#filter-status", "failed");
       seen.filteredByFailed = await texts("#matrix tbody tr td.host");
+      seen.filterCount = await text("#filter-count");
       seen.failuresFiltered = (await texts("#failures .failure")).length;
       await page.selectOption("#filter-status", "");
     }
