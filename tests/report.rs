@@ -420,3 +420,68 @@ fn a_500_host_50_task_report_is_small_and_opens_fast() {
         "the full size of seq 1 20000 is noted"
     );
 }
+
+/// `ferry run --history`: each run with its arguments; `--history-keep` prunes the oldest.
+#[test]
+fn plain_run_history_keeps_arguments_and_prunes_old_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("one.ini"),
+        "solo ansible_connection=local\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("one.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: msg=hi\n",
+    )
+    .unwrap();
+    let db = dir.path().join("h.db");
+    for n in ["1", "2", "3"] {
+        let run = ferry(
+            &[
+                "run",
+                "one.yml",
+                "-i",
+                "one.ini",
+                "-l",
+                "solo",
+                "--tags",
+                "all",
+                "-e",
+                &format!("password=pw{n}"),
+                "--history",
+                "h.db",
+                "--history-keep",
+                "2",
+            ],
+            dir.path(),
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    let list = ferry(
+        &["history", "--history-db", db.to_str().unwrap()],
+        dir.path(),
+    );
+    let ids: Vec<&str> = list
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(ids, ["3", "2"], "{}", list.stdout);
+    let show = ferry(
+        &["history", "--history-db", "h.db", "show", "3"],
+        dir.path(),
+    );
+    assert!(
+        show.stdout.contains(
+            "  command: ferry run one.yml -i one.ini -l solo --tags all -e password=*** --history h.db --history-keep 2\n"
+        ),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("solo "), "{}", show.stdout);
+    let old = ferry(&["report", "--history-db", "h.db", "1"], dir.path());
+    assert_eq!(old.code, 5, "{}", old.all());
+    assert!(old.stderr.contains("no run 1 in h.db"), "{}", old.stderr);
+}

@@ -84,7 +84,11 @@ fn show_run(
         r.started,
         r.finished.unwrap_or(r.started) - r.started
     );
+    if let Some(args) = db.arguments(id)? {
+        let _ = writeln!(out, "  command: {}", args.argv.join(" "));
+    }
     let recaps = db.recaps(id)?;
+    show_recaps(&recaps, "", out);
     for s in db.stages(id)? {
         show_stage(&s, &recaps, out);
     }
@@ -107,7 +111,12 @@ fn show_stage(s: &StageRow, recaps: &[(String, String, [i64; 7])], out: &mut imp
             .unwrap_or_else(|| v.to_string());
         let _ = writeln!(out, "    export {k} = {v}");
     }
-    for (_, host, n) in recaps.iter().filter(|(st, _, _)| *st == s.name) {
+    show_recaps(recaps, &s.name, out);
+}
+
+/// The recap lines of `stage` (empty: a plain run's).
+fn show_recaps(recaps: &[(String, String, [i64; 7])], stage: &str, out: &mut impl Write) {
+    for (_, host, n) in recaps.iter().filter(|(st, _, _)| st == stage) {
         let _ = writeln!(
             out,
             "    {host:<24} ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",

@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::pipeline::history::{hostname, History, HistoryError, RunRow};
-use crate::report::model::Report;
+use crate::report::model::{Report, RunArgs};
 
 /// A plain run's name in the `pipeline` column: `run: site.yml`.
 pub const PLAIN_PREFIX: &str = "run: ";
@@ -31,6 +31,17 @@ impl History {
     pub fn report(&self, id: i64) -> Result<Option<Report>, HistoryError> {
         let text: Option<String> = self.with(|c| {
             c.query_row("SELECT model FROM reports WHERE run_id=?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+        })?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// The exact arguments run `id` was started with, when recorded.
+    pub fn arguments(&self, id: i64) -> Result<Option<RunArgs>, HistoryError> {
+        let text: Option<String> = self.with(|c| {
+            c.query_row("SELECT args FROM reports WHERE run_id=?1", [id], |r| {
                 r.get(0)
             })
             .optional()
