@@ -62,8 +62,9 @@ echo; echo "== what host1's docker recorded:"; cat "$demo/host1/docker.log"
 run run playbooks/handlers-order.yml -i "$demo/inventory.ini" --known-hosts "$demo/known_hosts"
 echo; echo "== /tmp/handlers-order-host1.log:"; cat /tmp/handlers-order-host1.log
 if [ -f playbooks/pipeline.yml ]; then
-  run pipeline run playbooks/pipeline.yml -e "demo_inventory=$demo/inventory.ini" --known-hosts "$demo/known_hosts" --history-db "$demo/history.db"
+  run pipeline run playbooks/pipeline.yml -e "demo_inventory=$demo/inventory.ini" --known-hosts "$demo/known_hosts" --history-db "$demo/history.db" --report "$demo/pipeline-report.html"
   run history --history-db "$demo/history.db"
+  echo; echo "== the run's report, one self-contained page: file://$demo/pipeline-report.html"
 fi
 
 echo; echo "== the same scenario on real Docker engines and a registry"

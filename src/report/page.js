@@ -167,7 +167,7 @@
   }
 
   function renderFailures() {
-    const s = section("failures", "Failures");
+    const s = section("failures", "Failures (and ignored errors)");
     const bad = R.filter(r => r.status === "failed" || r.status === "unreachable" || r.status === "ignored");
     if (!bad.length) s.append(el("p", { class: "note", text: "No task failed." }));
     const LIMIT = 300;
@@ -189,11 +189,12 @@
     const s = section("results", "Results by host and task");
     const legend = el("p", { class: "legend" });
     for (const st of STATUSES) legend.append(el("span", {}, el("span", { class: "cell s-" + st, text: " " + SYMBOLS[st] + " " }), " " + st));
-    legend.append(el("span", { class: "note", text: "click a cell for its result" }));
+    legend.append(el("span", { class: "note", text: "columns are the tasks by number; click a cell for its result" }));
     s.append(legend);
     const table = el("table", { id: "matrix" });
     const head = el("tr", {}, el("th", { class: "host", text: "host" }));
-    for (const ti of shownTasks) head.append(el("th", { class: "t", title: D.tasks[ti].name, text: (ti + 1) + " " + D.tasks[ti].name.slice(0, 24) }));
+    // Columns carry the task's number (its name in the tooltip and in "Plays and tasks").
+    for (const ti of shownTasks) head.append(el("th", { class: "t", title: D.tasks[ti].name, text: String(ti + 1) }));
     table.append(el("thead", {}, head), el("tbody"));
     table.style.width = (180 + 22 * shownTasks.length) + "px";
     const wrap = el("div", { class: "matrix-wrap" }, table);

@@ -20,7 +20,7 @@ async function main() {
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1400, height: 1000 },
+    viewport: { width: 1200, height: 900 },
   });
   const seen = { consoleErrors: [], requests: [], dialogs: [], pageErrors: [] };
   try {
@@ -82,7 +82,7 @@ async function main() {
     const shot = opt("--screenshot");
     if (shot) {
       await page.evaluate(() => { const d = document.getElementById("detail"); if (d) d.hidden = true; });
-      await page.screenshot({ path: shot, fullPage: false });
+      await page.screenshot({ path: shot, fullPage: true });
     }
   } finally {
     await browser.close();
