@@ -297,7 +297,7 @@ pub struct HistoryArgs {
     pub host: Option<String>,
     /// Only runs that ended with this status (with --host: in which the host had a result of
     /// this status; `failed` also matches unreachable).
-    #[arg(long = "status")]
+    #[arg(long = "status", value_parser = ["changed", "failed", "interrupted", "ok", "running", "skipped", "succeeded", "unreachable"])]
     pub status: Option<String>,
 }
 

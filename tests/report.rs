@@ -485,3 +485,18 @@ fn plain_run_history_keeps_arguments_and_prunes_old_runs() {
     assert_eq!(old.code, 5, "{}", old.all());
     assert!(old.stderr.contains("no run 1 in h.db"), "{}", old.stderr);
 }
+
+#[test]
+fn history_filters_refuse_unknown_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = ferry(&["history", "--status", "broken"], dir.path());
+    assert_eq!(bad.code, 5, "{}", bad.all());
+    assert!(
+        bad.stderr.contains("invalid value 'broken' for '--status <STATUS>'")
+            && bad.stderr.contains(
+                "[possible values: changed, failed, interrupted, ok, running, skipped, succeeded, unreachable]"
+            ),
+        "{}",
+        bad.stderr
+    );
+}
