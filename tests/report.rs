@@ -500,3 +500,35 @@ fn history_filters_refuse_unknown_statuses() {
         bad.stderr
     );
 }
+
+/// A playbook that does not load: the page still exists and says why, as text.
+#[test]
+fn a_run_that_cannot_start_still_writes_its_page() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("one.ini"),
+        "solo ansible_connection=local\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("bad.yml"),
+        format!("- hosts: all\n  tasks:\n    - comand: echo '{XSS}'\n"),
+    )
+    .unwrap();
+    let run = ferry(
+        &["run", "bad.yml", "-i", "one.ini", "--report", "bad.html"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 4, "{}", run.all());
+    let seen = browse(&dir.path().join("bad.html"), &[]);
+    assert_clean(&seen);
+    assert!(seen["heading"].as_str().unwrap().contains("error"));
+    assert_eq!(seen["exitCode"], "4");
+    let body = seen["bodyText"].as_str().unwrap();
+    assert!(
+        body.contains("The run did not start:")
+            && body.contains("bad.yml:3:7: unknown module or keyword 'comand'"),
+        "{body}"
+    );
+    assert!(body.contains(XSS), "{body}");
+}

@@ -33,8 +33,27 @@ fn check_hosts(playbooks: &[Playbook], inventory: &Inventory, extra: &Vars) -> R
     }
 }
 
-/// Runs playbooks; returns the exit code ansible-playbook would.
+/// Runs playbooks; returns the exit code ansible-playbook would. With `--report`, a run that
+/// cannot start (a playbook or inventory that does not load) still writes its page, saying why.
 pub async fn run(args: RunArgs) -> Result<i32, Error> {
+    let page = args.common.report.clone();
+    let run_args = crate::report::args::of_process(&args.common);
+    let title = crate::report::args::titled(&args.playbooks);
+    let result = run_playbooks(args).await;
+    if let (Err(e), Some(path)) = (&result, page) {
+        crate::report::recording::write_error_page(
+            &path,
+            run_args,
+            &title,
+            &e.to_string(),
+            e.exit_code(),
+        )?;
+    }
+    result
+}
+
+/// Runs playbooks (see [`run`]).
+async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
     crate::commands::vault::unlock(&args.common.vault)?;
     let mut opts = run_options(&args.common)?;
     opts.limit = args.limit.clone();
@@ -86,14 +105,10 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
 /// The report's header: what ran, with which arguments, from which commit; and the history
 /// database the run is recorded in (`--history`).
 fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&Path>) {
-    let title: Vec<String> = args
-        .playbooks
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let title = crate::report::args::titled(&args.playbooks);
     let (sha, branch) = crate::report::args::git(playbook_dir.unwrap_or(Path::new(".")));
     reporters.recording.describe(|r| {
-        r.title = title.join(" ");
+        r.title = title;
         r.args.limit = args.limit.clone();
         r.args.tags = split_list(&args.tags);
         r.args.skip_tags = split_list(&args.skip_tags);

@@ -80,6 +80,12 @@ pub fn of_process(common: &crate::cli::CommonArgs) -> RunArgs {
     }
 }
 
+/// A run's title: its playbooks.
+pub fn titled(playbooks: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = playbooks.iter().map(|p| p.display().to_string()).collect();
+    names.join(" ")
+}
+
 /// The commit and branch of the git checkout `dir` is in (empty when it is in none).
 pub fn git(dir: &std::path::Path) -> (String, String) {
     let dir = if dir.as_os_str().is_empty() {

@@ -125,6 +125,11 @@
     const modes = [a.check ? "check" : "", a.diff ? "diff" : ""].filter(Boolean).join(", ");
     row("Mode", modes);
     app.append(dl);
+    if (D.status === "error") {
+      const box = el("div", { id: "run-error", class: "failure" }, el("strong", { text: "The run did not start:" }));
+      for (const w of D.warnings) box.append(el("pre", { text: w }));
+      app.append(box);
+    }
     const counts = {};
     for (const r of R) counts[r.status] = (counts[r.status] || 0) + 1;
     const sum = el("p", { id: "summary" },

@@ -140,8 +140,49 @@ impl Recording {
     }
 }
 
+/// The pages this process wrote (a command that fails after its recording wrote the page must
+/// not write it again as an error page).
+static WRITTEN: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The page of a command that failed before its run started (`message` says why), unless this
+/// process already wrote one at `path`.
+pub fn write_error_page(
+    path: &Path,
+    args: RunArgs,
+    title: &str,
+    message: &str,
+    code: i32,
+) -> Result<(), ReportError> {
+    if WRITTEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|p| p == path)
+    {
+        return Ok(());
+    }
+    let report = Report {
+        version: VERSION,
+        kind: "run".into(),
+        title: title.to_string(),
+        args,
+        user: crate::pipeline::history::username(),
+        machine: crate::pipeline::history::hostname(),
+        started: crate::pipeline::history::now(),
+        status: "error".into(),
+        exit_code: Some(code),
+        warnings: vec![crate::vault::mask::text(message).into_owned()],
+        ..Default::default()
+    };
+    write_page(path, &report)
+}
+
 /// Writes `report`'s page to `path` (through a temporary file, so a reader never sees half).
 pub fn write_page(path: &Path, report: &Report) -> Result<(), ReportError> {
+    WRITTEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(path.to_path_buf());
     let err = |source| ReportError::Write {
         path: path.to_path_buf(),
         source,
