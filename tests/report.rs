@@ -421,15 +421,21 @@ fn a_500_host_50_task_report_is_small_and_opens_fast() {
     );
 }
 
-/// `ferry run --history`: each run with its arguments; `--history-keep` prunes the oldest.
-#[test]
-fn plain_run_history_keeps_arguments_and_prunes_old_runs() {
+/// A directory with `one.ini`: one host, `solo`, on the local connection.
+fn local_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("one.ini"),
         "solo ansible_connection=local\n",
     )
     .unwrap();
+    dir
+}
+
+/// `ferry run --history`: each run with its arguments; `--history-keep` prunes the oldest.
+#[test]
+fn plain_run_history_keeps_arguments_and_prunes_old_runs() {
+    let dir = local_project();
     fs::write(
         dir.path().join("one.yml"),
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hello\n      debug: msg=hi\n",
@@ -504,12 +510,7 @@ fn history_filters_refuse_unknown_statuses() {
 /// A playbook that does not load: the page still exists and says why, as text.
 #[test]
 fn a_run_that_cannot_start_still_writes_its_page() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("one.ini"),
-        "solo ansible_connection=local\n",
-    )
-    .unwrap();
+    let dir = local_project();
     fs::write(
         dir.path().join("bad.yml"),
         format!("- hosts: all\n  tasks:\n    - comand: echo '{XSS}'\n"),
