@@ -168,14 +168,14 @@ fn run_report_shows_results_failures_filters_and_timeline_in_a_browser() {
     assert!(command.starts_with("ferry run "), "{command}");
     let failures = strings(&seen["failures"]);
     assert_eq!(failures.len(), 2, "{failures:#?}");
-    assert!(failures[0].contains("host1") && failures[0].contains("ignored"));
+    assert!(failures[0].contains("host2") && failures[0].contains(XSS));
+    assert!(failures[0].contains("site.yml:25"), "{}", failures[0]);
+    assert!(failures[1].contains("host1") && failures[1].contains("ignored"));
     assert!(
-        failures[0].contains("showing 2.0 KiB of 97.7 KiB"),
+        failures[1].contains("showing 2.0 KiB of 97.7 KiB"),
         "{}",
-        &failures[0][..300]
+        &failures[1][..300]
     );
-    assert!(failures[1].contains("host2") && failures[1].contains(XSS));
-    assert!(failures[1].contains("site.yml:25"), "{}", failures[1]);
     // Clicking host2's failed cell opens its result.
     assert_eq!(seen["detailVisible"], true);
     let detail = seen["detail"].as_str().unwrap();

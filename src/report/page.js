@@ -173,7 +173,9 @@
 
   function renderFailures() {
     const s = section("failures", "Failures (and ignored errors)");
-    const bad = R.filter(r => r.status === "failed" || r.status === "unreachable" || r.status === "ignored");
+    // Failures that stand first, then errors that ignore_errors let through; in run order.
+    const rank = { failed: 0, unreachable: 0, ignored: 1 };
+    const bad = R.filter(r => r.status in rank).sort((a, b) => rank[a.status] - rank[b.status] || a.i - b.i);
     if (!bad.length) s.append(el("p", { class: "note", text: "No task failed." }));
     const LIMIT = 300;
     for (const r of bad.slice(0, LIMIT)) {
