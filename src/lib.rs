@@ -35,6 +35,8 @@
 //!   and the [`events::Reporter`] trait; the executor emits, reporters receive.
 //! - [`output`]: the reporters: human, JSON lines, JUnit.
 //! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
+//! - [`shard`]: `--shard INDEX/COUNT`: the spec and the stable slicing rule (the executor
+//!   applies it, `output/shards.rs` merges the shards' logs).
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
 //!   where output flags become reporters.
@@ -59,6 +61,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod playbook;
 pub mod pyjson;
+pub mod shard;
 pub mod template;
 pub mod text;
 pub mod vars;

@@ -24,6 +24,7 @@ mod packages;
 mod pipeline;
 mod roles;
 mod services;
+mod shards;
 mod sudo_become;
 mod system_modules;
 mod templating;

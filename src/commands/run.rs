@@ -67,6 +67,7 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
     let reporters = Reporters::from_flags(&args.common);
     let reporter = Arc::clone(&reporters.sink);
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
+    executor.shard(&playbooks);
     for pb in &playbooks {
         reporter.playbook_start(&pb.path.display().to_string());
         if let Err(errors) = executor.run(pb).await {
