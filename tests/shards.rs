@@ -225,6 +225,31 @@ fn an_empty_shard_succeeds_and_bad_shard_values_are_refused() {
         }
     }
     assert_eq!(empty, [2, 3], "2 hosts fill shards 0 and 1 of 4");
+    let mut listed = Vec::new();
+    for i in 0..4 {
+        let shard = format!("{i}/4");
+        let r = run(&hosts, &["--list-hosts", "--shard", &shard]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        let want = if empty.contains(&i) { 0 } else { 1 };
+        assert!(
+            r.stdout.contains(&format!("hosts ({want}):")),
+            "{}",
+            r.all()
+        );
+        listed.extend(
+            r.stdout
+                .lines()
+                .filter(|l| l.starts_with("      host"))
+                .map(str::trim)
+                .map(String::from),
+        );
+    }
+    listed.sort();
+    assert_eq!(
+        listed,
+        ["host1", "host2"],
+        "--list-hosts shows each shard's hosts"
+    );
     assert_eq!(written(&hosts, "f").values().sum::<usize>(), 2);
 
     let refused = [
@@ -472,4 +497,63 @@ fn the_kubernetes_indexed_job_example_runs_as_written() {
     assert_eq!(r.code, 0, "{merge}\n{}", r.all());
     assert_eq!(r.recap().len(), 5, "{}", r.all());
     xmllint(&dir.join("ferry.xml"));
+}
+
+/// The shards of a ferry rollout, merged, end as ansible-playbook's one run does: the same
+/// recap for every host, the same exit code, the same files on the hosts.
+#[test]
+fn merged_shards_match_an_unsharded_ansible_playbook_run() {
+    let hosts = SshHosts::start(5);
+    let inv = hosts.inventory("");
+    let playbook = "- hosts: all\n  gather_facts: no\n  tasks:\n    - file: path={{ host_dir }}/out state=directory\n    - copy: dest={{ host_dir }}/out/{{ item }} content={{ inventory_hostname }}\n      loop: [a, b]\n      notify: done\n    - command: 'true'\n      when: inventory_hostname != 'host2'\n    - fail: msg=broken\n      when: inventory_hostname == 'host4'\n    - debug: msg=after\n  handlers:\n    - name: done\n      copy: dest={{ host_dir }}/out/handler content=ran\n";
+    write(&hosts, "site.yml", playbook);
+    let out = |hosts: &SshHosts| -> BTreeMap<String, Vec<String>> {
+        let files = |h: &crate::support::sshd::Host| {
+            let mut names: Vec<String> = fs::read_dir(h.dir.join("out"))
+                .map(|d| {
+                    d.flatten()
+                        .map(|e| e.file_name().to_string_lossy().into())
+                        .collect()
+                })
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        hosts
+            .hosts
+            .iter()
+            .map(|h| (h.name.clone(), files(h)))
+            .collect()
+    };
+    let mut cmd = crate::conformance::ansible_command(&hosts, &hosts.path("site.yml"));
+    cmd.arg("-i").arg(&inv);
+    let (ansible_code, ansible_text) = crate::conformance::run_command(cmd);
+    let ansible_out = out(&hosts);
+    for h in &hosts.hosts {
+        fs::remove_dir_all(h.dir.join("out")).unwrap();
+    }
+    let mut logs = Vec::new();
+    for i in 0..3 {
+        let shard = format!("{i}/3");
+        let r = run(&hosts, &["--shard", &shard, "--output", "json"]);
+        let log = format!("shard-{i}.json");
+        fs::write(hosts.path(&log), &r.stdout).unwrap();
+        logs.push(log);
+    }
+    let mut args = vec!["shards", "merge"];
+    args.extend(logs.iter().map(String::as_str));
+    let merged = ferry(&args, hosts.dir.path());
+    assert_eq!(
+        merged.code,
+        ansible_code,
+        "{ansible_text}\n{}",
+        merged.all()
+    );
+    assert_eq!(
+        merged.recap(),
+        crate::support::recap(&ansible_text),
+        "{ansible_text}\n{}",
+        merged.all()
+    );
+    assert_eq!(out(&hosts), ansible_out);
 }

@@ -9,6 +9,7 @@ use crate::commands::options::{
     load_inventory, load_playbooks, run_options, split_list, Reporters,
 };
 use crate::error::{Error, LoadErrors};
+use crate::events::Tee;
 use crate::executor::Executor;
 use crate::inventory::Inventory;
 use crate::playbook::Playbook;
@@ -50,7 +51,10 @@ pub async fn run(args: RunArgs) -> Result<i32, Error> {
             hosts: args.list_hosts,
             tasks: args.list_tasks,
         };
-        let text = crate::listing::render(&playbooks, &inventory, args.limit.as_deref(), what);
+        let sharded = Executor::new(inventory.clone(), opts, Arc::new(Tee(Vec::new())));
+        let only = sharded.shard_hosts(&playbooks);
+        let limit = args.limit.as_deref();
+        let text = crate::listing::render(&playbooks, &inventory, limit, what, only.as_ref());
         let mut out = std::io::stdout().lock();
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);

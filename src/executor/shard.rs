@@ -21,9 +21,27 @@ impl Executor {
     /// and announces it; sets `ferry_shard_index` and `ferry_shard_count` as extra
     /// variables. Without `--shard`, nothing. Called once, before the first playbook runs.
     pub fn shard(&mut self, playbooks: &[Playbook]) {
-        let Some(shard) = self.opts.shard else {
+        let Some((plan, out)) = self.slice(playbooks) else {
             return;
         };
+        self.shard_out = Arc::new(out);
+        self.shard_idle = plan.hosts.is_empty() && plan.local.is_empty();
+        let vars = &mut self.opts.extra_vars;
+        vars.insert("ferry_shard_index".into(), plan.index.into());
+        vars.insert("ferry_shard_count".into(), plan.count.into());
+        self.reporter.shard(&plan);
+    }
+
+    /// Under `--shard`, the hosts this shard would run (its slice and the controller's own),
+    /// as `--list-hosts` shows them; runs nothing.
+    pub fn shard_hosts(&self, playbooks: &[Playbook]) -> Option<HashSet<String>> {
+        let (plan, _) = self.slice(playbooks)?;
+        Some(plan.hosts.into_iter().chain(plan.local).collect())
+    }
+
+    /// The shard's plan, and the selected hosts the other shards run.
+    fn slice(&self, playbooks: &[Playbook]) -> Option<(ShardPlan, HashSet<String>)> {
+        let shard = self.opts.shard?;
         let mut selected: Vec<String> = Vec::new();
         let mut seen = HashSet::new();
         for play in playbooks.iter().flat_map(|pb| &pb.plays) {
@@ -42,19 +60,15 @@ impl Executor {
             .filter(|h| !mine.contains(h))
             .cloned()
             .collect();
-        self.shard_out = Arc::new(out);
-        self.shard_idle = hosts.is_empty() && local.is_empty();
-        let vars = &mut self.opts.extra_vars;
-        vars.insert("ferry_shard_index".into(), shard.index.into());
-        vars.insert("ferry_shard_count".into(), shard.count.into());
-        self.reporter.shard(&ShardPlan {
+        let plan = ShardPlan {
             index: shard.index,
             count: shard.count,
             selected: remote.len(),
             hosts,
             local,
             notes: notes(shard, playbooks),
-        });
+        };
+        Some((plan, out))
     }
 
     /// A host on the controller itself: every shard has one.
