@@ -145,6 +145,28 @@ fn shards_write_every_host_once_and_merge_into_the_unsharded_recap_and_junit() {
     before_sorted.sort();
     assert_eq!(after, before_sorted, "{}", again.all());
 
+    // Slices are of the hosts --limit leaves.
+    let mut limited = Vec::new();
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let args = [
+            "-e",
+            "file=limited",
+            "-l",
+            "!host5",
+            "--shard",
+            &shard,
+            "--output",
+            "json",
+        ];
+        let r = run(&hosts, &args);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.stdout.contains("\"selected\":4"), "{}", r.all());
+        limited.extend(shard_hosts(&r.stdout));
+    }
+    limited.sort();
+    assert_eq!(limited, names[..4], "--limit first, then the slices");
+
     // A Kubernetes Indexed Job's pod: the index from JOB_COMPLETION_INDEX.
     let k8s = run_env(
         &hosts,
@@ -358,6 +380,8 @@ fn pipeline_shards_split_the_deploy_stage_and_run_ci_in_each() {
             "shard-1.json",
             "--output",
             "json",
+            "--junit",
+            "merged.xml",
         ],
         hosts.dir.path(),
     );
@@ -372,6 +396,15 @@ fn pipeline_shards_split_the_deploy_stage_and_run_ci_in_each() {
     let cd = recaps[1]["hosts"].as_object().unwrap();
     assert_eq!(cd.len(), 3, "{}", merged.all());
     assert!(cd.values().all(|s| s["changed"] == 1), "{}", merged.all());
+    let xml = fs::read_to_string(hosts.path("merged.xml")).unwrap();
+    let suites: Vec<&str> = xml.lines().filter(|l| l.contains("<testsuite ")).collect();
+    assert_eq!(suites.len(), 2, "{xml}");
+    assert!(
+        suites[0].contains("name=\"ci / host1\" tests=\"2\""),
+        "{xml}"
+    );
+    assert!(suites[1].contains("name=\"cd / all\" tests=\"3\""), "{xml}");
+    xmllint(&hosts.path("merged.xml"));
 }
 
 /// A checkout as the examples expect it: `site.yml` writing `file` on each host, and
