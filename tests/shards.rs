@@ -274,6 +274,30 @@ fn an_empty_shard_succeeds_and_bad_shard_values_are_refused() {
     );
     assert_eq!(written(&hosts, "f").values().sum::<usize>(), 2);
 
+    // The controller's own hosts run in every shard, an empty one too.
+    let local =
+        "- hosts: localhost\n  gather_facts: no\n  tasks:\n    - debug: msg=on-the-runner\n";
+    fs::write(hosts.path("site.yml"), format!("{local}{PLAYBOOK}")).unwrap();
+    let r = run(&hosts, &["-e", "file=f", "--shard", "3/4"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("the controller's own hosts run in every shard: localhost"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.stdout.contains("\"msg\": \"on-the-runner\""),
+        "{}",
+        r.all()
+    );
+    assert!(!r.stdout.contains("nothing to run"), "{}", r.all());
+    assert_eq!(
+        written(&hosts, "f").values().sum::<usize>(),
+        2,
+        "no remote host in shard 3/4"
+    );
+
     let refused = [
         (
             "3/2",
