@@ -43,6 +43,30 @@ pub enum Command {
     /// Encrypt, decrypt, view and edit Ansible Vault files and strings (like ansible-vault).
     #[command(subcommand)]
     Vault(VaultCommand),
+    /// Combine the outputs of the shards of one rollout (`--shard`).
+    #[command(subcommand)]
+    Shards(ShardsCommand),
+}
+
+/// `ferry shards ...`.
+#[derive(Debug, Subcommand)]
+pub enum ShardsCommand {
+    /// Merge the shards' `--output json` logs: one recap, one JUnit file, one exit code.
+    Merge(ShardsMergeArgs),
+}
+
+/// `ferry shards merge`.
+#[derive(Debug, Args)]
+pub struct ShardsMergeArgs {
+    /// Every shard's `--output json` log (one per shard; a shard missing is refused).
+    #[arg(required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Write the merged JUnit XML report here.
+    #[arg(long = "junit")]
+    pub junit: Option<PathBuf>,
+    /// Output format of the merged recap.
+    #[arg(long = "output", value_enum, default_value = "human")]
+    pub output: OutputFormat,
 }
 
 /// `ferry config`.
@@ -178,6 +202,10 @@ pub struct CommonArgs {
     /// Vault passwords.
     #[command(flatten)]
     pub vault: VaultArgs,
+    /// Run only slice INDEX of COUNT stable slices of the selected hosts (0-based: 0/4 .. 3/4);
+    /// k8s/COUNT takes INDEX from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job).
+    #[arg(long = "shard", env = "FERRY_SHARD", value_name = "INDEX/COUNT", value_parser = crate::shard::Shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// `ferry run`.

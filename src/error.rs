@@ -194,6 +194,9 @@ pub enum Error {
     /// Bad command-line options.
     #[error("{0}")]
     Options(String),
+    /// `ferry shards merge`: logs that do not make one rollout.
+    #[error("{0}")]
+    Shards(#[from] crate::output::shards::MergeError),
     /// A file could not be read.
     #[error("cannot read {path}: {source}")]
     Io {
@@ -261,6 +264,7 @@ impl Error {
             | Error::Io { .. }
             | Error::Lock(_)
             | Error::Report(_)
+            | Error::Shards(_)
             | Error::Vault(_)
             | Error::Write { .. } => 1,
         }

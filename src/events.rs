@@ -198,6 +198,23 @@ pub struct HostEvent<'a> {
     pub looped: bool,
 }
 
+/// A sharded run's slice (`--shard`), announced before its first play.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShardPlan {
+    /// Which shard, from 0.
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+    /// How many hosts the plays select (after `--limit`), the controller's own aside.
+    pub selected: usize,
+    /// This shard's hosts.
+    pub hosts: Vec<String>,
+    /// Hosts on the controller itself (`ansible_connection: local`): every shard runs them.
+    pub local: Vec<String>,
+    /// What keeps its meaning only within the shard (`serial`, `run_once`, ...).
+    pub notes: Vec<String>,
+}
+
 /// Receives every event of a run.
 pub trait Reporter: Send + Sync {
     /// A playbook file starts.
@@ -229,6 +246,8 @@ pub trait Reporter: Send + Sync {
     fn recap(&self, recap: &Recap);
     /// A pipeline stage starts.
     fn stage_start(&self, _name: &str) {}
+    /// `--shard`: the slice of the hosts this run takes.
+    fn shard(&self, _plan: &ShardPlan) {}
     /// A pipeline stage ended (`succeeded`, `failed`, `skipped: ...`) with its exports.
     fn stage_end(&self, _name: &str, _status: &StageStatus, _code: i32, _exports: &Vars) {}
 }
@@ -308,6 +327,9 @@ impl Reporter for Tee {
     }
     fn stage_start(&self, name: &str) {
         self.0.iter().for_each(|r| r.stage_start(name));
+    }
+    fn shard(&self, plan: &ShardPlan) {
+        self.0.iter().for_each(|r| r.shard(plan));
     }
     fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &Vars) {
         let masked_exports = masked_vars(exports);

@@ -36,6 +36,8 @@
 //! - [`output`]: the reporters: human, JSON lines, JUnit.
 //! - [`report`]: the HTML run report (`--report`) and the report model the history keeps.
 //! - [`listing`]: `--list-hosts`, `--list-tasks`, `--syntax-check`.
+//! - [`shard`]: `--shard INDEX/COUNT`: the spec and the stable slicing rule (the executor
+//!   applies it, `output/shards.rs` merges the shards' logs).
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
 //!   where output flags become reporters.
@@ -61,6 +63,7 @@ pub mod pipeline;
 pub mod playbook;
 pub mod pyjson;
 pub mod report;
+pub mod shard;
 pub mod template;
 pub mod text;
 pub mod vars;

@@ -15,12 +15,13 @@ pub struct Listing {
     pub tasks: bool,
 }
 
-/// The listing text for `playbooks`.
+/// The listing text for `playbooks`; `only`: the hosts of a `--shard`.
 pub fn render(
     playbooks: &[Playbook],
     inventory: &Inventory,
     limit: Option<&str>,
     what: Listing,
+    only: Option<&std::collections::HashSet<String>>,
 ) -> String {
     let mut out = String::new();
     for pb in playbooks {
@@ -38,7 +39,7 @@ pub fn render(
                 play.display_name()
             );
             if what.hosts {
-                list_hosts(&mut out, play, inventory, limit);
+                list_hosts(&mut out, play, inventory, limit, only);
             }
             if what.tasks {
                 out.push_str("    tasks:\n");
@@ -75,12 +76,19 @@ fn list_items(out: &mut String, items: &[Item]) {
     }
 }
 
-fn list_hosts(out: &mut String, play: &Play, inventory: &Inventory, limit: Option<&str>) {
+fn list_hosts(
+    out: &mut String,
+    play: &Play,
+    inventory: &Inventory,
+    limit: Option<&str>,
+    only: Option<&std::collections::HashSet<String>>,
+) {
     let mut hosts = inventory.select(&play.hosts).unwrap_or_default();
     if let Some(limit) = limit {
         let allowed = inventory.select(limit).unwrap_or_default();
         hosts.retain(|h| allowed.contains(h));
     }
+    hosts.retain(|h| only.is_none_or(|o| o.contains(h)));
     let pattern: Vec<String> = play.hosts.split(':').map(|p| format!("'{p}'")).collect();
     let _ = write!(
         out,

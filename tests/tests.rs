@@ -25,6 +25,7 @@ mod pipeline;
 mod report;
 mod roles;
 mod services;
+mod shards;
 mod sudo_become;
 mod system_modules;
 mod templating;

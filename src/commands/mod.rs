@@ -8,6 +8,7 @@
 //! - [`report`]: `ferry report [PIPELINE] [RUN]`, `--compare A B`: recorded runs as HTML.
 //! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
 //! - [`lock`]: `ferry lock release NAME`.
+//! - [`shards`]: `ferry shards merge LOG...`: the shards of a `--shard` rollout as one.
 //! - [`config`]: `ferry config dump [--only-changed]`: ansible.cfg and `ANSIBLE_*` as read.
 //! - [`vault`]: `ferry vault ...` (like ansible-vault), and unlocking the vault passwords a
 //!   command was given.
@@ -27,9 +28,10 @@ pub mod pipeline;
 pub mod report;
 pub mod rollback;
 pub mod run;
+pub mod shards;
 pub mod vault;
 
-use crate::cli::{Command, ConfigCommand, LockCommand, PipelineCommand};
+use crate::cli::{Command, ConfigCommand, LockCommand, PipelineCommand, ShardsCommand};
 use crate::error::Error;
 
 /// Runs any ferry command; returns its exit code.
@@ -50,5 +52,6 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Inventory(args) => inventory::inventory(&args),
         Command::Config(ConfigCommand::Dump { only_changed }) => config::dump(only_changed),
         Command::Vault(command) => vault::vault(command),
+        Command::Shards(ShardsCommand::Merge(args)) => shards::merge(&args),
     }
 }

@@ -138,6 +138,7 @@ pub fn run_options(common: &CommonArgs) -> Result<RunOptions, Error> {
         skip_tags: Vec::new(),
         force_handlers: common.force_handlers,
         start_at_task: None,
+        shard: common.shard,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::commands::options::{
     load_inventory, load_playbooks, run_options, split_list, Reporters,
 };
 use crate::error::{Error, LoadErrors};
+use crate::events::Tee;
 use crate::executor::Executor;
 use crate::inventory::Inventory;
 use crate::playbook::Playbook;
@@ -69,7 +70,10 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
             hosts: args.list_hosts,
             tasks: args.list_tasks,
         };
-        let text = crate::listing::render(&playbooks, &inventory, args.limit.as_deref(), what);
+        let sharded = Executor::new(inventory.clone(), opts, Arc::new(Tee(Vec::new())));
+        let only = sharded.shard_hosts(&playbooks);
+        let limit = args.limit.as_deref();
+        let text = crate::listing::render(&playbooks, &inventory, limit, what, only.as_ref());
         let mut out = std::io::stdout().lock();
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);
@@ -87,6 +91,7 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
     describe_report(&reporters, &args, playbook_dir.as_deref());
     let reporter = Arc::clone(&reporters.sink);
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
+    executor.shard(&playbooks);
     for pb in &playbooks {
         reporter.playbook_start(&pb.path.display().to_string());
         if let Err(errors) = executor.run(pb).await {

@@ -17,6 +17,7 @@ mod meta;
 mod notified;
 mod play;
 mod select;
+mod shard;
 mod strategy;
 mod task;
 mod vars_files;
@@ -74,6 +75,8 @@ pub struct RunOptions {
     pub force_handlers: bool,
     /// `--start-at-task`.
     pub start_at_task: Option<String>,
+    /// `--shard`: the run takes this slice of its hosts (see [`Executor::shard`]).
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// Per-host state that lives across tasks and plays.
@@ -148,6 +151,10 @@ pub struct Executor {
     shared: strategy::Shared,
     /// Facts delegated (`delegate_facts`) to hosts no play has run on yet.
     waiting_facts: std::collections::HashMap<String, HostState>,
+    /// `--shard`: the selected hosts other shards run.
+    shard_out: Arc<std::collections::HashSet<String>>,
+    /// `--shard`: this shard has no host at all.
+    shard_idle: bool,
 }
 
 impl Executor {
@@ -174,12 +181,17 @@ impl Executor {
             peers: None,
             shared: Default::default(),
             waiting_facts: Default::default(),
+            shard_out: Default::default(),
+            shard_idle: false,
         }
     }
 
     /// Runs every play of `playbook`, in order. Included content that does not load stops
     /// the run with its errors (as a playbook's own errors stop it before it starts).
     pub async fn run(&mut self, playbook: &Playbook) -> Result<(), LoadErrors> {
+        if self.shard_idle {
+            return Ok(());
+        }
         let dir = playbook
             .path
             .parent()

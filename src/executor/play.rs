@@ -235,7 +235,7 @@ impl Executor {
     }
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
-    fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
+    pub(super) fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
         // As the load-time check renders it (`playbook::check_hosts`): play vars, extra vars.
         let mut vars = play.vars.clone();
         vars.extend(self.opts.extra_vars.clone());
@@ -246,6 +246,7 @@ impl Executor {
             let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();
             hosts.retain(|h| allowed.contains(h));
         }
+        hosts.retain(|h| !self.shard_out.contains(h));
         play.order.apply(&mut hosts);
         Ok(hosts)
     }

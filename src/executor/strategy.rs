@@ -141,6 +141,8 @@ impl Executor {
             peers: Some(Arc::clone(peers)),
             shared: self.shared.clone(),
             waiting_facts: Default::default(),
+            shard_out: Arc::clone(&self.shard_out),
+            shard_idle: false,
         }
     }
 

@@ -289,6 +289,35 @@ impl Reporter for Human {
         self.banner(&format!("STAGE [{name}]"));
     }
 
+    fn shard(&self, plan: &crate::events::ShardPlan) {
+        let (index, count, n) = (plan.index, plan.count, plan.hosts.len());
+        self.banner(&format!(
+            "SHARD [{index}/{count}: {n} of {} hosts]",
+            plan.selected
+        ));
+        if n == 0 && plan.local.is_empty() {
+            self.line(
+                &format!(
+                    "none of the {} selected hosts falls in shard {index}/{count}: nothing to run",
+                    plan.selected
+                ),
+                Some(CYAN),
+            );
+        } else if self.verbosity > 0 {
+            self.line(&format!("hosts: {}", plan.hosts.join(", ")), None);
+        }
+        if !plan.local.is_empty() {
+            let local = plan.local.join(", ");
+            self.line(
+                &format!("the controller's own hosts run in every shard: {local}"),
+                None,
+            );
+        }
+        for note in &plan.notes {
+            self.line(&format!("[NOTE]: {note}"), Some(PURPLE));
+        }
+    }
+
     fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &crate::vars::Vars) {
         let colour = match status {
             StageStatus::Succeeded => GREEN,

@@ -78,6 +78,14 @@ impl Reporter for JsonLines {
         emit(json!({"event": "stage_start", "stage": name}));
     }
 
+    fn shard(&self, plan: &crate::events::ShardPlan) {
+        emit(json!({
+            "event": "shard", "index": plan.index, "count": plan.count,
+            "selected": plan.selected, "hosts": plan.hosts, "local": plan.local,
+            "notes": plan.notes,
+        }));
+    }
+
     fn stage_end(&self, name: &str, status: &StageStatus, code: i32, exports: &crate::vars::Vars) {
         let status = status.to_string();
         emit(

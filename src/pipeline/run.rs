@@ -278,6 +278,10 @@ impl StageRun<'_> {
         let mut run_opts = self.opts.base.clone();
         run_opts.extra_vars = extra.clone();
         run_opts.limit = stage.limit.as_ref().map(|l| self.render_text(l, &extra));
+        if stage.needs.is_empty() {
+            // A CI stage (no `needs`) runs whole in every shard: each runner needs its exports.
+            run_opts.shard = None;
+        }
         let recorder: Arc<dyn Reporter> = Arc::new(Recorder {
             db: Arc::clone(self.db),
             run: self.run_id,
@@ -285,6 +289,7 @@ impl StageRun<'_> {
         });
         let tee: Arc<dyn Reporter> = Arc::new(Tee(vec![Arc::clone(self.reporter), recorder]));
         let mut executor = Executor::new(inventory, run_opts, tee);
+        executor.shard(&stage.loaded);
         let mut fatal = None;
         for playbook in &stage.loaded {
             if let Err(errors) = executor.run(playbook).await {

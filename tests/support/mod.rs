@@ -46,6 +46,17 @@ impl Run {
     }
 }
 
+impl From<std::process::Output> for Run {
+    /// A finished process's exit code and output.
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 /// Parses Ansible's (and ferry's) PLAY RECAP lines.
 pub fn recap(out: &str) -> BTreeMap<String, BTreeMap<String, u32>> {
     let mut hosts = BTreeMap::new();
