@@ -533,3 +533,64 @@ fn a_run_that_cannot_start_still_writes_its_page() {
     );
     assert!(body.contains(XSS), "{body}");
 }
+
+/// Ctrl-C during a pipeline's CD stage: the page says interrupted, with the CI stage's export.
+#[test]
+fn an_interrupted_pipeline_still_writes_its_report() {
+    let hosts = SshHosts::start(1);
+    let inv = hosts.inventory("");
+    write(
+        &hosts,
+        "build.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: build\n      command: \"true\"\n",
+    );
+    write(
+        &hosts,
+        "slow.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: roll out\n      command: sleep 30\n",
+    );
+    write(
+        &hosts,
+        "pipeline.yml",
+        &format!(
+            "name: slow\nstages:\n  - name: ci\n    playbook: build.yml\n    inventory: {inv}\n    export:\n      tag: v7\n  - name: cd\n    needs: [ci]\n    playbook: slow.yml\n    inventory: {inv}\n",
+            inv = inv.display()
+        ),
+    );
+    let kh = hosts.known_hosts.display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["pipeline", "run", "pipeline.yml", "--known-hosts", &kh])
+        .args(["--report", "slow.html"])
+        .current_dir(hosts.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(3000));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(99));
+    let seen = browse(&hosts.dir.path().join("slow.html"), &[]);
+    assert_clean(&seen);
+    assert!(
+        seen["heading"].as_str().unwrap().contains("interrupted"),
+        "{seen:#}"
+    );
+    assert_eq!(strings(&seen["stages"]), ["ci", "cd"]);
+    let exports = strings(&seen["exports"]);
+    assert!(
+        exports[0].contains("tag") && exports[0].contains("v7"),
+        "{exports:#?}"
+    );
+    // The model is in the history too.
+    let again = ferry(
+        &["report", "pipeline.yml", "-o", "again.html"],
+        hosts.dir.path(),
+    );
+    assert_eq!(again.code, 0, "{}", again.all());
+    let seen = browse(&hosts.dir.path().join("again.html"), &[]);
+    assert!(seen["heading"].as_str().unwrap().contains("interrupted"));
+}

@@ -79,6 +79,14 @@ pub(crate) fn describe_report(
     db: &Arc<History>,
     keep: Option<usize>,
 ) {
+    describe_pipeline(reporters, pipeline);
+    reporters
+        .recording
+        .store_in_pipeline_history(Arc::clone(db), keep);
+}
+
+/// The report's header for a pipeline: its name and stage graph.
+fn describe_pipeline(reporters: &Reporters, pipeline: &Pipeline) {
     let stages: Vec<crate::report::model::Stage> = pipeline
         .stages
         .iter()
@@ -94,9 +102,6 @@ pub(crate) fn describe_report(
         r.kind = "pipeline".into();
         r.stages = stages;
     });
-    reporters
-        .recording
-        .store_in_pipeline_history(Arc::clone(db), keep);
 }
 
 fn check_stage_name(p: &Pipeline, name: Option<&str>) -> Result<(), Error> {
@@ -126,6 +131,8 @@ pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
     };
     let make = || options(&args.run).expect("options were checked above");
     let reporters = Reporters::from_flags(&args.run.common);
+    // One page for the whole watch (every run's events); each run's own model is not stored.
+    describe_pipeline(&reporters, &pipeline);
     let result =
         crate::pipeline::watch::watch(&pipeline, db, make, w, Arc::clone(&reporters.sink)).await;
     reporters.finish_with(exit_code(&result))?;
