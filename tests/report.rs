@@ -216,6 +216,26 @@ fn run_report_shows_results_failures_filters_and_timeline_in_a_browser() {
     assert_eq!(again["failures"].as_array().unwrap().len(), 2);
 }
 
+/// Runs ferry with `args` and `--report slow.html` in `dir`, sends it Ctrl-C (SIGINT) after
+/// `ms` milliseconds; its exit code.
+fn interrupt(dir: &Path, args: &[&str], ms: u64) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .args(["--report", "slow.html"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(ms));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    child.wait().unwrap().code()
+}
+
 #[test]
 fn an_interrupted_run_still_writes_its_report() {
     let hosts = SshHosts::start(1);
@@ -226,27 +246,10 @@ fn an_interrupted_run_still_writes_its_report() {
     );
     let inv = hosts.inventory("");
     let kh = hosts.known_hosts.display().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args([
-            "run",
-            playbook.to_str().unwrap(),
-            "-i",
-            inv.to_str().unwrap(),
-        ])
-        .args(["--known-hosts", &kh, "--report", "slow.html"])
-        .current_dir(hosts.dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(99));
+    let pb = playbook.display().to_string();
+    let inv = inv.display().to_string();
+    let args = ["run", &pb, "-i", &inv, "--known-hosts", &kh];
+    assert_eq!(interrupt(hosts.dir.path(), &args, 2500), Some(99));
     let page = hosts.dir.path().join("slow.html");
     let seen = browse(&page, &[]);
     assert_clean(&seen);
@@ -558,21 +561,8 @@ fn an_interrupted_pipeline_still_writes_its_report() {
         ),
     );
     let kh = hosts.known_hosts.display().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferry"))
-        .args(["pipeline", "run", "pipeline.yml", "--known-hosts", &kh])
-        .args(["--report", "slow.html"])
-        .current_dir(hosts.dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(3000));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert_eq!(child.wait().unwrap().code(), Some(99));
+    let args = ["pipeline", "run", "pipeline.yml", "--known-hosts", &kh];
+    assert_eq!(interrupt(hosts.dir.path(), &args, 3000), Some(99));
     let seen = browse(&hosts.dir.path().join("slow.html"), &[]);
     assert_clean(&seen);
     assert!(
