@@ -693,12 +693,12 @@ fn bad_arguments_are_refused_at_load_naming_the_allowed_values() {
         (
             "pip_state.yml",
             "    - pip:\n        name: x\n        state: installed\n",
-            "PB:4:9: value of 'state' of module 'pip' must be one of: present, absent, latest, forcereinstall, got: installed\n   |\n 4 |         name: x\n   |         ^\n   = hint: set 'state' to one of: present, absent, latest, forcereinstall",
+            "PB:4:9: value of state must be one of: present, absent, latest, forcereinstall, got: installed\n   |\n 4 |         name: x\n   |         ^\n   = hint: module 'pip' takes state: present, absent, latest, forcereinstall",
         ),
         (
             "get_url_sum.yml",
             "    - get_url: {url: 'http://h/x', dest: /tmp/x, checksum: 'crc32:00ff'}\n",
-            "PB:3:16: the checksum of module 'get_url' must be <algorithm>:<checksum> with an algorithm of md5, sha1, sha224, sha256, sha384, sha512, got algorithm 'crc32'\n   |\n 3 |     - get_url: {url: 'http://h/x', dest: /tmp/x, checksum: 'crc32:00ff'}\n   |                ^\n   = hint: set 'checksum' to one of: md5, sha1, sha224, sha256, sha384, sha512",
+            "PB:3:16: the checksum of module 'get_url' must be <algorithm>:<checksum> with an algorithm of md5, sha1, sha224, sha256, sha384, sha512, got algorithm 'crc32'\n   |\n 3 |     - get_url: {url: 'http://h/x', dest: /tmp/x, checksum: 'crc32:00ff'}\n   |                ^\n   = hint: module 'get_url' takes checksum: md5, sha1, sha224, sha256, sha384, sha512",
         ),
         (
             "git_flag.yml",

@@ -50,13 +50,13 @@ fn bad_arguments_of_the_text_modules_are_refused_at_load() {
         &hosts,
         "b1.yml",
         &task("blockinfile: {path: /tmp/x, state: maybe}"),
-        "DIR/b1.yml:3:20: value of 'state' of module 'blockinfile' must be one of: absent, present, got: maybe\n   |\n 3 |     - blockinfile: {path: /tmp/x, state: maybe}\n   |                    ^\n   = hint: write state: absent",
+        "DIR/b1.yml:3:20: value of state must be one of: absent, present, got: maybe\n   |\n 3 |     - blockinfile: {path: /tmp/x, state: maybe}\n   |                    ^\n   = hint: module 'blockinfile' takes state: absent, present",
     );
     load_error(
         &hosts,
         "b2.yml",
         &task("find: {paths: /tmp, file_type: socket}"),
-        "DIR/b2.yml:3:13: value of 'file_type' of module 'find' must be one of: any, directory, file, link, got: socket\n   |\n 3 |     - find: {paths: /tmp, file_type: socket}\n   |             ^\n   = hint: write file_type: any",
+        "DIR/b2.yml:3:13: value of file_type must be one of: any, directory, file, link, got: socket\n   |\n 3 |     - find: {paths: /tmp, file_type: socket}\n   |             ^\n   = hint: module 'find' takes file_type: any, directory, file, link",
     );
     load_error(
         &hosts,

@@ -5,7 +5,7 @@
 
 use crate::events::TaskKind;
 use crate::executor::keyword_value::unrendered_true;
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::select::{name_matches, tags_selected};
 use crate::executor::Executor;
 use crate::playbook::{Block, Item, Task};

@@ -7,7 +7,7 @@
 use serde_json::Value as Json;
 
 use crate::events::TaskKind;
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::{Executor, HostState};
 use crate::facts::{self, FactCache};
 use crate::modules::{setup, typed, ModuleSpec};

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::events::TaskKind;
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 
 impl Executor {

@@ -7,7 +7,7 @@
 
 use serde_json::Value as Json;
 
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::playbook::fields::holds_template;
 use crate::playbook::{Role, Task};

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use crate::events::{HostEvent, Status, TaskKind};
 use crate::executor::host_task::{eval_all, flag, HostOutcome};
 use crate::executor::looping;
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::select::tags_selected;
 use crate::executor::Executor;
 use crate::modules::ModuleResult;

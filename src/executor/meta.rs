@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::executor::host_task::eval_all;
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::playbook::Task;
 

@@ -16,6 +16,7 @@ mod looping;
 mod meta;
 mod notified;
 mod play;
+mod play_ctx;
 mod select;
 mod shard;
 mod strategy;

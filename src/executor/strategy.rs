@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use indexmap::IndexMap;
 use tokio::sync::Semaphore;
 
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::playbook::{Strategy, Task};
 

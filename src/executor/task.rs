@@ -12,7 +12,7 @@ use crate::connection::quote;
 use crate::events::{HostEvent, Status, TaskKind};
 use crate::executor::host_task::{run_on_host, HostOutcome, Job, TaskRun};
 use crate::executor::keyword_value::{HostKeywords, Keyword};
-use crate::executor::play::PlayCtx;
+use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
 use crate::playbook::{Count, Flag, Task};

@@ -8,7 +8,7 @@
 //! `hardware.rs` (memory, processors, mounts, devices, dmi), `network.rs` (interfaces,
 //! default routes, dns), `virtual_.rs` (virtualization), `local.rs` (`fact_path` facts) —
 //! and `cache.rs` (the `jsonfile` fact cache). The `setup` module (`modules/setup.rs`) and
-//! `TASK [Gathering Facts]` (`executor/facts.rs`) both call [`gather`].
+//! `TASK [Gathering Facts]` (`executor/facts.rs`, through `setup`) run a [`Gathering`].
 
 mod cache;
 mod distribution;
@@ -22,7 +22,7 @@ mod virtual_;
 
 use serde_json::{Map, Value as Json};
 
-use crate::modules::{ModuleCtx, ModuleResult};
+use crate::connection::ExecOutput;
 
 pub(crate) use cache::FactCache;
 pub(crate) use subset::collectors;
@@ -74,44 +74,60 @@ pub(crate) struct Collector {
     pub parse: fn(&raw::Output, &mut Facts),
 }
 
-/// Gathers the facts `opts` asks for on the host of `ctx`: the facts with the `ansible_`
-/// prefix (plus `gather_subset` and `module_setup`), as `setup` returns them.
-pub(crate) async fn gather(ctx: &ModuleCtx<'_>, opts: &Options) -> Result<Facts, ModuleResult> {
-    let chosen = collectors(&opts.subset).map_err(ModuleResult::failed)?;
-    let python = python_candidates(ctx);
-    let script = raw::script(&chosen, opts, &python);
-    let out = match ctx.exec(&script).await {
-        Ok(o) => o,
-        Err(e) => return Err(ModuleResult::unreachable(&e)),
-    };
-    if out.stdout.trim().is_empty() && out.rc != 0 {
-        return Err(ModuleResult::failed(format!(
-            "could not gather facts: {}",
-            out.stderr.trim()
-        )));
+/// One gathering: the script the host runs once, and how its output becomes facts. The
+/// caller runs the script (the `setup` module, through its host's connection), so fact
+/// gathering knows no connection.
+pub(crate) struct Gathering<'a> {
+    opts: &'a Options,
+    chosen: Vec<&'static Collector>,
+    /// The shell script for the host.
+    pub script: String,
+}
+
+impl<'a> Gathering<'a> {
+    /// Plans the gathering `opts` asks for; `python` is `ansible_python_interpreter` (the
+    /// interpreter to describe in `ansible_python`). An unknown `gather_subset` word is an
+    /// error.
+    pub(crate) fn new(opts: &'a Options, python: Option<&Json>) -> Result<Self, String> {
+        let chosen = collectors(&opts.subset)?;
+        let script = raw::script(&chosen, opts, &python_candidates(python));
+        Ok(Gathering {
+            opts,
+            chosen,
+            script,
+        })
     }
-    let output = raw::Output::read(&out.stdout);
-    let mut facts = Facts::new();
-    for c in &chosen {
-        let mut own = Facts::new();
-        // A collector may read what the ones before it found (os_family, architecture).
-        own.extend(facts.clone());
-        (c.parse)(&output, &mut own);
-        facts.extend(own);
+
+    /// The facts the script's output gives: with the `ansible_` prefix (plus
+    /// `gather_subset` and `module_setup`), as `setup` returns them. A script that printed
+    /// nothing and failed is an error (its stderr).
+    pub(crate) fn read(&self, out: &ExecOutput) -> Result<Facts, String> {
+        if out.stdout.trim().is_empty() && out.rc != 0 {
+            return Err(format!("could not gather facts: {}", out.stderr.trim()));
+        }
+        let output = raw::Output::read(&out.stdout);
+        let mut facts = Facts::new();
+        for c in &self.chosen {
+            let mut own = Facts::new();
+            // A collector may read what the ones before it found (os_family, architecture).
+            own.extend(facts.clone());
+            (c.parse)(&output, &mut own);
+            facts.extend(own);
+        }
+        let mut result = Facts::new();
+        for (k, v) in filtered(facts, &self.opts.filter) {
+            result.insert(format!("ansible_{k}"), v);
+        }
+        result.insert("gather_subset".into(), json_strings(&self.opts.subset));
+        result.insert("module_setup".into(), Json::Bool(true));
+        Ok(result)
     }
-    let mut result = Facts::new();
-    for (k, v) in filtered(facts, &opts.filter) {
-        result.insert(format!("ansible_{k}"), v);
-    }
-    result.insert("gather_subset".into(), json_strings(&opts.subset));
-    result.insert("module_setup".into(), Json::Bool(true));
-    Ok(result)
 }
 
 /// The interpreters to describe in `ansible_python`: `ansible_python_interpreter`, else
 /// those Ansible's discovery tries first.
-fn python_candidates(ctx: &ModuleCtx<'_>) -> String {
-    match ctx.vars.get("ansible_python_interpreter") {
+fn python_candidates(python: Option<&Json>) -> String {
+    match python {
         Some(Json::String(p)) if !p.contains("{{") && p != "auto" && !p.starts_with("auto_") => {
             p.clone()
         }

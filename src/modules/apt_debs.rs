@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::apt::{Args, APT_GET};
+use crate::modules::apt_args::{Args, APT_GET};
 use crate::modules::apt_plan::{apt_cmd_named, common_flags, prepared, simulate};
 use crate::modules::command::put_output;
 use crate::modules::host::debversion::compare;

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::apt::{Args, APT_GET};
+use crate::modules::apt_args::{Args, APT_GET};
 use crate::modules::command::put_output;
 use crate::modules::host::apt::{probe, run_locked, with_policy_rc_d, PkgState};
 use crate::modules::host::debversion::compare;

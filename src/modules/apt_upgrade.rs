@@ -2,7 +2,7 @@
 //! apt-get (or aptitude when the host has it and `force_apt_get` is off), unchanged when
 //! apt reports nothing upgraded.
 
-use crate::modules::apt::{Args, APT_GET};
+use crate::modules::apt_args::{Args, APT_GET};
 use crate::modules::apt_plan::{apt_cmd_named, simulate, APT_GET_ZERO};
 use crate::modules::host::run;
 use crate::modules::{ModuleCtx, Outcome};

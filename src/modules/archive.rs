@@ -8,27 +8,20 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::{self, Attrs};
-use crate::modules::net_args::{boolean, choice, de_list};
-use crate::modules::{
-    argnames, de_bool, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
-};
+use crate::modules::net_args::{boolean, de_list};
+use crate::modules::{de_bool, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "archive",
     collection: "community.general",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
+    args: Some(file_arg_names::<Args>),
     check: Some(check),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "archive",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    run: |ctx, args| Box::pin(typed_file("archive", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -52,6 +45,12 @@ struct Args {
     attrs: Attrs,
 }
 
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
+}
+
 fn gz() -> String {
     "gz".into()
 }
@@ -59,7 +58,7 @@ fn gz() -> String {
 const FORMATS: &[&str] = &["bz2", "gz", "tar", "xz", "zip", "zstd"];
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(args, "archive", "format", FORMATS)?;
+    refuse_choice(args, "archive", &["format"], FORMATS)?;
     boolean(args, "archive", &["force_archive", "remove"])
 }
 

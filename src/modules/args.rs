@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::modules::{ArgProblem, IntoResult, ModuleResult};
+use crate::modules::host::Attrs;
+use crate::modules::{argnames, ArgProblem, IntoResult, ModuleResult};
 use crate::vars::Vars;
 
 /// Reads a module's typed arguments, or the failure Ansible reports for bad ones.
@@ -46,6 +47,34 @@ where
         Ok((a, p)) => run(join(a, p)).await.into_result(),
         Err(r) => r,
     }
+}
+
+/// Arguments that take the common file arguments (`mode`, `owner`, `group`, `seuser`, ...:
+/// [`Attrs`]) besides their own. Serde names no fields of a flattened struct, so the two parts
+/// are read separately and joined.
+pub(crate) trait FileArgs: DeserializeOwned {
+    /// These arguments with the file arguments (read separately) put in.
+    fn with_attrs(self, attrs: Attrs) -> Self;
+}
+
+/// The argument names of a module whose arguments are [`FileArgs`]: its own, then the file
+/// arguments.
+pub(crate) fn file_arg_names<T: FileArgs>() -> Vec<&'static str> {
+    [argnames::of::<T>(), argnames::of::<Attrs>()].concat()
+}
+
+/// [`typed`] for [`FileArgs`].
+pub(crate) async fn typed_file<T, R, F>(
+    module: &str,
+    args: Vars,
+    run: impl FnOnce(T) -> F,
+) -> ModuleResult
+where
+    T: FileArgs,
+    R: IntoResult,
+    F: Future<Output = R>,
+{
+    typed_parts(module, args, T::with_attrs, run).await
 }
 
 /// Reads typed arguments in two parts from the same mapping: the module's own struct and a
@@ -124,7 +153,10 @@ pub(crate) fn de_opt_u64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Optio
 pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<bool>, D::Error> {
-    de_bool(d).map(Some)
+    match Json::deserialize(d)? {
+        Json::Null => Ok(None),
+        v => de_bool(v).map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// Ansible's `type: list` of strings: a list, or one string split at commas.
@@ -146,7 +178,8 @@ pub(crate) fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Stri
 
 /// For a load-time [`ModuleSpec::check`]: refuses argument `name` (or one of its aliases,
 /// `names[1..]`) when it is written as a value outside `allowed` (a template is decided at
-/// run time, and passes here). A boolean stands for `yes`/`no` when those are allowed.
+/// run time, and passes here; so does `null`, which leaves the argument unset). A boolean
+/// stands for `yes`/`no` when those are allowed.
 pub(crate) fn refuse_choice(
     args: &Vars,
     module: &str,
@@ -158,6 +191,7 @@ pub(crate) fn refuse_choice(
     };
     let given = match value {
         Json::String(s) if s.contains("{{") || s.contains("{%") => return Ok(()),
+        Json::Null => return Ok(()),
         Json::String(s) => s.clone(),
         Json::Bool(b) if allowed.contains(&"yes") => if *b { "yes" } else { "no" }.to_string(),
         other => other.to_string(),
@@ -177,6 +211,17 @@ pub(crate) fn refuse_choice(
             allowed.join(", ")
         ),
     })
+}
+
+/// [`refuse_choice`] for several arguments, each with its own allowed values.
+pub(crate) fn refuse_choices(
+    args: &Vars,
+    module: &str,
+    table: &[(&str, &[&str])],
+) -> Result<(), ArgProblem> {
+    table
+        .iter()
+        .try_for_each(|(name, allowed)| refuse_choice(args, module, &[name], allowed))
 }
 
 /// For a load-time [`ModuleSpec::check`]: refuses arguments given together that exclude each
@@ -199,4 +244,35 @@ pub(crate) fn refuse_together(
         message: format!("parameters are mutually exclusive: {}", all.join("|")),
         hint: format!("module '{module}' takes only one of: {}", all.join(", ")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_refuse_only_written_values_outside_the_set() {
+        let allowed = ["absent", "present"];
+        for (value, ok) in [
+            (Json::from("present"), true),
+            (Json::from("{{ s }}"), true),
+            (Json::Null, true),
+            (Json::from("gone"), false),
+            (Json::from(true), false),
+            (Json::from(3), false),
+        ] {
+            let mut args = Vars::new();
+            args.insert("state".into(), value.clone());
+            let r = refuse_choice(&args, "user", &["state"], &allowed);
+            assert_eq!(r.is_ok(), ok, "{value}");
+        }
+        let mut args = Vars::new();
+        args.insert("state".into(), "gone".into());
+        let e = refuse_choices(&args, "user", &[("state", &allowed)]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "value of state must be one of: absent, present, got: gone"
+        );
+        assert_eq!(e.hint, "module 'user' takes state: absent, present");
+    }
 }

@@ -8,26 +8,19 @@ use base64::Engine;
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::{find_local, put_file};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::{self, Attrs};
 use crate::modules::textfile::WriteOpts;
-use crate::modules::{
-    argnames, de_bool, typed_parts, yes, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
-};
+use crate::modules::{de_bool, yes, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_regex, PyRegexFlags};
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "assemble",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "assemble",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("assemble", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -51,6 +44,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::{self, accounts, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -25,7 +26,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "authorized_key", "state", &["absent", "present"])
+    refuse_choice(args, "authorized_key", &["state"], &["absent", "present"])
 }
 
 #[derive(Deserialize, serde::Serialize)]

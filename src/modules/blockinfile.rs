@@ -4,34 +4,27 @@
 
 use serde::Deserialize;
 
+use crate::modules::args::refuse_choice;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::resolve_link;
 use crate::modules::host::Attrs;
 use crate::modules::lineinfile::make_parent;
-use crate::modules::textfile::{choice, rc_failure, read_text, write_text, Edit, WriteOpts};
-use crate::modules::{
-    argnames, de_bool, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
-};
+use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, WriteOpts};
+use crate::modules::{de_bool, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_regex, PyRegexFlags};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "blockinfile",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
+    args: Some(file_arg_names::<Args>),
     check: Some(check),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "blockinfile",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    run: |ctx, args| Box::pin(typed_file("blockinfile", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(args, "blockinfile", "state", &["absent", "present"])
+    refuse_choice(args, "blockinfile", &["state"], &["absent", "present"])
 }
 
 #[derive(Deserialize)]
@@ -62,6 +55,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 fn present() -> String {

@@ -5,27 +5,18 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::copy_args::Args;
 use crate::modules::host::put::{decrypted_local, find_local, put_file, resolve_link};
 use crate::modules::host::transfer::Source;
-use crate::modules::host::Attrs;
-use crate::modules::{
-    argnames, typed_parts, IntoResult, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{IntoResult, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
     written_path: Some(written_path),
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "copy",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("copy", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 

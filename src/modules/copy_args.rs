@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::modules::args::FileArgs;
 use crate::modules::de_bool;
 use crate::modules::host::put::{validation, HasOpts};
 use crate::modules::host::transfer::Validate;
@@ -40,6 +41,12 @@ pub(crate) struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     pub(crate) attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 impl HasOpts for Args {

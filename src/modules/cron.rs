@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choices;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -28,7 +29,7 @@ const SPECIAL: &[&str] = &[
 ];
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::all_of(
+    refuse_choices(
         args,
         "cron",
         &[("state", &["absent", "present"]), ("special_time", SPECIAL)],

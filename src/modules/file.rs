@@ -4,24 +4,17 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::file_times::{self, Stamp};
 use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::{self, Attrs};
-use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
-};
+use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "file",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("file", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -50,6 +43,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 /// Ansible's default `*_time_format` (`touch -t`'s).

@@ -4,15 +4,14 @@
 //! lists the entries; the filters run on the controller (content and checksums in a second
 //! command, only for the files that got that far). Changes nothing.
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::find_filter::{Entry, Filters};
-use crate::modules::textfile::choice;
+use crate::modules::args::refuse_choice;
+use crate::modules::find_args::{list, Args};
+use crate::modules::find_filter::{Entry, Filters, Listing};
 use crate::modules::{
-    argnames, de_bool, host, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
+    argnames, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -25,72 +24,13 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(
+    refuse_choice(
         args,
         "find",
-        "file_type",
+        &["file_type"],
         &["any", "directory", "file", "link"],
     )?;
-    choice(args, "find", "age_stamp", &["atime", "ctime", "mtime"])
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Args {
-    #[serde(alias = "name", alias = "path")]
-    pub paths: Json,
-    #[serde(default, alias = "pattern")]
-    pub patterns: Json,
-    #[serde(default, alias = "exclude")]
-    pub excludes: Json,
-    pub contains: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub read_whole_file: bool,
-    #[serde(default = "file")]
-    pub file_type: String,
-    pub age: Option<String>,
-    #[serde(default = "mtime")]
-    pub age_stamp: String,
-    pub size: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub recurse: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub hidden: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub follow: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub get_checksum: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub use_regex: bool,
-    pub depth: Option<i64>,
-    pub mode: Option<Json>,
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub exact_mode: bool,
-    pub encoding: Option<String>,
-    pub limit: Option<i64>,
-}
-
-fn file() -> String {
-    "file".into()
-}
-fn mtime() -> String {
-    "mtime".into()
-}
-
-/// A list argument as Ansible reads one: a list, or a comma-separated string.
-pub(crate) fn list(v: &Json) -> Vec<String> {
-    match v {
-        Json::Array(items) => items
-            .iter()
-            .map(|i| match i {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
-        Json::String(s) if !s.is_empty() => s.split(',').map(|p| p.trim().to_string()).collect(),
-        Json::Null | Json::String(_) => Vec::new(),
-        other => vec![other.to_string()],
-    }
+    refuse_choice(args, "find", &["age_stamp"], &["atime", "ctime", "mtime"])
 }
 
 /// `find -printf` fields: type, mode bits, uid, gid, size, inode, device, links, times,
@@ -157,14 +97,6 @@ fn walk_error(line: &str) -> Option<(String, String)> {
     Some((path.to_string(), why.to_string()))
 }
 
-/// What the remote script printed.
-pub(crate) struct Listing {
-    /// The host's time (seconds since the epoch).
-    pub now: f64,
-    /// Per path: `None` when it is not a directory, else its entries.
-    pub paths: Vec<Option<Vec<Entry>>>,
-}
-
 fn parse(out: &str) -> Listing {
     let mut listing = Listing {
         now: 0.0,
@@ -193,32 +125,4 @@ fn parse(out: &str) -> Listing {
         }
     }
     listing
-}
-
-/// Fetches `paths`' contents (base64, one a line) for the content filter and checksums.
-/// With an `encoding`, the text is converted to UTF-8 on the host first.
-pub(crate) async fn contents(
-    ctx: &ModuleCtx<'_>,
-    paths: &[&str],
-    encoding: Option<&str>,
-) -> Result<Vec<Option<Vec<u8>>>, ModuleResult> {
-    use base64::Engine;
-    let mut script = String::new();
-    for p in paths {
-        let p = quote(p);
-        match encoding {
-            Some(e) => script.push_str(&format!(
-                "iconv -f {} -t UTF-8 -- {p} 2>/dev/null | base64 -w0; echo; ",
-                quote(e)
-            )),
-            None => script.push_str(&format!("base64 -w0 -- {p} 2>/dev/null; echo; ")),
-        }
-    }
-    let out = host::run(ctx, &script).await?;
-    let engine = base64::engine::general_purpose::STANDARD;
-    Ok(out
-        .split('\n')
-        .take(paths.len())
-        .map(|l| engine.decode(l.trim()).ok())
-        .collect())
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value as Json};
 
-use crate::modules::find::{contents, list, Args, Listing};
+use crate::modules::find_args::{list, Args};
+use crate::modules::host::exec::read_each;
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::template::{py_regex, PyRegexFlags};
 
@@ -83,6 +84,14 @@ impl Entry {
         }
         v
     }
+}
+
+/// What the remote script printed.
+pub(crate) struct Listing {
+    /// The host's time (seconds since the epoch).
+    pub now: f64,
+    /// Per path: `None` when it is not a directory, else its entries.
+    pub paths: Vec<Option<Vec<Entry>>>,
 }
 
 /// The entries a task selected, and how many were looked at.
@@ -324,7 +333,7 @@ impl<'a> Filters<'a> {
                 .map(|e| e.path.as_str())
                 .collect();
             let encoding = self.args.encoding.as_deref().filter(|_| by_content);
-            let mut data = contents(ctx, &regular, encoding).await?.into_iter();
+            let mut data = read_each(ctx, &regular, encoding).await?.into_iter();
             let mut keep = Vec::with_capacity(found.files.len());
             for mut e in found.files.drain(..) {
                 if e.kind == 'f' {

@@ -8,27 +8,22 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::get_url_fetch::{self, Request, Response};
 use crate::modules::host::{self, Attrs};
-use crate::modules::net_args::{boolean, choice};
+use crate::modules::net_args::boolean;
 use crate::modules::{
-    argnames, de_bool, de_u64, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec,
-    Outcome, DEFAULTS,
+    de_bool, de_u64, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "get_url",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
+    args: Some(file_arg_names::<Args>),
     check: Some(check),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "get_url",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    run: |ctx, args| Box::pin(typed_file("get_url", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -78,6 +73,12 @@ struct Args {
     attrs: Attrs,
 }
 
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
+}
+
 fn ten() -> u64 {
     10
 }
@@ -111,7 +112,7 @@ const ALGORITHMS: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha5
 fn choice_of_algo(algo: &str) -> Result<(), ArgProblem> {
     let mut a = Vars::new();
     a.insert("checksum".into(), algo.into());
-    choice(&a, "get_url", "checksum", ALGORITHMS).map_err(|mut p| {
+    refuse_choice(&a, "get_url", &["checksum"], ALGORITHMS).map_err(|mut p| {
         p.message = format!(
             "the checksum of module 'get_url' must be <algorithm>:<checksum> with an algorithm \
              of {}, got algorithm '{algo}'",

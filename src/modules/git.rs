@@ -4,16 +4,15 @@
 //! `force`. `before`/`after` are the commits; check mode compares with `git ls-remote`.
 //! Refs of the remote are read with one `ls-remote` (`git_remote.rs`).
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::git_args::Args;
 use crate::modules::git_remote::{Git, RemoteRefs};
 use crate::modules::host;
 use crate::modules::net_args::{boolean, exclusive};
 use crate::modules::{
-    argnames, de_bool, de_opt_u64, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
+    argnames, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
 use crate::vars::Vars;
 
@@ -24,57 +23,6 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     run: |ctx, args| Box::pin(typed("git", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
-
-#[derive(Deserialize)]
-pub(crate) struct Args {
-    #[serde(alias = "name")]
-    pub repo: String,
-    pub dest: Option<String>,
-    #[serde(default = "head")]
-    pub version: String,
-    #[serde(default = "origin")]
-    pub remote: String,
-    pub refspec: Option<String>,
-    pub reference: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub force: bool,
-    #[serde(default, deserialize_with = "de_opt_u64")]
-    pub depth: Option<u64>,
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub clone: bool,
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub update: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub verify_commit: bool,
-    #[serde(default, alias = "gpg_whitelist")]
-    pub gpg_allowlist: Vec<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub accept_hostkey: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub accept_newhostkey: bool,
-    pub key_file: Option<String>,
-    pub ssh_opts: Option<String>,
-    pub executable: Option<String>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub bare: bool,
-    #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    pub recursive: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub single_branch: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub track_submodules: bool,
-    pub umask: Option<Json>,
-    pub archive: Option<String>,
-    pub archive_prefix: Option<String>,
-    pub separate_git_dir: Option<String>,
-}
-
-fn head() -> String {
-    "HEAD".into()
-}
-fn origin() -> String {
-    "origin".into()
-}
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
     const FLAGS: &[&str] = &[
@@ -328,7 +276,7 @@ async fn fetch(git: &Git<'_>, args: &Args, dest: &str) -> Result<(), ModuleResul
         cmd.push_str(&format!(" {}", quote(s)));
     }
     git.run(Some(dest), &cmd).await?.map_err(|(out, err)| {
-        fail(format!(
+        ModuleResult::failed(format!(
             "Failed to download remote objects and refs: {out} {err}"
         ))
     })?;
@@ -346,7 +294,7 @@ async fn switch_version(git: &Git<'_>, args: &Args, dest: &str) -> Result<(), Mo
             .await?
             .unwrap_or_else(|| "HEAD".into());
         if let Err((out, err)) = git.run(Some(dest), &checkout(&branch)).await? {
-            return Err(fail(format!(
+            return Err(ModuleResult::failed(format!(
                 "Failed to checkout branch {branch}: {out}{err}"
             )));
         }
@@ -367,7 +315,9 @@ async fn switch_version(git: &Git<'_>, args: &Args, dest: &str) -> Result<(), Mo
             format!("checkout --track -b {} {tracking}", quote(v))
         } else {
             if let Err((out, err)) = git.run(Some(dest), &checkout(v)).await? {
-                return Err(fail(format!("Failed to checkout branch {v}: {out}{err}")));
+                return Err(ModuleResult::failed(format!(
+                    "Failed to checkout branch {v}: {out}{err}"
+                )));
             }
             format!("reset --hard {tracking}")
         }
@@ -375,7 +325,9 @@ async fn switch_version(git: &Git<'_>, args: &Args, dest: &str) -> Result<(), Mo
         checkout(v)
     };
     if let Err((out, err)) = git.run(Some(dest), &last).await? {
-        return Err(fail(format!("Failed to checkout {v}: {out}{err}")));
+        return Err(ModuleResult::failed(format!(
+            "Failed to checkout {v}: {out}{err}"
+        )));
     }
     if args.verify_commit {
         git.verify(dest, v, &args.gpg_allowlist).await?;
@@ -415,9 +367,9 @@ async fn submodules(git: &Git<'_>, args: &Args, dest: &str) -> Result<bool, Modu
         if args.force {
             update.push_str(" --force");
         }
-        git.run(Some(dest), &update)
-            .await?
-            .map_err(|(out, err)| fail(format!("Failed to init/update submodules: {out}{err}")))?;
+        git.run(Some(dest), &update).await?.map_err(|(out, err)| {
+            ModuleResult::failed(format!("Failed to init/update submodules: {out}{err}"))
+        })?;
     }
     Ok(changed)
 }
@@ -434,8 +386,4 @@ async fn finish(git: &Git<'_>, args: &Args, dest: &str, mut report: Report) -> O
         }
     }
     Ok(report.result())
-}
-
-pub(crate) fn fail(msg: String) -> ModuleResult {
-    ModuleResult::failed(msg)
 }

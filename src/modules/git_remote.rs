@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::connection::quote;
-use crate::modules::git::{fail, Args};
+use crate::modules::git_args::Args;
 use crate::modules::host;
 use crate::modules::{ModuleCtx, ModuleResult};
 
@@ -30,10 +30,12 @@ impl<'a> Git<'a> {
             {
                 prefix.push_str(&format!("umask {u}; "));
             }
-            Some(Json::String(_)) => return Err(fail("umask must be an octal integer".into())),
+            Some(Json::String(_)) => {
+                return Err(ModuleResult::failed("umask must be an octal integer"))
+            }
             Some(_) => {
-                return Err(fail(
-                    "umask must be defined as a quoted octal integer".into(),
+                return Err(ModuleResult::failed(
+                    "umask must be defined as a quoted octal integer",
                 ))
             }
         }
@@ -61,7 +63,8 @@ impl<'a> Git<'a> {
     /// Runs `git ARGS`; a failure is the module's, naming the command.
     pub(crate) async fn ok(&self, cwd: Option<&str>, args: &str) -> Result<String, ModuleResult> {
         self.run(cwd, args).await?.map_err(|(out, err)| {
-            let mut r = fail(format!("Failed to run git {args}: {}{}", out, err.trim()));
+            let mut r =
+                ModuleResult::failed(format!("Failed to run git {args}: {}{}", out, err.trim()));
             r.data.insert("stderr".into(), err.into());
             r
         })
@@ -113,7 +116,7 @@ impl<'a> Git<'a> {
         if !self.ctx.check_mode {
             let set = format!("remote set-url {} {}", quote(remote), quote(repo));
             self.run(Some(dest), &set).await?.map_err(|(o, e)| {
-                fail(format!(
+                ModuleResult::failed(format!(
                     "Failed to set a new url {repo} for {remote}: {o} {e}"
                 ))
             })?;
@@ -215,7 +218,7 @@ impl<'a> Git<'a> {
             Ok(_) => return Ok(()),
             Err((_, err)) if !allow.is_empty() && err.contains("VALIDSIG") => err,
             Err((out, err)) => {
-                return Err(fail(format!(
+                return Err(ModuleResult::failed(format!(
                     "Failed to verify GPG signature of commit/tag \"{v}\": {out}{err}"
                 )))
             }
@@ -227,7 +230,7 @@ impl<'a> Git<'a> {
         });
         match fingerprint {
             Some(f) if allow.contains(&f) => Ok(()),
-            f => Err(fail(format!(
+            f => Err(ModuleResult::failed(format!(
                 "The gpg_allowlist does not include the public key \"{}\" for this commit",
                 f.unwrap_or_default()
             ))),
@@ -247,7 +250,7 @@ impl<'a> Git<'a> {
             .iter()
             .find(|(ext, _)| archive.ends_with(ext))
             .map(|(_, f)| *f)
-            .ok_or_else(|| fail(format!(
+            .ok_or_else(|| ModuleResult::failed(format!(
                 "Unable to get file extension from archive file name : {archive}; the format must be one of ['tar', 'tar.gz', 'zip', 'tgz']"
             )))?;
         let pre = prefix.map_or(String::new(), |p| format!(" --prefix {}", quote(p)));
@@ -324,7 +327,7 @@ impl RemoteRefs {
             .run(cwd, &format!("ls-remote --symref {}", quote(remote)))
             .await?
             .map_err(|(o, e)| {
-                fail(format!(
+                ModuleResult::failed(format!(
                     "Failed to read the refs of {remote}: {o}{}",
                     e.trim()
                 ))

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::accounts;
 use crate::modules::sysargs::{self, de_opt_num};
 use crate::modules::{
@@ -23,7 +24,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "group", "state", &["absent", "present"])
+    refuse_choice(args, "group", &["state"], &["absent", "present"])
 }
 
 #[derive(Deserialize)]

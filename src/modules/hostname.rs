@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -32,7 +33,7 @@ const USES: &[&str] = &[
 ];
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "hostname", "use", USES)
+    refuse_choice(args, "hostname", &["use"], USES)
 }
 
 #[derive(Deserialize)]

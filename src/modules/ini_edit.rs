@@ -4,7 +4,7 @@
 
 use regex::Regex;
 
-use crate::modules::ini_file::{values_of, Args};
+use crate::modules::ini_args::{values_of, Args};
 
 /// A fake section name that matches nothing in a file: options before the first section.
 const FAKE: &str = "ad01e11446efb704fcdbdb21f2c43757423d91c5";

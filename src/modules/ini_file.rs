@@ -3,38 +3,28 @@
 //! reused unless `modify_inactive_option: false`, `exclusive` removes other occurrences, a
 //! missing section is appended. Edited on the controller, written back only if changed.
 
-use serde::Deserialize;
-use serde_json::Value as Json;
-
+use crate::modules::args::refuse_choice;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::resolve_link;
 use crate::modules::host::Attrs;
+use crate::modules::ini_args::{values_of, Args};
 use crate::modules::ini_edit::Ini;
 use crate::modules::lineinfile::make_parent;
-use crate::modules::textfile::{choice, rc_failure, read_text, write_text, Edit, WriteOpts};
-use crate::modules::{
-    argnames, de_bool, typed_parts, yes, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
-};
+use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, WriteOpts};
+use crate::modules::{ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "ini_file",
     collection: "community.general",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
+    args: Some(file_arg_names::<Args>),
     check: Some(check),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "ini_file",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    run: |ctx, args| Box::pin(typed_file("ini_file", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(args, "ini_file", "state", &["absent", "present"])?;
+    refuse_choice(args, "ini_file", &["state"], &["absent", "present"])?;
     if args.contains_key("value") && args.contains_key("values") {
         return Err(ArgProblem {
             message: "parameters are mutually exclusive: value|values (module 'ini_file')".into(),
@@ -42,69 +32,6 @@ fn check(args: &Vars) -> Result<(), ArgProblem> {
         });
     }
     Ok(())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct Args {
-    #[serde(alias = "dest")]
-    pub(crate) path: String,
-    pub(crate) section: Option<String>,
-    pub(crate) section_has_values: Option<Vec<Condition>>,
-    pub(crate) option: Option<String>,
-    pub(crate) value: Option<Json>,
-    pub(crate) values: Option<Vec<Json>>,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) backup: bool,
-    #[serde(default = "present")]
-    pub(crate) state: String,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
-    pub(crate) exclusive: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) no_extra_spaces: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) ignore_spaces: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) allow_no_value: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
-    pub(crate) modify_inactive_option: bool,
-    #[serde(default = "yes", deserialize_with = "de_bool")]
-    pub(crate) create: bool,
-    #[serde(default, deserialize_with = "de_bool")]
-    pub(crate) follow: bool,
-    /// Read separately (serde names no fields of a flattened struct).
-    #[serde(skip)]
-    pub(crate) attrs: Attrs,
-}
-
-/// One `section_has_values` entry: the section must have this option (with one of `values`).
-#[derive(Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Condition {
-    pub(crate) option: String,
-    pub(crate) value: Option<Json>,
-    pub(crate) values: Option<Vec<Json>>,
-}
-
-fn present() -> String {
-    "present".into()
-}
-
-/// A YAML scalar as the `str` Ansible converts it to.
-fn text(v: &Json) -> Option<String> {
-    match v {
-        Json::Null => None,
-        Json::String(s) => Some(s.clone()),
-        Json::Bool(b) => Some(if *b { "True" } else { "False" }.into()),
-        other => Some(other.to_string()),
-    }
-}
-
-pub(crate) fn values_of(value: &Option<Json>, values: &Option<Vec<Json>>) -> Vec<String> {
-    match (value, values) {
-        (Some(v), _) if !v.is_null() => text(v).into_iter().collect(),
-        (_, Some(vs)) => vs.iter().filter_map(text).collect(),
-        _ => Vec::new(),
-    }
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {

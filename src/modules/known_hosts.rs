@@ -11,6 +11,7 @@ use serde_json::Value as Json;
 use sha1::Sha1;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -27,7 +28,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "known_hosts", "state", &["absent", "present"])
+    refuse_choice(args, "known_hosts", &["state"], &["absent", "present"])
 }
 
 #[derive(Deserialize)]

@@ -9,26 +9,19 @@ use fancy_regex::Regex;
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::{put_file, HasOpts};
 use crate::modules::host::transfer::{Source, Validate};
 use crate::modules::host::{self, Attrs};
-use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
-};
+use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_regex, PyRegexFlags, PyReplacement};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "lineinfile",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "lineinfile",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("lineinfile", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -59,6 +52,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 fn present() -> String {

@@ -9,6 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choices;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -26,7 +27,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::all_of(
+    refuse_choices(
         args,
         "modprobe",
         &[

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -36,7 +37,7 @@ const STATES: &[&str] = &[
 ];
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "mount", "state", STATES)
+    refuse_choice(args, "mount", &["state"], STATES)
 }
 
 #[derive(Deserialize)]

@@ -8,34 +8,6 @@ use serde_json::Value as Json;
 use crate::modules::ArgProblem;
 use crate::vars::Vars;
 
-/// Refuses `name` when it is written as a value outside `allowed`.
-pub(crate) fn choice(
-    args: &Vars,
-    module: &str,
-    name: &str,
-    allowed: &[&str],
-) -> Result<(), ArgProblem> {
-    let Some(value) = args.get(name) else {
-        return Ok(());
-    };
-    let text = match value {
-        Json::String(s) if s.contains("{{") || s.contains("{%") => return Ok(()),
-        Json::String(s) => s.clone(),
-        Json::Null => return Ok(()),
-        other => other.to_string(),
-    };
-    if allowed.contains(&text.as_str()) {
-        return Ok(());
-    }
-    Err(ArgProblem {
-        message: format!(
-            "value of '{name}' of module '{module}' must be one of: {}, got: {text}",
-            allowed.join(", ")
-        ),
-        hint: format!("set '{name}' to one of: {}", allowed.join(", ")),
-    })
-}
-
 /// Refuses an argument that is a boolean flag when it is not one (`yes`, `no`, `true`, ...).
 pub(crate) fn boolean(args: &Vars, module: &str, names: &[&str]) -> Result<(), ArgProblem> {
     for name in names {
@@ -87,39 +59,17 @@ pub(crate) fn de_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Stri
     })
 }
 
-/// An optional boolean, written as Ansible writes booleans.
-pub(crate) fn de_opt_bool<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<bool>, D::Error> {
-    crate::modules::de_bool(d).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn choices_refuse_only_written_values_outside_the_set() {
+    fn booleans_refuse_only_written_values_that_are_not_booleans() {
         let args = |v: Json| {
             let mut a = Vars::new();
             a.insert("state".into(), v);
             a
         };
-        let allowed = ["present", "absent"];
-        for (value, ok) in [
-            (Json::from("present"), true),
-            (Json::from("{{ wanted }}"), true),
-            (Json::from("installed"), false),
-            (Json::from(3), false),
-        ] {
-            let got = choice(&args(value.clone()), "pip", "state", &allowed);
-            assert_eq!(got.is_ok(), ok, "{value}");
-        }
-        let err = choice(&args("gone".into()), "pip", "state", &allowed).unwrap_err();
-        assert_eq!(
-            err.message,
-            "value of 'state' of module 'pip' must be one of: present, absent, got: gone"
-        );
         assert!(boolean(&args("maybe".into()), "pip", &["state"]).is_err());
         assert!(boolean(&args("yes".into()), "pip", &["state"]).is_ok());
     }

@@ -8,7 +8,8 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
-use crate::modules::net_args::{boolean, choice, exclusive};
+use crate::modules::args::refuse_choice;
+use crate::modules::net_args::{boolean, exclusive};
 use crate::modules::pip_package::{recover, Package};
 use crate::modules::{
     argnames, de_bool, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
@@ -57,7 +58,7 @@ fn virtualenv() -> String {
 const STATES: &[&str] = &["present", "absent", "latest", "forcereinstall"];
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(args, "pip", "state", STATES)?;
+    refuse_choice(args, "pip", &["state"], STATES)?;
     boolean(
         args,
         "pip",

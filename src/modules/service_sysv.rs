@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::connection::quote;
 use crate::modules::host::service_mgr::{exec, exec_detached, missing, Manager};
-use crate::modules::service::Args;
+use crate::modules::service_args::Args;
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
 

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::facts::{self, Options};
+use crate::facts::{Gathering, Options};
 use crate::modules::{argnames, typed, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
@@ -71,7 +71,14 @@ pub(crate) fn arg_names() -> Vec<&'static str> {
 }
 
 pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
-    let gathered = facts::gather(ctx, &args.options()).await?;
+    let opts = args.options();
+    let python = ctx.vars.get("ansible_python_interpreter");
+    let gathering = Gathering::new(&opts, python).map_err(ModuleResult::failed)?;
+    let out = ctx
+        .exec(&gathering.script)
+        .await
+        .map_err(|e| ModuleResult::unreachable(&e))?;
+    let gathered = gathering.read(&out).map_err(ModuleResult::failed)?;
     let mut data = Vars::new();
     data.insert("ansible_facts".into(), Json::Object(gathered));
     Ok(ModuleResult::ok(data))

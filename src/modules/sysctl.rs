@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::refuse_choice;
 use crate::modules::host::{self, textfile};
 use crate::modules::sysargs;
 use crate::modules::{
@@ -24,7 +25,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    sysargs::one_of(args, "sysctl", "state", &["absent", "present"])
+    refuse_choice(args, "sysctl", &["state"], &["absent", "present"])
 }
 
 #[derive(Deserialize)]

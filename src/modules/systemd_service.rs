@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::{de_opt_bool, refuse_choices};
 use crate::modules::host::service_mgr::{exec, exec_detached, missing, parse_show};
-use crate::modules::service::{check_choices, de_opt_bool};
 use crate::modules::{argnames, de_bool, typed, ModuleCtx, ModuleResult, ModuleSpec, Outcome};
 use crate::modules::{ArgProblem, DEFAULTS};
 use crate::vars::Vars;
@@ -54,7 +54,11 @@ pub(crate) struct Args {
 }
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    check_choices(args, &[("state", STATES), ("scope", SCOPES)])
+    refuse_choices(
+        args,
+        "systemd_service",
+        &[("state", STATES), ("scope", SCOPES)],
+    )
 }
 
 /// What one run found and did.

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use crate::connection::quote;
-use crate::modules::textfile::choice;
+use crate::modules::args::refuse_choice;
 use crate::modules::{
     argnames, host, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
 };
@@ -21,7 +21,7 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {
-    choice(args, "tempfile", "state", &["directory", "file"])
+    refuse_choice(args, "tempfile", &["state"], &["directory", "file"])
 }
 
 #[derive(Deserialize)]

@@ -4,28 +4,21 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::{find_local, put_file, resolve_link, validation, HasOpts};
 use crate::modules::host::transfer::Source;
 use crate::modules::host::transfer::Validate;
 use crate::modules::host::Attrs;
-use crate::modules::{
-    argnames, de_bool, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
-};
+use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::FileOptions;
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
     written_path: Some(super::copy::written_path),
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "template",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("template", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -57,6 +50,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 impl HasOpts for Args {

@@ -1,17 +1,16 @@
 //! What the text-editing modules (`replace`, `blockinfile`, `ini_file`, `assemble`) share:
 //! reading a file's text in its `encoding`, writing the edited text back through
 //! [`put_file`] (checksum first, validate, backup, attributes, diff) with the result keys and
-//! messages those Ansible modules return, and the load-time check of an argument's choices.
+//! messages those Ansible modules return.
 
 use base64::Engine;
-use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host::put::{put_file, HasOpts};
 use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::transfer::{Source, Validate};
 use crate::modules::host::{self, Attrs};
-use crate::modules::{ArgProblem, ModuleCtx, ModuleResult, Outcome};
+use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
 
 /// How an edited file is written: its attributes, `backup`, `validate`.
@@ -176,30 +175,4 @@ pub(crate) struct Edit<'a> {
     pub msg: &'a str,
     /// Whether `text` differs from the file's.
     pub content_changed: bool,
-}
-
-/// For a load-time [`crate::modules::ModuleSpec::check`]: refuses argument `name` when its
-/// value is not one of `allowed` (a template is decided at run time, and passes here).
-pub(crate) fn choice(
-    args: &Vars,
-    module: &str,
-    name: &str,
-    allowed: &[&str],
-) -> Result<(), ArgProblem> {
-    let given = match args.get(name) {
-        Some(Json::String(s)) if !s.contains("{{") && !s.contains("{%") => s.clone(),
-        Some(Json::Number(n)) => n.to_string(),
-        Some(Json::Bool(b)) => b.to_string(),
-        _ => return Ok(()),
-    };
-    if allowed.contains(&given.as_str()) {
-        return Ok(());
-    }
-    Err(ArgProblem {
-        message: format!(
-            "value of '{name}' of module '{module}' must be one of: {}, got: {given}",
-            allowed.join(", ")
-        ),
-        hint: format!("write {name}: {}", allowed[0]),
-    })
 }

@@ -9,29 +9,21 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::get_url_fetch::{self, Request};
 use crate::modules::host::transfer::{self, Source};
 use crate::modules::host::{self, Attrs};
 use crate::modules::net_args::{boolean, exclusive};
 use crate::modules::unarchive_handler::{Handler, Options};
-use crate::modules::{
-    argnames, de_bool, typed_parts, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome,
-    DEFAULTS,
-};
+use crate::modules::{de_bool, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "unarchive",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
+    args: Some(file_arg_names::<Args>),
     check: Some(check),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "unarchive",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    run: |ctx, args| Box::pin(typed_file("unarchive", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -42,7 +34,7 @@ struct Args {
     #[serde(default, deserialize_with = "de_bool")]
     remote_src: bool,
     /// The old name of `remote_src`, inverted.
-    #[serde(default, deserialize_with = "crate::modules::net_args::de_opt_bool")]
+    #[serde(default, deserialize_with = "crate::modules::args::de_opt_bool")]
     copy: Option<bool>,
     creates: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
@@ -67,6 +59,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 fn check(args: &Vars) -> Result<(), ArgProblem> {

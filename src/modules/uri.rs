@@ -7,23 +7,16 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::quote;
+use crate::modules::args::FileArgs;
+use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::Attrs;
-use crate::modules::{
-    argnames, de_bool, de_u64, typed_parts, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
-};
+use crate::modules::{de_bool, de_u64, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "uri",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<Attrs>()].concat()),
-    run: |ctx, args| {
-        Box::pin(typed_parts(
-            "uri",
-            args,
-            |a, attrs| Args { attrs, ..a },
-            move |a| run(ctx, a),
-        ))
-    },
+    args: Some(file_arg_names::<Args>),
+    run: |ctx, args| Box::pin(typed_file("uri", args, move |a| run(ctx, a))),
     ..DEFAULTS
 };
 
@@ -88,6 +81,12 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     attrs: Attrs,
+}
+
+impl FileArgs for Args {
+    fn with_attrs(self, attrs: Attrs) -> Self {
+        Args { attrs, ..self }
+    }
 }
 
 fn agent() -> String {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::connection::quote;
 use crate::modules::host::accounts::Found;
-use crate::modules::user::Args;
+use crate::modules::user_args::Args;
 
 /// `groups` as names (empty entries dropped); `None` when not given.
 pub(crate) fn supplementary(args: &Args) -> Option<Vec<&str>> {

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::host::accounts::Passwd;
-use crate::modules::user::Args;
+use crate::modules::user_args::Args;
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::vars::Vars;
 
