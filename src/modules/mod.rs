@@ -31,6 +31,10 @@ mod ctx;
 mod deb822_repository;
 mod debconf;
 mod debug;
+mod dnf;
+mod dnf_args;
+mod dnf_list;
+mod dnf_plan;
 mod docker;
 mod docker_container;
 mod docker_container_args;
@@ -262,6 +266,7 @@ static MODULES: &[&ModuleSpec] = &[
     &deb822_repository::SPEC,
     &debconf::SPEC,
     &debug::SPEC,
+    &dnf::SPEC,
     &docker_container::SPEC,
     &docker_image::SPEC,
     &docker_login::SPEC,
@@ -391,6 +396,7 @@ mod tests {
             ("deb822_repository", "allow_downgrade_to_insecure allow_insecure allow_weak architectures by_hash check_date check_valid_until components date_max_future enabled inrelease_path languages mode name pdiffs signed_by state suites targets trusted types uris"),
             ("debconf", "name pkg question selection setting unseen value answer vtype"),
             ("debug", "msg var verbosity"),
+            ("dnf", "allow_downgrade allowerasing autoremove best bugfix cacheonly conf_file disable_excludes disable_gpg_check disable_plugin disablerepo download_dir download_only enable_plugin enablerepo exclude expire-cache install_repoquery install_weak_deps installroot list lock_timeout name nobest pkg releasever security skip_broken sslverify state update_cache update_only use_backend validate_certs"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
             ("get_url", "backup checksum ciphers client_cert client_key decompress dest force force_basic_auth headers http_agent tmp_dest timeout unredirected_headers url url_password password url_username username use_gssapi use_netrc use_proxy validate_certs"),
