@@ -223,3 +223,56 @@ fn dnf_refuses_bad_arguments_at_load_before_any_host() {
         ],
     );
 }
+
+const REPOS: &str = r#"    - yum_repository: {name: ferryextra, description: Extra, baseurl: [file:///srv/repo, file:///srv/other], gpgcheck: false, enabled: yes, file: ferry, exclude: [fapp, flib], cost: 500}
+      register: r1
+    - yum_repository: {name: ferryextra, description: Extra, baseurl: [file:///srv/repo, file:///srv/other], gpgcheck: false, enabled: yes, file: ferry, exclude: [fapp, flib], cost: 500}
+      register: r2
+    - yum_repository: {name: second, description: Second, mirrorlist: "file:///srv/mirrors", file: ferry, mode: "0600"}
+      register: r3
+    - slurp: {src: /etc/yum.repos.d/ferry.repo}
+      register: r4
+    - yum_repository: {name: ferryextra, file: ferry, state: absent}
+      register: r5
+    - yum_repository: {name: second, file: ferry, state: absent}
+      register: r6
+    - yum_repository: {name: nodesc, baseurl: file:///srv/repo}
+      register: r7
+      ignore_errors: true
+    - yum_repository: {name: nowhere, description: x, baseurl: file:///srv/repo, reposdir: /nonexistent}
+      register: r8
+      ignore_errors: true
+"#;
+
+#[test]
+fn yum_repository_writes_and_removes_sections_as_ansible_does() {
+    let hosts = rpm_hosts(2);
+    let (f, a) = both(&hosts, "repos.yml", REPOS, &[]);
+    for (name, a) in a.as_object().unwrap() {
+        let f = &f[name];
+        for key in [
+            "changed", "failed", "msg", "diff", "repo", "state", "content",
+        ] {
+            assert_eq!(f[key], a[key], "{key} of {name}\nferry: {f}\nansible: {a}");
+        }
+    }
+    assert_eq!(
+        changes(&f),
+        [true, false, true, false, true, true, false, false]
+    );
+    for h in ["sys1", "sys2"] {
+        assert!(!hosts.host(h).file("/etc/yum.repos.d/ferry.repo").exists());
+    }
+    let (f, a) = both(
+        &hosts,
+        "repos-check.yml",
+        &REPOS[..REPOS.find("    - yum_repository: {name: second").unwrap()],
+        &["--check"],
+    );
+    assert_eq!(f["r1"]["diff"], a["r1"]["diff"]);
+    assert_eq!(changes(&f), [true, true]);
+    assert!(!hosts
+        .host("sys1")
+        .file("/etc/yum.repos.d/ferry.repo")
+        .exists());
+}
