@@ -276,3 +276,65 @@ fn yum_repository_writes_and_removes_sections_as_ansible_does() {
         .file("/etc/yum.repos.d/ferry.repo")
         .exists());
 }
+
+/// Generates a signing key in sys1 (exported to `/root/key.asc` on every host) and signs
+/// the repository's packages on sys1 with it; the key's fingerprint.
+fn signing_key(hosts: &SystemHosts) -> String {
+    let (rc, out) = hosts.host("sys1").sh(
+        "set -e; export GNUPGHOME=/root/.gnupg; mkdir -p -m 700 $GNUPGHOME; \
+         gpg -q --batch --passphrase '' --quick-gen-key 'ferry test <test@ferry.invalid>' rsa2048 sign never 2>/dev/null; \
+         gpg -q --armor --export > /root/key.asc; \
+         rpmsign --define '__gpg /usr/bin/gpg' --define '_gpg_name ferry test' --addsign /srv/repo/*.rpm >/dev/null 2>&1; createrepo_c -q /srv/repo; \
+         gpg --with-colons --fingerprint | awk -F: '/^fpr/ && !done {print $10; done = 1}'",
+    );
+    assert_eq!(rc, 0, "{out}");
+    for h in &hosts.hosts[1..] {
+        std::fs::copy(
+            hosts.host("sys1").file("/root/key.asc"),
+            h.file("/root/key.asc"),
+        )
+        .unwrap();
+    }
+    out.trim().to_string()
+}
+
+#[test]
+fn rpm_key_imports_and_removes_a_key_once_as_ansible_does_and_dnf_then_verifies_with_it() {
+    let hosts = rpm_hosts(2);
+    let fp = signing_key(&hosts);
+    let id = &fp[fp.len() - 16..];
+    let tasks = format!(
+        "    - rpm_key: {{key: /root/key.asc, fingerprint: '{fp}'}}\n      register: r1\n\
+         \x20   - rpm_key: {{key: /root/key.asc}}\n      register: r2\n\
+         \x20   - rpm_key: {{key: '0x{id}', state: absent}}\n      register: r3\n\
+         \x20   - rpm_key: {{key: '{id}', state: absent}}\n      register: r4\n\
+         \x20   - rpm_key: {{key: /root/key.asc, fingerprint: '0000 1111'}}\n      register: r5\n      ignore_errors: true\n\
+         \x20   - rpm_key: {{key: DEADBEEF}}\n      register: r6\n      ignore_errors: true\n\
+         \x20   - rpm_key: {{key: /root/nonexistent.asc}}\n      register: r7\n      ignore_errors: true\n"
+    );
+    let (f, a) = both(&hosts, "keys.yml", &tasks, &[]);
+    for (name, a) in a.as_object().unwrap() {
+        let f = &f[name];
+        for key in ["changed", "failed", "msg"] {
+            assert_eq!(f[key], a[key], "{key} of {name}\nferry: {f}\nansible: {a}");
+        }
+    }
+    assert_eq!(changes(&f), [true, false, true, false, false, false, false]);
+    let pb = playbook(
+        &hosts,
+        "gpgcheck.yml",
+        "    - yum_repository: {name: ferrytest, description: ferry test, baseurl: file:///srv/repo, gpgcheck: true}\n\
+         \x20   - dnf: {name: fdemo, use_backend: dnf}\n      register: unsigned\n      ignore_errors: true\n\
+         \x20   - assert: {that: [unsigned is failed]}\n\
+         \x20   - rpm_key: {key: /root/key.asc}\n\
+         \x20   - dnf: {name: fdemo, use_backend: dnf}\n",
+    );
+    let run = hosts.ferry(&pb, &["sys1"], &[]);
+    assert_counts(
+        &run,
+        "ok=5 changed=3 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+    );
+    assert!(run.stdout.contains("GPG"), "{}", run.all());
+    assert!(!run.stdout.contains("@@after"), "{}", run.all());
+    assert_eq!(rpms(&hosts, "sys1"), "fdemo-2.0");
+}

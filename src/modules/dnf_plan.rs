@@ -273,7 +273,7 @@ async fn transact(
             .split_once("\n@@after\n")
             .unwrap_or((&out.stdout, ""));
         if out.rc != 0 {
-            let mut r = failure(host_dnf::dnf_error(&out), Some(out.rc));
+            let mut r = failure(host_dnf::complaint(&out.stderr, shown), Some(out.rc));
             r.data.insert("stdout".into(), shown.into());
             return Err(r);
         }

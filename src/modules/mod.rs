@@ -80,6 +80,8 @@ mod raw;
 mod reboot;
 mod replace;
 mod result;
+mod rpm_key;
+mod rpm_key_pgp;
 mod script;
 mod service;
 mod service_facts;
@@ -301,6 +303,7 @@ static MODULES: &[&ModuleSpec] = &[
     &raw::SPEC,
     &reboot::SPEC,
     &replace::SPEC,
+    &rpm_key::SPEC,
     &script::SPEC,
     &service::SPEC,
     &service_facts::SPEC,
@@ -401,6 +404,7 @@ mod tests {
             ("debconf", "name pkg question selection setting unseen value answer vtype"),
             ("debug", "msg var verbosity"),
             ("yum_repository", "async bandwidth baseurl cost countme deltarpm_metadata_percentage deltarpm_percentage description enabled enablegroups exclude excludepkgs failovermethod file gpgcakey gpgcheck gpgkey http_caching include includepkgs ip_resolve keepalive keepcache metadata_expire metadata_expire_filter metalink mirrorlist mirrorlist_expire module_hotfixes name password priority protect proxy proxy_password proxy_username repo_gpgcheck reposdir retries s3_enabled skip_if_unavailable ssl_check_cert_permissions sslcacert ca_cert sslclientcert client_cert sslclientkey client_key sslverify validate_certs state throttle timeout ui_repoid_vars username"),
+            ("rpm_key", "fingerprint key state validate_certs"),
             ("dnf", "allow_downgrade allowerasing autoremove best bugfix cacheonly conf_file disable_excludes disable_gpg_check disable_plugin disablerepo download_dir download_only enable_plugin enablerepo exclude expire-cache install_repoquery install_weak_deps installroot list lock_timeout name nobest pkg releasever security skip_broken sslverify state update_cache update_only use_backend validate_certs"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),

@@ -81,15 +81,26 @@ pub(crate) async fn probe(
     })
 }
 
-/// dnf's complaint: its error lines, else all it printed.
+/// dnf's complaint: its error lines, else all it printed (less the release-version
+/// warning it gives on hosts without a release package).
 pub(crate) fn dnf_error(out: &ExecOutput) -> String {
-    let text = format!("{}{}", out.stderr, out.stdout);
-    let errors: Vec<&str> = text
+    complaint(&out.stderr, &out.stdout)
+}
+
+/// [`dnf_error`] of what a command printed.
+pub(crate) fn complaint(stderr: &str, stdout: &str) -> String {
+    let text = format!("{stderr}{stdout}");
+    let lines: Vec<&str> = text
         .lines()
+        .filter(|l| !l.starts_with("Unable to detect release version"))
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
         .filter(|l| l.starts_with("Error") || l.contains("Failed"))
         .collect();
     match errors.is_empty() {
-        true => text.trim().to_string(),
+        true => lines.join("\n").trim().to_string(),
         false => errors.join("\n"),
     }
 }
