@@ -338,3 +338,27 @@ fn rpm_key_imports_and_removes_a_key_once_as_ansible_does_and_dnf_then_verifies_
     assert!(!run.stdout.contains("@@after"), "{}", run.all());
     assert_eq!(rpms(&hosts, "sys1"), "fdemo-2.0");
 }
+
+#[test]
+fn dnf_installs_rpm_files_once_and_downgrades_only_when_allowed_as_ansible_does() {
+    let hosts = rpm_hosts(2);
+    let tasks = "    - dnf: {name: /srv/repo/flib-1.0-1.noarch.rpm, disable_gpg_check: true, use_backend: dnf}\n      register: r1\n\
+        \x20   - dnf: {name: /srv/repo/flib-1.0-1.noarch.rpm, disable_gpg_check: true, use_backend: dnf}\n      register: r2\n\
+        \x20   - dnf: {name: /srv/repo/fdemo-2.0-1.noarch.rpm, disable_gpg_check: true, use_backend: dnf}\n      register: r3\n\
+        \x20   - dnf: {name: /srv/repo/fdemo-1.0-1.noarch.rpm, disable_gpg_check: true, use_backend: dnf}\n      register: r4\n\
+        \x20   - dnf: {name: /srv/repo/fdemo-1.0-1.noarch.rpm, allow_downgrade: true, disable_gpg_check: true, use_backend: dnf}\n      register: r5\n\
+        \x20   - dnf: {name: /usr/share/flib/version, use_backend: dnf}\n      register: r6\n\
+        \x20   - dnf: {name: /srv/repo/flib-1.0-1.noarch.rpm, state: absent, use_backend: dnf}\n      register: r7\n      ignore_errors: true\n";
+    let unsigned = "    - dnf: {name: /srv/repo/flib-1.0-1.noarch.rpm, use_backend: dnf}\n      register: r1\n      ignore_errors: true\n";
+    let (f1, a1) = both(&hosts, "unsigned.yml", unsigned, &[]);
+    assert_eq!(
+        (&f1["r1"]["failed"], &f1["r1"]["changed"]),
+        (&a1["r1"]["failed"], &a1["r1"]["changed"])
+    );
+    assert_eq!(f1["r1"]["failed"], true);
+    let (f, a) = both(&hosts, "files.yml", tasks, &[]);
+    same_results(&f, &a);
+    assert_eq!(changes(&f), [true, false, true, false, true, false, false]);
+    assert_eq!(rpms(&hosts, "sys1"), "fdemo-1.0 flib-1.0");
+    assert_eq!(rpms(&hosts, "sys2"), rpms(&hosts, "sys1"));
+}

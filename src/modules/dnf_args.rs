@@ -119,6 +119,8 @@ impl Args {
         }
         let flags = [
             (self.disable_gpg_check, "--nogpgcheck"),
+            // Ansible's dnf checks local packages' signatures too unless told not to.
+            (!self.disable_gpg_check, "--setopt=localpkg_gpgcheck=True"),
             (!self.sslverify, "--setopt=sslverify=False"),
             (self.cacheonly, "--cacheonly"),
             (self.skip_broken, "--setopt=strict=False"),

@@ -148,14 +148,19 @@ pub(crate) async fn ensure(ctx: &ModuleCtx<'_>, a: &Args, state: &str) -> Outcom
         false => a.options(),
     };
     let p = probe(ctx, &opts, &a.installroot, &names, &w.paths, a.lock_timeout).await?;
+    let files = match w.files.is_empty() {
+        true => Vec::new(),
+        false => host_dnf::rpm_files(ctx, &w.files).await?,
+    };
     let mut notes = Vec::new();
     let (verb, args) = match state {
         "absent" | "removed" => removal(&w, &p, a, &mut notes)?,
         "latest" if a.name == ["*"] => ("upgrade", Vec::new()),
-        _ => (
-            "install",
-            installs(&w, &p, a, state == "latest", &mut notes)?,
-        ),
+        _ => {
+            let mut list = installs(&w, &p, a, state == "latest", &mut notes)?;
+            list.extend(local_files(&files, &p, a)?);
+            ("install", list)
+        }
     };
     let notes: Vec<String> = match (state, w.files.is_empty()) {
         ("absent" | "removed", _) | (_, true) => notes,
@@ -231,7 +236,40 @@ fn installs(
             _ => {}
         }
     }
-    list.extend(w.files.iter().map(|f| quote(f)));
+    Ok(list)
+}
+
+/// The `.rpm` files to install: those whose package is not installed in that version, and
+/// not older than the installed one unless `allow_downgrade` (with `update_only`, only
+/// upgrades of installed packages).
+fn local_files(
+    files: &[(String, Option<Pkg>)],
+    p: &Probe,
+    a: &Args,
+) -> Result<Vec<String>, ModuleResult> {
+    let mut list = Vec::new();
+    for (file, pkg) in files {
+        let Some(pkg) = pkg else {
+            let msg = format!("Error occurred attempting remote rpm operation: cannot read {file} as an rpm package");
+            return Err(failure(msg, Some(1)));
+        };
+        let same = |i: &&Pkg| i.name == pkg.name && i.arch == pkg.arch;
+        let current: Vec<&Pkg> = p.installed.iter().filter(same).collect();
+        let newest = best(&current);
+        let wanted = match (&newest, a.update_only) {
+            (None, true) => false,
+            (None, false) => true,
+            (Some(n), true) => pkg.cmp_evr(n) == Ordering::Greater,
+            (Some(n), false) => match pkg.cmp_evr(n) {
+                Ordering::Equal => false,
+                Ordering::Less => a.allow_downgrade,
+                Ordering::Greater => true,
+            },
+        };
+        if wanted {
+            list.push(quote(file));
+        }
+    }
     Ok(list)
 }
 

@@ -81,6 +81,26 @@ pub(crate) async fn probe(
     })
 }
 
+/// The package in each `.rpm` file on the host (`None`: rpm cannot read it).
+pub(crate) async fn rpm_files(
+    ctx: &ModuleCtx<'_>,
+    files: &[String],
+) -> Result<Vec<(String, Option<Pkg>)>, ModuleResult> {
+    let mut script = String::from(ENV);
+    for f in files {
+        let f = quote(f);
+        script.push_str(&format!(
+            "echo @@file; rpm -qp --nosignature --qf {RPM_QF} -- {f} 2>/dev/null; "
+        ));
+    }
+    let out = super::run(ctx, &format!("{script}true")).await?;
+    let found = out
+        .split("@@file\n")
+        .skip(1)
+        .map(|t| Pkg::parse(t, "@commandline"));
+    Ok(files.iter().cloned().zip(found).collect())
+}
+
 /// dnf's complaint: its error lines, else all it printed (less the release-version
 /// warning it gives on hosts without a release package).
 pub(crate) fn dnf_error(out: &ExecOutput) -> String {
