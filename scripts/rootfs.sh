@@ -6,13 +6,21 @@
 # each keep their own root and never replace one that running hosts sit on; roots unused for a
 # week are removed. Prints the root's path. Concurrent callers wait on a lock; a half-built root
 # is never used.
+# FERRY_ROOTFS_VARIANT=rpm builds a second root beside it (bookworm-rpm-<hash>) with dnf,
+# python3-dnf, rpm (rpmbuild, rpmsign) and createrepo-c: the RPM family's test hosts.
 set -euo pipefail
 
 cache="${FERRY_ROOTFS_CACHE:-$HOME/.cache/ferry-rootfs}"
 mirror="${FERRY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 include=openssh-server,python3,python3-apt,python3-debian,sudo,gnupg,debconf-utils,ca-certificates,iproute2,procps,xz-utils
+variant="${FERRY_ROOTFS_VARIANT:-}"
+case "$variant" in
+  "") name=bookworm ;;
+  rpm) name=bookworm-rpm include="$include,dnf,python3-dnf,rpm,createrepo-c" ;;
+  *) echo "unknown FERRY_ROOTFS_VARIANT '$variant' (known: rpm)" >&2; exit 1 ;;
+esac
 stamp="$(sha256sum "$0" | cut -d' ' -f1)"
-root="$cache/bookworm-${stamp:0:12}"
+root="$cache/$name-${stamp:0:12}"
 
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
@@ -27,12 +35,12 @@ if ! command -v debootstrap >/dev/null; then
   echo "debootstrap is missing: apt-get install -y debootstrap (scripts/test.sh does)" >&2
   exit 1
 fi
-build="$cache/bookworm.build.$$"
+build="$cache/$name.build.$$"
 rm -rf "$build"
 trap 'rm -rf "$build"' EXIT
 echo "== debootstrap bookworm into $build (about a minute)" >&2
-debootstrap --variant=minbase --include="$include" bookworm "$build" "$mirror" >"$cache/debootstrap.log" 2>&1 || {
-  tail -20 "$cache/debootstrap.log" >&2
+debootstrap --variant=minbase --include="$include" bookworm "$build" "$mirror" >"$cache/$name.debootstrap.log" 2>&1 || {
+  tail -20 "$cache/$name.debootstrap.log" >&2
   exit 1
 }
 
@@ -50,7 +58,7 @@ echo "$stamp" >"$build/.ferry-stamp"
 rm -rf "$root"
 mv "$build" "$root"
 # Roots of other versions of this script, unused for a week and under no running host.
-find "$cache" -maxdepth 1 -name 'bookworm-*' -type d -mtime +7 | while read -r old; do
+find "$cache" -maxdepth 1 -name "$name-????????????" -type d -mtime +7 | while read -r old; do
   grep -q "lowerdir=$old" /proc/mounts || rm -rf "$old"
 done
 trap - EXIT

@@ -35,7 +35,7 @@ fn a_system_host_answers_ferry_and_ansible_and_reaches_the_debian_mirror() {
 /// Runs `tasks` (each registering `r<N>`) through ferry on sys1 and ansible-playbook on sys2
 /// with `extra` arguments; returns both runs' registered results (`r1`, `r2`, ...) as the
 /// hosts saved them, after checking the recaps match.
-fn both(hosts: &SystemHosts, name: &str, tasks: &str, extra: &[&str]) -> (Json, Json) {
+pub(crate) fn both(hosts: &SystemHosts, name: &str, tasks: &str, extra: &[&str]) -> (Json, Json) {
     let count = tasks.matches("register: r").count();
     let all: Vec<String> = (1..=count).map(|i| format!("'r{i}': r{i}")).collect();
     let text = format!(
@@ -97,7 +97,7 @@ fn same_shape(ferry: &Json, ansible: &Json) {
 }
 
 /// Writes a playbook of `tasks` for all hosts (no fact gathering); its path.
-fn playbook(hosts: &SystemHosts, name: &str, tasks: &str) -> PathBuf {
+pub(crate) fn playbook(hosts: &SystemHosts, name: &str, tasks: &str) -> PathBuf {
     hosts.write(
         name,
         &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}"),
@@ -105,12 +105,12 @@ fn playbook(hosts: &SystemHosts, name: &str, tasks: &str) -> PathBuf {
 }
 
 /// The PLAY RECAP counts of sys1.
-fn assert_counts(run: &crate::support::Run, want: &str) {
+pub(crate) fn assert_counts(run: &crate::support::Run, want: &str) {
     assert_eq!(counts(run, "sys1"), want, "{}", run.all());
 }
 
 /// `changed` of each registered result `r1`, `r2`, ... in order.
-fn changes(results: &Json) -> Vec<bool> {
+pub(crate) fn changes(results: &Json) -> Vec<bool> {
     (1..)
         .map_while(|i| results.get(format!("r{i}")))
         .map(|r| r["changed"].as_bool().unwrap_or(false))
@@ -262,12 +262,24 @@ fn apt_check_mode_changes_nothing_and_diff_shows_what_apt_prepared() {
 #[test]
 fn apt_refuses_bad_choices_at_load_before_any_host() {
     let hosts = SystemHosts::start(1);
-    for (text, want) in [
-        ("    - apt: {name: hello, state: installed}\n", "pb.yml:4:12: value of state must be one of: absent, build-dep, fixed, latest, present, got: installed"),
-        ("    - apt: {upgrade: everything}\n", "pb.yml:4:12: value of upgrade must be one of: dist, full, no, safe, yes, got: everything"),
-        ("    - apt: {name: hello, deb: /x.deb}\n", "pb.yml:4:12: parameters are mutually exclusive: deb|package|upgrade"),
-    ] {
-        let pb = hosts.write("pb.yml", &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{text}"));
+    refused_at_load(
+        &hosts,
+        &[
+            ("    - apt: {name: hello, state: installed}\n", "pb.yml:4:12: value of state must be one of: absent, build-dep, fixed, latest, present, got: installed"),
+            ("    - apt: {upgrade: everything}\n", "pb.yml:4:12: value of upgrade must be one of: dist, full, no, safe, yes, got: everything"),
+            ("    - apt: {name: hello, deb: /x.deb}\n", "pb.yml:4:12: parameters are mutually exclusive: deb|package|upgrade"),
+        ],
+    );
+}
+
+/// Each playbook of `tasks` and the load error it must stop with (exit code 4, stderr
+/// containing `want`), no host contacted.
+pub(crate) fn refused_at_load(hosts: &SystemHosts, cases: &[(&str, &str)]) {
+    for (text, want) in cases {
+        let pb = hosts.write(
+            "pb.yml",
+            &format!("- hosts: all\n  gather_facts: false\n  tasks:\n{text}"),
+        );
         let run = hosts.ferry(&pb, &[], &[]);
         assert_eq!(run.code, 4, "{}", run.all());
         assert!(run.stderr.contains(want), "{want}\n{}", run.all());

@@ -12,6 +12,7 @@ mod connections;
 mod core;
 mod corpus;
 mod deploy;
+mod dnf;
 mod ec2;
 mod facts;
 mod fallback;

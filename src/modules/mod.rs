@@ -32,6 +32,10 @@ mod ctx;
 mod deb822_repository;
 mod debconf;
 mod debug;
+mod dnf;
+mod dnf_args;
+mod dnf_list;
+mod dnf_plan;
 mod docker;
 mod docker_container;
 mod docker_container_args;
@@ -80,6 +84,8 @@ mod raw;
 mod reboot;
 mod replace;
 mod result;
+mod rpm_key;
+mod rpm_key_pgp;
 mod script;
 mod service;
 mod service_args;
@@ -107,6 +113,9 @@ mod user_ssh;
 mod wait_for;
 mod wait_for_connection;
 mod wait_for_drained;
+mod yum_repo_file;
+mod yum_repository;
+mod yum_repository_options;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -268,6 +277,7 @@ static MODULES: &[&ModuleSpec] = &[
     &deb822_repository::SPEC,
     &debconf::SPEC,
     &debug::SPEC,
+    &dnf::SPEC,
     &docker_container::SPEC,
     &docker_image::SPEC,
     &docker_login::SPEC,
@@ -299,6 +309,7 @@ static MODULES: &[&ModuleSpec] = &[
     &raw::SPEC,
     &reboot::SPEC,
     &replace::SPEC,
+    &rpm_key::SPEC,
     &script::SPEC,
     &service::SPEC,
     &service_facts::SPEC,
@@ -316,6 +327,7 @@ static MODULES: &[&ModuleSpec] = &[
     &user::SPEC,
     &wait_for::SPEC,
     &wait_for_connection::SPEC,
+    &yum_repository::SPEC,
 ];
 
 /// The module called `name`: short name, FQCN (`ansible.builtin.command`,
@@ -397,6 +409,9 @@ mod tests {
             ("deb822_repository", "allow_downgrade_to_insecure allow_insecure allow_weak architectures by_hash check_date check_valid_until components date_max_future enabled inrelease_path languages mode name pdiffs signed_by state suites targets trusted types uris"),
             ("debconf", "name pkg question selection setting unseen value answer vtype"),
             ("debug", "msg var verbosity"),
+            ("yum_repository", "async bandwidth baseurl cost countme deltarpm_metadata_percentage deltarpm_percentage description enabled enablegroups exclude excludepkgs failovermethod file gpgcakey gpgcheck gpgkey http_caching include includepkgs ip_resolve keepalive keepcache metadata_expire metadata_expire_filter metalink mirrorlist mirrorlist_expire module_hotfixes name password priority protect proxy proxy_password proxy_username repo_gpgcheck reposdir retries s3_enabled skip_if_unavailable ssl_check_cert_permissions sslcacert ca_cert sslclientcert client_cert sslclientkey client_key sslverify validate_certs state throttle timeout ui_repoid_vars username"),
+            ("rpm_key", "fingerprint key state validate_certs"),
+            ("dnf", "allow_downgrade allowerasing autoremove best bugfix cacheonly conf_file disable_excludes disable_gpg_check disable_plugin disablerepo download_dir download_only enable_plugin enablerepo exclude expire-cache install_repoquery install_weak_deps installroot list lock_timeout name nobest pkg releasever security skip_broken sslverify state update_cache update_only use_backend validate_certs"),
             ("fail", "msg"),
             ("fetch", "dest fail_on_missing flat src validate_checksum"),
             ("get_url", "backup checksum ciphers client_cert client_key decompress dest force force_basic_auth headers http_agent tmp_dest timeout unredirected_headers url url_password password url_username username use_gssapi use_netrc use_proxy validate_certs"),

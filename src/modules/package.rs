@@ -1,17 +1,25 @@
 //! `package`: the host's own package module, chosen as Ansible's package action chooses it —
 //! `use`, else the `ansible_package_use` variable, else the `pkg_mgr` fact, else detected on
-//! the host — and run with the task's other arguments. ferry's backends: `apt`.
+//! the host — and run with the task's other arguments. ferry's backends: `apt`, `dnf` (also
+//! for `yum`).
 
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::modules::host::pkg_mgr;
-use crate::modules::{apt, argnames, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{apt, argnames, dnf, dnf_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "package",
-    args: Some(|| [argnames::of::<Args>(), argnames::of::<apt::Args>()].concat()),
+    args: Some(|| {
+        [
+            argnames::of::<Args>(),
+            argnames::of::<apt::Args>(),
+            argnames::of::<dnf_args::Args>(),
+        ]
+        .concat()
+    }),
     run: |ctx, args| Box::pin(run(ctx, args)),
     ..DEFAULTS
 };
@@ -30,6 +38,12 @@ struct Args {
 fn backend(name: &str) -> Option<&'static ModuleSpec> {
     match name {
         "apt" | "ansible.builtin.apt" | "ansible.legacy.apt" => Some(&apt::SPEC),
+        "dnf"
+        | "ansible.builtin.dnf"
+        | "ansible.legacy.dnf"
+        | "yum"
+        | "ansible.builtin.yum"
+        | "ansible.legacy.yum" => Some(&dnf::SPEC),
         _ => None,
     }
 }
@@ -52,9 +66,16 @@ async fn run(ctx: &ModuleCtx<'_>, mut args: Vars) -> ModuleResult {
         },
     };
     match backend(&name) {
-        Some(spec) => (spec.run)(ctx, args).await,
+        Some(spec) => {
+            // Ansible's package action runs the dnf module itself, past the dnf action's
+            // choice of backend.
+            if spec.name == "dnf" && !args.contains_key("use_backend") {
+                args.insert("use_backend".into(), "dnf".into());
+            }
+            (spec.run)(ctx, args).await
+        }
         None => ModuleResult::failed(format!(
-            "ferry has no native module for the '{name}' package manager (package's backend); ferry's: apt"
+            "ferry has no native module for the '{name}' package manager (package's backend); ferry's: apt, dnf"
         )),
     }
 }

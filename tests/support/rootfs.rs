@@ -40,9 +40,16 @@ pub struct SystemHosts {
 
 /// The cached root, built (or found up to date) by `scripts/rootfs.sh`.
 pub fn base_root() -> PathBuf {
+    variant_root("")
+}
+
+/// The cached root of a `FERRY_ROOTFS_VARIANT` of `scripts/rootfs.sh` (`rpm`: dnf, rpm and
+/// createrepo-c besides the base root's packages); `""` is the base root.
+pub fn variant_root(variant: &str) -> PathBuf {
     let script = super::root().join("scripts/rootfs.sh");
     let out = Command::new("bash")
         .arg(&script)
+        .env("FERRY_ROOTFS_VARIANT", variant)
         .stderr(Stdio::inherit())
         .output()
         .expect("bash runs scripts/rootfs.sh");
@@ -65,7 +72,16 @@ fn next_addr() -> String {
 impl SystemHosts {
     /// Starts `n` system hosts named sys1..sysN.
     pub fn start(n: usize) -> SystemHosts {
-        let base = base_root();
+        SystemHosts::start_on(n, &base_root())
+    }
+
+    /// Starts `n` system hosts named sys1..sysN on the root of `FERRY_ROOTFS_VARIANT`
+    /// `variant` (see [`variant_root`]).
+    pub fn start_variant(n: usize, variant: &str) -> SystemHosts {
+        SystemHosts::start_on(n, &variant_root(variant))
+    }
+
+    fn start_on(n: usize, base: &Path) -> SystemHosts {
         let dir = tempfile::Builder::new()
             .prefix("ferry-sys-")
             .tempdir()
@@ -82,7 +98,7 @@ impl SystemHosts {
                 dir: dir.path().join(format!("sys{}", i + 1)),
                 child: None,
             };
-            host.prepare(&base, &user_key);
+            host.prepare(base, &user_key);
             host.spawn();
             let pubkey =
                 fs::read_to_string(host.file("/etc/ssh/ssh_host_ed25519_key.pub")).unwrap();

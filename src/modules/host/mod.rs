@@ -17,6 +17,10 @@
 //! - `apt.rs`: what apt knows of named packages (one probe), the cache's age, apt commands
 //!   retried on the dpkg lock; `debversion.rs`: Debian version ordering; `pkg_mgr.rs`: which
 //!   package manager a host has.
+//! - `dnf.rs`: what rpm and dnf know of named packages (one probe), dnf commands retried on
+//!   dnf's lock, dnf's transaction table read; `rpmversion.rs`: RPM packages, rpm's version
+//!   ordering and dnf's package specs; `locked.rs`: a command run again while a package
+//!   manager's lock is held.
 //! - `service_mgr.rs`: which service manager a host runs; `systemctl show` read.
 //!
 //! The package and service modules to come put their probes here too (which package manager
@@ -25,12 +29,15 @@
 pub(crate) mod accounts;
 pub(crate) mod apt;
 pub(crate) mod debversion;
+pub(crate) mod dnf;
 pub(crate) mod exec;
 pub(crate) mod fattrs;
 pub(crate) mod files;
 pub(crate) mod jobs;
+pub(crate) mod locked;
 pub(crate) mod pkg_mgr;
 pub(crate) mod put;
+pub(crate) mod rpmversion;
 pub(crate) mod service_mgr;
 pub(crate) mod stat;
 pub(crate) mod sums;
