@@ -118,9 +118,17 @@ impl<'a> HostKeywords<'a> {
         }
     }
 
-    /// A boolean keyword's value; `None` when it is not set or does not fit.
+    /// A boolean keyword's value; `None` when it is not set, renders as `omit` (the caller's
+    /// default then holds, as Ansible's post_validate sets the keyword's default) or does
+    /// not fit.
     pub(crate) fn flag(&mut self, name: &str, f: Option<&Flag>) -> Option<bool> {
         let key = Keyword { name, at: self.at };
+        if let Some(Flag::Template(t)) = f {
+            let omitted = self.templar.render_str(t, self.vars);
+            if omitted.is_ok_and(|v| v.as_str() == Some(crate::template::OMIT)) {
+                return None;
+            }
+        }
         self.keep(key.boolean(f?, self.vars, self.templar))
     }
 

@@ -165,7 +165,9 @@ impl Executor {
             .opts
             .delegate_to
             .as_ref()
-            .map(|d| self.render_or_raw(d, &vars));
+            .map(|d| self.render_or_raw(d, &vars))
+            // `omit` (`"{{ 'localhost' if local else omit }}"`): no delegation, as in Ansible.
+            .filter(|d| d != crate::template::OMIT);
         let delegate_facts = task.opts.delegate_facts.as_ref();
         let keyword = task
             .opts
