@@ -58,6 +58,8 @@ pub(crate) struct RoleFrom {
     pub vars: Option<String>,
     pub defaults: Option<String>,
     pub handlers: Option<String>,
+    /// `rolespec_validate: false`: no argument-spec validation task.
+    pub skip_spec: bool,
 }
 
 impl RoleFrom {
@@ -68,6 +70,11 @@ impl RoleFrom {
             Some(Json::String(n)) => n,
             _ => return None,
         };
+        let skip_spec = match params.remove("rolespec_validate") {
+            Some(Json::Bool(b)) => !b,
+            Some(Json::String(t)) => crate::text::ansible_bool(&t) == Some(false),
+            _ => false,
+        };
         let mut take = |key: &str| match params.remove(key) {
             Some(Json::String(s)) => Some(s),
             _ => None,
@@ -77,8 +84,9 @@ impl RoleFrom {
             vars: take("vars_from"),
             defaults: take("defaults_from"),
             handlers: take("handlers_from"),
+            skip_spec,
         };
-        for ignored in ["allow_duplicates", "public", "rolespec_validate"] {
+        for ignored in ["allow_duplicates", "public"] {
             params.remove(ignored);
         }
         Some((name, from, params))
@@ -121,8 +129,10 @@ fn load_role_dir(
     let outer = ctx.role.replace(Arc::clone(&role));
     let result = (|| -> Result<(), LoadErrors> {
         let tasks_name = from.tasks.as_deref().unwrap_or("main");
-        if let Some(task) = argument_spec_task(dir, meta.as_ref(), tasks_name, &role)? {
-            items.push(Item::Task(Box::new(task)));
+        if !from.skip_spec {
+            if let Some(task) = argument_spec_task(dir, meta.as_ref(), tasks_name, &role)? {
+                items.push(Item::Task(Box::new(task)));
+            }
         }
         match main_file(&dir.join("tasks"), tasks_name) {
             Some(path) => items.extend(load_tasks_file(ctx, at, &path)?),
