@@ -334,6 +334,13 @@ pub static SETTINGS: &[Setting] = &[
         &["ANSIBLE_SSH_RETRIES"],
         Kind::Int,
     ),
+    // The sh shell plugin's option (a path on the host: `~` is the host's).
+    ssh(
+        "remote_tmp",
+        &["defaults.remote_tmp"],
+        &["ANSIBLE_REMOTE_TEMP", "ANSIBLE_REMOTE_TMP"],
+        Kind::Text,
+    ),
     ssh(
         "control_path",
         &["ssh_connection.control_path"],

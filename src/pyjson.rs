@@ -12,6 +12,22 @@ pub fn dumps(value: &Json, indent: Option<usize>, sort_keys: bool) -> String {
     out
 }
 
+/// JSON with every non-ASCII character written as `\uXXXX` (Python's `ensure_ascii`).
+pub fn ascii_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            out.push_str(&format!("\\u{u:04x}"));
+        }
+    }
+    out
+}
+
 fn write_value(out: &mut String, value: &Json, indent: Option<usize>, sort: bool, level: usize) {
     let newline = |out: &mut String, level: usize| {
         if let Some(n) = indent {

@@ -398,6 +398,16 @@ fn conformance_async_and_async_status() {
 }
 
 #[test]
+fn conformance_async_and_poll_written_as_templates() {
+    conform("async_templated.yml", 2);
+}
+
+#[test]
+fn conformance_role_argument_specs_and_real_role_idioms() {
+    conform("role_argument_specs.yml", 2);
+}
+
+#[test]
 fn conformance_vars_prompt_without_a_terminal() {
     conform_with("vars_prompt.yml", 1, "", &["-e", "given=from-cli"], false);
 }

@@ -51,12 +51,28 @@ fn ferry_run(hosts: &SshHosts, playbook: &Path, inventory: &Path, extra: &[&str]
     let mut args = vec!["run", &pb, "-i", &inv, "--known-hosts", &kh];
     args.extend_from_slice(extra);
     let collections = collections();
+    // As ansible_command gives ansible-playbook.
+    let remote_tmp = hosts.path("ansible-tmp").join("remote");
     let env = [
+        ("ANSIBLE_REMOTE_TEMP", remote_tmp.as_path()),
         ("PATH", Path::new(&path)),
         ("ANSIBLE_COLLECTIONS_PATH", collections.as_path()),
         ("FERRY_FALLBACK_MODULES", Path::new(AS_ANSIBLE)),
     ];
     ferry_env(&args, playbook.parent().unwrap(), &env)
+}
+
+/// Each (name, text) ferry left is what ansible-playbook left (`.json` files compared as JSON).
+fn assert_same_files(ansible: &[(String, String)], ferry: &[(String, String)], context: &str) {
+    for ((name, a), (_, f)) in ansible.iter().zip(ferry) {
+        if name.ends_with(".json") {
+            let a: Json = serde_json::from_str(a).unwrap_or(Json::Null);
+            let f: Json = serde_json::from_str(f).unwrap_or(Json::Null);
+            assert_eq!(f, a, "{name} differs\n{context}");
+        } else {
+            assert_eq!(f, a, "{name} differs\n{context}");
+        }
+    }
 }
 
 /// What a debconf question owner holds on this machine (the test hosts are this machine).
@@ -128,15 +144,7 @@ fn modules_without_native_code_run_as_ansible_runs_them() {
     let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
     assert_eq!(f.code, a_code, "{context}");
     assert_eq!(f.recap(), crate::support::recap(&a_out), "{context}");
-    for ((name, a), (_, f)) in a_effects.iter().zip(&f_effects) {
-        if name.ends_with(".json") {
-            let a: Json = serde_json::from_str(a).unwrap_or(Json::Null);
-            let f: Json = serde_json::from_str(f).unwrap_or(Json::Null);
-            assert_eq!(f, a, "{name} differs\n{context}");
-        } else {
-            assert_eq!(f, a, "{name} differs\n{context}");
-        }
-    }
+    assert_same_files(&a_effects, &f_effects, &context);
     assert!(
         a_debconf.iter().all(|d| d.contains("hello")),
         "{a_debconf:?}"
@@ -329,4 +337,62 @@ fn collections_installed_beside_ansible_core_are_found() {
     assert_eq!(run.code, 0, "{}", run.all());
     let want = "fallback: site.yml:4:7: community.general.archive (community.general.archive:";
     assert!(run.stdout.contains(want), "{}", run.all());
+}
+
+/// Every file under each host's out/, by name (sorted), then removes out/ and async/.
+fn take_out_files(hosts: &SshHosts) -> Vec<(String, String)> {
+    let mut all = Vec::new();
+    for h in &hosts.hosts {
+        let out = h.dir.join("out");
+        let mut names: Vec<String> = fs::read_dir(&out)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        for name in names {
+            let text = fs::read_to_string(out.join(&name)).unwrap_or_default();
+            all.push((format!("{}/{name}", h.name), text));
+        }
+        let _ = fs::remove_dir_all(&out);
+        let _ = fs::remove_dir_all(h.dir.join("async"));
+    }
+    all
+}
+
+#[test]
+fn binary_old_style_and_want_json_modules_run_as_ansible_runs_them() {
+    let hosts = SshHosts::start(2);
+    let dir = project(&hosts).join("other");
+    let status = Command::new("gcc")
+        .args(["-O", "-o"])
+        .arg(dir.join("library/binmod"))
+        .arg(dir.join("binmod.c"))
+        .status()
+        .expect("gcc runs (apt-get install gcc)");
+    assert!(status.success(), "binmod.c does not compile");
+    let inventory = hosts.inventory("[all:vars]\nansible_python_interpreter=/usr/bin/python3\n");
+    let playbook = dir.join("site.yml");
+
+    let mut cmd = ansible_command(&hosts, &playbook);
+    cmd.arg("-i").arg(&inventory).current_dir(&dir);
+    let (a_code, a_out) = run_command(cmd);
+    let a_files = take_out_files(&hosts);
+    let f = ferry_run(&hosts, &playbook, &inventory, &[]);
+    let f_files = take_out_files(&hosts);
+
+    let context = format!("== ansible-playbook\n{a_out}\n== ferry\n{}", f.all());
+    assert_eq!(f.code, a_code, "{context}");
+    assert_eq!(f.recap(), crate::support::recap(&a_out), "{context}");
+    let names = |files: &[(String, String)]| -> Vec<String> {
+        files.iter().map(|(n, _)| n.clone()).collect()
+    };
+    assert_eq!(names(&f_files), names(&a_files), "{context}");
+    assert!(
+        a_files.iter().any(|(n, _)| n.ends_with("bin.async")),
+        "{context}"
+    );
+    assert_same_files(&a_files, &f_files, &context);
 }

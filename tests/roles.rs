@@ -39,9 +39,41 @@ fn counts(out: &str) -> Vec<(String, u32)> {
 /// ferry on sys2, twice each; compares the recaps and what `state` (a shell script run
 /// inside each host) prints.
 fn converges_as_ansible_does(role: &str, vars: &str, state: &str) {
+    converges_with(&Case {
+        role,
+        vars,
+        state,
+        setup: "true",
+        extra: &[],
+        idempotent: false,
+    });
+}
+
+/// A role to converge: [`converges_as_ansible_does`]'s inputs, a shell script run inside
+/// both hosts first, extra command-line arguments for both tools, and whether the second run
+/// must change nothing.
+struct Case<'a> {
+    role: &'a str,
+    vars: &'a str,
+    state: &'a str,
+    setup: &'a str,
+    extra: &'a [&'a str],
+    idempotent: bool,
+}
+
+fn converges_with(case: &Case) {
+    let Case {
+        role,
+        vars,
+        state,
+        extra,
+        ..
+    } = *case;
     let hosts = SystemHosts::start(2);
     for name in ["sys1", "sys2"] {
         hosts.host(name).allow_daemons();
+        let (code, out) = hosts.host(name).sh(case.setup);
+        assert_eq!(code, 0, "setup on {name}: {out}");
     }
     hosts.write(
         "ansible.cfg",
@@ -55,9 +87,9 @@ fn converges_as_ansible_does(role: &str, vars: &str, state: &str) {
         &format!("- hosts: all\n  vars:\n{vars}\n  roles:\n    - {role}\n"),
     );
     for pass in ["first", "second"] {
-        let (code, ansible) = hosts.ansible(&pb, &["sys1"], &[]);
+        let (code, ansible) = hosts.ansible(&pb, &["sys1"], extra);
         assert_eq!(code, 0, "ansible-playbook, {pass} run:\n{ansible}");
-        let run = hosts.ferry(&pb, &["sys2"], &[]);
+        let run = hosts.ferry(&pb, &["sys2"], extra);
         assert_eq!(run.code, 0, "ferry, {pass} run:\n{}", run.all());
         assert_eq!(
             counts(&run.stdout),
@@ -65,6 +97,18 @@ fn converges_as_ansible_does(role: &str, vars: &str, state: &str) {
             "{role}, {pass} run: ferry's recap differs from ansible-playbook's\n--- ansible\n{ansible}\n--- ferry\n{}",
             run.all()
         );
+        let changed = counts(&run.stdout)
+            .into_iter()
+            .find(|(k, _)| k == "changed")
+            .map_or(0, |(_, n)| n);
+        if case.idempotent && pass == "second" {
+            assert_eq!(
+                changed,
+                0,
+                "{role}: ferry's second run changed:\n{}",
+                run.all()
+            );
+        }
     }
     let (a, f) = (hosts.host("sys1").sh(state), hosts.host("sys2").sh(state));
     assert_eq!(a.0, 0, "state script on sys1: {}", a.1);
@@ -95,4 +139,27 @@ fn ravendb_client_prerequisites_role_converges_as_under_ansible() {
         "dpkg-query -W -f '${Package} ${Status}\\n' python3 python3-pip python3-venv; \
          /opt/ravendb-venv/bin/pip show ravendb requests | grep -E '^(Name|Version):'",
     );
+}
+
+/// A stand-in for the sops release package the role downloads from GitHub (which the test
+/// hosts cannot reach): built inside the host with dpkg-deb, installed by the role's own
+/// `apt: deb:` task.
+const FAKE_SOPS_DEB: &str = "set -e; d=/root/sops-pkg; mkdir -p $d/DEBIAN $d/usr/bin; \
+    printf 'Package: sops\\nVersion: 3.9.0\\nArchitecture: amd64\\nMaintainer: ferry tests <t@example.org>\\nDescription: stand-in for sops\\n' > $d/DEBIAN/control; \
+    printf '#!/bin/sh\\necho sops 3.9.0\\n' > $d/usr/bin/sops; chmod 755 $d/usr/bin/sops; \
+    dpkg-deb --build $d /root/sops_3.9.0_amd64.deb >/dev/null";
+
+#[test]
+fn sops_install_role_converges_and_changes_nothing_the_second_time() {
+    converges_with(&Case {
+        role: "community.sops.install",
+        vars: "    sops_version: 3.9.0\n    sops_source: github\n",
+        state: "dpkg-query -W -f '${Package} ${Version} ${Status}\\n' sops gnupg; sops --version",
+        setup: FAKE_SOPS_DEB,
+        extra: &[
+            "-e",
+            "_community_sops_install_system_package_deb_github=/root/sops_3.9.0_amd64.deb",
+        ],
+        idempotent: true,
+    });
 }

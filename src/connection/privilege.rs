@@ -29,7 +29,12 @@ pub const METHODS: &[&str] = &["su", "sudo"];
 impl BecomeMethod {
     /// The method called `name` (`become_method`, `ansible_become_method`).
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
+        // Become plugins answer to their full names too (`ansible.builtin.sudo`).
+        let short = ["ansible.builtin.", "ansible.legacy."]
+            .iter()
+            .find_map(|p| name.strip_prefix(p))
+            .unwrap_or(name);
+        match short {
             "su" => Some(BecomeMethod::Su),
             "sudo" => Some(BecomeMethod::Sudo),
             _ => None,
@@ -253,5 +258,9 @@ mod tests {
             assert!(BecomeMethod::from_name(name).is_some(), "{name}");
         }
         assert_eq!(BecomeMethod::from_name("doas"), None);
+        let full = BecomeMethod::from_name("ansible.builtin.sudo");
+        assert_eq!(full, Some(BecomeMethod::Sudo));
+        let legacy = BecomeMethod::from_name("ansible.legacy.su");
+        assert_eq!(legacy, Some(BecomeMethod::Su));
     }
 }

@@ -43,6 +43,10 @@ pub(crate) struct Job {
     pub diff: bool,
     pub verbosity: u8,
     pub timeout: Option<u64>,
+    /// `async` seconds, rendered (0: the module runs in the foreground).
+    pub async_limit: u64,
+    /// `poll` seconds, rendered (0: an `async` job is left running).
+    pub poll: u64,
     pub no_log: bool,
     /// The first keyword whose value does not fit on this host: the task fails with it.
     pub misfit: Option<Misfit>,
@@ -310,8 +314,15 @@ fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
 /// The module itself, within the task's `timeout` (or as a background job: `async`).
 async fn run_module(run: &TaskRun<'_>, job: &Job, args: Vars) -> ModuleResult {
     let task = run.task;
-    if let Some(limit) = task.async_val.filter(|l| *l > 0) {
-        return run_async(run, job, args, limit).await;
+    if job.async_limit > 0 {
+        if !task.module.background {
+            // Only a templated `async` gets here: a constant one is refused at load.
+            return ModuleResult::failed(format!(
+                "async is not supported by ferry for module '{}'",
+                task.module.name
+            ));
+        }
+        return run_async(run, job, args, job.async_limit).await;
     }
     let ctx = module_ctx(run, job);
     let fut = (task.module.run)(&ctx, args);
@@ -335,7 +346,7 @@ async fn run_async(run: &TaskRun<'_>, job: &Job, args: Vars, limit: u64) -> Modu
     let mut ctx = module_ctx(run, job);
     ctx.async_job = Some(&background);
     let started = (run.task.module.run)(&ctx, args).await;
-    let poll = run.task.poll;
+    let poll = job.poll;
     if poll == 0 || started.failed || started.skipped || started.unreachable {
         return started;
     }

@@ -22,6 +22,9 @@ impl Executor {
             || ctx.play_vars.values().any(|v| mentions(v, "hostvars"))
         {
             vars.insert("hostvars".into(), self.hostvars());
+            // Variables written as templates of `hostvars` could not render without it.
+            let lazy = lazy_names(&vars);
+            self.render_templated(&mut vars, &lazy);
         }
         // `vars`: every variable by name (`vars['app_' ~ env]`), built only when named.
         if mentions_hostvars(task, "vars[") || mentions_hostvars(task, "vars.") {
@@ -130,22 +133,40 @@ impl Executor {
             vars.insert("role_name".into(), role.name.clone().into());
         }
         self.run_magic_vars(&mut vars);
-        // Vars defined as templates of other vars resolve lazily in Ansible; here they are
-        // rendered once against everything else (twice, for one level of chaining).
-        for _ in 0..2 {
-            for key in &templated {
-                if let Some(v) = vars.get(key).filter(|v| holds_template(v)).cloned() {
-                    if let Ok(r) = self.templar.render_value(&v, &vars) {
-                        vars.insert(key.clone(), r);
-                    }
-                }
-            }
-        }
+        self.render_templated(&mut vars, &templated);
         if !templated.is_empty() {
             let names = templated.into_iter().map(Json::String).collect();
             vars.insert(crate::template::LAZY.into(), Json::Array(names));
         }
         vars
+    }
+}
+
+impl Executor {
+    /// Vars defined as templates of other vars resolve lazily in Ansible; here those named
+    /// `templated` are rendered against everything else (twice, for one level of chaining);
+    /// one that does not render yet stays as written.
+    fn render_templated(&self, vars: &mut Vars, templated: &[String]) {
+        for _ in 0..2 {
+            for key in templated {
+                if let Some(v) = vars.get(key).filter(|v| holds_template(v)).cloned() {
+                    if let Ok(r) = self.templar.render_value(&v, vars) {
+                        vars.insert(key.clone(), r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The names of the variables [`Executor::scope_vars`] found written as templates.
+fn lazy_names(vars: &Vars) -> Vec<String> {
+    match vars.get(crate::template::LAZY) {
+        Some(Json::Array(names)) => names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

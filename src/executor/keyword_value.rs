@@ -42,11 +42,26 @@ impl Keyword<'_> {
 
     /// A whole non-negative number keyword's value (`timeout`, `throttle`, `retries`, ...).
     pub(crate) fn integer(self, c: &Count, vars: &Vars, templar: &Templar) -> Result<u64, Misfit> {
+        self.integer_or(c, None, vars, templar)
+    }
+
+    /// As [`Keyword::integer`], but a template that renders as `omit` gives `default` (the
+    /// keyword's default, which Ansible's post_validate then sets) when there is one.
+    pub(crate) fn integer_or(
+        self,
+        c: &Count,
+        default: Option<u64>,
+        vars: &Vars,
+        templar: &Templar,
+    ) -> Result<u64, Misfit> {
         let t = match c {
             Count::Const(n) => return Ok(*n),
             Count::Template(t) => t,
         };
         let value = self.render(t, vars, templar)?;
+        if let (Some(d), Some(crate::template::OMIT)) = (default, value.as_str()) {
+            return Ok(d);
+        }
         to_count(&value).ok_or_else(|| {
             self.misfit(
                 t,
@@ -103,9 +118,17 @@ impl<'a> HostKeywords<'a> {
         }
     }
 
-    /// A boolean keyword's value; `None` when it is not set or does not fit.
+    /// A boolean keyword's value; `None` when it is not set, renders as `omit` (the caller's
+    /// default then holds, as Ansible's post_validate sets the keyword's default) or does
+    /// not fit.
     pub(crate) fn flag(&mut self, name: &str, f: Option<&Flag>) -> Option<bool> {
         let key = Keyword { name, at: self.at };
+        if let Some(Flag::Template(t)) = f {
+            let omitted = self.templar.render_str(t, self.vars);
+            if omitted.is_ok_and(|v| v.as_str() == Some(crate::template::OMIT)) {
+                return None;
+            }
+        }
         self.keep(key.boolean(f?, self.vars, self.templar))
     }
 
@@ -113,6 +136,15 @@ impl<'a> HostKeywords<'a> {
     pub(crate) fn count(&mut self, name: &str, c: Option<&Count>) -> Option<u64> {
         let key = Keyword { name, at: self.at };
         self.keep(key.integer(c?, self.vars, self.templar))
+    }
+
+    /// A number keyword's value with a default (`async`, `poll`): the default when it is not
+    /// set, renders as `omit`, or does not fit (the misfit is kept).
+    pub(crate) fn count_or(&mut self, name: &str, c: Option<&Count>, default: u64) -> u64 {
+        let key = Keyword { name, at: self.at };
+        let Some(c) = c else { return default };
+        let value = key.integer_or(c, Some(default), self.vars, self.templar);
+        self.keep(value).unwrap_or(default)
     }
 
     fn keep<T>(&mut self, r: Result<T, Misfit>) -> Option<T> {

@@ -15,7 +15,7 @@ use crate::executor::keyword_value::{HostKeywords, Keyword};
 use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
-use crate::playbook::{Count, Flag, Task};
+use crate::playbook::{Count, Flag, Task, DEFAULT_POLL};
 use crate::vars::Vars;
 
 const CENSORED: &str =
@@ -167,7 +167,9 @@ impl Executor {
             .opts
             .delegate_to
             .as_ref()
-            .map(|d| self.render_or_raw(d, &vars));
+            .map(|d| self.render_or_raw(d, &vars))
+            // `omit` (`"{{ 'localhost' if local else omit }}"`): no delegation, as in Ansible.
+            .filter(|d| d != crate::template::OMIT);
         let delegate_facts = task.opts.delegate_facts.as_ref();
         let keyword = task
             .opts
@@ -214,6 +216,8 @@ impl Executor {
         kw.flag("ignore_errors", opts.ignore_errors.as_ref());
         kw.flag("ignore_unreachable", opts.ignore_unreachable.as_ref());
         kw.count("throttle", opts.throttle.as_ref());
+        let async_limit = kw.count_or("async", task.async_val.as_ref(), 0);
+        let poll = kw.count_or("poll", Some(&task.poll), DEFAULT_POLL);
         let facts_to = delegate.filter(|_| kw.flag("delegate_facts", delegate_facts) == Some(true));
         let misfit = kw.misfit;
         let become_ = self.become_settings(task, become_on.unwrap_or(self.opts.become_), &vars);
@@ -228,6 +232,8 @@ impl Executor {
             diff: diff.unwrap_or(self.opts.diff),
             verbosity: self.opts.verbosity,
             timeout,
+            async_limit,
+            poll,
             no_log,
             misfit,
             facts_to,

@@ -62,9 +62,11 @@ pub(crate) async fn status(ctx: &ModuleCtx<'_>, jid: &str) -> ModuleResult {
             meta,
             output,
         } => {
-            let r = crate::modules::ansiballz::job_result(&meta, &output).unwrap_or_else(|| {
-                crate::modules::command::finished(&meta, &output, rc, start, end)
-            });
+            let mut r =
+                crate::modules::ansiballz::job_result(&meta, &output).unwrap_or_else(|| {
+                    crate::modules::command::finished(&meta, &output, rc, start, end)
+                });
+            add_path_info(ctx, &mut r.data).await;
             (path, r, 1)
         }
     };
@@ -75,6 +77,23 @@ pub(crate) async fn status(ctx: &ModuleCtx<'_>, jid: &str) -> ModuleResult {
     base.append(&mut r.data);
     r.data = base;
     r
+}
+
+/// What Ansible's async_status adds, as every `AnsibleModule` result gets it, to a result
+/// naming a `path` (else a `dest`) that exists on the host: its owner, mode, size and state.
+async fn add_path_info(ctx: &ModuleCtx<'_>, data: &mut Vars) {
+    let named = data.get("path").or_else(|| data.get("dest"));
+    let Some(path) = named.and_then(Json::as_str).map(str::to_string) else {
+        return;
+    };
+    let Ok(st) = crate::modules::host::stat(ctx, &path, false).await else {
+        return;
+    };
+    if st.exists {
+        let mut info = crate::modules::host::path_result(&path, &st);
+        info.shift_remove("path");
+        data.extend(info);
+    }
 }
 
 /// `mode: cleanup`: removes the job's directory.

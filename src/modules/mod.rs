@@ -110,6 +110,7 @@ mod user;
 mod user_args;
 mod user_commands;
 mod user_ssh;
+pub(crate) mod validate_argument_spec;
 mod wait_for;
 mod wait_for_connection;
 mod wait_for_drained;
@@ -325,6 +326,7 @@ static MODULES: &[&ModuleSpec] = &[
     &unarchive::SPEC,
     &uri::SPEC,
     &user::SPEC,
+    &validate_argument_spec::SPEC,
     &wait_for::SPEC,
     &wait_for_connection::SPEC,
     &yum_repository::SPEC,
@@ -426,7 +428,6 @@ mod tests {
             ("file", "access_time access_time_format follow force modification_time modification_time_format path dest name recurse src state"),
             ("lineinfile", "backrefs backup create firstmatch insertafter insertbefore line value path dest destfile name regexp regex search_string state validate"),
             ("group_by", "key parents"),
-            ("package", "name state use"),
             ("package_facts", "manager strategy"),
             ("raw", "executable"),
             ("reboot", "boot_time_command connect_timeout msg post_reboot_delay pre_reboot_delay reboot_command reboot_timeout search_paths test_command"),

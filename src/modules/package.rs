@@ -3,36 +3,22 @@
 //! the host — and run with the task's other arguments. ferry's backends: `apt`, `dnf` (also
 //! for `yum`).
 
-use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::modules::host::pkg_mgr;
-use crate::modules::{apt, argnames, dnf, dnf_args, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
+use crate::modules::{apt, dnf, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 use crate::vars::Vars;
 
+/// Any arguments load, as under Ansible, whose package action hands them all to the backend
+/// module: `name`, `state` and `use` are common to every backend, the rest are the backend's
+/// own (`disablerepo` for dnf, `install_recommends` for apt), checked when the task runs on a
+/// host, by the backend chosen there.
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "package",
-    args: Some(|| {
-        [
-            argnames::of::<Args>(),
-            argnames::of::<apt::Args>(),
-            argnames::of::<dnf_args::Args>(),
-        ]
-        .concat()
-    }),
+    args: None,
     run: |ctx, args| Box::pin(run(ctx, args)),
     ..DEFAULTS
 };
-
-/// The arguments every backend shares; the rest pass through to the backend.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Args {
-    name: Option<Json>,
-    state: Option<Json>,
-    #[serde(rename = "use")]
-    use_: Option<String>,
-}
 
 /// The backends ferry has, by the name Ansible's `pkg_mgr` gives them.
 fn backend(name: &str) -> Option<&'static ModuleSpec> {

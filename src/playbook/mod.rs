@@ -27,6 +27,7 @@ mod validate;
 pub use dynamic::{IncludeError, Included};
 pub use inherit::Inherit;
 pub use load::load;
+pub(crate) use model::DEFAULT_POLL;
 pub use model::{
     Applied, AtPlayStart, Block, Condition, Count, Flag, Include, Item, LaterVarsFile, LoopControl,
     Play, Playbook, Prompt, Role, Serial, Strategy, Task,

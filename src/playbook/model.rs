@@ -441,10 +441,11 @@ pub struct Task {
     pub retries: Option<Count>,
     /// `delay:` seconds between retries (default 5).
     pub delay: Option<Count>,
-    /// `async:` seconds: the module runs as a background job killed after that long.
-    pub async_val: Option<u64>,
+    /// `async:` seconds: the module runs as a background job killed after that long (a
+    /// template is rendered per host when the task runs).
+    pub async_val: Option<Count>,
     /// `poll:` seconds between checks of an `async` job (0: fire and forget; default 15).
-    pub poll: u64,
+    pub poll: Count,
     /// `register:`.
     pub register: Option<String>,
     /// Keywords a task can also inherit from its block and play (become, tags, ...).
@@ -466,7 +467,7 @@ pub struct Task {
 }
 
 /// Ansible's `DEFAULT_POLL_INTERVAL`: seconds between checks of an `async` job.
-const DEFAULT_POLL: u64 = 15;
+pub(crate) const DEFAULT_POLL: u64 = 15;
 
 impl Task {
     /// A task of `module` with nothing else set.
@@ -483,7 +484,7 @@ impl Task {
             retries: None,
             delay: None,
             async_val: None,
-            poll: DEFAULT_POLL,
+            poll: Count::Const(DEFAULT_POLL),
             register: None,
             opts: Inherit::default(),
             notify: Vec::new(),

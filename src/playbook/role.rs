@@ -10,10 +10,11 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use crate::error::{LoadError, LoadErrors, Span};
+use crate::modules::validate_argument_spec;
 use crate::playbook::block::Inherited;
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
-use crate::playbook::model::{Item, Role};
+use crate::playbook::model::{Item, Role, Task};
 use crate::playbook::search::parse_collections;
 use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
@@ -57,6 +58,8 @@ pub(crate) struct RoleFrom {
     pub vars: Option<String>,
     pub defaults: Option<String>,
     pub handlers: Option<String>,
+    /// `rolespec_validate: false`: no argument-spec validation task.
+    pub skip_spec: bool,
 }
 
 impl RoleFrom {
@@ -67,6 +70,11 @@ impl RoleFrom {
             Some(Json::String(n)) => n,
             _ => return None,
         };
+        let skip_spec = match params.remove("rolespec_validate") {
+            Some(Json::Bool(b)) => !b,
+            Some(Json::String(t)) => crate::text::ansible_bool(&t) == Some(false),
+            _ => false,
+        };
         let mut take = |key: &str| match params.remove(key) {
             Some(Json::String(s)) => Some(s),
             _ => None,
@@ -76,8 +84,9 @@ impl RoleFrom {
             vars: take("vars_from"),
             defaults: take("defaults_from"),
             handlers: take("handlers_from"),
+            skip_spec,
         };
-        for ignored in ["allow_duplicates", "public", "rolespec_validate"] {
+        for ignored in ["allow_duplicates", "public"] {
             params.remove(ignored);
         }
         Some((name, from, params))
@@ -120,6 +129,11 @@ fn load_role_dir(
     let outer = ctx.role.replace(Arc::clone(&role));
     let result = (|| -> Result<(), LoadErrors> {
         let tasks_name = from.tasks.as_deref().unwrap_or("main");
+        if !from.skip_spec {
+            if let Some(task) = argument_spec_task(dir, meta.as_ref(), tasks_name, &role)? {
+                items.push(Item::Task(Box::new(task)));
+            }
+        }
         match main_file(&dir.join("tasks"), tasks_name) {
             Some(path) => items.extend(load_tasks_file(ctx, at, &path)?),
             None if from.tasks.is_some() => {
@@ -263,6 +277,47 @@ fn find_role(ctx: &LoadCtx, name: &str, at: &Span) -> Result<(PathBuf, Option<St
             )
         }
     }
+}
+
+/// The task Ansible puts first in a role whose entry point (`tasks_from`, else `main`) has an
+/// argument spec — in `meta/argument_specs.yml`, else under `argument_specs` in
+/// `meta/main.yml`: `validate_argument_spec` with the entry point's options, tagged `always`.
+fn argument_spec_task(
+    dir: &Path,
+    meta: Option<&Node>,
+    entry: &str,
+    role: &Arc<Role>,
+) -> Result<Option<Task>, LoadErrors> {
+    let file = match main_file(&dir.join("meta"), "argument_specs") {
+        Some(path) => Some(yaml::load_file(&path)?),
+        None => None,
+    };
+    let specs = match &file {
+        Some(node) => node.get("argument_specs"),
+        None => meta.and_then(|m| m.get("argument_specs")),
+    };
+    let Some(spec) = specs.and_then(|s| s.get(entry)) else {
+        return Ok(None);
+    };
+    let mut name = format!("Validating arguments against arg spec '{entry}'");
+    if let Some(short) = spec.get("short_description").and_then(Node::as_str) {
+        name = format!("{name} - {short}");
+    }
+    let options = spec
+        .get("options")
+        .map_or(Json::Object(Vars::new()), Node::to_json);
+    let context = serde_json::json!({
+        "type": "role",
+        "name": role.name,
+        "argument_spec_name": entry,
+        "path": role.path.display().to_string(),
+    });
+    let mut task = Task::empty(spec.span.clone(), &validate_argument_spec::SPEC);
+    task.name = Some(name);
+    task.args = serde_json::json!({"argument_spec": options, "validate_args_context": context});
+    task.opts.tags = vec!["always".into()];
+    task.role = Some(Arc::clone(role));
+    Ok(Some(task))
 }
 
 /// `dir/main.yml`, `main.yaml`, `main` (or another base name).

@@ -8,7 +8,7 @@ use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::modules::{self, FreeForm, ModuleSpec};
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{
-    parse_count_or_template, parse_names, parse_number, parse_string, parse_vars,
+    parse_count_or_template, parse_names, parse_string, parse_vars, Count,
 };
 use crate::playbook::inherit::INHERITED;
 use crate::playbook::keywords::{TASK_SUPPORTED, TASK_UNSUPPORTED};
@@ -105,7 +105,8 @@ pub(crate) fn parse_task(ctx: &LoadCtx, node: &Node, handler: bool) -> Result<Ta
         task.opts.delegate_to = Some("localhost".into());
     }
     if let (Some(key), Some(a)) = (parts.async_key, &parts.action) {
-        if !a.spec.background && task.async_val != Some(0) {
+        // A template is checked when it is rendered (it may say 0, or omit).
+        if !a.spec.background && matches!(task.async_val, Some(Count::Const(n)) if n > 0) {
             errors.push(
                 key.error(format!(
                     "async is not supported by ferry for module '{}'",
@@ -187,11 +188,11 @@ impl<'a> TaskParts<'a> {
             "until" => parse_conditions(value).map(|c| task.until = Some(c)),
             "retries" => parse_count_or_template(value, "retries").map(|n| task.retries = Some(n)),
             "delay" => parse_count_or_template(value, "delay").map(|n| task.delay = Some(n)),
-            "async" => parse_number(value, "async").map(|n| {
+            "async" => parse_count_or_template(value, "async").map(|n| {
                 task.async_val = Some(n);
                 self.async_key = Some(key);
             }),
-            "poll" => parse_number(value, "poll").map(|n| task.poll = n),
+            "poll" => parse_count_or_template(value, "poll").map(|n| task.poll = n),
             "register" => parse_string(value, "register").map(|s| task.register = Some(s)),
             "notify" => parse_names(value, "notify").map(|n| task.notify = n),
             "listen" if self.handler => parse_names(value, "listen")

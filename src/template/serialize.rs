@@ -35,23 +35,11 @@ fn json(v: Value, kwargs: Kwargs, nice: bool) -> Result<String, Error> {
     let _: Option<bool> = kwargs.get("preprocess_unsafe")?;
     kwargs.assert_all_used()?;
     let text = dumps(&to_json(&v), indent, sort);
-    Ok(if ascii { ascii_only(&text) } else { text })
-}
-
-/// JSON with every non-ASCII character written as `\uXXXX` (Python's `ensure_ascii`).
-fn ascii_only(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c);
-            continue;
-        }
-        let mut units = [0u16; 2];
-        for u in c.encode_utf16(&mut units) {
-            out.push_str(&format!("\\u{u:04x}"));
-        }
-    }
-    out
+    Ok(if ascii {
+        crate::pyjson::ascii_only(&text)
+    } else {
+        text
+    })
 }
 
 fn yaml(v: Value, kwargs: Kwargs, nice: bool) -> Result<String, Error> {

@@ -40,12 +40,9 @@ pub(crate) fn with_internals(ctx: &ModuleCtx<'_>, mut args: Vars, version: &str)
         ("_ansible_keep_remote_files", json!(false)),
         // As with Ansible's pipelining: the module makes (and removes) its own when it needs one.
         ("_ansible_tmpdir", Json::Null),
-        (
-            "_ansible_remote_tmp",
-            var("ansible_remote_tmp", "~/.ansible/tmp"),
-        ),
-        ("_ansible_target_log_info", Json::Null),
+        ("_ansible_remote_tmp", json!(remote_tmp(ctx))),
         ("_ansible_ignore_unknown_opts", json!(false)),
+        ("_ansible_target_log_info", Json::Null),
     ];
     for (k, v) in internals {
         args.insert(k.into(), v);
@@ -53,12 +50,16 @@ pub(crate) fn with_internals(ctx: &ModuleCtx<'_>, mut args: Vars, version: &str)
     args
 }
 
+/// The host's temporary directory for modules: `ansible_remote_tmp`, else ansible.cfg's
+/// `remote_tmp` (or `ANSIBLE_REMOTE_TEMP`), else Ansible's default.
+fn remote_tmp(ctx: &ModuleCtx<'_>) -> String {
+    let set = ctx.vars.get("ansible_remote_tmp").and_then(Json::as_str);
+    set.or_else(|| crate::config::Config::global().text("remote_tmp"))
+        .unwrap_or("~/.ansible/tmp")
+        .to_string()
+}
+
 /// The directory on the host where packaged modules are kept between tasks and runs.
 pub(crate) fn host_cache_dir(ctx: &ModuleCtx<'_>) -> String {
-    let tmp = ctx
-        .vars
-        .get("ansible_remote_tmp")
-        .and_then(Json::as_str)
-        .unwrap_or("~/.ansible/tmp");
-    format!("{}/ferry-ansiballz", tmp.trim_end_matches('/'))
+    format!("{}/ferry-ansiballz", remote_tmp(ctx).trim_end_matches('/'))
 }

@@ -86,11 +86,6 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, args: Vars) -> ModuleResult {
     };
     match style(&text) {
         Style::NewPython => python::run(ctx, &file, args).await,
-        _ if ctx.async_job.is_some() => ModuleResult::failed(format!(
-            "module '{}' is not a Python module: ferry runs only Python modules as background \
-             jobs (async)",
-            ctx.module
-        )),
         Style::PowerShell => ModuleResult::failed(format!(
             "module '{}' is a PowerShell module for Windows hosts, which ferry does not run",
             ctx.module

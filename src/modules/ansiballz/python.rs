@@ -80,7 +80,14 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, file: &ModuleFile, args: Vars) -> M
         pkg.hash
     );
     if let Some(job) = ctx.async_job {
-        return background(ctx, job, &input(ctx, &pkg, &args, true)).await;
+        let prelude = interpreter::shell_prelude(ctx);
+        let command = |f: &str| {
+            format!(
+                "{prelude}\"$ferry_py\" -c {} < {f}; rc=$?; rm -f {f}; exit $rc",
+                quote(BOOT)
+            )
+        };
+        return background(ctx, job, &input(ctx, &pkg, &args, true), command).await;
     }
     let mut send = !sent()
         .lock()
@@ -120,9 +127,15 @@ fn input(ctx: &ModuleCtx<'_>, pkg: &Package, args: &Vars, send: bool) -> Vec<u8>
     input
 }
 
-/// `async`: the input is written to a file only its owner reads (removed when the job has read
-/// it), and the module starts as a background job whose output is the module's JSON.
-async fn background(ctx: &ModuleCtx<'_>, job: &AsyncJob, input: &[u8]) -> ModuleResult {
+/// `async`: `input` is written to a file only its owner reads, and `command` — given that
+/// file's quoted path, which it removes once read — starts as a background job whose output is
+/// the module's JSON.
+pub(super) async fn background(
+    ctx: &ModuleCtx<'_>,
+    job: &AsyncJob,
+    input: &[u8],
+    command: impl Fn(&str) -> String,
+) -> ModuleResult {
     let file = format!(
         "{}/{}.in",
         super::script::shell_path(&internals::host_cache_dir(ctx)),
@@ -137,14 +150,8 @@ async fn background(ctx: &ModuleCtx<'_>, job: &AsyncJob, input: &[u8]) -> Module
         }
         Err(e) => return ModuleResult::unreachable(&e),
     };
-    let script = format!(
-        "{}\"$ferry_py\" -c {} < {f}; rc=$?; rm -f {f}; exit $rc",
-        interpreter::shell_prelude(ctx),
-        quote(BOOT),
-        f = quote(&path)
-    );
     let meta = json!({ MODULE_JSON: true, "module": ctx.module });
-    match jobs::launch(ctx, job, &script, &meta).await {
+    match jobs::launch(ctx, job, &command(&quote(&path)), &meta).await {
         Ok(out) if out.rc == 0 => started(job, out.stdout.trim()),
         Ok(out) => ModuleResult::failed(format!("could not start the job: {}", out.stderr.trim())),
         Err(e) => ModuleResult::unreachable(&e),

@@ -15,14 +15,15 @@ use crate::vars::Vars;
 /// The marker of a module's text that takes its arguments inline.
 pub(crate) const JSON_ARGS: &str = "<<INCLUDE_ANSIBLE_MODULE_JSON_ARGS>>";
 
-/// Runs the module whose file holds `text`, of `style`, with `args` (internals included).
+/// Runs the module whose file holds `text`, of `style`, with `args` (internals included); as a
+/// background job under `async`.
 pub(crate) async fn run(
     ctx: &ModuleCtx<'_>,
     text: &[u8],
     style: Style,
     args: &Vars,
 ) -> ModuleResult {
-    let json = serde_json::to_string(args).unwrap_or_default();
+    let json = json_args(args);
     let (body, args_text) = match style {
         Style::JsonArgs => (
             String::from_utf8_lossy(text)
@@ -45,21 +46,29 @@ pub(crate) async fn run(
     if let Err(r) = exec(ctx, &upload, &body).await.and_then(check) {
         return r;
     }
-    let mut run = format!("f={file}; t=$(mktemp) || exit 1; cat > \"$t\"; ");
     let interp = interpreter_words(ctx, &body);
-    if interp.as_deref() == Some("$ferry_py") {
-        run.insert_str(0, &interpreter::shell_prelude(ctx));
-    }
-    let argv = match style {
-        Style::JsonArgs => String::new(),
-        _ => " \"$t\"".to_string(),
-    };
-    let cleanup = match style {
-        Style::JsonArgs => "rm -f \"$t\" \"$f\"",
-        _ => "rm -f \"$t\"",
+    let prelude = match interp.as_deref() {
+        Some("$ferry_py") => interpreter::shell_prelude(ctx),
+        _ => String::new(),
     };
     let prog = interp.map_or("\"$f\"".to_string(), |i| format!("{i} \"$f\""));
-    run.push_str(&format!("{prog}{argv}; rc=$?; {cleanup}; exit $rc"));
+    // The module's own copy goes when its arguments are written into it.
+    let own_copy = match style {
+        Style::JsonArgs => " \"$f\"",
+        _ => "",
+    };
+    // `t`: the arguments file (a JSON-args module gets none on its command line).
+    let command = |t: &str| {
+        let argv = match style {
+            Style::JsonArgs => String::new(),
+            _ => format!(" {t}"),
+        };
+        format!("{prelude}f={file}; {prog}{argv}; rc=$?; rm -f {t}{own_copy}; exit $rc")
+    };
+    if let Some(job) = ctx.async_job {
+        return super::python::background(ctx, job, args_text.as_bytes(), command).await;
+    }
+    let run = format!("t=$(mktemp) || exit 1; cat > \"$t\"; {}", command("\"$t\""));
     match exec(ctx, &run, args_text.as_bytes()).await {
         Ok(out) => interpreter::finish(ctx, out),
         Err(r) => r,
@@ -103,20 +112,33 @@ fn interpreter_words(ctx: &ModuleCtx<'_>, body: &[u8]) -> Option<String> {
     Some(out.join(" "))
 }
 
-/// Old-style arguments: `key=value` words, each value quoted for a shell.
+/// Arguments as JSON, written as Python's `json.dumps` writes them (separators, `\\uXXXX`
+/// escapes), for modules that read the text as Ansible writes it.
+fn json_args(args: &Vars) -> String {
+    let value = serde_json::Value::Object(args.clone());
+    crate::pyjson::ascii_only(&crate::pyjson::dumps(&value, None, false))
+}
+
+/// Old-style arguments, as Ansible writes them: `key=value ` for each, the value as Python's
+/// `str()` gives it, quoted as `shlex.quote` does.
 fn old_style(args: &Vars) -> String {
-    let word = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(true) => "True".into(),
-        serde_json::Value::Bool(false) => "False".into(),
-        serde_json::Value::Null => "None".into(),
-        other => other.to_string(),
-    };
-    let words: Vec<String> = args
-        .iter()
-        .map(|(k, v)| format!("{k}={}", quote(&word(v))))
-        .collect();
-    words.join(" ")
+    args.iter()
+        .map(|(k, v)| {
+            let text =
+                crate::template::py_repr(&minijinja::Value::from(minijinja::value::Serde(v)));
+            format!("{k}={} ", shlex_quote(&text))
+        })
+        .collect()
+}
+
+/// Python's `shlex.quote`.
+fn shlex_quote(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    match s {
+        "" => "''".into(),
+        s if s.chars().all(safe) => s.into(),
+        s => format!("'{}'", s.replace('\'', "'\"'\"'")),
+    }
 }
 
 /// A path for a shell line: `~/x` as `"$HOME"/x`, the rest quoted.
@@ -124,5 +146,30 @@ pub(crate) fn shell_path(path: &str) -> String {
     match path.strip_prefix("~/") {
         Some(rest) => format!("\"$HOME\"/{}", quote(rest)),
         None => quote(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value as Json};
+
+    #[test]
+    fn arguments_files_are_written_as_ansible_writes_them() {
+        // What ansible-playbook 2.18 wrote for these arguments.
+        let args = json!({"a": "x y", "b": [1, "two"], "c": {"d": true}, "e": 1.5, "f": "it's",
+                          "g": null, "h": "é", "_ansible_check_mode": false});
+        let Json::Object(args) = args else {
+            unreachable!()
+        };
+        assert_eq!(
+            old_style(&args),
+            "a='x y' b='[1, '\"'\"'two'\"'\"']' c='{'\"'\"'d'\"'\"': True}' e=1.5 f='it'\"'\"'s' \
+             g=None h='é' _ansible_check_mode=False "
+        );
+        assert_eq!(
+            json_args(&args),
+            r#"{"a": "x y", "b": [1, "two"], "c": {"d": true}, "e": 1.5, "f": "it's", "g": null, "h": "\u00e9", "_ansible_check_mode": false}"#
+        );
     }
 }
