@@ -226,3 +226,77 @@ fn looked_up_secrets_never_reach_any_output() {
         }
     }
 }
+
+/// The lookups of the other tests, through ansible-playbook with amazon.aws (from the pinned
+/// `ansible` package, scripts/corpus.sh) and through ferry: the same values reach the host.
+#[test]
+fn lookups_give_what_amazon_aws_gives() {
+    let moto = Moto::start();
+    moto.boto3(
+        "eu-west-1",
+        &format!(
+            "import json\n\
+             ssm.put_parameter(Name='/c/db/host', Value='db.internal', Type='String')\n\
+             ssm.put_parameter(Name='/c/db/password', Value='{DB_PASSWORD}', Type='SecureString')\n\
+             ssm.put_parameter(Name='/c/db/replica/host', Value='replica.internal', Type='String')\n\
+             sm.create_secret(Name='c/db', SecretString=json.dumps({{'password': '{SM_PASSWORD}', 'tls': {{'port': 5432}}}}))\n\
+             sm.create_secret(Name='c/token', SecretString='{TOKEN}')\n"
+        ),
+    );
+    let hosts = SshHosts::start(1);
+    let (ssm, sm) = (
+        "amazon.aws.ssm_parameter",
+        "amazon.aws.secretsmanager_secret",
+    );
+    let cases = [
+        format!("lookup('{ssm}', '/c/db/password')"),
+        format!("query('{ssm}', '/c/db/host', '/c/db/password')"),
+        format!("lookup('{ssm}', '/c/db', bypath=true)"),
+        format!("lookup('{ssm}', '/c/db', bypath=true, recursive=true, shortnames=true)"),
+        format!("lookup('{ssm}', '/c/', bypath=true, recursive=true, droppath=true)"),
+        format!("lookup('{ssm}', '/nope', on_missing='skip') is none"),
+        format!("lookup('{sm}', 'c/db.password', nested=true)"),
+        format!("lookup('{sm}', 'c/db.tls.port', nested=true)"),
+        format!("lookup('{sm}', 'c/token', 'c/token', join=true)"),
+        format!("lookup('{sm}', 'c/', bypath=true)"),
+        format!("query('{sm}', 'nope', on_missing='skip')"),
+    ];
+    let mut tasks = String::new();
+    for (i, case) in cases.iter().enumerate() {
+        tasks += &format!(
+            "    - copy:\n        content: \"{{{{ {case} | to_json }}}}\"\n        dest: \"{{{{ host_dir }}}}/out/{i}.json\"\n"
+        );
+    }
+    let playbook = write(
+        &hosts,
+        "site.yml",
+        &format!("- hosts: all\n  gather_facts: false\n  tasks:\n    - file:\n        path: \"{{{{ host_dir }}}}/out\"\n        state: directory\n{tasks}"),
+    );
+    let read_out = |hosts: &SshHosts| -> Vec<Json> {
+        (0..cases.len())
+            .map(|i| json_file(&hosts.hosts[0].dir.join(format!("out/{i}.json"))))
+            .collect()
+    };
+    let (corpus, _) = crate::corpus::corpus_dir();
+    let mut cmd = crate::conformance::ansible_command(&hosts, &playbook);
+    cmd.arg("-i")
+        .arg(hosts.inventory(""))
+        .env("ANSIBLE_COLLECTIONS_PATH", &corpus)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_DEFAULT_REGION", "eu-west-1")
+        .env("HOME", hosts.dir.path().join("home"));
+    let (code, out) = crate::conformance::run_command(cmd);
+    assert_eq!(code, 0, "ansible-playbook failed:\n{out}");
+    let theirs = read_out(&hosts);
+    fs::remove_dir_all(hosts.hosts[0].dir.join("out")).unwrap();
+    let ours = run(&hosts, &moto, &[]);
+    assert_eq!(ours.code, 0, "{}", ours.all());
+    let ours = read_out(&hosts);
+    for (i, case) in cases.iter().enumerate() {
+        assert_eq!(ours[i], theirs[i], "{case}");
+    }
+}
