@@ -66,24 +66,30 @@ fn ssm_parameters_by_name_and_path_reach_the_host() {
              \x20   - copy:\n        content: \"{{{{ lookup('{ssm}', '/app/db', bypath=true, recursive=true, shortnames=true) | to_json }}}}\"\n        dest: \"{{{{ host_dir }}}}/short.json\"\n\
              \x20   - copy:\n        content: \"{{{{ lookup('{ssm}', '/app/', bypath=true, recursive=true, droppath=true) | to_json }}}}\"\n        dest: \"{{{{ host_dir }}}}/dropped.json\"\n\
              \x20   - assert:\n        that:\n          - lookup('{ssm}', '/nope', on_missing='skip') is none\n          - query('{ssm}', '/nope/', bypath=true, on_missing='warn') == [{{}}]\n\
-             \x20   - debug:\n        msg: \"{{{{ lookup('{ssm}', '/nope') }}}}\"\n      ignore_errors: true\n",
+             \x20   - debug:\n        msg: \"{{{{ lookup('{ssm}', '/nope') }}}}\"\n      ignore_errors: true\n\
+             \x20   - copy:\n        content: \"{{{{ lookup('{ssm}', 'plain', profile='lookups') }}}}\"\n        dest: \"{{{{ host_dir }}}}/by_profile\"\n\
+             \x20   - debug:\n        msg: \"{{{{ lookup('{ssm}', 'plain', aws_profile='absent') }}}}\"\n      ignore_errors: true\n",
             e = moto.endpoint
         ),
+    );
+    write(
+        &hosts,
+        "home/.aws/credentials",
+        "[lookups]\naws_access_key_id = AKIDLOOKUPS\naws_secret_access_key = lookups-secret\n",
     );
     let first = run(&hosts, &moto, &[]);
     assert_eq!(
         counts(&first, "host1"),
-        "ok=8 changed=6 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        "ok=10 changed=7 unreachable=0 failed=0 skipped=0 rescued=0 ignored=2",
         "{}",
         first.all()
     );
-    assert!(
-        first
-            .all()
-            .contains("Failed to find SSM parameter /nope (ResourceNotFound)"),
-        "{}",
-        first.all()
-    );
+    for msg in [
+        "Failed to find SSM parameter /nope (ResourceNotFound)",
+        "lookup amazon.aws.ssm_parameter: the AWS profile 'absent' has no credentials",
+    ] {
+        assert!(first.all().contains(msg), "{msg} missing:\n{}", first.all());
+    }
     let host = &hosts.hosts[0].dir;
     assert_eq!(
         fs::read_to_string(host.join("password")).unwrap(),
@@ -115,7 +121,7 @@ fn ssm_parameters_by_name_and_path_reach_the_host() {
     let again = run(&hosts, &moto, &[]);
     assert_eq!(
         counts(&again, "host1"),
-        "ok=8 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        "ok=10 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=2",
         "{}",
         again.all()
     );
