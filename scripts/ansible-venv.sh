@@ -16,4 +16,8 @@ fi
 if ! "$venv/bin/python" -c 'import passlib' >/dev/null 2>&1; then
   "$venv/bin/pip" install -q 'passlib==1.7.*' >&2
 fi
+# boto3: what amazon.aws's lookups need on a controller (the AWS lookup conformance test).
+if ! "$venv/bin/python" -c 'import boto3' >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q 'boto3' >&2
+fi
 echo "$venv/bin/ansible-playbook"

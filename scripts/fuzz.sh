@@ -10,7 +10,7 @@ secs=${1:-20}
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked -q
 export RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/ferry-fuzz-target}"
 corpora="${FUZZ_CORPUS_DIR:-$HOME/.cache/ferry-fuzz}"
-for target in yaml playbook template inventory; do
+for target in yaml playbook template inventory vault; do
   mkdir -p "$corpora/$target"
   log=$(mktemp)
   if ! cargo fuzz run -s none "$target" "$corpora/$target" -- -max_total_time="$secs" \

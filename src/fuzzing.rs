@@ -1,4 +1,4 @@
-//! The bodies of the fuzz targets: each takes any bytes and must return without panicking
+//! The bodies of the fuzz targets (yaml, playbook, template, inventory, vault): each takes any bytes and must return without panicking
 //! (errors are fine). `fuzz/` drives them with libFuzzer; the test suite drives them for a
 //! bounded time on every run (`tests/fuzz_smoke.rs`), so a crash found once stays fixed.
 
@@ -75,6 +75,35 @@ pub fn inventory(data: &[u8]) {
             let _ = e.to_string();
         }
     }
+}
+
+/// The password the vault target decrypts with (its seeds are encrypted with it).
+const VAULT_PASSWORD: &[u8] = b"fuzz";
+
+/// The vault envelope: with an even first byte, the rest is read as a vaulted text (the
+/// header, the wrapped hex, the salt/HMAC/ciphertext inside), and one that parses is
+/// decrypted with [`VAULT_PASSWORD`] or refused (HMAC before padding); with an odd one, the
+/// rest is encrypted (a 1.2 header naming an id for every other odd byte) and must read back
+/// whole, with its id.
+pub fn vault(data: &[u8]) {
+    use crate::vault::cipher;
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode % 2 == 0 {
+        if let Ok(Ok(envelope)) = std::str::from_utf8(rest).map(cipher::parse) {
+            let _ = envelope.decrypt(VAULT_PASSWORD);
+        }
+        return;
+    }
+    let id = (mode % 4 == 3).then_some("fuzz-id");
+    let sealed = cipher::encrypt(rest, VAULT_PASSWORD, id);
+    let envelope = cipher::parse(&sealed).expect("what ferry encrypts parses");
+    assert_eq!(envelope.vault_id.as_deref(), id, "the vault id reads back");
+    let opened = envelope
+        .decrypt(VAULT_PASSWORD)
+        .expect("the right password opens it");
+    assert_eq!(opened, rest, "encrypted bytes read back whole");
 }
 
 /// A file of this process and thread in the temporary directory (targets may run in

@@ -12,6 +12,8 @@
 //!   [`pyjson`] (JSON written as Python's `json.dumps` writes it).
 //! - [`error`]: [`error::Span`], [`error::LoadError`] and the library's [`error::Error`].
 //! - [`yaml`]: YAML → [`yaml::Node`] trees with positions; YAML 1.1 booleans as PyYAML.
+//! - `aws`: what talks to AWS (the credential chain, SigV4 signing, the signed HTTP call), for
+//!   the EC2 inventory and the SSM and Secrets Manager lookups.
 //! - [`vault`]: Ansible Vault: the AES256 envelope, password sources, and the masking of every
 //!   value that came out of a vault.
 //! - [`collections`]: installed Ansible collections, and how a task's action name resolves to
@@ -42,6 +44,7 @@
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
 //!   where output flags become reporters.
 
+pub(crate) mod aws;
 pub mod checksum;
 pub mod cli;
 pub mod collections;

@@ -50,7 +50,7 @@ impl Verdict {
 }
 
 /// Installs the corpus (once) and returns the directory holding its `ansible_collections/`.
-fn corpus_dir() -> (PathBuf, String) {
+pub(crate) fn corpus_dir() -> (PathBuf, String) {
     let script = root().join("scripts/corpus.sh");
     let out = Command::new("bash")
         .arg(&script)

@@ -1,7 +1,7 @@
 //! The fuzz targets (`ferry::fuzzing`), run for a bounded time on every test run: seeds from
-//! the tree (the conformance playbooks, the templating cases, inventories, and the inputs
-//! libFuzzer once found to crash or blow up), then random mutations of them with YAML and
-//! Jinja tokens spliced in. A panic fails the test, and so does one input taking over 2 s
+//! the tree (the conformance playbooks, the templating cases, inventories, texts ansible-vault
+//! encrypted, and the inputs libFuzzer once found to crash or blow up), then random mutations
+//! of them with YAML, Jinja and vault tokens spliced in. A panic fails the test, and so does one input taking over 2 s
 //! (the YAML key blow-up libFuzzer found took minutes). `FERRY_FUZZ_SECS` sets the time per
 //! target (default 6); `FERRY_FUZZ_SEED` the random seed (printed, so a failure replays).
 //! Coverage-guided runs: `bash scripts/fuzz.sh SECONDS` (libFuzzer).
@@ -57,6 +57,25 @@ const TOKENS: &[&str] = &[
     "1e9",
     "null",
     "yes",
+    "0a",
+    "$ANSIBLE_VAULT;1.2;AES256;",
+];
+
+/// Vaulted texts ansible-vault 2.18 made with the password `fuzz` (1.1, and 1.2 with id
+/// `prod`): seeds for the vault target, which decrypts with that password.
+const VAULTED: [&str; 2] = [
+    "$ANSIBLE_VAULT;1.1;AES256\n\
+     31616166353462633038306634336637313637616639306138623133326235393639636165303331\n\
+     3436633064616533656336386235346537623865383331320a396664363538363964386339646333\n\
+     64323265373730613437376430643935323436663766303566663562653734336564336636313563\n\
+     3962626533393736650a313564333335376338316434623932613964363435333739323563383935\n\
+     30316336353230336432393966336536323465383433626539396664313463386238\n",
+    "$ANSIBLE_VAULT;1.2;AES256;prod\n\
+     61323363343164386366616434396634393664383036343064333662643637643937633062333839\n\
+     3465333934666133613166343535336462643434343233320a383437343335316231323637373361\n\
+     65663934356532613439356533353230306364643936633866346336396238653965323266383332\n\
+     6265313135643032330a636165396336313962386535663231653938386362343562336136646365\n\
+     3866\n",
 ];
 
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -88,6 +107,13 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                         .map(|l| l.as_bytes().to_vec()),
                 );
             }
+        }
+        "vault" => {
+            for envelope in VAULTED {
+                out.push([b"\x00", envelope.as_bytes()].concat());
+            }
+            out.push(b"\x01db_password: hunter2\n".to_vec());
+            out.push(b"\x03".to_vec());
         }
         _ => {
             let ini = "[web]\nw[1:3] ansible_port=22\n[db]\ndb1 x=1\n[all:children]\nweb\ndb\n[web:vars]\nv=\"{{ x }}\"\n";
@@ -143,11 +169,12 @@ fn the_fuzz_targets_survive_seeds_and_mutations() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
-    let targets: [Target; 4] = [
+    let targets: [Target; 5] = [
         ("yaml", ferry::fuzzing::yaml),
         ("playbook", ferry::fuzzing::playbook),
         ("template", ferry::fuzzing::template),
         ("inventory", ferry::fuzzing::inventory),
+        ("vault", ferry::fuzzing::vault),
     ];
     for (name, run) in targets {
         let mut rng = StdRng::seed_from_u64(seed);

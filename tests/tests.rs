@@ -3,6 +3,7 @@
 
 mod support;
 
+mod aws_lookups;
 mod bad_input;
 mod bastion;
 mod collections;

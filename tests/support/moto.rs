@@ -1,5 +1,6 @@
 //! A local EC2 API: moto's server (PyPI `moto[server]`, in the venv scripts/moto-venv.sh
-//! makes) on a free 127.0.0.1 port, and boto3 to create instances in it. Stops on `Drop`.
+//! makes) on a free 127.0.0.1 port, and boto3 to create instances, parameters and secrets
+//! in it. Stops on `Drop`.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -75,18 +76,8 @@ impl Moto {
             "instances": tags.iter().map(|t| t.iter().map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>()).collect::<Vec<_>>(),
             "terminate": terminate,
         });
-        let out = Command::new(&self.python)
-            .arg("-c")
-            .arg(CREATE)
-            .arg(spec.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let stdout = self.python(CREATE, &[&spec.to_string()]);
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&stdout).unwrap();
         list.iter()
             .map(|i| Instance {
                 id: i["id"].as_str().unwrap().into(),
@@ -94,6 +85,34 @@ impl Moto {
                 name: i["name"].as_str().unwrap_or("").into(),
             })
             .collect()
+    }
+
+    /// Runs `code` in Python with boto3 clients `ssm` and `sm` (Secrets Manager) for
+    /// `region` of this server; fails the test if it fails.
+    pub fn boto3(&self, region: &str, code: &str) {
+        let script = format!(
+            "import boto3\nkw = dict(region_name={region:?}, endpoint_url={:?}, \
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+             ssm = boto3.client('ssm', **kw)\nsm = boto3.client('secretsmanager', **kw)\n{code}",
+            self.endpoint
+        );
+        self.python(&script, &[]);
+    }
+
+    /// The standard output of `python -c script args...`; fails the test if it fails.
+    fn python(&self, script: &str, args: &[&str]) -> Vec<u8> {
+        let out = Command::new(&self.python)
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
     }
 }
 

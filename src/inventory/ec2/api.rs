@@ -1,20 +1,21 @@
 //! DescribeInstances over the EC2 Query API: a signed form POST per page, following
 //! NextToken, retried with backoff when AWS throttles. Errors say what AWS said and what to do.
 
-use std::time::{Duration, SystemTime};
-
 use serde_json::Value as Json;
 
-use super::credentials::Credentials;
 use super::error::Ec2Error;
-use super::{sign, xml};
+use super::xml;
+use crate::aws::{Client, Credentials, Post, Service};
+
+/// EC2, for the shared client.
+pub(crate) const EC2: Service = Service {
+    name: "ec2",
+    env: "EC2",
+    label: "EC2",
+};
 
 /// A DescribeInstances filter: `Name` and its values.
 pub(crate) type Filter = (String, Vec<String>);
-
-/// Attempts for a throttled request, and the first pause (doubled each time).
-const ATTEMPTS: u32 = 6;
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 
 /// All instances in `region` matching `filters` (every filter must match).
 pub(crate) fn describe(
@@ -23,22 +24,22 @@ pub(crate) fn describe(
     creds: &Credentials,
     filters: &[Filter],
 ) -> Result<Vec<Json>, Ec2Error> {
-    let url = match endpoint {
-        Some(e) => e.to_string(),
-        None => format!("https://ec2.{region}.amazonaws.com/"),
-    };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let client = Client::new(&EC2, region, endpoint, creds);
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let body = form(filters, token.as_deref());
-        let text = call(&agent, &url, region, creds, &body)?;
+        let post = Post {
+            content_type: "application/x-www-form-urlencoded; charset=utf-8",
+            headers: &[],
+            body: &body,
+            error: xml::error,
+        };
+        let text = client
+            .post(&post)?
+            .map_err(|f| api_error(&f.code, &f.message, region, client.creds()))?;
         let page = xml::instances(&text, region).map_err(|source| Ec2Error::Answer {
-            url: url.clone(),
+            url: client.url().to_string(),
             source,
         })?;
         out.extend(page.instances);
@@ -64,83 +65,6 @@ fn form(filters: &[Filter], token: Option<&str>) -> String {
         f.append_pair("NextToken", t);
     }
     f.finish()
-}
-
-/// One signed POST; retried while AWS throttles or answers 5xx.
-fn call(
-    agent: &ureq::Agent,
-    url: &str,
-    region: &str,
-    creds: &Credentials,
-    body: &str,
-) -> Result<String, Ec2Error> {
-    let host = host_of(url).ok_or_else(|| Ec2Error::NotHttp(url.to_string()))?;
-    let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-    let mut pause = FIRST_BACKOFF;
-    for attempt in 1..=ATTEMPTS {
-        let request = sign::Request {
-            method: "POST",
-            url,
-            headers: &[("host", host), ("content-type", content_type)],
-            body: body.as_bytes(),
-        };
-        let signed = sign::headers(&request, creds, region, "ec2", SystemTime::now())
-            .map_err(Ec2Error::Sign)?;
-        let mut req = agent.post(url).header("content-type", content_type);
-        for (k, v) in &signed {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        let mut resp = req.send(body).map_err(|e| unreachable(url, region, e))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|source| Ec2Error::Read {
-                url: url.to_string(),
-                source,
-            })?;
-        if status == 200 {
-            return Ok(text);
-        }
-        let (code, message) = xml::error(&text)
-            .unwrap_or_else(|| (format!("HTTP {status}"), text.chars().take(200).collect()));
-        let throttled = matches!(
-            code.as_str(),
-            "RequestLimitExceeded" | "Throttling" | "ThrottlingException" | "InternalError"
-        ) || status >= 500;
-        if throttled && attempt < ATTEMPTS {
-            std::thread::sleep(pause);
-            pause *= 2;
-            continue;
-        }
-        return Err(api_error(&code, &message, region, creds));
-    }
-    unreachable!("the last attempt returns")
-}
-
-fn host_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    Some(rest.split('/').next().unwrap_or(rest))
-}
-
-fn unreachable(url: &str, region: &str, source: ureq::Error) -> Ec2Error {
-    let text = source.to_string();
-    let url = url.to_string();
-    if url.contains(".amazonaws.com")
-        && (text.contains("resolve") || text.contains("lookup") || text.contains("Dns"))
-    {
-        let region = region.to_string();
-        return Ec2Error::NoSuchRegion {
-            region,
-            url,
-            source,
-        };
-    }
-    Ec2Error::Unreachable { url, source }
 }
 
 /// AWS's error codes, with what to do about them.

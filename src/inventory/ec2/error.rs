@@ -1,12 +1,12 @@
-//! What can go wrong reading an EC2 source, once the file's options are valid: credentials,
-//! the API call, its XML, and the templates of `compose`/`groups`/`keyed_groups`. Each error
-//! keeps its cause; `ec2/mod.rs` prefixes the file's path when it becomes a load error.
+//! What can go wrong reading an EC2 source, once the file's options are valid: credentials
+//! and the call (`aws::AwsError`), the API's error codes, its XML, and the templates of
+//! `compose`/`groups`/`keyed_groups`. Each error keeps its cause; `ec2/mod.rs` prefixes the
+//! file's path when it becomes a load error.
 //!
 //! The option checks (`options.rs`) are not here: they point at the YAML and are load errors
 //! from the start.
 
-use std::path::PathBuf;
-
+use crate::aws::AwsError;
 use crate::template::TemplateError;
 
 /// An EC2 source that cannot be read.
@@ -31,6 +31,9 @@ pub(crate) enum Ec2Error {
         /// What to do about `code`, when ferry knows.
         hint: Option<String>,
     },
+    /// No answer from AWS, or no credentials to ask with.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     /// A `compose` expression failed (with `strict`).
     #[error("cannot set {var} for host {host}: {source}")]
     Compose {
@@ -38,16 +41,6 @@ pub(crate) enum Ec2Error {
         host: String,
         #[source]
         source: TemplateError,
-    },
-    /// The container credentials endpoint answered without a key pair.
-    #[error("the container credentials endpoint {url} failed: {body}")]
-    ContainerAnswer { url: String, body: String },
-    /// The container credentials endpoint could not be called or read.
-    #[error("the container credentials endpoint {url} failed: {source}")]
-    ContainerCall {
-        url: String,
-        #[source]
-        source: ureq::Error,
     },
     /// A `groups` condition failed (with `strict`).
     #[error("cannot add host {host} to group {group}: {source}")]
@@ -57,9 +50,6 @@ pub(crate) enum Ec2Error {
         #[source]
         source: TemplateError,
     },
-    /// A profile file holds a key id without a secret, or a secret without a key id.
-    #[error("profile '{profile}' in {} has only half a key pair", .file.display())]
-    HalfKeyPair { profile: String, file: PathBuf },
     /// A `keyed_groups` key failed (with `strict`).
     #[error("cannot make a group for host {host} from {key}: {source}")]
     KeyedGroup {
@@ -68,46 +58,9 @@ pub(crate) enum Ec2Error {
         #[source]
         source: TemplateError,
     },
-    /// No place of the credential chain had credentials.
-    #[error("no AWS credentials found (looked in {})", .looked.join(", "))]
-    NoCredentials { looked: Vec<String> },
-    /// The endpoint of an AWS region name that does not exist.
-    #[error(
-        "the EC2 endpoint of region '{region}' ({url}) does not resolve: is '{region}' \
-         a region name (such as eu-west-1)?"
-    )]
-    NoSuchRegion {
-        region: String,
-        url: String,
-        #[source]
-        source: ureq::Error,
-    },
-    /// The endpoint is not an http(s) URL.
-    #[error("'{0}' is not an http(s) URL")]
-    NotHttp(String),
     /// A region's thread panicked.
     #[error("a region query panicked")]
     Panicked,
-    /// A profile named in the file or by `AWS_PROFILE` that has no credentials.
-    #[error("the AWS profile '{0}' has no credentials")]
-    Profile(String),
-    /// The answer's body could not be read.
-    #[error("cannot read the answer from {url}: {source}")]
-    Read {
-        url: String,
-        #[source]
-        source: ureq::Error,
-    },
-    /// The request could not be signed.
-    #[error("cannot sign the request: {0}")]
-    Sign(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// The endpoint could not be reached.
-    #[error("cannot reach the EC2 API at {url}: {source}")]
-    Unreachable {
-        url: String,
-        #[source]
-        source: ureq::Error,
-    },
 }
 
 /// An API answer that is not the XML expected.

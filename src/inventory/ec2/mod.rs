@@ -3,22 +3,20 @@
 //! `aws_ec2.yml`).
 //!
 //! - `options.rs`: the file's options, checked before any request.
-//! - `credentials.rs`: the AWS credential chain.
-//! - `sign.rs`: SigV4 signing with AWS's aws-sigv4 crate.
 //! - `api.rs`: DescribeInstances (paginated, retried when throttled).
 //! - `xml.rs`: the API's XML as JSON host variables named as Ansible names them.
 //! - `hosts.rs`: host names, `compose`, `groups`, `keyed_groups`.
 //! - `error.rs`: what can fail after the options are read, each failure with its cause.
 //!
+//! Credentials, signing and the HTTP call are the shared `aws` module's.
+//!
 //! Regions are queried at once, one thread each. Any failure fails the whole source, so a
 //! run never starts with half an inventory.
 
 mod api;
-mod credentials;
 mod error;
 mod hosts;
 mod options;
-mod sign;
 mod xml;
 
 use std::path::Path;
@@ -53,17 +51,13 @@ pub(crate) fn load(
 ) -> Result<(), LoadError> {
     let o = options::read(root)?;
     let failed = |e: &dyn std::fmt::Display| LoadError::plain(format!("{}: {e}", path.display()));
-    let creds = credentials::find(&o.creds).map_err(|e| {
+    let creds = crate::aws::credentials::find(&o.creds, "the inventory file").map_err(|e| {
         failed(&e).with_hint(
             "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE (or aws_profile in \
              the file) for a profile in ~/.aws/credentials",
         )
     })?;
-    let endpoint = o.endpoint.clone().or_else(|| {
-        ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-    });
+    let endpoint = o.endpoint.clone();
     let per_region: Vec<Result<Vec<Json>, Ec2Error>> = std::thread::scope(|s| {
         let jobs: Vec<_> = o
             .regions
@@ -102,7 +96,7 @@ pub(crate) fn load(
 fn region_instances(
     endpoint: Option<&str>,
     region: &str,
-    creds: &credentials::Credentials,
+    creds: &crate::aws::Credentials,
     o: &options::Options,
 ) -> Result<Vec<Json>, Ec2Error> {
     let id = |i: &Json| {

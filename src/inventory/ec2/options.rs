@@ -4,7 +4,7 @@
 use serde_json::Value as Json;
 
 use super::api::Filter;
-use super::credentials::Given;
+use crate::aws::Given;
 use crate::error::{did_you_mean, LoadError};
 use crate::yaml::Node;
 

@@ -6,14 +6,17 @@
 //! list; `query` always gives the list). Each plugin lives in the file of its group; this
 //! file holds the table. The variables a plugin reads come through [`Scope`] (`scope.rs`).
 
+mod aws;
 mod config;
 mod files;
 pub(crate) use files::glob_match;
 mod lists;
 mod password;
 mod scope;
+mod secrets;
 mod sequence;
 mod shell;
+mod ssm;
 mod subelements;
 mod tables;
 mod url;
@@ -81,6 +84,15 @@ type Plugin = fn(&Call) -> Found;
 
 /// Every lookup plugin ferry has, by name (alphabetical).
 static PLUGINS: &[(&str, Plugin)] = &[
+    ("amazon.aws.aws_secret", secrets::secretsmanager_secret),
+    ("amazon.aws.aws_ssm", ssm::ssm_parameter),
+    (
+        "amazon.aws.secretsmanager_secret",
+        secrets::secretsmanager_secret,
+    ),
+    ("amazon.aws.ssm_parameter", ssm::ssm_parameter),
+    ("aws_secret", secrets::secretsmanager_secret),
+    ("aws_ssm", ssm::ssm_parameter),
     ("config", config::config),
     ("csvfile", tables::csvfile),
     ("dict", lists::dict),

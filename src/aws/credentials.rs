@@ -1,5 +1,5 @@
-//! AWS credentials, looked up as boto3 does: the inventory file's own keys; the profile the
-//! file names (`aws_profile`), alone; else the environment, the shared credentials and config
+//! AWS credentials, looked up as boto3 does: the keys the caller was given (an inventory
+//! file's or a lookup's options); the profile it names (`aws_profile`), alone; else the environment, the shared credentials and config
 //! files (profile `AWS_PROFILE`, else `default`), the container role (ECS/EKS), then the
 //! instance role (IMDSv2). Each place tried is remembered, so "no credentials" can say where it looked.
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::error::Ec2Error;
+use super::AwsError;
 
 /// A key pair, with a session token for temporary credentials.
 #[derive(Clone)]
@@ -27,7 +27,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// What the inventory file says about credentials.
+/// What the caller (an inventory file, a lookup's options) says about credentials.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Given {
     pub access_key: Option<String>,
@@ -37,21 +37,17 @@ pub(crate) struct Given {
 }
 
 /// Finds credentials, or says where it looked.
-pub(crate) fn find(given: &Given) -> Result<Credentials, Ec2Error> {
+/// `given_by` names where `given` came from ("the inventory file", "the lookup's options").
+pub(crate) fn find(given: &Given, given_by: &str) -> Result<Credentials, AwsError> {
     let mut looked = Vec::new();
     if let (Some(a), Some(s)) = (&given.access_key, &given.secret_key) {
-        return Ok(creds(
-            a,
-            s,
-            given.session_token.clone(),
-            "the inventory file",
-        ));
+        return Ok(creds(a, s, given.session_token.clone(), given_by));
     }
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     if let Some(profile) = &given.profile {
         // A profile the file names is used alone, as boto3 uses an explicit profile: falling
         // back to other credentials would query another account.
-        return from_files(profile)?.ok_or_else(|| Ec2Error::Profile(profile.clone()));
+        return from_files(profile)?.ok_or_else(|| AwsError::Profile(profile.clone()));
     }
     let key = env("AWS_ACCESS_KEY_ID").or_else(|| env("AWS_ACCESS_KEY"));
     let secret = env("AWS_SECRET_ACCESS_KEY").or_else(|| env("AWS_SECRET_KEY"));
@@ -73,7 +69,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, Ec2Error> {
     if env("AWS_PROFILE").is_some() {
         // A profile that was asked for by name must exist: falling back to a role would
         // query another account.
-        return Err(Ec2Error::Profile(profile));
+        return Err(AwsError::Profile(profile));
     }
     match from_container() {
         Some(Ok(c)) => return Ok(c),
@@ -86,7 +82,7 @@ pub(crate) fn find(given: &Given) -> Result<Credentials, Ec2Error> {
         }
         looked.push("the instance role (IMDS at 169.254.169.254)".into());
     }
-    Err(Ec2Error::NoCredentials { looked })
+    Err(AwsError::NoCredentials { looked })
 }
 
 fn creds(a: &str, s: &str, token: Option<String>, source: &str) -> Credentials {
@@ -116,7 +112,7 @@ fn config_file() -> PathBuf {
 
 /// The profile's keys from the credentials file (`[name]`), else the config file
 /// (`[profile name]`, or `[default]`).
-fn from_files(profile: &str) -> Result<Option<Credentials>, Ec2Error> {
+fn from_files(profile: &str) -> Result<Option<Credentials>, AwsError> {
     let config_section = if profile == "default" {
         "default".to_string()
     } else {
@@ -139,7 +135,7 @@ fn from_files(profile: &str) -> Result<Option<Credentials>, Ec2Error> {
                 return Ok(Some(creds(&a, &s, get("aws_session_token"), &source)));
             }
             (Some(_), None) | (None, Some(_)) => {
-                return Err(Ec2Error::HalfKeyPair {
+                return Err(AwsError::HalfKeyPair {
                     profile: profile.to_string(),
                     file,
                 })
@@ -148,6 +144,29 @@ fn from_files(profile: &str) -> Result<Option<Credentials>, Ec2Error> {
         }
     }
     Ok(None)
+}
+
+/// The region `AWS_REGION`/`AWS_DEFAULT_REGION` name, else the one the config file gives
+/// `profile` (`AWS_PROFILE`, else `default`), as botocore finds it.
+pub(crate) fn region(profile: Option<&str>) -> Option<String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(r) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+        return Some(r);
+    }
+    let profile = profile
+        .map(String::from)
+        .or_else(|| env("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let section = if profile == "default" {
+        profile
+    } else {
+        format!("profile {profile}")
+    };
+    let text = std::fs::read_to_string(config_file()).ok()?;
+    ini_sections(&text)
+        .remove(&section)?
+        .remove("region")
+        .filter(|r| !r.is_empty())
 }
 
 /// `[section]` → key → value, as the AWS files write them.
@@ -181,7 +200,7 @@ fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 /// ECS/EKS task role: `None` when no container credentials are configured.
-fn from_container() -> Option<Result<Credentials, Ec2Error>> {
+fn from_container() -> Option<Result<Credentials, AwsError>> {
     let url = match (
         std::env::var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
         std::env::var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
@@ -198,7 +217,7 @@ fn from_container() -> Option<Result<Credentials, Ec2Error>> {
     if let Some(t) = &token {
         req = req.header("Authorization", t.trim());
     }
-    let call = |source| Ec2Error::ContainerCall {
+    let call = |source| AwsError::ContainerCall {
         url: url.clone(),
         source,
     };
@@ -207,7 +226,7 @@ fn from_container() -> Option<Result<Credentials, Ec2Error>> {
         .and_then(|mut r| r.body_mut().read_to_string())
         .map_err(call)
         .and_then(|body| {
-            role_json(&body, "the container role").ok_or(Ec2Error::ContainerAnswer {
+            role_json(&body, "the container role").ok_or(AwsError::ContainerAnswer {
                 url: url.clone(),
                 body,
             })
@@ -273,7 +292,7 @@ mod tests {
             secret_key: Some("SK".into()),
             ..Given::default()
         };
-        let c = find(&given).unwrap();
+        let c = find(&given, "the inventory file").unwrap();
         assert_eq!(
             (c.access_key.as_str(), c.source.as_str()),
             ("AK", "the inventory file")

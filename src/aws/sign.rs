@@ -1,5 +1,5 @@
-//! Signing EC2 API requests with AWS Signature Version 4, by AWS's own aws-sigv4 crate. The
-//! local EC2 API the tests use does not check signatures, so the unit tests here check the
+//! Signing AWS API requests with AWS Signature Version 4, by AWS's own aws-sigv4 crate. The
+//! local AWS APIs the tests use do not check signatures, so the unit tests here check the
 //! crate's use against AWS's published SigV4 test vectors.
 
 use std::time::SystemTime;
@@ -8,7 +8,7 @@ use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettin
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 
-use super::credentials::Credentials;
+use super::Credentials;
 
 /// One request to sign.
 pub(crate) struct Request<'a> {
