@@ -23,6 +23,7 @@ dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v debconf-show >/dev/null || need+=(debconf) # tests/fallback.rs runs ansible.builtin.debconf
 command -v python3 >/dev/null || need+=(python3)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql) # tests/state_pg.rs starts private clusters
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 for t in zip unzip zstd bzip2 xz; do command -v $t >/dev/null || need+=("${t/#xz/xz-utils}"); done
 if [ ${#need[@]} -gt 0 ]; then

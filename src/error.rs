@@ -236,6 +236,9 @@ pub enum Error {
     /// The pipeline's deploy lock could not be taken.
     #[error("{0}")]
     Lock(#[from] crate::pipeline::lock::LockError),
+    /// The state backend (SQLite or PostgreSQL) failed.
+    #[error("{0}")]
+    State(#[from] crate::state::StateError),
     /// ansible.cfg or an `ANSIBLE_*` variable could not be read.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
@@ -261,6 +264,7 @@ impl Error {
             | Error::Io { .. }
             | Error::Lock(_)
             | Error::Shards(_)
+            | Error::State(_)
             | Error::Vault(_)
             | Error::Write { .. } => 1,
         }

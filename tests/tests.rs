@@ -25,6 +25,7 @@ mod pipeline;
 mod roles;
 mod services;
 mod shards;
+mod state_pg;
 mod sudo_become;
 mod system_modules;
 mod templating;

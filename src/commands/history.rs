@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::cli::HistoryArgs;
 use crate::error::Error;
-use crate::pipeline::history::{History, RunRow, StageRow};
+use crate::pipeline::history::{RunRow, StageRow};
 use crate::pipeline::model;
-use crate::pipeline::run::default_db;
+use crate::state::{StateSpec, Store};
 
 /// `ferry history [PIPELINE]` and `ferry history show RUN`.
 pub fn history(args: HistoryArgs) -> Result<i32, Error> {
@@ -24,12 +24,13 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
         }
     };
     let pipeline = file.as_deref().map(model::load).transpose()?;
-    let db_path = match (&args.history_db, &pipeline) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => default_db(p),
-        (None, None) => PathBuf::from(".ferry/history.db"),
-    };
-    let db = History::open(&db_path)?;
+    let db_path = StateSpec::resolve(
+        args.state.as_deref(),
+        args.history_db.as_deref(),
+        pipeline.as_ref(),
+        std::path::Path::new(".ferry/history.db"),
+    )?;
+    let db = Store::open(&db_path)?;
     let mut out = std::io::stdout().lock();
     match show {
         Some(run) => show_run(&db, &db_path, &run, &mut out),
@@ -38,17 +39,12 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
 }
 
 /// One run: its header, then each stage with its exports and per-host recap.
-fn show_run(
-    db: &History,
-    path: &std::path::Path,
-    run: &str,
-    out: &mut impl Write,
-) -> Result<i32, Error> {
+fn show_run(db: &Store, path: &StateSpec, run: &str, out: &mut impl Write) -> Result<i32, Error> {
     let id: i64 = run
         .parse()
         .map_err(|_| Error::Options(format!("'{run}' is not a run number")))?;
     let Some(r) = db.run(id)? else {
-        return Err(Error::Options(format!("no run {id} in {}", path.display())));
+        return Err(Error::Options(format!("no run {id} in {path}")));
     };
     let _ = writeln!(
         out,
@@ -99,7 +95,7 @@ fn show_stage(s: &StageRow, recaps: &[(String, String, [i64; 7])], out: &mut imp
 }
 
 /// The table of runs, newest first.
-fn list_runs(db: &History, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
+fn list_runs(db: &Store, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
     let _ = writeln!(
         out,
         "{:>5}  {:<20} {:<12} {:>4}  {:<10} {:<12} {:>8}",
