@@ -46,6 +46,23 @@ pub enum Command {
     /// Combine the outputs of the shards of one rollout (`--shard`).
     #[command(subcommand)]
     Shards(ShardsCommand),
+    /// Manage where pipeline history and locks live (`ferry state migrate`).
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+/// `ferry state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Copy a SQLite history into PostgreSQL (again: copies only runs not yet there).
+    Migrate {
+        /// The history to copy: sqlite:PATH.
+        #[arg(long = "from", default_value = "sqlite:.ferry/history.db")]
+        from: String,
+        /// Where to copy it: postgres://USER:PASSWORD@HOST:PORT/DB.
+        #[arg(long = "to")]
+        to: String,
+    },
 }
 
 /// `ferry shards ...`.
@@ -284,6 +301,10 @@ pub struct PipelineRunArgs {
     /// Wait this long for the pipeline's lock (e.g. 30s, 5m); default: fail at once.
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
+    /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
+    #[arg(long = "state")]
+    pub state: Option<String>,
     /// The history database (default: .ferry/history.db next to the pipeline).
     #[arg(long = "history-db")]
     pub history_db: Option<PathBuf>,
@@ -317,6 +338,10 @@ pub struct PipelineWatchArgs {
 pub struct HistoryArgs {
     /// A pipeline file (or `show RUN`).
     pub args: Vec<String>,
+    /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
+    #[arg(long = "state")]
+    pub state: Option<String>,
     /// The history database (default: next to the pipeline, else .ferry/history.db here).
     #[arg(long = "history-db")]
     pub history_db: Option<PathBuf>,
@@ -356,6 +381,10 @@ pub struct RollbackArgs {
     /// Wait this long for the pipeline's lock.
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
+    /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
+    #[arg(long = "state")]
+    pub state: Option<String>,
     /// The history database (default: .ferry/history.db next to the pipeline).
     #[arg(long = "history-db")]
     pub history_db: Option<PathBuf>,
@@ -377,6 +406,9 @@ pub enum LockCommand {
         /// The history database.
         #[arg(long = "history-db")]
         history_db: Option<PathBuf>,
+        /// The state backend (sqlite:PATH or postgres://...).
+        #[arg(long = "state")]
+        state: Option<String>,
     },
 }
 

@@ -239,6 +239,9 @@ pub enum Error {
     /// The pipeline's deploy lock could not be taken.
     #[error("{0}")]
     Lock(#[from] crate::pipeline::lock::LockError),
+    /// The state backend (SQLite or PostgreSQL) failed.
+    #[error("{0}")]
+    State(#[from] crate::state::StateError),
     /// ansible.cfg or an `ANSIBLE_*` variable could not be read.
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
@@ -265,6 +268,7 @@ impl Error {
             | Error::Lock(_)
             | Error::Report(_)
             | Error::Shards(_)
+            | Error::State(_)
             | Error::Vault(_)
             | Error::Write { .. } => 1,
         }

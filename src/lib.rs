@@ -41,6 +41,8 @@
 //! - [`shard`]: `--shard INDEX/COUNT`: the spec and the stable slicing rule (the executor
 //!   applies it, `output/shards.rs` merges the shards' logs).
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
+//! - [`state`]: where pipeline history and the deploy lock live: SQLite (default) or
+//!   PostgreSQL (`--state postgres://...`), behind one `Store`.
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
 //!   where output flags become reporters.
 
@@ -67,6 +69,7 @@ pub mod playbook;
 pub mod pyjson;
 pub mod report;
 pub mod shard;
+pub mod state;
 pub mod template;
 pub mod text;
 pub mod vars;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::support::{ferry, write, Run, SshHosts};
 
 /// A CI playbook that can be made to fail, and a CD playbook that records the image it got.
-fn setup(hosts: &SshHosts) -> std::path::PathBuf {
+pub(crate) fn setup(hosts: &SshHosts) -> std::path::PathBuf {
     let inv = hosts.inventory("");
     write(
         hosts,
@@ -43,7 +43,7 @@ fn pipeline(hosts: &SshHosts, args: &[&str]) -> Run {
     ferry(&all, hosts.dir.path())
 }
 
-fn deployed(hosts: &SshHosts, host: &str) -> String {
+pub(crate) fn deployed(hosts: &SshHosts, host: &str) -> String {
     fs::read_to_string(hosts.host(host).dir.join("deployed")).unwrap_or_default()
 }
 

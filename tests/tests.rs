@@ -28,6 +28,7 @@ mod report;
 mod roles;
 mod services;
 mod shards;
+mod state_pg;
 mod sudo_become;
 mod system_modules;
 mod templating;

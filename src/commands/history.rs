@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use crate::cli::HistoryArgs;
 use crate::error::Error;
-use crate::pipeline::history::{History, RunRow, StageRow};
+use crate::pipeline::history::{RunRow, StageRow};
 use crate::pipeline::model;
-use crate::pipeline::run::default_db;
+use crate::state::{StateSpec, Store};
 
 /// `ferry history [PIPELINE]` and `ferry history show RUN`.
 pub fn history(args: HistoryArgs) -> Result<i32, Error> {
@@ -23,7 +23,11 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
             ))
         }
     };
-    let (pipeline, db_path, db) = open(file.as_deref(), args.history_db.as_deref())?;
+    let (pipeline, db_path, db) = open(
+        file.as_deref(),
+        args.state.as_deref(),
+        args.history_db.as_deref(),
+    )?;
     let mut out = std::io::stdout().lock();
     match show {
         Some(run) => show_run(&db, &db_path, &run, &mut out),
@@ -39,34 +43,31 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
     }
 }
 
-/// The pipeline `file` (when given) and the history database: `given`, else the pipeline's,
-/// else `.ferry/history.db` here.
+/// The pipeline `file` (when given) and its state: `--state`, `--history-db`, `FERRY_STATE`,
+/// the pipeline's `state:`, else `.ferry/history.db` here.
 pub(crate) fn open(
     file: Option<&std::path::Path>,
+    state: Option<&str>,
     given: Option<&std::path::Path>,
-) -> Result<(Option<crate::pipeline::Pipeline>, PathBuf, History), Error> {
+) -> Result<(Option<crate::pipeline::Pipeline>, StateSpec, Store), Error> {
     let pipeline = file.map(model::load).transpose()?;
-    let db_path = match (given, &pipeline) {
-        (Some(p), _) => p.to_path_buf(),
-        (None, Some(p)) => default_db(p),
-        (None, None) => PathBuf::from(".ferry/history.db"),
-    };
-    let db = History::open(&db_path)?;
-    Ok((pipeline, db_path, db))
+    let spec = StateSpec::resolve(
+        state,
+        given,
+        pipeline.as_ref(),
+        std::path::Path::new(".ferry/history.db"),
+    )?;
+    let db = Store::open(&spec)?;
+    Ok((pipeline, spec, db))
 }
 
 /// One run: its header, then each stage with its exports and per-host recap.
-fn show_run(
-    db: &History,
-    path: &std::path::Path,
-    run: &str,
-    out: &mut impl Write,
-) -> Result<i32, Error> {
+fn show_run(db: &Store, path: &StateSpec, run: &str, out: &mut impl Write) -> Result<i32, Error> {
     let id: i64 = run
         .parse()
         .map_err(|_| Error::Options(format!("'{run}' is not a run number")))?;
     let Some(r) = db.run(id)? else {
-        return Err(Error::Options(format!("no run {id} in {}", path.display())));
+        return Err(Error::Options(format!("no run {id} in {path}")));
     };
     let _ = writeln!(
         out,
@@ -126,7 +127,7 @@ fn show_recaps(recaps: &[(String, String, [i64; 7])], stage: &str, out: &mut imp
 }
 
 /// The table of runs, newest first.
-fn list_runs(db: &History, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
+fn list_runs(db: &Store, pipeline: Option<&str>, out: &mut impl Write) -> Result<i32, Error> {
     print_runs(&db.runs(pipeline)?, out)
 }
 

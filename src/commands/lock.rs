@@ -2,22 +2,22 @@
 //! on another machine).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::Error;
-use crate::pipeline::history::History;
-use crate::pipeline::run::default_db;
-use crate::pipeline::{lock, model};
+use crate::pipeline::model;
+use crate::state::{StateSpec, Store};
 
-/// `ferry lock release NAME [--pipeline FILE | --history-db DB]`.
-pub fn release(name: &str, pipeline: Option<&Path>, db: Option<&Path>) -> Result<i32, Error> {
-    let path = match (db, pipeline) {
-        (Some(d), _) => d.to_path_buf(),
-        (None, Some(p)) => default_db(&model::load(p)?),
-        (None, None) => PathBuf::from(".ferry/history.db"),
-    };
-    let db = History::open(&path)?;
-    let released = lock::force_release(&db, name)?;
+/// `ferry lock release NAME [--pipeline FILE | --history-db DB | --state URL]`.
+pub fn release(
+    name: &str,
+    pipeline: Option<&Path>,
+    db: Option<&Path>,
+    state: Option<&str>,
+) -> Result<i32, Error> {
+    let pipeline = pipeline.map(model::load).transpose()?;
+    let spec = StateSpec::resolve(state, db, pipeline.as_ref(), Path::new(".ferry/history.db"))?;
+    let released = Store::open(&spec)?.force_release(name)?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,

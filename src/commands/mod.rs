@@ -9,6 +9,7 @@
 //! - [`rollback`]: `ferry rollback PIPELINE [--to RUN]`.
 //! - [`lock`]: `ferry lock release NAME`.
 //! - [`shards`]: `ferry shards merge LOG...`: the shards of a `--shard` rollout as one.
+//! - [`state`]: `ferry state migrate`: a SQLite history copied into PostgreSQL.
 //! - [`config`]: `ferry config dump [--only-changed]`: ansible.cfg and `ANSIBLE_*` as read.
 //! - [`vault`]: `ferry vault ...` (like ansible-vault), and unlocking the vault passwords a
 //!   command was given.
@@ -29,9 +30,12 @@ pub mod report;
 pub mod rollback;
 pub mod run;
 pub mod shards;
+pub mod state;
 pub mod vault;
 
-use crate::cli::{Command, ConfigCommand, LockCommand, PipelineCommand, ShardsCommand};
+use crate::cli::{
+    Command, ConfigCommand, LockCommand, PipelineCommand, ShardsCommand, StateCommand,
+};
 use crate::error::Error;
 
 /// Runs any ferry command; returns its exit code.
@@ -48,10 +52,17 @@ pub async fn dispatch(command: Command) -> Result<i32, Error> {
             name,
             pipeline,
             history_db,
-        }) => lock::release(&name, pipeline.as_deref(), history_db.as_deref()),
+            state,
+        }) => lock::release(
+            &name,
+            pipeline.as_deref(),
+            history_db.as_deref(),
+            state.as_deref(),
+        ),
         Command::Inventory(args) => inventory::inventory(&args),
         Command::Config(ConfigCommand::Dump { only_changed }) => config::dump(only_changed),
         Command::Vault(command) => vault::vault(command),
         Command::Shards(ShardsCommand::Merge(args)) => shards::merge(&args),
+        Command::State(StateCommand::Migrate { from, to }) => state::migrate(&from, &to),
     }
 }

@@ -7,17 +7,19 @@ use std::sync::Arc;
 use crate::cli::{CommonArgs, PipelineRunArgs, PipelineWatchArgs};
 use crate::commands::options::{run_options, Reporters};
 use crate::error::Error;
-use crate::pipeline::history::History;
-use crate::pipeline::run::{default_db, PipelineOptions};
+use crate::pipeline::run::PipelineOptions;
 use crate::pipeline::watch::WatchOptions;
 use crate::pipeline::{model, Pipeline};
+use crate::state::{StateSpec, Store};
 
-/// The history database: `given`, or the pipeline's default.
-pub(crate) fn open_db(pipeline: &Pipeline, given: Option<&Path>) -> Result<Arc<History>, Error> {
-    let path = given
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| default_db(pipeline));
-    Ok(Arc::new(History::open(&path)?))
+/// The pipeline's state: `--state`, `--history-db`, `FERRY_STATE`, `state:`, or the default.
+pub(crate) fn open_db(
+    pipeline: &Pipeline,
+    given: Option<&Path>,
+    state: Option<&str>,
+) -> Result<Arc<Store>, Error> {
+    let spec = StateSpec::resolve(state, given, Some(pipeline), Path::new(""))?;
+    Ok(Arc::new(Store::open(&spec)?))
 }
 
 /// Pipeline options from the shared flags and the pipeline's own.
@@ -55,7 +57,7 @@ pub async fn run(args: PipelineRunArgs) -> Result<i32, Error> {
     let pipeline = model::load(&args.pipeline)?;
     check_stage_name(&pipeline, args.from.as_deref())?;
     check_stage_name(&pipeline, args.only.as_deref())?;
-    let db = open_db(&pipeline, args.history_db.as_deref())?;
+    let db = open_db(&pipeline, args.history_db.as_deref(), args.state.as_deref())?;
     let opts = options(&args)?;
     let reporters = Reporters::from_flags(&args.common);
     describe_report(&reporters, &pipeline, &db, args.common.history_keep);
@@ -76,13 +78,16 @@ pub(crate) fn exit_code(result: &Result<i32, Error>) -> i32 {
 pub(crate) fn describe_report(
     reporters: &Reporters,
     pipeline: &Pipeline,
-    db: &Arc<History>,
+    db: &Arc<crate::state::Store>,
     keep: Option<usize>,
 ) {
     describe_pipeline(reporters, pipeline);
-    reporters
-        .recording
-        .store_in_pipeline_history(Arc::clone(db), keep);
+    // The PostgreSQL store keeps runs, stages, results and exports, not yet report models.
+    if matches!(**db, crate::state::Store::Sqlite(_)) {
+        reporters
+            .recording
+            .store_in_pipeline_history(Arc::clone(db), keep);
+    }
 }
 
 /// The report's header for a pipeline: its name and stage graph.
@@ -121,7 +126,11 @@ fn check_stage_name(p: &Pipeline, name: Option<&str>) -> Result<(), Error> {
 pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
     crate::commands::vault::unlock(&args.run.common.vault)?;
     let pipeline = model::load(&args.run.pipeline)?;
-    let db = open_db(&pipeline, args.run.history_db.as_deref())?;
+    let db = open_db(
+        &pipeline,
+        args.run.history_db.as_deref(),
+        args.run.state.as_deref(),
+    )?;
     options(&args.run)?;
     let w = WatchOptions {
         repo: args.repo.clone(),

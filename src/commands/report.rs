@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::ReportArgs;
 use crate::error::Error;
-use crate::pipeline::history::History;
 use crate::report::model::Report;
+use crate::state::{StateSpec, Store};
 
 /// `ferry report`.
 pub fn report(args: ReportArgs) -> Result<i32, Error> {
@@ -25,7 +25,7 @@ pub fn report(args: ReportArgs) -> Result<i32, Error> {
         }
     }
     let (pipeline, db_path, db) =
-        crate::commands::history::open(file.as_deref(), args.history_db.as_deref())?;
+        crate::commands::history::open(file.as_deref(), None, args.history_db.as_deref())?;
     let html = match args.compare.as_slice() {
         [a, b] => {
             let (a, b) = (recorded(&db, &db_path, *a)?, recorded(&db, &db_path, *b)?);
@@ -49,22 +49,21 @@ pub fn report(args: ReportArgs) -> Result<i32, Error> {
     Ok(0)
 }
 
-fn newest(db: &History, path: &Path, pipeline: Option<&str>) -> Result<i64, Error> {
+fn newest(db: &Store, path: &StateSpec, pipeline: Option<&str>) -> Result<i64, Error> {
     db.runs(pipeline)?
         .first()
         .map(|r| r.id)
-        .ok_or_else(|| Error::Options(format!("no run recorded in {}", path.display())))
+        .ok_or_else(|| Error::Options(format!("no run recorded in {path}")))
 }
 
 /// Run `id`'s report model.
-fn recorded(db: &History, path: &Path, id: i64) -> Result<Report, Error> {
+fn recorded(db: &Store, path: &StateSpec, id: i64) -> Result<Report, Error> {
     if db.run(id)?.is_none() {
-        return Err(Error::Options(format!("no run {id} in {}", path.display())));
+        return Err(Error::Options(format!("no run {id} in {path}")));
     }
     db.report(id)?.ok_or_else(|| {
         Error::Options(format!(
-            "run {id} in {} has no report (it was recorded before ferry kept them)",
-            path.display()
+            "run {id} in {path} has no report (it was recorded before ferry kept them)"
         ))
     })
 }

@@ -15,7 +15,7 @@ use crate::pipeline::model;
 pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
     crate::commands::vault::unlock(&args.common.vault)?;
     let pipeline = model::load(&args.pipeline)?;
-    let db = open_db(&pipeline, args.history_db.as_deref())?;
+    let db = open_db(&pipeline, args.history_db.as_deref(), args.state.as_deref())?;
     let runs = db.runs(Some(&pipeline.name))?;
     let succeeded = RunStatus::Succeeded.as_str();
     let target = match args.to {

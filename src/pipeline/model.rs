@@ -23,6 +23,8 @@ pub struct Pipeline {
     pub name: String,
     /// `lock:`: only one run holding this lock at a time.
     pub lock: Option<String>,
+    /// `state:`: where history and the lock live (`sqlite:PATH` or `postgres://...`).
+    pub state: Option<String>,
     /// The stages, in order.
     pub stages: Vec<Stage>,
 }
@@ -54,7 +56,14 @@ pub struct Stage {
     pub when: Option<String>,
 }
 
-const PIPELINE_KEYS: &[&str] = &["lock", "name", "stages", "vault_ids", "vault_password_file"];
+const PIPELINE_KEYS: &[&str] = &[
+    "lock",
+    "name",
+    "stages",
+    "state",
+    "vault_ids",
+    "vault_password_file",
+];
 const STAGE_KEYS: &[&str] = &[
     "export",
     "inventory",
@@ -82,6 +91,7 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
         dir: dir.clone(),
         name: String::new(),
         lock: None,
+        state: None,
         stages: Vec::new(),
     };
     let mut errors = Vec::new();
@@ -95,6 +105,9 @@ pub fn load(path: &Path) -> Result<Pipeline, LoadErrors> {
                 .map(|s| pipeline.lock = Some(s))
                 .map_err(Into::into),
             "stages" => parse_stages(v, &dir).map(|s| pipeline.stages = s),
+            "state" => text(v, "state")
+                .map(|s| pipeline.state = Some(s))
+                .map_err(Into::into),
             "vault_ids" | "vault_password_file" => Ok(()),
             other => Err(unknown(k, other, PIPELINE_KEYS).into()),
         };

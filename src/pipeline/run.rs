@@ -12,8 +12,9 @@ use crate::error::{Error, LoadErrors};
 use crate::events::{HostEvent, Recap, Reporter, RunStatus, StageStatus, Status, TaskKind, Tee};
 use crate::executor::{Executor, RunOptions};
 use crate::inventory::Inventory;
-use crate::pipeline::history::{History, ResultRow};
-use crate::pipeline::{lock, Pipeline, Stage};
+use crate::pipeline::history::ResultRow;
+use crate::pipeline::{Pipeline, Stage};
+use crate::state::Store;
 use crate::template::Templar;
 use crate::vars::Vars;
 
@@ -39,7 +40,7 @@ pub fn default_db(pipeline: &Pipeline) -> PathBuf {
 }
 
 struct Recorder {
-    db: Arc<History>,
+    db: Arc<Store>,
     run: i64,
     stage: String,
 }
@@ -77,14 +78,14 @@ impl Reporter for Recorder {
 /// Runs `pipeline`; returns the exit code of the first failed stage (0 if none failed).
 pub async fn run(
     pipeline: &Pipeline,
-    db: Arc<History>,
+    db: Arc<Store>,
     opts: PipelineOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
     let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);
     let run_id = db.start_run(&pipeline.name, &sha, &branch, opts.rollback_of)?;
     if let Some(name) = &pipeline.lock {
-        if let Err(e) = lock::acquire(&db, name, run_id, opts.wait_lock).await {
+        if let Err(e) = db.acquire(name, run_id, opts.wait_lock).await {
             let _ = db.finish_run(run_id, RunStatus::Failed.as_str(), 1);
             return Err(e.into());
         }
@@ -109,18 +110,13 @@ pub async fn run(
     };
     let _ = db.finish_run(run_id, status.as_str(), code);
     if let Some(name) = &pipeline.lock {
-        let _ = lock::release(&db, name, run_id);
+        let _ = db.release(name, run_id);
     }
     outcome
 }
 
 /// `git_sha` and `git_branch`: from `-e`, else the rolled-back run, else the pipeline's checkout.
-fn git_context(
-    dir: &Path,
-    extra: &Vars,
-    rollback_of: Option<i64>,
-    db: &History,
-) -> (String, String) {
+fn git_context(dir: &Path, extra: &Vars, rollback_of: Option<i64>, db: &Store) -> (String, String) {
     let from_extra = |k: &str| extra.get(k).and_then(Json::as_str).map(String::from);
     let target = rollback_of.and_then(|id| db.run(id).ok().flatten());
     let git = |args: &[&str]| {
@@ -147,7 +143,7 @@ fn git_context(
 /// One pipeline run's stages: what every stage shares.
 struct StageRun<'a> {
     pipeline: &'a Pipeline,
-    db: &'a Arc<History>,
+    db: &'a Arc<Store>,
     run_id: i64,
     opts: &'a PipelineOptions,
     /// `git_sha`, `git_branch`.
@@ -353,7 +349,7 @@ impl StageRun<'_> {
 /// `--from`/`--only`, taken from the run rolled back to (or the last successful run).
 fn reused_exports(
     pipeline: &Pipeline,
-    db: &History,
+    db: &Store,
     opts: &PipelineOptions,
 ) -> std::collections::HashMap<String, Vars> {
     let source = match opts.rollback_of {

@@ -12,9 +12,9 @@ use serde_json::Value as Json;
 
 use crate::error::Error;
 use crate::events::Reporter;
-use crate::pipeline::history::History;
 use crate::pipeline::run::{run, PipelineOptions};
 use crate::pipeline::Pipeline;
+use crate::state::Store;
 
 /// What to watch.
 pub struct WatchOptions {
@@ -49,7 +49,7 @@ fn head(repo: &str, branch: &str) -> Result<Option<String>, Error> {
 /// Watches until `max_runs` runs have happened (or forever); returns the last run's code.
 pub async fn watch(
     pipeline: &Pipeline,
-    db: Arc<History>,
+    db: Arc<Store>,
     make_opts: impl Fn() -> PipelineOptions,
     w: WatchOptions,
     reporter: Arc<dyn Reporter>,

@@ -29,6 +29,9 @@ pub enum ReportError {
     /// The history database failed.
     #[error(transparent)]
     History(#[from] HistoryError),
+    /// The state backend failed.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
 }
 
 /// Where a plain `ferry run` is recorded, and how many runs the database keeps.
@@ -44,7 +47,7 @@ pub struct HistoryTarget {
 struct Outputs {
     html: Option<PathBuf>,
     history: Option<HistoryTarget>,
-    pipeline_db: Option<(Arc<History>, Option<usize>)>,
+    pipeline_db: Option<(Arc<crate::state::Store>, Option<usize>)>,
 }
 
 /// One run's report, written when the run ends.
@@ -97,7 +100,7 @@ impl Recording {
     }
 
     /// Stores the model with this process's pipeline run in `db` when it ends.
-    pub fn store_in_pipeline_history(&self, db: Arc<History>, keep: Option<usize>) {
+    pub fn store_in_pipeline_history(&self, db: Arc<crate::state::Store>, keep: Option<usize>) {
         self.outputs().pipeline_db = Some((db, keep));
     }
 

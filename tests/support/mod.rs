@@ -6,6 +6,7 @@
 pub mod docker;
 pub mod moto;
 pub mod netns;
+pub mod postgres;
 pub mod rootfs;
 pub mod sshd;
 

@@ -1,0 +1,113 @@
+//! A private PostgreSQL 15 server for the state-backend tests: `initdb` a cluster in a temp
+//! dir (as the `postgres` user: the server refuses to run as root), start it with `pg_ctl` on a
+//! free loopback port with password authentication, stop it on `Drop`. If PostgreSQL is
+//! missing, fail with the install command — never skip.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The superuser's password in every test cluster.
+pub const PASSWORD: &str = "s3cret-pw";
+
+/// A running PostgreSQL server.
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+fn bin_dir() -> PathBuf {
+    let dir = PathBuf::from("/usr/lib/postgresql/15/bin");
+    assert!(
+        dir.join("initdb").exists(),
+        "PostgreSQL 15 is missing: apt-get install -y postgresql"
+    );
+    dir
+}
+
+fn as_postgres(bin: &Path, tool: &str, args: &[&str]) {
+    let out = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join(tool))
+        .args(args)
+        .output()
+        .expect("runuser runs");
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Postgres {
+    /// Initialises and starts a cluster; returns once it accepts connections.
+    pub fn start() -> Postgres {
+        let bin = bin_dir();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let data = dir.path().join("data");
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, PASSWORD).unwrap();
+        std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::create_dir(&data).unwrap();
+        Command::new("chown")
+            .args(["postgres:postgres", &data.display().to_string()])
+            .status()
+            .unwrap();
+        let (d, p) = (data.display().to_string(), pwfile.display().to_string());
+        as_postgres(
+            &bin,
+            "initdb",
+            &[
+                "-D",
+                &d,
+                "-U",
+                "postgres",
+                "--auth=scram-sha-256",
+                "--pwfile",
+                &p,
+                "-E",
+                "UTF8",
+            ],
+        );
+        let port = super::sshd::free_port("127.0.0.1");
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            data.display()
+        );
+        let log = data.join("log").display().to_string();
+        as_postgres(
+            &bin,
+            "pg_ctl",
+            &["-D", &d, "-l", &log, "-o", &opts, "-w", "start"],
+        );
+        Postgres { dir, bin, port }
+    }
+
+    /// A connection URL with `password`.
+    pub fn url_with(&self, password: &str) -> String {
+        format!(
+            "postgres://postgres:{password}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    /// The connection URL.
+    pub fn url(&self) -> String {
+        self.url_with(PASSWORD)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let d = self.dir.path().join("data").display().to_string();
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &d, "-m", "immediate", "stop"])
+            .output();
+    }
+}
