@@ -40,7 +40,8 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
 }
 
 /// The pipeline `file` (when given) and the history database: `given`, else the pipeline's,
-/// else `.ferry/history.db` here.
+/// else `.ferry/history.db` here. Reading commands never create one: a database that is not
+/// there is an error saying where ferry looked.
 pub(crate) fn open(
     file: Option<&std::path::Path>,
     given: Option<&std::path::Path>,
@@ -51,6 +52,14 @@ pub(crate) fn open(
         (None, Some(p)) => default_db(p),
         (None, None) => PathBuf::from(".ferry/history.db"),
     };
+    if !db_path.is_file() {
+        let looked = std::path::absolute(&db_path).unwrap_or_else(|_| db_path.clone());
+        return Err(Error::Options(format!(
+            "no history at {} (looked for {}): runs are recorded there by `ferry pipeline run`, or by `ferry run --history FILE`; name another database with --history-db",
+            db_path.display(),
+            looked.display()
+        )));
+    }
     let db = History::open(&db_path)?;
     Ok((pipeline, db_path, db))
 }
