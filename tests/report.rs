@@ -584,3 +584,54 @@ fn an_interrupted_pipeline_still_writes_its_report() {
     let seen = browse(&hosts.dir.path().join("again.html"), &[]);
     assert!(seen["heading"].as_str().unwrap().contains("interrupted"));
 }
+
+/// `ferry history` and `ferry report` only read: with no database they say where they looked
+/// and create nothing. The run's "Who" is the real uid's name, whatever `$USER` says.
+#[test]
+fn history_readers_create_nothing_and_who_is_the_real_user() {
+    let dir = local_project();
+    let here = dir.path().display().to_string();
+    for args in [&["history"][..], &["report"], &["history", "show", "1"]] {
+        let r = ferry(args, dir.path());
+        assert_eq!(r.code, 5, "{args:?}: {}", r.all());
+        let want = format!(
+            "no history at .ferry/history.db (looked for {here}/.ferry/history.db): runs are recorded there by `ferry pipeline run`"
+        );
+        assert!(r.stderr.contains(&want), "{args:?}: {}", r.stderr);
+    }
+    let other = ferry(&["report", "--history-db", "none.db"], dir.path());
+    assert!(
+        other.stderr.contains(&format!(
+            "no history at none.db (looked for {here}/none.db)"
+        )),
+        "{}",
+        other.stderr
+    );
+    assert!(!dir.path().join(".ferry").exists() && !dir.path().join("none.db").exists());
+
+    fs::write(
+        dir.path().join("one.yml"),
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n",
+    )
+    .unwrap();
+    let me = Command::new("id").arg("-un").output().unwrap();
+    let me = String::from_utf8_lossy(&me.stdout).trim().to_string();
+    for user in [None, Some("ci-impostor")] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferry"));
+        cmd.args(["run", "one.yml", "-i", "one.ini", "--history", "h.db"])
+            .current_dir(dir.path())
+            .env_remove("USER");
+        if let Some(user) = user {
+            cmd.env("USER", user);
+        }
+        assert!(cmd.output().unwrap().status.success());
+    }
+    for run in ["1", "2"] {
+        let page = ferry(&["report", "--history-db", "h.db", run], dir.path());
+        assert_eq!(page.code, 0, "{}", page.all());
+        assert!(
+            page.stdout.contains(&format!("\"user\":\"{me}\"")),
+            "run {run} is not {me}'s"
+        );
+    }
+}

@@ -44,7 +44,8 @@ pub fn history(args: HistoryArgs) -> Result<i32, Error> {
 }
 
 /// The pipeline `file` (when given) and its state: `--state`, `--history-db`, `FERRY_STATE`,
-/// the pipeline's `state:`, else `.ferry/history.db` here.
+/// the pipeline's `state:`, else `.ferry/history.db` here. Reading commands never create a
+/// SQLite file: one that is not there is an error saying where ferry looked.
 pub(crate) fn open(
     file: Option<&std::path::Path>,
     state: Option<&str>,
@@ -57,6 +58,16 @@ pub(crate) fn open(
         pipeline.as_ref(),
         std::path::Path::new(".ferry/history.db"),
     )?;
+    if let StateSpec::Sqlite(db_path) = &spec {
+        if !db_path.is_file() {
+            let looked = std::path::absolute(db_path).unwrap_or_else(|_| db_path.clone());
+            return Err(Error::Options(format!(
+                "no history at {} (looked for {}): runs are recorded there by `ferry pipeline run`, or by `ferry run --history FILE`; name another database with --history-db",
+                db_path.display(),
+                looked.display()
+            )));
+        }
+    }
     let db = Store::open(&spec)?;
     Ok((pipeline, spec, db))
 }

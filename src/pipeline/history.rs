@@ -94,9 +94,23 @@ pub fn hostname() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-/// The current user.
+/// The user running ferry: the real uid's name (`/etc/passwd`, else `id -un` for users that
+/// come from NSS), never `$USER`, which CI jobs often leave unset and anyone can set; the uid
+/// itself when it has no name.
 pub fn username() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "root".into())
+    let uid = rustix::process::getuid().as_raw();
+    crate::paths::user_name(uid)
+        .or_else(|| {
+            std::process::Command::new("id")
+                .arg("-un")
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 /// True if process `pid` is alive on this machine.
