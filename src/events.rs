@@ -268,6 +268,15 @@ fn masked_vars(vars: &Vars) -> Option<Vars> {
     }
 }
 
+impl Tee {
+    /// Shows the warnings templates raised since the last event (a lookup's `warn`).
+    fn template_warnings(&self) {
+        for msg in crate::template::warnings::take() {
+            self.warning(&msg);
+        }
+    }
+}
+
 impl Reporter for Tee {
     fn playbook_start(&self, path: &str) {
         self.0.iter().for_each(|r| r.playbook_start(path));
@@ -290,6 +299,7 @@ impl Reporter for Tee {
         self.0.iter().for_each(|r| r.task_start(&name, kind, hosts));
     }
     fn host_result(&self, event: &HostEvent<'_>) {
+        self.template_warnings();
         if crate::vault::mask::is_empty() {
             return self.0.iter().for_each(|r| r.host_result(event));
         }
@@ -316,6 +326,7 @@ impl Reporter for Tee {
         self.0.iter().for_each(|r| r.async_poll(host, jid));
     }
     fn task_end(&self) {
+        self.template_warnings();
         self.0.iter().for_each(|r| r.task_end());
     }
     fn warning(&self, msg: &str) {

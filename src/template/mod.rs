@@ -35,6 +35,7 @@ mod serialize;
 mod strings;
 mod values;
 mod version;
+pub mod warnings;
 
 use std::sync::OnceLock;
 

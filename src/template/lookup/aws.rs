@@ -56,13 +56,16 @@ impl OnAbsent {
         }
     }
 
-    /// `Err(message)` for `error`; else nothing is found. `warn` skips as `skip` does: a
-    /// lookup has no channel to the run's warnings yet, so Ansible's warning (`_skipping`)
-    /// is not shown.
-    pub(super) fn apply(self, message: String, _skipping: String) -> Result<(), Fail> {
+    /// `Err(message)` for `error`; else nothing is found, and `warn` shows Ansible's warning
+    /// (`skipping`).
+    pub(super) fn apply(self, message: String, skipping: String) -> Result<(), Fail> {
         match self {
             OnAbsent::Error => Err(Fail::Soft(message)),
-            OnAbsent::Warn | OnAbsent::Skip => Ok(()),
+            OnAbsent::Warn => {
+                crate::template::warnings::push(skipping);
+                Ok(())
+            }
+            OnAbsent::Skip => Ok(()),
         }
     }
 }
