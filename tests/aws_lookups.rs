@@ -171,7 +171,7 @@ fn secretsmanager_secrets_nested_joined_and_by_prefix() {
         "Failed to find secret app/old (marked for deletion)",
         "unsupported option 'colour'",
         // on_missing='warn' skips, and says so as amazon.aws does.
-        "[WARNING]: Skipping, Successfully retrieved secret but there exists no key db.nokey in the secret",
+        "[WARNING]: Skipping, Successfully retrieved secret but there exists no key nokey in the secret",
     ] {
         assert!(all.contains(msg), "{msg} missing:\n{all}");
     }

@@ -320,8 +320,16 @@ fn state_migrate_copies_a_sqlite_history_once() {
     let from_sqlite =
         crate::support::ferry(&["history", "pipeline.yml", "show", "2"], hosts.dir.path());
     let from_pg = fresh(&url, &["history", "show", "2"]);
+    // The run's command line is kept by the SQLite store only (README: not yet on PostgreSQL).
+    let without_command = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with("  command: "))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
     assert_eq!(
-        from_pg.stdout, from_sqlite.stdout,
+        from_pg.stdout,
+        without_command(&from_sqlite.stdout),
         "the same run, stages, exports and recaps"
     );
     assert!(

@@ -239,7 +239,7 @@ mod tests {
             ("- hosts: all\n  tasks:\n    - thing:\n      collections: [ns.coll]\n", ok(&[thing])),
             (
                 "- hosts: all\n  tasks:\n    - ansible.builtin.systemd: {name: x}\n    - ansible.legacy.copy: {content: x, dest: /y}\n    - yum: {name: x}\n",
-                ok(&["systemd_service", "copy", "ansible.builtin.dnf (not native)"]),
+                ok(&["systemd_service", "copy", "dnf"]),
             ),
             (
                 "- hosts: all\n  tasks:\n    - ns.coll.gone:\n",
