@@ -224,11 +224,7 @@ impl History {
         code: i32,
         exports: &Vars,
     ) -> Result<(), HistoryError> {
-        // Values that came out of a vault are never stored (vault::mask).
-        let exports = Json::Object(exports.clone());
-        let exports = crate::vault::mask::json(&exports)
-            .unwrap_or(exports)
-            .to_string();
+        let exports = stored_exports(exports);
         self.with(|c| {
             c.execute(
                 "UPDATE stages SET status=?3, exit_code=?4, finished=?5, exports=?6 WHERE run_id=?1 AND name=?2",
@@ -344,4 +340,13 @@ impl History {
             .optional()
         })
     }
+}
+
+/// A stage's exports as a store keeps them: JSON text, with values that came out of a vault
+/// masked (vault::mask), so they are never stored.
+pub(crate) fn stored_exports(exports: &Vars) -> String {
+    let exports = Json::Object(exports.clone());
+    crate::vault::mask::json(&exports)
+        .unwrap_or(exports)
+        .to_string()
 }

@@ -303,10 +303,7 @@ impl PgStore {
         code: i32,
         exports: &Vars,
     ) -> Result<(), PgError> {
-        let exports = Json::Object(exports.clone());
-        let exports = crate::vault::mask::json(&exports)
-            .unwrap_or(exports)
-            .to_string();
+        let exports = crate::pipeline::history::stored_exports(exports);
         let sql = format!(
             "UPDATE stages SET status=$3, exit_code=$4, finished={NOW}, exports=$5
              WHERE run_id=$1 AND name=$2"
