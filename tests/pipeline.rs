@@ -258,6 +258,8 @@ fn watch_runs_once_per_new_commit_on_the_branch() {
             "pipeline.yml",
             "--known-hosts",
             &kh,
+            "--report",
+            "watch.html",
         ])
         .current_dir(hosts.dir.path())
         .stdin(Stdio::null())
@@ -282,6 +284,32 @@ fn watch_runs_once_per_new_commit_on_the_branch() {
     assert_eq!(
         deployed(&hosts, "host1"),
         format!("reg/app:{one}\nreg/app:{two}\n")
+    );
+    // Each run the watch triggered is recorded as a `pipeline run` is: its own report model in
+    // the history; `--report` shows the newest run.
+    let ferry = |args: &[&str]| crate::support::ferry(args, hosts.dir.path());
+    for (run, sha, other) in [("1", &one, &two), ("2", &two, &one)] {
+        let page = ferry(&["report", "pipeline.yml", run]);
+        assert_eq!(page.code, 0, "{}", page.all());
+        assert!(
+            page.stdout.contains(sha.as_str()) && !page.stdout.contains(other.as_str()),
+            "run {run}: {}",
+            page.all()
+        );
+    }
+    let compared = ferry(&["report", "pipeline.yml", "--compare", "1", "2"]);
+    assert_eq!(compared.code, 0, "{}", compared.all());
+    for image in [format!("reg/app:{one}"), format!("reg/app:{two}")] {
+        assert!(
+            compared.stdout.contains(&image),
+            "{image}: {}",
+            compared.all()
+        );
+    }
+    let newest = fs::read_to_string(hosts.path("watch.html")).unwrap();
+    assert!(
+        newest.contains(two.as_str()) && !newest.contains(one.as_str()),
+        "{newest}"
     );
 }
 

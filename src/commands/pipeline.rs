@@ -8,8 +8,9 @@ use crate::cli::{CommonArgs, PipelineRunArgs, PipelineWatchArgs};
 use crate::commands::options::{run_options, Reporters};
 use crate::error::Error;
 use crate::pipeline::run::PipelineOptions;
-use crate::pipeline::watch::WatchOptions;
+use crate::pipeline::watch::{RunDone, WatchOptions};
 use crate::pipeline::{model, Pipeline};
+use crate::report::recording::Recording;
 use crate::state::{StateSpec, Store};
 
 /// The pipeline's state: `--state`, `--history-db`, `FERRY_STATE`, `state:`, or the default.
@@ -81,7 +82,7 @@ pub(crate) fn describe_report(
     db: &Arc<crate::state::Store>,
     keep: Option<usize>,
 ) {
-    describe_pipeline(reporters, pipeline);
+    describe_pipeline(&reporters.recording, pipeline);
     // The PostgreSQL store keeps runs, stages, results and exports, not yet report models.
     if matches!(**db, crate::state::Store::Sqlite(_)) {
         reporters
@@ -91,7 +92,7 @@ pub(crate) fn describe_report(
 }
 
 /// The report's header for a pipeline: its name and stage graph.
-fn describe_pipeline(reporters: &Reporters, pipeline: &Pipeline) {
+fn describe_pipeline(recording: &Recording, pipeline: &Pipeline) {
     let stages: Vec<crate::report::model::Stage> = pipeline
         .stages
         .iter()
@@ -102,7 +103,7 @@ fn describe_pipeline(reporters: &Reporters, pipeline: &Pipeline) {
             ..Default::default()
         })
         .collect();
-    reporters.recording.describe(|r| {
+    recording.describe(|r| {
         r.title = pipeline.name.clone();
         r.kind = "pipeline".into();
         r.stages = stages;
@@ -140,10 +141,26 @@ pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
     };
     let make = || options(&args.run).expect("options were checked above");
     let reporters = Reporters::from_flags(&args.run.common);
-    // One page for the whole watch (every run's events); each run's own model is not stored.
-    describe_pipeline(&reporters, &pipeline);
-    let result =
-        crate::pipeline::watch::watch(&pipeline, db, make, w, Arc::clone(&reporters.sink)).await;
+    // Each run is recorded as a `pipeline run` is: its own model in the history, and
+    // `--report` rewritten with the newest run.
+    let page = reporters.recording.take_page();
+    let common = &args.run.common;
+    let store = Arc::clone(&db);
+    let each_run = || {
+        let rec = Arc::new(Recording::new(
+            crate::report::args::of_process(common),
+            page.clone(),
+        ));
+        describe_pipeline(&rec, &pipeline);
+        if matches!(*store, crate::state::Store::Sqlite(_)) {
+            rec.store_in_pipeline_history(Arc::clone(&store), common.history_keep);
+        }
+        let reporter = rec.reporter();
+        let done: RunDone = Box::new(move |code| Ok(rec.finish(Some(code))?));
+        (reporter, done)
+    };
+    let sink = Arc::clone(&reporters.sink);
+    let result = crate::pipeline::watch::watch(&pipeline, db, make, each_run, w, sink).await;
     reporters.finish_with(exit_code(&result))?;
     result
 }

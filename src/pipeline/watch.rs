@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::error::Error;
-use crate::events::Reporter;
+use crate::events::{Reporter, Tee};
 use crate::pipeline::run::{run, PipelineOptions};
 use crate::pipeline::Pipeline;
 use crate::state::Store;
@@ -27,6 +27,9 @@ pub struct WatchOptions {
     /// Stop after this many runs.
     pub max_runs: Option<usize>,
 }
+
+/// Called when a run ends, with its exit code: writes that run's own record.
+pub type RunDone = Box<dyn FnOnce(i32) -> Result<(), Error> + Send>;
 
 /// The branch head, from `git ls-remote`.
 fn head(repo: &str, branch: &str) -> Result<Option<String>, Error> {
@@ -47,10 +50,13 @@ fn head(repo: &str, branch: &str) -> Result<Option<String>, Error> {
 }
 
 /// Watches until `max_runs` runs have happened (or forever); returns the last run's code.
+/// `each_run` gives each run a reporter of its own beside `reporter` and what to call when it
+/// ends (a run interrupted drops it instead).
 pub async fn watch(
     pipeline: &Pipeline,
     db: Arc<Store>,
     make_opts: impl Fn() -> PipelineOptions,
+    each_run: impl Fn() -> (Arc<dyn Reporter>, RunDone),
     w: WatchOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
@@ -88,7 +94,9 @@ pub async fn watch(
         opts.extra_vars.insert("git_sha".into(), Json::String(sha));
         opts.extra_vars
             .insert("git_branch".into(), Json::String(w.branch.clone()));
-        code = match run(pipeline, Arc::clone(&db), opts, Arc::clone(&reporter)).await {
+        let (own, done) = each_run();
+        let tee: Arc<dyn Reporter> = Arc::new(Tee(vec![Arc::clone(&reporter), own]));
+        code = match run(pipeline, Arc::clone(&db), opts, tee).await {
             Ok(c) => c,
             Err(Error::Interrupted) => return Err(Error::Interrupted),
             Err(e) => {
@@ -96,6 +104,9 @@ pub async fn watch(
                 1
             }
         };
+        if let Err(e) = done(code) {
+            reporter.warning(&e.to_string());
+        }
         last = now;
         runs += 1;
     }

@@ -94,6 +94,12 @@ impl Recording {
         self.outputs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Takes `--report`'s file away from this recording (it then writes no page) and returns
+    /// it: `pipeline watch` gives it to each run's own recording instead.
+    pub fn take_page(&self) -> Option<PathBuf> {
+        self.outputs().html.take()
+    }
+
     /// Records the run in this history database when it ends (a plain `ferry run`).
     pub fn keep_history(&self, target: HistoryTarget) {
         self.outputs().history = Some(target);
