@@ -395,4 +395,12 @@ fn binary_old_style_and_want_json_modules_run_as_ansible_runs_them() {
         "{context}"
     );
     assert_same_files(&a_files, &f_files, &context);
+    // Each shell module found its arguments in the directory `_ansible_tmpdir` named.
+    let results = &f_files
+        .iter()
+        .find(|(n, _)| n.ends_with("results.json"))
+        .unwrap()
+        .1;
+    assert!(results.contains("\"in_tmpdir\": true"), "{results}");
+    assert!(!results.contains("\"in_tmpdir\": false"), "{results}");
 }

@@ -38,7 +38,8 @@ pub(crate) fn with_internals(ctx: &ModuleCtx<'_>, mut args: Vars, version: &str)
             var("ansible_shell_executable", "/bin/sh"),
         ),
         ("_ansible_keep_remote_files", json!(false)),
-        // As with Ansible's pipelining: the module makes (and removes) its own when it needs one.
+        // As with Ansible's pipelining: the module makes (and removes) its own when it needs one
+        // (a module that is not new-style Python is given its own: `script.rs`).
         ("_ansible_tmpdir", Json::Null),
         ("_ansible_remote_tmp", json!(remote_tmp(ctx))),
         ("_ansible_ignore_unknown_opts", json!(false)),
@@ -52,7 +53,7 @@ pub(crate) fn with_internals(ctx: &ModuleCtx<'_>, mut args: Vars, version: &str)
 
 /// The host's temporary directory for modules: `ansible_remote_tmp`, else ansible.cfg's
 /// `remote_tmp` (or `ANSIBLE_REMOTE_TEMP`), else Ansible's default.
-fn remote_tmp(ctx: &ModuleCtx<'_>) -> String {
+pub(crate) fn remote_tmp(ctx: &ModuleCtx<'_>) -> String {
     let set = ctx.vars.get("ansible_remote_tmp").and_then(Json::as_str);
     set.or_else(|| crate::config::Config::global().text("remote_tmp"))
         .unwrap_or("~/.ansible/tmp")

@@ -87,7 +87,13 @@ pub(crate) async fn run(ctx: &ModuleCtx<'_>, file: &ModuleFile, args: Vars) -> M
                 quote(BOOT)
             )
         };
-        return background(ctx, job, &input(ctx, &pkg, &args, true), command).await;
+        let file = format!(
+            "{}/{}.in",
+            super::script::shell_path(&internals::host_cache_dir(ctx)),
+            job.jid
+        );
+        let input = input(ctx, &pkg, &args, true);
+        return background(ctx, job, &file, &input, command).await;
     }
     let mut send = !sent()
         .lock()
@@ -127,20 +133,16 @@ fn input(ctx: &ModuleCtx<'_>, pkg: &Package, args: &Vars, send: bool) -> Vec<u8>
     input
 }
 
-/// `async`: `input` is written to a file only its owner reads, and `command` — given that
-/// file's quoted path, which it removes once read — starts as a background job whose output is
-/// the module's JSON.
+/// `async`: `input` is written to `file` (a path for the shell line), which only its owner
+/// reads, and `command` — given that file's quoted path, which it removes once read — starts
+/// as a background job whose output is the module's JSON.
 pub(super) async fn background(
     ctx: &ModuleCtx<'_>,
     job: &AsyncJob,
+    file: &str,
     input: &[u8],
     command: impl Fn(&str) -> String,
 ) -> ModuleResult {
-    let file = format!(
-        "{}/{}.in",
-        super::script::shell_path(&internals::host_cache_dir(ctx)),
-        job.jid
-    );
     let write =
         format!("umask 077; f={file}; mkdir -p \"${{f%/*}}\" && cat > \"$f\" && echo \"$f\"");
     let path = match ctx.exec_input(&write, Input::bytes(input)).await {

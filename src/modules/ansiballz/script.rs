@@ -23,6 +23,16 @@ pub(crate) async fn run(
     style: Style,
     args: &Vars,
 ) -> ModuleResult {
+    // As Ansible does for a module it cannot pipeline: a directory of its own on the host,
+    // named in `_ansible_tmpdir`, holding its arguments file, removed after the run.
+    let tmp = match task_tmpdir(ctx).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let mut args = args.clone();
+    args.insert("_ansible_tmpdir".into(), format!("{tmp}/").into());
+    let args = &args;
+    let tmp = quote(&tmp);
     let json = json_args(args);
     let (body, args_text) = match style {
         Style::JsonArgs => (
@@ -63,15 +73,41 @@ pub(crate) async fn run(
             Style::JsonArgs => String::new(),
             _ => format!(" {t}"),
         };
-        format!("{prelude}f={file}; {prog}{argv}; rc=$?; rm -f {t}{own_copy}; exit $rc")
+        format!(
+            "{prelude}f={file}; {prog}{argv}; rc=$?; rm -f {t}{own_copy}; rm -rf {tmp}; exit $rc"
+        )
     };
     if let Some(job) = ctx.async_job {
-        return super::python::background(ctx, job, args_text.as_bytes(), command).await;
+        let file = format!("{tmp}/args");
+        return super::python::background(ctx, job, &file, args_text.as_bytes(), command).await;
     }
-    let run = format!("t=$(mktemp) || exit 1; cat > \"$t\"; {}", command("\"$t\""));
+    let run = format!(
+        "t={tmp}/args; (umask 077; cat > \"$t\") || exit 1; {}",
+        command("\"$t\"")
+    );
     match exec(ctx, &run, args_text.as_bytes()).await {
         Ok(out) => interpreter::finish(ctx, out),
         Err(r) => r,
+    }
+}
+
+/// A new directory under the host's `remote_tmp`, only its owner can enter, named as
+/// Ansible names its per-task directories; its absolute path.
+async fn task_tmpdir(ctx: &ModuleCtx<'_>) -> Result<String, ModuleResult> {
+    let base = shell_path(&super::internals::remote_tmp(ctx));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let line =
+        format!("umask 077; mkdir -p {base} && mktemp -d {base}/ansible-tmp-{now}-$$-XXXXXXXX");
+    let out = exec(ctx, &line, b"").await?;
+    match (out.rc, out.stdout.trim()) {
+        (0, path) if path.starts_with('/') => Ok(path.to_string()),
+        (rc, _) => Err(ModuleResult::failed(format!(
+            "cannot make a temporary directory on the host under {} (rc={rc}): {}",
+            super::internals::remote_tmp(ctx),
+            out.stderr.trim()
+        ))),
     }
 }
 
