@@ -119,3 +119,55 @@ fn a_connection_plugin_of_an_installed_collection_loads_and_its_hosts_fail_clear
     let want = "site.yml:3:15: unknown connection type 'network_cli'";
     assert!(run.stderr.contains(want), "{}", run.all());
 }
+
+/// As in ovirt.ovirt's `infra` role: a role inside another role's directory of a collection,
+/// named `ns.coll.outer.roles.inner` (the names between the collection and the role are its
+/// subdirectories under `roles/`); and the `action: {module: ...}` form finding a collection's
+/// module by its short name through the `collections` keyword, as the module key does.
+#[test]
+fn dotted_role_names_and_the_action_form_search_collections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    tree(
+        dir,
+        &[
+            ("ansible.cfg", ""),
+            (&format!("{COLL}/plugins/modules/thing.py"), ""),
+            (
+                &format!("{COLL}/roles/outer/tasks/main.yml"),
+                "- import_role: {name: ns.coll.outer.roles.inner}\n",
+            ),
+            (
+                &format!("{COLL}/roles/outer/roles/inner/tasks/main.yml"),
+                "- debug: {msg: inner}\n",
+            ),
+            (
+                "site.yml",
+                "- hosts: all\n  collections: [ns.coll]\n  roles: [ns.coll.outer]\n  tasks:\n    \
+                 - action: {module: thing, a: 1}\n",
+            ),
+            (
+                "missing.yml",
+                "- hosts: all\n  roles: [ns.coll.outer.roles.nothing]\n",
+            ),
+        ],
+    );
+    let run = ferry(
+        dir,
+        &["--syntax-check", "-i", "localhost,", "site.yml"],
+        true,
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = ferry(
+        dir,
+        &["--syntax-check", "-i", "localhost,", "missing.yml"],
+        true,
+    );
+    assert_eq!(run.code, 4, "{}", run.all());
+    assert!(
+        run.stderr
+            .contains("the role 'ns.coll.outer.roles.nothing' was not found"),
+        "{}",
+        run.all()
+    );
+}

@@ -98,20 +98,26 @@ impl Installed {
         (self.collection_dir(&name)? == prefix).then_some(name)
     }
 
-    /// Role `name` of a collection: `ns.coll.role`, or a short name looked for in each of
-    /// `search` (the collections keyword in effect). Its directory and collection.
+    /// Role `name` of a collection: `ns.coll.role`, `ns.coll.sub.dirs.role` (under
+    /// `roles/sub/dirs/`, as Ansible reads the names between the collection and the role), or a
+    /// short name looked for in each of `search` (the collections keyword in effect). Its
+    /// directory and collection.
     pub fn role(&self, name: &str, search: &[String]) -> Option<(PathBuf, String)> {
         let parts: Vec<&str> = name.split('.').collect();
-        let (collections, role) = match parts[..] {
-            [ns, coll, role] => (vec![format!("{ns}.{coll}")], role),
-            [_] => (search.to_vec(), name),
+        let (collections, path) = match parts[..] {
+            [ns, coll, ref rest @ ..] if !rest.is_empty() => {
+                (vec![format!("{ns}.{coll}")], rest.to_vec())
+            }
+            [_] => (search.to_vec(), vec![name]),
             _ => return None,
         };
-        if !is_identifier(role) {
+        if !path.iter().all(|p| is_identifier(p)) {
             return None;
         }
         collections.into_iter().find_map(|c| {
-            let dir = self.collection_dir(&c)?.join("roles").join(role);
+            let dir = path
+                .iter()
+                .fold(self.collection_dir(&c)?.join("roles"), |d, p| d.join(p));
             dir.is_dir().then_some((dir, c))
         })
     }

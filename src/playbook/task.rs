@@ -82,6 +82,7 @@ pub(crate) fn parse_task(ctx: &LoadCtx, node: &Node, handler: bool) -> Result<Ta
         local: false,
         async_key: None,
         collections: None,
+        old_style: Vec::new(),
         others: Vec::new(),
     };
     let mut errors: Vec<LoadError> = Vec::new();
@@ -94,6 +95,11 @@ pub(crate) fn parse_task(ctx: &LoadCtx, node: &Node, handler: bool) -> Result<Ta
     let list = ctx
         .search
         .task_list(ctx.role.is_some(), parts.collections.take());
+    for (key, value) in std::mem::take(&mut parts.old_style) {
+        if let Err(e) = parts.old_style(ctx, &list, key, value) {
+            errors.push(e);
+        }
+    }
     for (key, value) in std::mem::take(&mut parts.others) {
         if let Err(e) = parts.module(ctx, &list, key, value) {
             errors.push(e);
@@ -170,6 +176,8 @@ struct TaskParts<'a> {
     collections: Option<Vec<String>>,
     /// The keys that are no keyword: the module's (one of them).
     others: Vec<(&'a Node, &'a Node)>,
+    /// `action:` / `local_action:` keys, read once the task's `collections` are known.
+    old_style: Vec<(&'a Node, &'a Node)>,
 }
 
 impl<'a> TaskParts<'a> {
@@ -204,7 +212,10 @@ impl<'a> TaskParts<'a> {
                 loops::set_loop(task, key, value, Some(plugin))
             }
             "loop_control" => loops::parse_loop_control(value).map(|c| task.loop_control = c),
-            "action" | "local_action" => self.old_style(key, value),
+            "action" | "local_action" => {
+                self.old_style.push((key, value));
+                Ok(())
+            }
             "collections" => parse_collections(value).map(|c| self.collections = Some(c)),
             other if INHERITED.contains(&other) => task.opts.parse(other, value).unwrap_or(Ok(())),
             other if TASK_UNSUPPORTED.contains(&other) => Err(key
@@ -229,13 +240,7 @@ impl<'a> TaskParts<'a> {
         value: &'a Node,
     ) -> Result<(), LoadError> {
         let name = key.key_string();
-        let spec = match ctx.search.resolve_module(&name, list) {
-            Ok(spec) => spec,
-            Err(Unresolved::Unknown) => return Err(unknown_module(key, &name)),
-            Err(Unresolved::Removed(why)) => {
-                return Err(key.error(format!("module '{name}' was removed: {why}")))
-            }
-        };
+        let spec = resolve(ctx, list, key, &name)?;
         self.set_action(
             key,
             Action {
@@ -263,7 +268,13 @@ impl<'a> TaskParts<'a> {
 
     /// `action:` / `local_action:`, as a string (`shell echo hi`) or a mapping with a
     /// `module` key (`{module: copy, src: a, dest: b}`).
-    fn old_style(&mut self, key: &'a Node, value: &'a Node) -> Result<(), LoadError> {
+    fn old_style(
+        &mut self,
+        ctx: &LoadCtx,
+        list: &[String],
+        key: &'a Node,
+        value: &'a Node,
+    ) -> Result<(), LoadError> {
         let local = key.key_string() == "local_action";
         if self.local || (local && self.action.is_some()) {
             return Err(key.error("action and local_action are mutually exclusive"));
@@ -288,9 +299,7 @@ impl<'a> TaskParts<'a> {
         };
         let text = module_text.trim_start();
         let (name, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
-        let Some(spec) = modules::lookup(name) else {
-            return Err(unknown_module(value, name));
-        };
+        let spec = resolve(ctx, list, value, name)?;
         let rest = rest.trim();
         let inline = Node {
             kind: if rest.is_empty() {
@@ -310,6 +319,22 @@ impl<'a> TaskParts<'a> {
                 mapped,
             },
         )
+    }
+}
+
+/// The module `name` (written at `at`) as the task's collections `list` finds it.
+fn resolve(
+    ctx: &LoadCtx,
+    list: &[String],
+    at: &Node,
+    name: &str,
+) -> Result<&'static modules::ModuleSpec, LoadError> {
+    match ctx.search.resolve_module(name, list) {
+        Ok(spec) => Ok(spec),
+        Err(Unresolved::Unknown) => Err(unknown_module(at, name)),
+        Err(Unresolved::Removed(why)) => {
+            Err(at.error(format!("module '{name}' was removed: {why}")))
+        }
     }
 }
 
