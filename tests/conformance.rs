@@ -470,3 +470,53 @@ fn conformance_delegate_facts() {
 fn conformance_includes_in_handlers() {
     conform("handler_includes.yml", 2);
 }
+
+/// The warnings a run printed, each on one line (Ansible wraps them at 80 columns).
+fn warnings(out: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("[WARNING]: ") {
+            found.push(rest.trim().to_string());
+            open = true;
+        } else if open && !line.trim().is_empty() && !line.contains(": [") {
+            let last = found.last_mut().unwrap();
+            last.push(' ');
+            last.push_str(line.trim());
+        } else {
+            open = false;
+        }
+    }
+    found
+}
+
+/// A lookup's `errors='warn'` prints Ansible's warning and goes on with nothing (`[]` from
+/// `query`, None from `lookup`); `errors='ignore'` goes on silently.
+#[test]
+fn lookup_errors_warn_warns_as_ansible_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let play = dir.path().join("warn.yml");
+    fs::write(
+        &play,
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    \
+         - debug: {msg: \"[{{ lookup('file', 'nope.txt', errors='warn') }}]\"}\n    \
+         - debug: {msg: \"{{ query('first_found', ['a', 'b'], errors='warn') }}\"}\n    \
+         - debug: {msg: \"[{{ lookup('file', 'nope.txt', errors='ignore') }}]\"}\n",
+    )
+    .unwrap();
+    let mut cmd = Command::new(ansible_playbook());
+    cmd.arg(&play)
+        .args(["-i", "localhost,"])
+        .env("ANSIBLE_NOCOLOR", "1")
+        .current_dir(dir.path());
+    let (a_code, a_out) = run_command(cmd);
+    let f = crate::support::ferry(
+        &["run", "-i", "localhost,", play.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!((f.code, a_code), (0, 0), "{a_out}\n{}", f.all());
+    let expected = warnings(&a_out);
+    assert_eq!(expected.len(), 2, "{a_out}");
+    assert_eq!(warnings(&f.all()), expected, "{}", f.all());
+    assert_eq!(f.recap(), recap(&a_out));
+}

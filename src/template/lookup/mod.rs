@@ -27,6 +27,7 @@ use minijinja::{Environment, Error, ErrorKind, State};
 use serde_json::Value as Json;
 
 use super::values::{from_json, to_json};
+use super::warnings;
 use crate::vars::Vars;
 
 pub(crate) use scope::{AllVars, Scope, ALL_VARS};
@@ -169,11 +170,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     }
 }
 
-/// What to do with a plugin's soft failure (`errors=`).
+/// What to do with a plugin's soft failure (`errors=`): fail the template, say so in a
+/// warning and go on, or go on.
 #[derive(PartialEq)]
 enum OnError {
     Strict,
-    Quiet,
+    Warn,
+    Ignore,
 }
 
 /// One `lookup()`/`query()` call from a template.
@@ -200,7 +203,8 @@ fn call(
     }
     let wantlist = query || opts.remove("wantlist").is_some_and(|w| truthy(&w));
     let on_error = match opts.remove("errors").as_ref().and_then(Json::as_str) {
-        Some("warn" | "ignore") => OnError::Quiet,
+        Some("warn") => OnError::Warn,
+        Some("ignore") => OnError::Ignore,
         _ => OnError::Strict,
     };
     let all = state.lookup(ALL_VARS);
@@ -212,11 +216,17 @@ fn call(
     };
     match plugin(&call) {
         Ok(found) => Ok(shape(found, wantlist)),
-        Err(Fail::Soft(_)) if on_error == OnError::Quiet => Ok(if wantlist {
-            Value::from(Vec::<Value>::new())
-        } else {
-            Value::from(())
-        }),
+        Err(Fail::Soft(m)) if on_error != OnError::Strict => {
+            if on_error == OnError::Warn {
+                // Ansible's words for a lookup's own failure.
+                warnings::push(format!("Lookup failed but the error is being ignored: {m}"));
+            }
+            Ok(if wantlist {
+                Value::from(Vec::<Value>::new())
+            } else {
+                Value::from(())
+            })
+        }
         Err(Fail::Hard(m) | Fail::Soft(m)) => Err(Error::new(ErrorKind::InvalidOperation, m)),
     }
 }
