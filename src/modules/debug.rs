@@ -17,11 +17,18 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Args {
+    /// Present even when null: Ansible shows `"msg": null` for `msg: "{{ none }}"`.
+    #[serde(default, deserialize_with = "present")]
     msg: Option<Json>,
     var: Option<Json>,
     /// Shown only from this many `-v` on; skipped below.
     #[serde(default, deserialize_with = "de_u64")]
     verbosity: u64,
+}
+
+/// A value that is there, null included.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Json>, D::Error> {
+    Json::deserialize(d).map(Some)
 }
 
 async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
@@ -65,4 +72,17 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
     let mut result = ModuleResult::ok(data);
     result.verbose_always = true;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_null_msg_is_a_message_and_an_absent_one_is_not() {
+        let args: Args = serde_json::from_value(serde_json::json!({"msg": null})).unwrap();
+        assert_eq!(args.msg, Some(Json::Null));
+        let args: Args = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(args.msg, None);
+    }
 }
