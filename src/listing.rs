@@ -3,8 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::inventory::Inventory;
 use crate::playbook::{Item, Play, Playbook};
+
+/// A play's host pattern as rendered, and the hosts a run would select for it.
+pub type HostsOf<'a> = &'a dyn Fn(&Play) -> (String, Vec<String>);
 
 /// What to list.
 #[derive(Debug, Clone, Copy, Default)]
@@ -15,11 +17,11 @@ pub struct Listing {
     pub tasks: bool,
 }
 
-/// The listing text for `playbooks`; `only`: the hosts of a `--shard`.
+/// The listing text for `playbooks`; `hosts_of`: each play's pattern and hosts; `only`: the
+/// hosts of a `--shard`.
 pub fn render(
     playbooks: &[Playbook],
-    inventory: &Inventory,
-    limit: Option<&str>,
+    hosts_of: HostsOf,
     what: Listing,
     only: Option<&std::collections::HashSet<String>>,
 ) -> String {
@@ -31,15 +33,16 @@ pub fn render(
         }
         for (i, play) in pb.plays.iter().enumerate() {
             let tags = format_tags(&play.opts.tags);
+            let (pattern, mut hosts) = hosts_of(play);
             let _ = write!(
                 out,
-                "\n  play #{} ({}): {}\tTAGS: {tags}\n",
+                "\n  play #{} ({pattern}): {}\tTAGS: {tags}\n",
                 i + 1,
-                play.hosts,
-                play.display_name()
+                play.name.as_deref().unwrap_or(&pattern)
             );
             if what.hosts {
-                list_hosts(&mut out, play, inventory, limit, only);
+                hosts.retain(|h| only.is_none_or(|o| o.contains(h)));
+                list_hosts(&mut out, &pattern, &hosts);
             }
             if what.tasks {
                 out.push_str("    tasks:\n");
@@ -76,20 +79,8 @@ fn list_items(out: &mut String, items: &[Item]) {
     }
 }
 
-fn list_hosts(
-    out: &mut String,
-    play: &Play,
-    inventory: &Inventory,
-    limit: Option<&str>,
-    only: Option<&std::collections::HashSet<String>>,
-) {
-    let mut hosts = inventory.select(&play.hosts).unwrap_or_default();
-    if let Some(limit) = limit {
-        let allowed = inventory.select(limit).unwrap_or_default();
-        hosts.retain(|h| allowed.contains(h));
-    }
-    hosts.retain(|h| only.is_none_or(|o| o.contains(h)));
-    let pattern: Vec<String> = play.hosts.split(':').map(|p| format!("'{p}'")).collect();
+fn list_hosts(out: &mut String, pattern: &str, hosts: &[String]) {
+    let pattern: Vec<String> = pattern.split(':').map(|p| format!("'{p}'")).collect();
     let _ = write!(
         out,
         "    pattern: [{}]\n    hosts ({}):\n",

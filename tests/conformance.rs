@@ -341,6 +341,19 @@ fn conformance_list_tasks_hosts_and_syntax_check() {
             );
         }
     }
+    let pb = crate::support::root().join("tests/conformance/list_templated.yml");
+    for flags in [
+        &["--list-hosts", "-e", "target=host2"][..],
+        &["--list-hosts"][..],
+    ] {
+        let (a_code, a_out) = run_ansible(&hosts, &pb, &inv, flags);
+        let f = run_playbook(&hosts, &pb, &inv, flags);
+        let mut want: Vec<&str> = a_out.trim().lines().collect();
+        let mut got: Vec<&str> = f.stdout.trim().lines().collect();
+        want.sort_unstable();
+        got.sort_unstable();
+        assert_eq!((f.code, got), (a_code, want), "{flags:?}\n{}", f.all());
+    }
     assert!(!hosts.any_connection(), "listing contacts no host");
 }
 

@@ -72,8 +72,8 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
         };
         let sharded = Executor::new(inventory.clone(), opts, Arc::new(Tee(Vec::new())));
         let only = sharded.shard_hosts(&playbooks);
-        let limit = args.limit.as_deref();
-        let text = crate::listing::render(&playbooks, &inventory, limit, what, only.as_ref());
+        let hosts_of = |play: &crate::playbook::Play| sharded.listed_hosts(play);
+        let text = crate::listing::render(&playbooks, &hosts_of, what, only.as_ref());
         let mut out = std::io::stdout().lock();
         let _ = std::io::Write::write_all(&mut out, text.as_bytes());
         return Ok(0);

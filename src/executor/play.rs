@@ -170,11 +170,7 @@ impl Executor {
 
     /// The play's hosts: its pattern (templated with extra vars) within `--limit`.
     pub(super) fn play_hosts(&self, play: &Play) -> Result<Vec<String>, PatternError> {
-        // As the load-time check renders it (`playbook::check_hosts`): play vars, extra vars.
-        let mut vars = play.vars.clone();
-        vars.extend(self.opts.extra_vars.clone());
-        vars.insert("groups".into(), self.groups.clone());
-        let pattern = self.render_or_raw(&play.hosts, &vars);
+        let pattern = self.pattern(play);
         let mut hosts = self.inventory.select(&pattern)?;
         if let Some(limit) = &self.opts.limit {
             let allowed: HashSet<String> = self.inventory.select(limit)?.into_iter().collect();
@@ -183,6 +179,24 @@ impl Executor {
         hosts.retain(|h| !self.shard_out.contains(h));
         play.order.apply(&mut hosts);
         Ok(hosts)
+    }
+
+    /// What `--list-hosts` shows of `play`: its pattern as rendered and its hosts as a run
+    /// would select them (`--limit`, `order`); none when the pattern does not select.
+    pub fn listed_hosts(&self, play: &Play) -> (String, Vec<String>) {
+        (
+            self.pattern(play),
+            self.play_hosts(play).unwrap_or_default(),
+        )
+    }
+
+    /// The play's host pattern, rendered as the load-time check renders it
+    /// (`playbook::check_hosts`): with the play's vars and the extra vars.
+    fn pattern(&self, play: &Play) -> String {
+        let mut vars = play.vars.clone();
+        vars.extend(self.opts.extra_vars.clone());
+        vars.insert("groups".into(), self.groups.clone());
+        self.render_or_raw(&play.hosts, &vars)
     }
 
     /// Renders a display string; on error shows it as written.
