@@ -533,6 +533,16 @@ mod tests {
     }
 
     #[test]
+    fn a_quoted_scalar_continued_at_its_keys_indentation_loads_as_pyyaml_loads_it() {
+        // Outside the YAML specification, accepted by PyYAML (and so by Ansible) and seen in
+        // real playbooks: the continuation line no deeper than the key.
+        let n = parse_str("a:\n  b: \"one\n  two\"\n  c: 'x\n  y'\n").unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!(a.get("b").unwrap().to_json(), "one two");
+        assert_eq!(a.get("c").unwrap().to_json(), "x y");
+    }
+
+    #[test]
     fn positions_are_one_based() {
         let n = parse_str("- hosts: all\n  tasks:\n    - command: ls\n").unwrap();
         let play = &n.as_seq().unwrap()[0];
