@@ -3,7 +3,7 @@
 //! retried while another process holds the dpkg or lists lock (`lock_timeout`).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::connection::{quote, ExecOutput};
 use crate::modules::{ModuleCtx, ModuleResult};
@@ -195,17 +195,9 @@ pub(crate) async fn run_locked(
     cmd: &str,
     lock_timeout: u64,
 ) -> Result<ExecOutput, ModuleResult> {
-    let deadline = Instant::now() + Duration::from_secs(lock_timeout);
-    loop {
-        let out = ctx
-            .exec(&format!("{ENV}{cmd}"))
-            .await
-            .map_err(|e| ModuleResult::unreachable(&e))?;
-        if out.rc == 0 || !locked(&out) || Instant::now() >= deadline {
-            return Ok(out);
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    let script = format!("{ENV}{cmd}");
+    super::locked::exec_until_free(ctx, &script, lock_timeout, |out| out.rc != 0 && locked(out))
+        .await
 }
 
 /// `apt-get update`, tried `retries` times with growing pauses (up to `max_delay` seconds)

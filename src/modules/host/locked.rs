@@ -1,6 +1,6 @@
 //! A package manager's command run again while another process holds its lock, for up to
-//! the task's `lock_timeout` seconds (dnf's here; apt's `host/apt.rs` has its own loop of the
-//! same shape, which could use this).
+//! the task's `lock_timeout` seconds (dnf's and rpm's; apt's and dpkg's through
+//! `host/apt.rs`).
 
 use std::time::{Duration, Instant};
 
