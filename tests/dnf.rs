@@ -1,7 +1,8 @@
 //! The RPM family (`dnf`, `yum`, `package` with `use: dnf`, `package_facts` of rpm) acting
 //! for real on Debian system hosts of the `rpm` root variant (`scripts/rootfs.sh` with
 //! `FERRY_ROOTFS_VARIANT=rpm`: Debian's dnf 4, rpm and createrepo-c): tiny noarch packages
-//! built with rpmbuild at test time into a local repository served by `file://`, the same
+//! built with rpmbuild at test time into a local repository served by `file://` (and over HTTP
+//! from loopback for `.rpm` URLs), the same
 //! tasks through ansible-playbook (whose dnf module runs there on python3-dnf) on a second
 //! fresh host, idempotence, check mode and dnf's lock.
 
@@ -361,4 +362,72 @@ fn dnf_installs_rpm_files_once_and_downgrades_only_when_allowed_as_ansible_does(
     assert_eq!(changes(&f), [true, false, true, false, true, false, false]);
     assert_eq!(rpms(&hosts, "sys1"), "fdemo-1.0 flib-1.0");
     assert_eq!(rpms(&hosts, "sys2"), rpms(&hosts, "sys1"));
+}
+
+/// `.rpm` URLs in `name`: fetched on the host (from an HTTP server on loopback serving sys1's
+/// test repository), installed when not installed at that version, changed=0 the second time,
+/// check mode changes nothing, and a missing URL fails with Ansible's `Failure downloading`.
+#[test]
+fn dnf_installs_rpm_urls_once_as_ansible_does() {
+    let hosts = rpm_hosts(2);
+    // ferry downloads with the host's curl (or wget), Ansible with its Python.
+    let (rc, out) = hosts
+        .host("sys1")
+        .sh("apt-get install -y -q curl >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q curl)");
+    assert_eq!(rc, 0, "installing curl: {out}");
+    let port = crate::support::sshd::free_port("127.0.0.1");
+    let repo = hosts.host("sys1").root().join("srv/repo");
+    let mut server = std::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1"])
+        .arg(port.to_string())
+        .arg("--directory")
+        .arg(&repo)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 serves the repository");
+    let url = |f: &str| format!("http://127.0.0.1:{port}/{f}");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let task = |name: &str, more: &str, n: usize| {
+        format!("    - dnf: {{name: '{name}', disable_gpg_check: true, use_backend: dnf{more}}}\n      register: r{n}\n")
+    };
+    let tasks = format!(
+        "{}      check_mode: true\n{}{}{}      ignore_errors: true\n",
+        task(&url("flib-1.0-1.noarch.rpm"), "", 1),
+        task(&url("flib-1.0-1.noarch.rpm"), "", 2),
+        task(&url("flib-1.0-1.noarch.rpm"), "", 3),
+        task(&url("nosuch-1.0-1.noarch.rpm"), "", 4),
+    );
+    let (f, a) = both(&hosts, "urls.yml", &tasks, &[]);
+    let _ = server.kill();
+    let _ = server.wait();
+    for key in ["changed", "failed"] {
+        for r in ["r1", "r2", "r3", "r4"] {
+            assert_eq!(
+                f[r][key], a[r][key],
+                "{key} of {r}\nferry: {f}\nansible: {a}"
+            );
+        }
+    }
+    assert_eq!(changes(&f), [true, true, false, false]);
+    let msg = f["r4"]["msg"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("Failure downloading"), "{f}");
+    assert!(
+        a["r4"]["msg"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Failure downloading"),
+        "{a}"
+    );
+    assert_eq!(rpms(&hosts, "sys1"), "flib-1.0");
+    assert_eq!(rpms(&hosts, "sys2"), rpms(&hosts, "sys1"));
+    let (_, left) = hosts
+        .host("sys1")
+        .sh("ls -d /tmp/ferry-dnf.* 2>/dev/null | wc -l");
+    assert_eq!(left.trim(), "0", "the download directories are removed");
 }

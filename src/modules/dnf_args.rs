@@ -61,8 +61,7 @@ pub(crate) struct Args {
     pub releasever: Option<String>,
     #[serde(default, deserialize_with = "de_bool")]
     pub skip_broken: bool,
-    /// For `.rpm` URLs, which ferry's dnf refuses (they are fetched with get_url first).
-    #[allow(dead_code)]
+    /// For `.rpm` URLs, fetched on the host before the transaction.
     #[serde(default = "yes", deserialize_with = "de_bool")]
     pub validate_certs: bool,
     #[serde(default = "yes", deserialize_with = "de_bool")]

@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::connection::quote;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
+use crate::modules::get_url_fetch;
 use crate::modules::host::dnf::{self as host_dnf, installed, probe, rpm_qa, run_locked, Probe};
 use crate::modules::host::rpmversion::{Pkg, PkgSpec};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
@@ -29,9 +30,7 @@ struct Wanted {
 fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
     let mut w = Wanted::default();
     for n in names {
-        if n.contains("://") {
-            return Err(failure(format!("ferry's dnf installs .rpm files already on the host; fetch {n} first (get_url)"), None));
-        } else if n.ends_with(".rpm") {
+        if n.ends_with(".rpm") {
             w.files.push(n.clone());
         } else if n.starts_with('/') {
             w.paths.push(n.clone());
@@ -136,9 +135,58 @@ fn install_steps(w: &Wanted, p: &Probe, a: &Args, upgrade: bool) -> Vec<Step> {
     steps
 }
 
-/// `state: present | installed | latest | absent | removed`, `autoremove`, `name: '*'`.
+/// `state: present | installed | latest | absent | removed`, `autoremove`, `name: '*'`;
+/// `.rpm` URLs are fetched on the host first, into a directory removed after the task.
 pub(crate) async fn ensure(ctx: &ModuleCtx<'_>, a: &Args, state: &str) -> Outcome {
-    let w = sort_names(&a.name)?;
+    let urls = a.name.iter().any(|n| n.contains("://"));
+    if !urls || matches!(state, "absent" | "removed") {
+        return ensure_names(ctx, a, state, &a.name).await;
+    }
+    let dir = host_dnf::tmp_dir(ctx).await?;
+    let done = match fetch_urls(ctx, a, &dir).await {
+        Ok(names) => ensure_names(ctx, a, state, &names).await,
+        Err(r) => Err(r),
+    };
+    host_dnf::remove_dir(ctx, &dir).await;
+    done
+}
+
+/// `name` with each URL replaced by the file it was fetched into, in `dir` on the host, under
+/// the URL's file name (as Ansible's dnf fetches them into its temporary directory).
+async fn fetch_urls(ctx: &ModuleCtx<'_>, a: &Args, dir: &str) -> Result<Vec<String>, ModuleResult> {
+    let mut names = Vec::new();
+    for n in &a.name {
+        if !n.contains("://") {
+            names.push(n.clone());
+            continue;
+        }
+        let req = get_url_fetch::Request {
+            url: n,
+            timeout: 10,
+            validate_certs: a.validate_certs,
+            use_proxy: true,
+            agent: "ansible-httpget",
+            tmp_dir: dir,
+            ..Default::default()
+        };
+        let resp = get_url_fetch::fetch(ctx, &req).await?;
+        let ok_scheme = n.starts_with("file:/");
+        if !((resp.status == 200 || ok_scheme) && resp.rc == 0) {
+            let why = match resp.status {
+                0 | 200 => resp.error.clone(),
+                _ => resp.reason(),
+            };
+            return Err(failure(format!("Failure downloading {n}, {why}"), None));
+        }
+        let file = format!("{dir}/{}", get_url_fetch::url_filename(n));
+        host_dnf::rename(ctx, &resp.tmp, &file).await?;
+        names.push(file);
+    }
+    Ok(names)
+}
+
+async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[String]) -> Outcome {
+    let w = sort_names(names)?;
     let mut names: Vec<String> = w.specs.iter().map(|s| s.pattern.clone()).collect();
     if state == "latest" && a.name == ["*"] {
         names.clear();

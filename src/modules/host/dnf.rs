@@ -82,6 +82,24 @@ pub(crate) async fn probe(
 }
 
 /// The package in each `.rpm` file on the host (`None`: rpm cannot read it).
+/// A new directory on the host only its owner can enter, for the task's downloads.
+pub(crate) async fn tmp_dir(ctx: &ModuleCtx<'_>) -> Result<String, ModuleResult> {
+    let out = super::run(ctx, "umask 077; mktemp -d /tmp/ferry-dnf.XXXXXXXX").await?;
+    Ok(out.trim().to_string())
+}
+
+/// Moves `from` to `to` on the host.
+pub(crate) async fn rename(ctx: &ModuleCtx<'_>, from: &str, to: &str) -> Result<(), ModuleResult> {
+    super::run(ctx, &format!("mv -f -- {} {}", quote(from), quote(to))).await?;
+    Ok(())
+}
+
+/// Removes the directory `dir` from the host, whatever is in it (a failure is ignored: the
+/// task's result stands).
+pub(crate) async fn remove_dir(ctx: &ModuleCtx<'_>, dir: &str) {
+    let _ = ctx.exec(&format!("rm -rf -- {}", quote(dir))).await;
+}
+
 pub(crate) async fn rpm_files(
     ctx: &ModuleCtx<'_>,
     files: &[String],
