@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::exec::run;
 use super::stat::RemoteStat;
@@ -130,4 +130,62 @@ pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
             .header(&format!("before: {path}"), &format!("after: {path}"))
             .to_string(),
     )
+}
+
+/// The changes [`fix_attrs`] makes (or would make) as Ansible's modules record them in a diff
+/// (`set_fs_attributes_if_different`): for each of owner, group and mode that differs, its
+/// value before and after — ids for owner and group, `0644` for modes. `after` is the path's
+/// stat once fixed, when there is one (not in check mode).
+pub(crate) fn attrs_diff(
+    before: &RemoteStat,
+    attrs: &Attrs,
+    after: Option<&RemoteStat>,
+) -> (Map<String, Json>, Map<String, Json>) {
+    let (mut was, mut now) = (Map::new(), Map::new());
+    let id = |want: &str, fixed: Option<u64>| match (want.parse::<u64>(), fixed) {
+        (Ok(n), _) | (_, Some(n)) => Json::from(n),
+        _ => Json::from(want),
+    };
+    let ids = [
+        (
+            "owner",
+            &attrs.owner,
+            &before.owner,
+            before.uid,
+            after.map(|a| a.uid),
+        ),
+        (
+            "group",
+            &attrs.group,
+            &before.group,
+            before.gid,
+            after.map(|a| a.gid),
+        ),
+    ];
+    for (key, want, name, had, fixed) in ids {
+        if let Some(w) = want
+            .as_ref()
+            .filter(|w| *w != name && **w != had.to_string())
+        {
+            was.insert(key.into(), had.into());
+            now.insert(key.into(), id(w, fixed));
+        }
+    }
+    if let Some(mode) = attrs
+        .mode
+        .as_ref()
+        .filter(|m| !mode_matches(m, &before.mode))
+    {
+        let octal = |m: &str| u32::from_str_radix(m, 8).ok().map(|v| format!("0{v:03o}"));
+        was.insert(
+            "mode".into(),
+            octal(&before.mode).unwrap_or_default().into(),
+        );
+        let fixed = after.and_then(|a| octal(&a.mode));
+        now.insert(
+            "mode".into(),
+            octal(mode).or(fixed).unwrap_or(mode.clone()).into(),
+        );
+    }
+    (was, now)
 }
