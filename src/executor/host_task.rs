@@ -65,6 +65,8 @@ pub(crate) struct HostOutcome {
     /// Per-item results of a loop (already reported).
     pub looped: bool,
     pub no_log: bool,
+    /// `--diff` or the `diff` keyword: the result's `diff` is shown.
+    pub diff: bool,
     /// The host the task's facts go to, when not this one (`delegate_facts`).
     pub facts_to: Option<String>,
 }
@@ -128,11 +130,14 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
 
 /// Reports one loop item's result (hidden under `no_log`).
 fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
-    let shown = if job.no_log {
+    let mut shown = if job.no_log {
         Vars::new()
     } else {
         r.data.clone()
     };
+    if !job.diff {
+        shown.remove("diff");
+    }
     run.reporter.host_result(&HostEvent {
         host: &job.host,
         task: run.name,
@@ -481,6 +486,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         ignored,
         looped,
         no_log: job.no_log,
+        diff: job.diff,
         facts_to: job.facts_to,
     }
 }

@@ -131,7 +131,10 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
             data.insert("src".into(), src.clone().into());
         }
     }
-    data.insert("diff".into(), diff.into_json());
+    // A path already absent gets no diff from Ansible's file module.
+    if state != "absent" || changed {
+        data.insert("diff".into(), diff.into_json());
+    }
     Ok(ModuleResult {
         changed,
         data,
@@ -157,10 +160,11 @@ async fn settle(
         changed |= file_times::apply(ctx, path, mtime, atime).await?;
     }
     let on_link = state == "link" || (!args.follow && st.is_link());
+    let mut before = None;
     if on_link && st.exists {
         changed |= link_attrs(ctx, path, st, &args.attrs).await?;
     } else if state != "link" && (st.exists || !ctx.check_mode) {
-        diff.attrs(st, &args.attrs);
+        before = Some(st.clone());
         changed |= host::fix_attrs(ctx, path, st, &args.attrs).await?;
         if args.recurse && state == "directory" && !ctx.check_mode {
             recurse(ctx, path, &args.attrs).await?;
@@ -170,6 +174,9 @@ async fn settle(
         if let Ok(s) = host::stat(ctx, path, false).await {
             *st = s;
         }
+    }
+    if let Some(before) = before {
+        diff.attrs(&before, &args.attrs, (!ctx.check_mode).then_some(&*st));
     }
     Ok(changed)
 }

@@ -46,9 +46,10 @@ impl FileDiff {
         Ok(d)
     }
 
-    /// Owner, group and mode that `attrs` changes on what `st` found.
-    pub(crate) fn attrs(&mut self, st: &RemoteStat, attrs: &Attrs) {
-        let (was, now) = host::attrs_diff(st, attrs, None);
+    /// Owner, group and mode that `attrs` changes on what `st` found (`after`: the stat once
+    /// changed, outside check mode).
+    pub(crate) fn attrs(&mut self, st: &RemoteStat, attrs: &Attrs, after: Option<&RemoteStat>) {
+        let (was, now) = host::attrs_diff(st, attrs, after);
         self.before.extend(was);
         self.after.extend(now);
     }

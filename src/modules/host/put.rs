@@ -31,7 +31,7 @@ pub(crate) async fn put_file(
             let mut r = p.result;
             let diff = match p.content {
                 Some(content) => Json::Array(vec![Json::Object(content)]),
-                None if p.written => return r,
+                None if p.written => Json::Array(Vec::new()),
                 None => {
                     let side = |mut m: Map<String, Json>| {
                         m.insert("path".into(), p.path.clone().into());
