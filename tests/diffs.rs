@@ -11,7 +11,7 @@ use crate::support::{root, run_playbook, SshHosts};
 /// community.general (for ini_file), from the corpus of the Ansible package
 /// (`scripts/corpus.sh` fetches it); nextest runs each test in its own process, so the
 /// variable reaches only this test's ansible-playbook.
-fn with_community_general() {
+pub(crate) fn with_community_general() {
     let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
     let dir = std::env::var("FERRY_CORPUS_CACHE").unwrap_or(format!("{home}/.cache/ferry-corpus"));
     let collections = PathBuf::from(dir).join("ansible-11.13.0");
