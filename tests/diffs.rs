@@ -99,3 +99,34 @@ fn diff_text_is_printed_as_ansible_prints_it() {
     }
     assert_eq!(got.len(), expected.len(), "{a_out}\n{}", f.stdout);
 }
+
+/// The cron files of diffs_cron.yml (named after the fixture's temporary directory).
+fn cron_files() -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir("/etc/cron.d") else {
+        return Vec::new();
+    };
+    let ours = |p: &PathBuf| {
+        let name = p.file_name().unwrap_or_default().to_string_lossy();
+        name.starts_with("ferry-diffs-test-")
+    };
+    entries.flatten().map(|e| e.path()).filter(ours).collect()
+}
+
+/// Removes the cron files a run left when it stopped before the play's end did.
+struct CronFilesGone(Vec<PathBuf>);
+
+impl Drop for CronFilesGone {
+    fn drop(&mut self) {
+        for p in cron_files().into_iter().filter(|p| !self.0.contains(p)) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// cron's diff: `{before, before_header, after, after_header}` (the cron file's path), and
+/// `after_header: /dev/null` when the file goes with its last job.
+#[test]
+fn cron_diffs_conform_under_diff() {
+    let _gone = CronFilesGone(cron_files());
+    conform_with("diffs_cron.yml", 1, "", &["--diff"], false);
+}

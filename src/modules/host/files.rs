@@ -1,6 +1,6 @@
 //! File primitives the file modules share: atomic writes of bytes (through
-//! [`transfer`](super::transfer)), mode/owner/group fixes, and `--diff` text. Everything goes
-//! through [`ModuleCtx::exec`], so become and environment apply.
+//! [`transfer`](super::transfer)), mode/owner/group fixes and what they change, as a diff
+//! records it. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
 
 use std::fmt::Write as _;
 
@@ -116,20 +116,6 @@ fn mode_matches(want: &str, have: &str) -> bool {
     }
     let norm = |m: &str| u32::from_str_radix(m, 8).unwrap_or(u32::MAX);
     norm(want) == norm(have)
-}
-
-/// A unified diff for `--diff` (text only).
-pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
-    let (a, b) = (
-        std::str::from_utf8(before).ok()?,
-        std::str::from_utf8(after).ok()?,
-    );
-    let d = similar::TextDiff::from_lines(a, b);
-    Some(
-        d.unified_diff()
-            .header(&format!("before: {path}"), &format!("after: {path}"))
-            .to_string(),
-    )
 }
 
 /// The changes [`fix_attrs`] makes (or would make) as Ansible's modules record them in a diff
