@@ -42,8 +42,8 @@ fn registered_diffs_conform_under_check_and_diff() {
     conform_with("diffs.yml", 1, "", &["--check", "--diff"], false);
 }
 
-/// Each task's diff block as printed: the lines between a `TASK [...]` banner and the task's
-/// first result line (`changed: [...]`, `ok: [...]`), by task name. A template's
+/// Each diff block as printed, with its task's name: the lines before a result line
+/// (`changed: [...]`, `ok: [...]`, one per loop item) after the `TASK [...]` banner. A template's
 /// `after:` header, a temporary file under Ansible, is cut to its base name.
 fn diff_blocks(out: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
@@ -62,7 +62,6 @@ fn diff_blocks(out: &str) -> Vec<(String, String)> {
             if !text.is_empty() {
                 blocks.push((name.clone(), std::mem::take(text)));
             }
-            current = None;
             continue;
         }
         let line = match line.strip_prefix("+++ after: ") {

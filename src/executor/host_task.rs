@@ -41,6 +41,9 @@ pub(crate) struct Job {
     pub env: Option<String>,
     pub check_mode: bool,
     pub diff: bool,
+    /// A result's diff is shown: `--diff`, or the task's `diff` keyword (Ansible shows what a
+    /// module returns under `--diff` even for a task with `diff: false`).
+    pub show_diff: bool,
     pub verbosity: u8,
     pub timeout: Option<u64>,
     /// `async` seconds, rendered (0: the module runs in the foreground).
@@ -135,7 +138,7 @@ fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
     } else {
         r.data.clone()
     };
-    if !job.diff {
+    if !job.show_diff {
         shown.remove("diff");
     }
     run.reporter.host_result(&HostEvent {
@@ -486,7 +489,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         ignored,
         looped,
         no_log: job.no_log,
-        diff: job.diff,
+        diff: job.show_diff,
         facts_to: job.facts_to,
     }
 }

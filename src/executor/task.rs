@@ -234,6 +234,7 @@ impl Executor {
             env,
             check_mode: check_mode.unwrap_or(self.opts.check),
             diff: diff.unwrap_or(self.opts.diff),
+            show_diff: self.opts.diff || diff == Some(true),
             verbosity: self.opts.verbosity,
             timeout,
             async_limit,
