@@ -212,9 +212,13 @@ impl Reporter for Human {
         }
         let show = self.verbosity > 0 || ev.verbose_always;
         let mut shown = ev.result.clone();
-        // Ansible shows a diff only for a result that changed something.
-        let diff = shown
-            .remove("diff")
+        // Ansible shows a diff only for a result that changed something, and keeps it in the
+        // result's JSON from -vvv on.
+        let diff = match self.verbosity {
+            0..=2 => shown.remove("diff"),
+            _ => shown.get("diff").cloned(),
+        };
+        let diff = diff
             .filter(|_| ev.status == Status::Changed)
             .and_then(|d| diff_text(&d));
         let mut result = Json::Object(shown);
