@@ -176,7 +176,8 @@ async fn settle(
         }
     }
     if let Some(before) = before {
-        diff.attrs(&before, &args.attrs, (!ctx.check_mode).then_some(&*st));
+        let after = (!ctx.check_mode).then_some(&*st);
+        diff.attrs(host::attrs_changes(ctx, &before, &args.attrs, after).await?);
     }
     Ok(changed)
 }

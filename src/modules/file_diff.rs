@@ -7,8 +7,8 @@
 use serde_json::{json, Map, Value as Json};
 
 use crate::connection::quote;
+use crate::modules::host;
 use crate::modules::host::stat::RemoteStat;
-use crate::modules::host::{self, Attrs};
 use crate::modules::{ModuleCtx, ModuleResult};
 
 /// The values before and after of what the file module changes.
@@ -46,10 +46,8 @@ impl FileDiff {
         Ok(d)
     }
 
-    /// Owner, group and mode that `attrs` changes on what `st` found (`after`: the stat once
-    /// changed, outside check mode).
-    pub(crate) fn attrs(&mut self, st: &RemoteStat, attrs: &Attrs, after: Option<&RemoteStat>) {
-        let (was, now) = host::attrs_diff(st, attrs, after);
+    /// Owner, group and mode as they change (see [`host::attrs_changes`]).
+    pub(crate) fn attrs(&mut self, (was, now): (Map<String, Json>, Map<String, Json>)) {
         self.before.extend(was);
         self.after.extend(now);
     }

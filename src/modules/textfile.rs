@@ -148,9 +148,10 @@ pub(crate) async fn write_text(
         }
     }
     let now = now.filter(|st| st.exists);
-    let attrs = now
-        .as_ref()
-        .map(|st| host::attrs_diff(st, opts.attrs, None));
+    let attrs = match &now {
+        Some(st) => Some(host::attrs_changes(ctx, st, opts.attrs, None).await?),
+        None => None,
+    };
     let attrs_changed = match now {
         Some(st) => host::fix_attrs(ctx, path, &st, opts.attrs).await?,
         None => false,

@@ -175,3 +175,40 @@ pub(crate) fn attrs_diff(
     }
     (was, now)
 }
+
+/// [`attrs_diff`] with owner and group names read as ids on the host when there is no stat
+/// after to read them from (check mode), as Ansible's module looks them up.
+pub(crate) async fn attrs_changes(
+    ctx: &ModuleCtx<'_>,
+    before: &RemoteStat,
+    attrs: &Attrs,
+    after: Option<&RemoteStat>,
+) -> Result<(Map<String, Json>, Map<String, Json>), ModuleResult> {
+    fn named(n: &Option<String>) -> Option<&String> {
+        n.as_ref().filter(|n| n.parse::<u64>().is_err())
+    }
+    let (owner, group) = (named(&attrs.owner), named(&attrs.group));
+    if after.is_some() || (owner.is_none() && group.is_none()) {
+        return Ok(attrs_diff(before, attrs, after));
+    }
+    let lookup = |cmd: &str, name: Option<&String>| match name {
+        Some(n) => format!("{cmd} {} 2>/dev/null || echo; ", quote(n)),
+        None => "echo; ".to_string(),
+    };
+    let script = lookup("id -u --", owner) + &lookup("getent group --", group);
+    let out = run(ctx, &script).await?;
+    let mut lines = out.lines();
+    let mut ids = before.clone();
+    if let Some(uid) = lines.next().and_then(|l| l.trim().parse().ok()) {
+        ids.uid = uid;
+    }
+    let gid = lines
+        .next()
+        .and_then(|l| l.split(':').nth(2)?.trim().parse().ok());
+    if let Some(gid) = gid {
+        ids.gid = gid;
+    }
+    // The mode is not read from this stand-in: attrs_diff takes it from the arguments.
+    ids.mode = String::new();
+    Ok(attrs_diff(before, attrs, Some(&ids)))
+}

@@ -46,5 +46,5 @@ pub(crate) mod timefmt;
 pub(crate) mod transfer;
 
 pub(crate) use exec::{read, run};
-pub(crate) use files::{attrs_diff, fix_attrs, write, Attrs};
+pub(crate) use files::{attrs_changes, fix_attrs, write, Attrs};
 pub(crate) use stat::{path_result, prefetch, stat, Prefetched};

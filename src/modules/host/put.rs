@@ -112,7 +112,7 @@ pub(crate) async fn put(
             st = s;
         }
     }
-    let attrs = host::attrs_diff(&before, &attrs, (!ctx.check_mode).then_some(&st));
+    let attrs = host::attrs_changes(ctx, &before, &attrs, (!ctx.check_mode).then_some(&st)).await?;
     if changed && !ctx.check_mode && st.is_file() {
         // What was just written needs no hashing on the next run.
         crate::modules::host::sums::put(ctx.host, &dest, &st.stamp, &checksum);
