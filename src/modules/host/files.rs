@@ -212,3 +212,65 @@ pub(crate) async fn attrs_changes(
     ids.mode = String::new();
     Ok(attrs_diff(before, attrs, Some(&ids)))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// What a diff records of the attributes asked, against a file root owns with mode 0644.
+    #[test]
+    fn attribute_changes_are_recorded_as_ansible_records_them() {
+        let st = RemoteStat {
+            exists: true,
+            mode: "0644".into(),
+            owner: "root".into(),
+            group: "root".into(),
+            ..Default::default()
+        };
+        let after = RemoteStat {
+            uid: 2,
+            gid: 3,
+            mode: "2750".into(),
+            ..st.clone()
+        };
+        let attrs = |mode: Option<&str>, owner: Option<&str>, group: Option<&str>| Attrs {
+            mode: mode.map(String::from),
+            owner: owner.map(String::from),
+            group: group.map(String::from),
+            ..Default::default()
+        };
+        let cases = [
+            (
+                attrs(Some("0644"), Some("root"), Some("0")),
+                None,
+                json!([{}, {}]),
+            ),
+            (
+                attrs(Some("600"), None, None),
+                None,
+                json!([{"mode": "0644"}, {"mode": "0600"}]),
+            ),
+            (
+                attrs(Some("u+x"), None, None),
+                None,
+                json!([{"mode": "0644"}, {"mode": "u+x"}]),
+            ),
+            (
+                attrs(Some("g+s"), Some("bin"), Some("sys")),
+                Some(&after),
+                json!([{"mode": "0644", "owner": 0, "group": 0}, {"mode": "02750", "owner": 2, "group": 3}]),
+            ),
+            (
+                attrs(None, Some("7"), None),
+                None,
+                json!([{"owner": 0}, {"owner": 7}]),
+            ),
+        ];
+        for (asked, after, want) in cases {
+            let (was, now) = attrs_diff(&st, &asked, after);
+            assert_eq!(json!([was, now]), want, "{asked:?}");
+        }
+    }
+}
