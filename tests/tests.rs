@@ -13,6 +13,7 @@ mod connections;
 mod core;
 mod corpus;
 mod deploy;
+mod diffs;
 mod dnf;
 mod ec2;
 mod facts;

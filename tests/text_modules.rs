@@ -24,18 +24,7 @@ fn find_assemble_tempfile_script_pause_wait_for_connection_conform() {
 /// (`scripts/corpus.sh` fetches it).
 #[test]
 fn ini_file_conforms_with_community_general() {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let dir = std::env::var("FERRY_CORPUS_CACHE").unwrap_or(format!("{home}/.cache/ferry-corpus"));
-    let collections = std::path::Path::new(&dir).join("ansible-11.13.0");
-    assert!(
-        collections
-            .join("ansible_collections/community/general")
-            .is_dir(),
-        "community.general is missing: run `bash scripts/corpus.sh`"
-    );
-    // nextest runs each test in its own process: the variable reaches only this test's
-    // ansible-playbook.
-    std::env::set_var("ANSIBLE_COLLECTIONS_PATH", &collections);
+    crate::diffs::with_community_general();
     conform_with("text_ini.yml", 1, "", &[], false);
 }
 

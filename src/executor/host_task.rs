@@ -41,6 +41,9 @@ pub(crate) struct Job {
     pub env: Option<String>,
     pub check_mode: bool,
     pub diff: bool,
+    /// A result's diff is shown: `--diff`, or the task's `diff` keyword (Ansible shows what a
+    /// module returns under `--diff` even for a task with `diff: false`).
+    pub show_diff: bool,
     pub verbosity: u8,
     pub timeout: Option<u64>,
     /// `async` seconds, rendered (0: the module runs in the foreground).
@@ -65,6 +68,8 @@ pub(crate) struct HostOutcome {
     /// Per-item results of a loop (already reported).
     pub looped: bool,
     pub no_log: bool,
+    /// `--diff` or the `diff` keyword: the result's `diff` is shown.
+    pub diff: bool,
     /// The host the task's facts go to, when not this one (`delegate_facts`).
     pub facts_to: Option<String>,
 }
@@ -128,11 +133,14 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
 
 /// Reports one loop item's result (hidden under `no_log`).
 fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
-    let shown = if job.no_log {
+    let mut shown = if job.no_log {
         Vars::new()
     } else {
         r.data.clone()
     };
+    if !job.show_diff {
+        shown.remove("diff");
+    }
     run.reporter.host_result(&HostEvent {
         host: &job.host,
         task: run.name,
@@ -481,6 +489,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         ignored,
         looped,
         no_log: job.no_log,
+        diff: job.show_diff,
         facts_to: job.facts_to,
     }
 }

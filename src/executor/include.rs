@@ -228,6 +228,7 @@ impl Executor {
             ignored: false,
             looped: false,
             no_log: false,
+            diff: false,
             facts_to: None,
         };
         self.apply(ctx, &inc.task, outcome, rescuable)

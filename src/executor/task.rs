@@ -143,11 +143,15 @@ impl Executor {
 
     fn report(&self, task: &Task, name: &str, outcome: &HostOutcome) {
         self.debugger_note(task, outcome.status);
-        let shown = if outcome.no_log {
+        let mut shown = if outcome.no_log {
             censor(&outcome.result)
         } else {
             shown(task, &outcome.result)
         };
+        // A diff is shown (and kept in the report) only when the task asks for it.
+        if !outcome.diff {
+            shown.remove("diff");
+        }
         self.reporter.host_result(&HostEvent {
             host: &outcome.host,
             task: name,
@@ -230,6 +234,7 @@ impl Executor {
             env,
             check_mode: check_mode.unwrap_or(self.opts.check),
             diff: diff.unwrap_or(self.opts.diff),
+            show_diff: self.opts.diff || diff == Some(true),
             verbosity: self.opts.verbosity,
             timeout,
             async_limit,

@@ -89,6 +89,9 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     if !r.failed && !r.unreachable {
         r.data.insert("src".into(), args.src.into());
         r.data.insert("md5sum".into(), md5.into());
+        // ansible-core 2.18's assemble registers no diff, --diff or not (checked with
+        // ansible-playbook).
+        r.data.shift_remove("diff");
         if args.remote_src {
             r.data.insert("msg".into(), "OK".into());
         }

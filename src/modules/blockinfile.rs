@@ -10,7 +10,7 @@ use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::resolve_link;
 use crate::modules::host::Attrs;
 use crate::modules::lineinfile::make_parent;
-use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, WriteOpts};
+use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, EditDiff, WriteOpts};
 use crate::modules::{de_bool, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_regex, PyRegexFlags};
 use crate::vars::Vars;
@@ -120,6 +120,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         text: &text,
         msg,
         content_changed: !msg.is_empty(),
+        diff: EditDiff::Block,
     };
     write_text(ctx, &opts, &path, "utf-8", edit, before.as_ref()).await
 }

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::connection::quote;
 use crate::modules::args::refuse_choices;
-use crate::modules::host::{self, textfile};
+use crate::modules::host::textfile;
 use crate::modules::sysargs;
 use crate::modules::{
     argnames, de_bool, typed, ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS,
@@ -412,9 +412,9 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         target.write(ctx, &existing, &after).await?;
     }
     if changed && ctx.diff_mode() {
-        if let Some(d) = host::diff(before.as_bytes(), after.as_bytes(), &target.header()) {
-            data.insert("diff".into(), d.into());
-        }
+        let header = target.header();
+        let d = textfile::text_diff((&header, &existing), (&header, &after));
+        data.insert("diff".into(), d);
     }
     if let Some(f) = &args.cron_file {
         data.insert("cron_file".into(), f.clone().into());
@@ -425,6 +425,8 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
 /// A cron file left without jobs is removed, as Ansible does.
 async fn remove_file(ctx: &ModuleCtx<'_>, args: &Args, path: &str, existing: &str) -> Outcome {
     let mut data = Vars::new();
+    // Without --diff, Ansible's cron registers an empty mapping here.
+    data.insert("diff".into(), Json::Object(Default::default()));
     let changed = textfile::remove(ctx, path, Some(existing), false, &mut data).await?;
     data.insert("cron_file".into(), args.cron_file.clone().into());
     data.insert("state".into(), args.state.clone().into());

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::connection::quote;
 use crate::modules::args::FileArgs;
 use crate::modules::args::{file_arg_names, typed_file};
+use crate::modules::file_diff::FileDiff;
 use crate::modules::file_times::{self, Stamp};
 use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::{self, Attrs};
@@ -101,31 +102,26 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
         _ => None,
     };
     let action = action(args, &state, &path, &st, src_st.as_ref())?;
+    let mut diff = FileDiff::new(ctx, &path, &state, &st).await?;
+    if let (Some(src), "link", Some(_)) = (&args.src, state.as_str(), &action) {
+        diff.link(&st, src);
+    }
     let mut changed = action.is_some();
     if let (Some(script), false) = (&action, ctx.check_mode) {
         host::run(ctx, script).await?;
     }
     if state != "absent" {
-        if changed && !ctx.check_mode {
-            st = host::stat(ctx, &path, false).await?;
-        }
-        if st.exists || !ctx.check_mode {
-            changed |= file_times::apply(ctx, &path, &mtime, &atime).await?;
-        }
-        let on_link = state == "link" || (!args.follow && st.is_link());
-        if on_link && st.exists {
-            changed |= link_attrs(ctx, &path, &st, &args.attrs).await?;
-        } else if state != "link" && (st.exists || !ctx.check_mode) {
-            changed |= host::fix_attrs(ctx, &path, &st, &args.attrs).await?;
-            if args.recurse && state == "directory" && !ctx.check_mode {
-                recurse(ctx, &path, &args.attrs).await?;
-            }
-        }
-        if changed && !ctx.check_mode {
-            if let Ok(s) = host::stat(ctx, &path, false).await {
-                st = s;
-            }
-        }
+        let times = (&mtime, &atime);
+        changed = settle(
+            ctx,
+            args,
+            (&state, &path),
+            times,
+            &mut st,
+            changed,
+            &mut diff,
+        )
+        .await?;
     } else if changed {
         st = Default::default();
     }
@@ -135,11 +131,55 @@ async fn converge(ctx: &ModuleCtx<'_>, args: &Args) -> Result<ModuleResult, Modu
             data.insert("src".into(), src.clone().into());
         }
     }
+    // A path already absent gets no diff from Ansible's file module.
+    if state != "absent" || changed {
+        data.insert("diff".into(), diff.into_json());
+    }
     Ok(ModuleResult {
         changed,
         data,
         ..Default::default()
     })
+}
+
+/// After `state` is reached (`changed`): the times and the attributes, recorded in `diff`;
+/// `st` becomes the path's stat after. Whether anything changed.
+async fn settle(
+    ctx: &ModuleCtx<'_>,
+    args: &Args,
+    (state, path): (&str, &str),
+    (mtime, atime): (&Stamp, &Stamp),
+    st: &mut RemoteStat,
+    mut changed: bool,
+    diff: &mut FileDiff,
+) -> Result<bool, ModuleResult> {
+    if changed && !ctx.check_mode {
+        *st = host::stat(ctx, path, false).await?;
+    }
+    if st.exists || !ctx.check_mode {
+        changed |= file_times::apply(ctx, path, mtime, atime).await?;
+    }
+    let on_link = state == "link" || (!args.follow && st.is_link());
+    let mut before = None;
+    if on_link && st.exists {
+        changed |= link_attrs(ctx, path, st, &args.attrs).await?;
+    } else if state != "link" && (st.exists || !ctx.check_mode) {
+        before = Some(st.clone());
+        changed |= host::fix_attrs(ctx, path, st, &args.attrs).await?;
+        if args.recurse && state == "directory" && !ctx.check_mode {
+            recurse(ctx, path, &args.attrs).await?;
+        }
+    }
+    if changed && !ctx.check_mode {
+        if let Ok(s) = host::stat(ctx, path, false).await {
+            *st = s;
+        }
+    }
+    if let Some(before) = before {
+        let after = (!ctx.check_mode).then_some(&*st);
+        diff.attrs(host::attrs_changes(ctx, &before, &args.attrs, after).await?);
+    }
+    Ok(changed)
 }
 
 /// Where a link's `src` is: relative to the link's directory, as `ln -s` reads it.

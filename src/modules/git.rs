@@ -129,12 +129,23 @@ async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
     }
     report.after = git.version(&dest).await?;
     report.changed |= report.before != report.after;
-    if let (true, Some(before), Some(after)) = (ctx.diff_mode(), &report.before, &report.after) {
-        if before != after {
-            let range = format!("diff --no-color {} {}", quote(before), quote(after));
-            if let Ok(text) = git.run(Some(&dest), &range).await? {
-                report.extra.insert("diff".into(), text.into());
+    if let (true, Some(after)) = (ctx.diff_mode(), &report.after) {
+        // Ansible's `get_diff`: the text of `git diff`, prepared.
+        let prepared = match &report.before {
+            None => Some(format!(">> Newly checked out {after}")),
+            Some(before) if before != after => {
+                let range = format!("diff --no-color {} {}", quote(before), quote(after));
+                Some(match git.run(Some(&dest), &range).await? {
+                    Ok(text) if !text.is_empty() => text,
+                    Ok(_) => format!(">> No visual differences between {before} and {after}"),
+                    Err(_) => format!(">> Failed to get proper diff between {before} and {after}"),
+                })
             }
+            Some(_) => None,
+        };
+        if let Some(p) = prepared {
+            let diff = serde_json::json!({ "prepared": p });
+            report.extra.insert("diff".into(), diff);
         }
     }
     finish(&git, &args, &dest, report).await

@@ -159,14 +159,18 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     let mut data = Vars::new();
     data.insert("name".into(), name.clone().into());
     data.insert("ansible_facts".into(), facts(ctx, &name).await?);
-    if changed && ctx.diff_mode() {
+    // Ansible's hostname registers it whenever it changes, --diff or not.
+    if changed {
         let before = if name != current {
             &current
         } else {
             &permanent
         };
-        let d = format!("--- before\n+++ after\n-hostname = {before}\n+hostname = {name}\n");
-        data.insert("diff".into(), d.into());
+        let d = serde_json::json!({
+            "before": format!("hostname = {before}\n"),
+            "after": format!("hostname = {name}\n"),
+        });
+        data.insert("diff".into(), d);
     }
     Ok(ModuleResult::changed(data, changed))
 }

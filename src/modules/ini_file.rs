@@ -10,7 +10,7 @@ use crate::modules::host::Attrs;
 use crate::modules::ini_args::{values_of, Args};
 use crate::modules::ini_edit::Ini;
 use crate::modules::lineinfile::make_parent;
-use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, WriteOpts};
+use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, EditDiff, WriteOpts};
 use crate::modules::{ArgProblem, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::vars::Vars;
 
@@ -73,6 +73,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         text: &new_text,
         msg: &msg,
         content_changed: changed,
+        diff: EditDiff::Ini,
     };
     let mut r = write_text(ctx, &opts, &target, "utf-8", edit, before.as_ref()).await?;
     r.data.insert("msg".into(), msg.into());

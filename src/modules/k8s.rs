@@ -386,7 +386,10 @@ async fn run_kubectl(
         let out = ctx.exec(&format!("{kubectl} diff {target}")).await;
         if let Ok(o) = out {
             if !o.stdout.trim().is_empty() {
-                data.insert("diff".into(), o.stdout.into());
+                // kubernetes.core.k8s registers the objects before and after; ferry has
+                // `kubectl diff`'s text, kept as a prepared diff.
+                let diff = serde_json::json!({ "prepared": o.stdout });
+                data.insert("diff".into(), diff);
             }
         }
     }

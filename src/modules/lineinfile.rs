@@ -11,9 +11,10 @@ use serde::Deserialize;
 use crate::connection::quote;
 use crate::modules::args::FileArgs;
 use crate::modules::args::{file_arg_names, typed_file};
-use crate::modules::host::put::{put_file, HasOpts};
+use crate::modules::host::put::{put, HasOpts};
 use crate::modules::host::transfer::{Source, Validate};
 use crate::modules::host::{self, Attrs};
+use crate::modules::textfile::edit_diff;
 use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_regex, PyRegexFlags, PyReplacement};
 use crate::vars::Vars;
@@ -101,10 +102,13 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     };
     let patterns = Patterns::compile(&args).map_err(|e| ModuleResult::failed(e.to_string()))?;
     let (new_text, msg) = edit(&text, &args, &patterns)?;
-    let mut r = put_file(ctx, &args, Source::Bytes(new_text.as_bytes()), &args.path).await;
-    if !r.failed {
-        r.data.insert("msg".into(), msg.into());
-    }
+    let p = put(ctx, &args, Source::Bytes(new_text.as_bytes()), &args.path).await?;
+    let mut r = p.result;
+    // In check mode on a file not there yet, lineinfile stops before looking at attributes.
+    let attrs = (st.exists || !ctx.check_mode).then_some(p.attrs);
+    let diff = edit_diff(ctx, &args.path, (&text, &new_text), attrs);
+    r.data.insert("diff".into(), diff);
+    r.data.insert("msg".into(), msg.into());
     Ok(r)
 }
 

@@ -47,6 +47,7 @@ pub mod external;
 mod fail;
 mod fetch;
 mod file;
+mod file_diff;
 mod file_times;
 mod find;
 mod find_args;

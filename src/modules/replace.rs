@@ -8,7 +8,7 @@ use crate::modules::args::FileArgs;
 use crate::modules::args::{file_arg_names, typed_file};
 use crate::modules::host::put::resolve_link;
 use crate::modules::host::Attrs;
-use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, WriteOpts};
+use crate::modules::textfile::{rc_failure, read_text, write_text, Edit, EditDiff, WriteOpts};
 use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, Outcome, DEFAULTS};
 use crate::template::{py_each_match, py_regex, PyRegexFlags, PyReplacement};
 use crate::vars::Vars;
@@ -85,6 +85,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         text: &new_text,
         msg: &msg,
         content_changed: new_text != text,
+        diff: EditDiff::Replace,
     };
     let mut r = write_text(ctx, &opts, &path, &args.encoding, edit, Some(&st)).await?;
     r.data.insert("rc".into(), 0.into());

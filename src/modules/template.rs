@@ -111,6 +111,13 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
         }
     };
     let mut r = put_file(ctx, &args, Source::Bytes(rendered.as_bytes()), &dest).await;
+    // Ansible's header names the rendered text's temporary file (`…/tmpXXXX/NAME.j2`); ferry
+    // renders in memory and names the template.
+    if let Some(Json::Object(entry)) = r.data.get_mut("diff").and_then(|d| d.get_mut(0)) {
+        if entry.contains_key("after_header") {
+            entry.insert("after_header".into(), path.display().to_string().into());
+        }
+    }
     r.data
         .insert("src".into(), path.display().to_string().into());
     Ok(r)

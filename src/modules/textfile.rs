@@ -6,12 +6,13 @@
 use base64::Engine;
 
 use crate::connection::quote;
-use crate::modules::host::put::{put_file, HasOpts};
+use crate::modules::host::put::{put, HasOpts};
 use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::transfer::{Source, Validate};
 use crate::modules::host::{self, Attrs};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
+use serde_json::{json, Map, Value as Json};
 
 /// How an edited file is written: its attributes, `backup`, `validate`.
 pub(crate) struct WriteOpts<'a> {
@@ -121,6 +122,7 @@ pub(crate) async fn write_text(
 ) -> Outcome {
     let mut data = Vars::new();
     let mut now = before.cloned();
+    let mut texts = (edit.text.to_string(), edit.text.to_string());
     if edit.content_changed {
         let bytes = encode(ctx, edit.text, encoding).await?;
         let content_only = WriteOpts {
@@ -128,23 +130,43 @@ pub(crate) async fn write_text(
             backup: opts.backup,
             validate: opts.validate,
         };
-        let r = put_file(ctx, &content_only, Source::Bytes(&bytes), path).await;
-        if r.failed || r.unreachable {
-            return Err(r);
+        let p = put(ctx, &content_only, Source::Bytes(&bytes), path).await?;
+        if let Some(b) = p.result.data.get("backup_file") {
+            data.insert("backup_file".into(), b.clone());
         }
-        for key in ["backup_file", "diff"] {
-            if let Some(v) = r.data.get(key) {
-                data.insert(key.into(), v.clone());
-            }
-        }
+        let text = |k: &str| {
+            p.content
+                .as_ref()
+                .and_then(|c| c.get(k)?.as_str().map(str::to_string))
+        };
+        texts = (
+            text("before").unwrap_or_default(),
+            text("after").unwrap_or_default(),
+        );
         if !ctx.check_mode {
             now = Some(host::stat(ctx, path, false).await?);
         }
     }
-    let attrs_changed = match now.filter(|st| st.exists) {
+    let now = now.filter(|st| st.exists);
+    let attrs = match &now {
+        Some(st) => Some(host::attrs_changes(ctx, st, opts.attrs, None).await?),
+        None => None,
+    };
+    let attrs_changed = match now {
         Some(st) => host::fix_attrs(ctx, path, &st, opts.attrs).await?,
         None => false,
     };
+    let texts = (texts.0.as_str(), texts.1.as_str());
+    let diff = match edit.diff {
+        EditDiff::Block => Some(edit_diff(ctx, path, texts, attrs.filter(|_| before.is_some() || !ctx.check_mode))),
+        EditDiff::Ini => Some(edit_diff(ctx, path, texts, None)),
+        EditDiff::Replace => (ctx.diff_mode() && edit.content_changed).then(|| {
+            json!({"before_header": path, "before": texts.0, "after_header": path, "after": texts.1})
+        }),
+    };
+    if let Some(d) = diff {
+        data.insert("diff".into(), d);
+    }
     let msg = match (edit.content_changed, attrs_changed) {
         (true, true) => format!("{} and {ATTRS_CHANGED}", edit.msg),
         (false, true) => ATTRS_CHANGED.to_string(),
@@ -156,6 +178,35 @@ pub(crate) async fn write_text(
         data,
         ..Default::default()
     })
+}
+
+/// The diff lineinfile, blockinfile and ini_file register: the text before and after (both
+/// empty without `--diff`) under `PATH (content)` headers; with `attrs`, a list of it and the
+/// attribute changes under `PATH (file attributes)` headers.
+pub(crate) fn edit_diff(
+    ctx: &ModuleCtx<'_>,
+    path: &str,
+    (before, after): (&str, &str),
+    attrs: Option<(Map<String, Json>, Map<String, Json>)>,
+) -> Json {
+    let (before, after) = if ctx.diff_mode() {
+        (before, after)
+    } else {
+        ("", "")
+    };
+    let header = format!("{path} (content)");
+    let content =
+        json!({"before": before, "after": after, "before_header": header, "after_header": header});
+    let Some((was, now)) = attrs else {
+        return content;
+    };
+    let header = format!("{path} (file attributes)");
+    let mut changes = json!({"before_header": header, "after_header": header});
+    if !was.is_empty() {
+        changes["before"] = Json::Object(was);
+        changes["after"] = Json::Object(now);
+    }
+    json!([content, changes])
 }
 
 const ATTRS_CHANGED: &str = "ownership, perms or SE linux context changed";
@@ -175,4 +226,17 @@ pub(crate) struct Edit<'a> {
     pub msg: &'a str,
     /// Whether `text` differs from the file's.
     pub content_changed: bool,
+    /// The shape of the diff the module registers.
+    pub diff: EditDiff,
+}
+
+/// The diff a text-editing module registers, as its Ansible module builds it.
+pub(crate) enum EditDiff {
+    /// blockinfile's: see [`edit_diff`], with the attributes.
+    Block,
+    /// ini_file's: see [`edit_diff`], the content alone.
+    Ini,
+    /// replace's: `{before, after}` under the path as headers, when the content changes under
+    /// `--diff`; nothing otherwise.
+    Replace,
 }

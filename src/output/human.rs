@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
+use super::diff::diff_text;
 use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
 use crate::pyjson::dumps;
 
@@ -53,6 +54,21 @@ impl Human {
         match bar.as_ref() {
             Some(b) => b.suspend(write),
             None => write(),
+        }
+    }
+
+    /// A diff as Ansible's display prints it: each line coloured by its first character, the
+    /// text's last line end not doubled (its blank last line stays).
+    fn diff_lines(&self, text: &str) {
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        for l in text.split('\n') {
+            let colour = match l.as_bytes().first() {
+                Some(b'+') => Some(GREEN),
+                Some(b'-') => Some(RED),
+                Some(b'@') if l.starts_with("@@") => Some(CYAN),
+                _ => None,
+            };
+            self.line(l, colour);
         }
     }
 
@@ -196,11 +212,15 @@ impl Reporter for Human {
         }
         let show = self.verbosity > 0 || ev.verbose_always;
         let mut shown = ev.result.clone();
-        let diff = match shown.remove("diff") {
-            Some(Json::String(d)) => Some(d),
-            Some(d) => structured_diff(&d),
-            None => None,
+        // Ansible shows a diff only for a result that changed something, and keeps it in the
+        // result's JSON from -vvv on.
+        let diff = match self.verbosity {
+            0..=2 => shown.remove("diff"),
+            _ => shown.get("diff").cloned(),
         };
+        let diff = diff
+            .filter(|_| ev.status == Status::Changed)
+            .and_then(|d| diff_text(&d));
         let mut result = Json::Object(shown);
         if self.verbosity < WHOLE_OUTPUT_VERBOSITY {
             abbreviate(&mut result);
@@ -239,8 +259,8 @@ impl Reporter for Human {
                 t
             }
         };
-        if let Some(d) = diff.filter(|d| !d.is_empty()) {
-            self.line(d.trim_end(), None);
+        if let Some(d) = diff {
+            self.diff_lines(&d);
         }
         self.line(&text, Some(colour));
         if ev.ignored {
@@ -362,49 +382,6 @@ impl Reporter for Human {
         }
         self.line("", None);
     }
-}
-
-/// A result's `diff` as text: a string as it is, a structured one as [`structured_diff`] shows it
-/// (also the HTML report's diffs).
-pub(crate) fn diff_text(diff: &Json) -> Option<String> {
-    match diff {
-        Json::String(d) => (!d.is_empty()).then(|| d.clone()),
-        other => structured_diff(other),
-    }
-}
-
-/// A module's `diff` as Ansible's callback shows it: each `{before, after}` (with their headers)
-/// as a unified diff, a `prepared` text as it is (the modules ferry runs in their own code).
-fn structured_diff(diff: &Json) -> Option<String> {
-    let one = |d: &Json| -> String {
-        if let Some(p) = d.get("prepared").and_then(Json::as_str) {
-            return p.to_string();
-        }
-        let text = |k: &str| match d.get(k) {
-            Some(Json::String(s)) => Some(s.clone()),
-            Some(v) => serde_json::to_string_pretty(v).ok().map(|s| s + "\n"),
-            None => None,
-        };
-        let (Some(before), Some(after)) = (text("before"), text("after")) else {
-            return String::new();
-        };
-        let header = |k: &str, side: &str| match d.get(k).and_then(Json::as_str) {
-            Some(h) => format!("{side}: {h}"),
-            None => side.to_string(),
-        };
-        similar::TextDiff::from_lines(&before, &after)
-            .unified_diff()
-            .header(
-                &header("before_header", "before"),
-                &header("after_header", "after"),
-            )
-            .to_string()
-    };
-    let text: String = match diff {
-        Json::Array(list) => list.iter().map(one).collect(),
-        other => one(other),
-    };
-    (!text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]

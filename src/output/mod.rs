@@ -4,6 +4,8 @@
 //! Modules and the executor never print; they emit events through a
 //! [`Reporter`](crate::events::Reporter).
 
+pub(crate) mod diff;
+mod difflib;
 pub mod human;
 pub mod json;
 pub mod junit;

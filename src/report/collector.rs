@@ -132,7 +132,7 @@ fn detail(result: &Vars, failed: bool) -> Option<Detail> {
     };
     let diff = result
         .get("diff")
-        .and_then(crate::output::human::diff_text)
+        .and_then(crate::output::diff::diff_text)
         .unwrap_or_default();
     let d = Detail {
         msg: head(&as_text(result.get("msg")), MSG_LIMIT),

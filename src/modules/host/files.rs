@@ -1,10 +1,10 @@
 //! File primitives the file modules share: atomic writes of bytes (through
-//! [`transfer`](super::transfer)), mode/owner/group fixes, and `--diff` text. Everything goes
-//! through [`ModuleCtx::exec`], so become and environment apply.
+//! [`transfer`](super::transfer)), mode/owner/group fixes and what they change, as a diff
+//! records it. Everything goes through [`ModuleCtx::exec`], so become and environment apply.
 
 use std::fmt::Write as _;
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::exec::run;
 use super::stat::RemoteStat;
@@ -118,16 +118,159 @@ fn mode_matches(want: &str, have: &str) -> bool {
     norm(want) == norm(have)
 }
 
-/// A unified diff for `--diff` (text only).
-pub(crate) fn diff(before: &[u8], after: &[u8], path: &str) -> Option<String> {
-    let (a, b) = (
-        std::str::from_utf8(before).ok()?,
-        std::str::from_utf8(after).ok()?,
-    );
-    let d = similar::TextDiff::from_lines(a, b);
-    Some(
-        d.unified_diff()
-            .header(&format!("before: {path}"), &format!("after: {path}"))
-            .to_string(),
-    )
+/// The changes [`fix_attrs`] makes (or would make) as Ansible's modules record them in a diff
+/// (`set_fs_attributes_if_different`): for each of owner, group and mode that differs, its
+/// value before and after — ids for owner and group, `0644` for modes. `after` is the path's
+/// stat once fixed, when there is one (not in check mode).
+pub(crate) fn attrs_diff(
+    before: &RemoteStat,
+    attrs: &Attrs,
+    after: Option<&RemoteStat>,
+) -> (Map<String, Json>, Map<String, Json>) {
+    let (mut was, mut now) = (Map::new(), Map::new());
+    let id = |want: &str, fixed: Option<u64>| match (want.parse::<u64>(), fixed) {
+        (Ok(n), _) | (_, Some(n)) => Json::from(n),
+        _ => Json::from(want),
+    };
+    let ids = [
+        (
+            "owner",
+            &attrs.owner,
+            &before.owner,
+            before.uid,
+            after.map(|a| a.uid),
+        ),
+        (
+            "group",
+            &attrs.group,
+            &before.group,
+            before.gid,
+            after.map(|a| a.gid),
+        ),
+    ];
+    for (key, want, name, had, fixed) in ids {
+        if let Some(w) = want
+            .as_ref()
+            .filter(|w| *w != name && **w != had.to_string())
+        {
+            was.insert(key.into(), had.into());
+            now.insert(key.into(), id(w, fixed));
+        }
+    }
+    if let Some(mode) = attrs
+        .mode
+        .as_ref()
+        .filter(|m| !mode_matches(m, &before.mode))
+    {
+        let octal = |m: &str| u32::from_str_radix(m, 8).ok().map(|v| format!("0{v:03o}"));
+        was.insert(
+            "mode".into(),
+            octal(&before.mode).unwrap_or_default().into(),
+        );
+        let fixed = after.and_then(|a| octal(&a.mode));
+        now.insert(
+            "mode".into(),
+            octal(mode).or(fixed).unwrap_or(mode.clone()).into(),
+        );
+    }
+    (was, now)
+}
+
+/// [`attrs_diff`] with owner and group names read as ids on the host when there is no stat
+/// after to read them from (check mode), as Ansible's module looks them up.
+pub(crate) async fn attrs_changes(
+    ctx: &ModuleCtx<'_>,
+    before: &RemoteStat,
+    attrs: &Attrs,
+    after: Option<&RemoteStat>,
+) -> Result<(Map<String, Json>, Map<String, Json>), ModuleResult> {
+    fn named(n: &Option<String>) -> Option<&String> {
+        n.as_ref().filter(|n| n.parse::<u64>().is_err())
+    }
+    let (owner, group) = (named(&attrs.owner), named(&attrs.group));
+    if after.is_some() || (owner.is_none() && group.is_none()) {
+        return Ok(attrs_diff(before, attrs, after));
+    }
+    let lookup = |cmd: &str, name: Option<&String>| match name {
+        Some(n) => format!("{cmd} {} 2>/dev/null || echo; ", quote(n)),
+        None => "echo; ".to_string(),
+    };
+    let script = lookup("id -u --", owner) + &lookup("getent group --", group);
+    let out = run(ctx, &script).await?;
+    let mut lines = out.lines();
+    let mut ids = before.clone();
+    if let Some(uid) = lines.next().and_then(|l| l.trim().parse().ok()) {
+        ids.uid = uid;
+    }
+    let gid = lines
+        .next()
+        .and_then(|l| l.split(':').nth(2)?.trim().parse().ok());
+    if let Some(gid) = gid {
+        ids.gid = gid;
+    }
+    // The mode is not read from this stand-in: attrs_diff takes it from the arguments.
+    ids.mode = String::new();
+    Ok(attrs_diff(before, attrs, Some(&ids)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// What a diff records of the attributes asked, against a file root owns with mode 0644.
+    #[test]
+    fn attribute_changes_are_recorded_as_ansible_records_them() {
+        let st = RemoteStat {
+            exists: true,
+            mode: "0644".into(),
+            owner: "root".into(),
+            group: "root".into(),
+            ..Default::default()
+        };
+        let after = RemoteStat {
+            uid: 2,
+            gid: 3,
+            mode: "2750".into(),
+            ..st.clone()
+        };
+        let attrs = |mode: Option<&str>, owner: Option<&str>, group: Option<&str>| Attrs {
+            mode: mode.map(String::from),
+            owner: owner.map(String::from),
+            group: group.map(String::from),
+            ..Default::default()
+        };
+        let cases = [
+            (
+                attrs(Some("0644"), Some("root"), Some("0")),
+                None,
+                json!([{}, {}]),
+            ),
+            (
+                attrs(Some("600"), None, None),
+                None,
+                json!([{"mode": "0644"}, {"mode": "0600"}]),
+            ),
+            (
+                attrs(Some("u+x"), None, None),
+                None,
+                json!([{"mode": "0644"}, {"mode": "u+x"}]),
+            ),
+            (
+                attrs(Some("g+s"), Some("bin"), Some("sys")),
+                Some(&after),
+                json!([{"mode": "0644", "owner": 0, "group": 0}, {"mode": "02750", "owner": 2, "group": 3}]),
+            ),
+            (
+                attrs(None, Some("7"), None),
+                None,
+                json!([{"owner": 0}, {"owner": 7}]),
+            ),
+        ];
+        for (asked, after, want) in cases {
+            let (was, now) = attrs_diff(&st, &asked, after);
+            assert_eq!(json!([was, now]), want, "{asked:?}");
+        }
+    }
 }

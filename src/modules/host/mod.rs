@@ -7,7 +7,7 @@
 //! - `transfer.rs`: put bytes or a local file into a remote file atomically (SFTP or piped).
 //! - `put.rs`: write one file as copy/template/lineinfile do (checksum first, validate,
 //!   backup, attributes, diff); `follow`; controller-side file lookup.
-//! - `files.rs`: write bytes atomically, fix mode/owner/group, `--diff` text.
+//! - `files.rs`: write bytes atomically, fix mode/owner/group, the diff of those fixes.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
 //! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `textfile.rs`: a whole text file read, replaced when it differs (check mode, backup,
@@ -46,5 +46,5 @@ pub(crate) mod timefmt;
 pub(crate) mod transfer;
 
 pub(crate) use exec::{read, run};
-pub(crate) use files::{diff, fix_attrs, write, Attrs};
+pub(crate) use files::{attrs_changes, fix_attrs, write, Attrs};
 pub(crate) use stat::{path_result, prefetch, stat, Prefetched};

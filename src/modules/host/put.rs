@@ -5,39 +5,70 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use crate::connection::quote;
+use crate::modules::host::stat::RemoteStat;
 use crate::modules::host::transfer::{self, Source, Validate};
 use crate::modules::host::{self, Attrs};
-use crate::modules::{IntoResult, ModuleCtx, ModuleResult, Outcome};
+use crate::modules::{ModuleCtx, ModuleResult};
 use crate::vars::Vars;
 
-/// Files larger than this get no `--diff` (Ansible's default `max_file_size_for_diff`, 100 kB,
-/// is smaller; ferry shows a little more).
-const DIFF_LIMIT: u64 = 256 * 1024;
+/// Files larger than this get no `--diff` (Ansible's default `max_file_size_for_diff`).
+const DIFF_LIMIT: u64 = 104_448;
 
-/// Writes one file if its checksum differs; `dest` may be an existing directory.
+/// Writes one file if its checksum differs; `dest` may be an existing directory. The result's
+/// `diff` is what copy registers: under `--diff`, `[{before, after, …}]` when the content
+/// changes; the file module's `{before: {path, …}, after: {path, …}}` when it does not.
 pub(crate) async fn put_file(
     ctx: &ModuleCtx<'_>,
     args_attrs: &impl HasOpts,
     data: Source<'_>,
     dest: &str,
 ) -> ModuleResult {
-    put(ctx, args_attrs, data, dest).await.into_result()
+    match put(ctx, args_attrs, data, dest).await {
+        Ok(p) => {
+            let mut r = p.result;
+            let diff = match p.content {
+                Some(content) => Json::Array(vec![Json::Object(content)]),
+                None if p.written => Json::Array(Vec::new()),
+                None => {
+                    let side = |mut m: Map<String, Json>| {
+                        m.insert("path".into(), p.path.clone().into());
+                        Json::Object(m)
+                    };
+                    serde_json::json!({"before": side(p.attrs.0), "after": side(p.attrs.1)})
+                }
+            };
+            r.data.insert("diff".into(), diff);
+            r
+        }
+        Err(r) => r,
+    }
 }
 
-/// [`put_file`], stopping early with `?`.
-async fn put(
+/// What [`put`] did: the result, the content's diff entry (copy's, under `--diff`, when the
+/// content changes) and the attributes' changes (before, after).
+pub(crate) struct Put {
+    pub result: ModuleResult,
+    pub path: String,
+    pub content: Option<Map<String, Json>>,
+    /// Whether the content was (or would be) written.
+    pub written: bool,
+    pub attrs: (Map<String, Json>, Map<String, Json>),
+}
+
+/// [`put_file`] with its diff's parts apart, stopping early with `?`.
+pub(crate) async fn put(
     ctx: &ModuleCtx<'_>,
     args_attrs: &impl HasOpts,
     data: Source<'_>,
     dest: &str,
-) -> Outcome {
+) -> Result<Put, ModuleResult> {
     let mut dest = dest.to_string();
     let mut st = host::stat(ctx, &dest, true).await?;
     if st.is_dir() {
-        return Ok(ModuleResult::failed(format!(
+        return Err(ModuleResult::failed(format!(
             "can not use content with a dir as dest: {dest}"
         )));
     }
@@ -55,20 +86,14 @@ async fn put(
         let msg = format!("validate must contain %s: {}", v.command);
         return Err(ModuleResult::failed(msg));
     }
-    let mut changed = false;
+    let mut content = None;
     let mut data_out = Vars::new();
     let differs = st.sha1.as_deref() != Some(checksum.as_str());
-    if !st.exists || (differs && args_attrs.force()) {
+    let written = !st.exists || (differs && args_attrs.force());
+    let mut changed = written;
+    if written {
         if ctx.diff_mode() {
-            let before = if st.exists && st.size < DIFF_LIMIT {
-                host::read(ctx, &dest).await.unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            let after = data.small_bytes(DIFF_LIMIT).unwrap_or_default();
-            if let Some(d) = host::diff(&before, &after, &dest) {
-                data_out.insert("diff".into(), d.into());
-            }
+            content = Some(content_diff(ctx, &st, data, &dest).await);
         }
         if !ctx.check_mode {
             if args_attrs.backup() && st.exists {
@@ -77,9 +102,9 @@ async fn put(
             }
             st = transfer::write_validated(ctx, &dest, data, validate).await?;
         }
-        changed = true;
     }
     let attrs = preserved(args_attrs.attrs(), data);
+    let before = st.clone();
     let fixed = host::fix_attrs(ctx, &dest, &st, &attrs).await?;
     changed |= fixed;
     if !ctx.check_mode && fixed {
@@ -87,6 +112,7 @@ async fn put(
             st = s;
         }
     }
+    let attrs = host::attrs_changes(ctx, &before, &attrs, (!ctx.check_mode).then_some(&st)).await?;
     if changed && !ctx.check_mode && st.is_file() {
         // What was just written needs no hashing on the next run.
         crate::modules::host::sums::put(ctx.host, &dest, &st.stamp, &checksum);
@@ -94,14 +120,65 @@ async fn put(
     let mut out = host::path_result(&dest, &st);
     out.remove("path");
     dest = dest.trim_end_matches('/').to_string();
-    out.insert("dest".into(), dest.into());
+    out.insert("dest".into(), dest.clone().into());
     out.insert("checksum".into(), checksum.into());
     out.extend(data_out);
-    Ok(ModuleResult {
+    let result = ModuleResult {
         changed,
         data: out,
         ..Default::default()
+    };
+    Ok(Put {
+        result,
+        path: dest,
+        content,
+        written,
+        attrs,
     })
+}
+
+/// The copy action's diff entry for `dest` (as `_get_diff_data` makes it): the file's text
+/// before (`""` when absent) and the data's after, or notes on binary and too large files.
+async fn content_diff(
+    ctx: &ModuleCtx<'_>,
+    st: &RemoteStat,
+    data: Source<'_>,
+    dest: &str,
+) -> Map<String, Json> {
+    let mut d = Map::new();
+    if !st.exists {
+        d.insert("before".into(), "".into());
+    } else if st.size > DIFF_LIMIT {
+        d.insert("dst_larger".into(), DIFF_LIMIT.into());
+    } else {
+        let before = host::read(ctx, dest).await.unwrap_or_default();
+        if before[..before.len().min(8192)].contains(&0) {
+            d.insert("dst_binary".into(), 1.into());
+        } else {
+            d.insert("before_header".into(), dest.into());
+            d.insert("before".into(), String::from_utf8_lossy(&before).into());
+        }
+    }
+    match data
+        .small_bytes(DIFF_LIMIT)
+        .filter(|b| b.len() as u64 <= DIFF_LIMIT)
+    {
+        None => {
+            d.insert("src_larger".into(), DIFF_LIMIT.into());
+        }
+        Some(b) if b.contains(&0) => {
+            d.insert("src_binary".into(), 1.into());
+        }
+        Some(b) => {
+            let header = match data {
+                Source::File(p) => p.display().to_string(),
+                Source::Bytes(_) => dest.to_string(),
+            };
+            d.insert("after_header".into(), header.into());
+            d.insert("after".into(), String::from_utf8_lossy(&b).into());
+        }
+    }
+    d
 }
 
 /// `mode: preserve`: the local file's mode (for `content`, no mode is set).

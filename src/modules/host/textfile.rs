@@ -43,6 +43,17 @@ pub(crate) struct WriteOpts<'a> {
     pub owner: Option<&'a str>,
 }
 
+/// A diff as Ansible's modules that own a file's text register it: `{before, after}` with
+/// the header of each, (header, text).
+pub(crate) fn text_diff(before: (&str, &str), after: (&str, &str)) -> Json {
+    serde_json::json!({
+        "before_header": before.0,
+        "before": before.1,
+        "after_header": after.0,
+        "after": after.1,
+    })
+}
+
 /// Writes `after` to `path` when it differs from `before` (what [`read`] found); records
 /// `backup_file` and `diff` in `data`. True when it changed (or would, in check mode).
 pub(crate) async fn replace(
@@ -57,9 +68,8 @@ pub(crate) async fn replace(
         return Ok(false);
     }
     if ctx.diff_mode() {
-        if let Some(d) = host::diff(before.unwrap_or("").as_bytes(), after.as_bytes(), path) {
-            data.insert("diff".into(), d.into());
-        }
+        let d = text_diff((path, before.unwrap_or("")), (path, after));
+        data.insert("diff".into(), d);
     }
     if ctx.check_mode {
         return Ok(true);
@@ -98,9 +108,7 @@ pub(crate) async fn remove(
         return Ok(false);
     };
     if ctx.diff_mode() {
-        if let Some(d) = host::diff(before.as_bytes(), b"", path) {
-            data.insert("diff".into(), d.into());
-        }
+        data.insert("diff".into(), text_diff((path, before), ("/dev/null", "")));
     }
     if !ctx.check_mode {
         if backup {
