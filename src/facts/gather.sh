@@ -7,20 +7,20 @@ m() { printf '\n@@ferry:%s\n' "$1"; }
 m files; [ -n "$FERRY_FILES" ] && grep -Has '' -- $FERRY_FILES </dev/null
 m exists; for p in $FERRY_EXISTS; do [ -e "$p" ] && echo "$p"; done
 #: platform
-m uname; uname -m
+m uname; { read -r a < /proc/sys/kernel/arch && echo "$a"; } 2>/dev/null || uname -m
 m fqdn; read -r n < /proc/sys/kernel/hostname; ip=; while read -r a names; do for w in $names; do [ "$w" = "$n" ] && { ip=$a; break 2; }; done; done < /etc/hosts; [ -n "$ip" ] || { set -- $(getent ahosts "$n"); ip=${1:-}; }; found=; [ -n "$ip" ] && while read -r a names; do [ "$a" = "$ip" ] && { echo "$a $names"; found=1; break; }; done < /etc/hosts; [ -n "$ip" ] && [ -z "$found" ] && getent hosts "$ip"
 #: lsb
 m lsb; command -v lsb_release
 #: user
 m user; u=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}; [ -n "$u" ] || while read -r k v rest; do [ "$k" = "Uid:" ] && { u=$v; break; }; done < /proc/self/status; found=; while IFS= read -r l; do case "$l" in "$u":*) echo "$l"; found=1; break;; esac; done < /etc/passwd; [ -n "$found" ] || getent passwd "$u"
 #: date_time
-m date; printf 'now\n@1577836800\n@1593561600\n' | date -f - '+%Y|%m|%d|%H|%M|%S|%s|%N|%A|%w|%W|%Z|%z|%j'
+m date; t=${EPOCHREALTIME:-}; if [ -n "$t" ]; then for w in "${t%[.,]*}|${t#*[.,]}000" '1577836800|000000000' '1593561600|000000000'; do printf '%(%Y|%m|%d|%H|%M|%S|%s)T|%s|%(%A|%w|%W|%Z|%z|%j)T\n' "${w%|*}" "${w#*|}" "${w%|*}"; done; else printf 'now\n@1577836800\n@1593561600\n' | date -f - '+%Y|%m|%d|%H|%M|%S|%s|%N|%A|%w|%W|%Z|%z|%j'; fi
 #: env
-m env; env
+m env; export -p
 #: caps
-m caps; command -v capsh >/dev/null && capsh --print
+m caps; command -v capsh
 #: chroot
-m chroot; echo "${debian_chroot:-}"; if [ / -ef /proc/1/root/. ]; then echo same; elif [ -e /proc/1/root/. ]; then echo different; else echo "unknown $(stat -c %i /) $(stat -f -c %T /)"; fi
+m chroot; echo "${debian_chroot:-}"; if [ / -ef /proc/1/root/. ]; then echo same; elif [ -e /proc/1/root/. ]; then echo different; else echo "unknown $(stat -c %i /)"; fi
 #: pkg_mgr
 m rpm_apt; [ -e /usr/bin/rpm ] && [ -e /usr/bin/apt-get ] && /usr/bin/rpm -q --whatprovides /usr/bin/apt-get >/dev/null && echo apt_rpm
 m dnf; for p in /usr/bin/dnf /usr/bin/microdnf; do [ -e "$p" ] && readlink -f "$p" && break; done
@@ -34,11 +34,15 @@ print(json.dumps({"executable": sys.executable, "version_info": list(sys.version
 #: local
 m local; for f in "$FERRY_FACT_PATH"/*.fact; do [ -e "$f" ] || continue; if [ -x "$f" ]; then out=$("$f"); rc=$?; printf '@@ferry:fact\n%s\n%s\n' "$f" "$rc"; printf '%s\n' "$out"; else printf '@@ferry:fact\n%s\n-\n' "$f"; cat "$f"; echo; fi; done
 #: network
-m route4; ip -4 route get 8.8.8.8
-m route6; ip -6 route get 2404:6800:400a:800::1012
-m addr; ip addr show
-m local4; ip -4 route show table local
-m local6; ip -6 route show table local
+m ip4; ip -force -batch - <<'IP'
+route get 8.8.8.8
+addr show
+route show table local
+IP
+m ip6; ip -6 -force -batch - <<'IP'
+route get 2404:6800:400a:800::1012
+route show table local
+IP
 m links; ls -l /sys/class/net/*/device /sys/class/net/*/device/driver/module
 m brif; for p in /sys/class/net/*/brif/*; do [ -e "$p" ] && echo "$p"; done
 #: hardware
@@ -47,6 +51,6 @@ m statfs; set --; while read -r dev mnt fs rest; do case "$dev" in /*|\\*|*:/*) 
 m disks; ls -l /dev/disk/by-id /dev/disk/by-uuid /dev/disk/by-label
 m holders; for p in /sys/block/*/holders/* /sys/block/*/*/holders/*; do [ -e "$p" ] && echo "$p"; done
 m parts; for p in /sys/block/*/*/partition; do [ -e "$p" ] && echo "${p%/partition}"; done
-m lvm; [ "$(id -u)" = 0 ] && command -v vgs >/dev/null && { vgs --noheadings --nosuffix --units g --separator ,; echo @@lvs; lvs --noheadings --nosuffix --units g --separator ,; echo @@pvs; pvs --noheadings --nosuffix --units g --separator ,; }
+m lvm; [ "${EUID:-$(id -u)}" = 0 ] && command -v vgs >/dev/null && { vgs --noheadings --nosuffix --units g --separator ,; echo @@lvs; lvs --noheadings --nosuffix --units g --separator ,; echo @@pvs; pvs --noheadings --nosuffix --units g --separator ,; }
 #: virtual
 m dev_kvm; [ -e /dev/kvm ] && echo yes

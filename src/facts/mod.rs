@@ -11,7 +11,9 @@
 //! `TASK [Gathering Facts]` (`executor/facts.rs`, through `setup`) run a [`Gathering`].
 
 mod cache;
+mod caps;
 mod distribution;
+mod env;
 mod hardware;
 mod local;
 mod network;

@@ -73,7 +73,11 @@ impl Output {
         let _ = chunks.next();
         for chunk in chunks {
             let (name, body) = chunk.split_once('\n').unwrap_or((chunk, ""));
-            out.sections.push((name.to_string(), body.to_string()));
+            match name {
+                "ip4" => out.split_ip(body, "8.8.8.8 ", &["route4", "addr", "local4"]),
+                "ip6" => out.split_ip(body, "2404:6800:400a:800::1012 ", &["route6", "local6"]),
+                _ => out.sections.push((name.to_string(), body.to_string())),
+            }
         }
         let mut files: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for (name, body) in &out.sections {
@@ -89,6 +93,31 @@ impl Output {
         out.files = files.into_iter().map(|(k, v)| (k, v.join("\n"))).collect();
         out.exists = out.section("exists").lines().map(String::from).collect();
         out
+    }
+
+    /// One `ip -batch` run's output as the sections of its commands, in `names`' order: the
+    /// route to `dest` (a line starting with it, then indented ones), with three names the
+    /// addresses (`N: dev:` lines and indented ones), then the local table (the rest).
+    fn split_ip(&mut self, body: &str, dest: &str, names: &[&str]) {
+        let mut parts = vec![String::new(); names.len()];
+        let mut at = 0;
+        for (i, line) in body.lines().enumerate() {
+            let indented = line.starts_with([' ', '\t']);
+            if i == 0 && line.starts_with(dest) {
+                at = 0;
+            } else if !indented && (at == 0 || at == 1 && !is_link_header(line)) {
+                at = if names.len() == 3 && is_link_header(line) {
+                    1
+                } else {
+                    names.len() - 1
+                };
+            }
+            parts[at].push_str(line);
+            parts[at].push('\n');
+        }
+        for (name, text) in names.iter().zip(parts) {
+            self.sections.push((name.to_string(), text));
+        }
     }
 
     /// The text of the first section called `name` ("" if none).
@@ -135,6 +164,12 @@ impl Output {
     }
 }
 
+/// `ip addr`'s first line of a link: `N: name: <FLAGS> ...`.
+fn is_link_header(line: &str) -> bool {
+    line.split_once(": ")
+        .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +198,23 @@ mod tests {
         assert_eq!(out.file("/d"), None);
         assert!(out.exists("/p") && !out.exists("/q"));
         assert_eq!(out.section("uname"), "Linux h\n");
+    }
+
+    #[test]
+    fn ip_batch_output_splits_into_each_commands_section() {
+        let text =
+            "\n@@ferry:ip4\n8.8.8.8 via 192.0.2.1 dev eth0 src 192.0.2.2 uid 0 \n    cache \n\
+                    1: lo: <LOOPBACK,UP> mtu 65536\n    inet 127.0.0.1/8 scope host lo\n\
+                    4: eth0: <BROADCAST> mtu 1400\n    link/ether 02:fc:00:00:00:01\n\
+                    local 127.0.0.1 dev lo proto kernel\nbroadcast 192.0.2.255 dev eth0\n\
+                    \n@@ferry:ip6\nlocal ::1 dev lo proto kernel metric 0 pref medium\n";
+        let out = Output::read(text);
+        assert!(out.section("route4").starts_with("8.8.8.8 via"));
+        assert!(out.section("route4").ends_with("cache \n"));
+        assert!(out.section("addr").starts_with("1: lo:"));
+        assert!(out.section("addr").ends_with("02:fc:00:00:00:01\n"));
+        assert!(out.section("local4").starts_with("local 127.0.0.1"));
+        assert_eq!(out.section("route6"), "");
+        assert!(out.section("local6").starts_with("local ::1"));
     }
 }

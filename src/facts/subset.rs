@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::facts::{hardware, local, network, system, virtual_, Collector};
+use crate::facts::{caps, env, hardware, local, network, system, virtual_, Collector};
 
 /// Every collector, in the order facts are read (a collector's needs come first).
 pub(crate) static ALL: &[&Collector] = &[
@@ -17,12 +17,12 @@ pub(crate) static ALL: &[&Collector] = &[
     &system::CHROOT,
     &system::FIPS,
     &system::PYTHON,
-    &system::CAPS,
+    &caps::CAPS,
     &system::PKG_MGR,
     &system::SERVICE_MGR,
     &system::CMDLINE,
     &system::DATE_TIME,
-    &system::ENV,
+    &env::ENV,
     &system::LOADAVG,
     &system::SSH_PUB_KEYS,
     &system::USER,

@@ -10,7 +10,7 @@ use crate::facts::{s, Collector, Facts};
 
 pub(crate) use crate::facts::distribution::DISTRIBUTION;
 
-const NONE: Collector = Collector {
+pub(crate) const NONE: Collector = Collector {
     name: "",
     ids: &[],
     parts: &[],
@@ -262,6 +262,7 @@ pub(crate) static CHROOT: Collector = Collector {
     name: "chroot",
     ids: &["is_chroot"],
     parts: &["chroot"],
+    files: &["/proc/mounts"],
     parse: |out, f| {
         let text = out.section("chroot");
         let mut lines = text.lines();
@@ -273,10 +274,10 @@ pub(crate) static CHROOT: Collector = Collector {
             ["different"] => true,
             // Not allowed to look at pid 1's root: the root's inode is not the file
             // system's first (2; 256 on btrfs, 128 on xfs).
-            ["unknown", ino, fs, ..] => {
-                let first = match *fs {
-                    "btrfs" => "256",
-                    "xfs" => "128",
+            ["unknown", ino, ..] => {
+                let first = match root_fs(out.file("/proc/mounts").unwrap_or("")) {
+                    fs if fs.contains("btrfs") => "256",
+                    fs if fs.contains("xfs") => "128",
                     _ => "2",
                 };
                 ino != &first
@@ -287,6 +288,19 @@ pub(crate) static CHROOT: Collector = Collector {
     },
     ..NONE
 };
+
+/// The type of the file system mounted last on `/` (what `stat -f /` would name).
+fn root_fs(mounts: &str) -> &str {
+    mounts
+        .lines()
+        .rev()
+        .filter_map(|l| {
+            let mut words = l.split(' ');
+            Some((words.nth(1)?, words.next()?))
+        })
+        .find(|(at, _)| *at == "/")
+        .map_or("", |(_, fs)| fs)
+}
 
 pub(crate) static FIPS: Collector = Collector {
     name: "fips",
@@ -323,32 +337,6 @@ pub(crate) static PYTHON: Collector = Collector {
                 "version_info": v,
             }),
         );
-    },
-    ..NONE
-};
-
-pub(crate) static CAPS: Collector = Collector {
-    name: "caps",
-    ids: &["system_capabilities", "system_capabilities_enforced"],
-    parts: &["caps"],
-    parse: |out, f| {
-        let text = out.section("caps");
-        let (mut enforced, mut caps) = (s("N/A"), s("N/A"));
-        if !text.trim().is_empty() {
-            enforced = s("NA");
-            caps = Json::Array(Vec::new());
-            for line in text.lines().filter(|l| l.starts_with("Current:")) {
-                if line.split(':').nth(1).map(str::trim) == Some("=ep") {
-                    enforced = s("False");
-                } else {
-                    enforced = s("True");
-                    let after = line.split('=').nth(1).unwrap_or("");
-                    caps = after.split(',').map(|c| s(c.trim())).collect();
-                }
-            }
-        }
-        f.insert("system_capabilities_enforced".into(), enforced);
-        f.insert("system_capabilities".into(), caps);
     },
     ..NONE
 };
@@ -603,38 +591,6 @@ fn date_time(text: &str) -> Option<Json> {
         "weeknumber": now[10],
         "year": y,
     }))
-}
-
-pub(crate) static ENV: Collector = Collector {
-    name: "env",
-    parts: &["env"],
-    parse: |out, f| {
-        let mut env = Map::new();
-        let mut last: Option<String> = None;
-        for line in out.section("env").lines() {
-            match line.split_once('=') {
-                Some((k, v)) if is_name(k) => {
-                    env.insert(k.into(), s(v));
-                    last = Some(k.into());
-                }
-                // A value with a newline goes on over the next lines.
-                _ => {
-                    if let Some(Json::String(v)) = last.as_ref().and_then(|k| env.get_mut(k)) {
-                        v.push('\n');
-                        v.push_str(line);
-                    }
-                }
-            }
-        }
-        f.insert("env".into(), Json::Object(env));
-    },
-    ..NONE
-};
-
-fn is_name(k: &str) -> bool {
-    !k.is_empty()
-        && !k.starts_with(|c: char| c.is_ascii_digit())
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 pub(crate) static LOADAVG: Collector = Collector {
