@@ -4,7 +4,9 @@
 //!
 //! Layout: `subset.rs` (which collectors `gather_subset` names), `raw.rs` (the script built
 //! and its output split into parts), one file per family of collectors — `system.rs`
-//! (platform, distribution, lsb, user, date and time, env, python, managers, ...),
+//! (platform, distribution, lsb, user, date and time, python, managers, ...), `env.rs`
+//! (`ansible_env` from the shell's `export -p`), `caps.rs` (capabilities from
+//! `/proc/self/status`, in libcap's text form),
 //! `hardware.rs` (memory, processors, mounts, devices, dmi), `network.rs` (interfaces,
 //! default routes, dns), `virtual_.rs` (virtualization), `local.rs` (`fact_path` facts) —
 //! and `cache.rs` (the `jsonfile` fact cache). The `setup` module (`modules/setup.rs`) and
