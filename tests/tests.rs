@@ -29,6 +29,7 @@ mod roles;
 mod services;
 mod shards;
 mod state_pg;
+mod state_pg_reports;
 mod sudo_become;
 mod system_modules;
 mod templating;

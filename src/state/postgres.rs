@@ -62,6 +62,8 @@ pub struct PgStore {
     url: String,
     ttl: Duration,
     leases: Mutex<HashMap<i64, tokio::task::AbortHandle>>,
+    /// The newest run this store started (0: none), whose report model it stores.
+    pub(crate) last_run: std::sync::atomic::AtomicI64,
 }
 
 /// The schema, one migration per version; a new version is a new line, never an edit.
@@ -87,7 +89,9 @@ const MIGRATIONS: &[(i32, &str)] = &[(
        acquired DOUBLE PRECISION NOT NULL, expires DOUBLE PRECISION NOT NULL);
      CREATE TABLE lock_queue(id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, run_id BIGINT NOT NULL,
        \"user\" TEXT, host TEXT, pid BIGINT, seen DOUBLE PRECISION NOT NULL);",
-)];
+),
+(2, super::postgres_reports::REPORTS_TABLE),
+];
 
 /// The runtime the driver's connections and the lease renewals run on.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -169,6 +173,7 @@ impl PgStore {
             url: shown.clone(),
             ttl: lease_ttl(),
             leases: Mutex::new(HashMap::new()),
+            last_run: std::sync::atomic::AtomicI64::new(0),
         };
         store.mark_dead_runs()?;
         Ok(store)
@@ -231,6 +236,7 @@ impl PgStore {
         ))
         .map_err(|e| self.err(e))?;
         let id: i64 = row.get(0);
+        self.last_run.store(id, std::sync::atomic::Ordering::SeqCst);
         self.renew(id);
         Ok(id)
     }
