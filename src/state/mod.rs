@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod postgres;
 mod postgres_lock;
 mod postgres_reports;
+mod postgres_tls;
 mod reports;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,9 @@ pub enum StateError {
     /// PostgreSQL failed.
     #[error(transparent)]
     Postgres(#[from] PgError),
+    /// A PostgreSQL TLS setting that cannot be used.
+    #[error(transparent)]
+    Tls(#[from] postgres_tls::TlsError),
     /// A `--state` that is neither `sqlite:` nor `postgres://`.
     #[error("state '{0}': expected sqlite:PATH or postgres://USER@HOST/DB")]
     Url(String),

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value as Json;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::events::Recap;
 use crate::pipeline::history::{hostname, username, ResultRow, RunRow, StageRow};
@@ -139,17 +139,22 @@ fn lease_ttl() -> Duration {
         .unwrap_or(Duration::from_secs(60))
 }
 
-async fn open_client(config: tokio_postgres::Config) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(NoTls).await?;
+async fn open_client(
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(tls).await?;
     tokio::spawn(connection);
     Ok(client)
 }
 
 impl PgStore {
     /// Connects, creates or migrates the schema, and marks runs whose lease passed interrupted.
-    pub fn connect(url: &str) -> Result<PgStore, PgError> {
+    pub fn connect(url: &str) -> Result<PgStore, crate::state::StateError> {
         let shown = redact(url);
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|source| PgError {
+        let (url, tls) = super::postgres_tls::split(url, &shown)?;
+        let tls = super::postgres_tls::connector(&tls, &shown)?;
+        let mut config = tokio_postgres::Config::from_str(&url).map_err(|source| PgError {
             url: shown.clone(),
             source,
         })?;
@@ -158,7 +163,7 @@ impl PgStore {
         }
         config.application_name("ferry");
         let connect = |config: tokio_postgres::Config| {
-            block(runtime().spawn(open_client(config))).expect("the connect task ran")
+            block(runtime().spawn(open_client(config, tls.clone()))).expect("the connect task ran")
         };
         let err = |source| PgError {
             url: shown.clone(),
