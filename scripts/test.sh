@@ -24,6 +24,7 @@ command -v debconf-show >/dev/null || need+=(debconf) # tests/fallback.rs runs a
 command -v python3 >/dev/null || need+=(python3)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql) # tests/state_pg.rs starts private clusters
+command -v openssl >/dev/null || need+=(openssl) # tests/state_pg_tls.rs makes a CA and a server certificate
 python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 [ -x /usr/bin/chromium ] || need+=(chromium) # tests/report.rs opens the HTML reports in it
 command -v npm >/dev/null || need+=(npm)

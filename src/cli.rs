@@ -255,8 +255,9 @@ pub struct RunArgs {
     /// List the tasks each play would run; run nothing.
     #[arg(long = "list-tasks")]
     pub list_tasks: bool,
-    /// Record the run (its arguments, results and report) in this history database
-    /// (`ferry history --history-db PATH` lists them).
+    /// Record the run (its arguments, results and report) in this history database: a SQLite
+    /// file (PATH or sqlite:PATH) or postgres://USER@HOST/DB (`ferry history --history-db PATH`
+    /// or `--state URL` lists them).
     #[arg(long = "history", env = "FERRY_HISTORY", value_name = "PATH")]
     pub history: Option<PathBuf>,
     /// Flags shared with pipelines.
@@ -365,6 +366,10 @@ pub struct ReportArgs {
     /// Write the page here (default: standard output).
     #[arg(short = 'o', long = "output")]
     pub output: Option<PathBuf>,
+    /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
+    /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
+    #[arg(long = "state")]
+    pub state: Option<String>,
     /// The history database (default: next to the pipeline, else .ferry/history.db here).
     #[arg(long = "history-db")]
     pub history_db: Option<PathBuf>,

@@ -32,7 +32,7 @@ fn command(hosts: &SshHosts, dir: &Path, state: &str, args: &[&str]) -> Command 
     c
 }
 
-fn run(hosts: &SshHosts, dir: &Path, state: &str, args: &[&str]) -> Run {
+pub(crate) fn run(hosts: &SshHosts, dir: &Path, state: &str, args: &[&str]) -> Run {
     command(hosts, dir, state, args).output().unwrap().into()
 }
 
@@ -46,7 +46,7 @@ fn spawn(hosts: &SshHosts, dir: &Path, state: &str, args: &[&str]) -> Child {
 }
 
 /// `ferry history` (or other read-only command) against `state` from an empty directory.
-fn fresh(state: &str, args: &[&str]) -> Run {
+pub(crate) fn fresh(state: &str, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args(args)
@@ -77,7 +77,7 @@ fn wait_running(state: &str, sha: &str) {
 
 const RUN: [&str; 3] = ["pipeline", "run", "pipeline.yml"];
 
-fn pipeline_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn pipeline_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     RUN.iter().copied().chain(extra.iter().copied()).collect()
 }
 
@@ -320,18 +320,21 @@ fn state_migrate_copies_a_sqlite_history_once() {
     let from_sqlite =
         crate::support::ferry(&["history", "pipeline.yml", "show", "2"], hosts.dir.path());
     let from_pg = fresh(&url, &["history", "show", "2"]);
-    // The run's command line is kept by the SQLite store only (README: not yet on PostgreSQL).
-    let without_command = |s: &str| {
-        s.lines()
-            .filter(|l| !l.starts_with("  command: "))
-            .map(|l| format!("{l}\n"))
-            .collect::<String>()
-    };
     assert_eq!(
-        from_pg.stdout,
-        without_command(&from_sqlite.stdout),
-        "the same run, stages, exports and recaps"
+        from_pg.stdout, from_sqlite.stdout,
+        "the same run, command line, stages, exports and recaps"
     );
+    assert!(from_pg.stdout.contains("  command: "), "{}", from_pg.all());
+    // The report model came along, renumbered as its run was.
+    let page = fresh(&url, &["report", "2"]);
+    assert_eq!(page.code, 0, "{}", page.all());
+    assert!(
+        page.stdout.contains(r#""run_id":2"#) && page.stdout.contains("reg/app:m2"),
+        "{}",
+        page.code
+    );
+    let hosts_runs = fresh(&url, &["history", "--host", "host1"]);
+    assert_eq!(hosts_runs.stdout.lines().count(), 3, "{}", hosts_runs.all());
     assert!(
         from_pg.stdout.contains("export image_ref = reg/app:m2"),
         "{}",

@@ -30,6 +30,8 @@ mod roles;
 mod services;
 mod shards;
 mod state_pg;
+mod state_pg_reports;
+mod state_pg_tls;
 mod sudo_become;
 mod system_modules;
 mod templating;

@@ -83,12 +83,9 @@ pub(crate) fn describe_report(
     keep: Option<usize>,
 ) {
     describe_pipeline(&reporters.recording, pipeline);
-    // The PostgreSQL store keeps runs, stages, results and exports, not yet report models.
-    if matches!(**db, crate::state::Store::Sqlite(_)) {
-        reporters
-            .recording
-            .store_in_pipeline_history(Arc::clone(db), keep);
-    }
+    reporters
+        .recording
+        .store_in_pipeline_history(Arc::clone(db), keep);
 }
 
 /// The report's header for a pipeline: its name and stage graph.
@@ -152,9 +149,7 @@ pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
             page.clone(),
         ));
         describe_pipeline(&rec, &pipeline);
-        if matches!(*store, crate::state::Store::Sqlite(_)) {
-            rec.store_in_pipeline_history(Arc::clone(&store), common.history_keep);
-        }
+        rec.store_in_pipeline_history(Arc::clone(&store), common.history_keep);
         let reporter = rec.reporter();
         let done: RunDone = Box::new(move |code| Ok(rec.finish(Some(code))?));
         (reporter, done)

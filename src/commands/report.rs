@@ -24,8 +24,11 @@ pub fn report(args: ReportArgs) -> Result<i32, Error> {
             }
         }
     }
-    let (pipeline, db_path, db) =
-        crate::commands::history::open(file.as_deref(), None, args.history_db.as_deref())?;
+    let (pipeline, db_path, db) = crate::commands::history::open(
+        file.as_deref(),
+        args.state.as_deref(),
+        args.history_db.as_deref(),
+    )?;
     let html = match args.compare.as_slice() {
         [a, b] => {
             let (a, b) = (recorded(&db, &db_path, *a)?, recorded(&db, &db_path, *b)?);

@@ -89,6 +89,7 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
     }
     let reporters = Reporters::from_flags(&args.common);
     describe_report(&reporters, &args, playbook_dir.as_deref());
+    keep_history(&reporters, &args)?;
     let reporter = Arc::clone(&reporters.sink);
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     executor.shard(&playbooks);
@@ -107,8 +108,7 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
     Ok(recap.exit_code())
 }
 
-/// The report's header: what ran, with which arguments, from which commit; and the history
-/// database the run is recorded in (`--history`).
+/// The report's header: what ran, with which arguments, from which commit.
 fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&Path>) {
     let title = crate::report::args::titled(&args.playbooks);
     let (sha, branch) = crate::report::args::git(playbook_dir.unwrap_or(Path::new(".")));
@@ -120,14 +120,21 @@ fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&
         r.git_sha = sha;
         r.git_branch = branch;
     });
+}
+
+/// `--history`'s state (a SQLite file, `sqlite:PATH` or `postgres://...`), opened before any
+/// host is contacted, so a database that cannot be reached stops the run first.
+fn keep_history(reporters: &Reporters, args: &RunArgs) -> Result<(), Error> {
     if let Some(path) = &args.history {
+        let spec = crate::state::StateSpec::parse(&path.to_string_lossy(), Path::new(""))?;
         reporters
             .recording
             .keep_history(crate::report::recording::HistoryTarget {
-                path: path.clone(),
+                store: Arc::new(crate::state::Store::open(&spec)?),
                 keep: args.common.history_keep,
             });
     }
+    Ok(())
 }
 
 /// `vars_prompt` on the terminal: hidden answers through rpassword, others read as a line.

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use crate::pipeline::history::{hostname, History, HistoryError, RunRow};
+use crate::pipeline::history::{hostname, History, HistoryError, ResultRow, RunRow};
 use crate::report::model::{Report, RunArgs};
 
 /// A plain run's name in the `pipeline` column: `run: site.yml`.
@@ -68,11 +68,7 @@ impl History {
             return Ok(());
         };
         if let Some(row) = self.run(id)? {
-            report.run_id = Some(id);
-            report.git_sha = row.git_sha;
-            report.git_branch = row.git_branch;
-            report.started = row.started;
-            report.title = row.pipeline;
+            headed(report, row);
         }
         self.save_report(id, report)
     }
@@ -93,12 +89,10 @@ impl History {
         let now = crate::pipeline::history::now();
         self.with(|c| {
             let tx = c.transaction()?;
-            for r in &report.results {
-                let detail = usize::try_from(r.5).ok().and_then(|d| report.details.get(d));
-                let msg = detail.map(|d| d.msg.0.as_str()).unwrap_or("");
+            for r in plain_results(report) {
                 tx.execute(
                     "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at) VALUES(?1,'',?2,?3,?4,?5,?6,?7)",
-                    params![id, report.tasks[r.task()].name, report.hosts[r.host()], r.status(), r.status() == "ignored", msg, now],
+                    params![id, r.task, r.host, r.status, r.ignored, r.msg, now],
                 )?;
             }
             for rc in &report.recaps {
@@ -114,19 +108,23 @@ impl History {
         self.save_report(id, report)
     }
 
-    /// Deletes every run but the newest `keep` (runs still going are kept).
-    pub fn prune(&self, keep: usize) -> Result<usize, HistoryError> {
+    /// Deletes every run of `pipeline` but its newest `keep` (runs still going are kept; other
+    /// pipelines' runs are theirs to prune).
+    pub fn prune(&self, pipeline: &str, keep: usize) -> Result<usize, HistoryError> {
         let keep = i64::try_from(keep).unwrap_or(i64::MAX);
         self.with(|c| {
             let tx = c.transaction()?;
-            let old = "SELECT id FROM runs WHERE status != 'running' AND id NOT IN (SELECT id FROM runs ORDER BY id DESC LIMIT ?1)";
+            let old = "SELECT id FROM runs WHERE pipeline = ?2 AND status != 'running' AND id NOT IN (SELECT id FROM runs WHERE pipeline = ?2 ORDER BY id DESC LIMIT ?1)";
             for table in RUN_TABLES {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE run_id IN ({old})"),
-                    [keep],
+                    params![keep, pipeline],
                 )?;
             }
-            let n = tx.execute(&format!("DELETE FROM runs WHERE id IN ({old})"), [keep])?;
+            let n = tx.execute(
+                &format!("DELETE FROM runs WHERE id IN ({old})"),
+                params![keep, pipeline],
+            )?;
             tx.commit()?;
             Ok(n)
         })
@@ -156,4 +154,34 @@ impl History {
             .filter(|r| ids.contains(&r.id))
             .collect())
     }
+}
+
+/// A plain run's results as the history keeps them (no stage): one row per host and task.
+pub(crate) fn plain_results(report: &Report) -> Vec<ResultRow<'_>> {
+    report
+        .results
+        .iter()
+        .map(|r| {
+            let detail = usize::try_from(r.5)
+                .ok()
+                .and_then(|d| report.details.get(d));
+            ResultRow {
+                stage: "",
+                task: &report.tasks[r.task()].name,
+                host: &report.hosts[r.host()],
+                status: r.status(),
+                ignored: r.status() == "ignored",
+                msg: detail.map(|d| d.msg.0.as_str()).unwrap_or(""),
+            }
+        })
+        .collect()
+}
+
+/// `report`'s header as the database knows its run: number, git, start, pipeline name.
+pub(crate) fn headed(report: &mut Report, row: RunRow) {
+    report.run_id = Some(row.id);
+    report.git_sha = row.git_sha;
+    report.git_branch = row.git_branch;
+    report.started = row.started;
+    report.title = row.pipeline;
 }

@@ -51,7 +51,10 @@ pub fn masked_argv(argv: &[String]) -> Vec<String> {
         } else if let Some(v) = arg.strip_prefix("-e").filter(|_| !arg.starts_with("--")) {
             out.push(format!("-e{}", shown(v)));
         } else {
-            out.push(crate::vault::mask::text(arg).into_owned());
+            // A state URL (`--state`, `--history`) keeps its user and host, not its password.
+            out.push(crate::state::postgres::redact(&crate::vault::mask::text(
+                arg,
+            )));
         }
     }
     out
@@ -142,6 +145,14 @@ mod tests {
                 &["ferry", "--extra-vars=pw=***", "--extra-vars", "@vars.yml"],
             ),
             (&["ferry", "--limit", "web"], &["ferry", "--limit", "web"]),
+            (
+                &["ferry", "--state", "postgres://ci:hunter2@db/ferry"],
+                &["ferry", "--state", "postgres://ci:***@db/ferry"],
+            ),
+            (
+                &["ferry", "--history=postgres://db/f?password=hunter2"],
+                &["ferry", "--history=postgres://db/f?password=***"],
+            ),
         ];
         for (argv, want) in cases {
             let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();

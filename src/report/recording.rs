@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::events::Reporter;
-use crate::pipeline::history::{History, HistoryError};
+use crate::pipeline::history::HistoryError;
+use crate::pipeline::history_reports::PLAIN_PREFIX;
 use crate::report::collector::Collector;
 use crate::report::model::{Report, RunArgs, VERSION};
 
@@ -35,10 +36,11 @@ pub enum ReportError {
 }
 
 /// Where a plain `ferry run` is recorded, and how many runs the database keeps.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HistoryTarget {
-    /// The database file.
-    pub path: PathBuf,
+    /// The state it is recorded in (`--history`: a SQLite file or PostgreSQL), opened before
+    /// the run starts.
+    pub store: Arc<crate::state::Store>,
     /// Keep the newest this many runs (`--history-keep`).
     pub keep: Option<usize>,
 }
@@ -132,14 +134,14 @@ impl Recording {
         if let Some((db, keep)) = &outputs.pipeline_db {
             db.store_pipeline_report(&mut report)?;
             if let Some(keep) = keep {
-                db.prune(*keep)?;
+                db.prune(&report.title, *keep)?;
             }
         }
         if let Some(target) = &outputs.history {
-            let db = History::open(&target.path)?;
-            db.record_plain_run(&mut report)?;
+            target.store.record_plain_run(&mut report)?;
             if let Some(keep) = target.keep {
-                db.prune(keep)?;
+                let name = format!("{PLAIN_PREFIX}{}", report.title);
+                target.store.prune(&name, keep)?;
             }
         }
         if let Some(path) = &outputs.html {

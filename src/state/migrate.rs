@@ -1,5 +1,5 @@
 //! `ferry state migrate --from sqlite:PATH --to postgres://...`: copies a SQLite history (runs,
-//! stages with their exports, results, recaps) into PostgreSQL, so a team moving to a shared
+//! stages with their exports, results, recaps, report models and run arguments) into PostgreSQL, so a team moving to a shared
 //! backend keeps its history and `ferry rollback` keeps its targets.
 //!
 //! Runs get new ids in PostgreSQL (`rollback_of` follows them); each remembers where it came
@@ -119,6 +119,10 @@ fn copy_run(
     let stages = read(src, &format!("SELECT name, status, exit_code, started, finished, exports FROM stages WHERE run_id={old} ORDER BY rowid"))?;
     let results = read(src, &format!("SELECT stage, task, host, status, ignored, msg, at FROM results WHERE run_id={old} ORDER BY rowid"))?;
     let recaps = read(src, &format!("SELECT stage, host, ok, changed, unreachable, failed, skipped, rescued, ignored FROM recaps WHERE run_id={old} ORDER BY rowid"))?;
+    let reports = read(
+        src,
+        &format!("SELECT args, model FROM reports WHERE run_id={old}"),
+    )?;
     let mut c = dst.client();
     block(async {
         let tx = c.transaction().await?;
@@ -164,8 +168,26 @@ fn copy_run(
             )
             .await?;
         }
+        for r in &reports {
+            tx.execute(
+                "INSERT INTO reports(run_id, args, model) VALUES($1,$2,$3)",
+                &[&id, &text(&r[0]), &text(&r[1]).map(|m| renumbered(&m, id))],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(Some(id))
     })
     .map_err(|e| dst.err(e).into())
+}
+
+/// A report model (JSON text) with its run number made the run's new id.
+fn renumbered(model: &str, id: i64) -> String {
+    match serde_json::from_str::<serde_json::Value>(model) {
+        Ok(serde_json::Value::Object(mut m)) => {
+            m.insert("run_id".into(), id.into());
+            serde_json::Value::Object(m).to_string()
+        }
+        _ => model.to_string(),
+    }
 }

@@ -11,6 +11,8 @@
 pub mod migrate;
 pub mod postgres;
 mod postgres_lock;
+mod postgres_reports;
+mod postgres_tls;
 mod reports;
 
 use std::path::{Path, PathBuf};
@@ -36,9 +38,9 @@ pub enum StateError {
     /// PostgreSQL failed.
     #[error(transparent)]
     Postgres(#[from] PgError),
-    /// Something the PostgreSQL store does not keep yet (the SQLite store does).
-    #[error("{0} are not kept in PostgreSQL state yet; use the SQLite history (--history-db or sqlite:PATH) for them")]
-    NotKept(&'static str),
+    /// A PostgreSQL TLS setting that cannot be used.
+    #[error(transparent)]
+    Tls(#[from] postgres_tls::TlsError),
     /// A `--state` that is neither `sqlite:` nor `postgres://`.
     #[error("state '{0}': expected sqlite:PATH or postgres://USER@HOST/DB")]
     Url(String),
@@ -124,6 +126,7 @@ macro_rules! forward {
         }
     };
 }
+pub(crate) use forward;
 
 impl Store {
     /// Opens (creating or migrating) the backend `spec` names; runs whose process or lease

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value as Json;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 use crate::events::Recap;
 use crate::pipeline::history::{hostname, username, ResultRow, RunRow, StageRow};
@@ -62,6 +62,8 @@ pub struct PgStore {
     url: String,
     ttl: Duration,
     leases: Mutex<HashMap<i64, tokio::task::AbortHandle>>,
+    /// The newest run this store started (0: none), whose report model it stores.
+    pub(crate) last_run: std::sync::atomic::AtomicI64,
 }
 
 /// The schema, one migration per version; a new version is a new line, never an edit.
@@ -87,7 +89,9 @@ const MIGRATIONS: &[(i32, &str)] = &[(
        acquired DOUBLE PRECISION NOT NULL, expires DOUBLE PRECISION NOT NULL);
      CREATE TABLE lock_queue(id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL, run_id BIGINT NOT NULL,
        \"user\" TEXT, host TEXT, pid BIGINT, seen DOUBLE PRECISION NOT NULL);",
-)];
+),
+(2, super::postgres_reports::REPORTS_TABLE),
+];
 
 /// The runtime the driver's connections and the lease renewals run on.
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -135,17 +139,22 @@ fn lease_ttl() -> Duration {
         .unwrap_or(Duration::from_secs(60))
 }
 
-async fn open_client(config: tokio_postgres::Config) -> Result<Client, tokio_postgres::Error> {
-    let (client, connection) = config.connect(NoTls).await?;
+async fn open_client(
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+) -> Result<Client, tokio_postgres::Error> {
+    let (client, connection) = config.connect(tls).await?;
     tokio::spawn(connection);
     Ok(client)
 }
 
 impl PgStore {
     /// Connects, creates or migrates the schema, and marks runs whose lease passed interrupted.
-    pub fn connect(url: &str) -> Result<PgStore, PgError> {
+    pub fn connect(url: &str) -> Result<PgStore, crate::state::StateError> {
         let shown = redact(url);
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|source| PgError {
+        let (url, tls) = super::postgres_tls::split(url, &shown)?;
+        let tls = super::postgres_tls::connector(&tls, &shown)?;
+        let mut config = tokio_postgres::Config::from_str(&url).map_err(|source| PgError {
             url: shown.clone(),
             source,
         })?;
@@ -154,7 +163,7 @@ impl PgStore {
         }
         config.application_name("ferry");
         let connect = |config: tokio_postgres::Config| {
-            block(runtime().spawn(open_client(config))).expect("the connect task ran")
+            block(runtime().spawn(open_client(config, tls.clone()))).expect("the connect task ran")
         };
         let err = |source| PgError {
             url: shown.clone(),
@@ -169,6 +178,7 @@ impl PgStore {
             url: shown.clone(),
             ttl: lease_ttl(),
             leases: Mutex::new(HashMap::new()),
+            last_run: std::sync::atomic::AtomicI64::new(0),
         };
         store.mark_dead_runs()?;
         Ok(store)
@@ -231,6 +241,7 @@ impl PgStore {
         ))
         .map_err(|e| self.err(e))?;
         let id: i64 = row.get(0);
+        self.last_run.store(id, std::sync::atomic::Ordering::SeqCst);
         self.renew(id);
         Ok(id)
     }

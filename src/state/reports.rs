@@ -1,52 +1,37 @@
-//! The report side of the state ([`crate::pipeline::history_reports`]): each run's report model
-//! and exact arguments, runs found by host and status, retention. The SQLite store keeps them;
-//! the PostgreSQL store does not yet, and says so instead of answering as if no run had one.
+//! The report side of the state: each run's report model and exact arguments, plain runs
+//! recorded, runs found by host and status, retention — forwarded to the SQLite history
+//! ([`crate::pipeline::history_reports`]) or the PostgreSQL store (`postgres_reports.rs`),
+//! which keep the same data.
 
 use crate::pipeline::history::RunRow;
 use crate::report::model::{Report, RunArgs};
-use crate::state::{StateError, Store};
+use crate::state::{forward, StateError, Store};
 
 impl Store {
-    /// The SQLite store, or the error that names what PostgreSQL does not keep yet.
-    fn reports_store(
-        &self,
-        what: &'static str,
-    ) -> Result<&crate::pipeline::history::History, StateError> {
-        match self {
-            Store::Sqlite(s) => Ok(s),
-            Store::Postgres(_) => Err(StateError::NotKept(what)),
-        }
-    }
-
-    /// Saves the pipeline run's report model (as [`History::store_pipeline_report`]).
-    ///
-    /// [`History::store_pipeline_report`]: crate::pipeline::history::History::store_pipeline_report
+    /// Saves the model of the pipeline run this process just ran with that run, with the
+    /// header the database knows (run number, git, times).
     pub fn store_pipeline_report(&self, report: &mut Report) -> Result<(), StateError> {
-        Ok(self
-            .reports_store("run reports")?
-            .store_pipeline_report(report)?)
+        forward!(self.store_pipeline_report(report))
     }
 
-    /// Keeps only the newest `keep` runs.
-    pub fn prune(&self, keep: usize) -> Result<usize, StateError> {
-        Ok(self
-            .reports_store("retention (--history-keep)")?
-            .prune(keep)?)
+    /// Records a plain `ferry run` that ended: the run, its results and recaps, its model.
+    pub fn record_plain_run(&self, report: &mut Report) -> Result<(), StateError> {
+        forward!(self.record_plain_run(report))
+    }
+
+    /// Keeps only the newest `keep` runs of `pipeline`.
+    pub fn prune(&self, pipeline: &str, keep: usize) -> Result<usize, StateError> {
+        forward!(self.prune(pipeline, keep))
     }
 
     /// The report model of run `id`.
     pub fn report(&self, id: i64) -> Result<Option<Report>, StateError> {
-        Ok(self.reports_store("run reports")?.report(id)?)
+        forward!(self.report(id))
     }
 
-    /// The exact arguments of run `id`; none on PostgreSQL, which does not keep them yet (a
-    /// run's header is shown without its command line, as for runs recorded before ferry kept
-    /// them).
+    /// The exact arguments of run `id` (none for runs recorded before ferry kept them).
     pub fn arguments(&self, id: i64) -> Result<Option<RunArgs>, StateError> {
-        match self {
-            Store::Sqlite(s) => Ok(s.arguments(id)?),
-            Store::Postgres(_) => Ok(None),
-        }
+        forward!(self.arguments(id))
     }
 
     /// Runs in which `host` took part and which ended `status`.
@@ -56,8 +41,6 @@ impl Store {
         host: Option<&str>,
         status: Option<&str>,
     ) -> Result<Vec<RunRow>, StateError> {
-        Ok(self
-            .reports_store("per-host results for --host/--status")?
-            .runs_matching(pipeline, host, status)?)
+        forward!(self.runs_matching(pipeline, host, status))
     }
 }

@@ -45,6 +45,55 @@ fn as_postgres(bin: &Path, tool: &str, args: &[&str]) {
 impl Postgres {
     /// Initialises and starts a cluster; returns once it accepts connections.
     pub fn start() -> Postgres {
+        Postgres::start_with(|_| String::new())
+    }
+
+    /// A cluster serving TLS only (`hostssl` in pg_hba.conf) with a certificate for 127.0.0.1
+    /// signed by a CA made here; `ca()` is that CA's certificate, `wrong_ca()` another's.
+    pub fn start_tls_only() -> Postgres {
+        Postgres::start_with(|data| {
+            let sh = |script: &str| {
+                let out = Command::new("sh")
+                    .arg("-c")
+                    .arg(script)
+                    .current_dir(data)
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{script}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            };
+            for ca in ["ca", "wrong-ca"] {
+                sh(&format!("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ferry-test-{ca} -keyout {ca}.key -out {ca}.crt"));
+            }
+            sh("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr \
+                && printf 'subjectAltName=IP:127.0.0.1\n' > san.ext \
+                && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt \
+                && chown postgres:postgres server.key server.crt && chmod 600 server.key");
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+            )
+            .unwrap();
+            "-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".to_string()
+        })
+    }
+
+    /// The CA that signed a TLS cluster's certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("data/ca.crt")
+    }
+
+    /// A CA that did not.
+    pub fn wrong_ca(&self) -> PathBuf {
+        self.dir.path().join("data/wrong-ca.crt")
+    }
+
+    /// Initialises a cluster, lets `prepare` change its data directory (it returns more
+    /// server options), and starts it.
+    fn start_with(prepare: impl FnOnce(&Path) -> String) -> Postgres {
         let bin = bin_dir();
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -73,9 +122,10 @@ impl Postgres {
                 "UTF8",
             ],
         );
+        let more = prepare(&data);
         let port = super::sshd::free_port("127.0.0.1");
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off {more}",
             data.display()
         );
         let log = data.join("log").display().to_string();
