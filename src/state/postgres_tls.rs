@@ -70,9 +70,11 @@ pub(crate) fn split(url: &str, shown: &str) -> Result<(String, Tls), TlsError> {
         "require" => (SslMode::Require, Check::Nothing),
         "verify-ca" => (SslMode::Require, Check::Chain),
         "verify-full" => (SslMode::Require, Check::Full),
-        other => return Err(fail(format!(
+        other => {
+            return Err(fail(format!(
             "sslmode '{other}': expected disable, allow, prefer, require, verify-ca or verify-full"
-        ))),
+        )))
+        }
     };
     let driver_mode = match mode {
         SslMode::Disable => "disable",
