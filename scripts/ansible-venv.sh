@@ -20,4 +20,8 @@ fi
 if ! "$venv/bin/python" -c 'import boto3' >/dev/null 2>&1; then
   "$venv/bin/pip" install -q 'boto3' >&2
 fi
+# netaddr: what ansible.utils' ipaddr filters need on a controller (DebOps' nginx role, tests/roles.rs).
+if ! "$venv/bin/python" -c 'import netaddr' >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q 'netaddr' >&2
+fi
 echo "$venv/bin/ansible-playbook"

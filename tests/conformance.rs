@@ -533,3 +533,8 @@ fn lookup_errors_warn_warns_as_ansible_does() {
     assert_eq!(warnings(&f.all()), expected, "{}", f.all());
     assert_eq!(f.recap(), recap(&a_out));
 }
+
+#[test]
+fn conformance_role_handlers_import_and_include_handler_files() {
+    conform("role_handler_files.yml", 2);
+}

@@ -33,9 +33,14 @@ impl Executor {
                         .await
                 }
                 None => {
-                    let handler = Arc::clone(&ctx.added_handlers[index - play.handlers.len()]);
-                    self.run_task(ctx, &handler, TaskKind::Handler, hosts, false)
-                        .await
+                    let added = index - play.handlers.len();
+                    if let Some(inc) = ctx.added_includes.get(&added).map(Arc::clone) {
+                        Box::pin(self.run_include(ctx, &inc, &hosts, false)).await
+                    } else {
+                        let handler = Arc::clone(&ctx.added_handlers[added]);
+                        self.run_task(ctx, &handler, TaskKind::Handler, hosts, false)
+                            .await
+                    }
                 }
             };
             self.fail_hosts(ctx, &failed);

@@ -260,7 +260,8 @@ impl Executor {
             ctx.public_roles.extend(included.roles);
         }
         let items = inherit(inc, &group.target, included.items);
-        for mut handler in included.handlers {
+        let mut handler_includes = included.handler_includes;
+        for (index, mut handler) in included.handlers.into_iter().enumerate() {
             // A role included again (another item, another host) brings the same handlers.
             let known = ctx
                 .play
@@ -271,6 +272,12 @@ impl Executor {
                 continue;
             }
             handler.opts.inherit_from(&inc.outer);
+            if let Some(mut handler_inc) = handler_includes.remove(&index) {
+                handler_inc.task.opts.inherit_from(&inc.outer);
+                handler_inc.outer.inherit_from(&inc.outer);
+                let at = ctx.added_handlers.len();
+                ctx.added_includes.insert(at, Arc::new(handler_inc));
+            }
             ctx.added_handlers.push(Arc::new(handler));
         }
         ctx.include_depth += 1;

@@ -29,6 +29,8 @@ pub(crate) struct PlayCtx<'a> {
     /// Handlers of roles `include_role` read at run time (after the play's, in the order
     /// they came).
     pub added_handlers: Vec<std::sync::Arc<crate::playbook::Task>>,
+    /// Those of `added_handlers` that are dynamic includes, by their index there.
+    pub added_includes: std::collections::HashMap<usize, std::sync::Arc<crate::playbook::Include>>,
     /// How many dynamic includes the running task is nested in.
     pub include_depth: usize,
     /// Public roles: the play's, then those `include_role` with `public: yes` read.
@@ -63,6 +65,7 @@ impl<'a> PlayCtx<'a> {
             failed: Vec::new(),
             notified: Notified::default(),
             added_handlers: Vec::new(),
+            added_includes: Default::default(),
             include_depth: 0,
             public_roles: play.roles.clone(),
             playbook_dir: playbook_dir.display().to_string(),

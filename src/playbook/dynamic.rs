@@ -46,6 +46,8 @@ pub struct Included {
     pub items: Vec<Item>,
     /// The role's handlers (`include_role`), added to the play's.
     pub handlers: Vec<Task>,
+    /// Those of `handlers` that are dynamic includes, by their index in `handlers`.
+    pub handler_includes: std::collections::HashMap<usize, Include>,
     /// The roles read (`include_role`: the role and its dependencies).
     pub roles: Vec<Arc<Role>>,
 }
@@ -88,6 +90,7 @@ impl Include {
             shown,
             items,
             handlers: ctx.handlers,
+            handler_includes: ctx.handler_includes,
             roles: ctx.roles,
         })
     }

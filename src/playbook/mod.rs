@@ -10,6 +10,7 @@ mod block;
 mod ctx;
 mod dynamic;
 pub(crate) mod fields;
+mod handlers;
 mod include;
 mod inherit;
 mod keywords;

@@ -13,10 +13,10 @@ use crate::error::{LoadError, LoadErrors, Span};
 use crate::modules::validate_argument_spec;
 use crate::playbook::block::Inherited;
 use crate::playbook::ctx::LoadCtx;
+use crate::playbook::handlers::parse_handlers;
 use crate::playbook::include::load_tasks_file;
 use crate::playbook::model::{Item, Role, Task};
 use crate::playbook::search::parse_collections;
-use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -148,10 +148,13 @@ fn load_role_dir(
         let handlers_name = from.handlers.as_deref().unwrap_or("main");
         if let Some(path) = main_file(&dir.join("handlers"), handlers_name) {
             let node = yaml::load_file(&path)?;
-            let mut handlers = parse_task_list(ctx, &node, true)?;
+            let (mut handlers, includes) = parse_handlers(ctx, &node)?;
             for h in &mut handlers {
                 h.role = Some(Arc::clone(&role));
             }
+            let base = ctx.handlers.len();
+            ctx.handler_includes
+                .extend(includes.into_iter().map(|(i, inc)| (base + i, inc)));
             ctx.handlers.extend(handlers);
         }
         Ok(())

@@ -4,7 +4,7 @@
 //! share in `values.rs`.
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
@@ -60,13 +60,26 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
 }
 
-fn default(value: Value, def: Option<Value>, boolean: Option<bool>) -> Value {
-    let missing = value.is_undefined() || (boolean.unwrap_or(false) && !value.is_true());
-    if missing {
-        def.unwrap_or_else(|| Value::from(""))
-    } else {
-        value
+/// Jinja's `default(default_value='', boolean=False)`. The arguments come as they are: an
+/// undefined or none default is returned as such (`x | d(y.missing) | d(z)` falls through to
+/// `z`, as DebOps' roles count on), which minijinja's `Option` arguments would turn into `''`.
+fn default(value: Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let def = match args.first() {
+        Some(d) => d.clone(),
+        None => kwargs
+            .get::<Option<Value>>("default_value")?
+            .unwrap_or_else(|| Value::from("")),
+    };
+    let boolean = match args.get(1) {
+        Some(b) => b.is_true(),
+        None => kwargs.get::<Option<bool>>("boolean")?.unwrap_or(false),
+    };
+    if args.len() > 2 {
+        return Err(err("default: too many arguments"));
     }
+    kwargs.assert_all_used()?;
+    let missing = value.is_undefined() || (boolean && !value.is_true());
+    Ok(if missing { def } else { value })
 }
 
 fn to_bool(v: Value) -> Value {
