@@ -5,6 +5,8 @@
 //! (`lookup` joins a list of strings with commas, unwraps a single item, and keeps any other
 //! list; `query` always gives the list). Each plugin lives in the file of its group; this
 //! file holds the table. The variables a plugin reads come through [`Scope`] (`scope.rs`).
+//! A plugin not in the table (a collection's, one of `lookup_plugins/`) runs in Python
+//! (`pyplugins/`), with the same convention.
 
 mod aws;
 mod config;
@@ -122,9 +124,12 @@ static PLUGINS: &[(&str, Plugin)] = &[
     ("vars", vars::vars),
 ];
 
-/// The plugin called `name` (`ansible.builtin.` prefix allowed).
+/// The plugin called `name` (`ansible.builtin.` and `ansible.legacy.` prefixes allowed).
 fn plugin(name: &str) -> Option<Plugin> {
-    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
     PLUGINS.iter().find(|(n, _)| *n == short).map(|(_, p)| *p)
 }
 
@@ -187,9 +192,6 @@ fn call(
     kwargs: &Kwargs,
     query: bool,
 ) -> Result<Value, Error> {
-    let Some(plugin) = plugin(name) else {
-        return Err(Error::new(ErrorKind::InvalidOperation, unknown(name)));
-    };
     if let Some(undefined) = args.iter().find(|a| a.is_undefined()) {
         return Err(Error::new(
             ErrorKind::UndefinedError,
@@ -214,7 +216,13 @@ fn call(
         opts,
         scope,
     };
-    match plugin(&call) {
+    // A plugin ferry has no native code for runs in Python (ansible-core's, a collection's, one
+    // of lookup_plugins/), which answers Ansible's "not found" for a name nobody has.
+    let found = match plugin(name) {
+        Some(plugin) => plugin(&call),
+        None => super::pyplugins::lookup(name, &call),
+    };
+    match found {
         Ok(found) => Ok(shape(found, wantlist)),
         Err(Fail::Soft(m)) if on_error != OnError::Strict => {
             if on_error == OnError::Warn {
