@@ -25,7 +25,7 @@ pub(crate) use lookup::glob_match;
 mod pathfilters;
 mod plugin_names;
 mod pyplugins;
-pub use pyplugins::record_dir as record_plugin_dir;
+pub use pyplugins::{has_lookup as has_python_lookup, record_dir as record_plugin_dir};
 mod predicates;
 mod pyliteral;
 mod pymethods;

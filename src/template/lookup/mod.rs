@@ -133,15 +133,6 @@ fn plugin(name: &str) -> Option<Plugin> {
     PLUGINS.iter().find(|(n, _)| *n == short).map(|(_, p)| *p)
 }
 
-/// The error for a plugin ferry does not have.
-pub(crate) fn unknown(name: &str) -> String {
-    let known: Vec<&str> = names().collect();
-    format!(
-        "lookup plugin '{name}' not found: ferry supports {}",
-        known.join(", ")
-    )
-}
-
 /// The names of ferry's plugins, in order.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     PLUGINS.iter().map(|(n, _)| *n)
@@ -149,10 +140,21 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
 
 /// Runs the plugin `name` for a `with_<name>` loop: the items, or why the loop fails.
 pub(crate) fn run_for_loop(name: &str, call: &Call) -> Result<Vec<Json>, String> {
-    let Some(p) = plugin(name) else {
-        return Err(unknown(name));
+    let found = match plugin(name) {
+        Some(p) => p(call),
+        None => {
+            // Ansible's loop asks the plugin for a list.
+            let mut opts = Vars::new();
+            opts.insert("wantlist".into(), Json::Bool(true));
+            let call = Call {
+                terms: call.terms.clone(),
+                opts,
+                scope: Scope::new(call.scope.vars()),
+            };
+            super::pyplugins::lookup(name, &call)
+        }
     };
-    p(call).map_err(|f| match f {
+    found.map_err(|f| match f {
         Fail::Hard(m) | Fail::Soft(m) => m,
     })
 }

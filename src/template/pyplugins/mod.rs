@@ -130,6 +130,27 @@ pub(crate) fn lookup(name: &str, call: &Call) -> Found {
     }
 }
 
+/// Whether a Python lookup plugin called `name` is on the controller (what a `with_<name>` loop
+/// may name): a `lookup_plugins/<name>.py` of the playbook, a role read so far or ansible.cfg's
+/// `lookup_plugins`, or an installed collection's `plugins/lookup/<name>.py` for `ns.coll.name`.
+pub fn has_lookup(name: &str) -> bool {
+    let file = format!("{}.py", name.rsplit('.').next().unwrap_or(name));
+    let parts: Vec<&str> = name.split('.').collect();
+    if let [namespace, collection, _] = parts[..] {
+        return crate::collections::located::roots().iter().any(|root| {
+            let dir = root
+                .join("ansible_collections")
+                .join(namespace)
+                .join(collection);
+            dir.join("plugins/lookup").join(&file).is_file()
+        });
+    }
+    let configured = crate::config::Config::global().list("DEFAULT_LOOKUP_PLUGIN_PATH");
+    let dirs = dirs().into_iter().map(|d| d.join("lookup_plugins"));
+    let mut all = dirs.chain(configured.iter().map(PathBuf::from));
+    parts.len() == 1 && all.any(|d| d.join(&file).is_file())
+}
+
 /// What Ansible gives a task as `ansible_search_path`: its role's directory, then the
 /// playbook's.
 fn search_path(call: &Call) -> Vec<String> {
