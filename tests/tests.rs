@@ -34,6 +34,7 @@ mod state_pg_reports;
 mod state_pg_tls;
 mod sudo_become;
 mod system_modules;
+mod template_plugins;
 mod templating;
 mod text_modules;
 mod vault;

@@ -31,6 +31,8 @@ impl LoadCtx {
         let playbook_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let installed = Installed::for_playbook(&playbook_dir);
         let default_collection = installed.collection_of(path);
+        // The filter, test and lookup plugins beside the playbook (run in Python when used).
+        crate::template::record_plugin_dir(&playbook_dir);
         let search = Search {
             plugin_dirs: playbook_plugin_dirs(&playbook_dir, default_collection.as_deref()),
             installed: Arc::new(installed),

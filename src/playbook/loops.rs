@@ -17,11 +17,12 @@ const OPTIONS: &[&str] = &[
     "pause",
 ];
 
-/// The lookup plugin a `with_<name>` key names, if ferry has it.
+/// The lookup plugin a `with_<name>` key names, if ferry has it (natively, or in Python on the
+/// controller: a collection's, one of `lookup_plugins/`).
 pub(crate) fn with_plugin(key: &Node) -> Result<String, LoadError> {
     let keyword = key.key_string();
     let name = keyword.trim_start_matches("with_");
-    if lookup_names().any(|n| n == name) {
+    if lookup_names().any(|n| n == name) || crate::template::has_python_lookup(name) {
         return Ok(name.to_string());
     }
     let e = key.error(format!(

@@ -116,6 +116,7 @@ fn load_role_dir(
     if !ctx.search.plugin_dirs.iter().any(|d| d == dir) {
         ctx.search.plugin_dirs.push(dir.to_path_buf());
     }
+    crate::template::record_plugin_dir(dir);
     if let Some(deps) = meta.as_ref().and_then(|m| m.get("dependencies")) {
         items.extend(parse_dependencies(ctx, deps)?);
     }

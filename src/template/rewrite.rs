@@ -2,7 +2,8 @@
 //! - Python's `%` string formatting (`'%s-%02d' % (name, n)`): a string literal followed by
 //!   `%` and its operand becomes the `__pyformat` filter;
 //! - a conditional expression without `else` (`{{ '--force' if force }}`), which Jinja2
-//!   renders as nothing when false: it gets `else none`.
+//!   renders as nothing when false: it gets `else none`;
+//! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`).
 
 use std::borrow::Cow;
 
@@ -25,7 +26,12 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [fn(&str, bool) -> Cow<'_, str>; 3] = [percent, missing_else, date_difference];
+    let steps: [fn(&str, bool) -> Cow<'_, str>; 4] = [
+        super::plugin_names::rewrite,
+        percent,
+        missing_else,
+        date_difference,
+    ];
     let mut current = Cow::Borrowed(source);
     for step in steps {
         if let Cow::Owned(changed) = step(&current, text) {
@@ -152,7 +158,7 @@ fn skip_spaces(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The end of the string literal starting at `i` (past its closing quote).
-fn string_end(b: &[u8], i: usize) -> usize {
+pub(super) fn string_end(b: &[u8], i: usize) -> usize {
     let q = b[i];
     let mut j = i + 1;
     while j < b.len() && b[j] != q {
