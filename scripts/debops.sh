@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs (once) DebOps from PyPI (`debops`, which carries the debops.debops collection) for
-# tests/template_plugins.rs, unpacked without its dependencies outside the checkout. Prints the
-# directory that holds its `ansible_collections/` (what ANSIBLE_COLLECTIONS_PATH names).
+# Installs (once) DebOps from PyPI, pinned, for the real-role tests (tests/roles.rs): its
+# debops.debops collection (GPL-3.0, also published on Galaxy) carries the `users` and `nginx`
+# roles. Unpacked without its dependencies outside the checkout; nothing of it is committed.
+# Prints the directory that holds its `ansible_collections/` (what ANSIBLE_COLLECTIONS_PATH
+# names). Fast when already there.
 set -euo pipefail
 version=3.3.2
 dir="${FERRY_DEBOPS_CACHE:-$HOME/.cache/ferry-debops}/debops-$version"

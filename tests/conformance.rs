@@ -538,3 +538,8 @@ fn lookup_errors_warn_warns_as_ansible_does() {
 fn conformance_role_handlers_import_and_include_handler_files() {
     conform("role_handler_files.yml", 2);
 }
+
+#[test]
+fn conformance_tilde_paths_expand_on_the_host() {
+    conform("tilde_paths.yml", 1);
+}

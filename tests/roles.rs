@@ -1,6 +1,6 @@
 //! Issue 14's second measure: real public roles, published on Galaxy in the community
-//! `ansible` package (PyPI, pinned: the corpus of `scripts/corpus.sh`), converge on fresh
-//! Debian system hosts (`support::rootfs`) as they do under ansible-playbook 2.18: the same
+//! `ansible` package (PyPI, pinned: the corpus of `scripts/corpus.sh`) and in DebOps (PyPI,
+//! pinned: `scripts/debops.sh`), converge on fresh Debian system hosts (`support::rootfs`) as they do under ansible-playbook 2.18: the same
 //! PLAY RECAP, the same end state on the host, and on a second run the same recap again, with
 //! changed=0 where Ansible's is 0. The roles are read from the pinned package at test time;
 //! nothing of them is committed.
@@ -13,6 +13,8 @@
 //!   virtualenv and pip packages from PyPI in it (the role's `command` tasks report changed on
 //!   every run, under Ansible too: the recaps match, changed=0 is not asked of it).
 //! - `community.sops.install`: a `.deb` installed by `apt: deb:`; the second run changes nothing.
+//! - `debops.debops.users` (DebOps, pinned on PyPI: `scripts/debops.sh`): groups, accounts
+//!   made by libuser, homes, SSH keys, a local fact; the second run changes nothing.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -22,11 +24,16 @@ use crate::support::{recap, root};
 
 /// The directory holding the pinned package's `ansible_collections/` (installed once).
 fn collections() -> PathBuf {
+    installed("corpus.sh")
+}
+
+/// The directory a script of `scripts/` installs a pinned package's collections in, and prints.
+fn installed(script: &str) -> PathBuf {
     let out = Command::new("bash")
-        .arg(root().join("scripts/corpus.sh"))
+        .arg(root().join("scripts").join(script))
         .output()
-        .expect("bash runs scripts/corpus.sh");
-    assert!(out.status.success(), "scripts/corpus.sh failed");
+        .unwrap_or_else(|e| panic!("bash runs scripts/{script}: {e}"));
+    assert!(out.status.success(), "scripts/{script} failed");
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
@@ -48,6 +55,7 @@ fn converges_as_ansible_does(role: &str, vars: &str, state: &str) {
         setup: "true",
         extra: &[],
         idempotent: false,
+        debops: false,
     });
 }
 
@@ -61,6 +69,8 @@ struct Case<'a> {
     setup: &'a str,
     extra: &'a [&'a str],
     idempotent: bool,
+    /// The roles come from DebOps (`scripts/debops.sh`), beside the corpus's collections.
+    debops: bool,
 }
 
 fn converges_with(case: &Case) {
@@ -77,12 +87,13 @@ fn converges_with(case: &Case) {
         let (code, out) = hosts.host(name).sh(case.setup);
         assert_eq!(code, 0, "setup on {name}: {out}");
     }
+    let mut path = collections().display().to_string();
+    if case.debops {
+        path = format!("{}:{path}", installed("debops.sh").display());
+    }
     hosts.write(
         "ansible.cfg",
-        &format!(
-            "[defaults]\ncollections_path = {}\n",
-            collections().display()
-        ),
+        &format!("[defaults]\ncollections_path = {path}\n"),
     );
     let pb = hosts.write(
         "site.yml",
@@ -137,6 +148,7 @@ fn zabbix_agent_role_converges_and_changes_nothing_the_second_time() {
         setup: "true",
         extra: &[],
         idempotent: true,
+        debops: false,
     });
 }
 
@@ -170,5 +182,51 @@ fn sops_install_role_converges_and_changes_nothing_the_second_time() {
             "_community_sops_install_system_package_deb_github=/root/sops_3.9.0_amd64.deb",
         ],
         idempotent: true,
+        debops: false,
     });
 }
+
+/// DebOps' `users` (with the `secret` and `global_handlers` roles it imports): a group without
+/// a user, two accounts made by libuser (`local: true`, the role's default; its package comes
+/// through `users__packages`), one in the group, homes with their modes, a directory in one,
+/// SSH keys in `authorized_keys`, the role's local fact script; the second run changes nothing.
+#[test]
+fn debops_users_role_converges_and_changes_nothing_the_second_time() {
+    converges_with(&Case {
+        role: "debops.debops.users",
+        vars: DEBOPS_USERS,
+        state: "getent passwd alice bob; getent shadow alice bob | cut -d: -f1,2; \
+         getent group ferryops alice bob; id alice; id bob; \
+         stat -c '%n %U %G %a' /home/alice /home/bob /home/bob/notes /home/alice/.ssh \
+           /home/alice/.ssh/authorized_keys /home/bob/.ssh/authorized_keys \
+           /etc/ansible/facts.d/users.fact; \
+         cat /home/alice/.ssh/authorized_keys /home/bob/.ssh/authorized_keys \
+           /etc/ansible/facts.d/users.fact; \
+         ls -A /root /home | grep -v -e '^.ansible$' -e '^.cache$'; \
+         dpkg-query -W -f '${Package} ${Status}\\n' acl libuser",
+        setup: "true",
+        extra: &[],
+        idempotent: true,
+        debops: true,
+    });
+}
+
+const DEBOPS_USERS: &str = "    users__packages: [ libuser ]
+    users__groups:
+      - name: ferryops
+        user: false
+    users__accounts:
+      - name: alice
+        comment: Alice Example
+        groups: [ ferryops ]
+        shell: /bin/bash
+        sshkeys: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFerryTestKeyAliceAAAAAAAAAAAAAAAAAAAAAAAA alice@example'
+      - name: bob
+        uid: 2345
+        home_mode: '0700'
+        sshkeys: [ 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFerryTestKeyBobAAAAAAAAAAAAAAAAAAAAAAAAAA bob@example' ]
+        resources:
+          - path: notes
+            state: directory
+            mode: '0700'
+";

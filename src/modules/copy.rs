@@ -21,6 +21,10 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
+    match crate::modules::host::action_expand_user(ctx, &args.dest).await {
+        Ok(dest) => args.dest = dest,
+        Err(r) => return r,
+    }
     if args.follow {
         match resolve_link(ctx, &args.dest).await {
             Ok(dest) => args.dest = dest,

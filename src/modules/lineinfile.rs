@@ -85,7 +85,8 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
+    args.path = host::expand_user(ctx, &args.path).await?;
     let st = host::stat(ctx, &args.path, false).await?;
     let text = if st.exists {
         String::from_utf8_lossy(&host::read(ctx, &args.path).await?).into_owned()

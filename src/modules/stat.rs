@@ -62,7 +62,8 @@ const FORMAT: &str = "%f|%a|%U|%G|%s|%u|%g|%i|%d|%h|%.9X|%.9Y|%.9Z|%b|%B|%r";
 
 const ABSENT: &str = "__ferry_absent__";
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
+    args.path = host::expand_user(ctx, &args.path).await?;
     if !ALGORITHMS.contains(&args.checksum_algorithm.as_str()) {
         return Err(ModuleResult::failed(format!(
             "value of checksum_algorithm must be one of: {}, got: {}",

@@ -73,7 +73,8 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
+async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
+    args.dest = crate::modules::host::action_expand_user(ctx, &args.dest).await?;
     let failed = |msg: String| Err(ModuleResult::failed(msg));
     let Some(path) = find_local(ctx, &args.src, "templates") else {
         return failed(format!("Could not find or access '{}'", args.src));

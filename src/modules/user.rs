@@ -3,7 +3,8 @@
 //! plus the home directory (created from a skeleton when missing, moved with `move_home`),
 //! password ageing (`chage`) and an SSH key pair (`user_ssh.rs`). Passwords are given hashed
 //! and travel on stdin (`chpasswd -e`), never on a command line. Linux shadow-utils only
-//! (`local: true` reads `/etc/passwd` and `/etc/group` directly and still runs `useradd`).
+//! (`local: true` reads `/etc/passwd` and `/etc/group` directly and creates the account with
+//! libuser's `luseradd`, as Ansible does; changes still go through `usermod`).
 
 use std::fmt::Write as _;
 

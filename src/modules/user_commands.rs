@@ -141,8 +141,39 @@ fn groups_option(args: &Args, found: &Found) -> Option<Vec<String>> {
 }
 
 /// The `useradd` command line for the account asked (after `mkdir -p` of the home's parent
-/// when the home is created), and the shadow password line to set, if any.
+/// when the home is created), and the shadow password line to set, if any. `local: true`
+/// runs libuser's `luseradd` instead, then `lchage -E` and `lgroupmod -M` for the expiry and
+/// the supplementary groups it does not take, as Ansible does.
 pub(crate) fn useradd(args: &Args, found: &Found) -> (String, Option<String>) {
+    let local = args.local == Some(true);
+    let w = create_words(args, found, local);
+    let mut cmd = String::new();
+    if let (Some(home), true) = (&args.home, args.create_home) {
+        let _ = write!(cmd, "mkdir -p -- \"$(dirname -- {})\" && ", quote(home));
+    }
+    let program = if local { "luseradd" } else { "useradd" };
+    let name = quote(&args.name);
+    let _ = write!(cmd, "{program}{} -- {name}", w.line());
+    if local {
+        if let Some(e) = args.expires {
+            let days = if e < 0.0 {
+                -1
+            } else {
+                (e.floor() as i64).div_euclid(86400)
+            };
+            let _ = write!(cmd, " && lchage -E {days} {name}");
+        }
+        for group in supplementary(args).unwrap_or_default() {
+            let _ = write!(cmd, " && lgroupmod -M {name} {}", quote(group));
+        }
+    }
+    let line = shadow_password(args).map(|p| format!("{}:{p}", args.name));
+    (cmd, line)
+}
+
+/// The options of `useradd` (or, `local`, of `luseradd`, which takes `-n` for `-N` and no
+/// `-G`, `-e` or `-m`: it makes the home unless told `-M`).
+fn create_words(args: &Args, found: &Found, local: bool) -> Words {
     let mut w = Words::default();
     if let Some(uid) = args.uid {
         w.opt("-u", &uid.to_string());
@@ -155,10 +186,10 @@ pub(crate) fn useradd(args: &Args, found: &Found) -> (String, Option<String>) {
     }
     match &args.group {
         Some(g) => w.opt("-g", g),
-        None if found.group(&args.name).is_some() => w.flag("-N"),
+        None if found.group(&args.name).is_some() => w.flag(if local { "-n" } else { "-N" }),
         None => {}
     }
-    if let Some(groups) = supplementary(args).filter(|g| !g.is_empty()) {
+    if let Some(groups) = supplementary(args).filter(|g| !g.is_empty() && !local) {
         w.opt("-G", &groups.join(","));
     }
     for (flag, value) in [
@@ -170,7 +201,7 @@ pub(crate) fn useradd(args: &Args, found: &Found) -> (String, Option<String>) {
             w.opt(flag, v);
         }
     }
-    if let Some(e) = args.expires {
+    if let Some(e) = args.expires.filter(|_| !local) {
         w.opt("-e", &expiry_date(e));
     }
     if let Some(days) = args.password_expire_account_disable {
@@ -178,7 +209,9 @@ pub(crate) fn useradd(args: &Args, found: &Found) -> (String, Option<String>) {
     }
     match args.create_home {
         true => {
-            w.flag("-m");
+            if !local {
+                w.flag("-m");
+            }
             if let Some(skel) = &args.skeleton {
                 w.opt("-k", skel);
             }
@@ -196,13 +229,7 @@ pub(crate) fn useradd(args: &Args, found: &Found) -> (String, Option<String>) {
             w.opt("-K", &format!("{key}={v}"));
         }
     }
-    let mut cmd = String::new();
-    if let (Some(home), true) = (&args.home, args.create_home) {
-        let _ = write!(cmd, "mkdir -p -- \"$(dirname -- {})\" && ", quote(home));
-    }
-    let _ = write!(cmd, "useradd{} -- {}", w.line(), quote(&args.name));
-    let line = shadow_password(args).map(|p| format!("{}:{p}", args.name));
-    (cmd, line)
+    w
 }
 
 #[cfg(test)]
@@ -327,5 +354,23 @@ mod tests {
         let (cmd, pw) = useradd(&a, &f);
         assert_eq!(cmd, "useradd -N -G web,adm -s /bin/sh -M -r -- ann");
         assert_eq!(pw.as_deref(), Some("ann:!$6$a$b"));
+    }
+
+    #[test]
+    fn local_accounts_are_made_by_libuser_as_ansible_makes_them() {
+        let mut f = found();
+        f.user = None;
+        let a = args(serde_json::json!({
+            "name": "ann", "local": true, "groups": "web,adm", "comment": "Ann",
+            "expires": 1_700_000_000.0, "password": "*"
+        }));
+        let (cmd, pw) = useradd(&a, &f);
+        assert_eq!(
+            cmd,
+            "luseradd -n -c Ann -- ann && lchage -E 19675 ann && lgroupmod -M ann web && lgroupmod -M ann adm"
+        );
+        assert_eq!(pw.as_deref(), Some("ann:*"));
+        let a = args(serde_json::json!({"name": "ann", "local": true, "create_home": false}));
+        assert_eq!(useradd(&a, &f).0, "luseradd -n -M -- ann");
     }
 }
