@@ -1,8 +1,8 @@
 //! Issue 14's second measure: real public roles, published on Galaxy in the community
 //! `ansible` package (PyPI, pinned: the corpus of `scripts/corpus.sh`) and in DebOps (PyPI,
-//! pinned: `scripts/debops.sh`), converge on fresh Debian system hosts (`support::rootfs`) as they do under ansible-playbook 2.18: the same
-//! PLAY RECAP, the same end state on the host, and on a second run the same recap again, with
-//! changed=0 where Ansible's is 0. The roles are read from the pinned package at test time;
+//! pinned: `scripts/debops.sh`), converge on fresh Debian system hosts (`support::rootfs`)
+//! as they do under ansible-playbook 2.18: the same PLAY RECAP, the same end state on the
+//! host, and on a second run the same recap again, with changed=0 where Ansible's is 0. The roles are read from the pinned package at test time;
 //! nothing of them is committed.
 //!
 //! - `community.zabbix.zabbix_agent`: Debian's own `zabbix-agent` package (its repository
