@@ -15,6 +15,10 @@
 //! - `community.sops.install`: a `.deb` installed by `apt: deb:`; the second run changes nothing.
 //! - `debops.debops.users` (DebOps, pinned on PyPI: `scripts/debops.sh`): groups, accounts
 //!   made by libuser, homes, SSH keys, a local fact; the second run changes nothing.
+//! - `debops.debops.nginx`: Debian's `nginx-full`, the role's `nginx.conf` (Debian's diverted
+//!   by the collection's `dpkg_divert` module), its welcome and localhost servers, conf.d
+//!   maps, local facts, handlers that test and reload nginx; the second run changes nothing
+//!   (ignored for now: ferry's templating refuses the role's server template, see the test).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -230,3 +234,36 @@ const DEBOPS_USERS: &str = "    users__packages: [ libuser ]
             state: directory
             mode: '0700'
 ";
+
+/// DebOps' `nginx`, each host's servers on its own address (the hosts share the machine's
+/// network) and, until the role disables it, Debian's default site on a port of its own
+/// (written before the package is installed: its postinst keeps it); the PKI, ferm and
+/// upstream-repository integrations are off by default when those roles have not run.
+#[test]
+#[ignore = "ferry's templating refuses DebOps' sites-available/default.conf.j2: `{% block %}` \
+            inside `{% macro %}` (minijinja: 'block tags in macros are not allowed') and \
+            `list.append()` on a list made in the template (minijinja's lists are immutable); \
+            Ansible's side passes (ansible-playbook converges twice, changed=0)"]
+fn debops_nginx_role_converges_and_changes_nothing_the_second_time() {
+    converges_with(&Case {
+        role: "debops.debops.nginx",
+        vars: "    nginx_listen_port: [ '{{ ansible_host }}:80' ]\n    nginx_listen_ssl_port: [ '{{ ansible_host }}:443' ]\n",
+        state: NGINX_STATE,
+        setup: "mkdir -p /etc/nginx/sites-enabled && \
+            printf 'server { listen 127.0.0.1:%s; }\\n' $((8080 + $(tr -dc 0-9 < /etc/hostname))) \
+            > /etc/nginx/sites-enabled/default",
+        extra: &[],
+        idempotent: true,
+        debops: true,
+    });
+}
+
+/// What the nginx role leaves, with each host's address and name taken out of its files.
+const NGINX_STATE: &str = "dpkg-query -W -f '${Package} ${Status}\\n' nginx-full nginx-common; \
+    ls /etc/nginx/sites-enabled /etc/nginx/conf.d /srv/www/sites; \
+    stat -c '%n %U %G %a' /etc/nginx/nginx.conf /etc/nginx/sites-local /etc/ansible/facts.d/nginx.fact; \
+    getent group webadmins | cut -d: -f1,3; dpkg-divert --list /etc/nginx/nginx.conf; \
+    cat /etc/nginx/nginx.conf /etc/nginx/sites-available/*.conf /etc/nginx/conf.d/*.conf \
+      /etc/ansible/facts.d/nginx.fact | sed -E 's/127\\.0\\.[0-9]+\\.[0-9]+/ADDR/g; s/sys[0-9]+/HOST/g'; \
+    nginx -t 2>&1 | tail -1; \
+    if pgrep -x nginx >/dev/null; then echo running; else echo stopped; exit 1; fi";
