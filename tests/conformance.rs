@@ -319,7 +319,12 @@ fn conformance_any_errors_fatal_and_start_at_task() {
 fn conformance_list_tasks_hosts_and_syntax_check() {
     let hosts = SshHosts::start(2);
     let inv = hosts.inventory("");
-    for name in ["start_at.yml", "reuse.yml", "blocks.yml"] {
+    for name in [
+        "start_at.yml",
+        "reuse.yml",
+        "blocks.yml",
+        "collection_role_names.yml",
+    ] {
         let pb = crate::support::root().join("tests/conformance").join(name);
         for flags in [
             &["--list-tasks", "--list-hosts"][..],
@@ -542,4 +547,9 @@ fn conformance_role_handlers_import_and_include_handler_files() {
 #[test]
 fn conformance_tilde_paths_expand_on_the_host() {
     conform("tilde_paths.yml", 1);
+}
+
+#[test]
+fn conformance_collection_roles_answer_to_their_fqcn() {
+    conform("collection_role_names.yml", 1);
 }

@@ -258,14 +258,27 @@ pub struct Applied {
 /// A role: where it lives and its variables. Its tasks and handlers point at it.
 #[derive(Debug)]
 pub struct Role {
-    /// The role's name.
+    /// The role's name, as written.
     pub name: String,
+    /// The collection it was found in, if any.
+    pub collection: Option<String>,
     /// Its directory.
     pub path: PathBuf,
     /// `defaults/main.yml` (lowest precedence).
     pub defaults: Vars,
     /// `vars/main.yml` (above play vars).
     pub vars: Vars,
+}
+
+impl Role {
+    /// The name Ansible shows (`TASK [ns.coll.role : ...]`): the collection's name in front of
+    /// a short name found in a collection.
+    pub fn fqcn(&self) -> String {
+        match &self.collection {
+            Some(c) if !self.name.contains('.') => format!("{c}.{}", self.name),
+            _ => self.name.clone(),
+        }
+    }
 }
 
 /// `block:` / `rescue:` / `always:`. Block keywords (`when`, `vars`, `ignore_errors`, ...) are
@@ -502,7 +515,7 @@ impl Task {
     pub fn display_name(&self) -> String {
         // As Ansible's Task.get_name: the role prefix only goes with a task's own name.
         match (&self.role, &self.name) {
-            (Some(role), Some(name)) => format!("{} : {name}", role.name),
+            (Some(role), Some(name)) => format!("{} : {name}", role.fqcn()),
             (_, Some(name)) => name.clone(),
             (_, None) => self.module.name.to_string(),
         }
@@ -513,10 +526,17 @@ impl Task {
         self.named(name) || self.listens_to(name)
     }
 
-    /// True when this handler is called `name` (or `role : name`).
+    /// True when this handler is called `name` (or `role : name`, the role named as written
+    /// or by its FQCN, as Ansible's candidates are).
     pub fn named(&self, name: &str) -> bool {
         let own = self.name.as_deref();
-        own == Some(name) || (self.role.is_some() && own.is_some() && self.display_name() == name)
+        let as_written = match (&self.role, own) {
+            (Some(role), Some(own)) => format!("{} : {own}", role.name) == name,
+            _ => false,
+        };
+        own == Some(name)
+            || as_written
+            || (own.is_some() && self.role.is_some() && self.display_name() == name)
     }
 
     /// True when this handler listens to topic `name`.

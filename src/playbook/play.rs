@@ -424,8 +424,9 @@ fn check_notify(play: &Play, errors: &mut Vec<LoadError>) {
     for h in &play.handlers {
         known.extend(h.name.iter().cloned());
         known.extend(h.listen.iter().cloned());
-        if h.role.is_some() && h.name.is_some() {
+        if let (Some(role), Some(name)) = (&h.role, &h.name) {
             known.push(h.display_name());
+            known.push(format!("{} : {name}", role.name));
         }
     }
     let known: Vec<&str> = known.iter().map(String::as_str).collect();

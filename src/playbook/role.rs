@@ -122,6 +122,7 @@ fn load_role_dir(
     }
     let role = Arc::new(Role {
         name: name.to_string(),
+        collection: collection.map(str::to_string),
         path: dir.to_path_buf(),
         defaults: load_vars(&dir.join("defaults"), from.defaults.as_deref(), at)?,
         vars: load_vars(&dir.join("vars"), from.vars.as_deref(), at)?,
