@@ -1,6 +1,7 @@
 //! `group`: a local group made to match the task — `groupadd` when missing, `groupmod -g`
 //! when its gid differs, `groupdel` for `state: absent` — after one query of the group
-//! database (`host/accounts.rs`).
+//! database (`host/accounts.rs`). `local: true` runs libuser's `lgroupadd`, `lgroupmod` and
+//! `lgroupdel` instead, as Ansible does.
 
 use std::fmt::Write as _;
 
@@ -127,8 +128,13 @@ fn result(
     r
 }
 
+/// `groupadd` and the rest, or libuser's `lgroupadd` and the rest for `local: true`.
+fn program(args: &Args, name: &str) -> String {
+    format!("{}{name}", if args.local { "l" } else { "" })
+}
+
 fn add_command(args: &Args) -> String {
-    let mut cmd = String::from("groupadd");
+    let mut cmd = program(args, "groupadd");
     if let Some(gid) = args.gid {
         let _ = write!(cmd, " -g {gid}");
         if args.non_unique {
@@ -149,12 +155,13 @@ fn add_command(args: &Args) -> String {
 
 fn mod_command(args: &Args, gid: u64) -> String {
     let o = if args.non_unique { " -o" } else { "" };
-    format!("groupmod -g {gid}{o} -- {}", quote(&args.name))
+    let program = program(args, "groupmod");
+    format!("{program} -g {gid}{o} -- {}", quote(&args.name))
 }
 
 fn del_command(args: &Args) -> String {
     let f = if args.force { " -f" } else { "" };
-    format!("groupdel{f} -- {}", quote(&args.name))
+    format!("{}{f} -- {}", program(args, "groupdel"), quote(&args.name))
 }
 
 #[cfg(test)]
@@ -170,5 +177,12 @@ mod tests {
         assert_eq!(add_command(&args), "groupadd -g 1500 -o -r -- 'web ops'");
         assert_eq!(mod_command(&args, 1500), "groupmod -g 1500 -o -- 'web ops'");
         assert_eq!(del_command(&args), "groupdel -- 'web ops'");
+        let local: Args = serde_json::from_value(
+            serde_json::json!({"name": "ops", "local": true, "system": true}),
+        )
+        .unwrap();
+        assert_eq!(add_command(&local), "lgroupadd -r -- ops");
+        assert_eq!(mod_command(&local, 7), "lgroupmod -g 7 -- ops");
+        assert_eq!(del_command(&local), "lgroupdel -- ops");
     }
 }
