@@ -163,10 +163,12 @@ fn size(n: usize) -> String {
     }
 }
 
+/// The item (or its `label`) as the default callback prints it: Python's `str()`, so a
+/// dict keeps its order and quotes (`{'name': 'a', 'on': True}`).
 fn item_label(item: &Json) -> String {
     match item {
         Json::String(s) => s.clone(),
-        other => dumps(other, None, true),
+        other => crate::template::py_repr_json(other),
     }
 }
 
@@ -387,6 +389,21 @@ impl Reporter for Human {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loop_items_are_shown_as_ansible_s_default_callback_shows_them() {
+        for (item, shown) in [
+            (
+                serde_json::json!({"zeta": 1, "alpha": true, "n": null}),
+                "{'zeta': 1, 'alpha': True, 'n': None}",
+            ),
+            (serde_json::json!([1, "a"]), "[1, 'a']"),
+            (serde_json::json!(3), "3"),
+            (serde_json::json!("plain"), "plain"),
+        ] {
+            assert_eq!(item_label(&item), shown, "{item}");
+        }
+    }
 
     #[test]
     fn long_output_is_shown_as_its_size_and_tail() {

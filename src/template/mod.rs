@@ -56,7 +56,7 @@ pub(crate) use pyregex::{
     compile as py_regex, each_match as py_each_match, Anchor as PyRegexAnchor,
     Flags as PyRegexFlags, Replacement as PyReplacement,
 };
-pub use pyrepr::py_repr;
+pub use pyrepr::{py_repr, py_repr_json};
 
 /// A hidden variable listing the variables whose values were rendered from templates (a
 /// play's `port: "{{ base_port }}"`): `{{ port }}` then renders as text, as in Ansible.

@@ -28,6 +28,11 @@ pub(crate) fn format(out: &mut Output, _state: &mut State, value: &Value) -> Res
     out.write_str(&text).map_err(Error::from)
 }
 
+/// [`py_repr`] of a JSON value (what the output prints of a loop item).
+pub fn py_repr_json(value: &serde_json::Value) -> String {
+    py_repr(&super::values::from_json(value))
+}
+
 /// `repr()` of a value as Python would print it inside a container, `str()` at top level for
 /// scalars.
 pub fn py_repr(value: &Value) -> String {
