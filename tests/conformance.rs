@@ -553,3 +553,8 @@ fn conformance_tilde_paths_expand_on_the_host() {
 fn conformance_collection_roles_answer_to_their_fqcn() {
     conform("collection_role_names.yml", 1);
 }
+
+#[test]
+fn conformance_loop_results_say_what_ansible_says() {
+    conform("loop_results.yml", 1);
+}

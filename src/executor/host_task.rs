@@ -116,12 +116,22 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
         }
         results.push(reg);
     }
-    let msg = if result.failed {
-        "One or more items failed"
+    // As ansible-core's TaskExecutor words a loop's result.
+    if items.is_empty() {
+        let why = "No items in the list";
+        result.data.insert("skipped_reason".into(), why.into());
     } else {
-        "All items completed"
-    };
-    result.data.insert("msg".into(), msg.into());
+        let msg = match (result.failed, result.skipped) {
+            (true, _) => "One or more items failed",
+            (false, true) => "All items skipped",
+            (false, false) => "All items completed",
+        };
+        result.data.insert("msg".into(), msg.into());
+        // Ansible's loop result always says whether it was skipped.
+        if !result.skipped {
+            result.data.insert("skipped".into(), false.into());
+        }
+    }
     result.data.insert("results".into(), Json::Array(results));
     if !facts.is_empty() {
         result

@@ -205,7 +205,9 @@ impl Reporter for Human {
     }
 
     fn host_result(&self, ev: &HostEvent<'_>) {
-        if ev.looped {
+        // A loop whose items were all skipped (or that had none) still gets its own
+        // `skipping:` line, as the default callback prints it.
+        if ev.looped && ev.status != Status::Skipped {
             if ev.ignored {
                 self.line("...ignoring", Some(CYAN));
             }
@@ -214,6 +216,10 @@ impl Reporter for Human {
         }
         let show = self.verbosity > 0 || ev.verbose_always;
         let mut shown = ev.result.clone();
+        if ev.looped {
+            // The items were shown one by one.
+            shown.remove("results");
+        }
         // Ansible shows a diff only for a result that changed something, and keeps it in the
         // result's JSON from -vvv on.
         let diff = match self.verbosity {
