@@ -113,7 +113,7 @@ pub(crate) fn conform_with(
     extra: &str,
     args: &[&str],
     local: bool,
-) {
+) -> (String, String) {
     let hosts = SshHosts::start(hosts_count);
     let inv = if local {
         let mut text = String::new();
@@ -158,6 +158,7 @@ pub(crate) fn conform_with(
         !a_effects.is_empty() || check,
         "{name} left no marker files\n{context}"
     );
+    (a_out, f.all())
 }
 
 #[test]
@@ -193,6 +194,38 @@ fn conformance_command_creates_removes() {
 #[test]
 fn conformance_failing_host() {
     conform("failing_host.yml", 3);
+}
+
+/// The PLAY, TASK and "NO MORE HOSTS LEFT" banners of an output, in order.
+fn play_banners(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| {
+            ["PLAY [", "TASK [", "NO MORE HOSTS LEFT"]
+                .iter()
+                .any(|b| l.starts_with(b))
+        })
+        .map(|l| l.trim_end_matches([' ', '*']))
+        .collect()
+}
+
+#[test]
+fn conformance_failed_hosts_in_later_plays() {
+    let (ansible, ferry) = conform_with("failed_hosts_later_plays.yml", 3, "", &[], false);
+    assert_eq!(
+        play_banners(&ferry),
+        play_banners(&ansible),
+        "== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+    );
+}
+
+#[test]
+fn conformance_free_strategy_banners() {
+    let (ansible, ferry) = conform_with("free_banners.yml", 3, "", &[], false);
+    assert_eq!(
+        play_banners(&ferry),
+        play_banners(&ansible),
+        "== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+    );
 }
 
 #[test]

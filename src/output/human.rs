@@ -19,6 +19,21 @@ pub struct Human {
     colour: bool,
     bars: bool,
     bar: Mutex<Option<ProgressBar>>,
+    banners: Mutex<Banners>,
+}
+
+/// Task banners under a free strategy, shown as ansible-core's default callback shows them:
+/// not when a task starts, but before a result of a task other than the last one shown.
+#[derive(Default)]
+struct Banners {
+    /// The play runs a free strategy (`free`, `host_pinned`).
+    free: bool,
+    /// Each started task's banner, by task name.
+    started: std::collections::HashMap<String, String>,
+    /// The task whose banner was shown last.
+    shown: Option<String>,
+    /// The task that started last.
+    last_started: Option<String>,
 }
 
 const GREEN: &str = "\x1b[0;32m";
@@ -38,6 +53,7 @@ impl Human {
             colour,
             bars,
             bar: Mutex::new(None),
+            banners: Mutex::new(Banners::default()),
         }
     }
 
@@ -70,6 +86,29 @@ impl Human {
             };
             self.line(l, colour);
         }
+    }
+
+    /// Under a free strategy: the banner of `task` (the last started one when `None`) unless
+    /// it was the last shown.
+    fn free_banner(&self, task: Option<&str>) {
+        let mut b = self.banners.lock().unwrap_or_else(|e| e.into_inner());
+        if !b.free {
+            return;
+        }
+        let Some(task) = task.map(str::to_string).or_else(|| b.last_started.clone()) else {
+            return;
+        };
+        if b.shown.as_deref() == Some(task.as_str()) {
+            return;
+        }
+        let banner = b
+            .started
+            .get(&task)
+            .cloned()
+            .unwrap_or_else(|| format!("TASK [{task}]"));
+        b.shown = Some(task);
+        drop(b);
+        self.banner(&banner);
     }
 
     fn tick(&self) {
@@ -175,6 +214,17 @@ impl Reporter for Human {
         self.banner(&format!("PLAY [{name}]"));
     }
 
+    fn play_strategy(&self, free: bool) {
+        *self.banners.lock().unwrap_or_else(|e| e.into_inner()) = Banners {
+            free,
+            ..Banners::default()
+        };
+    }
+
+    fn play_batch(&self, name: &str) {
+        self.play_start(name);
+    }
+
     fn no_hosts_matched(&self) {
         self.line("skipping: no hosts matched", Some(CYAN));
     }
@@ -188,7 +238,16 @@ impl Reporter for Human {
             TaskKind::Task => "TASK",
             TaskKind::Handler => "RUNNING HANDLER",
         };
-        self.banner(&format!("{label} [{name}]"));
+        let banner = format!("{label} [{name}]");
+        {
+            let mut b = self.banners.lock().unwrap_or_else(|e| e.into_inner());
+            if b.free {
+                b.started.insert(name.to_string(), banner);
+                b.last_started = Some(name.to_string());
+                return;
+            }
+        }
+        self.banner(&banner);
         if self.bars {
             let bar =
                 ProgressBar::with_draw_target(Some(hosts as u64), ProgressDrawTarget::stderr());
@@ -203,6 +262,7 @@ impl Reporter for Human {
     }
 
     fn host_result(&self, ev: &HostEvent<'_>) {
+        self.free_banner(Some(ev.task));
         if ev.looped {
             if ev.ignored {
                 self.line("...ignoring", Some(CYAN));
@@ -272,6 +332,7 @@ impl Reporter for Human {
     }
 
     fn included(&self, target: &str, hosts: &[String]) {
+        self.free_banner(None);
         self.line(
             &format!("included: {target} for {}", hosts.join(", ")),
             Some(CYAN),
