@@ -301,7 +301,9 @@ impl Reporter for Human {
                 } else {
                     "UNREACHABLE!"
                 };
-                let body = dumps(&result, None, true);
+                // As ansible-core: a result the action marks verbose-always (assert, debug)
+                // is indented, failed or not.
+                let body = dumps(&result, ev.verbose_always.then_some(4), true);
                 match &item {
                     Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
                     None => format!("fatal: [{host}]: {kind} => {body}"),
@@ -439,7 +441,8 @@ impl Reporter for Human {
             ];
             let cols: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n:<4}")).collect();
             let line = format!("{host:<26} : {}", cols.join(" "));
-            self.line(line.trim_end(), Some(colour));
+            // Ansible pads every count, the last one too.
+            self.line(&line, Some(colour));
         }
         self.line("", None);
     }
