@@ -229,6 +229,11 @@ fn conformance_free_strategy_banners() {
 }
 
 #[test]
+fn conformance_filter_errors_and_unrendered_arguments() {
+    conform("filter_errors.yml", 1);
+}
+
+#[test]
 fn conformance_blocks() {
     conform("blocks.yml", 2);
 }

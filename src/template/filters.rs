@@ -49,14 +49,16 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_filter("mandatory", |v: Value, msg: Option<String>| {
-        if v.is_undefined() {
-            Err(Error::new(
-                ErrorKind::UndefinedError,
-                msg.unwrap_or_else(|| "Mandatory variable not defined.".into()),
-            ))
-        } else {
-            Ok(v)
+        if !v.is_undefined() {
+            return Ok(v);
         }
+        Err(match msg {
+            Some(msg) => super::values::filter_error(msg),
+            None => Error::new(
+                ErrorKind::InvalidOperation,
+                super::errors::MANDATORY.to_string(),
+            ),
+        })
     });
 }
 
