@@ -24,7 +24,13 @@ pub(crate) fn runtime(template: &str, e: &minijinja::Error, vars: &Vars) -> Temp
     if let Some(bare) = filter_error(template, e, vars) {
         return bare;
     }
-    if e.kind() == minijinja::ErrorKind::UndefinedError {
+    // An operator on an undefined operand (`'a' + nope`): Ansible's undefined raises there.
+    let undefined_operand = e.kind() == minijinja::ErrorKind::InvalidOperation
+        && e.detail().is_some_and(|d| {
+            d.contains("unsupported types")
+                && (d.contains(" undefined") || d.contains("undefined "))
+        });
+    if e.kind() == minijinja::ErrorKind::UndefinedError || undefined_operand {
         return TemplateError(undefined_message(template, vars));
     }
     TemplateError(format!("{}. String: {template}", detail(e)))
@@ -91,7 +97,16 @@ pub(crate) fn undefined_message(template: &str, vars: &Vars) -> String {
     if code.is_empty() {
         code = template.to_string();
     }
-    let code = quoted.replace_all(&code, "''");
+    // Strings are blanked so their words are not read as names, but a subscript's key
+    // (`d['b']`) stays: it names the missing attribute.
+    let code = quoted.replace_all(&code, |c: &regex::Captures| {
+        let start = c.get(0).map_or(0, |m| m.start());
+        if code[..start].ends_with('[') {
+            c[0].to_string()
+        } else {
+            "''".to_string()
+        }
+    });
     for m in re.find_iter(&code) {
         let before = code[..m.start()].trim_end();
         if before.ends_with('|')
