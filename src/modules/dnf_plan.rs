@@ -11,9 +11,9 @@ use serde_json::json;
 use crate::connection::quote;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
-use crate::modules::get_url_fetch;
 use crate::modules::host::dnf::{self as host_dnf, installed, probe, rpm_qa, run_locked, Probe};
 use crate::modules::host::rpmversion::{Pkg, PkgSpec};
+use crate::modules::{dnf_comps, dnf_shell, get_url_fetch};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 use crate::vars::Vars;
 
@@ -25,6 +25,8 @@ struct Wanted {
     paths: Vec<String>,
     /// `.rpm` files on the host.
     files: Vec<String>,
+    /// Groups, environment groups and module streams: the names less their first character.
+    comps: Vec<String>,
 }
 
 fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
@@ -35,7 +37,9 @@ fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
         } else if n.starts_with('/') {
             w.paths.push(n.clone());
         } else if n.starts_with('@') || n.contains('/') {
-            return Err(failure(format!("ferry's dnf does not manage package groups or module streams ({n}) yet; run this task through Ansible (FERRY_FALLBACK_MODULES=ansible.builtin.dnf)"), None));
+            // As Ansible's dnf: the first character goes, whether it is an `@` or not.
+            let rest = n.char_indices().nth(1).map_or("", |(i, _)| &n[i..]);
+            w.comps.push(rest.trim().to_string());
         } else {
             w.specs.push(PkgSpec::parse(n));
         }
@@ -187,6 +191,13 @@ async fn fetch_urls(ctx: &ModuleCtx<'_>, a: &Args, dir: &str) -> Result<Vec<Stri
 
 async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[String]) -> Outcome {
     let w = sort_names(names)?;
+    let comps = match w.comps.is_empty() {
+        true => None,
+        false => Some(dnf_comps::targets(
+            &w.comps,
+            &dnf_comps::probe(ctx, a).await?,
+        )?),
+    };
     let mut names: Vec<String> = w.specs.iter().map(|s| s.pattern.clone()).collect();
     if state == "latest" && a.name == ["*"] {
         names.clear();
@@ -201,8 +212,9 @@ async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[Strin
         false => host_dnf::rpm_files(ctx, &w.files).await?,
     };
     let mut notes = Vec::new();
+    let absent = matches!(state, "absent" | "removed");
     let (verb, args) = match state {
-        "absent" | "removed" => removal(&w, &p, a, &mut notes)?,
+        _ if absent => removal(&w, &p, a, &mut notes)?,
         "latest" if a.name == ["*"] => ("upgrade", Vec::new()),
         _ => {
             let mut list = installs(&w, &p, a, state == "latest", &mut notes)?;
@@ -210,16 +222,24 @@ async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[Strin
             ("install", list)
         }
     };
-    let notes: Vec<String> = match (state, w.files.is_empty()) {
-        ("absent" | "removed", _) | (_, true) => notes,
-        _ => w
-            .files
-            .iter()
-            .map(|f| format!("Installed {f}"))
-            .chain(notes)
-            .collect(),
+    let (mut lines, comps_notes) = match &comps {
+        Some(t) => dnf_comps::plan(state, t, a.update_only),
+        None => Default::default(),
     };
-    if verb.is_empty() || (verb == "install" && args.is_empty()) {
+    let installed_files = w.files.iter().filter(|_| !absent);
+    let notes: Vec<String> = installed_files
+        .map(|f| format!("Installed {f}"))
+        .chain(comps_notes)
+        .chain(notes)
+        .collect();
+    let packages = !(verb.is_empty() || (verb == "install" && args.is_empty()));
+    if comps.is_some() {
+        if packages {
+            lines.push(format!("{verb} {}", args.join(" ")));
+        }
+        return dnf_shell::transact(ctx, a, &p, &lines, notes, absent).await;
+    }
+    if !packages {
         return Ok(nothing(notes));
     }
     transact(ctx, a, &p, verb, &args, notes).await
@@ -322,7 +342,7 @@ fn local_files(
 }
 
 /// Ansible's result when the transaction is empty.
-fn nothing(notes: Vec<String>) -> ModuleResult {
+pub(crate) fn nothing(notes: Vec<String>) -> ModuleResult {
     let mut data = Vars::new();
     data.insert("msg".into(), "Nothing to do".into());
     data.insert("results".into(), json!(notes));
@@ -340,36 +360,62 @@ async fn transact(
     notes: Vec<String>,
 ) -> Outcome {
     let opts = a.transaction_options();
-    let list = args.join(" ");
-    let (add, remove) = if ctx.check_mode {
-        let cmd = format!("dnf {opts} --assumeno {verb} {list}");
-        let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-        if out.stdout.contains("Error") || out.stderr.contains("Error:") {
-            return Err(failure(host_dnf::dnf_error(&out), Some(1)));
-        }
-        host_dnf::transaction(&out.stdout, &p.installed)
-    } else {
-        let cmd = format!(
-            "dnf {opts} -y {verb} {list}; rc=$?; echo; echo @@after; {}; exit $rc",
-            rpm_qa(&a.installroot)
-        );
-        let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-        let (shown, after) = out
-            .stdout
-            .split_once("\n@@after\n")
-            .unwrap_or((&out.stdout, ""));
-        if out.rc != 0 {
-            let mut r = failure(host_dnf::complaint(&out.stderr, shown), Some(out.rc));
-            r.data.insert("stdout".into(), shown.into());
-            return Err(r);
-        }
-        match a.download_only {
-            true => host_dnf::transaction(shown, &p.installed),
-            false => changes(&p.installed, &installed(after)),
-        }
-    };
+    let tail = format!("{verb} {}", args.join(" "));
+    if !ctx.check_mode {
+        let (add, remove) = apply(ctx, a, p, &opts, &tail).await?;
+        return Ok(outcome(ctx, a, &add, &remove, notes));
+    }
+    let cmd = format!("dnf {opts} --assumeno {tail}");
+    let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
+    if out.stdout.contains("Error") || out.stderr.contains("Error:") {
+        return Err(failure(host_dnf::dnf_error(&out), Some(1)));
+    }
+    let (add, remove) = host_dnf::transaction(&out.stdout, &p.installed);
+    Ok(outcome(ctx, a, &add, &remove, notes))
+}
+
+/// Runs `dnf OPTS -y TAIL` (a command and its arguments, or `shell` and its script) for real:
+/// the packages it installed and removed, read from rpm's database before (`p`) and after
+/// (from its table with `download_only`); dnf's failure, or an `Error:` line of its shell.
+pub(crate) async fn apply(
+    ctx: &ModuleCtx<'_>,
+    a: &Args,
+    p: &Probe,
+    opts: &str,
+    tail: &str,
+) -> Result<(Vec<Pkg>, Vec<Pkg>), ModuleResult> {
+    let cmd = format!(
+        "dnf {opts} -y {tail}\nrc=$?; echo; echo @@after; {}; exit $rc",
+        rpm_qa(&a.installroot)
+    );
+    let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
+    let (shown, after) = out
+        .stdout
+        .split_once("\n@@after\n")
+        .unwrap_or((&out.stdout, ""));
+    let shell_error = out.stderr.lines().any(|l| l.starts_with("Error:"));
+    if out.rc != 0 || (tail.starts_with("shell") && shell_error) {
+        let mut r = failure(host_dnf::complaint(&out.stderr, shown), Some(out.rc.max(1)));
+        r.data.insert("stdout".into(), shown.into());
+        return Err(r);
+    }
+    Ok(match a.download_only {
+        true => host_dnf::transaction(shown, &p.installed),
+        false => changes(&p.installed, &installed(after)),
+    })
+}
+
+/// Ansible's result of a transaction that installed (downloaded) `add` and removed `remove`
+/// ("Nothing to do" when both are empty), after the lines of `notes`.
+pub(crate) fn outcome(
+    ctx: &ModuleCtx<'_>,
+    a: &Args,
+    add: &[Pkg],
+    remove: &[Pkg],
+    notes: Vec<String>,
+) -> ModuleResult {
     if add.is_empty() && remove.is_empty() {
-        return Ok(nothing(notes));
+        return nothing(notes);
     }
     let action = if a.download_only {
         "Downloaded"
@@ -385,8 +431,8 @@ async fn transact(
         v.sort();
         results.extend(v);
     };
-    line(action, &add);
-    line("Removed", &remove);
+    line(action, add);
+    line("Removed", remove);
     let mut data = Vars::new();
     let msg = match ctx.check_mode {
         true => "Check mode: No changes made, but would have if not in check mode",
@@ -395,7 +441,7 @@ async fn transact(
     data.insert("msg".into(), msg.into());
     data.insert("results".into(), json!(results));
     data.insert("rc".into(), 0.into());
-    Ok(ModuleResult::changed(data, true))
+    ModuleResult::changed(data, true)
 }
 
 /// The packages in `after` and not `before` (installed), and the reverse (removed).
