@@ -9,7 +9,7 @@
 
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
-use crate::modules::host::dnf::run_locked;
+use crate::modules::host::dnf::{dnf_error, run_locked};
 use crate::modules::{ModuleCtx, ModuleResult};
 use crate::template::glob_match;
 
@@ -108,10 +108,17 @@ pub(crate) async fn probe(ctx: &ModuleCtx<'_>, a: &Args) -> Result<Comps, Module
         true => format!("{} --refresh", a.options()),
         false => a.options(),
     };
+    // A repository without comps or modular metadata is no failure here (a name it does not
+    // know is, later, Ansible's); another dnf holding the lock is waited for.
     let cmd = format!(
-        "dnf {opts} -q group list -v --hidden 2>/dev/null; echo @@modules; dnf {opts} -q module list 2>/dev/null; true"
+        "e=$(mktemp); dnf {opts} -q group list -v --hidden 2>$e; g=$?; echo @@modules; \
+         dnf {opts} -q module list 2>>$e; m=$?; \
+         if [ $g = 200 ] || [ $m = 200 ]; then cat $e >&2; rm -f $e; exit 200; fi; rm -f $e"
     );
     let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
+    if out.rc != 0 {
+        return Err(failure(dnf_error(&out), Some(1)));
+    }
     let (groups, streams) = out
         .stdout
         .split_once("@@modules\n")
