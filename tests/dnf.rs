@@ -553,6 +553,11 @@ const STREAMS: &str = r#"    - dnf: {name: "@fmod:1.0/full", use_backend: dnf}
     - dnf: {name: "@fmod:9.9", use_backend: dnf}
       register: r10
       ignore_errors: true
+    - dnf: {name: ["@fmod:1.0/default", fmodextra], use_backend: dnf}
+      register: r11
+    - dnf: {name: ["@ferry-tools", nosuch], use_backend: dnf}
+      register: r12
+      ignore_errors: true
 "#;
 
 /// Groups, environment groups and module streams (`@...` names) through ferry's one `dnf
@@ -586,7 +591,7 @@ fn dnf_groups_and_module_streams_converge_as_ansible_does() {
     same_results(&f, &a);
     assert_eq!(
         changes(&f),
-        [true, true, false, false, true, true, true, false, false, false]
+        [true, true, false, false, true, true, true, false, false, false, true, false]
     );
     assert_eq!(
         sorted_results(&f["r5"]),

@@ -51,6 +51,13 @@ pub(crate) enum Target {
     Group(Group),
 }
 
+impl Target {
+    /// Whether it is a module stream (whose packages dnf hides until it is enabled).
+    pub(crate) fn is_module(&self) -> bool {
+        matches!(self, Target::Module { .. })
+    }
+}
+
 /// Reads `dnf group list -v --hidden`: each `   Name (id)` line under its section.
 fn parse_groups(text: &str) -> Vec<Group> {
     let mut out = Vec::new();

@@ -47,13 +47,14 @@ fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
     Ok(w)
 }
 
-/// What one install decision added: a dnf argument, a line of `results`, or a failure.
+/// What one install decision added: a dnf argument, a line of `results`, or a spec no
+/// repository offers.
 #[derive(Debug, PartialEq)]
 enum Step {
     Nothing,
     Install(String),
     Note(String),
-    Fail(String),
+    Missing(String),
 }
 
 /// The highest of `pkgs`.
@@ -120,7 +121,7 @@ fn decide(spec: &PkgSpec, p: &Probe, a: &Args, upgrade: bool) -> Step {
         };
     }
     match avail.is_empty() {
-        true => Step::Fail(format!("No package {} available.", spec.text)),
+        true => Step::Missing(spec.text.clone()),
         false => Step::Install(spec.text.clone()),
     }
 }
@@ -217,7 +218,8 @@ async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[Strin
         _ if absent => removal(&w, &p, a, &mut notes)?,
         "latest" if a.name == ["*"] => ("upgrade", Vec::new()),
         _ => {
-            let mut list = installs(&w, &p, a, state == "latest", &mut notes)?;
+            let streams = comps.iter().flatten().any(dnf_comps::Target::is_module);
+            let mut list = installs(&w, &p, a, state == "latest", streams, &mut notes)?;
             list.extend(local_files(&files, &p, a)?);
             ("install", list)
         }
@@ -275,19 +277,21 @@ fn removal(
 }
 
 /// `state: present | latest`: the `dnf install` arguments of what differs, or Ansible's
-/// failure when a package is not available; notes (`update_only`) added to `notes`.
+/// failure when a package is not available — unless `defer`: a module stream the task enables
+/// may offer it, and dnf decides; notes (`update_only`) added to `notes`.
 fn installs(
     w: &Wanted,
     p: &Probe,
     a: &Args,
     latest: bool,
+    defer: bool,
     notes: &mut Vec<String>,
 ) -> Result<Vec<String>, ModuleResult> {
     let steps = install_steps(w, p, a, latest);
-    let failures: Vec<&String> = steps
+    let failures: Vec<String> = steps
         .iter()
         .filter_map(|s| match s {
-            Step::Fail(f) => Some(f),
+            Step::Missing(x) if !defer => Some(format!("No package {x} available.")),
             _ => None,
         })
         .collect();
@@ -300,6 +304,7 @@ fn installs(
     for s in steps {
         match s {
             Step::Install(x) => list.extend(x.split(' ').map(quote)),
+            Step::Missing(x) => list.push(quote(&x)),
             Step::Note(n) => notes.push(n),
             _ => {}
         }
@@ -492,10 +497,7 @@ mod tests {
             d("fdemo-2.0", &plain, false),
             Step::Install("fdemo-2.0".into())
         );
-        assert_eq!(
-            d("nope", &plain, false),
-            Step::Fail("No package nope available.".into())
-        );
+        assert_eq!(d("nope", &plain, false), Step::Missing("nope".into()));
         let only = args(json!({"update_only": true}));
         assert_eq!(
             d("flib", &only, true),

@@ -54,8 +54,15 @@ pub(crate) async fn transact(
 
 /// Ansible's failure for what a dry run of the shell reported: a module spec dnf could not
 /// resolve (`broken groups or modules: fmod:1.0` after `Error: Problems in request:`), a
-/// dependency problem, or any other `Error:` line.
+/// package no repository offers, a dependency problem, or any other `Error:` line.
 fn refused(out: &ExecOutput) -> Result<(), ModuleResult> {
+    let missing: Vec<String> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("Error: Unable to find a match: "))
+        .flat_map(str::split_whitespace)
+        .map(|x| format!("No package {x} available."))
+        .collect();
     let marking: Vec<String> = out
         .stderr
         .lines()
@@ -69,6 +76,7 @@ fn refused(out: &ExecOutput) -> Result<(), ModuleResult> {
                 .split(", ")
                 .map(move |s| format!("{s} Problems in request:\n{kind}: {s}"))
         })
+        .chain(missing)
         .collect();
     if !marking.is_empty() {
         let mut r = failure("Failed to install some of the specified packages", Some(1));
