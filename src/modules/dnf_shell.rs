@@ -43,6 +43,9 @@ pub(crate) async fn transact(
         a.lock_timeout,
     )
     .await?;
+    if dry.rc != 0 {
+        return Err(failure(host_dnf::dnf_error(&dry), Some(dry.rc)));
+    }
     refused(&dry)?;
     let (add, remove) = host_dnf::transaction(&dry.stdout, &p.installed);
     if (add.is_empty() && remove.is_empty()) || ctx.check_mode {
@@ -101,5 +104,50 @@ fn refused(out: &ExecOutput) -> Result<(), ModuleResult> {
     match errors.is_empty() {
         true => Ok(()),
         false => Err(failure(errors.join("\n"), Some(1))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dry_run_fails_as_ansible_would_or_not_at_all() {
+        let aborted = "Detection of Platform Module failed: No valid Platform ID detected\nError: Operation aborted.\n";
+        let cases = [
+            (aborted, "", None),
+            (
+                "Error: Problems in request:\nbroken groups or modules: fmod:1.0\nError: Operation aborted.\n",
+                "",
+                Some(("Failed to install some of the specified packages", r#"["fmod:1.0 Problems in request:\nbroken groups or modules: fmod:1.0"]"#)),
+            ),
+            (
+                "No match for argument: nosuch\nError: Unable to find a match: nosuch other\n",
+                "",
+                Some(("Failed to install some of the specified packages", r#"["No package nosuch available.","No package other available."]"#)),
+            ),
+            (
+                aborted,
+                "Problem: conflicting requests\n  - nothing provides x\n\nNothing to do.\n",
+                Some(("Depsolve Error occurred: \n Problem: conflicting requests\n  - nothing provides x", "null")),
+            ),
+            ("Error: No group marked for upgrade.\n", "", Some(("Error: No group marked for upgrade.", "null"))),
+        ];
+        for (stderr, stdout, want) in cases {
+            let out = ExecOutput {
+                rc: 0,
+                stdout: stdout.into(),
+                stderr: stderr.into(),
+            };
+            let got = refused(&out).err().map(|r| {
+                let failures = r.data.get("failures").cloned().unwrap_or_default();
+                (
+                    r.data["msg"].as_str().unwrap_or_default().to_string(),
+                    failures.to_string(),
+                )
+            });
+            let want = want.map(|(m, f)| (m.to_string(), f.to_string()));
+            assert_eq!(got, want, "{stderr}");
+        }
     }
 }
