@@ -96,7 +96,7 @@ fn parse_streams(text: &str) -> Vec<Stream> {
         match words[..] {
             [] => rows = false,
             ["Name", "Stream", ..] => rows = true,
-            [module, stream, ref rest @ ..] if rows => out.push(Stream {
+            [module, stream, ref rest @ ..] if rows && !line.starts_with(' ') => out.push(Stream {
                 module: module.into(),
                 stream: stream.into(),
                 enabled: rest
@@ -260,7 +260,7 @@ mod tests {
     use super::*;
 
     const GROUPS: &str = "DNF version: 4.14.0\nMissing PLATFORM_ID in /etc/os-release\nAvailable Environment Groups:\n   Ferry Environment (ferry-env)\nInstalled Groups:\n   Ferry Tools (ferry-tools)\nAvailable Groups:\n   Ferry Apps (ferry-apps)\n   Odd (name) here (odd)\n";
-    const STREAMS: &str = "ferry test\nName Stream  Profiles          Summary\nfmod 1.0 [e] default, full [i] ferry test module\nfmod 2.0     default           ferry test module\n\nHint: [d]efault, [e]nabled, [x]disabled, [i]nstalled\n";
+    const STREAMS: &str = "ferry test\nName Stream  Profiles          Summary\nfmod 1.0 [e] default, full [i] ferry test module with a\n                                long summary\nfmod 2.0     default           ferry test module\n\nHint: [d]efault, [e]nabled, [x]disabled, [i]nstalled\n";
 
     fn comps() -> Comps {
         Comps {
