@@ -438,10 +438,10 @@ fn dnf_installs_rpm_urls_once_as_ansible_does() {
 
 /// Adds to the test repository `fopt` 1.0 and the modular packages `fmodpkg` 1.0 and 2.0 and
 /// `fmodextra` 1.0; comps data with the groups `ferry-tools` ("Ferry Tools": fdemo mandatory,
-/// flib default, fopt optional) and `ferry-apps` (fapp) and the environment group `ferry-env`
-/// (ferry-tools, ferry-apps optional); modular metadata with the streams `fmod:1.0` (profiles
-/// `default`: fmodpkg, `full`: fmodpkg and fmodextra) and `fmod:2.0` (`default`), no default
-/// stream.
+/// flib default, fopt optional), `ferry-apps` (fapp, hidden) and `ferry-extras` (fopt optional)
+/// and the environment group `ferry-env` (ferry-tools, ferry-apps optional); modular metadata
+/// with the streams `fmod:1.0` (profiles `default`: fmodpkg, `full`: fmodpkg and fmodextra) and
+/// `fmod:2.0` (`default`), no default stream.
 const COMPS: &str = r#"mk fopt 1.0; mk fmodpkg 1.0; mk fmodpkg 2.0; mk fmodextra 1.0
 cp /tmp/rb/RPMS/noarch/*.rpm /srv/repo/
 cat > /srv/comps.xml <<'XML'
@@ -461,6 +461,11 @@ cat > /srv/comps.xml <<'XML'
     <id>ferry-apps</id><name>Ferry Apps</name><description>apps</description>
     <default>false</default><uservisible>false</uservisible>
     <packagelist><packagereq type="mandatory">fapp</packagereq></packagelist>
+  </group>
+  <group>
+    <id>ferry-extras</id><name>Ferry Extras</name><description>optional only</description>
+    <default>false</default><uservisible>true</uservisible>
+    <packagelist><packagereq type="optional">fopt</packagereq></packagelist>
   </group>
   <environment>
     <id>ferry-env</id><name>Ferry Environment</name><description>env</description>
@@ -525,8 +530,10 @@ const GROUPS: &str = r#"    - dnf: {name: ["@ferry-tools", fapp], use_backend: d
       register: r11
     - dnf: {name: ["@ferry-env", "@ferry-apps"], state: latest, use_backend: dnf}
       register: r12
-    - dnf: {name: "@ferry-e*", state: absent, use_backend: dnf}
+    - dnf: {name: "@ferry-en*", state: absent, use_backend: dnf}
       register: r13
+    - dnf: {name: "@Ferry Extras", use_backend: dnf}
+      register: r14
 "#;
 
 const STREAMS: &str = r#"    - dnf: {name: "@fmod:1.0/full", use_backend: dnf}
@@ -574,7 +581,10 @@ fn dnf_groups_and_module_streams_converge_as_ansible_does() {
     same_results(&f, &a);
     assert_eq!(
         changes(&f),
-        [true, true, false, false, true, true, false, false, false, true, false, true, true]
+        [
+            true, true, false, false, true, true, false, false, false, true, false, true, true,
+            false
+        ]
     );
     assert_eq!(
         sorted_results(&f["r2"]),
@@ -586,6 +596,10 @@ fn dnf_groups_and_module_streams_converge_as_ansible_does() {
         ]
     );
     assert_eq!(f["r8"]["msg"], "No group nosuch available.");
+    assert_eq!(
+        f["r14"]["results"][0],
+        "Group ferry-extras already installed."
+    );
     assert_eq!(comps_state(&hosts, "sys1"), comps_state(&hosts, "sys2"));
     let (f, a) = both(&hosts, "streams.yml", STREAMS, &[]);
     same_results(&f, &a);

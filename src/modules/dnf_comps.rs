@@ -7,6 +7,7 @@
 //! state, the `dnf shell` lines that change them and the `results` lines Ansible reports for
 //! them. The transaction itself is `dnf_shell.rs`'s.
 
+use crate::connection::quote;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
 use crate::modules::host::dnf::{dnf_error, run_locked};
@@ -21,6 +22,9 @@ pub(crate) struct Group {
     pub env: bool,
     /// dnf's history has it installed.
     pub installed: bool,
+    /// How many mandatory, default and conditional packages its comps entry lists (the ones
+    /// Ansible installs), when read.
+    pub typed: Option<usize>,
 }
 
 /// One stream of a module in the repositories' modular metadata.
@@ -81,7 +85,31 @@ fn parse_groups(text: &str) -> Vec<Group> {
             name: name.into(),
             env,
             installed,
+            typed: None,
         });
+    }
+    out
+}
+
+/// Reads `dnf group info -v`: each group's id and how many packages its mandatory, default
+/// and conditional lists hold.
+fn parse_typed(text: &str) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    let mut counted = false;
+    for line in text.lines() {
+        if let Some(id) = line.strip_prefix(" Group-Id: ") {
+            out.push((id.trim().to_string(), 0));
+        } else if let Some(list) = line.strip_prefix(' ').filter(|l| !l.starts_with(' ')) {
+            counted = ["Mandatory", "Default", "Conditional"]
+                .iter()
+                .any(|k| list.starts_with(&format!("{k} Packages:")));
+        } else if line.starts_with("   ") && counted {
+            if let Some(last) = out.last_mut() {
+                last.1 += 1;
+            }
+        } else if !line.starts_with(' ') {
+            counted = false;
+        }
     }
     out
 }
@@ -109,8 +137,13 @@ fn parse_streams(text: &str) -> Vec<Stream> {
     out
 }
 
-/// One command: the groups and environment groups (hidden ones too) and the module streams.
-pub(crate) async fn probe(ctx: &ModuleCtx<'_>, a: &Args) -> Result<Comps, ModuleResult> {
+/// One command: the groups and environment groups (hidden ones too), the module streams, and
+/// the package lists of the groups the candidates name.
+pub(crate) async fn probe(
+    ctx: &ModuleCtx<'_>,
+    a: &Args,
+    candidates: &[String],
+) -> Result<Comps, ModuleResult> {
     let opts = match a.update_cache {
         true => format!("{} --refresh", a.options()),
         false => a.options(),
@@ -120,18 +153,30 @@ pub(crate) async fn probe(ctx: &ModuleCtx<'_>, a: &Args) -> Result<Comps, Module
     let cmd = format!(
         "e=$(mktemp); dnf {opts} -q group list -v --hidden 2>$e; g=$?; echo @@modules; \
          dnf {opts} -q module list 2>>$e; m=$?; \
-         if [ $g = 200 ] || [ $m = 200 ]; then cat $e >&2; rm -f $e; exit 200; fi; rm -f $e"
+         if [ $g = 200 ] || [ $m = 200 ]; then cat $e >&2; rm -f $e; exit 200; fi; rm -f $e; \
+         echo @@info; dnf {opts} -q group info -v -- {} 2>/dev/null; true",
+        candidates
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
     if out.rc != 0 {
         return Err(failure(dnf_error(&out), Some(1)));
     }
-    let (groups, streams) = out
+    let (groups, rest) = out
         .stdout
         .split_once("@@modules\n")
         .unwrap_or((&out.stdout, ""));
+    let (streams, info) = rest.split_once("@@info\n").unwrap_or((rest, ""));
+    let typed = parse_typed(info);
+    let mut groups = parse_groups(groups);
+    for g in groups.iter_mut() {
+        g.typed = typed.iter().find(|(id, _)| *id == g.id).map(|(_, n)| *n);
+    }
     Ok(Comps {
-        groups: parse_groups(groups),
+        groups,
         streams: parse_streams(streams),
     })
 }
@@ -203,7 +248,7 @@ pub(crate) fn plan(
     update_only: bool,
 ) -> (Vec<String>, Vec<String>) {
     let (mut lines, mut notes) = (Vec::new(), Vec::new());
-    let q = |s: &str| crate::connection::quote(s);
+    let q = |s: &str| quote(s);
     for t in targets {
         match (state, t) {
             (
@@ -245,8 +290,13 @@ pub(crate) fn plan(
                 lines.push(format!("module install {}", q(spec)));
             }
             (_, Target::Group(g)) => {
+                // dnf counts the packages a group lists, installed or not.
+                let already = match g.typed {
+                    Some(0) => "already ",
+                    _ => "",
+                };
                 if !g.env {
-                    notes.push(format!("Group {} installed.", g.id));
+                    notes.push(format!("Group {} {already}installed.", g.id));
                 }
                 lines.push(format!("group install {}", q(&g.id)));
             }
@@ -292,6 +342,22 @@ mod tests {
             .map(|s| (s.stream.as_str(), s.enabled))
             .collect();
         assert_eq!(streams, [("1.0", true), ("2.0", false)]);
+    }
+
+    #[test]
+    fn group_info_counts_the_packages_ansible_installs() {
+        let info = "DNF version: 4.14.0\nGroup: Ferry Extras\n Group-Id: ferry-extras\n Description: only\n   optional things\n Optional Packages:\n   fopt-1.0-1.noarch   ferrytest\nGroup: Ferry Tools\n Group-Id: ferry-tools\n Description: tools\n Mandatory Packages:\n   fdemo-2.0-1.noarch   ferrytest\n   nothere\n Default Packages:\n   flib-1.0-1.noarch   @System\n Optional Packages:\n   fopt-1.0-1.noarch   ferrytest\n Conditional Packages:\n   fx   fy\n";
+        assert_eq!(
+            parse_typed(info),
+            [
+                ("ferry-extras".to_string(), 0),
+                ("ferry-tools".to_string(), 4)
+            ]
+        );
+        let mut g = comps().groups[2].clone();
+        g.typed = Some(0);
+        let (_, notes) = plan("present", &[Target::Group(g)], false);
+        assert_eq!(notes, ["Group ferry-apps already installed."]);
     }
 
     #[test]

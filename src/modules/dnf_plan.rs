@@ -196,7 +196,7 @@ async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[Strin
         true => None,
         false => Some(dnf_comps::targets(
             &w.comps,
-            &dnf_comps::probe(ctx, a).await?,
+            &dnf_comps::probe(ctx, a, &w.comps).await?,
         )?),
     };
     let mut names: Vec<String> = w.specs.iter().map(|s| s.pattern.clone()).collect();
