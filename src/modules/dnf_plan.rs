@@ -1,8 +1,8 @@
 //! The dnf module's decisions and its one transaction: which named packages differ from the
 //! wanted state (decided as ansible.builtin.dnf's `_mark_package_install` decides, from
 //! [`host::dnf::probe`]), the one `dnf install`/`remove`/`upgrade`/`autoremove` that changes
-//! them, and Ansible's result: `Installed: ...`/`Removed: ...` read from rpm's database
-//! before and after (or from dnf's `--assumeno` table under check mode).
+//! them (run and reported by `dnf_outcome.rs`; dnf's `--assumeno` table under check mode); a
+//! task that names groups or module streams goes to `dnf_comps.rs` and `dnf_shell.rs`.
 
 use std::cmp::Ordering;
 
@@ -11,11 +11,11 @@ use serde_json::json;
 use crate::connection::quote;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
-use crate::modules::host::dnf::{self as host_dnf, installed, probe, rpm_qa, run_locked, Probe};
+use crate::modules::dnf_outcome::{apply, nothing, outcome};
+use crate::modules::host::dnf::{self as host_dnf, probe, run_locked, Probe};
 use crate::modules::host::rpmversion::{Pkg, PkgSpec};
 use crate::modules::{dnf_comps, dnf_shell, get_url_fetch};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
-use crate::vars::Vars;
 
 /// What the task asks of its packages, sorted out of `name`.
 #[derive(Default)]
@@ -346,15 +346,6 @@ fn local_files(
     Ok(list)
 }
 
-/// Ansible's result when the transaction is empty.
-pub(crate) fn nothing(notes: Vec<String>) -> ModuleResult {
-    let mut data = Vars::new();
-    data.insert("msg".into(), "Nothing to do".into());
-    data.insert("results".into(), json!(notes));
-    data.insert("rc".into(), 0.into());
-    ModuleResult::ok(data)
-}
-
 /// The one dnf transaction (`--assumeno` under check mode), and Ansible's result of it.
 async fn transact(
     ctx: &ModuleCtx<'_>,
@@ -377,87 +368,6 @@ async fn transact(
     }
     let (add, remove) = host_dnf::transaction(&out.stdout, &p.installed);
     Ok(outcome(ctx, a, &add, &remove, notes))
-}
-
-/// Runs `dnf OPTS -y TAIL` (a command and its arguments, or `shell` and its script) for real:
-/// the packages it installed and removed, read from rpm's database before (`p`) and after
-/// (from its table with `download_only`); dnf's failure, or an `Error:` line of its shell.
-pub(crate) async fn apply(
-    ctx: &ModuleCtx<'_>,
-    a: &Args,
-    p: &Probe,
-    opts: &str,
-    tail: &str,
-) -> Result<(Vec<Pkg>, Vec<Pkg>), ModuleResult> {
-    let cmd = format!(
-        "dnf {opts} -y {tail}\nrc=$?; echo; echo @@after; {}; exit $rc",
-        rpm_qa(&a.installroot)
-    );
-    let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-    let (shown, after) = out
-        .stdout
-        .split_once("\n@@after\n")
-        .unwrap_or((&out.stdout, ""));
-    let shell_error = out.stderr.lines().any(|l| l.starts_with("Error:"));
-    if out.rc != 0 || (tail.starts_with("shell") && shell_error) {
-        let mut r = failure(host_dnf::complaint(&out.stderr, shown), Some(out.rc.max(1)));
-        r.data.insert("stdout".into(), shown.into());
-        return Err(r);
-    }
-    Ok(match a.download_only {
-        true => host_dnf::transaction(shown, &p.installed),
-        false => changes(&p.installed, &installed(after)),
-    })
-}
-
-/// Ansible's result of a transaction that installed (downloaded) `add` and removed `remove`
-/// ("Nothing to do" when both are empty), after the lines of `notes`.
-pub(crate) fn outcome(
-    ctx: &ModuleCtx<'_>,
-    a: &Args,
-    add: &[Pkg],
-    remove: &[Pkg],
-    notes: Vec<String>,
-) -> ModuleResult {
-    if add.is_empty() && remove.is_empty() {
-        return nothing(notes);
-    }
-    let action = if a.download_only {
-        "Downloaded"
-    } else {
-        "Installed"
-    };
-    let mut results = notes;
-    let mut line = |what: &str, pkgs: &[Pkg]| {
-        let mut v: Vec<String> = pkgs
-            .iter()
-            .map(|x| format!("{what}: {}", x.nevra()))
-            .collect();
-        v.sort();
-        results.extend(v);
-    };
-    line(action, add);
-    line("Removed", remove);
-    let mut data = Vars::new();
-    let msg = match ctx.check_mode {
-        true => "Check mode: No changes made, but would have if not in check mode",
-        false => "",
-    };
-    data.insert("msg".into(), msg.into());
-    data.insert("results".into(), json!(results));
-    data.insert("rc".into(), 0.into());
-    ModuleResult::changed(data, true)
-}
-
-/// The packages in `after` and not `before` (installed), and the reverse (removed).
-fn changes(before: &[Pkg], after: &[Pkg]) -> (Vec<Pkg>, Vec<Pkg>) {
-    let missing = |from: &[Pkg], other: &[Pkg]| -> Vec<Pkg> {
-        from.iter()
-            .filter(|x| !other.contains(x))
-            .cloned()
-            .collect()
-    };
-    (missing(after, before), missing(before, after))
 }
 
 #[cfg(test)]

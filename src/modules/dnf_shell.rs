@@ -9,7 +9,7 @@
 use crate::connection::ExecOutput;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
-use crate::modules::dnf_plan::{apply, nothing, outcome};
+use crate::modules::dnf_outcome::{apply, nothing, outcome};
 use crate::modules::host::dnf::{self as host_dnf, run_locked, Probe};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
 

@@ -36,6 +36,7 @@ mod dnf;
 mod dnf_args;
 mod dnf_comps;
 mod dnf_list;
+mod dnf_outcome;
 mod dnf_plan;
 mod dnf_shell;
 mod docker;
