@@ -59,7 +59,7 @@ pub(crate) fn fresh(state: &str, args: &[&str]) -> Run {
 }
 
 /// Waits until the database shows a run of `sha` running (the spawned runner holds the lock).
-fn wait_running(state: &str, sha: &str) {
+pub(crate) fn wait_running(state: &str, sha: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         let h = fresh(state, &["history"]);
