@@ -94,6 +94,18 @@ fn recap_of(show: &str) -> Vec<String> {
     out
 }
 
+/// A rollout's report page holds every shard's hosts, and the run's status.
+fn assert_one_report(page: &Run) {
+    assert_eq!(page.code, 0, "{}", page.all());
+    let model = &page.stdout;
+    assert!(model.contains(r#""status":"succeeded""#), "{model}");
+    let hosts = model.split(r#""hosts":["#).nth(1).unwrap_or("");
+    let hosts = &hosts[..hosts.find(']').unwrap_or(0)];
+    for h in ["host1", "host2", "host3"] {
+        assert!(hosts.contains(&format!("\"{h}\"")), "{hosts}");
+    }
+}
+
 /// The history's runs (the table's lines without its header).
 fn runs(state: &str) -> Vec<String> {
     let h = fresh(state, &["history"]);
@@ -163,6 +175,7 @@ fn shards_with_one_key_are_one_run_in_a_shared_sqlite_file() {
         "{}",
         show.all()
     );
+    assert_one_report(&fresh(&state, &["report", "1"]));
     let unsharded = fresh(&whole, &["history", "show", "1"]);
     assert_eq!(recap_of(&show.stdout), recap_of(&unsharded.stdout));
     assert_eq!(recap_of(&show.stdout).len(), 6, "{}", show.stdout);
@@ -304,6 +317,7 @@ fn sharded_runners_share_one_run_lock_and_history_in_postgres() {
     );
     let page = fresh(&url, &["report", "2"]);
     assert!(page.stdout.contains(r#""run_id":2"#), "{}", page.code);
+    assert_one_report(&page);
 
     let back: Run = command(&hosts, other.path(), &url, &[])
         .args(["rollback", "pipeline.yml"])

@@ -8,6 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::history::{hostname, now, pid_alive, username, History, HistoryError};
 use crate::pipeline::lock;
+use crate::report::merge::merged;
+use crate::report::model::Report;
 use crate::shard::Shard;
 use crate::state::rollout::{
     merged_exports, merged_stage, shard_wait, worst, Attempt, RolloutError, RolloutStart, ShardRow,
@@ -303,6 +305,41 @@ impl History {
                 ],
             )
             .map(|_| ())
+        })
+    }
+
+    /// A rollout's run: `report` (this shard's) merged into what the shards before it stored,
+    /// with the run's status, in one transaction. False if `id` is no rollout's run.
+    pub(crate) fn store_shard_report(
+        &self,
+        id: i64,
+        report: &mut Report,
+    ) -> Result<bool, HistoryError> {
+        self.immediate(|c| {
+            let run: Option<(String, Option<i64>)> = c
+                .query_row(
+                    "SELECT x.status, x.exit_code FROM rollouts r JOIN runs x ON x.id = r.run_id
+                     WHERE r.run_id=?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((status, code)) = run else {
+                return Ok(false);
+            };
+            let stored: Option<String> = c
+                .query_row("SELECT model FROM reports WHERE run_id=?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            *report = merged(stored.as_deref(), report, status, code);
+            let args = serde_json::to_string(&report.args).unwrap_or_default();
+            let model = serde_json::to_string(&*report).unwrap_or_default();
+            c.execute(
+                "INSERT OR REPLACE INTO reports(run_id, args, model) VALUES(?1,?2,?3)",
+                params![id, args, model],
+            )?;
+            Ok(true)
         })
     }
 

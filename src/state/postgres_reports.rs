@@ -67,6 +67,9 @@ impl PgStore {
         if let Some(row) = self.run(id)? {
             headed(report, row);
         }
+        if self.store_shard_report(id, report)? {
+            return Ok(());
+        }
         self.save_report(id, report)
     }
 

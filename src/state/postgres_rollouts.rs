@@ -9,6 +9,8 @@ use tokio_postgres::Transaction;
 
 use crate::pipeline::history::{hostname, username};
 use crate::pipeline::lock::LockError;
+use crate::report::merge::merged;
+use crate::report::model::Report;
 use crate::shard::Shard;
 use crate::state::postgres::{block, runtime, PgError, PgStore, NOW};
 use crate::state::postgres_lock::{check_in, take_row};
@@ -402,6 +404,42 @@ impl PgStore {
             tx.execute(&sql, &[&run, &name, &status, &code, &exports])
                 .await?;
             tx.commit().await
+        })
+        .map_err(|e| self.err(e))
+    }
+
+    /// A rollout's run: `report` (this shard's) merged into what the shards before it stored,
+    /// with the run's status, in one transaction. False if `id` is no rollout's run.
+    pub(crate) fn store_shard_report(&self, id: i64, report: &mut Report) -> Result<bool, PgError> {
+        let mut c = self.client();
+        block(async {
+            let tx = c.transaction().await?;
+            lock_run(&tx, id).await?;
+            let run = tx
+                .query_opt(
+                    "SELECT x.status, x.exit_code FROM rollouts r JOIN runs x ON x.id = r.run_id
+                     WHERE r.run_id=$1",
+                    &[&id],
+                )
+                .await?;
+            let Some(run) = run else {
+                return Ok(false);
+            };
+            let stored = tx
+                .query_opt("SELECT model FROM reports WHERE run_id=$1", &[&id])
+                .await?
+                .and_then(|r| r.get::<_, Option<String>>(0));
+            *report = merged(stored.as_deref(), report, run.get(0), run.get(1));
+            let args = serde_json::to_string(&report.args).unwrap_or_default();
+            let model = serde_json::to_string(&*report).unwrap_or_default();
+            tx.execute(
+                "INSERT INTO reports(run_id, args, model) VALUES($1,$2,$3)
+                 ON CONFLICT(run_id) DO UPDATE SET args=$2, model=$3",
+                &[&id, &args, &model],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .map_err(|e| self.err(e))
     }

@@ -145,6 +145,17 @@ pub(crate) fn merged_exports(theirs: Option<String>, mine: String) -> String {
     theirs.filter(|t| t != "{}").unwrap_or(mine)
 }
 
+/// [`merged_exports`] for a report's stages.
+pub(crate) fn merged_exports_of(
+    theirs: crate::vars::Vars,
+    mine: &crate::vars::Vars,
+) -> crate::vars::Vars {
+    match theirs.is_empty() {
+        true => mine.clone(),
+        false => theirs,
+    }
+}
+
 impl Store {
     /// Starts or joins the rollout's run: returns its id. A shard that finds the lock held by
     /// another run waits up to `wait` (in the order waiters asked, on PostgreSQL); one that
