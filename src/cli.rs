@@ -303,8 +303,9 @@ pub struct PipelineRunArgs {
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
     /// With --shard: the key the shards of one rollout share; they record one run, take the
-    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else GitHub
-    /// Actions' run id and attempt, else GitLab's pipeline id; none: each shard is a run).
+    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else on
+    /// PostgreSQL GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard
+    /// is a run of its own).
     #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
     pub run_key: Option<String>,
     /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
@@ -392,8 +393,9 @@ pub struct RollbackArgs {
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
     /// With --shard: the key the shards of one rollout share; they record one run, take the
-    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else GitHub
-    /// Actions' run id and attempt, else GitLab's pipeline id; none: each shard is a run).
+    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else on
+    /// PostgreSQL GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard
+    /// is a run of its own).
     #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
     pub run_key: Option<String>,
     /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:

@@ -201,6 +201,18 @@ fn shards_with_one_key_are_one_run_in_a_shared_sqlite_file() {
         "{}",
         again.all()
     );
+    // GitHub's run id is no key on SQLite: the machine's file is not the other runners'.
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let args = ["--shard", &shard, "-e", "git_sha=gh"];
+        let r = run(&hosts, dir, &state, &args, &[("GITHUB_RUN_ID", "5")]);
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let lines = runs(&state);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(lines[..2]
+        .iter()
+        .all(|l| l.contains("succeeded") && l.contains(" gh ")));
     let three = run(
         &hosts,
         dir,

@@ -34,14 +34,18 @@ pub(crate) fn pipeline_options(
 ) -> Result<PipelineOptions, Error> {
     let base = run_options(common)?;
     // A rollback in the same CI run as the rollout it undoes is a rollout of its own.
-    let key = crate::state::rollout::run_key(run_key).map(|k| match rollback_of {
-        Some(_) => format!("{k}/rollback"),
-        None => k,
+    let key = crate::state::rollout::run_key(run_key).map(|(k, from_ci)| match rollback_of {
+        Some(_) => (format!("{k}/rollback"), from_ci),
+        None => (k, from_ci),
     });
-    let rollout = base
-        .shard
-        .zip(key)
-        .map(|(shard, key)| crate::state::rollout::Rollout { key, shard });
+    let rollout =
+        base.shard
+            .zip(key)
+            .map(|(shard, (key, from_ci))| crate::state::rollout::Rollout {
+                key,
+                shard,
+                from_ci,
+            });
     Ok(PipelineOptions {
         rollout,
         extra_vars: base.extra_vars.clone(),

@@ -83,9 +83,12 @@ impl Reporter for Recorder {
 pub async fn run(
     pipeline: &Pipeline,
     db: Arc<Store>,
-    opts: PipelineOptions,
+    mut opts: PipelineOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
+    if matches!(*db, Store::Sqlite(_)) && opts.rollout.as_ref().is_some_and(|r| r.from_ci) {
+        opts.rollout = None;
+    }
     let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);
     let run_id = start(pipeline, &db, &opts, (&sha, &branch)).await?;
     let run = StageRun {

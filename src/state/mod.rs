@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod postgres;
 mod postgres_lock;
 mod postgres_reports;
+mod postgres_rollout_parts;
 mod postgres_rollouts;
 mod postgres_tls;
 mod reports;

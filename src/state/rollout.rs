@@ -1,6 +1,7 @@
 //! One rollout split over shards (`pipeline run --shard I/N` with a run key): the shards share
 //! one run id, one deploy lock and one history row. This file owns the key (`--run-key`,
-//! `FERRY_RUN_KEY`, else the CI system's run), the waiting loop, and the rules both backends
+//! `FERRY_RUN_KEY`, else — on PostgreSQL — the CI system's run), the waiting loop, and the
+//! rules both backends
 //! follow; the SQL is the backends' (`pipeline/history_rollouts.rs` for SQLite,
 //! `postgres_rollouts.rs` for PostgreSQL).
 //!
@@ -27,6 +28,10 @@ pub struct Rollout {
     pub key: String,
     /// This process's shard.
     pub shard: Shard,
+    /// The key came from the CI system's variables, not from `--run-key`/`FERRY_RUN_KEY`:
+    /// it applies on PostgreSQL only, since a SQLite file is shared by the shards of one
+    /// machine alone, and the CI system's other runners would leave its rollouts waiting.
+    pub from_ci: bool,
 }
 
 /// What a shard knows when it starts: the run to create, or to join.
@@ -79,19 +84,20 @@ pub enum RolloutError {
     Twice { key: String, shard: Shard, run: i64 },
 }
 
-/// The rollout key: `--run-key`/`FERRY_RUN_KEY` (`given`), else the CI system's run —
-/// GitHub Actions' run id and attempt, GitLab's pipeline id. `None`: each shard is a run of
-/// its own. The Kubernetes Job example sets `FERRY_RUN_KEY` from the Job's uid.
-pub fn run_key(given: Option<&str>) -> Option<String> {
+/// The rollout key and whether it came from the CI system: `--run-key`/`FERRY_RUN_KEY`
+/// (`given`), else the CI system's run — GitHub Actions' run id and attempt, GitLab's pipeline
+/// id. `None`: each shard is a run of its own. The Kubernetes Job example sets
+/// `FERRY_RUN_KEY` from the Job's uid.
+pub fn run_key(given: Option<&str>) -> Option<(String, bool)> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     if let Some(key) = given.map(str::trim).filter(|k| !k.is_empty()) {
-        return Some(key.to_string());
+        return Some((key.to_string(), false));
     }
     if let Some(id) = env("GITHUB_RUN_ID") {
         let attempt = env("GITHUB_RUN_ATTEMPT").unwrap_or_else(|| "1".into());
-        return Some(format!("github-{id}-{attempt}"));
+        return Some((format!("github-{id}-{attempt}"), true));
     }
-    env("CI_PIPELINE_ID").map(|id| format!("gitlab-{id}"))
+    env("CI_PIPELINE_ID").map(|id| (format!("gitlab-{id}"), true))
 }
 
 /// How long a rollout waits for shards that have not arrived, after its last shard ended:
