@@ -1,7 +1,8 @@
 //! Issue 20: the shards of one rollout (`pipeline run --shard I/N` with one run key) share one
 //! run id, one lock and one history row with the merged recap — on a SQLite file shared by
 //! runners on one machine and on a real PostgreSQL shared by checkouts in separate
-//! directories; a shard killed with SIGKILL makes the run interrupted once its lease passed.
+//! directories; a shard killed with SIGKILL makes the run interrupted once its lease passed
+//! (on SQLite, once its process is gone).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -403,6 +404,49 @@ fn a_killed_shard_makes_its_rollout_interrupted_once_its_lease_passed() {
         "{lines:?}"
     );
     let show = fresh(&url, &["history", "show", "1"]);
+    assert!(
+        show.stdout.contains("    shard 0/2: succeeded (exit 0)")
+            && show.stdout.contains("    shard 1/2: interrupted (exit 99)"),
+        "{}",
+        show.all()
+    );
+}
+
+/// On a SQLite file, a shard whose process is gone from the machine is interrupted at once:
+/// the run ends `interrupted` when its other shard is done, and the lock is free.
+#[test]
+fn a_killed_shard_on_a_shared_sqlite_file_makes_its_rollout_interrupted() {
+    let hosts = SshHosts::start(2);
+    setup(&hosts);
+    let dir = hosts.dir.path();
+    let state = format!("sqlite:{}", hosts.path("shared.db").display());
+    let args = |i: usize, sleep: &'static str| {
+        let shard = if i == 0 { "0/2" } else { "1/2" };
+        [
+            "--shard",
+            shard,
+            "--run-key",
+            "k",
+            "-e",
+            "git_sha=k",
+            "-e",
+            sleep,
+        ]
+    };
+    let mut killed = spawn(&hosts, dir, &state, &args(1, "cd_sleep=60"), &[]);
+    wait_running(&state, " k ");
+    let done = run(&hosts, dir, &state, &args(0, "cd_sleep=0"), &[]);
+    assert_eq!(done.code, 0, "{}", done.all());
+    killed.kill().unwrap();
+    let _ = killed.wait();
+    let next = run(&hosts, dir, &state, &["-e", "git_sha=after"], &[]);
+    assert_eq!(next.code, 0, "the lock is free: {}", next.all());
+    let lines = runs(&state);
+    assert!(
+        lines[1].contains("interrupted") && lines[1].contains("  99 "),
+        "{lines:?}"
+    );
+    let show = fresh(&state, &["history", "show", "1"]);
     assert!(
         show.stdout.contains("    shard 0/2: succeeded (exit 0)")
             && show.stdout.contains("    shard 1/2: interrupted (exit 99)"),
