@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::pipeline::{deployed, setup};
-use crate::state_pg::{fresh, wait_running};
+use crate::state_pg::{fresh, running_within, wait_running};
 use crate::support::postgres::Postgres;
 use crate::support::{Run, SshHosts};
 
@@ -93,6 +93,26 @@ fn recap_of(show: &str) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// Waits until the history shows a run of `sha` running, and hands the shards back; when
+/// none starts, fails with the history and the shards' output.
+fn started(state: &str, sha: &str, shards: Vec<Child>) -> Vec<Child> {
+    if running_within(state, sha, Duration::from_secs(30)) {
+        return shards;
+    }
+    let history = fresh(state, &["history"]).all();
+    let outputs: Vec<String> = shards
+        .into_iter()
+        .map(|mut c| {
+            let _ = c.kill();
+            finish(c).all()
+        })
+        .collect();
+    panic!(
+        "no run of {sha} started:\n{history}\n{}",
+        outputs.join("\n")
+    );
 }
 
 /// A rollout's report page holds every shard's hosts, and the run's status.
@@ -214,6 +234,14 @@ fn shards_with_one_key_are_one_run_in_a_shared_sqlite_file() {
     assert!(lines[..2]
         .iter()
         .all(|l| l.contains("succeeded") && l.contains(" gh ")));
+    // Two shards arriving at once: one creates the run, the other joins it.
+    let both = [0, 1].map(|i| shard(i, "c", "cd_sleep=0"));
+    for r in both.map(finish) {
+        assert_eq!(r.code, 0, "{}", r.all());
+    }
+    let lines = runs(&state);
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert!(lines[0].trim_start().starts_with("5 ") && lines[0].contains("succeeded"));
     let three = run(
         &hosts,
         dir,
@@ -249,7 +277,7 @@ fn sharded_runners_share_one_run_lock_and_history_in_postgres() {
         &hosts,
         dir,
         &url,
-        &["--shard", "0/2", "-e", "git_sha=two", "-e", "cd_sleep=2"],
+        &["--shard", "0/2", "-e", "git_sha=two", "-e", "cd_sleep=4"],
         &github,
     );
     let second = spawn(
@@ -264,11 +292,12 @@ fn sharded_runners_share_one_run_lock_and_history_in_postgres() {
             "-e",
             "git_sha=two",
             "-e",
-            "cd_sleep=2",
+            "cd_sleep=4",
         ],
         &[],
     );
-    wait_running(&url, " two ");
+    let mut shards = started(&url, " two ", vec![first, second]).into_iter();
+    let (first, second) = (shards.next().unwrap(), shards.next().unwrap());
     let start = Instant::now();
     let next = run(
         &hosts,
