@@ -439,6 +439,12 @@ fn a_killed_shard_makes_its_rollout_interrupted_once_its_lease_passed() {
         "{}",
         show.all()
     );
+    let page = fresh(&url, &["report", "1"]);
+    assert!(
+        page.stdout.contains(r#""status":"interrupted""#),
+        "the run's status, not the stored model's running: {}",
+        page.code
+    );
 }
 
 /// On a SQLite file, a shard whose process is gone from the machine is interrupted at once:
