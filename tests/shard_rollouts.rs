@@ -161,10 +161,19 @@ fn shards_with_one_key_are_one_run_in_a_shared_sqlite_file() {
         ];
         spawn(&hosts, dir, &state, &args, &[])
     };
-    let first = shard(0, "a", "cd_sleep=3");
+    let first = shard(0, "a", "cd_sleep=5");
     wait_running(&state, " two ");
     let second = finish(shard(1, "a", "cd_sleep=0"));
     assert_eq!(second.code, 0, "joined, not refused: {}", second.all());
+    let twice = finish(shard(1, "a", "cd_sleep=0"));
+    assert!(
+        twice.code == 1
+            && twice.stderr.contains(
+                "run key 'a': shard 1/2 already took part in run 1; a new rollout needs a new --run-key"
+            ),
+        "{}",
+        twice.all()
+    );
     let refused: Vec<Run> = [0, 1].map(|i| finish(shard(i, "b", "cd_sleep=0"))).into();
     for r in &refused {
         assert_eq!(r.code, 1, "{}", r.all());
