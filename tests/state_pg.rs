@@ -59,8 +59,15 @@ pub(crate) fn fresh(state: &str, args: &[&str]) -> Run {
 }
 
 /// Waits until the database shows a run of `sha` running (the spawned runner holds the lock).
-fn wait_running(state: &str, sha: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+pub(crate) fn wait_running(state: &str, sha: &str) {
+    if !running_within(state, sha, Duration::from_secs(30)) {
+        panic!("no run of {sha} started");
+    }
+}
+
+/// True once the database shows a run of `sha` running, false if none did within `wait`.
+pub(crate) fn running_within(state: &str, sha: &str, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
         let h = fresh(state, &["history"]);
         if h.stdout
@@ -68,11 +75,11 @@ fn wait_running(state: &str, sha: &str) {
             .any(|l| l.contains("running") && l.contains(sha))
         {
             std::thread::sleep(Duration::from_millis(300));
-            return;
+            return true;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    panic!("no run of {sha} started");
+    false
 }
 
 const RUN: [&str; 3] = ["pipeline", "run", "pipeline.yml"];

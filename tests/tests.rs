@@ -28,6 +28,7 @@ mod pipeline;
 mod report;
 mod roles;
 mod services;
+mod shard_rollouts;
 mod shards;
 mod state_pg;
 mod state_pg_reports;

@@ -10,8 +10,15 @@ use crate::report::model::{Report, RunArgs};
 /// A plain run's name in the `pipeline` column: `run: site.yml`.
 pub const PLAIN_PREFIX: &str = "run: ";
 
-/// The tables a run's rows are in (all keyed by `run_id`).
-const RUN_TABLES: [&str; 4] = ["stages", "results", "recaps", "reports"];
+/// The tables a run's rows are in (all keyed by `run_id`; children of `runs`, which goes last).
+pub(crate) const RUN_TABLES: [&str; 6] = [
+    "stages",
+    "results",
+    "recaps",
+    "reports",
+    "rollouts",
+    "rollout_shards",
+];
 
 impl History {
     /// Saves `report` (its arguments and whole model) for run `id`.
@@ -52,12 +59,13 @@ impl History {
     /// The newest run this process started here (the pipeline run that just ended).
     pub fn run_of_this_process(&self) -> Result<Option<i64>, HistoryError> {
         self.with(|c| {
+            // A shard that joined a rollout's run took part in a run another process started.
             c.query_row(
-                "SELECT id FROM runs WHERE pid=?1 AND host=?2 ORDER BY id DESC LIMIT 1",
+                "SELECT max(id) FROM (SELECT id FROM runs WHERE pid=?1 AND host=?2
+                   UNION ALL SELECT run_id FROM rollout_shards WHERE pid=?1 AND host=?2)",
                 params![std::process::id(), hostname()],
                 |r| r.get(0),
             )
-            .optional()
         })
     }
 
@@ -69,6 +77,9 @@ impl History {
         };
         if let Some(row) = self.run(id)? {
             headed(report, row);
+        }
+        if self.store_shard_report(id, report)? {
+            return Ok(());
         }
         self.save_report(id, report)
     }

@@ -8,16 +8,13 @@
 //! which two runners in containers sharing a host name can both have).
 
 use crate::pipeline::history::{hostname, username, RunRow};
-use crate::pipeline::history_reports::{headed, plain_results, PLAIN_PREFIX};
+use crate::pipeline::history_reports::{headed, plain_results, PLAIN_PREFIX, RUN_TABLES};
 use crate::report::model::{Report, RunArgs};
 use crate::state::postgres::{block, PgError, PgStore};
 
 /// Migration 2: the `reports` table, as SQLite's.
 pub(crate) const REPORTS_TABLE: &str =
     "CREATE TABLE reports(run_id BIGINT PRIMARY KEY, args TEXT, model TEXT);";
-
-/// The tables a run's rows are in, children first (`stages` references `runs`).
-const RUN_TABLES: [&str; 4] = ["stages", "results", "recaps", "reports"];
 
 impl PgStore {
     /// The newest run this store started.
@@ -69,6 +66,9 @@ impl PgStore {
         };
         if let Some(row) = self.run(id)? {
             headed(report, row);
+        }
+        if self.store_shard_report(id, report)? {
+            return Ok(());
         }
         self.save_report(id, report)
     }

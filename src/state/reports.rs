@@ -24,8 +24,20 @@ impl Store {
         forward!(self.prune(pipeline, keep))
     }
 
-    /// The report model of run `id`.
+    /// The report model of run `id`. A rollout's model says `running` until its last shard
+    /// stored its part; a run that ended without it (a shard killed) takes the run's status.
     pub fn report(&self, id: i64) -> Result<Option<Report>, StateError> {
+        let mut report = self.stored_report(id)?;
+        if let Some(r) = report.as_mut().filter(|r| r.status == "running") {
+            if let Some(run) = self.run(id)?.filter(|run| run.status != "running") {
+                r.status = run.status;
+                r.exit_code = run.exit_code.and_then(|c| i32::try_from(c).ok());
+            }
+        }
+        Ok(report)
+    }
+
+    fn stored_report(&self, id: i64) -> Result<Option<Report>, StateError> {
         forward!(self.report(id))
     }
 
