@@ -108,7 +108,11 @@ fn python_plugins_and_fqcn_names_render_as_ansible_renders_them() {
     assert_eq!(f_results["collections"][0], serde_json::json!(["bob"]));
     assert_eq!(f_results["collections"][3][0]["options"][1]["name"], "o2");
     assert_eq!(f_results["lookups"][0], "8");
-    let loops = serde_json::json!([[[1, "a"], [2, "a"]], ["greeting=hello", "role_shape=<x>"]]);
+    let loops = serde_json::json!([
+        [[1, "a"], [2, "a"]],
+        ["greeting=hello", "role_shape=<x>"],
+        ["x", "y"]
+    ]);
     assert_eq!(f_results["loops"], loops);
     assert!(f.stdout.contains(
         "[WARNING]: Lookup failed but the error is being ignored: echo was asked to fail"

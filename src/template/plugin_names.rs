@@ -408,6 +408,15 @@ fn name_use(code: &str, at: usize, kind: Kind, out: &mut String, changed: &mut b
             out.push_str(&format!("{}('{name}'", kind.generic()));
             let open = skip_spaces(b, end);
             if b.get(open) != Some(&b'(') {
+                // `x is t 3`: a test takes one argument without brackets.
+                let arg_end = match kind {
+                    Kind::Test => bare_argument_end(b, open),
+                    Kind::Filter => open,
+                };
+                if arg_end > open {
+                    out.push_str(&format!(", {})", &code[open..arg_end]));
+                    return arg_end;
+                }
                 out.push(')');
                 return end;
             }
@@ -419,6 +428,30 @@ fn name_use(code: &str, at: usize, kind: Kind, out: &mut String, changed: &mut b
             out.push_str(", ");
             first
         }
+    }
+}
+
+/// The end of the one argument a test takes without brackets, starting at `at` (`at` when
+/// there is none): a string, a number or a dotted variable, as Jinja reads `x is t arg`.
+fn bare_argument_end(b: &[u8], at: usize) -> usize {
+    match b.get(at) {
+        Some(b'\'' | b'"') => string_end(b, at),
+        Some(c) if c.is_ascii_digit() => {
+            let mut j = at;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'_') {
+                j += 1;
+            }
+            j
+        }
+        Some(_) => {
+            let end = name_end(b, at);
+            let word = std::str::from_utf8(&b[at..end]).unwrap_or_default();
+            match word {
+                "and" | "or" | "else" | "is" | "if" | "not" | "in" => at,
+                _ => end,
+            }
+        }
+        None => at,
     }
 }
 
@@ -504,6 +537,18 @@ mod tests {
                 false,
                 "x is not __pytest('ns.c.t', 1)",
             ),
+            (
+                "x is ns.c.t 3 and y",
+                false,
+                "x is __pytest('ns.c.t', 3) and y",
+            ),
+            (
+                "x is ns.c.t y.z or 1",
+                false,
+                "x is __pytest('ns.c.t', y.z) or 1",
+            ),
+            ("x is ns.c.t 'a'", false, "x is __pytest('ns.c.t', 'a')"),
+            ("x is ns.c.t and y", false, "x is __pytest('ns.c.t') and y"),
             (
                 "x is defined and this is ns.c.t",
                 false,
