@@ -12,6 +12,7 @@
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
 mod backslash;
+mod builtin_names;
 mod collections;
 mod compiled;
 mod data;
