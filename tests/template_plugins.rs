@@ -1,6 +1,7 @@
 //! Filter, test and lookup plugins ferry has no native code for, and the FQCN names of
 //! ansible-core's own: `tests/template_plugins/site.yml` (the playbook's `filter_plugins/`,
-//! `test_plugins/`, `lookup_plugins/`, a role's `filter_plugins/`, community.general's and
+//! `test_plugins/`, `lookup_plugins/`, a role's `filter_plugins/`, ansible.cfg's
+//! `filter_plugins`, community.general's and
 //! DebOps' plugins from their collections) runs on localhost through ansible-playbook and
 //! through ferry; the values it writes to `out/results.json` and the recaps must be the same.
 //! The Python helper starts once per run, and never for templates without such plugins.
@@ -105,6 +106,7 @@ fn python_plugins_and_fqcn_names_render_as_ansible_renders_them() {
     // What the values are, not only that both tools agree.
     assert_eq!(f_results["local"][0], "ababab");
     assert_eq!(f_results["role_shape"], "<x>");
+    assert_eq!(f_results["configured"], "ababab");
     assert_eq!(f_results["collections"][0], serde_json::json!(["bob"]));
     assert_eq!(f_results["collections"][3][0]["options"][1]["name"], "o2");
     assert_eq!(f_results["lookups"][0], "8");
