@@ -1,9 +1,9 @@
 //! Filter, test and lookup plugins ferry has no native code for, and the FQCN names of
 //! ansible-core's own: `tests/template_plugins/site.yml` (the playbook's `filter_plugins/`,
 //! `test_plugins/`, `lookup_plugins/`, a role's `filter_plugins/`, ansible.cfg's
-//! `filter_plugins`, community.general's and
-//! DebOps' plugins from their collections) runs on localhost through ansible-playbook and
-//! through ferry; the values it writes to `out/results.json` and the recaps must be the same.
+//! `filter_plugins`, community.general's and DebOps' plugins from their collections) runs on
+//! localhost through ansible-playbook and through ferry; the values it writes to
+//! `out/results.json` and the recaps must be the same.
 //! The Python helper starts once per run, and never for templates without such plugins.
 
 use std::fs;

@@ -98,10 +98,28 @@ impl Kind {
 /// `source` (a template when `text`, else an expression) with its filter and test names
 /// routed; borrowed when nothing changes.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
+    match text {
+        true => rewrite_template(source, &DEFAULT_DELIMITERS),
+        false => rewrite_ranges(source, vec![(0, source.len())]),
+    }
+}
+
+/// Jinja's delimiters: block, variable and comment start and end strings.
+pub(crate) type Delimiters = [String; 6];
+
+static DEFAULT_DELIMITERS: std::sync::LazyLock<Delimiters> =
+    std::sync::LazyLock::new(|| ["{%", "%}", "{{", "}}", "{#", "#}"].map(String::from));
+
+/// A template read with `delimiters`, with its filter and test names routed.
+pub(crate) fn rewrite_template<'a>(source: &'a str, delimiters: &Delimiters) -> Cow<'a, str> {
+    rewrite_ranges(source, code_ranges(source, delimiters))
+}
+
+fn rewrite_ranges(source: &str, ranges: Vec<(usize, usize)>) -> Cow<'_, str> {
     let mut out = String::with_capacity(source.len() + 32);
     let mut changed = false;
     let mut done = 0;
-    for (start, end) in code_ranges(source, text) {
+    for (start, end) in ranges {
         out.push_str(&source[done..start]);
         changed |= rewrite_code(&source[start..end], &mut out);
         done = end;
@@ -113,38 +131,34 @@ pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The byte ranges of `source` that are code: all of an expression; in a template, the
-/// insides of `{{ }}` and `{% %}` outside `{% raw %}` blocks and comments.
-fn code_ranges(source: &str, text: bool) -> Vec<(usize, usize)> {
-    if !text {
-        return vec![(0, source.len())];
-    }
+/// The byte ranges of a template that are code: the insides of its variable and block tags,
+/// outside `raw` blocks and comments.
+fn code_ranges(source: &str, delimiters: &Delimiters) -> Vec<(usize, usize)> {
+    let [block, block_end, var, var_end, comment, comment_end] = delimiters.each_ref();
     let b = source.as_bytes();
     let mut ranges = Vec::new();
     let mut i = 0;
-    while let Some(at) = source[i..].find('{').map(|p| p + i) {
-        let close = match b.get(at + 1) {
-            Some(b'{') => "}}",
-            Some(b'%') => "%}",
-            Some(b'#') => {
-                i = source[at..].find("#}").map_or(b.len(), |p| at + p + 2);
-                continue;
-            }
-            _ => {
-                i = at + 1;
-                continue;
-            }
+    loop {
+        let next = [(block, block_end), (var, var_end), (comment, comment_end)]
+            .into_iter()
+            .filter_map(|(open, close)| Some((source[i..].find(open.as_str())? + i, open, close)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, open, close)) = next else {
+            return ranges;
         };
-        let start = at + 2;
+        let start = at + open.len();
         let end = code_end(b, start, close);
-        if close == "%}" && is_word(&source[start..end], "raw") {
-            i = raw_end(source, end);
-            continue;
+        i = (end + close.len()).min(b.len());
+        if open == comment {
+            i = source[start..]
+                .find(close.as_str())
+                .map_or(b.len(), |p| start + p + close.len());
+        } else if open == block && is_word(&source[start..end], "raw") {
+            i = raw_end(source, end, block, block_end);
+        } else {
+            ranges.push((start, end));
         }
-        ranges.push((start, end));
-        i = (end + 2).min(b.len());
     }
-    ranges
 }
 
 /// Where the code starting at `i` ends: at `close` outside string literals.
@@ -166,13 +180,13 @@ fn is_word(code: &str, word: &str) -> bool {
     code.trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+') == word
 }
 
-/// The end of the `{% endraw %}` tag after a raw block starting at `from`.
-fn raw_end(source: &str, from: usize) -> usize {
+/// The end of the `endraw` tag after a raw block starting at `from`.
+fn raw_end(source: &str, from: usize, open: &str, close: &str) -> usize {
     let mut i = from;
-    while let Some(at) = source[i..].find("{%").map(|p| p + i) {
-        let end = code_end(source.as_bytes(), at + 2, "%}");
-        if is_word(&source[at + 2..end], "endraw") {
-            return (end + 2).min(source.len());
+    while let Some(at) = source[i..].find(open).map(|p| p + i) {
+        let end = code_end(source.as_bytes(), at + open.len(), close);
+        if is_word(&source[at + open.len()..end], "endraw") {
+            return (end + close.len()).min(source.len());
         }
         i = end;
     }
