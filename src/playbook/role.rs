@@ -11,12 +11,11 @@ use serde_json::Value as Json;
 
 use crate::error::{LoadError, LoadErrors, Span};
 use crate::modules::validate_argument_spec;
-use crate::playbook::block::Inherited;
+use crate::playbook::block::{parse_items, Inherited};
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
 use crate::playbook::model::{Item, Role, Task};
 use crate::playbook::search::parse_collections;
-use crate::playbook::task::parse_task_list;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
 
@@ -149,7 +148,11 @@ fn load_role_dir(
         let handlers_name = from.handlers.as_deref().unwrap_or("main");
         if let Some(path) = main_file(&dir.join("handlers"), handlers_name) {
             let node = yaml::load_file(&path)?;
-            let mut handlers = parse_task_list(ctx, &node, true)?;
+            let outer = std::mem::replace(&mut ctx.in_handlers, true);
+            let parsed = parse_items(ctx, &node, "handlers");
+            ctx.in_handlers = outer;
+            let mut handlers = Vec::new();
+            static_handlers(parsed?, &mut handlers);
             for h in &mut handlers {
                 h.role = Some(Arc::clone(&role));
             }
@@ -159,6 +162,22 @@ fn load_role_dir(
     })();
     ctx.role = outer;
     result.map(|_| items)
+}
+
+/// The handlers of a role's handlers file, with what its `import_tasks` and blocks hold read
+/// in place, as Ansible imports them. A dynamic `include_tasks` stays the one task it is.
+fn static_handlers(items: Vec<Item>, out: &mut Vec<Task>) {
+    for item in items {
+        match item {
+            Item::Task(t) => out.push(*t),
+            Item::Block(b) => {
+                for section in [b.block, b.rescue, b.always] {
+                    static_handlers(section, out);
+                }
+            }
+            Item::Include(i) => out.push(i.task),
+        }
+    }
 }
 
 /// `dependencies:` of a role's `meta/main.yml`: a list of role entries.
