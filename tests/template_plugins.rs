@@ -16,7 +16,7 @@ use crate::conformance::{ansible_playbook, run_command};
 use crate::support::{ferry_env, root, Run};
 
 /// The output of one of the install scripts (a directory holding `ansible_collections/`).
-fn script_output(script: &str) -> String {
+pub(crate) fn script_output(script: &str) -> String {
     let out = Command::new("bash")
         .arg(root().join("scripts").join(script))
         .output()

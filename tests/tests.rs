@@ -12,6 +12,7 @@ mod conformance;
 mod connections;
 mod core;
 mod corpus;
+mod debops;
 mod deploy;
 mod diffs;
 mod dnf;
