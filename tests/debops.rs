@@ -8,12 +8,9 @@ use crate::roles::counts;
 use crate::support::rootfs::SystemHosts;
 use crate::template_plugins::script_output;
 
-/// The account DebOps manages, in the inventory's variables. `debops__no_log: false`: the
-/// role's no_log expression (`debops__no_log | d(item.no_log) | d(...)`) needs Jinja's
-/// undefined-through-default, which ferry's `default` does not give yet.
-/// `local: false`: the role's default asks for libuser's `lgroupadd`, which Debian's base
-/// system lacks.
-const GROUP_VARS: &str = "users__accounts:\n  - name: ferrydebops\n    comment: Ferry DebOps\n    shell: /bin/bash\n    groups: [users]\n    local: false\ndebops__no_log: false\n";
+/// The account DebOps manages, in the inventory's variables. `local: false`: the role's
+/// default asks for libuser's `lgroupadd`, which Debian's base system lacks.
+const GROUP_VARS: &str = "users__accounts:\n  - name: ferrydebops\n    comment: Ferry DebOps\n    shell: /bin/bash\n    groups: [users]\n    local: false\n";
 
 #[test]
 fn debops_users_role_converges_as_under_ansible() {
