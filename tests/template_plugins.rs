@@ -107,6 +107,7 @@ fn python_plugins_and_fqcn_names_render_as_ansible_renders_them() {
     assert_eq!(f_results["local"][0], "ababab");
     assert_eq!(f_results["role_shape"], "<x>");
     assert_eq!(f_results["configured"], "ababab");
+    assert_eq!(f_results["fqcn"][7], "3.0 8.0 3.0 b");
     assert_eq!(f_results["collections"][0], serde_json::json!(["bob"]));
     assert_eq!(f_results["collections"][3][0]["options"][1]["name"], "o2");
     assert_eq!(f_results["lookups"][0], "8");
