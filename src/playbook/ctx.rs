@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::collections::Installed;
-use crate::playbook::model::{Role, Task};
+use crate::playbook::model::{Include, Role, Task};
 use crate::playbook::search::{playbook_plugin_dirs, Search};
 
 /// What loading one playbook carries along: the include stack (to refuse recursion), the role
@@ -15,6 +15,8 @@ pub(crate) struct LoadCtx {
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
     pub handlers: Vec<Task>,
+    /// The dynamic includes among `handlers` (a role's `include_tasks` handler), by index.
+    pub handler_includes: std::collections::HashMap<usize, Include>,
     pub roles_seen: Vec<String>,
     /// Every role read (in the current play, or by one dynamic include), in order.
     pub roles: Vec<Arc<Role>>,
@@ -52,6 +54,7 @@ impl LoadCtx {
             playbook_dir,
             role,
             handlers: Vec::new(),
+            handler_includes: Default::default(),
             roles_seen: Vec::new(),
             roles: Vec::new(),
             in_handlers: false,

@@ -4,6 +4,7 @@
 //! the file modules). Its tasks and handlers point at the [`Role`], which carries its defaults
 //! (lowest precedence) and vars (above play vars). Handlers are collected into the play's list.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::modules::validate_argument_spec;
 use crate::playbook::block::{parse_items, Inherited};
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::include::load_tasks_file;
-use crate::playbook::model::{Item, Role, Task};
+use crate::playbook::model::{Include, Item, Role, Task};
 use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -151,12 +152,11 @@ fn load_role_dir(
             let outer = std::mem::replace(&mut ctx.in_handlers, true);
             let parsed = parse_items(ctx, &node, "handlers");
             ctx.in_handlers = outer;
-            let mut handlers = Vec::new();
-            static_handlers(parsed?, &mut handlers);
-            for h in &mut handlers {
+            let first = ctx.handlers.len();
+            static_handlers(parsed?, &mut ctx.handlers, &mut ctx.handler_includes);
+            for h in &mut ctx.handlers[first..] {
                 h.role = Some(Arc::clone(&role));
             }
-            ctx.handlers.extend(handlers);
         }
         Ok(())
     })();
@@ -164,18 +164,22 @@ fn load_role_dir(
     result.map(|_| items)
 }
 
-/// The handlers of a role's handlers file, with what its `import_tasks` and blocks hold read
-/// in place, as Ansible imports them. A dynamic `include_tasks` stays the one task it is.
-fn static_handlers(items: Vec<Item>, out: &mut Vec<Task>) {
+/// The handlers of a role's handlers file added to `out`, with what its `import_tasks` and
+/// blocks hold read in place, as Ansible imports them; a dynamic `include_tasks` handler is
+/// one handler whose include `includes` keeps by its index.
+fn static_handlers(items: Vec<Item>, out: &mut Vec<Task>, includes: &mut HashMap<usize, Include>) {
     for item in items {
         match item {
             Item::Task(t) => out.push(*t),
             Item::Block(b) => {
                 for section in [b.block, b.rescue, b.always] {
-                    static_handlers(section, out);
+                    static_handlers(section, out, includes);
                 }
             }
-            Item::Include(i) => out.push(i.task),
+            Item::Include(i) => {
+                out.push(i.task.clone());
+                includes.insert(out.len() - 1, *i);
+            }
         }
     }
 }
