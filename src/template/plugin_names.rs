@@ -57,24 +57,27 @@ impl Kind {
     /// asked once: a call without arguments fails as unknown only for a name it lacks.
     fn native(self, name: &str) -> bool {
         static SEEN: OnceLock<Mutex<HashMap<(Kind, String), bool>>> = OnceLock::new();
-        let mut seen = SEEN.get_or_init(Mutex::default).lock();
-        let seen = match &mut seen {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.get_mut(),
+        let seen = || SEEN.get_or_init(Mutex::default).lock();
+        let key = (self, name.to_string());
+        if let Some(known) = seen().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return *known;
+        }
+        // Asked without the lock held: the call must not wait on a template it renders.
+        let mut state = super::compiled::env().empty_state();
+        let unknown = match self {
+            Kind::Filter => state.apply_filter(name, &[]).err(),
+            Kind::Test => state.perform_test(name, &[]).err(),
         };
-        *seen.entry((self, name.to_string())).or_insert_with(|| {
-            let mut state = super::compiled::env().empty_state();
-            let unknown = match self {
-                Kind::Filter => state.apply_filter(name, &[]).err(),
-                Kind::Test => state.perform_test(name, &[]).err(),
-            };
-            !unknown.is_some_and(|e| {
-                matches!(
-                    e.kind(),
-                    minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownTest
-                )
-            })
-        })
+        let native = !unknown.is_some_and(|e| {
+            matches!(
+                e.kind(),
+                minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownTest
+            )
+        });
+        seen()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, native);
+        native
     }
 
     fn route(self, name: &str) -> Route<'_> {
