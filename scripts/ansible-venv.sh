@@ -20,4 +20,8 @@ fi
 if ! "$venv/bin/python" -c 'import boto3' >/dev/null 2>&1; then
   "$venv/bin/pip" install -q 'boto3' >&2
 fi
+# jmespath: what community.general.json_query needs on a controller (tests/template_plugins.rs).
+if ! "$venv/bin/python" -c 'import jmespath' >/dev/null 2>&1; then
+  "$venv/bin/pip" install -q 'jmespath' >&2
+fi
 echo "$venv/bin/ansible-playbook"

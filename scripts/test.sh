@@ -44,6 +44,8 @@ FERRY_ANSIBLE_PLAYBOOK="$(bash scripts/ansible-venv.sh)"
 export FERRY_ANSIBLE_PLAYBOOK
 echo "== the corpus of the syntax-check comparison (ansible from PyPI)"
 bash scripts/corpus.sh >/dev/null
+echo "== DebOps from PyPI (its collection's Python filter plugins, tests/template_plugins.rs)"
+bash scripts/debops.sh >/dev/null
 echo "== the Debian bookworm root of the system-host tests (built once, cached)"
 bash scripts/rootfs.sh >/dev/null
 echo "== moto (a local EC2 API) and boto3 for the EC2 inventory tests"

@@ -207,6 +207,13 @@ pub static SETTINGS: &[Setting] = &[
         Some("/etc/ansible/hosts"),
     ),
     s(
+        "DEFAULT_LOOKUP_PLUGIN_PATH",
+        &["defaults.lookup_plugins"],
+        &["ANSIBLE_LOOKUP_PLUGINS"],
+        Kind::PathSpec,
+        Some("~/.ansible/plugins/lookup:/usr/share/ansible/plugins/lookup"),
+    ),
+    s(
         "DEFAULT_MANAGED_STR",
         &["defaults.ansible_managed"],
         &[],

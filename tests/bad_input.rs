@@ -107,7 +107,13 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
     );
     assert!(run.stdout.contains("The task includes an option with an undefined variable. The error was: 'nope' is undefined"), "{}", run.all());
     // A template error names the expression, and where the task is.
-    assert!(run.stdout.contains("template error while templating string: unknown filter: filter no_such_filter is unknown. String: echo {{ 'x' | no_such_filter }}"), "{}", run.all());
+    assert!(run.stdout.contains("template error while templating string: unknown filter: Could not load \\\"no_such_filter\\\": 'no_such_filter'"), "{}", run.all());
+    assert!(
+        run.stdout
+            .contains(". String: echo {{ 'x' | no_such_filter }}"),
+        "{}",
+        run.all()
+    );
     assert!(
         run.stdout.contains("runtime.yml': line 10, column 7"),
         "{}",

@@ -522,6 +522,11 @@ fn conformance_includes_in_handlers() {
     conform("handler_includes.yml", 2);
 }
 
+#[test]
+fn conformance_imports_in_role_handlers() {
+    conform("role_handler_imports.yml", 2);
+}
+
 /// The warnings a run printed, each on one line (Ansible wraps them at 80 columns).
 fn warnings(out: &str) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();

@@ -80,14 +80,25 @@ pub fn roots() -> Vec<PathBuf> {
 /// `site-packages`), found once: `FERRY_ANSIBLE_CORE_DIR` when set, else by asking the Python that
 /// runs the `ansible` command on PATH (then `python3`) where it imports `ansible` from.
 pub fn core_dir() -> Option<&'static Path> {
-    static CORE: OnceLock<Option<PathBuf>> = OnceLock::new();
-    CORE.get_or_init(find_core).as_deref()
+    core().map(|(_, dir)| dir.as_path())
 }
 
-fn find_core() -> Option<PathBuf> {
+/// The Python on the controller that imports ansible-core from [`core_dir`] (with
+/// `FERRY_ANSIBLE_CORE_DIR`, `python3`, which then needs that directory on its path): what
+/// runs the controller-side plugins ferry has no native code for.
+pub fn core_python() -> Option<&'static Path> {
+    core().map(|(python, _)| python.as_path())
+}
+
+fn core() -> Option<&'static (PathBuf, PathBuf)> {
+    static CORE: OnceLock<Option<(PathBuf, PathBuf)>> = OnceLock::new();
+    CORE.get_or_init(find_core).as_ref()
+}
+
+fn find_core() -> Option<(PathBuf, PathBuf)> {
     let is_core = |d: &Path| d.join("ansible/module_utils/basic.py").is_file();
     if let Some(dir) = std::env::var_os("FERRY_ANSIBLE_CORE_DIR").map(PathBuf::from) {
-        return is_core(&dir).then_some(dir);
+        return is_core(&dir).then(|| ("python3".into(), dir));
     }
     let mut pythons: Vec<PathBuf> = ["ansible", "ansible-playbook"]
         .iter()
@@ -103,7 +114,7 @@ fn find_core() -> Option<PathBuf> {
             .output()
             .ok()?;
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        (out.status.success() && is_core(&dir)).then_some(dir)
+        (out.status.success() && is_core(&dir)).then(|| (py.clone(), dir))
     })
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::collections::Installed;
-use crate::playbook::model::{Role, Task};
+use crate::playbook::model::{Include, Role, Task};
 use crate::playbook::search::{playbook_plugin_dirs, Search};
 
 /// What loading one playbook carries along: the include stack (to refuse recursion), the role
@@ -15,6 +15,8 @@ pub(crate) struct LoadCtx {
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
     pub handlers: Vec<Task>,
+    /// The dynamic includes among `handlers` (a role's `include_tasks` handler), by index.
+    pub handler_includes: std::collections::HashMap<usize, Include>,
     pub roles_seen: Vec<String>,
     /// Every role read (in the current play, or by one dynamic include), in order.
     pub roles: Vec<Arc<Role>>,
@@ -29,6 +31,8 @@ impl LoadCtx {
         let playbook_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let installed = Installed::for_playbook(&playbook_dir);
         let default_collection = installed.collection_of(path);
+        // The filter, test and lookup plugins beside the playbook (run in Python when used).
+        crate::template::record_plugin_dir(&playbook_dir);
         let search = Search {
             plugin_dirs: playbook_plugin_dirs(&playbook_dir, default_collection.as_deref()),
             installed: Arc::new(installed),
@@ -50,6 +54,7 @@ impl LoadCtx {
             playbook_dir,
             role,
             handlers: Vec::new(),
+            handler_includes: Default::default(),
             roles_seen: Vec::new(),
             roles: Vec::new(),
             in_handlers: false,

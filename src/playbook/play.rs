@@ -25,6 +25,7 @@ use crate::yaml::{self, Node, NodeKind};
 /// Reads one play of a playbook (a mapping of play keywords).
 pub(crate) fn parse_play(ctx: &mut LoadCtx, node: &Node) -> Result<Play, LoadErrors> {
     ctx.handlers.clear();
+    ctx.handler_includes.clear();
     ctx.roles_seen.clear();
     ctx.roles.clear();
     let Some(entries) = node.as_map() else {
@@ -296,6 +297,7 @@ fn finish_play(
     play.handler_includes = std::mem::take(&mut play.handler_includes)
         .into_iter()
         .map(|(i, inc)| (i + shift, inc))
+        .chain(std::mem::take(&mut ctx.handler_includes))
         .collect();
     handlers.append(&mut play.handlers);
     play.handlers = handlers;

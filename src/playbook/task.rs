@@ -19,40 +19,6 @@ use crate::text::parse_free_form;
 use crate::vars::Vars;
 use crate::yaml::{Node, NodeKind};
 
-/// Parses `tasks:` or `handlers:`.
-pub(crate) fn parse_task_list(
-    ctx: &LoadCtx,
-    node: &Node,
-    handlers: bool,
-) -> Result<Vec<Task>, LoadErrors> {
-    let what = if handlers { "handlers" } else { "tasks" };
-    let items = match &node.kind {
-        NodeKind::Seq(items) => items.as_slice(),
-        NodeKind::Null => &[],
-        _ => {
-            return Err(node
-                .error(format!(
-                    "'{what}' must be a list, found {}",
-                    node.type_name()
-                ))
-                .into())
-        }
-    };
-    let mut tasks = Vec::new();
-    let mut errors = Vec::new();
-    for item in items {
-        match parse_task(ctx, item, handlers) {
-            Ok(t) => tasks.push(t),
-            Err(e) => errors.extend(e.0),
-        }
-    }
-    if errors.is_empty() {
-        Ok(tasks)
-    } else {
-        Err(LoadErrors(errors))
-    }
-}
-
 /// The task's module: its name as written, and its inline arguments.
 struct Action<'a> {
     spec: &'static ModuleSpec,

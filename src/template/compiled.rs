@@ -132,6 +132,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     super::dates::register(&mut env);
     super::predicates::register(&mut env);
     super::lookup::register(&mut env);
+    super::pyplugins::register(&mut env);
     env
 }
 

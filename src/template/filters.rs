@@ -4,11 +4,11 @@
 //! share in `values.rs`.
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
-use super::values::{err, from_json};
+use super::values::{err, from_json, Args};
 
 /// Registers everything.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -62,13 +62,21 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
 }
 
-fn default(value: Value, def: Option<Value>, boolean: Option<bool>) -> Value {
-    let missing = value.is_undefined() || (boolean.unwrap_or(false) && !value.is_true());
-    if missing {
-        def.unwrap_or_else(|| Value::from(""))
-    } else {
-        value
-    }
+/// Jinja's `default(default_value='', boolean=False)`: a default that is itself undefined is
+/// given as it is, so a further `default` in the chain still applies (`x | d(y.z) | d(0)`).
+fn default(value: Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    let args = Args::split(args)?;
+    let boolean = args.flag(1, "boolean")?;
+    let def = match args.rest(0).first() {
+        Some(def) => Some(def.clone()),
+        None => args.get(0, "default_value")?,
+    };
+    args.check("default", 2)?;
+    let missing = value.is_undefined() || (boolean && !value.is_true());
+    Ok(match missing {
+        true => def.unwrap_or_else(|| Value::from("")),
+        false => value,
+    })
 }
 
 fn to_bool(v: Value) -> Value {

@@ -12,6 +12,7 @@
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
 mod backslash;
+mod builtin_names;
 mod collections;
 mod compiled;
 mod data;
@@ -23,6 +24,9 @@ mod jinja;
 mod lookup;
 pub(crate) use lookup::glob_match;
 mod pathfilters;
+mod plugin_names;
+mod pyplugins;
+pub use pyplugins::{has_lookup as has_python_lookup, record_dir as record_plugin_dir};
 mod predicates;
 mod pyliteral;
 mod pymethods;

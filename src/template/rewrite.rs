@@ -2,7 +2,8 @@
 //! - Python's `%` string formatting (`'%s-%02d' % (name, n)`): a string literal followed by
 //!   `%` and its operand becomes the `__pyformat` filter;
 //! - a conditional expression without `else` (`{{ '--force' if force }}`), which Jinja2
-//!   renders as nothing when false: it gets `else none`.
+//!   renders as nothing when false: it gets `else none`;
+//! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`).
 
 use std::borrow::Cow;
 
@@ -25,7 +26,31 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [fn(&str, bool) -> Cow<'_, str>; 3] = [percent, missing_else, date_difference];
+    let steps: [Step; 4] = [
+        super::plugin_names::rewrite,
+        percent,
+        missing_else,
+        date_difference,
+    ];
+    apply(source, text, &steps)
+}
+
+/// A template file read with other delimiters than `{{ }}` and `{% %}`: its filter and test
+/// names routed where those delimiters put code, then the rewrites that do not depend on them.
+pub(crate) fn rewrite_custom_delimiters<'a>(
+    source: &'a str,
+    delimiters: &super::plugin_names::Delimiters,
+) -> Cow<'a, str> {
+    let routed = super::plugin_names::rewrite_template(source, delimiters);
+    match apply(&routed, true, &[percent, missing_else, date_difference]) {
+        Cow::Owned(changed) => Cow::Owned(changed),
+        Cow::Borrowed(_) => routed,
+    }
+}
+
+type Step = fn(&str, bool) -> Cow<'_, str>;
+
+fn apply<'a>(source: &'a str, text: bool, steps: &[Step]) -> Cow<'a, str> {
     let mut current = Cow::Borrowed(source);
     for step in steps {
         if let Cow::Owned(changed) = step(&current, text) {
@@ -152,7 +177,7 @@ fn skip_spaces(b: &[u8], mut i: usize) -> usize {
 }
 
 /// The end of the string literal starting at `i` (past its closing quote).
-fn string_end(b: &[u8], i: usize) -> usize {
+pub(super) fn string_end(b: &[u8], i: usize) -> usize {
     let q = b[i];
     let mut j = i + 1;
     while j < b.len() && b[j] != q {

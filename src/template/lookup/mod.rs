@@ -5,6 +5,8 @@
 //! (`lookup` joins a list of strings with commas, unwraps a single item, and keeps any other
 //! list; `query` always gives the list). Each plugin lives in the file of its group; this
 //! file holds the table. The variables a plugin reads come through [`Scope`] (`scope.rs`).
+//! A plugin not in the table (a collection's, one of `lookup_plugins/`) runs in Python
+//! (`pyplugins/`), with the same convention.
 
 mod aws;
 mod config;
@@ -122,19 +124,13 @@ static PLUGINS: &[(&str, Plugin)] = &[
     ("vars", vars::vars),
 ];
 
-/// The plugin called `name` (`ansible.builtin.` prefix allowed).
+/// The plugin called `name` (`ansible.builtin.` and `ansible.legacy.` prefixes allowed).
 fn plugin(name: &str) -> Option<Plugin> {
-    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
     PLUGINS.iter().find(|(n, _)| *n == short).map(|(_, p)| *p)
-}
-
-/// The error for a plugin ferry does not have.
-pub(crate) fn unknown(name: &str) -> String {
-    let known: Vec<&str> = names().collect();
-    format!(
-        "lookup plugin '{name}' not found: ferry supports {}",
-        known.join(", ")
-    )
 }
 
 /// The names of ferry's plugins, in order.
@@ -144,10 +140,21 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
 
 /// Runs the plugin `name` for a `with_<name>` loop: the items, or why the loop fails.
 pub(crate) fn run_for_loop(name: &str, call: &Call) -> Result<Vec<Json>, String> {
-    let Some(p) = plugin(name) else {
-        return Err(unknown(name));
+    let found = match plugin(name) {
+        Some(p) => p(call),
+        None => {
+            // Ansible's loop asks the plugin for a list.
+            let mut opts = Vars::new();
+            opts.insert("wantlist".into(), Json::Bool(true));
+            let call = Call {
+                terms: call.terms.clone(),
+                opts,
+                scope: Scope::new(call.scope.vars()),
+            };
+            super::pyplugins::lookup(name, &call)
+        }
     };
-    p(call).map_err(|f| match f {
+    found.map_err(|f| match f {
         Fail::Hard(m) | Fail::Soft(m) => m,
     })
 }
@@ -187,9 +194,6 @@ fn call(
     kwargs: &Kwargs,
     query: bool,
 ) -> Result<Value, Error> {
-    let Some(plugin) = plugin(name) else {
-        return Err(Error::new(ErrorKind::InvalidOperation, unknown(name)));
-    };
     if let Some(undefined) = args.iter().find(|a| a.is_undefined()) {
         return Err(Error::new(
             ErrorKind::UndefinedError,
@@ -214,7 +218,13 @@ fn call(
         opts,
         scope,
     };
-    match plugin(&call) {
+    // A plugin ferry has no native code for runs in Python (ansible-core's, a collection's, one
+    // of lookup_plugins/), which answers Ansible's "not found" for a name nobody has.
+    let found = match plugin(name) {
+        Some(plugin) => plugin(&call),
+        None => super::pyplugins::lookup(name, &call),
+    };
+    match found {
         Ok(found) => Ok(shape(found, wantlist)),
         Err(Fail::Soft(m)) if on_error != OnError::Strict => {
             if on_error == OnError::Warn {
