@@ -21,7 +21,7 @@ const PLAYBOOK: &str = "- hosts: all
 ";
 
 /// Three sshd hosts and a controller host, the playbook beside them.
-fn fixture() -> SshHosts {
+pub(crate) fn fixture() -> SshHosts {
     let hosts = SshHosts::start(3);
     hosts.inventory("ctl ansible_connection=local\n");
     std::fs::write(hosts.path("site.yml"), PLAYBOOK).unwrap();
@@ -45,7 +45,7 @@ fn command(hosts: &SshHosts, state: &str, args: &[&str], env: &[(&str, &str)]) -
     c
 }
 
-fn run(hosts: &SshHosts, state: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn run(hosts: &SshHosts, state: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let r: Run = command(hosts, state, args, env).output().unwrap().into();
     assert_eq!(r.code, 0, "{}", r.all());
     r
