@@ -1,12 +1,13 @@
 //! Issue 20: the shards of one plain `ferry run --shard I/N --history STATE` with a run key
 //! record one history run — the first creates it, the others join it — whose recap is an
 //! unsharded run's (a controller host, which every shard runs, counted once); without a key
-//! each shard is a run of its own. On a SQLite file and on a real PostgreSQL.
+//! each shard is a run of its own; a shard killed makes the run interrupted. On a SQLite file
+//! and on a real PostgreSQL.
 
 use std::process::{Command, Stdio};
 
 use crate::shard_rollouts::{runs, CI_VARS};
-use crate::state_pg::fresh;
+use crate::state_pg::{fresh, wait_running};
 use crate::support::postgres::Postgres;
 use crate::support::{Run, SshHosts};
 
@@ -18,6 +19,9 @@ const PLAYBOOK: &str = "- hosts: all
       when: host_dir is defined
     - name: hello
       debug: msg=hi
+    - name: nap
+      command: sleep {{ nap | default(0) }}
+      when: host_dir is defined
 ";
 
 /// Three sshd hosts and a controller host, the playbook beside them.
@@ -145,4 +149,32 @@ fn shards_of_one_run_with_a_key_record_one_run_in_postgres() {
         run(&hosts, &url, &["--shard", i], &[]);
     }
     assert_eq!(runs(&url).len(), 3, "without a key: {:?}", runs(&url));
+}
+
+/// A shard killed with SIGKILL: once the other shard ended, the run is `interrupted` (exit 99),
+/// its process being gone from this machine.
+#[test]
+fn a_killed_shard_makes_the_plain_run_interrupted() {
+    let hosts = fixture();
+    let state = format!("sqlite:{}", hosts.path("killed.db").display());
+    let args = ["--shard", "0/2", "--run-key", "k", "-e", "nap=30"];
+    let mut first = command(&hosts, &state, &args, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_running(&state, "run: site.yml");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    run(&hosts, &state, &["--shard", "1/2", "--run-key", "k"], &[]);
+    let lines = runs(&state);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("interrupted"), "{lines:?}");
+    let show = fresh(&state, &["history", "show", "1"]);
+    assert!(
+        show.stdout.contains("    shard 0/2: interrupted (exit 99)")
+            && show.stdout.contains("    shard 1/2: succeeded (exit 0)"),
+        "{}",
+        show.all()
+    );
 }

@@ -107,7 +107,8 @@ impl History {
     pub(crate) fn add_plain_rows(&self, id: i64, report: &Report) -> Result<(), HistoryError> {
         let now = crate::pipeline::history::now();
         self.with(|c| {
-            let tx = c.transaction()?;
+            // IMMEDIATE: two shards ending at once must not both add the controller's host.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let had: Vec<String> = tx
                 .prepare("SELECT host FROM recaps WHERE run_id=?1")?
                 .query_map([id], |r| r.get(0))?
