@@ -260,6 +260,12 @@ pub struct RunArgs {
     /// or `--state URL` lists them).
     #[arg(long = "history", env = "FERRY_HISTORY", value_name = "PATH")]
     pub history: Option<PathBuf>,
+    /// With --shard and --history: the key the shards of one run share; they record one run
+    /// in the history, with the merged recap (default: FERRY_RUN_KEY, else on PostgreSQL
+    /// GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard is a run
+    /// of its own).
+    #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
+    pub run_key: Option<String>,
     /// Flags shared with pipelines.
     #[command(flatten)]
     pub common: CommonArgs,

@@ -14,7 +14,7 @@ use crate::support::postgres::Postgres;
 use crate::support::{Run, SshHosts};
 
 /// The CI variables a run key defaults from: the tests set them only on purpose.
-const CI_VARS: [&str; 4] = [
+pub(crate) const CI_VARS: [&str; 4] = [
     "FERRY_RUN_KEY",
     "GITHUB_RUN_ID",
     "GITHUB_RUN_ATTEMPT",
@@ -128,7 +128,7 @@ fn assert_one_report(page: &Run) {
 }
 
 /// The history's runs (the table's lines without its header).
-fn runs(state: &str) -> Vec<String> {
+pub(crate) fn runs(state: &str) -> Vec<String> {
     let h = fresh(state, &["history"]);
     assert_eq!(h.code, 0, "{}", h.all());
     h.stdout.lines().skip(1).map(String::from).collect()

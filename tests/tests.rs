@@ -30,6 +30,7 @@ mod report;
 mod roles;
 mod services;
 mod shard_rollouts;
+mod shard_runs;
 mod shards;
 mod state_pg;
 mod state_pg_reports;

@@ -34,18 +34,12 @@ pub(crate) fn pipeline_options(
 ) -> Result<PipelineOptions, Error> {
     let base = run_options(common)?;
     // A rollback in the same CI run as the rollout it undoes is a rollout of its own.
-    let key = crate::state::rollout::run_key(run_key).map(|(k, from_ci)| match rollback_of {
-        Some(_) => (format!("{k}/rollback"), from_ci),
-        None => (k, from_ci),
+    let rollout = crate::state::rollout::Rollout::of(base.shard, run_key).map(|mut r| {
+        if rollback_of.is_some() {
+            r.key = format!("{}/rollback", r.key);
+        }
+        r
     });
-    let rollout =
-        base.shard
-            .zip(key)
-            .map(|(shard, (key, from_ci))| crate::state::rollout::Rollout {
-                key,
-                shard,
-                from_ci,
-            });
     Ok(PipelineOptions {
         rollout,
         extra_vars: base.extra_vars.clone(),

@@ -86,7 +86,7 @@ pub async fn run(
     mut opts: PipelineOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
-    if matches!(*db, Store::Sqlite(_)) && opts.rollout.as_ref().is_some_and(|r| r.from_ci) {
+    if opts.rollout.as_ref().is_some_and(|r| !r.applies_on(&db)) {
         opts.rollout = None;
     }
     let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);

@@ -19,6 +19,24 @@ impl Store {
         forward!(self.record_plain_run(report))
     }
 
+    /// Records shard `shard`'s part of a plain `ferry run` rollout's run `run`: its hosts'
+    /// results and recaps, its end (the run ends with its last shard), its report merged into
+    /// the run's.
+    pub fn record_shard_run(
+        &self,
+        run: i64,
+        shard: crate::shard::Shard,
+        report: &mut Report,
+    ) -> Result<(), StateError> {
+        report.run_id = Some(run);
+        let added: Result<(), StateError> = forward!(self.add_plain_rows(run, report));
+        added?;
+        let code = report.exit_code.unwrap_or(99);
+        self.finish_shard(run, shard, &report.status, code)?;
+        let stored: Result<bool, StateError> = forward!(self.store_shard_report(run, report));
+        stored.map(|_| ())
+    }
+
     /// Keeps only the newest `keep` runs of `pipeline`.
     pub fn prune(&self, pipeline: &str, keep: usize) -> Result<usize, StateError> {
         forward!(self.prune(pipeline, keep))

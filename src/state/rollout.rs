@@ -34,6 +34,25 @@ pub struct Rollout {
     pub from_ci: bool,
 }
 
+impl Rollout {
+    /// The rollout a `--shard` run takes part in: its shard and the key [`run_key`] finds
+    /// (`given`: `--run-key`); `None` without either, each shard then a run of its own.
+    pub fn of(shard: Option<Shard>, given: Option<&str>) -> Option<Rollout> {
+        let (key, from_ci) = run_key(given)?;
+        shard.map(|shard| Rollout {
+            key,
+            shard,
+            from_ci,
+        })
+    }
+
+    /// Whether the shards join one run in `store`: a key from the CI system's variables does
+    /// not apply on SQLite (see [`Rollout::from_ci`]).
+    pub fn applies_on(&self, store: &Store) -> bool {
+        !(self.from_ci && matches!(store, Store::Sqlite(_)))
+    }
+}
+
 /// What a shard knows when it starts: the run to create, or to join.
 pub struct RolloutStart<'a> {
     /// The pipeline's name.
