@@ -260,6 +260,12 @@ pub struct RunArgs {
     /// or `--state URL` lists them).
     #[arg(long = "history", env = "FERRY_HISTORY", value_name = "PATH")]
     pub history: Option<PathBuf>,
+    /// With --shard and --history: the key the shards of one run share; they record one run
+    /// in the history, with the merged recap (default: FERRY_RUN_KEY, else on PostgreSQL
+    /// GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard is a run
+    /// of its own).
+    #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
+    pub run_key: Option<String>,
     /// Flags shared with pipelines.
     #[command(flatten)]
     pub common: CommonArgs,
@@ -302,6 +308,12 @@ pub struct PipelineRunArgs {
     /// Wait this long for the pipeline's lock (e.g. 30s, 5m); default: fail at once.
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
+    /// With --shard: the key the shards of one rollout share; they record one run, take the
+    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else on
+    /// PostgreSQL GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard
+    /// is a run of its own).
+    #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
+    pub run_key: Option<String>,
     /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
     /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
     #[arg(long = "state")]
@@ -386,6 +398,12 @@ pub struct RollbackArgs {
     /// Wait this long for the pipeline's lock.
     #[arg(long = "wait-lock", value_parser = parse_duration, default_value = "0s")]
     pub wait_lock: Duration,
+    /// With --shard: the key the shards of one rollout share; they record one run, take the
+    /// lock once and show as one run in `ferry history` (default: FERRY_RUN_KEY, else on
+    /// PostgreSQL GitHub Actions' run id and attempt or GitLab's pipeline id; none: each shard
+    /// is a run of its own).
+    #[arg(long = "run-key", env = "FERRY_RUN_KEY", value_name = "KEY")]
+    pub run_key: Option<String>,
     /// Where history and the lock live: sqlite:PATH or postgres://USER@HOST/DB (default:
     /// FERRY_STATE, else the pipeline's `state:`, else .ferry/history.db next to the pipeline).
     #[arg(long = "state")]

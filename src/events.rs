@@ -221,6 +221,10 @@ pub trait Reporter: Send + Sync {
     fn playbook_start(&self, _path: &str) {}
     /// A play starts.
     fn play_start(&self, name: &str);
+    /// The play's strategy: free (`free`, `host_pinned`) or linear; sent after `play_start`.
+    fn play_strategy(&self, _free: bool) {}
+    /// A `serial` batch after the first starts (ansible-core shows the play's banner again).
+    fn play_batch(&self, _name: &str) {}
     /// The play's pattern matched no host.
     fn no_hosts_matched(&self);
     /// Every host of the play has failed.
@@ -284,6 +288,13 @@ impl Reporter for Tee {
     fn play_start(&self, name: &str) {
         let name = masked(name);
         self.0.iter().for_each(|r| r.play_start(&name));
+    }
+    fn play_strategy(&self, free: bool) {
+        self.0.iter().for_each(|r| r.play_strategy(free));
+    }
+    fn play_batch(&self, name: &str) {
+        let name = masked(name);
+        self.0.iter().for_each(|r| r.play_batch(&name));
     }
     fn no_hosts_matched(&self) {
         self.0.iter().for_each(|r| r.no_hosts_matched());

@@ -42,7 +42,8 @@
 //!   applies it, `output/shards.rs` merges the shards' logs).
 //! - [`pipeline`]: CI → CD pipelines: stages, exports, lock, history, watch, rollback.
 //! - [`state`]: where pipeline history and the deploy lock live: SQLite (default) or
-//!   PostgreSQL (`--state postgres://...`), behind one `Store`.
+//!   PostgreSQL (`--state postgres://...`), behind one `Store`; the shards of one rollout
+//!   (`--shard` with a run key) as one run (`state/rollout.rs`).
 //! - [`commands`]: one file per subcommand, from parsed flags to an exit code; the one place
 //!   where output flags become reporters.
 

@@ -113,7 +113,7 @@ pub(crate) fn conform_with(
     extra: &str,
     args: &[&str],
     local: bool,
-) {
+) -> (String, String) {
     let hosts = SshHosts::start(hosts_count);
     let inv = if local {
         let mut text = String::new();
@@ -158,6 +158,7 @@ pub(crate) fn conform_with(
         !a_effects.is_empty() || check,
         "{name} left no marker files\n{context}"
     );
+    (a_out, f.all())
 }
 
 #[test]
@@ -193,6 +194,43 @@ fn conformance_command_creates_removes() {
 #[test]
 fn conformance_failing_host() {
     conform("failing_host.yml", 3);
+}
+
+/// The PLAY, TASK and "NO MORE HOSTS LEFT" banners of an output, in order.
+fn play_banners(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| {
+            ["PLAY [", "TASK [", "NO MORE HOSTS LEFT"]
+                .iter()
+                .any(|b| l.starts_with(b))
+        })
+        .map(|l| l.trim_end_matches([' ', '*']))
+        .collect()
+}
+
+#[test]
+fn conformance_failed_hosts_in_later_plays() {
+    let (ansible, ferry) = conform_with("failed_hosts_later_plays.yml", 3, "", &[], false);
+    assert_eq!(
+        play_banners(&ferry),
+        play_banners(&ansible),
+        "== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+    );
+}
+
+#[test]
+fn conformance_free_strategy_banners() {
+    let (ansible, ferry) = conform_with("free_banners.yml", 3, "", &[], false);
+    assert_eq!(
+        play_banners(&ferry),
+        play_banners(&ansible),
+        "== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+    );
+}
+
+#[test]
+fn conformance_filter_errors_and_unrendered_arguments() {
+    conform("filter_errors.yml", 1);
 }
 
 #[test]
@@ -487,6 +525,11 @@ fn conformance_delegate_facts() {
 #[test]
 fn conformance_includes_in_handlers() {
     conform("handler_includes.yml", 2);
+}
+
+#[test]
+fn conformance_imports_in_role_handlers() {
+    conform("role_handler_imports.yml", 2);
 }
 
 /// The warnings a run printed, each on one line (Ansible wraps them at 80 columns).

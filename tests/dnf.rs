@@ -11,10 +11,9 @@ use serde_json::Value as Json;
 use crate::packages::{assert_counts, both, changes, playbook, refused_at_load};
 use crate::support::rootfs::SystemHosts;
 
-/// Builds, in the host, the packages `fdemo` 1.0 and 2.0, `flib` 1.0 and `fapp` 1.0 (which
-/// requires flib) into `/srv/repo`, indexed by createrepo_c and named by the repository
-/// `ferrytest` in `/etc/yum.repos.d`.
-const REPO: &str = r#"set -e
+/// `mk NAME VERSION [REQUIRES]`: a tiny noarch package built with rpmbuild into
+/// `/tmp/rb/RPMS/noarch`.
+const MK: &str = r#"set -e
 mk() {
   mkdir -p /tmp/rb/SPECS
   cat > /tmp/rb/SPECS/$1-$2.spec <<SPEC
@@ -35,7 +34,12 @@ echo $2 > %{buildroot}/usr/share/$1/version
 SPEC
   rpmbuild --define "_topdir /tmp/rb" -bb /tmp/rb/SPECS/$1-$2.spec >/tmp/rb/$1-$2.log 2>&1
 }
-mk fdemo 1.0; mk fdemo 2.0; mk flib 1.0; mk fapp 1.0 flib
+"#;
+
+/// Builds, in the host, the packages `fdemo` 1.0 and 2.0, `flib` 1.0 and `fapp` 1.0 (which
+/// requires flib) into `/srv/repo`, indexed by createrepo_c and named by the repository
+/// `ferrytest` in `/etc/yum.repos.d`.
+const REPO: &str = r#"mk fdemo 1.0; mk fdemo 2.0; mk flib 1.0; mk fapp 1.0 flib
 mkdir -p /srv/repo /etc/yum.repos.d
 cp /tmp/rb/RPMS/noarch/*.rpm /srv/repo/
 createrepo_c -q /srv/repo
@@ -46,7 +50,7 @@ printf '[ferrytest]\nname=ferry test\nbaseurl=file:///srv/repo\ngpgcheck=0\n' > 
 fn rpm_hosts(n: usize) -> SystemHosts {
     let hosts = SystemHosts::start_variant(n, "rpm");
     for h in &hosts.hosts {
-        let (rc, out) = h.sh(REPO);
+        let (rc, out) = h.sh(&format!("{MK}{REPO}"));
         assert_eq!(rc, 0, "building the rpm repository on {}: {out}", h.name);
     }
     hosts
@@ -430,4 +434,187 @@ fn dnf_installs_rpm_urls_once_as_ansible_does() {
         .host("sys1")
         .sh("ls -d /tmp/ferry-dnf.* 2>/dev/null | wc -l");
     assert_eq!(left.trim(), "0", "the download directories are removed");
+}
+
+/// Adds to the test repository `fopt` 1.0 and the modular packages `fmodpkg` 1.0 and 2.0 and
+/// `fmodextra` 1.0; comps data with the groups `ferry-tools` ("Ferry Tools": fdemo mandatory,
+/// flib default, fopt optional), `ferry-apps` (fapp, hidden) and `ferry-extras` (fopt optional)
+/// and the environment group `ferry-env` (ferry-tools, ferry-apps optional); modular metadata
+/// with the streams `fmod:1.0` (profiles `default`: fmodpkg, `full`: fmodpkg and fmodextra) and
+/// `fmod:2.0` (`default`), no default stream.
+const COMPS: &str = r#"mk fopt 1.0; mk fmodpkg 1.0; mk fmodpkg 2.0; mk fmodextra 1.0
+cp /tmp/rb/RPMS/noarch/*.rpm /srv/repo/
+cat > /srv/comps.xml <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">
+<comps>
+  <group>
+    <id>ferry-tools</id><name>Ferry Tools</name><description>tools</description>
+    <default>false</default><uservisible>true</uservisible>
+    <packagelist>
+      <packagereq type="mandatory">fdemo</packagereq>
+      <packagereq type="default">flib</packagereq>
+      <packagereq type="optional">fopt</packagereq>
+    </packagelist>
+  </group>
+  <group>
+    <id>ferry-apps</id><name>Ferry Apps</name><description>apps</description>
+    <default>false</default><uservisible>false</uservisible>
+    <packagelist><packagereq type="mandatory">fapp</packagereq></packagelist>
+  </group>
+  <group>
+    <id>ferry-extras</id><name>Ferry Extras</name><description>optional only</description>
+    <default>false</default><uservisible>true</uservisible>
+    <packagelist><packagereq type="optional">fopt</packagereq></packagelist>
+  </group>
+  <environment>
+    <id>ferry-env</id><name>Ferry Environment</name><description>env</description>
+    <display_order>10</display_order>
+    <grouplist><groupid>ferry-tools</groupid></grouplist>
+    <optionlist><groupid>ferry-apps</groupid></optionlist>
+  </environment>
+</comps>
+XML
+stream() {
+  printf -- '---\ndocument: modulemd\nversion: 2\ndata:\n  name: fmod\n  stream: "%s"\n  version: 1\n  context: c0ffee42\n  arch: noarch\n  summary: ferry test module\n  description: ferry test module\n  license:\n    module: [MIT]\n  profiles:\n%b  artifacts:\n    rpms:\n%b...\n' "$1" "$2" "$3"
+}
+{
+  stream 1.0 '    default:\n      rpms: [fmodpkg]\n    full:\n      rpms: [fmodpkg, fmodextra]\n' '      - fmodpkg-0:1.0-1.noarch\n      - fmodextra-0:1.0-1.noarch\n'
+  stream 2.0 '    default:\n      rpms: [fmodpkg]\n' '      - fmodpkg-0:2.0-1.noarch\n'
+} > /srv/modules.yaml
+createrepo_c -q -g /srv/comps.xml /srv/repo
+modifyrepo_c --mdtype=modules /srv/modules.yaml /srv/repo/repodata >/dev/null
+"#;
+
+/// The test packages, groups and module streams installed or enabled on `host`.
+fn comps_state(hosts: &SystemHosts, host: &str) -> String {
+    let (_, groups) = hosts
+        .host(host)
+        .sh("dnf -q group list --installed 2>/dev/null | tr -s ' \\n' ' '");
+    let (_, streams) = hosts
+        .host(host)
+        .sh("cat /etc/dnf/modules.d/fmod.module 2>/dev/null | tr '\\n' ' '");
+    format!(
+        "{} | {} | {}",
+        rpms(hosts, host),
+        groups.trim(),
+        streams.trim()
+    )
+}
+
+const GROUPS: &str = r#"    - dnf: {name: ["@ferry-tools", fapp], use_backend: dnf}
+      check_mode: true
+      register: r1
+    - dnf: {name: ["@ferry-tools", fapp], use_backend: dnf}
+      register: r2
+    - dnf: {name: ["@ferry-tools", fapp], use_backend: dnf}
+      register: r3
+    - dnf: {name: "@Ferry Tools", state: latest, use_backend: dnf}
+      register: r4
+    - dnf: {name: "@ferry-tools", state: absent, use_backend: dnf}
+      check_mode: true
+      register: r5
+    - dnf: {name: ["@ferry-tools", fapp], state: absent, use_backend: dnf}
+      register: r6
+    - dnf: {name: "@ferry-tools", state: absent, use_backend: dnf}
+      register: r7
+    - dnf: {name: ["@nosuch", fdemo], use_backend: dnf}
+      register: r8
+      ignore_errors: true
+    - dnf: {name: "@^ferry-env", use_backend: dnf}
+      register: r9
+      ignore_errors: true
+    - dnf: {name: ["@ferry-env", fdemo-1.0], use_backend: dnf}
+      register: r10
+    - dnf: {name: "@Ferry Environment", use_backend: dnf}
+      register: r11
+    - dnf: {name: ["@ferry-env", "@ferry-apps"], state: latest, use_backend: dnf}
+      register: r12
+    - dnf: {name: "@ferry-en*", state: absent, use_backend: dnf}
+      register: r13
+    - dnf: {name: "@Ferry Extras", use_backend: dnf}
+      register: r14
+"#;
+
+const STREAMS: &str = r#"    - dnf: {name: "@fmod:1.0/full", use_backend: dnf}
+      check_mode: true
+      register: r1
+    - dnf: {name: "@fmod:1.0/full", use_backend: dnf}
+      register: r2
+    - dnf: {name: "@fmod:1.0/full", use_backend: dnf}
+      register: r3
+    - dnf: {name: "@fmod:1.0", state: latest, use_backend: dnf}
+      register: r4
+    - dnf: {name: ["@fmod:2.0/default", fapp], use_backend: dnf}
+      register: r5
+    - dnf: {name: "@fmod", state: absent, use_backend: dnf}
+      check_mode: true
+      register: r6
+    - dnf: {name: "@fmod", state: absent, use_backend: dnf}
+      register: r7
+    - dnf: {name: "@fmod:2.0", state: absent, use_backend: dnf}
+      register: r8
+    - dnf: {name: "@fmod:1.0", use_backend: dnf}
+      register: r9
+      ignore_errors: true
+    - dnf: {name: "@fmod:9.9", use_backend: dnf}
+      register: r10
+      ignore_errors: true
+    - dnf: {name: ["@fmod:1.0/default", fmodextra], use_backend: dnf}
+      register: r11
+    - dnf: {name: ["@ferry-tools", nosuch], use_backend: dnf}
+      register: r12
+      ignore_errors: true
+"#;
+
+/// Groups, environment groups and module streams (`@...` names) through ferry's one `dnf
+/// shell` transaction and through Ansible's dnf (on python3-dnf): the same results, changes
+/// and end states; check mode changes nothing, a second run changes nothing.
+#[test]
+fn dnf_groups_and_module_streams_converge_as_ansible_does() {
+    let hosts = rpm_hosts(2);
+    for h in &hosts.hosts {
+        let (rc, out) = h.sh(&format!("{MK}{COMPS}"));
+        assert_eq!(rc, 0, "adding groups and modules on {}: {out}", h.name);
+    }
+    let (f, a) = both(&hosts, "groups.yml", GROUPS, &[]);
+    same_results(&f, &a);
+    assert_eq!(
+        changes(&f),
+        [
+            true, true, false, false, true, true, false, false, false, true, false, true, true,
+            false
+        ]
+    );
+    assert_eq!(
+        sorted_results(&f["r2"]),
+        [
+            "\"Group ferry-tools installed.\"",
+            "\"Installed: fapp-1.0-1.noarch\"",
+            "\"Installed: fdemo-2.0-1.noarch\"",
+            "\"Installed: flib-1.0-1.noarch\""
+        ]
+    );
+    assert_eq!(f["r8"]["msg"], "No group nosuch available.");
+    assert_eq!(
+        f["r14"]["results"][0],
+        "Group ferry-extras already installed."
+    );
+    assert_eq!(comps_state(&hosts, "sys1"), comps_state(&hosts, "sys2"));
+    let (f, a) = both(&hosts, "streams.yml", STREAMS, &[]);
+    same_results(&f, &a);
+    assert_eq!(
+        changes(&f),
+        [true, true, false, false, true, true, true, false, false, false, true, false]
+    );
+    assert_eq!(
+        sorted_results(&f["r5"]),
+        [
+            "\"Installed: fapp-1.0-1.noarch\"",
+            "\"Installed: fmodpkg-2.0-1.noarch\"",
+            "\"Module fmod:2.0/default installed.\"",
+            "\"Removed: fmodpkg-1.0-1.noarch\""
+        ]
+    );
+    assert_eq!(comps_state(&hosts, "sys1"), comps_state(&hosts, "sys2"));
 }

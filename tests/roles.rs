@@ -42,7 +42,7 @@ fn installed(script: &str) -> PathBuf {
 }
 
 /// One host's counts, without its name.
-fn counts(out: &str) -> Vec<(String, u32)> {
+pub(crate) fn counts(out: &str) -> Vec<(String, u32)> {
     let r = recap(out);
     assert_eq!(r.len(), 1, "one host in the recap:\n{out}");
     r.into_values().next().unwrap().into_iter().collect()

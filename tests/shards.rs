@@ -614,3 +614,50 @@ fn merged_shards_match_an_unsharded_ansible_playbook_run() {
     );
     assert_eq!(out(&hosts), ansible_out);
 }
+
+/// The shards' JSON logs carry each result's time, so the merged JUnit's cases and suites
+/// have real times: a one-second task takes a second in every shard's cases, and the play
+/// as long as its longest shard, not the sum of the shards.
+#[test]
+fn merged_junit_carries_the_times_the_shards_measured() {
+    let hosts = SshHosts::start(2);
+    hosts.inventory("");
+    write(&hosts, "site.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: sleep 1\n    - debug: msg=quick\n");
+    for i in 0..2 {
+        let shard = format!("{i}/2");
+        let r = run(&hosts, &["--shard", &shard, "--output", "json"]);
+        assert_eq!(r.code, 0, "{}", r.all());
+        fs::write(hosts.path(&format!("shard-{i}.json")), &r.stdout).unwrap();
+    }
+    let args = [
+        "shards",
+        "merge",
+        "--junit",
+        "merged.xml",
+        "shard-0.json",
+        "shard-1.json",
+    ];
+    let merged = ferry(&args, hosts.dir.path());
+    assert_eq!(merged.code, 0, "{}", merged.all());
+    let xml = fs::read_to_string(hosts.path("merged.xml")).unwrap();
+    let time = |line: &str| -> f64 {
+        let t = line.split(" time=\"").nth(1).unwrap();
+        t[..t.find('"').unwrap()].parse().unwrap()
+    };
+    let sleeps: Vec<f64> = xml
+        .lines()
+        .filter(|l| l.contains("name=\"command [host"))
+        .map(time)
+        .collect();
+    assert_eq!(sleeps.len(), 2, "{xml}");
+    assert!(sleeps.iter().all(|t| (1.0..3.0).contains(t)), "{xml}");
+    let quick: Vec<f64> = xml
+        .lines()
+        .filter(|l| l.contains("name=\"debug [host"))
+        .map(time)
+        .collect();
+    assert!(quick.iter().all(|t| *t < 1.0), "{xml}");
+    let suite = xml.lines().find(|l| l.contains("<testsuite ")).unwrap();
+    assert!((1.0..3.0).contains(&time(suite)), "one shard's time: {xml}");
+    xmllint(&hosts.path("merged.xml"));
+}

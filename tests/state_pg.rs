@@ -59,8 +59,15 @@ pub(crate) fn fresh(state: &str, args: &[&str]) -> Run {
 }
 
 /// Waits until the database shows a run of `sha` running (the spawned runner holds the lock).
-fn wait_running(state: &str, sha: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+pub(crate) fn wait_running(state: &str, sha: &str) {
+    if !running_within(state, sha, Duration::from_secs(30)) {
+        panic!("no run of {sha} started");
+    }
+}
+
+/// True once the database shows a run of `sha` running, false if none did within `wait`.
+pub(crate) fn running_within(state: &str, sha: &str, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
     while Instant::now() < deadline {
         let h = fresh(state, &["history"]);
         if h.stdout
@@ -68,11 +75,11 @@ fn wait_running(state: &str, sha: &str) {
             .any(|l| l.contains("running") && l.contains(sha))
         {
             std::thread::sleep(Duration::from_millis(300));
-            return;
+            return true;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    panic!("no run of {sha} started");
+    false
 }
 
 const RUN: [&str; 3] = ["pipeline", "run", "pipeline.yml"];
@@ -266,6 +273,17 @@ fn rollback_from_a_fresh_checkout_uses_the_databases_exports() {
     );
 }
 
+/// `ferry state migrate --from FROM --to TO`, which must succeed (`what`: which attempt).
+fn migrate(from: &str, to: &str, what: &str) -> Run {
+    let r: Run = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["state", "migrate", "--from", from, "--to", to])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 0, "{what}: {}", r.all());
+    r
+}
+
 #[test]
 fn state_migrate_copies_a_sqlite_history_once() {
     let pg = Postgres::start();
@@ -290,12 +308,7 @@ fn state_migrate_copies_a_sqlite_history_once() {
     }
     let sqlite = format!("sqlite:{}", hosts.path(".ferry/history.db").display());
     let migrate = |what: &str| -> Run {
-        let r: Run = Command::new(env!("CARGO_BIN_EXE_ferry"))
-            .args(["state", "migrate", "--from", &sqlite, "--to", &url])
-            .output()
-            .unwrap()
-            .into();
-        assert_eq!(r.code, 0, "{what}: {}", r.all());
+        let r = migrate(&sqlite, &url, what);
         assert!(!r.stdout.contains(PASSWORD), "{}", r.all());
         r
     };
@@ -340,6 +353,39 @@ fn state_migrate_copies_a_sqlite_history_once() {
         "{}",
         from_pg.all()
     );
+}
+
+/// A rollout's run (two shards of one `ferry run` with a run key) keeps its key and shards
+/// when migrated, under the run's new number, and migrating again copies them no second time.
+#[test]
+fn state_migrate_copies_rollouts_with_their_runs_renumbered() {
+    use crate::shard_runs::{fixture, run as shard_run};
+    let pg = Postgres::start();
+    let url = pg.url();
+    let hosts = fixture();
+    shard_run(&hosts, &url, &[], &[]);
+    let sqlite = format!("sqlite:{}", hosts.path("shards.db").display());
+    for i in ["0/2", "1/2"] {
+        shard_run(&hosts, &sqlite, &["--shard", i, "--run-key", "m"], &[]);
+    }
+    let shards = |show: &Run| -> Vec<String> {
+        let lines = show.stdout.lines();
+        let mut out: Vec<String> = lines
+            .map(|l| l.trim().to_string())
+            .filter(|l| l.starts_with("rollout ") || l.starts_with("shard ") || l.contains(" ok="))
+            .collect();
+        out.sort();
+        out
+    };
+    let from_sqlite = shards(&fresh(&sqlite, &["history", "show", "1"]));
+    assert_eq!(from_sqlite.len(), 1 + 2 + 4, "{from_sqlite:?}");
+    for round in ["first", "again"] {
+        migrate(&sqlite, &url, round);
+        let show = fresh(&url, &["history", "show", "2"]);
+        assert_eq!(shards(&show), from_sqlite, "{round}: {}", show.all());
+    }
+    let history = fresh(&url, &["history"]);
+    assert_eq!(history.stdout.lines().count(), 3, "{}", history.all());
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Filter, test and lookup plugins ferry has no native code for, and the FQCN names of
 //! ansible-core's own: `tests/template_plugins/site.yml` (the playbook's `filter_plugins/`,
-//! `test_plugins/`, `lookup_plugins/`, a role's `filter_plugins/`, community.general's and
-//! DebOps' plugins from their collections) runs on localhost through ansible-playbook and
-//! through ferry; the values it writes to `out/results.json` and the recaps must be the same.
+//! `test_plugins/`, `lookup_plugins/`, a role's `filter_plugins/`, ansible.cfg's
+//! `filter_plugins`, community.general's and DebOps' plugins from their collections) runs on
+//! localhost through ansible-playbook and through ferry; the values it writes to
+//! `out/results.json` and the recaps must be the same.
 //! The Python helper starts once per run, and never for templates without such plugins.
 
 use std::fs;
@@ -15,7 +16,7 @@ use crate::conformance::{ansible_playbook, run_command};
 use crate::support::{ferry_env, root, Run};
 
 /// The output of one of the install scripts (a directory holding `ansible_collections/`).
-fn script_output(script: &str) -> String {
+pub(crate) fn script_output(script: &str) -> String {
     let out = Command::new("bash")
         .arg(root().join("scripts").join(script))
         .output()
@@ -105,10 +106,16 @@ fn python_plugins_and_fqcn_names_render_as_ansible_renders_them() {
     // What the values are, not only that both tools agree.
     assert_eq!(f_results["local"][0], "ababab");
     assert_eq!(f_results["role_shape"], "<x>");
+    assert_eq!(f_results["configured"], "ababab");
+    assert_eq!(f_results["fqcn"][7], "3.0 8.0 3.0 b");
     assert_eq!(f_results["collections"][0], serde_json::json!(["bob"]));
     assert_eq!(f_results["collections"][3][0]["options"][1]["name"], "o2");
     assert_eq!(f_results["lookups"][0], "8");
-    let loops = serde_json::json!([[[1, "a"], [2, "a"]], ["greeting=hello", "role_shape=<x>"]]);
+    let loops = serde_json::json!([
+        [[1, "a"], [2, "a"]],
+        ["greeting=hello", "role_shape=<x>"],
+        ["x", "y"]
+    ]);
     assert_eq!(f_results["loops"], loops);
     assert!(f.stdout.contains(
         "[WARNING]: Lookup failed but the error is being ignored: echo was asked to fail"

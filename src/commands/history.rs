@@ -99,12 +99,35 @@ fn show_run(db: &Store, path: &StateSpec, run: &str, out: &mut impl Write) -> Re
     if let Some(args) = db.arguments(id)? {
         let _ = writeln!(out, "  command: {}", args.argv.join(" "));
     }
+    show_shards(&db.rollout_shards(id)?, out);
     let recaps = db.recaps(id)?;
     show_recaps(&recaps, "", out);
     for s in db.stages(id)? {
         show_stage(&s, &recaps, out);
     }
     Ok(0)
+}
+
+/// A rollout's shards: each one's part, where it ran.
+fn show_shards(shards: &[crate::state::rollout::ShardRow], out: &mut impl Write) {
+    let Some(first) = shards.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "  rollout {}: {} of {} shards took part",
+        first.key,
+        shards.len(),
+        first.shard.count
+    );
+    for s in shards {
+        let code = s.exit_code.map_or("-".into(), |c| c.to_string());
+        let _ = writeln!(
+            out,
+            "    shard {}: {} (exit {code}) on {}",
+            s.shard, s.status, s.runner
+        );
+    }
 }
 
 fn show_stage(s: &StageRow, recaps: &[(String, String, [i64; 7])], out: &mut impl Write) {

@@ -45,7 +45,7 @@ impl Reporters {
     pub fn from_flags(common: &CommonArgs) -> Reporters {
         let main: Arc<dyn Reporter> = match common.output {
             OutputFormat::Human => Arc::new(Human::new(common.verbose)),
-            OutputFormat::Json => Arc::new(JsonLines),
+            OutputFormat::Json => Arc::new(JsonLines::default()),
         };
         let files: Vec<(Arc<Junit>, PathBuf)> = common
             .junit

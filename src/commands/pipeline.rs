@@ -30,9 +30,18 @@ pub(crate) fn pipeline_options(
     only: Option<String>,
     wait_lock: std::time::Duration,
     rollback_of: Option<i64>,
+    run_key: Option<&str>,
 ) -> Result<PipelineOptions, Error> {
     let base = run_options(common)?;
+    // A rollback in the same CI run as the rollout it undoes is a rollout of its own.
+    let rollout = crate::state::rollout::Rollout::of(base.shard, run_key).map(|mut r| {
+        if rollback_of.is_some() {
+            r.key = format!("{}/rollback", r.key);
+        }
+        r
+    });
     Ok(PipelineOptions {
+        rollout,
         extra_vars: base.extra_vars.clone(),
         base,
         from,
@@ -49,6 +58,7 @@ fn options(args: &PipelineRunArgs) -> Result<PipelineOptions, Error> {
         args.only.clone(),
         args.wait_lock,
         None,
+        args.run_key.as_deref(),
     )
 }
 
@@ -136,7 +146,11 @@ pub async fn watch(args: PipelineWatchArgs) -> Result<i32, Error> {
         every: args.every,
         max_runs: args.max_runs,
     };
-    let make = || options(&args.run).expect("options were checked above");
+    // Each run watch starts is a run of its own: a run key would join them all.
+    let make = || PipelineOptions {
+        rollout: None,
+        ..options(&args.run).expect("options were checked above")
+    };
     let reporters = Reporters::from_flags(&args.run.common);
     // Each run is recorded as a `pipeline run` is: its own model in the history, and
     // `--report` rewritten with the newest run.

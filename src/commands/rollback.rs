@@ -36,7 +36,8 @@ pub async fn rollback(args: RollbackArgs) -> Result<i32, Error> {
             ))
         })?,
     };
-    let opts = pipeline_options(&args.common, None, None, args.wait_lock, Some(target))?;
+    let key = args.run_key.as_deref();
+    let opts = pipeline_options(&args.common, None, None, args.wait_lock, Some(target), key)?;
     let reporters = Reporters::from_flags(&args.common);
     crate::commands::pipeline::describe_report(
         &reporters,

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cli::RunArgs;
 use crate::commands::options::{
@@ -12,6 +13,7 @@ use crate::error::{Error, LoadErrors};
 use crate::events::Tee;
 use crate::executor::Executor;
 use crate::inventory::Inventory;
+use crate::pipeline::history_reports::PLAIN_PREFIX;
 use crate::playbook::Playbook;
 use crate::template::Templar;
 use crate::vars::Vars;
@@ -88,8 +90,8 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
         }
     }
     let reporters = Reporters::from_flags(&args.common);
-    describe_report(&reporters, &args, playbook_dir.as_deref());
-    keep_history(&reporters, &args)?;
+    let described = describe_report(&reporters, &args, playbook_dir.as_deref());
+    keep_history(&reporters, &args, described).await?;
     let reporter = Arc::clone(&reporters.sink);
     let mut executor = Executor::new(inventory, opts, Arc::clone(&reporter));
     executor.shard(&playbooks);
@@ -108,10 +110,16 @@ async fn run_playbooks(args: RunArgs) -> Result<i32, Error> {
     Ok(recap.exit_code())
 }
 
-/// The report's header: what ran, with which arguments, from which commit.
-fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&Path>) {
+/// The report's header: what ran, with which arguments, from which commit. Returns the
+/// title and the commit's sha and branch.
+fn describe_report(
+    reporters: &Reporters,
+    args: &RunArgs,
+    playbook_dir: Option<&Path>,
+) -> (String, String, String) {
     let title = crate::report::args::titled(&args.playbooks);
     let (sha, branch) = crate::report::args::git(playbook_dir.unwrap_or(Path::new(".")));
+    let described = (title.clone(), sha.clone(), branch.clone());
     reporters.recording.describe(|r| {
         r.title = title;
         r.args.limit = args.limit.clone();
@@ -120,20 +128,46 @@ fn describe_report(reporters: &Reporters, args: &RunArgs, playbook_dir: Option<&
         r.git_sha = sha;
         r.git_branch = branch;
     });
+    described
 }
 
 /// `--history`'s state (a SQLite file, `sqlite:PATH` or `postgres://...`), opened before any
-/// host is contacted, so a database that cannot be reached stops the run first.
-fn keep_history(reporters: &Reporters, args: &RunArgs) -> Result<(), Error> {
-    if let Some(path) = &args.history {
-        let spec = crate::state::StateSpec::parse(&path.to_string_lossy(), Path::new(""))?;
-        reporters
-            .recording
-            .keep_history(crate::report::recording::HistoryTarget {
-                store: Arc::new(crate::state::Store::open(&spec)?),
-                keep: args.common.history_keep,
-            });
-    }
+/// host is contacted, so a database that cannot be reached stops the run first. A shard with a
+/// run key starts or joins its rollout's run there now, so a shard refused stops first too.
+async fn keep_history(
+    reporters: &Reporters,
+    args: &RunArgs,
+    (title, sha, branch): (String, String, String),
+) -> Result<(), Error> {
+    let Some(path) = &args.history else {
+        return Ok(());
+    };
+    let spec = crate::state::StateSpec::parse(&path.to_string_lossy(), Path::new(""))?;
+    let store = crate::state::Store::open(&spec)?;
+    let rollout = crate::state::rollout::Rollout::of(args.common.shard, args.run_key.as_deref())
+        .filter(|r| r.applies_on(&store));
+    let joined = match &rollout {
+        Some(rollout) => {
+            let name = format!("{PLAIN_PREFIX}{title}");
+            let start = crate::state::rollout::RolloutStart {
+                pipeline: &name,
+                rollout,
+                git: (&sha, &branch),
+                rollback_of: None,
+                lock: None,
+            };
+            let run = store.start_rollout(&start, Duration::ZERO).await?;
+            Some((run, rollout.shard))
+        }
+        None => None,
+    };
+    reporters
+        .recording
+        .keep_history(crate::report::recording::HistoryTarget {
+            store: Arc::new(store),
+            keep: args.common.history_keep,
+            joined,
+        });
     Ok(())
 }
 

@@ -34,7 +34,7 @@ pub fn merge(args: &ShardsMergeArgs) -> Result<i32, Error> {
             say(&format!("merged {} shards", logs.len()));
             Arc::new(Human::new(0))
         }
-        OutputFormat::Json => Arc::new(JsonLines),
+        OutputFormat::Json => Arc::new(JsonLines::default()),
     };
     for (stage, recap) in &merged.recaps {
         if let Some(stage) = stage {

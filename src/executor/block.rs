@@ -95,6 +95,7 @@ impl Executor {
         }
         if failed as f64 / ctx.batch.len() as f64 * 100.0 > pct {
             ctx.abort = true;
+            ctx.max_fail_hit = true;
         }
     }
 

@@ -294,8 +294,12 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
         .map(|d| crate::playbook::module_defaults::apply(d, task.module, &task.args));
     let args = match templar.render_value(with_defaults.as_ref().unwrap_or(&task.args), vars) {
         Ok(Json::Object(args)) => args,
-        Ok(_) => return Err(ModuleResult::failed("module arguments must be a mapping")),
-        Err(e) => return Err(ModuleResult::failed(argument_error(task, &e))),
+        Ok(_) => {
+            return Err(ModuleResult::task_error(
+                "module arguments must be a mapping",
+            ))
+        }
+        Err(e) => return Err(ModuleResult::task_error(argument_error(task, &e))),
     };
     if job.check_mode && !task.module.supports_check {
         let mut data = Vars::new();
@@ -319,6 +323,9 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
 /// Why a task's arguments could not be rendered, as Ansible words it, and where the task is.
 fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
     let text = e.to_string();
+    if e.is_filter_error() {
+        return text;
+    }
     let what = if e.is_undefined() {
         format!("The task includes an option with an undefined variable. The error was: {text}")
     } else if text.starts_with("template error") {

@@ -24,6 +24,8 @@ impl Executor {
     ) -> bool {
         let name = self.render_or_raw(play.display_name(), &self.opts.extra_vars.clone());
         self.reporter.play_start(&name);
+        self.reporter
+            .play_strategy(play.strategy != Strategy::Linear);
         let hosts = match self.play_hosts(play) {
             Ok(h) => h,
             Err(e) => {
@@ -46,15 +48,6 @@ impl Executor {
                 self.hosts.insert(host.clone(), state);
             }
         }
-        let live: Vec<String> = hosts
-            .iter()
-            .filter(|h| !self.hosts[h.as_str()].out)
-            .cloned()
-            .collect();
-        if live.is_empty() {
-            self.reporter.no_more_hosts();
-            return false;
-        }
         let play_vars = match self.play_vars(play, &playbook_dir.display().to_string()) {
             Ok(vars) => vars,
             Err(e) => {
@@ -71,8 +64,18 @@ impl Executor {
                 return false;
             }
         };
-        for batch in batches(&live, &serial) {
+        // As ansible-core: batches are cut from all the play's hosts, those out of the run
+        // (failed or unreachable in an earlier play) included; they run nothing, and a batch is
+        // lost only when all of its hosts fail in it.
+        for (n, batch) in batches(&hosts, &serial).into_iter().enumerate() {
+            if n > 0 {
+                self.reporter.play_batch(&name);
+            }
             let mut ctx = PlayCtx::new(play, hosts.clone(), batch, playbook_dir);
+            ctx.active.retain(|h| !self.hosts[h.as_str()].out);
+            if ctx.active.is_empty() {
+                continue;
+            }
             ctx.play_vars = play_vars.clone();
             ctx.max_fail = max_fail;
             if play.strategy == Strategy::Linear {
@@ -83,9 +86,9 @@ impl Executor {
             if self.fatal.is_some() {
                 return false;
             }
+            self.announce_no_hosts_left(&ctx);
             let batch_lost = !ctx.end_play && ctx.failed.len() == ctx.batch.len();
             if ctx.abort || batch_lost {
-                self.reporter.no_more_hosts();
                 return false;
             }
             if ctx.end_play {
@@ -93,6 +96,25 @@ impl Executor {
             }
         }
         true
+    }
+
+    /// "NO MORE HOSTS LEFT" where ansible-core 2.18 shows it: twice when the linear strategy
+    /// trips `max_fail_percentage` (both of its checks fire), once when a free strategy's
+    /// hosts are all unreachable; not when hosts merely failed.
+    fn announce_no_hosts_left(&self, ctx: &PlayCtx<'_>) {
+        let times = if ctx.play.strategy == Strategy::Linear {
+            if ctx.max_fail_hit {
+                2
+            } else {
+                0
+            }
+        } else {
+            let unreachable = |h: &String| self.hosts[h.as_str()].stats.unreachable > 0;
+            usize::from(ctx.batch.iter().all(unreachable))
+        };
+        for _ in 0..times {
+            self.reporter.no_more_hosts();
+        }
     }
 
     pub(crate) async fn run_batch(&mut self, ctx: &mut PlayCtx<'_>) {

@@ -43,6 +43,8 @@ pub(crate) struct PlayCtx<'a> {
     pub max_fail: Option<f64>,
     /// any_errors_fatal or max_fail_percentage tripped: stop the play and the playbook.
     pub abort: bool,
+    /// `max_fail_percentage` tripped (Ansible then announces that no host is left).
+    pub max_fail_hit: bool,
     /// `meta: end_play` ran.
     pub end_play: bool,
 }
@@ -72,6 +74,7 @@ impl<'a> PlayCtx<'a> {
             ended_roles: Vec::new(),
             max_fail: None,
             abort: false,
+            max_fail_hit: false,
             end_play: false,
         }
     }

@@ -514,7 +514,7 @@ impl Executor {
 /// only what it was asked to.
 fn shown(task: &Task, r: &ModuleResult) -> Vars {
     let mut v = r.data.clone();
-    if !task.module.bare_result {
+    if !task.module.bare_result && !r.task_error {
         v.insert("changed".into(), r.changed.into());
     }
     v

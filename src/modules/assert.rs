@@ -42,6 +42,7 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
                 r.data.insert("assertion".into(), cond.clone().into());
                 r.data.insert("evaluated_to".into(), false.into());
                 r.data.insert("msg".into(), msg);
+                r.verbose_always = !args.quiet;
                 return r;
             }
             Err(e) => {

@@ -2,9 +2,11 @@
 //! ansible.builtin.dnf manages them, with the dnf 4 command line instead of its Python API —
 //! the backend chosen as Ansible's dnf action chooses it, the named packages queried in one
 //! command, only those that differ passed to one dnf call, `--assumeno` under check mode,
-//! Ansible's `results` (`Installed: n-v-r.a`, `Removed: ...`), `list`, `update_cache`.
-//! What to change is decided in `dnf_plan.rs`; the arguments are in `dnf_args.rs`; the host
-//! probes in `host/dnf.rs`.
+//! Ansible's `results` (`Installed: n-v-r.a`, `Removed: ...`), `list`, `update_cache`;
+//! package groups and module streams (`@...`) with the packages in one `dnf shell`.
+//! What to change is decided in `dnf_plan.rs` (groups and streams: `dnf_comps.rs`, their
+//! transaction `dnf_shell.rs`); the arguments are in `dnf_args.rs`; the host probes in
+//! `host/dnf.rs`.
 
 use serde_json::{json, Value as Json};
 

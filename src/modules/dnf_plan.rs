@@ -1,8 +1,8 @@
 //! The dnf module's decisions and its one transaction: which named packages differ from the
 //! wanted state (decided as ansible.builtin.dnf's `_mark_package_install` decides, from
 //! [`host::dnf::probe`]), the one `dnf install`/`remove`/`upgrade`/`autoremove` that changes
-//! them, and Ansible's result: `Installed: ...`/`Removed: ...` read from rpm's database
-//! before and after (or from dnf's `--assumeno` table under check mode).
+//! them (run and reported by `dnf_outcome.rs`; dnf's `--assumeno` table under check mode); a
+//! task that names groups or module streams goes to `dnf_comps.rs` and `dnf_shell.rs`.
 
 use std::cmp::Ordering;
 
@@ -11,11 +11,11 @@ use serde_json::json;
 use crate::connection::quote;
 use crate::modules::dnf::failure;
 use crate::modules::dnf_args::Args;
-use crate::modules::get_url_fetch;
-use crate::modules::host::dnf::{self as host_dnf, installed, probe, rpm_qa, run_locked, Probe};
+use crate::modules::dnf_outcome::{apply, nothing, outcome};
+use crate::modules::host::dnf::{self as host_dnf, probe, run_locked, Probe};
 use crate::modules::host::rpmversion::{Pkg, PkgSpec};
+use crate::modules::{dnf_comps, dnf_shell, get_url_fetch};
 use crate::modules::{ModuleCtx, ModuleResult, Outcome};
-use crate::vars::Vars;
 
 /// What the task asks of its packages, sorted out of `name`.
 #[derive(Default)]
@@ -25,6 +25,8 @@ struct Wanted {
     paths: Vec<String>,
     /// `.rpm` files on the host.
     files: Vec<String>,
+    /// Groups, environment groups and module streams: the names less their first character.
+    comps: Vec<String>,
 }
 
 fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
@@ -35,7 +37,9 @@ fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
         } else if n.starts_with('/') {
             w.paths.push(n.clone());
         } else if n.starts_with('@') || n.contains('/') {
-            return Err(failure(format!("ferry's dnf does not manage package groups or module streams ({n}) yet; run this task through Ansible (FERRY_FALLBACK_MODULES=ansible.builtin.dnf)"), None));
+            // As Ansible's dnf: the first character goes, whether it is an `@` or not.
+            let rest = n.char_indices().nth(1).map_or("", |(i, _)| &n[i..]);
+            w.comps.push(rest.trim().to_string());
         } else {
             w.specs.push(PkgSpec::parse(n));
         }
@@ -43,13 +47,14 @@ fn sort_names(names: &[String]) -> Result<Wanted, ModuleResult> {
     Ok(w)
 }
 
-/// What one install decision added: a dnf argument, a line of `results`, or a failure.
+/// What one install decision added: a dnf argument, a line of `results`, or a spec no
+/// repository offers.
 #[derive(Debug, PartialEq)]
 enum Step {
     Nothing,
     Install(String),
     Note(String),
-    Fail(String),
+    Missing(String),
 }
 
 /// The highest of `pkgs`.
@@ -116,7 +121,7 @@ fn decide(spec: &PkgSpec, p: &Probe, a: &Args, upgrade: bool) -> Step {
         };
     }
     match avail.is_empty() {
-        true => Step::Fail(format!("No package {} available.", spec.text)),
+        true => Step::Missing(spec.text.clone()),
         false => Step::Install(spec.text.clone()),
     }
 }
@@ -187,6 +192,13 @@ async fn fetch_urls(ctx: &ModuleCtx<'_>, a: &Args, dir: &str) -> Result<Vec<Stri
 
 async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[String]) -> Outcome {
     let w = sort_names(names)?;
+    let comps = match w.comps.is_empty() {
+        true => None,
+        false => Some(dnf_comps::targets(
+            &w.comps,
+            &dnf_comps::probe(ctx, a, &w.comps).await?,
+        )?),
+    };
     let mut names: Vec<String> = w.specs.iter().map(|s| s.pattern.clone()).collect();
     if state == "latest" && a.name == ["*"] {
         names.clear();
@@ -201,25 +213,35 @@ async fn ensure_names(ctx: &ModuleCtx<'_>, a: &Args, state: &str, names: &[Strin
         false => host_dnf::rpm_files(ctx, &w.files).await?,
     };
     let mut notes = Vec::new();
+    let absent = matches!(state, "absent" | "removed");
     let (verb, args) = match state {
-        "absent" | "removed" => removal(&w, &p, a, &mut notes)?,
+        _ if absent => removal(&w, &p, a, &mut notes)?,
         "latest" if a.name == ["*"] => ("upgrade", Vec::new()),
         _ => {
-            let mut list = installs(&w, &p, a, state == "latest", &mut notes)?;
+            let streams = comps.iter().flatten().any(dnf_comps::Target::is_module);
+            let mut list = installs(&w, &p, a, state == "latest", streams, &mut notes)?;
             list.extend(local_files(&files, &p, a)?);
             ("install", list)
         }
     };
-    let notes: Vec<String> = match (state, w.files.is_empty()) {
-        ("absent" | "removed", _) | (_, true) => notes,
-        _ => w
-            .files
-            .iter()
-            .map(|f| format!("Installed {f}"))
-            .chain(notes)
-            .collect(),
+    let (mut lines, comps_notes) = match &comps {
+        Some(t) => dnf_comps::plan(state, t, a.update_only),
+        None => Default::default(),
     };
-    if verb.is_empty() || (verb == "install" && args.is_empty()) {
+    let installed_files = w.files.iter().filter(|_| !absent);
+    let notes: Vec<String> = installed_files
+        .map(|f| format!("Installed {f}"))
+        .chain(comps_notes)
+        .chain(notes)
+        .collect();
+    let packages = !(verb.is_empty() || (verb == "install" && args.is_empty()));
+    if comps.is_some() {
+        if packages {
+            lines.push(format!("{verb} {}", args.join(" ")));
+        }
+        return dnf_shell::transact(ctx, a, &p, &lines, notes, absent).await;
+    }
+    if !packages {
         return Ok(nothing(notes));
     }
     transact(ctx, a, &p, verb, &args, notes).await
@@ -255,19 +277,21 @@ fn removal(
 }
 
 /// `state: present | latest`: the `dnf install` arguments of what differs, or Ansible's
-/// failure when a package is not available; notes (`update_only`) added to `notes`.
+/// failure when a package is not available — unless `defer`: a module stream the task enables
+/// may offer it, and dnf decides; notes (`update_only`) added to `notes`.
 fn installs(
     w: &Wanted,
     p: &Probe,
     a: &Args,
     latest: bool,
+    defer: bool,
     notes: &mut Vec<String>,
 ) -> Result<Vec<String>, ModuleResult> {
     let steps = install_steps(w, p, a, latest);
-    let failures: Vec<&String> = steps
+    let failures: Vec<String> = steps
         .iter()
         .filter_map(|s| match s {
-            Step::Fail(f) => Some(f),
+            Step::Missing(x) if !defer => Some(format!("No package {x} available.")),
             _ => None,
         })
         .collect();
@@ -280,6 +304,7 @@ fn installs(
     for s in steps {
         match s {
             Step::Install(x) => list.extend(x.split(' ').map(quote)),
+            Step::Missing(x) => list.push(quote(&x)),
             Step::Note(n) => notes.push(n),
             _ => {}
         }
@@ -321,15 +346,6 @@ fn local_files(
     Ok(list)
 }
 
-/// Ansible's result when the transaction is empty.
-fn nothing(notes: Vec<String>) -> ModuleResult {
-    let mut data = Vars::new();
-    data.insert("msg".into(), "Nothing to do".into());
-    data.insert("results".into(), json!(notes));
-    data.insert("rc".into(), 0.into());
-    ModuleResult::ok(data)
-}
-
 /// The one dnf transaction (`--assumeno` under check mode), and Ansible's result of it.
 async fn transact(
     ctx: &ModuleCtx<'_>,
@@ -340,73 +356,18 @@ async fn transact(
     notes: Vec<String>,
 ) -> Outcome {
     let opts = a.transaction_options();
-    let list = args.join(" ");
-    let (add, remove) = if ctx.check_mode {
-        let cmd = format!("dnf {opts} --assumeno {verb} {list}");
-        let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-        if out.stdout.contains("Error") || out.stderr.contains("Error:") {
-            return Err(failure(host_dnf::dnf_error(&out), Some(1)));
-        }
-        host_dnf::transaction(&out.stdout, &p.installed)
-    } else {
-        let cmd = format!(
-            "dnf {opts} -y {verb} {list}; rc=$?; echo; echo @@after; {}; exit $rc",
-            rpm_qa(&a.installroot)
-        );
-        let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
-        let (shown, after) = out
-            .stdout
-            .split_once("\n@@after\n")
-            .unwrap_or((&out.stdout, ""));
-        if out.rc != 0 {
-            let mut r = failure(host_dnf::complaint(&out.stderr, shown), Some(out.rc));
-            r.data.insert("stdout".into(), shown.into());
-            return Err(r);
-        }
-        match a.download_only {
-            true => host_dnf::transaction(shown, &p.installed),
-            false => changes(&p.installed, &installed(after)),
-        }
-    };
-    if add.is_empty() && remove.is_empty() {
-        return Ok(nothing(notes));
+    let tail = format!("{verb} {}", args.join(" "));
+    if !ctx.check_mode {
+        let (add, remove) = apply(ctx, a, p, &opts, &tail).await?;
+        return Ok(outcome(ctx, a, &add, &remove, notes));
     }
-    let action = if a.download_only {
-        "Downloaded"
-    } else {
-        "Installed"
-    };
-    let mut results = notes;
-    let mut line = |what: &str, pkgs: &[Pkg]| {
-        let mut v: Vec<String> = pkgs
-            .iter()
-            .map(|x| format!("{what}: {}", x.nevra()))
-            .collect();
-        v.sort();
-        results.extend(v);
-    };
-    line(action, &add);
-    line("Removed", &remove);
-    let mut data = Vars::new();
-    let msg = match ctx.check_mode {
-        true => "Check mode: No changes made, but would have if not in check mode",
-        false => "",
-    };
-    data.insert("msg".into(), msg.into());
-    data.insert("results".into(), json!(results));
-    data.insert("rc".into(), 0.into());
-    Ok(ModuleResult::changed(data, true))
-}
-
-/// The packages in `after` and not `before` (installed), and the reverse (removed).
-fn changes(before: &[Pkg], after: &[Pkg]) -> (Vec<Pkg>, Vec<Pkg>) {
-    let missing = |from: &[Pkg], other: &[Pkg]| -> Vec<Pkg> {
-        from.iter()
-            .filter(|x| !other.contains(x))
-            .cloned()
-            .collect()
-    };
-    (missing(after, before), missing(before, after))
+    let cmd = format!("dnf {opts} --assumeno {tail}");
+    let out = run_locked(ctx, &cmd, a.lock_timeout).await?;
+    if out.stdout.contains("Error") || out.stderr.contains("Error:") {
+        return Err(failure(host_dnf::dnf_error(&out), Some(1)));
+    }
+    let (add, remove) = host_dnf::transaction(&out.stdout, &p.installed);
+    Ok(outcome(ctx, a, &add, &remove, notes))
 }
 
 #[cfg(test)]
@@ -446,10 +407,7 @@ mod tests {
             d("fdemo-2.0", &plain, false),
             Step::Install("fdemo-2.0".into())
         );
-        assert_eq!(
-            d("nope", &plain, false),
-            Step::Fail("No package nope available.".into())
-        );
+        assert_eq!(d("nope", &plain, false), Step::Missing("nope".into()));
         let only = args(json!({"update_only": true}));
         assert_eq!(
             d("flib", &only, true),

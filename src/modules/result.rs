@@ -21,6 +21,9 @@ pub struct ModuleResult {
     pub verbose_always: bool,
     /// The result dictionary (rc, stdout, msg, ansible_facts, ...).
     pub data: Vars,
+    /// The task failed before its module ran (its arguments did not render): as Ansible's task
+    /// executor reports it, the result holds `failed` and `msg` only, no `changed`.
+    pub task_error: bool,
 }
 
 impl ModuleResult {
@@ -52,6 +55,14 @@ impl ModuleResult {
         }
     }
 
+    /// The task failed before its module ran: `failed` and `msg` only (see `task_error`).
+    pub fn task_error(msg: impl Into<String>) -> ModuleResult {
+        ModuleResult {
+            task_error: true,
+            ..ModuleResult::failed(msg)
+        }
+    }
+
     /// The host could not be reached (or, for an error that is not about reaching it, such
     /// as become with su and a password, the task failed).
     pub fn unreachable(err: &ConnError) -> ModuleResult {
@@ -70,7 +81,9 @@ impl ModuleResult {
     pub fn to_registered(&self) -> Json {
         let mut out = self.data.clone();
         out.remove("invocation");
-        out.insert("changed".into(), Json::Bool(self.changed));
+        if !self.task_error {
+            out.insert("changed".into(), Json::Bool(self.changed));
+        }
         out.insert("failed".into(), Json::Bool(self.failed));
         if self.skipped {
             out.insert("skipped".into(), Json::Bool(true));

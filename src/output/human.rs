@@ -19,6 +19,21 @@ pub struct Human {
     colour: bool,
     bars: bool,
     bar: Mutex<Option<ProgressBar>>,
+    banners: Mutex<Banners>,
+}
+
+/// Task banners under a free strategy, shown as ansible-core's default callback shows them:
+/// not when a task starts, but before a result of a task other than the last one shown.
+#[derive(Default)]
+struct Banners {
+    /// The play runs a free strategy (`free`, `host_pinned`).
+    free: bool,
+    /// Each started task's banner, by task name.
+    started: std::collections::HashMap<String, String>,
+    /// The task whose banner was shown last.
+    shown: Option<String>,
+    /// The task that started last.
+    last_started: Option<String>,
 }
 
 const GREEN: &str = "\x1b[0;32m";
@@ -38,6 +53,7 @@ impl Human {
             colour,
             bars,
             bar: Mutex::new(None),
+            banners: Mutex::new(Banners::default()),
         }
     }
 
@@ -70,6 +86,29 @@ impl Human {
             };
             self.line(l, colour);
         }
+    }
+
+    /// Under a free strategy: the banner of `task` (the last started one when `None`) unless
+    /// it was the last shown.
+    fn free_banner(&self, task: Option<&str>) {
+        let mut b = self.banners.lock().unwrap_or_else(|e| e.into_inner());
+        if !b.free {
+            return;
+        }
+        let Some(task) = task.map(str::to_string).or_else(|| b.last_started.clone()) else {
+            return;
+        };
+        if b.shown.as_deref() == Some(task.as_str()) {
+            return;
+        }
+        let banner = b
+            .started
+            .get(&task)
+            .cloned()
+            .unwrap_or_else(|| format!("TASK [{task}]"));
+        b.shown = Some(task);
+        drop(b);
+        self.banner(&banner);
     }
 
     fn tick(&self) {
@@ -177,6 +216,17 @@ impl Reporter for Human {
         self.banner(&format!("PLAY [{name}]"));
     }
 
+    fn play_strategy(&self, free: bool) {
+        *self.banners.lock().unwrap_or_else(|e| e.into_inner()) = Banners {
+            free,
+            ..Banners::default()
+        };
+    }
+
+    fn play_batch(&self, name: &str) {
+        self.play_start(name);
+    }
+
     fn no_hosts_matched(&self) {
         self.line("skipping: no hosts matched", Some(CYAN));
     }
@@ -190,7 +240,16 @@ impl Reporter for Human {
             TaskKind::Task => "TASK",
             TaskKind::Handler => "RUNNING HANDLER",
         };
-        self.banner(&format!("{label} [{name}]"));
+        let banner = format!("{label} [{name}]");
+        {
+            let mut b = self.banners.lock().unwrap_or_else(|e| e.into_inner());
+            if b.free {
+                b.started.insert(name.to_string(), banner);
+                b.last_started = Some(name.to_string());
+                return;
+            }
+        }
+        self.banner(&banner);
         if self.bars {
             let bar =
                 ProgressBar::with_draw_target(Some(hosts as u64), ProgressDrawTarget::stderr());
@@ -205,6 +264,7 @@ impl Reporter for Human {
     }
 
     fn host_result(&self, ev: &HostEvent<'_>) {
+        self.free_banner(Some(ev.task));
         // A loop whose items were all skipped (or that had none) still gets its own
         // `skipping:` line, as the default callback prints it.
         if ev.looped && ev.status != Status::Skipped {
@@ -249,7 +309,9 @@ impl Reporter for Human {
                 } else {
                     "UNREACHABLE!"
                 };
-                let body = dumps(&result, None, true);
+                // As ansible-core: a result the action marks verbose-always (assert, debug)
+                // is indented, failed or not.
+                let body = dumps(&result, ev.verbose_always.then_some(4), true);
                 match &item {
                     Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
                     None => format!("fatal: [{host}]: {kind} => {body}"),
@@ -280,6 +342,7 @@ impl Reporter for Human {
     }
 
     fn included(&self, target: &str, hosts: &[String]) {
+        self.free_banner(None);
         self.line(
             &format!("included: {target} for {}", hosts.join(", ")),
             Some(CYAN),
@@ -386,7 +449,8 @@ impl Reporter for Human {
             ];
             let cols: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n:<4}")).collect();
             let line = format!("{host:<26} : {}", cols.join(" "));
-            self.line(line.trim_end(), Some(colour));
+            // Ansible pads every count, the last one too.
+            self.line(&line, Some(colour));
         }
         self.line("", None);
     }

@@ -8,7 +8,19 @@ use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
 
 /// Writes one JSON event per line.
 #[derive(Default)]
-pub struct JsonLines;
+pub struct JsonLines {
+    /// When the current task started: a result carries its `seconds` since (as JUnit's
+    /// cases do), so `ferry shards merge` can give the merged JUnit real times.
+    task_started: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl JsonLines {
+    fn since_task_start(&self) -> f64 {
+        let started = *self.task_started.lock().unwrap_or_else(|e| e.into_inner());
+        let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        (seconds * 1000.0).round() / 1000.0
+    }
+}
 
 fn emit(value: Json) {
     let mut out = std::io::stdout().lock();
@@ -37,6 +49,8 @@ impl Reporter for JsonLines {
             TaskKind::Task => "task",
             TaskKind::Handler => "handler",
         };
+        *self.task_started.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::time::Instant::now());
         emit(json!({"event": "task_start", "name": name, "kind": kind, "hosts": hosts}));
     }
 
@@ -54,6 +68,7 @@ impl Reporter for JsonLines {
             "task": ev.task,
             "status": status,
             "ignored": ev.ignored,
+            "seconds": self.since_task_start(),
             "result": Json::Object(ev.result.clone()),
         });
         if let Some(item) = ev.item {

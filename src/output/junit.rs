@@ -17,6 +17,8 @@ struct Suite {
     cases: Vec<Case>,
     started: Option<Instant>,
     seconds: f64,
+    /// A replayed suite's time, as its shards measured it (`ferry shards merge`).
+    replayed_seconds: Option<f64>,
 }
 
 struct Case {
@@ -38,6 +40,8 @@ struct State {
     prefix: String,
     suites: Vec<Suite>,
     task_started: Option<Instant>,
+    /// The next case's time, as its shard measured it (`ferry shards merge`).
+    replayed_seconds: Option<f64>,
 }
 
 /// Collects results and writes them as JUnit XML.
@@ -50,6 +54,18 @@ impl Junit {
     /// Suites started from now on are named `prefix / play` (a pipeline stage).
     pub fn set_prefix(&self, prefix: &str) {
         self.lock().prefix = prefix.to_string();
+    }
+
+    /// The next result replayed took `seconds` (a shard's JSON log says so).
+    pub fn replayed_case(&self, seconds: f64) {
+        self.lock().replayed_seconds = Some(seconds);
+    }
+
+    /// The suite being replayed took `seconds` in the shards' logs.
+    pub fn replayed_suite(&self, seconds: f64) {
+        if let Some(s) = self.lock().suites.last_mut() {
+            s.replayed_seconds = Some(seconds);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -135,7 +151,9 @@ fn write_suite(out: &mut String, s: &Suite) {
 fn close_suite(state: &mut State) {
     if let Some(s) = state.suites.last_mut() {
         if let Some(t) = s.started.take() {
-            s.seconds = t.elapsed().as_secs_f64();
+            s.seconds = s
+                .replayed_seconds
+                .unwrap_or_else(|| t.elapsed().as_secs_f64());
         }
     }
 }
@@ -181,13 +199,13 @@ impl Reporter for Junit {
     }
 
     fn host_result(&self, ev: &HostEvent<'_>) {
+        let mut state = self.lock();
+        let replayed = state.replayed_seconds.take();
         if ev.item.is_some() {
             return;
         }
-        let mut state = self.lock();
-        let seconds = state
-            .task_started
-            .map(|t| t.elapsed().as_secs_f64())
+        let seconds = replayed
+            .or_else(|| state.task_started.map(|t| t.elapsed().as_secs_f64()))
             .unwrap_or(0.0);
         let msg = ev
             .result

@@ -4,8 +4,10 @@
 //! hold every shard's cases.
 //!
 //! Owns reading the logs back and checking that they fit together; the recap and the JUnit
-//! XML are the usual reporters' (`human.rs`, `json.rs`, `junit.rs`). Times are not in the
-//! JSON events, so the merged JUnit's times are zero.
+//! XML are the usual reporters' (`human.rs`, `json.rs`, `junit.rs`). A result's `seconds` in
+//! the JSON log is its case's time; a play's time is its longest shard's, each shard's tasks
+//! one after another and each as long as its slowest host (logs written before results
+//! carried times give zero).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value as Json;
 
 use crate::events::{HostEvent, HostStats, Recap, Reporter, Status, TaskKind};
+use crate::output::junit::Junit;
 
 /// The JSON event log of one shard.
 pub struct ShardLog {
@@ -161,9 +164,9 @@ pub fn check(logs: &mut [ShardLog]) -> Result<(), MergeError> {
 type PlayKey = (Option<String>, usize, String);
 
 /// Each log's events grouped by play, in the order the plays first appear in any log.
-fn by_play(logs: &[ShardLog]) -> Vec<(PlayKey, Vec<&Json>)> {
-    let mut groups: Vec<(PlayKey, Vec<&Json>)> = Vec::new();
-    for log in logs {
+fn by_play(logs: &[ShardLog]) -> Vec<(PlayKey, Vec<(usize, &Json)>)> {
+    let mut groups: Vec<(PlayKey, Vec<(usize, &Json)>)> = Vec::new();
+    for (n, log) in logs.iter().enumerate() {
         let (mut stage, mut ordinal, mut at) = (None, 0, None);
         for event in &log.events {
             match kind(event) {
@@ -184,7 +187,7 @@ fn by_play(logs: &[ShardLog]) -> Vec<(PlayKey, Vec<&Json>)> {
                 "recap" | "stage_end" => at = None,
                 "task_start" | "host_result" => {
                     if let Some(i) = at {
-                        groups[i].1.push(event);
+                        groups[i].1.push((n, event));
                     }
                 }
                 _ => {}
@@ -194,8 +197,9 @@ fn by_play(logs: &[ShardLog]) -> Vec<(PlayKey, Vec<&Json>)> {
     groups
 }
 
-/// Replays every shard's task results into `sink` (a JUnit report), one play at a time.
-pub fn replay(logs: &[ShardLog], sink: &dyn Reporter) {
+/// Replays every shard's task results into `sink` (a JUnit report), one play at a time, with
+/// the times the shards measured.
+pub fn replay(logs: &[ShardLog], sink: &Junit) {
     let mut stage: Option<String> = None;
     for ((play_stage, _, name), events) in by_play(logs) {
         if play_stage != stage {
@@ -203,13 +207,36 @@ pub fn replay(logs: &[ShardLog], sink: &dyn Reporter) {
             sink.stage_start(stage.as_deref().unwrap_or(""));
         }
         sink.play_start(&name);
-        for event in events {
+        for (_, event) in &events {
             replay_one(event, sink);
+        }
+        if let Some(seconds) = play_seconds(&events) {
+            sink.replayed_suite(seconds);
         }
     }
 }
 
-fn replay_one(event: &Json, sink: &dyn Reporter) {
+/// A play's time in the shards' logs (`events`, with the log each came from): each shard's
+/// tasks one after another, each as long as its slowest host; the shards side by side, so
+/// the longest shard's. `None` when the logs carry no times.
+fn play_seconds(events: &[(usize, &Json)]) -> Option<f64> {
+    let mut per_log: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
+    let mut timed = false;
+    for (log, event) in events {
+        let (done, task) = per_log.entry(*log).or_default();
+        match (kind(event), event.get("seconds").and_then(Json::as_f64)) {
+            ("task_start", _) => (*done, *task) = (*done + *task, 0.0),
+            ("host_result", Some(seconds)) => {
+                timed = true;
+                *task = task.max(seconds);
+            }
+            _ => {}
+        }
+    }
+    timed.then(|| per_log.values().map(|(d, t)| d + t).fold(0.0, f64::max))
+}
+
+fn replay_one(event: &Json, sink: &Junit) {
     if kind(event) == "task_start" {
         let hosts = event.get("hosts").and_then(Json::as_u64).unwrap_or(0);
         let kind = match text(event, "kind") {
@@ -225,6 +252,9 @@ fn replay_one(event: &Json, sink: &dyn Reporter) {
         "unreachable" => Status::Unreachable,
         _ => Status::Ok,
     };
+    if let Some(seconds) = event.get("seconds").and_then(Json::as_f64) {
+        sink.replayed_case(seconds);
+    }
     let result = match event.get("result") {
         Some(Json::Object(map)) => map.clone(),
         _ => Default::default(),

@@ -132,11 +132,14 @@ impl History {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        conn.execute_batch(super::history_rollouts::ROLLOUT_TABLES)
+            .map_err(err)?;
         let history = History {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
         };
         history.mark_dead_runs()?;
+        history.with(|c| super::history_rollouts::mark_dead_rollouts(c))?;
         Ok(history)
     }
 
@@ -158,7 +161,7 @@ impl History {
     fn mark_dead_runs(&self) -> Result<(), HistoryError> {
         let me = hostname();
         self.with(|c| {
-            let mut stmt = c.prepare("SELECT id, pid FROM runs WHERE status='running' AND host=?1")?;
+            let mut stmt = c.prepare("SELECT id, pid FROM runs WHERE status='running' AND host=?1 AND id NOT IN (SELECT run_id FROM rollouts)")?;
             let rows: Vec<(i64, i64)> = stmt
                 .query_map([&me], |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.unwrap_or(0))))?
                 .collect::<Result<_, _>>()?;

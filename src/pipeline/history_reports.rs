@@ -5,13 +5,20 @@
 use rusqlite::{params, OptionalExtension};
 
 use crate::pipeline::history::{hostname, History, HistoryError, ResultRow, RunRow};
-use crate::report::model::{Report, RunArgs};
+use crate::report::model::{RecapRow, Report, RunArgs};
 
 /// A plain run's name in the `pipeline` column: `run: site.yml`.
 pub const PLAIN_PREFIX: &str = "run: ";
 
-/// The tables a run's rows are in (all keyed by `run_id`).
-const RUN_TABLES: [&str; 4] = ["stages", "results", "recaps", "reports"];
+/// The tables a run's rows are in (all keyed by `run_id`; children of `runs`, which goes last).
+pub(crate) const RUN_TABLES: [&str; 6] = [
+    "stages",
+    "results",
+    "recaps",
+    "reports",
+    "rollouts",
+    "rollout_shards",
+];
 
 impl History {
     /// Saves `report` (its arguments and whole model) for run `id`.
@@ -52,12 +59,13 @@ impl History {
     /// The newest run this process started here (the pipeline run that just ended).
     pub fn run_of_this_process(&self) -> Result<Option<i64>, HistoryError> {
         self.with(|c| {
+            // A shard that joined a rollout's run took part in a run another process started.
             c.query_row(
-                "SELECT id FROM runs WHERE pid=?1 AND host=?2 ORDER BY id DESC LIMIT 1",
+                "SELECT max(id) FROM (SELECT id FROM runs WHERE pid=?1 AND host=?2
+                   UNION ALL SELECT run_id FROM rollout_shards WHERE pid=?1 AND host=?2)",
                 params![std::process::id(), hostname()],
                 |r| r.get(0),
             )
-            .optional()
         })
     }
 
@@ -69,6 +77,9 @@ impl History {
         };
         if let Some(row) = self.run(id)? {
             headed(report, row);
+        }
+        if self.store_shard_report(id, report)? {
+            return Ok(());
         }
         self.save_report(id, report)
     }
@@ -86,16 +97,30 @@ impl History {
             )
             .map(|_| ())
         })?;
+        self.add_plain_rows(id, report)?;
+        report.run_id = Some(id);
+        self.save_report(id, report)
+    }
+
+    /// Adds a plain run's results and recaps to run `id`, for the hosts it has none of yet
+    /// (a host on the controller runs in every shard of a rollout, and counts once).
+    pub(crate) fn add_plain_rows(&self, id: i64, report: &Report) -> Result<(), HistoryError> {
         let now = crate::pipeline::history::now();
         self.with(|c| {
-            let tx = c.transaction()?;
-            for r in plain_results(report) {
+            // IMMEDIATE: two shards ending at once must not both add the controller's host.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let had: Vec<String> = tx
+                .prepare("SELECT host FROM recaps WHERE run_id=?1")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let (results, recaps) = plain_rows(report, &had);
+            for r in results {
                 tx.execute(
                     "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at) VALUES(?1,'',?2,?3,?4,?5,?6,?7)",
                     params![id, r.task, r.host, r.status, r.ignored, r.msg, now],
                 )?;
             }
-            for rc in &report.recaps {
+            for rc in recaps {
                 let n = rc.counts;
                 tx.execute(
                     "INSERT INTO recaps VALUES(?1,'',?2,?3,?4,?5,?6,?7,?8,?9)",
@@ -103,9 +128,7 @@ impl History {
                 )?;
             }
             tx.commit()
-        })?;
-        report.run_id = Some(id);
-        self.save_report(id, report)
+        })
     }
 
     /// Deletes every run of `pipeline` but its newest `keep` (runs still going are kept; other
@@ -156,11 +179,16 @@ impl History {
     }
 }
 
-/// A plain run's results as the history keeps them (no stage): one row per host and task.
-pub(crate) fn plain_results(report: &Report) -> Vec<ResultRow<'_>> {
-    report
+/// A plain run's results (no stage: one row per host and task) and recaps as the history
+/// keeps them, for the hosts not in `had`.
+pub(crate) fn plain_rows<'a>(
+    report: &'a Report,
+    had: &[String],
+) -> (Vec<ResultRow<'a>>, Vec<&'a RecapRow>) {
+    let results = report
         .results
         .iter()
+        .filter(|r| !had.contains(&report.hosts[r.host()]))
         .map(|r| {
             let detail = usize::try_from(r.5)
                 .ok()
@@ -174,7 +202,13 @@ pub(crate) fn plain_results(report: &Report) -> Vec<ResultRow<'_>> {
                 msg: detail.map(|d| d.msg.0.as_str()).unwrap_or(""),
             }
         })
-        .collect()
+        .collect();
+    let recaps = report
+        .recaps
+        .iter()
+        .filter(|rc| !had.contains(&rc.host))
+        .collect();
+    (results, recaps)
 }
 
 /// `report`'s header as the database knows its run: number, git, start, pipeline name.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::pipeline::history::{hostname, now, pid_alive, username, History, HistoryError};
 
@@ -47,37 +47,64 @@ pub async fn acquire(
 }
 
 fn try_acquire(db: &History, name: &str, run_id: i64) -> Result<Option<LockError>, HistoryError> {
-    let me = hostname();
     db.with(|c| {
         let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let holder: Option<(String, String, i64, i64, f64, f64)> = tx
-            .query_row(
-                "SELECT user, host, pid, run_id, acquired, ttl FROM locks WHERE name=?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )
-            .optional()?;
-        if let Some((user, host, pid, holder_run, acquired, ttl)) = holder {
-            let dead = host == me && !pid_alive(pid);
-            let expired = acquired + ttl < now();
-            if !dead && !expired {
-                return Ok(Some(LockError::Busy {
-                    name: name.to_string(),
-                    user,
-                    host,
-                    pid,
-                    run_id: holder_run,
-                    since: (now() - acquired).max(0.0) as u64,
-                }));
-            }
+        crate::pipeline::history_rollouts::mark_dead_rollouts(&tx)?;
+        if let Some(busy) = in_the_way(&tx, name)? {
+            return Ok(Some(busy));
         }
-        tx.execute(
-            "INSERT OR REPLACE INTO locks(name, user, host, pid, run_id, acquired, ttl) VALUES(?1,?2,?3,?4,?5,?6,?7)",
-            params![name, username(), me, std::process::id(), run_id, now(), DEFAULT_TTL.as_secs_f64()],
-        )?;
+        take(&tx, name, run_id)?;
         tx.commit()?;
         Ok(None)
     })
+}
+
+/// Who holds `name`, unless the holder died on this machine or its TTL passed. A rollout's
+/// run holds it while any of its shards runs, whichever shard's process took it.
+pub(crate) fn in_the_way(c: &Connection, name: &str) -> rusqlite::Result<Option<LockError>> {
+    let holder: Option<(String, String, i64, i64, f64, f64)> = c
+        .query_row(
+            "SELECT user, host, pid, run_id, acquired, ttl FROM locks WHERE name=?1",
+            [name],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((user, host, pid, holder_run, acquired, ttl)) = holder else {
+        return Ok(None);
+    };
+    let dead = host == hostname()
+        && !pid_alive(pid)
+        && !crate::pipeline::history_rollouts::rollout_running(c, holder_run)?;
+    let expired = acquired + ttl < now();
+    if dead || expired {
+        return Ok(None);
+    }
+    Ok(Some(LockError::Busy {
+        name: name.to_string(),
+        user,
+        host,
+        pid,
+        run_id: holder_run,
+        since: (now() - acquired).max(0.0) as u64,
+    }))
+}
+
+/// Takes `name` for `run_id` (the caller checked no one is in the way).
+pub(crate) fn take(c: &Connection, name: &str, run_id: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT OR REPLACE INTO locks(name, user, host, pid, run_id, acquired, ttl) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+        params![name, username(), hostname(), std::process::id(), run_id, now(), DEFAULT_TTL.as_secs_f64()],
+    )
+    .map(|_| ())
 }
 
 /// Releases `name` if `run_id` holds it.

@@ -7,6 +7,7 @@
 
 pub mod history;
 pub mod history_reports;
+pub mod history_rollouts;
 pub mod lock;
 pub mod model;
 pub mod run;

@@ -14,6 +14,7 @@ use crate::executor::{Executor, RunOptions};
 use crate::inventory::Inventory;
 use crate::pipeline::history::ResultRow;
 use crate::pipeline::{Pipeline, Stage};
+use crate::state::rollout::{Rollout, RolloutStart};
 use crate::state::Store;
 use crate::template::Templar;
 use crate::vars::Vars;
@@ -32,6 +33,9 @@ pub struct PipelineOptions {
     pub wait_lock: Duration,
     /// Re-run the CD stages of this run with its exports (rollback).
     pub rollback_of: Option<i64>,
+    /// `--shard` with a run key: this process runs one shard of a rollout whose shards
+    /// share one run.
+    pub rollout: Option<Rollout>,
 }
 
 /// The default history database: `.ferry/history.db` next to the pipeline file.
@@ -79,17 +83,14 @@ impl Reporter for Recorder {
 pub async fn run(
     pipeline: &Pipeline,
     db: Arc<Store>,
-    opts: PipelineOptions,
+    mut opts: PipelineOptions,
     reporter: Arc<dyn Reporter>,
 ) -> Result<i32, Error> {
-    let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);
-    let run_id = db.start_run(&pipeline.name, &sha, &branch, opts.rollback_of)?;
-    if let Some(name) = &pipeline.lock {
-        if let Err(e) = db.acquire(name, run_id, opts.wait_lock).await {
-            let _ = db.finish_run(run_id, RunStatus::Failed.as_str(), 1);
-            return Err(e.into());
-        }
+    if opts.rollout.as_ref().is_some_and(|r| !r.applies_on(&db)) {
+        opts.rollout = None;
     }
+    let (sha, branch) = git_context(&pipeline.dir, &opts.extra_vars, opts.rollback_of, &db);
+    let run_id = start(pipeline, &db, &opts, (&sha, &branch)).await?;
     let run = StageRun {
         pipeline,
         db: &db,
@@ -108,11 +109,46 @@ pub async fn run(
         Ok(c) => (RunStatus::Failed, *c),
         Err(_) => (RunStatus::Interrupted, 99),
     };
-    let _ = db.finish_run(run_id, status.as_str(), code);
-    if let Some(name) = &pipeline.lock {
-        let _ = db.release(name, run_id);
+    match &opts.rollout {
+        Some(r) => {
+            let _ = db.finish_shard(run_id, r.shard, status.as_str(), code);
+        }
+        None => {
+            let _ = db.finish_run(run_id, status.as_str(), code);
+            if let Some(name) = &pipeline.lock {
+                let _ = db.release(name, run_id);
+            }
+        }
     }
     outcome
+}
+
+/// Records the run and takes the pipeline's lock; a shard of a rollout starts or joins the
+/// rollout's run instead. Returns the run's id.
+async fn start(
+    pipeline: &Pipeline,
+    db: &Store,
+    opts: &PipelineOptions,
+    git: (&str, &str),
+) -> Result<i64, Error> {
+    if let Some(rollout) = &opts.rollout {
+        let start = RolloutStart {
+            pipeline: &pipeline.name,
+            rollout,
+            git,
+            rollback_of: opts.rollback_of,
+            lock: pipeline.lock.as_deref(),
+        };
+        return Ok(db.start_rollout(&start, opts.wait_lock).await?);
+    }
+    let run_id = db.start_run(&pipeline.name, git.0, git.1, opts.rollback_of)?;
+    if let Some(name) = &pipeline.lock {
+        if let Err(e) = db.acquire(name, run_id, opts.wait_lock).await {
+            let _ = db.finish_run(run_id, RunStatus::Failed.as_str(), 1);
+            return Err(e.into());
+        }
+    }
+    Ok(run_id)
 }
 
 /// `git_sha` and `git_branch`: from `-e`, else the rolled-back run, else the pipeline's checkout.
@@ -234,10 +270,8 @@ impl StageRun<'_> {
     fn record_not_run(&self, stage: &Stage, status: &StageStatus, exports: &Vars) {
         let text = status.to_string();
         self.reporter.stage_start(&stage.name);
-        let _ = self.db.start_stage(self.run_id, &stage.name, &text);
-        let _ = self
-            .db
-            .finish_stage(self.run_id, &stage.name, &text, 0, exports);
+        self.stage_started(&stage.name, &text);
+        self.stage_ended(&stage.name, &text, 0, exports);
         self.reporter.stage_end(&stage.name, status, 0, exports);
     }
 
@@ -245,20 +279,45 @@ impl StageRun<'_> {
     async fn run_stage(&self, stage: &Stage, ctx: Vars) -> (StageStatus, i32, Vars) {
         self.reporter.stage_start(&stage.name);
         let running = StageStatus::Running.to_string();
-        let _ = self.db.start_stage(self.run_id, &stage.name, &running);
+        self.stage_started(&stage.name, &running);
         let (code, exports) = self.execute(stage, ctx).await;
         let status = if code == 0 {
             StageStatus::Succeeded
         } else {
             StageStatus::Failed
         };
-        let text = status.to_string();
-        let _ = self
-            .db
-            .finish_stage(self.run_id, &stage.name, &text, code, &exports);
+        self.stage_ended(&stage.name, &status.to_string(), code, &exports);
         self.reporter
             .stage_end(&stage.name, &status, code, &exports);
         (status, code, exports)
+    }
+
+    /// A stage starts (or did not run, with `status`): its row in the run; a shard of a
+    /// rollout adds its part to the row the first shard made.
+    fn stage_started(&self, name: &str, status: &str) {
+        let _ = match self.opts.rollout {
+            Some(_) => self.db.start_shard_stage(self.run_id, name, status),
+            None => self.db.start_stage(self.run_id, name, status),
+        };
+    }
+
+    /// A stage ended: its row in the run, merged with the other shards' parts in a rollout.
+    fn stage_ended(&self, name: &str, status: &str, code: i32, exports: &Vars) {
+        let run = self.run_id;
+        let _ = match self.opts.rollout {
+            Some(_) => self.db.finish_shard_stage(run, name, status, code, exports),
+            None => self.db.finish_stage(run, name, status, code, exports),
+        };
+    }
+
+    /// Whether this process records `stage`'s results and recap: a CI stage runs whole in
+    /// every shard of a rollout, and only shard 0's count, so the run's recap is an
+    /// unsharded run's.
+    fn records(&self, stage: &Stage) -> bool {
+        match &self.opts.rollout {
+            Some(r) => !stage.needs.is_empty() || r.shard.index == 0,
+            None => true,
+        }
     }
 
     /// The stage's playbooks (loaded with the pipeline) through one executor.
@@ -278,12 +337,15 @@ impl StageRun<'_> {
             // A CI stage (no `needs`) runs whole in every shard: each runner needs its exports.
             run_opts.shard = None;
         }
-        let recorder: Arc<dyn Reporter> = Arc::new(Recorder {
-            db: Arc::clone(self.db),
-            run: self.run_id,
-            stage: stage.name.clone(),
-        });
-        let tee: Arc<dyn Reporter> = Arc::new(Tee(vec![Arc::clone(self.reporter), recorder]));
+        let mut reporters = vec![Arc::clone(self.reporter)];
+        if self.records(stage) {
+            reporters.push(Arc::new(Recorder {
+                db: Arc::clone(self.db),
+                run: self.run_id,
+                stage: stage.name.clone(),
+            }));
+        }
+        let tee: Arc<dyn Reporter> = Arc::new(Tee(reporters));
         let mut executor = Executor::new(inventory, run_opts, tee);
         executor.shard(&stage.loaded);
         let mut fatal = None;
@@ -296,7 +358,9 @@ impl StageRun<'_> {
         let facts = executor.facts();
         let recap = executor.finish().await;
         self.reporter.recap(&recap);
-        let _ = self.db.record_recap(self.run_id, &stage.name, &recap);
+        if self.records(stage) {
+            let _ = self.db.record_recap(self.run_id, &stage.name, &recap);
+        }
         let code = match fatal {
             Some(errors) => {
                 self.reporter.warning(&errors.to_string());

@@ -15,7 +15,7 @@ pub(crate) struct LoadCtx {
     pub playbook_dir: PathBuf,
     pub role: Option<Arc<Role>>,
     pub handlers: Vec<Task>,
-    /// The role handlers that are dynamic includes, by their index in `handlers`.
+    /// The dynamic includes among `handlers` (a role's `include_tasks` handler), by index.
     pub handler_includes: std::collections::HashMap<usize, Include>,
     pub roles_seen: Vec<String>,
     /// Every role read (in the current play, or by one dynamic include), in order.

@@ -22,7 +22,11 @@ const OPTIONS: &[&str] = &[
 pub(crate) fn with_plugin(key: &Node) -> Result<String, LoadError> {
     let keyword = key.key_string();
     let name = keyword.trim_start_matches("with_");
-    if lookup_names().any(|n| n == name) || crate::template::has_python_lookup(name) {
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
+    if lookup_names().any(|n| n == short) || crate::template::has_python_lookup(name) {
         return Ok(name.to_string());
     }
     let e = key.error(format!(

@@ -10,7 +10,6 @@ mod block;
 mod ctx;
 mod dynamic;
 pub(crate) mod fields;
-mod handlers;
 mod include;
 mod inherit;
 mod keywords;

@@ -12,11 +12,10 @@ use crate::error::{did_you_mean, LoadError, LoadErrors};
 use crate::playbook::block::parse_items;
 use crate::playbook::ctx::LoadCtx;
 use crate::playbook::fields::{parse_bool, parse_string, parse_vars};
-use crate::playbook::handlers::parse_handlers;
 use crate::playbook::inherit::{Inherit, INHERITED};
 use crate::playbook::keywords::{PLAY_SUPPORTED, PLAY_UNSUPPORTED};
 use crate::playbook::model::{
-    AtPlayStart, HostOrder, Item, LaterVarsFile, Play, Serial, Strategy, Task,
+    AtPlayStart, HostOrder, Include, Item, LaterVarsFile, Play, Serial, Strategy, Task,
 };
 use crate::playbook::role::parse_roles;
 use crate::playbook::search::parse_collections;
@@ -249,6 +248,39 @@ fn unknown_play_keyword(key: &Node, other: &str) -> LoadError {
     }
 }
 
+/// Handlers, and the indexes of those that are dynamic includes.
+type Handlers = (Vec<Task>, std::collections::HashMap<usize, Include>);
+
+/// `handlers:`: handlers, `import_tasks` of files of handlers (read now, as tasks are), and
+/// `include_tasks`/`include_role` handlers (read when notified, as Ansible reads them).
+fn parse_handlers(ctx: &mut LoadCtx, node: &Node) -> Result<Handlers, LoadErrors> {
+    ctx.in_handlers = true;
+    let items = parse_items(ctx, node, "handlers");
+    ctx.in_handlers = false;
+    let mut handlers = (Vec::new(), Default::default());
+    flatten(items?, &mut handlers);
+    Ok(handlers)
+}
+
+/// The tasks of `items`, in order; an include stands as its own task.
+fn flatten(items: Vec<Item>, out: &mut Handlers) {
+    for item in items {
+        match item {
+            Item::Task(t) => out.0.push(*t),
+            Item::Block(b) => {
+                for section in [b.block, b.rescue, b.always] {
+                    flatten(section, out);
+                }
+            }
+            Item::Include(i) => {
+                let task = i.task.clone();
+                out.1.insert(out.0.len(), *i);
+                out.0.push(task);
+            }
+        }
+    }
+}
+
 /// Roles' tasks before the play's, role handlers before the play's, notify checked, and the
 /// play's inherited keywords pushed down into every task and handler.
 fn finish_play(
@@ -262,13 +294,11 @@ fn finish_play(
     let mut handlers = std::mem::take(&mut ctx.handlers);
     // Role handlers come first: the play's include handlers move down by as many.
     let shift = handlers.len();
-    let mut includes = std::mem::take(&mut ctx.handler_includes);
-    includes.extend(
-        std::mem::take(&mut play.handler_includes)
-            .into_iter()
-            .map(|(i, inc)| (i + shift, inc)),
-    );
-    play.handler_includes = includes;
+    play.handler_includes = std::mem::take(&mut play.handler_includes)
+        .into_iter()
+        .map(|(i, inc)| (i + shift, inc))
+        .chain(std::mem::take(&mut ctx.handler_includes))
+        .collect();
     handlers.append(&mut play.handlers);
     play.handlers = handlers;
     play.roles = std::mem::take(&mut ctx.roles);

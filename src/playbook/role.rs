@@ -4,6 +4,7 @@
 //! the file modules). Its tasks and handlers point at the [`Role`], which carries its defaults
 //! (lowest precedence) and vars (above play vars). Handlers are collected into the play's list.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,11 +12,10 @@ use serde_json::Value as Json;
 
 use crate::error::{LoadError, LoadErrors, Span};
 use crate::modules::validate_argument_spec;
-use crate::playbook::block::Inherited;
+use crate::playbook::block::{parse_items, Inherited};
 use crate::playbook::ctx::LoadCtx;
-use crate::playbook::handlers::parse_handlers;
 use crate::playbook::include::load_tasks_file;
-use crate::playbook::model::{Item, Role, Task};
+use crate::playbook::model::{Include, Item, Role, Task};
 use crate::playbook::search::parse_collections;
 use crate::vars::Vars;
 use crate::yaml::{self, Node, NodeKind};
@@ -150,19 +150,39 @@ fn load_role_dir(
         let handlers_name = from.handlers.as_deref().unwrap_or("main");
         if let Some(path) = main_file(&dir.join("handlers"), handlers_name) {
             let node = yaml::load_file(&path)?;
-            let (mut handlers, includes) = parse_handlers(ctx, &node)?;
-            for h in &mut handlers {
+            let outer = std::mem::replace(&mut ctx.in_handlers, true);
+            let parsed = parse_items(ctx, &node, "handlers");
+            ctx.in_handlers = outer;
+            let first = ctx.handlers.len();
+            static_handlers(parsed?, &mut ctx.handlers, &mut ctx.handler_includes);
+            for h in &mut ctx.handlers[first..] {
                 h.role = Some(Arc::clone(&role));
             }
-            let base = ctx.handlers.len();
-            ctx.handler_includes
-                .extend(includes.into_iter().map(|(i, inc)| (base + i, inc)));
-            ctx.handlers.extend(handlers);
         }
         Ok(())
     })();
     ctx.role = outer;
     result.map(|_| items)
+}
+
+/// The handlers of a role's handlers file added to `out`, with what its `import_tasks` and
+/// blocks hold read in place, as Ansible imports them; a dynamic `include_tasks` handler is
+/// one handler whose include `includes` keeps by its index.
+fn static_handlers(items: Vec<Item>, out: &mut Vec<Task>, includes: &mut HashMap<usize, Include>) {
+    for item in items {
+        match item {
+            Item::Task(t) => out.push(*t),
+            Item::Block(b) => {
+                for section in [b.block, b.rescue, b.always] {
+                    static_handlers(section, out, includes);
+                }
+            }
+            Item::Include(i) => {
+                out.push(i.task.clone());
+                includes.insert(out.len() - 1, *i);
+            }
+        }
+    }
 }
 
 /// `dependencies:` of a role's `meta/main.yml`: a list of role entries.

@@ -16,5 +16,6 @@ pub mod args;
 pub mod collector;
 pub mod compare;
 pub mod html;
+pub mod merge;
 pub mod model;
 pub mod recording;

@@ -43,6 +43,9 @@ pub struct HistoryTarget {
     pub store: Arc<crate::state::Store>,
     /// Keep the newest this many runs (`--history-keep`).
     pub keep: Option<usize>,
+    /// A shard of a rollout (`--shard` with a run key): the run it joined, and which shard
+    /// it is; it adds its part to that run.
+    pub joined: Option<(i64, crate::shard::Shard)>,
 }
 
 #[derive(Default)]
@@ -138,7 +141,10 @@ impl Recording {
             }
         }
         if let Some(target) = &outputs.history {
-            target.store.record_plain_run(&mut report)?;
+            match target.joined {
+                Some((run, shard)) => target.store.record_shard_run(run, shard, &mut report)?,
+                None => target.store.record_plain_run(&mut report)?,
+            }
             if let Some(keep) = target.keep {
                 let name = format!("{PLAIN_PREFIX}{}", report.title);
                 target.store.prune(&name, keep)?;

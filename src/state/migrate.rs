@@ -1,6 +1,7 @@
 //! `ferry state migrate --from sqlite:PATH --to postgres://...`: copies a SQLite history (runs,
-//! stages with their exports, results, recaps, report models and run arguments) into PostgreSQL, so a team moving to a shared
-//! backend keeps its history and `ferry rollback` keeps its targets.
+//! stages with their exports, results, recaps, report models and run arguments, rollouts and
+//! their shards) into PostgreSQL, so a team moving to a shared backend keeps its history and
+//! `ferry rollback` keeps its targets.
 //!
 //! Runs get new ids in PostgreSQL (`rollback_of` follows them); each remembers where it came
 //! from (`runs.origin`), so migrating again copies only what is new. Locks are not copied: a
@@ -106,6 +107,77 @@ fn existing(dst: &PgStore, key: &str) -> Result<i64, StateError> {
     Ok(row.get(0))
 }
 
+/// One SQLite run's rows in the tables that hang off it.
+struct RunRows {
+    stages: Rows,
+    results: Rows,
+    recaps: Rows,
+    reports: Rows,
+    /// Its rollout (at most one row), when the run is one.
+    rollout: Rows,
+    /// The rollout's shards.
+    shards: Rows,
+}
+
+impl RunRows {
+    fn read(src: &History, old: i64) -> Result<RunRows, StateError> {
+        let of = |sql: &str| read(src, &sql.replace("{old}", &old.to_string()));
+        Ok(RunRows {
+            stages: of("SELECT name, status, exit_code, started, finished, exports FROM stages WHERE run_id={old} ORDER BY rowid")?,
+            results: of("SELECT stage, task, host, status, ignored, msg, at FROM results WHERE run_id={old} ORDER BY rowid")?,
+            recaps: of("SELECT stage, host, ok, changed, unreachable, failed, skipped, rescued, ignored FROM recaps WHERE run_id={old} ORDER BY rowid")?,
+            reports: of("SELECT args, model FROM reports WHERE run_id={old}")?,
+            rollout: of("SELECT pipeline, key, count, deadline FROM rollouts WHERE run_id={old}")?,
+            shards: of("SELECT shard, status, exit_code, user, host, pid, started, finished FROM rollout_shards WHERE run_id={old} ORDER BY shard")?,
+        })
+    }
+}
+
+/// Copies a rollout's key and shards with its run (new id `id`). A key PostgreSQL already
+/// has for that pipeline stays its own rollout's: the copied run then keeps no key.
+async fn copy_rollout(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: i64,
+    rows: &RunRows,
+) -> Result<(), tokio_postgres::Error> {
+    for r in &rows.rollout {
+        tx.execute(
+            "INSERT INTO rollouts(pipeline, key, run_id, count, deadline) VALUES($1,$2,$3,$4,$5)
+             ON CONFLICT(pipeline, key) DO NOTHING",
+            &[
+                &text(&r[0]),
+                &text(&r[1]),
+                &id,
+                &int(&r[2]).unwrap_or(0),
+                &real(&r[3]).unwrap_or_default(),
+            ],
+        )
+        .await?;
+    }
+    for s in &rows.shards {
+        let started = real(&s[6]).unwrap_or_default();
+        let lease = real(&s[7]).unwrap_or(started);
+        tx.execute(
+            "INSERT INTO rollout_shards(run_id, shard, status, exit_code, \"user\", host, pid,
+               started, finished, lease_until) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+            &[
+                &id,
+                &int(&s[0]).unwrap_or(0),
+                &text(&s[1]),
+                &int(&s[2]),
+                &text(&s[3]),
+                &text(&s[4]),
+                &int(&s[5]),
+                &started,
+                &real(&s[7]),
+                &lease,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Copies one run with its stages, results and recaps in one transaction; its new id, or
 /// `None` when an earlier migration copied it.
 fn copy_run(
@@ -115,14 +187,14 @@ fn copy_run(
     key: &str,
     rollback_of: Option<i64>,
 ) -> Result<Option<i64>, StateError> {
-    let old = int(&run[0]).unwrap_or_default();
-    let stages = read(src, &format!("SELECT name, status, exit_code, started, finished, exports FROM stages WHERE run_id={old} ORDER BY rowid"))?;
-    let results = read(src, &format!("SELECT stage, task, host, status, ignored, msg, at FROM results WHERE run_id={old} ORDER BY rowid"))?;
-    let recaps = read(src, &format!("SELECT stage, host, ok, changed, unreachable, failed, skipped, rescued, ignored FROM recaps WHERE run_id={old} ORDER BY rowid"))?;
-    let reports = read(
-        src,
-        &format!("SELECT args, model FROM reports WHERE run_id={old}"),
-    )?;
+    let rows = RunRows::read(src, int(&run[0]).unwrap_or_default())?;
+    let RunRows {
+        stages,
+        results,
+        recaps,
+        reports,
+        ..
+    } = &rows;
     let mut c = dst.client();
     block(async {
         let tx = c.transaction().await?;
@@ -143,7 +215,7 @@ fn copy_run(
             return Ok(None);
         };
         let id: i64 = row.get(0);
-        for s in &stages {
+        for s in stages {
             tx.execute(
                 "INSERT INTO stages(run_id, name, status, exit_code, started, finished, exports)
                  VALUES($1,$2,$3,$4,$5,$6,$7)",
@@ -151,7 +223,7 @@ fn copy_run(
             )
             .await?;
         }
-        for r in &results {
+        for r in results {
             tx.execute(
                 "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at)
                  VALUES($1,$2,$3,$4,$5,$6,$7,$8)",
@@ -159,7 +231,7 @@ fn copy_run(
             )
             .await?;
         }
-        for r in &recaps {
+        for r in recaps {
             let n: Vec<i64> = r[2..9].iter().map(|v| int(v).unwrap_or(0)).collect();
             tx.execute(
                 "INSERT INTO recaps(run_id, stage, host, ok, changed, unreachable, failed, skipped,
@@ -168,13 +240,14 @@ fn copy_run(
             )
             .await?;
         }
-        for r in &reports {
+        for r in reports {
             tx.execute(
                 "INSERT INTO reports(run_id, args, model) VALUES($1,$2,$3)",
                 &[&id, &text(&r[0]), &text(&r[1]).map(|m| renumbered(&m, id))],
             )
             .await?;
         }
+        copy_rollout(&tx, id, &rows).await?;
         tx.commit().await?;
         Ok(Some(id))
     })

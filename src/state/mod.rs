@@ -12,8 +12,11 @@ pub mod migrate;
 pub mod postgres;
 mod postgres_lock;
 mod postgres_reports;
+mod postgres_rollout_parts;
+mod postgres_rollouts;
 mod postgres_tls;
 mod reports;
+pub mod rollout;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,6 +41,9 @@ pub enum StateError {
     /// PostgreSQL failed.
     #[error(transparent)]
     Postgres(#[from] PgError),
+    /// A shard that cannot take part in its rollout.
+    #[error(transparent)]
+    Rollout(#[from] rollout::RolloutError),
     /// A PostgreSQL TLS setting that cannot be used.
     #[error(transparent)]
     Tls(#[from] postgres_tls::TlsError),

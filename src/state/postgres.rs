@@ -58,7 +58,7 @@ fn reason(e: &tokio_postgres::Error) -> String {
 pub struct PgStore {
     client: Mutex<Client>,
     /// A second connection, for lease renewals while the first is busy.
-    renewer: Arc<Client>,
+    pub(crate) renewer: Arc<Client>,
     url: String,
     ttl: Duration,
     leases: Mutex<HashMap<i64, tokio::task::AbortHandle>>,
@@ -91,10 +91,11 @@ const MIGRATIONS: &[(i32, &str)] = &[(
        \"user\" TEXT, host TEXT, pid BIGINT, seen DOUBLE PRECISION NOT NULL);",
 ),
 (2, super::postgres_reports::REPORTS_TABLE),
+(3, super::postgres_rollouts::ROLLOUT_TABLES),
 ];
 
 /// The runtime the driver's connections and the lease renewals run on.
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
@@ -200,8 +201,28 @@ impl PgStore {
         self.ttl.as_secs_f64()
     }
 
+    /// The lease length.
+    pub(crate) fn ttl_duration(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Keeps the task renewing run `id`'s lease, to stop when the run (or this shard) ends.
+    pub(crate) fn keep_lease(&self, id: i64, task: tokio::task::AbortHandle) {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        leases.insert(id, task);
+    }
+
+    /// Stops renewing run `id`'s lease.
+    pub(crate) fn stop_lease(&self, id: i64) {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(task) = leases.remove(&id) {
+            task.abort();
+        }
+    }
+
     /// Runs still `running` whose lease passed: their runner is gone.
     pub(crate) fn mark_dead_runs(&self) -> Result<(), PgError> {
+        self.mark_dead_rollouts()?;
         let c = self.client();
         block(c.batch_execute(
             "UPDATE runs SET status='interrupted', finished=lease_until

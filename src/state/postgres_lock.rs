@@ -42,7 +42,7 @@ pub(crate) async fn acquire(
     }
 }
 
-fn enqueue(store: &PgStore, name: &str, run_id: i64) -> Result<i64, PgError> {
+pub(crate) fn enqueue(store: &PgStore, name: &str, run_id: i64) -> Result<i64, PgError> {
     let sql = format!(
         "INSERT INTO lock_queue(name, run_id, \"user\", host, pid, seen)
          VALUES($1,$2,$3,$4,$5,{NOW}) RETURNING id"
@@ -57,7 +57,7 @@ fn enqueue(store: &PgStore, name: &str, run_id: i64) -> Result<i64, PgError> {
     Ok(row.get(0))
 }
 
-fn dequeue(store: &PgStore, ticket: i64) -> Result<(), PgError> {
+pub(crate) fn dequeue(store: &PgStore, ticket: i64) -> Result<(), PgError> {
     block(
         store
             .client()
@@ -79,41 +79,65 @@ fn try_take(
     let mut c = store.client();
     block(async {
         let tx = c.transaction().await?;
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('ferry.lock.' || $1))",
-            &[&name],
-        )
-        .await?;
-        tx.execute(
-            &format!("UPDATE lock_queue SET seen={NOW} WHERE id=$1"),
-            &[&ticket],
-        )
-        .await?;
-        tx.execute(
-            &format!("DELETE FROM lock_queue WHERE name=$1 AND seen < {NOW} - $2"),
-            &[&name, &ttl],
-        )
-        .await?;
-        if let Some(busy) = in_the_way(&tx, name, ticket).await? {
+        if let Some(busy) = check_in(&tx, name, ticket, ttl).await? {
             return Ok(Some(busy));
         }
-        let pid = i64::from(std::process::id());
-        tx.execute(
-            &format!(
-                "INSERT INTO locks(name, \"user\", host, pid, run_id, acquired, expires)
-                 VALUES($1,$2,$3,$4,$5,{NOW},{NOW}+$6)
-                 ON CONFLICT(name) DO UPDATE SET \"user\"=$2, host=$3, pid=$4, run_id=$5,
-                   acquired={NOW}, expires={NOW}+$6"
-            ),
-            &[&name, &username(), &hostname(), &pid, &run_id, &ttl],
-        )
-        .await?;
-        tx.execute("DELETE FROM lock_queue WHERE id=$1", &[&ticket])
-            .await?;
+        take_row(&tx, name, run_id, ticket, ttl).await?;
         tx.commit().await?;
         Ok(None)
     })
     .map_err(|e| store.err(e))
+}
+
+/// Inside an attempt's transaction: the advisory lock on `name`, this waiter's ticket
+/// refreshed and dead waiters' dropped; who is in the way, if anyone.
+pub(crate) async fn check_in(
+    tx: &Transaction<'_>,
+    name: &str,
+    ticket: i64,
+    ttl: f64,
+) -> Result<Option<LockError>, tokio_postgres::Error> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('ferry.lock.' || $1))",
+        &[&name],
+    )
+    .await?;
+    tx.execute(
+        &format!("UPDATE lock_queue SET seen={NOW} WHERE id=$1"),
+        &[&ticket],
+    )
+    .await?;
+    tx.execute(
+        &format!("DELETE FROM lock_queue WHERE name=$1 AND seen < {NOW} - $2"),
+        &[&name, &ttl],
+    )
+    .await?;
+    in_the_way(tx, name, ticket).await
+}
+
+/// Inside an attempt's transaction, after [`check_in`] found no one in the way: the lock is
+/// `run_id`'s, and the ticket is used up.
+pub(crate) async fn take_row(
+    tx: &Transaction<'_>,
+    name: &str,
+    run_id: i64,
+    ticket: i64,
+    ttl: f64,
+) -> Result<(), tokio_postgres::Error> {
+    let pid = i64::from(std::process::id());
+    tx.execute(
+        &format!(
+            "INSERT INTO locks(name, \"user\", host, pid, run_id, acquired, expires)
+             VALUES($1,$2,$3,$4,$5,{NOW},{NOW}+$6)
+             ON CONFLICT(name) DO UPDATE SET \"user\"=$2, host=$3, pid=$4, run_id=$5,
+               acquired={NOW}, expires={NOW}+$6"
+        ),
+        &[&name, &username(), &hostname(), &pid, &run_id, &ttl],
+    )
+    .await?;
+    tx.execute("DELETE FROM lock_queue WHERE id=$1", &[&ticket])
+        .await?;
+    Ok(())
 }
 
 /// The unexpired holder of `name`, else the oldest waiter that asked before `ticket`.

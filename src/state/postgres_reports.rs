@@ -8,16 +8,13 @@
 //! which two runners in containers sharing a host name can both have).
 
 use crate::pipeline::history::{hostname, username, RunRow};
-use crate::pipeline::history_reports::{headed, plain_results, PLAIN_PREFIX};
+use crate::pipeline::history_reports::{headed, plain_rows, PLAIN_PREFIX, RUN_TABLES};
 use crate::report::model::{Report, RunArgs};
 use crate::state::postgres::{block, PgError, PgStore};
 
 /// Migration 2: the `reports` table, as SQLite's.
 pub(crate) const REPORTS_TABLE: &str =
     "CREATE TABLE reports(run_id BIGINT PRIMARY KEY, args TEXT, model TEXT);";
-
-/// The tables a run's rows are in, children first (`stages` references `runs`).
-const RUN_TABLES: [&str; 4] = ["stages", "results", "recaps", "reports"];
 
 impl PgStore {
     /// The newest run this store started.
@@ -70,6 +67,9 @@ impl PgStore {
         if let Some(row) = self.run(id)? {
             headed(report, row);
         }
+        if self.store_shard_report(id, report)? {
+            return Ok(());
+        }
         self.save_report(id, report)
     }
 
@@ -103,27 +103,7 @@ impl PgStore {
                 )
                 .await?;
             let id: i64 = row.get(0);
-            for r in plain_results(report) {
-                tx.execute(
-                    "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at)
-                     VALUES($1,'',$2,$3,$4,$5,$6,$7)",
-                    &[
-                        &id, &r.task, &r.host, &r.status, &r.ignored, &r.msg, &finished,
-                    ],
-                )
-                .await?;
-            }
-            for rc in &report.recaps {
-                let n = rc.counts.map(i64::from);
-                tx.execute(
-                    "INSERT INTO recaps(run_id, stage, host, ok, changed, unreachable, failed,
-                       skipped, rescued, ignored) VALUES($1,'',$2,$3,$4,$5,$6,$7,$8,$9)",
-                    &[
-                        &id, &rc.host, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6],
-                    ],
-                )
-                .await?;
-            }
+            add_plain_rows(&tx, id, report, finished).await?;
             report.run_id = Some(id);
             let args = serde_json::to_string(&report.args).unwrap_or_default();
             let model = serde_json::to_string(&*report).unwrap_or_default();
@@ -138,6 +118,20 @@ impl PgStore {
         .map_err(|e| self.err(e))?;
         report.run_id = Some(id);
         Ok(())
+    }
+
+    /// Adds a plain run's results and recaps to run `id`, for the hosts it has none of yet
+    /// (a host on the controller runs in every shard of a rollout, and counts once).
+    pub(crate) fn add_plain_rows(&self, id: i64, report: &Report) -> Result<(), PgError> {
+        let at = report.started + report.duration;
+        let mut c = self.client();
+        block(async {
+            let tx = c.transaction().await?;
+            crate::state::postgres_rollouts::lock_run(&tx, id).await?;
+            add_plain_rows(&tx, id, report, at).await?;
+            tx.commit().await
+        })
+        .map_err(|e| self.err(e))
     }
 
     /// Deletes every run of `pipeline` but its newest `keep` (runs still going are kept; other
@@ -185,4 +179,40 @@ impl PgStore {
             .filter(|r| ids.contains(&r.id))
             .collect())
     }
+}
+
+/// Inserts `report`'s results and recaps into run `id`, for the hosts it has none of yet.
+async fn add_plain_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: i64,
+    report: &Report,
+    at: f64,
+) -> Result<(), tokio_postgres::Error> {
+    let had: Vec<String> = tx
+        .query("SELECT host FROM recaps WHERE run_id=$1", &[&id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let (results, recaps) = plain_rows(report, &had);
+    for r in results {
+        tx.execute(
+            "INSERT INTO results(run_id, stage, task, host, status, ignored, msg, at)
+             VALUES($1,'',$2,$3,$4,$5,$6,$7)",
+            &[&id, &r.task, &r.host, &r.status, &r.ignored, &r.msg, &at],
+        )
+        .await?;
+    }
+    for rc in recaps {
+        let n = rc.counts.map(i64::from);
+        tx.execute(
+            "INSERT INTO recaps(run_id, stage, host, ok, changed, unreachable, failed,
+               skipped, rescued, ignored) VALUES($1,'',$2,$3,$4,$5,$6,$7,$8,$9)",
+            &[
+                &id, &rc.host, &n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6],
+            ],
+        )
+        .await?;
+    }
+    Ok(())
 }

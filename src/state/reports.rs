@@ -19,13 +19,43 @@ impl Store {
         forward!(self.record_plain_run(report))
     }
 
+    /// Records shard `shard`'s part of a plain `ferry run` rollout's run `run`: its hosts'
+    /// results and recaps, its end (the run ends with its last shard), its report merged into
+    /// the run's.
+    pub fn record_shard_run(
+        &self,
+        run: i64,
+        shard: crate::shard::Shard,
+        report: &mut Report,
+    ) -> Result<(), StateError> {
+        report.run_id = Some(run);
+        let added: Result<(), StateError> = forward!(self.add_plain_rows(run, report));
+        added?;
+        let code = report.exit_code.unwrap_or(99);
+        self.finish_shard(run, shard, &report.status, code)?;
+        let stored: Result<bool, StateError> = forward!(self.store_shard_report(run, report));
+        stored.map(|_| ())
+    }
+
     /// Keeps only the newest `keep` runs of `pipeline`.
     pub fn prune(&self, pipeline: &str, keep: usize) -> Result<usize, StateError> {
         forward!(self.prune(pipeline, keep))
     }
 
-    /// The report model of run `id`.
+    /// The report model of run `id`. A rollout's model says `running` until its last shard
+    /// stored its part; a run that ended without it (a shard killed) takes the run's status.
     pub fn report(&self, id: i64) -> Result<Option<Report>, StateError> {
+        let mut report = self.stored_report(id)?;
+        if let Some(r) = report.as_mut().filter(|r| r.status == "running") {
+            if let Some(run) = self.run(id)?.filter(|run| run.status != "running") {
+                r.status = run.status;
+                r.exit_code = run.exit_code.and_then(|c| i32::try_from(c).ok());
+            }
+        }
+        Ok(report)
+    }
+
+    fn stored_report(&self, id: i64) -> Result<Option<Report>, StateError> {
         forward!(self.report(id))
     }
 

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value as Json;
 
+use super::values::FILTER_ERROR;
 use super::TemplateError;
 use crate::vars::Vars;
 
@@ -20,11 +21,54 @@ pub(crate) fn syntax(template: &str, e: &minijinja::Error) -> TemplateError {
 }
 
 pub(crate) fn runtime(template: &str, e: &minijinja::Error, vars: &Vars) -> TemplateError {
-    if e.kind() == minijinja::ErrorKind::UndefinedError {
+    if let Some(bare) = filter_error(template, e, vars) {
+        return bare;
+    }
+    // An operator on an undefined operand (`'a' + nope`): Ansible's undefined raises there.
+    let undefined_operand = e.kind() == minijinja::ErrorKind::InvalidOperation
+        && e.detail().is_some_and(|d| {
+            d.contains("unsupported types")
+                && (d.contains(" undefined") || d.contains("undefined "))
+        });
+    if e.kind() == minijinja::ErrorKind::UndefinedError || undefined_operand {
         return TemplateError(undefined_message(template, vars));
     }
     TemplateError(format!("{}. String: {template}", detail(e)))
 }
+
+/// A filter's own error (see [`super::values::filter_error`]), bare; `mandatory` without a
+/// message names what was undefined, as Ansible's does.
+pub(crate) fn filter_error(
+    template: &str,
+    e: &minijinja::Error,
+    vars: &Vars,
+) -> Option<TemplateError> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(m) = err.downcast_ref::<minijinja::Error>() {
+            if let Some(d) = m.detail().filter(|d| d.starts_with(FILTER_ERROR)) {
+                if d == MANDATORY {
+                    let undefined = undefined_message(template, vars);
+                    let name = undefined
+                        .rsplit_once("attribute ")
+                        .map(|(_, n)| n)
+                        .or_else(|| undefined.strip_suffix(" is undefined"))
+                        .filter(|n| n.starts_with('\''))
+                        .map(|n| format!("{n} "))
+                        .unwrap_or_default();
+                    let msg = format!("Mandatory variable {name} not defined.");
+                    return Some(TemplateError(format!("{FILTER_ERROR}{msg}")));
+                }
+                return Some(TemplateError(d.to_string()));
+            }
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// What `mandatory` raises without a message; [`filter_error`] names the variable.
+pub(crate) const MANDATORY: &str = "\u{1}filter error: \u{1}mandatory";
 
 fn detail(e: &minijinja::Error) -> String {
     match e.detail() {
@@ -53,7 +97,16 @@ pub(crate) fn undefined_message(template: &str, vars: &Vars) -> String {
     if code.is_empty() {
         code = template.to_string();
     }
-    let code = quoted.replace_all(&code, "''");
+    // Strings are blanked so their words are not read as names, but a subscript's key
+    // (`d['b']`) stays: it names the missing attribute.
+    let code = quoted.replace_all(&code, |c: &regex::Captures| {
+        let start = c.get(0).map_or(0, |m| m.start());
+        if code[..start].ends_with('[') {
+            c[0].to_string()
+        } else {
+            "''".to_string()
+        }
+    });
     for m in re.find_iter(&code) {
         let before = code[..m.start()].trim_end();
         if before.ends_with('|')

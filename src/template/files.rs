@@ -127,7 +127,10 @@ impl super::Templar {
             TemplateError(format!("{}{detail}{at}", e.kind()))
         };
         let env = env_with(&settings).map_err(failed)?;
-        let source = super::rewrite::rewrite(body, true);
+        let source = match settings.delimiters == Settings::default().delimiters {
+            true => super::rewrite::rewrite(body, true),
+            false => super::rewrite::rewrite_custom_delimiters(body, &settings.delimiters),
+        };
         let named = names(body);
         let mut out = env
             .render_str(&source, context(&named, vars, calls_lookup(&named)))
@@ -174,6 +177,12 @@ mod tests {
     fn the_header_and_options_change_whitespace_and_delimiters() {
         let text = "#jinja2: trim_blocks: False, variable_start_string: '[[', variable_end_string: ']]'\n{% if on %}\n[[ items[0] ]] {{ x }}\n{% endif %}\n";
         assert_eq!(render(text, &FileOptions::default()), "\na {{ x }}\n");
+        // Text that only looks like code under other delimiters keeps its filter names.
+        let text = "#jinja2: variable_start_string: '[[', variable_end_string: ']]'\n[[ items | ansible.builtin.to_json ]] {{ x | ns.coll.f }}\n";
+        assert_eq!(
+            render(text, &FileOptions::default()),
+            "[\"a\", \"b\"] {{ x | ns.coll.f }}\n"
+        );
         let mut opts = FileOptions::default();
         opts.set("lstrip_blocks", &json!(true)).unwrap();
         opts.set("newline_sequence", &json!("\r\n")).unwrap();

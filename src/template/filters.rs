@@ -4,11 +4,11 @@
 //! share in `values.rs`.
 
 use base64::Engine;
-use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind};
 use serde_json::Value as Json;
 
-use super::values::{err, from_json};
+use super::values::{err, from_json, Args};
 
 /// Registers everything.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -49,37 +49,34 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_filter("mandatory", |v: Value, msg: Option<String>| {
-        if v.is_undefined() {
-            Err(Error::new(
-                ErrorKind::UndefinedError,
-                msg.unwrap_or_else(|| "Mandatory variable not defined.".into()),
-            ))
-        } else {
-            Ok(v)
+        if !v.is_undefined() {
+            return Ok(v);
         }
+        Err(match msg {
+            Some(msg) => super::values::filter_error(msg),
+            None => Error::new(
+                ErrorKind::InvalidOperation,
+                super::errors::MANDATORY.to_string(),
+            ),
+        })
     });
 }
 
-/// Jinja's `default(default_value='', boolean=False)`. The arguments come as they are: an
-/// undefined or none default is returned as such (`x | d(y.missing) | d(z)` falls through to
-/// `z`, as DebOps' roles count on), which minijinja's `Option` arguments would turn into `''`.
-fn default(value: Value, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let def = match args.first() {
-        Some(d) => d.clone(),
-        None => kwargs
-            .get::<Option<Value>>("default_value")?
-            .unwrap_or_else(|| Value::from("")),
+/// Jinja's `default(default_value='', boolean=False)`: a default that is itself undefined is
+/// given as it is, so a further `default` in the chain still applies (`x | d(y.z) | d(0)`).
+fn default(value: Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    let args = Args::split(args)?;
+    let boolean = args.flag(1, "boolean")?;
+    let def = match args.rest(0).first() {
+        Some(def) => Some(def.clone()),
+        None => args.get(0, "default_value")?,
     };
-    let boolean = match args.get(1) {
-        Some(b) => b.is_true(),
-        None => kwargs.get::<Option<bool>>("boolean")?.unwrap_or(false),
-    };
-    if args.len() > 2 {
-        return Err(err("default: too many arguments"));
-    }
-    kwargs.assert_all_used()?;
+    args.check("default", 2)?;
     let missing = value.is_undefined() || (boolean && !value.is_true());
-    Ok(if missing { def } else { value })
+    Ok(match missing {
+        true => def.unwrap_or_else(|| Value::from("")),
+        false => value,
+    })
 }
 
 fn to_bool(v: Value) -> Value {

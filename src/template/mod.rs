@@ -12,6 +12,7 @@
 //! and tests Ansible adds, and `pyrepr.rs` for Python-style rendering.
 
 mod backslash;
+mod builtin_names;
 mod collections;
 mod compiled;
 mod data;
@@ -66,11 +67,18 @@ pub const LAZY: &str = "\u{1}templated";
 pub const OMIT: &str = "__omit_place_holder__ferry";
 
 /// A template that could not be parsed or rendered; the message is the one Ansible users know.
+/// A filter's own error (Ansible's `AnsibleFilterError`) is kept apart: Ansible reports it
+/// as its bare message, not wrapped as a template or an undefined-variable error.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[error("{}", self.0.strip_prefix(values::FILTER_ERROR).unwrap_or(&self.0))]
 pub struct TemplateError(String);
 
 impl TemplateError {
+    /// A filter's own error, reported bare (e.g. `mandatory`'s message).
+    pub fn is_filter_error(&self) -> bool {
+        self.0.starts_with(values::FILTER_ERROR)
+    }
+
     /// Whether it is about an undefined variable or attribute (rather than bad syntax, an
     /// unknown filter or a filter's failure).
     pub fn is_undefined(&self) -> bool {

@@ -16,134 +16,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use super::builtin_names::{ANSIBLE_FILTERS, ANSIBLE_TESTS};
 use super::rewrite::string_end;
-
-/// ansible-core 2.18's filters (`ansible.builtin`), sorted.
-const ANSIBLE_FILTERS: &[&str] = &[
-    "b64decode",
-    "b64encode",
-    "basename",
-    "bool",
-    "checksum",
-    "combinations",
-    "combine",
-    "comment",
-    "commonpath",
-    "dict2items",
-    "difference",
-    "dirname",
-    "expanduser",
-    "expandvars",
-    "extract",
-    "fileglob",
-    "flatten",
-    "from_json",
-    "from_yaml",
-    "from_yaml_all",
-    "hash",
-    "human_readable",
-    "human_to_bytes",
-    "intersect",
-    "items2dict",
-    "log",
-    "mandatory",
-    "md5",
-    "normpath",
-    "password_hash",
-    "path_join",
-    "permutations",
-    "pow",
-    "product",
-    "quote",
-    "random",
-    "realpath",
-    "regex_escape",
-    "regex_findall",
-    "regex_replace",
-    "regex_search",
-    "rekey_on_member",
-    "relpath",
-    "root",
-    "sha1",
-    "shuffle",
-    "split",
-    "splitext",
-    "strftime",
-    "subelements",
-    "symmetric_difference",
-    "ternary",
-    "to_datetime",
-    "to_json",
-    "to_nice_json",
-    "to_nice_yaml",
-    "to_uuid",
-    "to_yaml",
-    "type_debug",
-    "union",
-    "unique",
-    "unvault",
-    "urldecode",
-    "urlsplit",
-    "vault",
-    "win_basename",
-    "win_dirname",
-    "win_splitdrive",
-    "zip",
-    "zip_longest",
-];
-
-/// ansible-core 2.18's tests (`ansible.builtin`), sorted.
-const ANSIBLE_TESTS: &[&str] = &[
-    "abs",
-    "all",
-    "any",
-    "change",
-    "changed",
-    "contains",
-    "directory",
-    "exists",
-    "failed",
-    "failure",
-    "falsy",
-    "file",
-    "finished",
-    "is_abs",
-    "is_dir",
-    "is_file",
-    "is_link",
-    "is_mount",
-    "is_same_file",
-    "isnan",
-    "issubset",
-    "issuperset",
-    "link",
-    "link_exists",
-    "match",
-    "mount",
-    "nan",
-    "reachable",
-    "regex",
-    "same_file",
-    "search",
-    "skip",
-    "skipped",
-    "started",
-    "subset",
-    "succeeded",
-    "success",
-    "successful",
-    "superset",
-    "timedout",
-    "truthy",
-    "unreachable",
-    "uri",
-    "url",
-    "urn",
-    "vault_encrypted",
-    "vaulted_file",
-    "version",
-    "version_compare",
-];
 
 /// A filter or a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,24 +57,27 @@ impl Kind {
     /// asked once: a call without arguments fails as unknown only for a name it lacks.
     fn native(self, name: &str) -> bool {
         static SEEN: OnceLock<Mutex<HashMap<(Kind, String), bool>>> = OnceLock::new();
-        let mut seen = SEEN.get_or_init(Mutex::default).lock();
-        let seen = match &mut seen {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.get_mut(),
+        let seen = || SEEN.get_or_init(Mutex::default).lock();
+        let key = (self, name.to_string());
+        if let Some(known) = seen().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return *known;
+        }
+        // Asked without the lock held: the call must not wait on a template it renders.
+        let mut state = super::compiled::env().empty_state();
+        let unknown = match self {
+            Kind::Filter => state.apply_filter(name, &[]).err(),
+            Kind::Test => state.perform_test(name, &[]).err(),
         };
-        *seen.entry((self, name.to_string())).or_insert_with(|| {
-            let mut state = super::compiled::env().empty_state();
-            let unknown = match self {
-                Kind::Filter => state.apply_filter(name, &[]).err(),
-                Kind::Test => state.perform_test(name, &[]).err(),
-            };
-            !unknown.is_some_and(|e| {
-                matches!(
-                    e.kind(),
-                    minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownTest
-                )
-            })
-        })
+        let native = !unknown.is_some_and(|e| {
+            matches!(
+                e.kind(),
+                minijinja::ErrorKind::UnknownFilter | minijinja::ErrorKind::UnknownTest
+            )
+        });
+        seen()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, native);
+        native
     }
 
     fn route(self, name: &str) -> Route<'_> {
@@ -224,10 +101,28 @@ impl Kind {
 /// `source` (a template when `text`, else an expression) with its filter and test names
 /// routed; borrowed when nothing changes.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
+    match text {
+        true => rewrite_template(source, &DEFAULT_DELIMITERS),
+        false => rewrite_ranges(source, vec![(0, source.len())]),
+    }
+}
+
+/// Jinja's delimiters: block, variable and comment start and end strings.
+pub(crate) type Delimiters = [String; 6];
+
+static DEFAULT_DELIMITERS: std::sync::LazyLock<Delimiters> =
+    std::sync::LazyLock::new(|| ["{%", "%}", "{{", "}}", "{#", "#}"].map(String::from));
+
+/// A template read with `delimiters`, with its filter and test names routed.
+pub(crate) fn rewrite_template<'a>(source: &'a str, delimiters: &Delimiters) -> Cow<'a, str> {
+    rewrite_ranges(source, code_ranges(source, delimiters))
+}
+
+fn rewrite_ranges(source: &str, ranges: Vec<(usize, usize)>) -> Cow<'_, str> {
     let mut out = String::with_capacity(source.len() + 32);
     let mut changed = false;
     let mut done = 0;
-    for (start, end) in code_ranges(source, text) {
+    for (start, end) in ranges {
         out.push_str(&source[done..start]);
         changed |= rewrite_code(&source[start..end], &mut out);
         done = end;
@@ -239,38 +134,34 @@ pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The byte ranges of `source` that are code: all of an expression; in a template, the
-/// insides of `{{ }}` and `{% %}` outside `{% raw %}` blocks and comments.
-fn code_ranges(source: &str, text: bool) -> Vec<(usize, usize)> {
-    if !text {
-        return vec![(0, source.len())];
-    }
+/// The byte ranges of a template that are code: the insides of its variable and block tags,
+/// outside `raw` blocks and comments.
+fn code_ranges(source: &str, delimiters: &Delimiters) -> Vec<(usize, usize)> {
+    let [block, block_end, var, var_end, comment, comment_end] = delimiters.each_ref();
     let b = source.as_bytes();
     let mut ranges = Vec::new();
     let mut i = 0;
-    while let Some(at) = source[i..].find('{').map(|p| p + i) {
-        let close = match b.get(at + 1) {
-            Some(b'{') => "}}",
-            Some(b'%') => "%}",
-            Some(b'#') => {
-                i = source[at..].find("#}").map_or(b.len(), |p| at + p + 2);
-                continue;
-            }
-            _ => {
-                i = at + 1;
-                continue;
-            }
+    loop {
+        let next = [(block, block_end), (var, var_end), (comment, comment_end)]
+            .into_iter()
+            .filter_map(|(open, close)| Some((source[i..].find(open.as_str())? + i, open, close)))
+            .min_by_key(|(at, _, _)| *at);
+        let Some((at, open, close)) = next else {
+            return ranges;
         };
-        let start = at + 2;
+        let start = at + open.len();
         let end = code_end(b, start, close);
-        if close == "%}" && is_word(&source[start..end], "raw") {
-            i = raw_end(source, end);
-            continue;
+        i = (end + close.len()).min(b.len());
+        if open == comment {
+            i = source[start..]
+                .find(close.as_str())
+                .map_or(b.len(), |p| start + p + close.len());
+        } else if open == block && is_word(&source[start..end], "raw") {
+            i = raw_end(source, end, block, block_end);
+        } else {
+            ranges.push((start, end));
         }
-        ranges.push((start, end));
-        i = (end + 2).min(b.len());
     }
-    ranges
 }
 
 /// Where the code starting at `i` ends: at `close` outside string literals.
@@ -292,13 +183,13 @@ fn is_word(code: &str, word: &str) -> bool {
     code.trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+') == word
 }
 
-/// The end of the `{% endraw %}` tag after a raw block starting at `from`.
-fn raw_end(source: &str, from: usize) -> usize {
+/// The end of the `endraw` tag after a raw block starting at `from`.
+fn raw_end(source: &str, from: usize, open: &str, close: &str) -> usize {
     let mut i = from;
-    while let Some(at) = source[i..].find("{%").map(|p| p + i) {
-        let end = code_end(source.as_bytes(), at + 2, "%}");
-        if is_word(&source[at + 2..end], "endraw") {
-            return (end + 2).min(source.len());
+    while let Some(at) = source[i..].find(open).map(|p| p + i) {
+        let end = code_end(source.as_bytes(), at + open.len(), close);
+        if is_word(&source[at + open.len()..end], "endraw") {
+            return (end + close.len()).min(source.len());
         }
         i = end;
     }
@@ -408,6 +299,15 @@ fn name_use(code: &str, at: usize, kind: Kind, out: &mut String, changed: &mut b
             out.push_str(&format!("{}('{name}'", kind.generic()));
             let open = skip_spaces(b, end);
             if b.get(open) != Some(&b'(') {
+                // `x is t 3`: a test takes one argument without brackets.
+                let arg_end = match kind {
+                    Kind::Test => bare_argument_end(b, open),
+                    Kind::Filter => open,
+                };
+                if arg_end > open {
+                    out.push_str(&format!(", {})", &code[open..arg_end]));
+                    return arg_end;
+                }
                 out.push(')');
                 return end;
             }
@@ -419,6 +319,30 @@ fn name_use(code: &str, at: usize, kind: Kind, out: &mut String, changed: &mut b
             out.push_str(", ");
             first
         }
+    }
+}
+
+/// The end of the one argument a test takes without brackets, starting at `at` (`at` when
+/// there is none): a string, a number or a dotted variable, as Jinja reads `x is t arg`.
+fn bare_argument_end(b: &[u8], at: usize) -> usize {
+    match b.get(at) {
+        Some(b'\'' | b'"') => string_end(b, at),
+        Some(c) if c.is_ascii_digit() => {
+            let mut j = at;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'.' || b[j] == b'_') {
+                j += 1;
+            }
+            j
+        }
+        Some(_) => {
+            let end = name_end(b, at);
+            let word = std::str::from_utf8(&b[at..end]).unwrap_or_default();
+            match word {
+                "and" | "or" | "else" | "is" | "if" | "not" | "in" => at,
+                _ => end,
+            }
+        }
+        None => at,
     }
 }
 
@@ -504,6 +428,18 @@ mod tests {
                 false,
                 "x is not __pytest('ns.c.t', 1)",
             ),
+            (
+                "x is ns.c.t 3 and y",
+                false,
+                "x is __pytest('ns.c.t', 3) and y",
+            ),
+            (
+                "x is ns.c.t y.z or 1",
+                false,
+                "x is __pytest('ns.c.t', y.z) or 1",
+            ),
+            ("x is ns.c.t 'a'", false, "x is __pytest('ns.c.t', 'a')"),
+            ("x is ns.c.t and y", false, "x is __pytest('ns.c.t') and y"),
             (
                 "x is defined and this is ns.c.t",
                 false,

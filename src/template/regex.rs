@@ -161,8 +161,9 @@ fn regex_replace(value: Value, args: Rest<ValueOrKwargs>) -> Result<String, Erro
     })?;
     out.push_str(&text[last..]);
     if mandatory != 0 && usize::try_from(mandatory) != Ok(subs) {
-        return Err(err(format!(
-            "'{pattern}' should match {mandatory} times, but matches {subs} times in '{text}'"
+        // Ansible's message shows the `count` argument where it means the matches.
+        return Err(super::values::filter_error(format!(
+            "'{pattern}' should match {mandatory} times, but matches {count} times in '{text}'"
         )));
     }
     Ok(out)

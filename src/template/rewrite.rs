@@ -26,12 +26,31 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [fn(&str, bool) -> Cow<'_, str>; 4] = [
+    let steps: [Step; 4] = [
         super::plugin_names::rewrite,
         percent,
         missing_else,
         date_difference,
     ];
+    apply(source, text, &steps)
+}
+
+/// A template file read with other delimiters than `{{ }}` and `{% %}`: its filter and test
+/// names routed where those delimiters put code, then the rewrites that do not depend on them.
+pub(crate) fn rewrite_custom_delimiters<'a>(
+    source: &'a str,
+    delimiters: &super::plugin_names::Delimiters,
+) -> Cow<'a, str> {
+    let routed = super::plugin_names::rewrite_template(source, delimiters);
+    match apply(&routed, true, &[percent, missing_else, date_difference]) {
+        Cow::Owned(changed) => Cow::Owned(changed),
+        Cow::Borrowed(_) => routed,
+    }
+}
+
+type Step = fn(&str, bool) -> Cow<'_, str>;
+
+fn apply<'a>(source: &'a str, text: bool, steps: &[Step]) -> Cow<'a, str> {
     let mut current = Cow::Borrowed(source);
     for step in steps {
         if let Cow::Owned(changed) = step(&current, text) {

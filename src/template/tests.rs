@@ -137,6 +137,11 @@ fn errors() {
         ("{{ missing }}", "'missing' is undefined"),
         ("x {{ missing }} y", "'missing' is undefined"),
         ("{{ d.nope }}", "'dict object' has no attribute 'nope'"),
+        ("{{ d['nope'].x }}", "'dict object' has no attribute 'nope'"),
+        (
+            "{{ 'a b' + d[\"nope\"].x }}",
+            "'dict object' has no attribute 'nope'",
+        ),
         ("{{ s | upper }} {{ other.x }}", "'other' is undefined"),
     ] {
         assert_eq!(

@@ -12,6 +12,14 @@ pub(crate) fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
+/// Marks a filter's own error (Ansible's `AnsibleFilterError`) in a minijinja error's detail.
+pub(crate) const FILTER_ERROR: &str = "\u{1}filter error: ";
+
+/// A filter's own error, which Ansible reports as its bare message.
+pub(crate) fn filter_error(msg: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidOperation, format!("{FILTER_ERROR}{msg}"))
+}
+
 /// A template value as JSON (`null` when it has no JSON form).
 pub(crate) fn to_json(v: &Value) -> Json {
     serde_json::to_value(v).unwrap_or(Json::Null)

@@ -226,6 +226,15 @@ impl Drop for Docker {
         }
         let _ = self.registry_child.kill();
         let _ = self.registry_child.wait();
+        // dockerd leaves its network namespace mounted under its exec root; unmounted, the
+        // fixture's directory (images, layers) can be removed instead of piling up in /tmp.
+        let root = self.dir.path().display().to_string();
+        let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        for point in mounts.lines().filter_map(|l| l.split(' ').nth(1)) {
+            if point.starts_with(&root) {
+                let _ = Command::new("umount").arg("-l").arg(point).status();
+            }
+        }
     }
 }
 

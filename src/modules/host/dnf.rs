@@ -154,6 +154,13 @@ pub(crate) async fn run_locked(
     exec_until_free(ctx, &script, lock_timeout, |out| out.rc == LOCKED).await
 }
 
+/// Whether a section of a transaction table lists packages (`Installing:`, `Installing
+/// dependencies:`, `Installing group/module packages:`, `Removing unused dependencies:`) rather
+/// than groups or module streams (`Installing Groups:`, `Enabling module streams:`).
+fn packages(section: &str) -> bool {
+    !section.contains(' ') || section.ends_with("packages") || section.ends_with("dependencies")
+}
+
 /// The packages a transaction table (`dnf --assumeno ...`) would install and remove; an
 /// upgraded or downgraded package's installed version (from `installed`) is removed.
 pub(crate) fn transaction(table: &str, installed: &[Pkg]) -> (Vec<Pkg>, Vec<Pkg>) {
@@ -166,7 +173,7 @@ pub(crate) fn transaction(table: &str, installed: &[Pkg]) -> (Vec<Pkg>, Vec<Pkg>
             carried.clear();
             continue;
         }
-        if line.trim_start().starts_with("replacing ") {
+        if line.trim_start().starts_with("replacing ") || !packages(section) {
             continue;
         }
         let joined = format!("{carried} {line}");
@@ -216,7 +223,7 @@ mod tests {
 
     #[test]
     fn a_transaction_table_reads_as_packages_in_and_out() {
-        let table = "Dependencies resolved.\n====\n Package  Architecture  Version  Repository  Size\n====\nInstalling:\n fapp  noarch  1.0-1  ferrytest  6.0 k\n a-very-long-package-name-that-wraps\n       noarch  1:2.0-1  ferrytest  5.9 k\nUpgrading:\n fdemo  noarch  2.0-1  ferrytest  5.9 k\nRemoving unused dependencies:\n flib  noarch  1.0-1  @ferrytest  4\n\nTransaction Summary\n====\nInstall  3 Packages\n";
+        let table = "Dependencies resolved.\n====\n Package  Architecture  Version  Repository  Size\n====\nInstalling:\n fapp  noarch  1.0-1  ferrytest  6.0 k\n a-very-long-package-name-that-wraps\n       noarch  1:2.0-1  ferrytest  5.9 k\nUpgrading:\n fdemo  noarch  2.0-1  ferrytest  5.9 k\nInstalling group/module packages:\n fmodpkg  noarch  1.0-1  ferrytest  6.0 k\nInstalling Groups:\n Ferry Tools With Many Long Words\nEnabling module streams:\n fmod     1.0\nRemoving unused dependencies:\n flib  noarch  1.0-1  @ferrytest  4\n\nTransaction Summary\n====\nInstall  3 Packages\n";
         let old = installed("fdemo|0|1.0|1|noarch\nflib|0|1.0|1|noarch\n");
         let (add, remove) = transaction(table, &old);
         let names = |v: &[Pkg]| v.iter().map(Pkg::nevra).collect::<Vec<_>>();
@@ -225,7 +232,8 @@ mod tests {
             [
                 "fapp-1.0-1.noarch",
                 "a-very-long-package-name-that-wraps-1:2.0-1.noarch",
-                "fdemo-2.0-1.noarch"
+                "fdemo-2.0-1.noarch",
+                "fmodpkg-1.0-1.noarch"
             ]
         );
         assert_eq!(names(&remove), ["fdemo-1.0-1.noarch", "flib-1.0-1.noarch"]);

@@ -69,7 +69,10 @@ fn loops_get_the_items_of_their_lookup() {
     let err = t
         .loop_lookup("nosuch", json!([]), &scope, "files")
         .unwrap_err();
-    assert!(err.to_string().contains("lookup plugin 'nosuch' not found"));
+    assert!(
+        err.to_string().contains("lookup plugin (nosuch) not found"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -108,7 +108,10 @@ class Plugins:
         except TypeError as e:
             raise Failure("type", str(e))
         except Exception as e:
-            raise Failure("hard", str(e))
+            from ansible.errors import AnsibleError
+
+            # Ansible reports its own errors (AnsibleFilterError, ...) by their bare message.
+            raise Failure("ansible" if isinstance(e, AnsibleError) else "hard", str(e))
         if kind == "test":
             return bool(result)
         return unrolled(result)

@@ -96,6 +96,9 @@ fn template_error(op: &str, name: &str, e: PluginError) -> Error {
         ("missing" | "unavailable", _) => ErrorKind::UnknownTest,
         _ => ErrorKind::InvalidOperation,
     };
+    if e.kind == "ansible" {
+        return super::values::filter_error(e.message);
+    }
     let message = match e.kind.as_str() {
         "type" => format!("Unexpected templating type error occurred: {}", e.message),
         "unavailable" => format!("Could not load \"{name}\": '{name}' ({})", e.message),
