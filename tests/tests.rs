@@ -12,7 +12,6 @@ mod conformance;
 mod connections;
 mod core;
 mod corpus;
-mod debops;
 mod deploy;
 mod diffs;
 mod dnf;
