@@ -129,6 +129,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     super::strings::register(&mut env);
     super::pathfilters::register(&mut env);
     super::rewrite::register(&mut env);
+    super::mutable::register(&mut env);
     super::dates::register(&mut env);
     super::predicates::register(&mut env);
     super::lookup::register(&mut env);

@@ -22,6 +22,7 @@ mod files;
 mod filters;
 mod jinja;
 mod lookup;
+mod mutable;
 pub(crate) use lookup::glob_match;
 mod pathfilters;
 mod plugin_names;

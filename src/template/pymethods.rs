@@ -13,6 +13,14 @@ pub(crate) fn call(
     method: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
+    if method == "items" && value.kind() == ValueKind::Map && args.is_empty() {
+        // Python's dict.items() gives tuples: written `('k', 1)` in text.
+        let pairs = value.try_iter()?.map(|k| {
+            let v = value.get_item(&k).unwrap_or_default();
+            Value::from_object(super::pyrepr::Tuple(vec![k, v]))
+        });
+        return Ok(Value::from_iter(pairs));
+    }
     match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
         Err(e) if e.kind() == ErrorKind::UnknownMethod => {
             more(value, method, args).unwrap_or(Err(e))

@@ -3,13 +3,16 @@
 //!   `%` and its operand becomes the `__pyformat` filter;
 //! - a conditional expression without `else` (`{{ '--force' if force }}`), which Jinja2
 //!   renders as nothing when false: it gets `else none`;
+//! - `{% set name = [..] %}` and `{..}`: a list or mapping the template can change;
 //! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use minijinja::formatting::{format, FormatStyle};
 use minijinja::value::Value;
 use minijinja::{Environment, Error};
+use regex::Regex;
 
 /// Registers the filters the rewrite calls.
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -26,11 +29,12 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [Step; 4] = [
+    let steps: [Step; 5] = [
         super::plugin_names::rewrite,
         percent,
         missing_else,
         date_difference,
+        mutable_sets,
     ];
     apply(source, text, &steps)
 }
@@ -58,6 +62,20 @@ fn apply<'a>(source: &'a str, text: bool, steps: &[Step]) -> Cow<'a, str> {
         }
     }
     current
+}
+
+/// `{% set name = [..] %}` / `{% set name = {..} %}`: the value wrapped in `__mutable`, so
+/// the template may `append` to it or `update` it (`mutable.rs`).
+fn mutable_sets(source: &str, text: bool) -> Cow<'_, str> {
+    static SET: OnceLock<Regex> = OnceLock::new();
+    if !text || !source.contains("set") {
+        return Cow::Borrowed(source);
+    }
+    let re = SET.get_or_init(|| {
+        Regex::new(r"(?s)(\{%[-+]?\s*set\s+[A-Za-z_][A-Za-z0-9_]*\s*=\s*)([\[{].*?)(\s*[-+]?%\})")
+            .expect("valid regex")
+    });
+    re.replace_all(source, "${1}__mutable((${2}))${3}")
 }
 
 /// `(a | to_datetime) - (b | to_datetime)` (or `now() - (...)`): the `__sub` function, which
