@@ -1,7 +1,7 @@
 //! Jinja2's own filters and globals that minijinja lacks or writes differently, as Jinja2 3.x
 //! under Ansible gives them: `center`, `wordcount`, `wordwrap`, `truncate`, `filesizeformat`,
 //! `striptags`, `escape`/`e`/`forceescape` (Python's entities), `urlencode`, `urlize`,
-//! `xmlattr`, `replace` with a count; `cycler`, `joiner`, `lipsum`, `dict`.
+//! `xmlattr`, `replace` with a count, `indent` (a trailing newline kept); `cycler`, `joiner`, `lipsum`, `dict`.
 
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, State};
@@ -25,6 +25,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("wordcount", |v: Value| contrib::wordcount(&v));
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("truncate", truncate);
+    env.add_filter("indent", indent);
     env.add_filter("filesizeformat", |v: f64, binary: Option<bool>| {
         contrib::filesizeformat(v, binary)
     });
@@ -119,6 +120,46 @@ fn fill(line: &str, width: usize, break_long: bool, out: &mut Vec<String>) {
     if !current.is_empty() {
         out.push(current);
     }
+}
+
+/// Jinja2's `indent(width=4, first=False, blank=False)`: every line but the first (and blank
+/// ones) indented by `width` spaces (or by `width` itself when it is a string); a trailing
+/// newline stays, as Jinja2 splits `s + '\n'` into lines.
+fn indent(
+    s: String,
+    width: Option<Value>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let width = match width {
+        Some(w) => Some(w),
+        None => kwargs.get("width")?,
+    };
+    let first = first.or(kwargs.get("first")?).unwrap_or(false);
+    let blank = blank.or(kwargs.get("blank")?).unwrap_or(false);
+    kwargs.assert_all_used()?;
+    let pad = match width {
+        None => " ".repeat(4),
+        Some(w) if w.kind() == ValueKind::String => w.as_str().unwrap_or("").to_string(),
+        Some(w) => " ".repeat(
+            usize::try_from(w).map_err(|_| err("indent: width must be a number or a string"))?,
+        ),
+    };
+    let text = format!("{s}\n");
+    let mut lines = text.lines();
+    let mut out = lines.next().unwrap_or("").to_string();
+    for line in lines {
+        out.push('\n');
+        if blank || !line.is_empty() {
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    if first {
+        out.insert_str(0, &pad);
+    }
+    Ok(out)
 }
 
 /// Jinja2's `truncate(length=255, killwords=False, end='...', leeway=5)`.

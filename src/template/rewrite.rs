@@ -4,6 +4,7 @@
 //! - a conditional expression without `else` (`{{ '--force' if force }}`), which Jinja2
 //!   renders as nothing when false: it gets `else none`;
 //! - `{% set name = [..] %}` and `{..}`: a list or mapping the template can change;
+//! - `{% block %}` inside a `{% macro %}` (minijinja refuses it): rendered in place;
 //! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`).
 
 use std::borrow::Cow;
@@ -29,12 +30,13 @@ fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [Step; 5] = [
+    let steps: [Step; 6] = [
         super::plugin_names::rewrite,
         percent,
         missing_else,
         date_difference,
         mutable_sets,
+        blocks_in_macros,
     ];
     apply(source, text, &steps)
 }
@@ -76,6 +78,36 @@ fn mutable_sets(source: &str, text: bool) -> Cow<'_, str> {
             .expect("valid regex")
     });
     re.replace_all(source, "${1}__mutable((${2}))${3}")
+}
+
+/// `{% block %}` inside a `{% macro %}`, which minijinja refuses and Jinja2 renders in place
+/// when no child template overrides it: an `{% if true %}` with the same whitespace control.
+/// (A child template's override of such a block is not seen.)
+fn blocks_in_macros(source: &str, text: bool) -> Cow<'_, str> {
+    static MACRO: OnceLock<Regex> = OnceLock::new();
+    static BLOCK: OnceLock<Regex> = OnceLock::new();
+    static END: OnceLock<Regex> = OnceLock::new();
+    if !text || !source.contains("macro") || !source.contains("block") {
+        return Cow::Borrowed(source);
+    }
+    let macro_re = MACRO.get_or_init(|| {
+        Regex::new(r"(?s)\{%[-+]?\s*macro\b.*?\{%[-+]?\s*endmacro\s*[-+]?%\}").expect("valid regex")
+    });
+    let block = BLOCK.get_or_init(|| {
+        Regex::new(r"\{%([-+]?)\s*block\s+\w+(?:\s+scoped)?(?:\s+required)?\s*([-+]?)%\}")
+            .expect("valid regex")
+    });
+    let end = END.get_or_init(|| {
+        Regex::new(r"\{%([-+]?)\s*endblock(?:\s+\w+)?\s*([-+]?)%\}").expect("valid regex")
+    });
+    let changed = macro_re.replace_all(source, |c: &regex::Captures| {
+        let opened = block.replace_all(&c[0], "{%${1} if true ${2}%}");
+        end.replace_all(&opened, "{%${1} endif ${2}%}").into_owned()
+    });
+    match changed {
+        Cow::Owned(s) if s != source => Cow::Owned(s),
+        _ => Cow::Borrowed(source),
+    }
 }
 
 /// `(a | to_datetime) - (b | to_datetime)` (or `now() - (...)`): the `__sub` function, which
