@@ -436,18 +436,7 @@ fn a_killed_shard_makes_its_rollout_interrupted_once_its_lease_passed() {
         "the lease (2s) passed: {:?}",
         start.elapsed()
     );
-    let lines = runs(&url);
-    assert!(
-        lines[1].contains("interrupted") && lines[1].contains("  99 "),
-        "{lines:?}"
-    );
-    let show = fresh(&url, &["history", "show", "1"]);
-    assert!(
-        show.stdout.contains("    shard 0/2: succeeded (exit 0)")
-            && show.stdout.contains("    shard 1/2: interrupted (exit 99)"),
-        "{}",
-        show.all()
-    );
+    assert_interrupted_by_shard_1(&url);
     let page = fresh(&url, &["report", "1"]);
     assert!(
         page.stdout.contains(r#""status":"interrupted""#),
@@ -485,12 +474,18 @@ fn a_killed_shard_on_a_shared_sqlite_file_makes_its_rollout_interrupted() {
     let _ = killed.wait();
     let next = run(&hosts, dir, &state, &["-e", "git_sha=after"], &[]);
     assert_eq!(next.code, 0, "the lock is free: {}", next.all());
-    let lines = runs(&state);
+    assert_interrupted_by_shard_1(&state);
+}
+
+/// Run 1 (the second history line) ended `interrupted` (exit 99): shard 0 succeeded, shard 1
+/// was killed.
+fn assert_interrupted_by_shard_1(state: &str) {
+    let lines = runs(state);
     assert!(
         lines[1].contains("interrupted") && lines[1].contains("  99 "),
         "{lines:?}"
     );
-    let show = fresh(&state, &["history", "show", "1"]);
+    let show = fresh(state, &["history", "show", "1"]);
     assert!(
         show.stdout.contains("    shard 0/2: succeeded (exit 0)")
             && show.stdout.contains("    shard 1/2: interrupted (exit 99)"),

@@ -47,7 +47,7 @@ pub(crate) fn filter_error(
     while let Some(err) = source {
         if let Some(m) = err.downcast_ref::<minijinja::Error>() {
             if let Some(d) = m.detail().filter(|d| d.starts_with(FILTER_ERROR)) {
-                if d == MANDATORY {
+                if d.strip_prefix(FILTER_ERROR) == Some(MANDATORY) {
                     let undefined = undefined_message(template, vars);
                     let name = undefined
                         .rsplit_once("attribute ")
@@ -67,8 +67,8 @@ pub(crate) fn filter_error(
     None
 }
 
-/// What `mandatory` raises without a message; [`filter_error`] names the variable.
-pub(crate) const MANDATORY: &str = "\u{1}filter error: \u{1}mandatory";
+/// The filter error `mandatory` raises without a message; [`filter_error`] names the variable.
+pub(crate) const MANDATORY: &str = "\u{1}mandatory";
 
 fn detail(e: &minijinja::Error) -> String {
     match e.detail() {

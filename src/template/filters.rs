@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
-use minijinja::{Environment, Error, ErrorKind};
+use minijinja::{Environment, Error};
 use serde_json::Value as Json;
 
 use super::values::{err, from_json, Args};
@@ -52,13 +52,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         if !v.is_undefined() {
             return Ok(v);
         }
-        Err(match msg {
-            Some(msg) => super::values::filter_error(msg),
-            None => Error::new(
-                ErrorKind::InvalidOperation,
-                super::errors::MANDATORY.to_string(),
-            ),
-        })
+        Err(super::values::filter_error(
+            msg.as_deref().unwrap_or(super::errors::MANDATORY),
+        ))
     });
 }
 
