@@ -493,3 +493,56 @@ fn assert_interrupted_by_shard_1(state: &str) {
         show.all()
     );
 }
+
+/// A shard that queued for the lock but has not yet looked for its rollout (the moment two
+/// shards started at once can leave) is not in its siblings' way: the sibling, without
+/// `--wait-lock`, creates the run and the late one joins it. A waiter of another rollout is.
+#[test]
+fn a_queued_sibling_shard_is_not_in_the_way_in_postgres() {
+    let pg = Postgres::start();
+    let url = pg.url();
+    let hosts = SshHosts::start(2);
+    setup(&hosts);
+    // Migrate the schema, then queue shard 1 of rollout "k" as a sibling runner would.
+    assert_eq!(fresh(&url, &["history"]).code, 0);
+    let queue = |rollout: &str| {
+        pg.psql(&format!(
+            "INSERT INTO lock_queue(name, run_id, \"user\", host, pid, seen, rollout)
+             VALUES('production', 0, 'ci', 'runner-b', 1,
+                    extract(epoch from clock_timestamp()) + 3600, '{rollout}')"
+        ))
+    };
+    queue("demo/k");
+    let other = checkout(&hosts);
+    let shard = |dir: &Path, spec: &str, key: &str, sha: &str| {
+        let sha = format!("git_sha={sha}");
+        run(
+            &hosts,
+            dir,
+            &url,
+            &["--shard", spec, "--run-key", key, "-e", &sha],
+            &[],
+        )
+    };
+    let first = shard(hosts.dir.path(), "0/2", "k", "one");
+    assert_eq!(first.code, 0, "{}", first.all());
+    let second = shard(other.path(), "1/2", "k", "one");
+    assert_eq!(second.code, 0, "{}", second.all());
+    let lines = runs(&url);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("succeeded"), "{lines:?}");
+    for h in ["host1", "host2"] {
+        assert_eq!(deployed(&hosts, h), "reg/app:one\n", "{h}");
+    }
+
+    // A waiter of another rollout, queued first, is in the way.
+    queue("demo/other");
+    let busy = shard(other.path(), "0/2", "k2", "two");
+    assert_ne!(busy.code, 0, "{}", busy.all());
+    assert!(
+        busy.stderr
+            .contains("the lock 'production' is held by ci@runner-b"),
+        "{}",
+        busy.all()
+    );
+}

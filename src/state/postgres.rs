@@ -92,6 +92,7 @@ const MIGRATIONS: &[(i32, &str)] = &[(
 ),
 (2, super::postgres_reports::REPORTS_TABLE),
 (3, super::postgres_rollouts::ROLLOUT_TABLES),
+(4, super::postgres_lock::QUEUE_ROLLOUT),
 ];
 
 /// The runtime the driver's connections and the lease renewals run on.

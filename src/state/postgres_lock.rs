@@ -7,6 +7,10 @@
 //! A ticket not refreshed for a lease length is a waiter that died and is dropped. Every
 //! attempt runs in one transaction under an advisory lock on the lock's name, so two runners
 //! never both see the lock free.
+//!
+//! A shard of a rollout waits as its rollout: its ticket names the rollout (pipeline and run
+//! key), and its siblings' tickets are never in its way — the first of them to get the lock
+//! creates the rollout's run, which the others join.
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +21,10 @@ use crate::pipeline::lock::LockError;
 use crate::state::postgres::{block, PgError, PgStore, NOW};
 use crate::state::StateError;
 
+/// Migration 4: a waiter's rollout (`pipeline/key`), so a rollout's shards do not queue
+/// behind each other.
+pub(crate) const QUEUE_ROLLOUT: &str = "ALTER TABLE lock_queue ADD COLUMN rollout TEXT;";
+
 /// Takes `name` for `run_id`, waiting up to `wait`, in the order waiters asked.
 pub(crate) async fn acquire(
     store: &PgStore,
@@ -24,7 +32,7 @@ pub(crate) async fn acquire(
     run_id: i64,
     wait: Duration,
 ) -> Result<(), StateError> {
-    let ticket = enqueue(store, name, run_id)?;
+    let ticket = enqueue(store, name, run_id, None)?;
     let deadline = Instant::now() + wait;
     loop {
         match try_take(store, name, run_id, ticket) {
@@ -42,17 +50,22 @@ pub(crate) async fn acquire(
     }
 }
 
-pub(crate) fn enqueue(store: &PgStore, name: &str, run_id: i64) -> Result<i64, PgError> {
+/// Queues for `name` as `run_id`, or as a shard of `rollout`: returns the ticket.
+pub(crate) fn enqueue(
+    store: &PgStore,
+    name: &str,
+    run_id: i64,
+    rollout: Option<&str>,
+) -> Result<i64, PgError> {
     let sql = format!(
-        "INSERT INTO lock_queue(name, run_id, \"user\", host, pid, seen)
-         VALUES($1,$2,$3,$4,$5,{NOW}) RETURNING id"
+        "INSERT INTO lock_queue(name, run_id, \"user\", host, pid, seen, rollout)
+         VALUES($1,$2,$3,$4,$5,{NOW},$6) RETURNING id"
     );
     let pid = i64::from(std::process::id());
-    let row = block(
-        store
-            .client()
-            .query_one(&sql, &[&name, &run_id, &username(), &hostname(), &pid]),
-    )
+    let row = block(store.client().query_one(
+        &sql,
+        &[&name, &run_id, &username(), &hostname(), &pid, &rollout],
+    ))
     .map_err(|e| store.err(e))?;
     Ok(row.get(0))
 }
@@ -79,7 +92,7 @@ fn try_take(
     let mut c = store.client();
     block(async {
         let tx = c.transaction().await?;
-        if let Some(busy) = check_in(&tx, name, ticket, ttl).await? {
+        if let Some(busy) = check_in(&tx, name, (ticket, None), ttl).await? {
             return Ok(Some(busy));
         }
         take_row(&tx, name, run_id, ticket, ttl).await?;
@@ -90,11 +103,12 @@ fn try_take(
 }
 
 /// Inside an attempt's transaction: the advisory lock on `name`, this waiter's ticket
-/// refreshed and dead waiters' dropped; who is in the way, if anyone.
+/// refreshed and dead waiters' dropped; who is in the way, if anyone. `rollout`: the rollout
+/// this waiter is a shard of, whose other shards are not in its way.
 pub(crate) async fn check_in(
     tx: &Transaction<'_>,
     name: &str,
-    ticket: i64,
+    (ticket, rollout): (i64, Option<&str>),
     ttl: f64,
 ) -> Result<Option<LockError>, tokio_postgres::Error> {
     tx.execute(
@@ -112,7 +126,7 @@ pub(crate) async fn check_in(
         &[&name, &ttl],
     )
     .await?;
-    in_the_way(tx, name, ticket).await
+    in_the_way(tx, name, ticket, rollout).await
 }
 
 /// Inside an attempt's transaction, after [`check_in`] found no one in the way: the lock is
@@ -140,11 +154,13 @@ pub(crate) async fn take_row(
     Ok(())
 }
 
-/// The unexpired holder of `name`, else the oldest waiter that asked before `ticket`.
+/// The unexpired holder of `name`, else the oldest waiter that asked before `ticket` and is
+/// not a shard of `rollout`.
 async fn in_the_way(
     tx: &Transaction<'_>,
     name: &str,
     ticket: i64,
+    rollout: Option<&str>,
 ) -> Result<Option<LockError>, tokio_postgres::Error> {
     let holder = format!(
         "SELECT \"user\", host, pid, run_id, {NOW} - acquired FROM locks
@@ -155,9 +171,11 @@ async fn in_the_way(
         None => {
             let waiter = format!(
                 "SELECT \"user\", host, pid, run_id, {NOW} - seen FROM lock_queue
-                 WHERE name=$1 AND id < $2 ORDER BY id LIMIT 1"
+                 WHERE name=$1 AND id < $2
+                   AND ($3::text IS NULL OR rollout IS NULL OR rollout <> $3)
+                 ORDER BY id LIMIT 1"
             );
-            tx.query_opt(&waiter, &[&name, &ticket]).await?
+            tx.query_opt(&waiter, &[&name, &ticket, &rollout]).await?
         }
     };
     Ok(row.map(|r| LockError::Busy {

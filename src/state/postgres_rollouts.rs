@@ -114,7 +114,8 @@ async fn create(
     Ok(run)
 }
 
-/// Who holds the pipeline's lock, if anyone other than a waiter behind `ticket`.
+/// Who holds the pipeline's lock, or waits for it before `ticket` (other than this rollout's
+/// shards), if anyone.
 async fn lock_busy(
     tx: &Transaction<'_>,
     start: &RolloutStart<'_>,
@@ -122,7 +123,10 @@ async fn lock_busy(
     ttl: f64,
 ) -> PgResult<Option<LockError>> {
     match (start.lock, ticket) {
-        (Some(name), Some(ticket)) => check_in(tx, name, ticket, ttl).await,
+        (Some(name), Some(ticket)) => {
+            let queued_as = start.queued_as();
+            check_in(tx, name, (ticket, Some(&queued_as)), ttl).await
+        }
         _ => Ok(None),
     }
 }

@@ -67,6 +67,13 @@ pub struct RolloutStart<'a> {
     pub lock: Option<&'a str>,
 }
 
+impl RolloutStart<'_> {
+    /// How this rollout's shards name themselves in the lock's queue: its pipeline and key.
+    pub(crate) fn queued_as(&self) -> String {
+        format!("{}/{}", self.pipeline, self.rollout.key)
+    }
+}
+
 /// The outcome of one attempt to start or join a rollout.
 pub enum Attempt {
     /// This shard runs as part of run `id`.
@@ -191,7 +198,10 @@ impl Store {
         wait: Duration,
     ) -> Result<i64, StateError> {
         let ticket = match (self, start.lock) {
-            (Store::Postgres(s), Some(name)) => Some(super::postgres_lock::enqueue(s, name, 0)?),
+            (Store::Postgres(s), Some(name)) => {
+                let queued_as = start.queued_as();
+                Some(super::postgres_lock::enqueue(s, name, 0, Some(&queued_as))?)
+            }
             _ => None,
         };
         let deadline = Instant::now() + wait;

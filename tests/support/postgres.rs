@@ -149,6 +149,19 @@ impl Postgres {
     pub fn url(&self) -> String {
         self.url_with(PASSWORD)
     }
+
+    /// Runs `sql` with Debian's `psql`, as a runner that is not ferry would; panics on error.
+    pub fn psql(&self, sql: &str) {
+        let out = Command::new(self.bin.join("psql"))
+            .args([&self.url(), "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 impl Drop for Postgres {
