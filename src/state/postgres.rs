@@ -37,8 +37,23 @@ pub struct PgError {
     source: tokio_postgres::Error,
 }
 
-/// The driver's error with its causes (its own text is only "db error" for the server's).
+/// The driver's error with its causes (its own text is only "db error" for the server's),
+/// and what to do about a client certificate the server wants or refused.
 fn reason(e: &tokio_postgres::Error) -> String {
+    let text = causes(e);
+    if text.contains("requires a valid client certificate") {
+        format!("{text}; give it with sslcert=PATH&sslkey=PATH in the URL")
+    } else if ["UnknownCA", "BadCertificate", "CertificateRequired"]
+        .iter()
+        .any(|alert| text.contains(&format!("received fatal alert: {alert}")))
+    {
+        format!("{text} (the server refused the client certificate: sslcert must be signed by a CA in the server's ssl_ca_file)")
+    } else {
+        text
+    }
+}
+
+fn causes(e: &tokio_postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return db.message().to_string();
     }

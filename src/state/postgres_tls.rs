@@ -3,7 +3,10 @@
 //! `require` (TLS or nothing); `verify-ca` (the server's certificate must chain to
 //! `sslrootcert`); `verify-full` (and name the host connected to). As in libpq, `require` with
 //! an `sslrootcert` verifies the chain as `verify-ca` does; `sslrootcert=system` takes the
-//! system's trusted roots; without `sslrootcert`, `~/.postgresql/root.crt`.
+//! system's trusted roots; without `sslrootcert`, `~/.postgresql/root.crt`. A client
+//! certificate (for `cert` authentication in pg_hba.conf) is `sslcert` with its key `sslkey`,
+//! by default `~/.postgresql/postgresql.crt` and `.key` when they exist; as libpq does, a key
+//! others can read is refused.
 //!
 //! tokio-postgres knows only disable/prefer/require and no `sslrootcert`, so [`split`] takes
 //! ferry's options out of the URL and hands the driver the rest.
@@ -15,7 +18,7 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use tokio_postgres::config::SslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -44,6 +47,8 @@ enum Check {
 pub(crate) struct Tls {
     check: Check,
     root: Option<String>,
+    /// `sslcert` and `sslkey`.
+    client: (Option<String>, Option<String>),
 }
 
 /// Splits `url` into the URL the driver reads (with `sslmode` one it knows) and ferry's TLS
@@ -55,11 +60,13 @@ pub(crate) fn split(url: &str, shown: &str) -> Result<(String, Tls), TlsError> {
     };
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut kept = Vec::new();
-    let (mut mode, mut root) = (None, None);
+    let (mut mode, mut root, mut cert, mut key) = (None, None, None, None);
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         match &*k {
             "sslmode" => mode = Some(v.into_owned()),
             "sslrootcert" => root = Some(v.into_owned()),
+            "sslcert" => cert = Some(v.into_owned()),
+            "sslkey" => key = Some(v.into_owned()),
             _ => kept.push((k.into_owned(), v.into_owned())),
         }
     }
@@ -84,7 +91,11 @@ pub(crate) fn split(url: &str, shown: &str) -> Result<(String, Tls), TlsError> {
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.extend_pairs(kept);
     query.append_pair("sslmode", driver_mode);
-    let tls = Tls { check, root };
+    let tls = Tls {
+        check,
+        root,
+        client: (cert, key),
+    };
     Ok((format!("{base}?{}", query.finish()), tls))
 }
 
@@ -111,11 +122,67 @@ pub(crate) fn connector(tls: &Tls, shown: &str) -> Result<MakeRustlsConnect, Tls
             }
         }
     };
-    let config = builder
+    let builder = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier);
+    let config = match client_identity(&tls.client).map_err(fail)? {
+        Some((certs, key)) => builder
+            .with_client_auth_cert(certs, key)
+            .map_err(|e| fail(format!("sslcert and sslkey: {e}")))?,
+        None => builder.with_no_client_auth(),
+    };
     Ok(MakeRustlsConnect::new(config))
+}
+
+/// A client certificate chain and its key: `sslcert`/`sslkey`, else libpq's default files
+/// when the certificate exists there; `None` without one.
+type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+fn client_identity(
+    (cert, key): &(Option<String>, Option<String>),
+) -> Result<Option<Identity>, String> {
+    let default =
+        |name: &str| PathBuf::from(crate::paths::expand_tilde(&format!("~/.postgresql/{name}")));
+    let cert = match cert {
+        Some(given) => PathBuf::from(given),
+        None => match default("postgresql.crt") {
+            found if found.is_file() => found,
+            _ => return Ok(None),
+        },
+    };
+    let key = key
+        .as_ref()
+        .map_or_else(|| default("postgresql.key"), PathBuf::from);
+    let certs = CertificateDer::pem_file_iter(&cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("sslcert {}: {e}", cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("sslcert {}: no certificate in it", cert.display()));
+    }
+    private_to_owner(&key)?;
+    let key_der = PrivateKeyDer::from_pem_file(&key).map_err(|e| {
+        format!(
+            "sslkey {}: {e} (an unencrypted PEM key is needed)",
+            key.display()
+        )
+    })?;
+    Ok(Some((certs, key_der)))
+}
+
+/// libpq's rule for a client key: no access for group or others (0600), unless root owns it
+/// and its group may only read it (0640).
+fn private_to_owner(key: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(key).map_err(|e| format!("sslkey {}: {e}", key.display()))?;
+    let mode = meta.mode() & 0o777;
+    let allowed = if meta.uid() == 0 { 0o640 } else { 0o600 };
+    if mode & !allowed != 0 {
+        return Err(format!(
+            "sslkey {}: others may read it (mode {mode:o}); make it private with chmod 600",
+            key.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The root certificates `sslrootcert` names (`system`: the system's bundle).
@@ -305,10 +372,13 @@ mod tests {
             let want = Tls {
                 check,
                 root: root.map(String::from),
+                client: (None, None),
             };
             let _ = mode;
             assert_eq!(tls, want, "{url}");
         }
+        let (_, tls) = split("postgres://h/db?sslcert=/c.pem&sslkey=/k.pem", "").unwrap();
+        assert_eq!(tls.client, (Some("/c.pem".into()), Some("/k.pem".into())));
         let err = split("postgres://h/db?sslmode=verify", "postgres://h/db").unwrap_err();
         assert_eq!(
             err.to_string(),

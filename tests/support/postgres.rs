@@ -51,7 +51,27 @@ impl Postgres {
     /// A cluster serving TLS only (`hostssl` in pg_hba.conf) with a certificate for 127.0.0.1
     /// signed by a CA made here; `ca()` is that CA's certificate, `wrong_ca()` another's.
     pub fn start_tls_only() -> Postgres {
-        Postgres::start_with(|data| {
+        Postgres::start_tls("scram-sha-256", "")
+    }
+
+    /// A TLS-only cluster that takes client certificates signed by `ca()` instead of passwords
+    /// (`cert` in pg_hba.conf): `client_cert("ok")` is the user postgres's certificate and key,
+    /// `client_cert("wrong")` one signed by `wrong_ca()`.
+    pub fn start_tls_client_certs() -> Postgres {
+        Postgres::start_tls("cert", "-c ssl_ca_file=ca.crt")
+    }
+
+    /// A client certificate and key made for a client-certificate cluster.
+    pub fn client_cert(&self, which: &str) -> (PathBuf, PathBuf) {
+        let data = self.dir.path().join("data");
+        (
+            data.join(format!("client-{which}.crt")),
+            data.join(format!("client-{which}.key")),
+        )
+    }
+
+    fn start_tls(auth: &'static str, more: &'static str) -> Postgres {
+        Postgres::start_with(move |data| {
             let sh = |script: &str| {
                 let out = Command::new("sh")
                     .arg("-c")
@@ -71,13 +91,20 @@ impl Postgres {
             sh("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr \
                 && printf 'subjectAltName=IP:127.0.0.1\n' > san.ext \
                 && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.crt \
-                && chown postgres:postgres server.key server.crt && chmod 600 server.key");
+                && chown postgres:postgres server.key server.crt ca.crt && chmod 600 server.key");
+            // X.509 v3 (an extension), as real client certificates are.
+            sh("printf 'extendedKeyUsage=clientAuth\\n' > client.ext");
+            for (which, ca) in [("ok", "ca"), ("wrong", "wrong-ca")] {
+                sh(&format!("openssl req -newkey rsa:2048 -nodes -subj /CN=postgres -keyout client-{which}.key -out client-{which}.csr \
+                    && openssl x509 -req -in client-{which}.csr -CA {ca}.crt -CAkey {ca}.key -CAcreateserial -days 2 -extfile client.ext -out client-{which}.crt \
+                    && chmod 600 client-{which}.key"));
+            }
             std::fs::write(
                 data.join("pg_hba.conf"),
-                "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+                format!("local all all scram-sha-256\nhostssl all all 127.0.0.1/32 {auth}\n"),
             )
             .unwrap();
-            "-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key".to_string()
+            format!("-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key {more}")
         })
     }
 
