@@ -58,10 +58,69 @@ impl Span {
         &self.file.path
     }
 
+    /// Where a runtime error is, as Ansible words it after the error's message: the file's
+    /// absolute path, line and column, then the line and the one before it with a caret under
+    /// the column. When the line before reads as `k=v` arguments, Ansible points at its `=`
+    /// instead and says that both syntaxes are mixed; so does this. (Ansible's further
+    /// guesses about quoting are not repeated.)
+    pub fn ansible_context(&self) -> String {
+        let path = std::fs::canonicalize(&self.file.path)
+            .or_else(|_| std::path::absolute(&self.file.path))
+            .unwrap_or_else(|_| self.file.path.clone());
+        let details = |line: usize, col: usize| {
+            format!(
+                "The error appears to be in '{}': line {line}, column {col}, but may\nbe elsewhere in the file depending on the exact syntax problem.\n",
+                path.display()
+            )
+        };
+        let lines: Vec<&str> = self.file.text.split_inclusive('\n').collect();
+        let Some(mut at) = self
+            .line
+            .checked_sub(1)
+            .map(|l| l.min(lines.len().saturating_sub(1)))
+        else {
+            return details(self.line, self.col);
+        };
+        while at > 0 && lines.get(at).is_some_and(|l| l.trim().is_empty()) {
+            at -= 1;
+        }
+        let target = lines.get(at).copied().unwrap_or("");
+        let prev = match at {
+            0 => "",
+            _ => lines[at - 1],
+        };
+        if target.is_empty() {
+            return details(self.line, self.col);
+        }
+        let prev = prev.trim_end();
+        if let Some(eq) = shorthand_args(prev) {
+            return format!(
+                "{}\nThe offending line appears to be:\n\n{prev}\n{}^ here\n\nThere appears to be both 'k=v' shorthand syntax and YAML in this task. Only one syntax may be used.\n",
+                details(self.line.saturating_sub(1), eq + 1),
+                " ".repeat(eq)
+            );
+        }
+        format!(
+            "{}\nThe offending line appears to be:\n\n{prev}\n{}\n{}^ here\n",
+            details(self.line, self.col),
+            target.trim_end(),
+            " ".repeat(self.col.saturating_sub(1))
+        )
+    }
+
     /// True when both point at the same place of the same file (read once or twice).
     pub fn same_place(&self, other: &Span) -> bool {
         self.line == other.line && self.col == other.col && self.path() == other.path()
     }
+}
+
+/// The column (0-based, in characters) of the `=` of a line that reads as `k=v` arguments.
+fn shorthand_args(line: &str) -> Option<usize> {
+    static KV: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let kv = KV.get_or_init(|| regex::Regex::new(r"\w+\s*=\s*[\w/-]+").expect("valid regex"));
+    kv.is_match(line)
+        .then(|| line.find('=').map(|b| line[..b].chars().count()))
+        .flatten()
 }
 
 impl fmt::Debug for Span {
@@ -315,6 +374,31 @@ fn levenshtein(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The context after a runtime error's message, as ansible-core 2.18 prints it (checked
+    /// against it on these files).
+    #[test]
+    fn runtime_errors_quote_the_line_as_ansible_does() {
+        let text = "- hosts: all\n  tasks:\n    - name: one\n      debug:\n        msg: x\n      when: nope\n\n\n    - debug: msg=x\n      when: nope\n";
+        let file = SourceFile::new("/nonexistent/pb.yml", text);
+        let at = |line, col| Span::new(&file, line, col).ansible_context();
+        let head = "The error appears to be in '/nonexistent/pb.yml'";
+        let tail = "but may\nbe elsewhere in the file depending on the exact syntax problem.\n";
+        assert_eq!(
+            at(6, 13),
+            format!("{head}: line 6, column 13, {tail}\nThe offending line appears to be:\n\n        msg: x\n      when: nope\n            ^ here\n")
+        );
+        // A blank line is passed over for the first line above it with text.
+        assert_eq!(
+            at(8, 5),
+            format!("{head}: line 8, column 5, {tail}\nThe offending line appears to be:\n\n        msg: x\n      when: nope\n    ^ here\n")
+        );
+        // After `k=v` arguments, Ansible points at their `=`.
+        assert_eq!(
+            at(10, 13),
+            format!("{head}: line 9, column 17, {tail}\nThe offending line appears to be:\n\n    - debug: msg=x\n                ^ here\n\nThere appears to be both 'k=v' shorthand syntax and YAML in this task. Only one syntax may be used.\n")
+        );
+    }
 
     #[test]
     fn suggestions() {

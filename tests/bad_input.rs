@@ -97,7 +97,8 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
     );
     let run = run_playbook(&hosts, &pb, &inv, &[]);
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stdout.contains("\"msg\": \"The conditional check 'not_defined_anywhere == 1' failed. The error was: 'not_defined_anywhere' is undefined\""), "{}", run.all());
+    assert!(run.stdout.contains("\"msg\": \"The conditional check 'not_defined_anywhere == 1' failed. The error was: error while evaluating conditional (not_defined_anywhere == 1): 'not_defined_anywhere' is undefined\\n\\nThe error appears to be in '"), "{}", run.all());
+    assert!(run.stdout.contains("runtime.yml': line 5, column 13, but may\\nbe elsewhere in the file depending on the exact syntax problem.\\n\\nThe offending line appears to be:\\n\\n    - command: echo hi\\n      when: not_defined_anywhere == 1\\n            ^ here\\n"), "{}", run.all());
     assert!(
         run.stdout.contains(
             "Invalid data passed to 'loop', it requires a list, got this instead: \\\"a string\\\""
@@ -105,7 +106,13 @@ fn undefined_variables_and_bad_loops_fail_the_task_with_a_clear_message() {
         "{}",
         run.all()
     );
-    assert!(run.stdout.contains("The task includes an option with an undefined variable. The error was: 'nope' is undefined"), "{}", run.all());
+    assert!(
+        run.stdout.contains(
+            "The task includes an option with an undefined variable.. 'nope' is undefined"
+        ),
+        "{}",
+        run.all()
+    );
     // A template error names the expression, and where the task is.
     assert!(run.stdout.contains("template error while templating string: unknown filter: Could not load \\\"no_such_filter\\\": 'no_such_filter'"), "{}", run.all());
     assert!(

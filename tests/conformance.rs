@@ -233,6 +233,19 @@ fn conformance_filter_errors_and_unrendered_arguments() {
     conform("filter_errors.yml", 1);
 }
 
+/// Undefined values fail where a template uses them and chain through lookups: 82 cases,
+/// each one's outcome (failed, or the value) compared with ansible-playbook's.
+#[test]
+fn conformance_undefined_values() {
+    conform_with("undefined.yml", 1, "", &[], true);
+}
+
+/// The tasks an undefined value stops, with Ansible's messages (and where they point).
+#[test]
+fn conformance_undefined_values_in_tasks() {
+    conform_with("undefined_tasks.yml", 1, "", &[], true);
+}
+
 #[test]
 fn conformance_blocks() {
     conform("blocks.yml", 2);

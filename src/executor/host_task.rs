@@ -327,7 +327,7 @@ fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
         return text;
     }
     let what = if e.is_undefined() {
-        format!("The task includes an option with an undefined variable. The error was: {text}")
+        format!("The task includes an option with an undefined variable.. {text}")
     } else if text.starts_with("template error") {
         text
     } else {
@@ -423,15 +423,24 @@ pub(crate) fn eval_all(
         match templar.eval_condition(&c.expr, vars) {
             Ok(true) => {}
             Ok(false) => return Ok(false),
-            Err(e) => {
-                return Err(ModuleResult::failed(format!(
-                    "The conditional check '{}' failed. The error was: {e}",
-                    c.expr
-                )))
-            }
+            Err(e) => return Err(ModuleResult::failed(condition_error(c, &e))),
         }
     }
     Ok(true)
+}
+
+/// Why condition `c` could not be evaluated, as Ansible words it: an undefined variable is
+/// "error while evaluating conditional"; then where the condition is written.
+pub(crate) fn condition_error(c: &Condition, e: &crate::template::TemplateError) -> String {
+    let why = match e.is_undefined() {
+        true => format!("error while evaluating conditional ({}): {e}", c.expr),
+        false => e.to_string(),
+    };
+    format!(
+        "The conditional check '{}' failed. The error was: {why}{}",
+        c.expr,
+        super::keyword_value::appears_in(&c.span)
+    )
 }
 
 /// `changed_when` and `failed_when`, which see the result under the `register` name.
@@ -451,7 +460,7 @@ fn apply_conditions(
     if let Some(conds) = &task.changed_when {
         match eval_all(conds, &scope, templar) {
             Ok(b) => r.changed = b,
-            Err(e) => return e,
+            Err(e) => return condition_failed(r, "changed_when_result", e),
         }
         if let Some(name) = &task.register {
             scope.insert(name.clone(), r.to_registered());
@@ -463,9 +472,18 @@ fn apply_conditions(
                 r.failed = b;
                 r.data.insert("failed_when_result".into(), b.into());
             }
-            Err(e) => return e,
+            Err(e) => return condition_failed(r, "failed_when_result", e),
         }
     }
+    r
+}
+
+/// The module's result failed by a `changed_when`/`failed_when` that could not be evaluated:
+/// Ansible keeps the result and puts why under `key`.
+fn condition_failed(mut r: ModuleResult, key: &str, e: ModuleResult) -> ModuleResult {
+    r.failed = true;
+    let why = e.data.get("msg").cloned().unwrap_or_default();
+    r.data.insert(key.into(), why);
     r
 }
 

@@ -108,11 +108,23 @@ impl Executor {
         for host in scope {
             match self.include_targets(ctx, inc, host) {
                 Ok(targets) if targets.is_empty() => {
-                    self.report_include(ctx, inc, host, &name, skipped(), rescuable);
+                    self.report_include(ctx, inc, host, &name, (skipped(), false), rescuable);
                 }
                 Ok(targets) => self.plan(inc, host, targets, &mut groups),
                 Err(result) => {
-                    if let Some(h) = self.report_include(ctx, inc, host, &name, result, rescuable) {
+                    // A condition, loop or argument that does not render is the include's
+                    // own failure, which `ignore_errors` covers (a file that cannot be read
+                    // is not: Ansible stops the host then).
+                    let vars = self.task_vars(ctx, host, &inc.task);
+                    let ignored = inc
+                        .task
+                        .opts
+                        .ignore_errors
+                        .as_ref()
+                        .is_some_and(|f| flag(f, &vars, &self.templar));
+                    let outcome = (result, ignored);
+                    if let Some(h) = self.report_include(ctx, inc, host, &name, outcome, rescuable)
+                    {
                         failed.push(h);
                     }
                 }
@@ -159,9 +171,8 @@ impl Executor {
             .templar
             .render_value(&inc.task.args, vars)
             .map_err(|e| {
-                ModuleResult::failed(format!(
-                    "The task includes an option with an undefined variable. {e}"
-                ))
+                // Ansible gives the template's error bare here.
+                ModuleResult::failed(e.to_string())
             })?;
         Ok(Target {
             args,
@@ -203,7 +214,7 @@ impl Executor {
         inc: &Include,
         host: &str,
         name: &str,
-        result: ModuleResult,
+        (result, ignored): (ModuleResult, bool),
         rescuable: bool,
     ) -> Option<String> {
         let status = if result.failed {
@@ -217,7 +228,7 @@ impl Executor {
             status,
             result: &result.data,
             item: None,
-            ignored: false,
+            ignored,
             verbose_always: false,
             looped: false,
         });
@@ -225,7 +236,7 @@ impl Executor {
             host: host.to_string(),
             status,
             result,
-            ignored: false,
+            ignored,
             looped: false,
             no_log: false,
             diff: false,
@@ -303,7 +314,7 @@ impl Executor {
             .iter()
             .filter_map(|h| {
                 let result = ModuleResult::failed(msg.to_string());
-                self.report_include(ctx, inc, h, &name, result, false)
+                self.report_include(ctx, inc, h, &name, (result, false), false)
             })
             .collect();
         self.reporter.task_end();

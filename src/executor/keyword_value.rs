@@ -164,14 +164,9 @@ pub(crate) fn unrendered_true(f: Option<&Flag>) -> bool {
     matches!(f, Some(Flag::Const(true) | Flag::Template(_)))
 }
 
-/// `\n\nThe error appears to be in 'file': line L, column C`, as Ansible ends such messages.
+/// Where the error is, as Ansible ends such messages (see [`Span::ansible_context`]).
 pub(crate) fn appears_in(at: &Span) -> String {
-    format!(
-        "\n\nThe error appears to be in '{}': line {}, column {}",
-        at.file.path.display(),
-        at.line,
-        at.col
-    )
+    format!("\n\n{}", at.ansible_context())
 }
 
 /// Ansible's strict boolean: true/false, 1/0 and the strings `boolean()` accepts.
@@ -259,16 +254,18 @@ mod tests {
         let mut vars = Vars::new();
         vars.insert("t".into(), json!("soon"));
         let c = Count::Template("{{ t }}".into());
-        assert_eq!(
-            key.integer(&c, &vars, &templar).unwrap_err(),
-            "the field 'timeout' has an invalid value ('{{ t }}'), and could not be converted to int. 'soon' is not a non-negative whole number\n\nThe error appears to be in 'site.yml': line 4, column 7"
+        let e = key.integer(&c, &vars, &templar).unwrap_err();
+        assert!(
+            e.starts_with("the field 'timeout' has an invalid value ('{{ t }}'), and could not be converted to int. 'soon' is not a non-negative whole number\n\nThe error appears to be in '"),
+            "{e}"
         );
+        assert!(e.ends_with("site.yml': line 4, column 7, but may\nbe elsewhere in the file depending on the exact syntax problem.\n"), "{e}");
         let f = Flag::Template("{{ nope }}".into());
         let e = key.boolean(&f, &vars, &templar).unwrap_err();
         assert!(
             e.starts_with("The field 'timeout' has an invalid value ('{{ nope }}'), which includes an undefined variable. The error was: "),
             "{e}"
         );
-        assert!(e.ends_with("line 4, column 7"), "{e}");
+        assert!(e.contains("line 4, column 7, but may"), "{e}");
     }
 }

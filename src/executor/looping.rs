@@ -27,11 +27,10 @@ pub(crate) fn items(
                 .filter_map(|c| templar.render_value(c, vars).ok())
                 .collect(),
         ),
-        _ => templar.render_value(spec, vars).map_err(|e| {
-            ModuleResult::failed(format!(
-                "The task includes an option with an undefined variable. {e}"
-            ))
-        })?,
+        // Ansible gives the template's error bare here.
+        _ => templar
+            .render_value(spec, vars)
+            .map_err(|e| ModuleResult::failed(e.to_string()))?,
     };
     let Some(plugin) = &task.loop_with else {
         return match rendered {

@@ -46,9 +46,15 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
                 return r;
             }
             Err(e) => {
+                // Ansible then also names where the condition is written; a module's
+                // arguments carry no position here.
+                let why = match e.is_undefined() {
+                    true => format!("error while evaluating conditional ({cond}): {e}"),
+                    false => e.to_string(),
+                };
                 return ModuleResult::failed(format!(
-                    "The conditional check '{cond}' failed. The error was: {e}"
-                ))
+                    "The conditional check '{cond}' failed. The error was: {why}"
+                ));
             }
         }
     }

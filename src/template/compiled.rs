@@ -112,7 +112,7 @@ fn syntax(settings: &Settings) -> Result<minijinja::syntax::SyntaxConfig, miniji
 
 fn build(settings: &Settings) -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
     if let Ok(syntax) = syntax(settings) {
         env.set_syntax(syntax);
     }
@@ -129,6 +129,7 @@ fn build(settings: &Settings) -> Environment<'static> {
     super::strings::register(&mut env);
     super::pathfilters::register(&mut env);
     super::rewrite::register(&mut env);
+    super::chains::register(&mut env);
     super::mutable::register(&mut env);
     super::dates::register(&mut env);
     super::predicates::register(&mut env);

@@ -95,7 +95,8 @@ fn unique(items: Vec<Value>) -> Vec<Value> {
 /// Python's type name of a value, as `type_debug` gives it.
 pub(crate) fn type_name(v: &Value) -> &'static str {
     match v.kind() {
-        ValueKind::None | ValueKind::Undefined => "NoneType",
+        ValueKind::None => "NoneType",
+        ValueKind::Undefined => "AnsibleUndefined",
         ValueKind::Bool => "bool",
         ValueKind::Number => match to_json(v) {
             Json::Number(n) if n.is_f64() => "float",

@@ -30,7 +30,14 @@ pub(crate) fn runtime(template: &str, e: &minijinja::Error, vars: &Vars) -> Temp
             d.contains("unsupported types")
                 && (d.contains(" undefined") || d.contains("undefined "))
         });
-    if e.kind() == minijinja::ErrorKind::UndefinedError || undefined_operand {
+    // A method called on an undefined value (`nope.items()`).
+    let undefined_receiver = matches!(
+        e.kind(),
+        minijinja::ErrorKind::UnknownMethod | minijinja::ErrorKind::InvalidOperation
+    ) && e
+        .detail()
+        .is_some_and(|d| d.contains("undefined has no method named"));
+    if e.kind() == minijinja::ErrorKind::UndefinedError || undefined_operand || undefined_receiver {
         return TemplateError(undefined_message(template, vars));
     }
     TemplateError(format!("{}. String: {template}", detail(e)))

@@ -13,6 +13,7 @@
 
 mod backslash;
 mod builtin_names;
+mod chains;
 mod collections;
 mod compiled;
 mod data;

@@ -5,7 +5,8 @@
 //!   renders as nothing when false: it gets `else none`;
 //! - `{% set name = [..] %}` and `{..}`: a list or mapping the template can change;
 //! - `{% block %}` inside a `{% macro %}` (minijinja refuses it): rendered in place;
-//! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`).
+//! - filter and test names routed to ferry's own or to Python plugins (`plugin_names.rs`);
+//! - lookups (`a.b`, `a[k]`) made chainable on undefined values (`chains.rs`), last.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -23,20 +24,28 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
 }
 
+/// Python's `fmt % args`; an undefined argument fails, as Ansible's undefined does.
 fn printf(fmt: &str, args: &[Value]) -> Result<String, Error> {
+    if args.iter().any(Value::is_undefined) {
+        return Err(Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "format argument",
+        ));
+    }
     format(FormatStyle::Printf, fmt, args)
 }
 
 /// `source` (an expression, or a template when `text`) with the rewrites applied; most
 /// sources need none and come back borrowed.
 pub(crate) fn rewrite(source: &str, text: bool) -> Cow<'_, str> {
-    let steps: [Step; 6] = [
+    let steps: [Step; 7] = [
         super::plugin_names::rewrite,
         percent,
         missing_else,
         date_difference,
         mutable_sets,
         blocks_in_macros,
+        chains,
     ];
     apply(source, text, &steps)
 }
@@ -48,10 +57,28 @@ pub(crate) fn rewrite_custom_delimiters<'a>(
     delimiters: &super::plugin_names::Delimiters,
 ) -> Cow<'a, str> {
     let routed = super::plugin_names::rewrite_template(source, delimiters);
-    match apply(&routed, true, &[percent, missing_else, date_difference]) {
+    let done = match apply(&routed, true, &[percent, missing_else, date_difference]) {
         Cow::Owned(changed) => Cow::Owned(changed),
         Cow::Borrowed(_) => routed,
+    };
+    let [bs, be, vs, ve, cs, ce] = delimiters.clone();
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .block_delimiters(bs, be)
+        .variable_delimiters(vs, ve)
+        .comment_delimiters(cs, ce)
+        .build();
+    match (syntax, &done) {
+        (Ok(syntax), _) => match super::chains::chainable(&done, true, syntax) {
+            Cow::Owned(changed) => Cow::Owned(changed),
+            Cow::Borrowed(_) => done,
+        },
+        (Err(_), _) => done,
     }
+}
+
+/// Lookups made chainable (`chains.rs`), in a source read with Jinja's delimiters.
+fn chains(source: &str, text: bool) -> Cow<'_, str> {
+    super::chains::chainable(source, text, minijinja::syntax::SyntaxConfig::default())
 }
 
 type Step = fn(&str, bool) -> Cow<'_, str>;
@@ -407,55 +434,55 @@ mod tests {
     #[test]
     fn literals_followed_by_percent_become_the_filter() {
         assert_eq!(
-            rewrite("'%s-%d' % ('a', 3)", false),
+            percent("'%s-%d' % ('a', 3)", false),
             "('%s-%d' | __pyformat_tuple(['a', 3]))"
         );
         assert_eq!(
-            rewrite("'%05.1f' % f ~ 'x'", false),
+            percent("'%05.1f' % f ~ 'x'", false),
             "('%05.1f' | __pyformat(f)) ~ 'x'"
         );
         assert_eq!(
-            rewrite("'%s' % x.y[0] | upper", false),
+            percent("'%s' % x.y[0] | upper", false),
             "('%s' | __pyformat(x.y[0] | upper))"
         );
         assert_eq!(
-            rewrite("a {{ 'n=%d' % n }} 50%", true),
+            percent("a {{ 'n=%d' % n }} 50%", true),
             "a {{ ('n=%d' | __pyformat(n)) }} 50%"
         );
         assert_eq!(
-            rewrite("{% if x %}'%'{% endif %}", true),
+            percent("{% if x %}'%'{% endif %}", true),
             "{% if x %}'%'{% endif %}"
         );
-        assert_eq!(rewrite("n % 2", false), "n % 2");
+        assert_eq!(percent("n % 2", false), "n % 2");
     }
 
     #[test]
     fn datetime_differences_become_sub() {
         assert_eq!(
-            rewrite("((a | to_datetime) - (b | to_datetime)).days", false),
+            date_difference("((a | to_datetime) - (b | to_datetime)).days", false),
             "(__sub((a | to_datetime), (b | to_datetime))).days"
         );
         assert_eq!(
-            rewrite("(now() - (b | to_datetime)).days", false),
+            date_difference("(now() - (b | to_datetime)).days", false),
             "(__sub(now(), (b | to_datetime))).days"
         );
-        assert_eq!(rewrite("(a) - (b)", false), "(a) - (b)");
+        assert_eq!(date_difference("(a) - (b)", false), "(a) - (b)");
     }
 
     #[test]
     fn conditionals_without_else_get_one() {
-        assert_eq!(rewrite("1 if x", false), "1 if x else none");
-        assert_eq!(rewrite("1 if x else 2", false), "1 if x else 2");
+        assert_eq!(missing_else("1 if x", false), "1 if x else none");
+        assert_eq!(missing_else("1 if x else 2", false), "1 if x else 2");
         assert_eq!(
-            rewrite("a {{ '-f' if force -}} b", true),
+            missing_else("a {{ '-f' if force -}} b", true),
             "a {{ '-f' if force  else none -}} b"
         );
         assert_eq!(
-            rewrite("{% if x %}{{ 'if' }}{% endif %}", true),
+            missing_else("{% if x %}{{ 'if' }}{% endif %}", true),
             "{% if x %}{{ 'if' }}{% endif %}"
         );
         assert_eq!(
-            rewrite("[1 if x else 2, 3] | first if y", false),
+            missing_else("[1 if x else 2, 3] | first if y", false),
             "[1 if x else 2, 3] | first if y else none"
         );
     }
