@@ -45,26 +45,33 @@ fn identifier(t: &Json) -> Result<&str, Fail> {
     })
 }
 
-/// `vars`: each named variable, rendered (`default` for a missing one, else an error).
+/// `vars`: each named variable (`default` for a missing one, else an error). A variable
+/// written as a template that the scope has not rendered yet is rendered; any other value is
+/// given as it is — a registered result or a fact holding `{{ }}` text is data, which Ansible
+/// marks unsafe and never renders.
 pub(crate) fn vars(call: &Call) -> Found {
     let default = call.opts.get("default").filter(|d| !d.is_null());
     let all = call.scope.vars();
+    let lazy = |name: &str| match all.get(crate::template::LAZY) {
+        Some(Json::Array(names)) => names.iter().any(|n| n.as_str() == Some(name)),
+        _ => false,
+    };
     let mut found = Vec::new();
     for t in &call.terms {
         let name = identifier(t)?;
         let value = match (all.get(name), default) {
-            (Some(v), _) => v,
-            (None, Some(d)) => d,
+            (Some(v), _) if lazy(name) => templar()
+                .render_value(v, all)
+                .map_err(|e| Fail::Hard(e.to_string()))?,
+            (Some(v), _) => v.clone(),
+            (None, Some(d)) => d.clone(),
             (None, None) => {
                 return Err(Fail::Hard(format!(
                     "No variable found with this name: {name}"
                 )))
             }
         };
-        let rendered = templar()
-            .render_value(value, all)
-            .map_err(|e| Fail::Hard(e.to_string()))?;
-        found.push(rendered);
+        found.push(value);
     }
     Ok(found)
 }
