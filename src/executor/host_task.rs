@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::connection::privilege::Become;
-use crate::events::{HostEvent, Reporter, Status};
+use crate::events::{Delegated, HostEvent, Reporter, Status};
 use crate::modules::async_status;
 use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::Prefetched;
@@ -31,9 +31,34 @@ pub(crate) struct TaskRun<'a> {
     pub inventory: Option<&'a std::sync::Mutex<crate::inventory::Inventory>>,
 }
 
+/// Where a delegated task runs (`delegate_to`, `local_action`), when not on its own host.
+#[derive(Debug, Clone)]
+pub(crate) struct Delegation {
+    /// The delegated-to host's name, as `delegate_to` rendered it.
+    pub to: String,
+    /// Its `ansible_host` as the inventory writes it (unrendered, as ansible-core shows it),
+    /// when that is not its name.
+    pub address: Option<String>,
+}
+
+impl Delegation {
+    /// The delegation as a result `r` is labelled: ansible-core learns the address when the
+    /// task reaches the delegated host's connection, so a result that failed before it (its
+    /// arguments, `when`, the loop did not render) or could not reach the host has none.
+    pub(crate) fn shown(&self, r: &ModuleResult) -> Delegated<'_> {
+        let reached = !r.task_error && !r.unreachable;
+        Delegated {
+            to: &self.to,
+            address: self.address.as_deref().filter(|_| reached),
+        }
+    }
+}
+
 /// One host's inputs for one task.
 pub(crate) struct Job {
     pub host: String,
+    /// The host the task runs on instead (`delegate_to`), when not this one.
+    pub delegated: Option<Delegation>,
     pub vars: Vars,
     pub conn: Arc<HostConn>,
     pub become_: Option<Become>,
@@ -62,6 +87,8 @@ pub(crate) struct Job {
 /// The final result of a task on one host.
 pub(crate) struct HostOutcome {
     pub host: String,
+    /// The host the task ran on instead (`delegate_to`), when not this one.
+    pub delegated: Option<Delegation>,
     pub status: Status,
     pub result: ModuleResult,
     pub ignored: bool,
@@ -153,6 +180,7 @@ fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
     }
     run.reporter.host_result(&HostEvent {
         host: &job.host,
+        delegated: job.delegated.as_ref().map(|d| d.shown(r)),
         task: run.name,
         status: status_of(r),
         result: &shown,
@@ -209,8 +237,9 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
             r.failed = true;
             return r;
         }
+        let to = job.delegated.as_ref().map(|d| d.to.as_str());
         run.reporter
-            .retrying(&job.host, run.name, retries + 1 - attempt);
+            .retrying(&job.host, to, run.name, retries + 1 - attempt);
         attempt += 1;
         tokio::time::sleep(Duration::from_secs(delay)).await;
     }
@@ -281,7 +310,12 @@ async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 /// to render, a module that cannot run in check mode).
 fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     let (task, templar, vars) = (run.task, run.templar, &job.vars);
-    if !eval_all(&task.when, vars, templar)? {
+    // A `when` that cannot be evaluated fails the task before its module runs.
+    let when = eval_all(&task.when, vars, templar).map_err(|e| ModuleResult {
+        task_error: true,
+        ..e
+    })?;
+    if !when {
         return Err(skipped(&task.when, vars, templar));
     }
     if let Some(misfit) = &job.misfit {
@@ -501,6 +535,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
     });
     HostOutcome {
         host: job.host,
+        delegated: job.delegated,
         status,
         result,
         ignored,

@@ -213,6 +213,7 @@ impl Executor {
         };
         self.reporter.host_result(&HostEvent {
             host,
+            delegated: None,
             task: name,
             status,
             result: &result.data,
@@ -223,6 +224,7 @@ impl Executor {
         });
         let outcome = HostOutcome {
             host: host.to_string(),
+            delegated: None,
             status,
             result,
             ignored: false,

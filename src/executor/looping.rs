@@ -12,7 +12,7 @@ use crate::template::Templar;
 use crate::vars::Vars;
 
 /// The loop's items, or the failed result Ansible gives (a `loop` that is not a list, an
-/// undefined variable, a failing lookup).
+/// undefined variable, a failing lookup): the task's error, the module never ran.
 pub(crate) fn items(
     task: &Task,
     templar: &Templar,
@@ -28,7 +28,7 @@ pub(crate) fn items(
                 .collect(),
         ),
         _ => templar.render_value(spec, vars).map_err(|e| {
-            ModuleResult::failed(format!(
+            ModuleResult::task_error(format!(
                 "The task includes an option with an undefined variable. {e}"
             ))
         })?,
@@ -36,7 +36,7 @@ pub(crate) fn items(
     let Some(plugin) = &task.loop_with else {
         return match rendered {
             Json::Array(items) => Ok(items),
-            other => Err(ModuleResult::failed(format!(
+            other => Err(ModuleResult::task_error(format!(
                 "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
             ))),
         };
@@ -49,7 +49,7 @@ pub(crate) fn items(
     };
     templar
         .loop_lookup(plugin, rendered, vars, subdir)
-        .map_err(|e| ModuleResult::failed(e.to_string()))
+        .map_err(|e| ModuleResult::task_error(e.to_string()))
 }
 
 /// `loop_control` decided for one host's loop.

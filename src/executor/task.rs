@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 use crate::connection::privilege::{Become, BecomeMethod};
 use crate::connection::quote;
 use crate::events::{HostEvent, Status, TaskKind};
-use crate::executor::host_task::{run_on_host, HostOutcome, Job, TaskRun};
-use crate::executor::keyword_value::{HostKeywords, Keyword};
+use crate::executor::host_task::{run_on_host, Delegation, HostOutcome, Job, TaskRun};
+use crate::executor::keyword_value::{HostKeywords, Keyword, Misfit};
 use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
@@ -154,6 +154,7 @@ impl Executor {
         }
         self.reporter.host_result(&HostEvent {
             host: &outcome.host,
+            delegated: outcome.delegated.as_ref().map(|d| d.shown(&outcome.result)),
             task: name,
             status: outcome.status,
             result: &shown,
@@ -175,33 +176,7 @@ impl Executor {
             // `omit` (`"{{ 'localhost' if local else omit }}"`): no delegation, as in Ansible.
             .filter(|d| d != crate::template::OMIT);
         let delegate_facts = task.opts.delegate_facts.as_ref();
-        let keyword = task
-            .opts
-            .connection
-            .as_ref()
-            .map(|c| self.render_or_raw(c, &vars))
-            .filter(|_| !vars.contains_key("ansible_connection"));
-        // The `port` keyword, where the host's variables name none (they win, as in Ansible).
-        let (port, port_misfit) = {
-            let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
-            let port = kw.count("port", task.opts.port.as_ref());
-            (port, kw.misfit)
-        };
-        let mut overrides: Vec<(&str, String)> = keyword
-            .map(|kind| ("ansible_connection", kind))
-            .into_iter()
-            .collect();
-        if !["ansible_port", "ansible_ssh_port"]
-            .iter()
-            .any(|k| vars.contains_key(*k))
-        {
-            overrides.extend(port.map(|p| ("ansible_port", p.to_string())));
-        }
-        let conn = match &delegate {
-            Some(d) if d != host => self.delegate_conn(ctx, d),
-            _ if !overrides.is_empty() => self.keyword_conn(ctx, host, &vars, &overrides),
-            _ => self.host_conn(ctx, host, &vars),
-        };
+        let (conn, port_misfit) = self.task_conn(ctx, task, host, &vars, delegate.as_deref());
         let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
         kw.misfit = port_misfit;
         let opts = &task.opts;
@@ -222,12 +197,17 @@ impl Executor {
         kw.count("throttle", opts.throttle.as_ref());
         let async_limit = kw.count_or("async", task.async_val.as_ref(), 0);
         let poll = kw.count_or("poll", Some(&task.poll), DEFAULT_POLL);
+        let delegated = delegate
+            .as_deref()
+            .filter(|d| *d != host)
+            .map(|d| self.delegation(d));
         let facts_to = delegate.filter(|_| kw.flag("delegate_facts", delegate_facts) == Some(true));
         let misfit = kw.misfit;
         let become_ = self.become_settings(task, become_on.unwrap_or(self.opts.become_), &vars);
         let env = self.environment(task, &vars);
         Job {
             host: host.to_string(),
+            delegated,
             vars,
             conn,
             become_,
@@ -244,6 +224,46 @@ impl Executor {
             facts_to,
             prefetched: None,
         }
+    }
+
+    /// The connection `host` runs `task` on: the host's it is delegated to, else its own with
+    /// the `connection` and `port` keywords applied; and why the `port` value does not fit.
+    fn task_conn(
+        &mut self,
+        ctx: &PlayCtx<'_>,
+        task: &Task,
+        host: &str,
+        vars: &Vars,
+        delegate: Option<&str>,
+    ) -> (Arc<HostConn>, Option<Misfit>) {
+        let keyword = task
+            .opts
+            .connection
+            .as_ref()
+            .map(|c| self.render_or_raw(c, vars))
+            .filter(|_| !vars.contains_key("ansible_connection"));
+        // The `port` keyword, where the host's variables name none (they win, as in Ansible).
+        let (port, port_misfit) = {
+            let mut kw = HostKeywords::new(&self.templar, vars, &task.span);
+            let port = kw.count("port", task.opts.port.as_ref());
+            (port, kw.misfit)
+        };
+        let mut overrides: Vec<(&str, String)> = keyword
+            .map(|kind| ("ansible_connection", kind))
+            .into_iter()
+            .collect();
+        if !["ansible_port", "ansible_ssh_port"]
+            .iter()
+            .any(|k| vars.contains_key(*k))
+        {
+            overrides.extend(port.map(|p| ("ansible_port", p.to_string())));
+        }
+        let conn = match delegate {
+            Some(d) if d != host => self.delegate_conn(ctx, d),
+            _ if !overrides.is_empty() => self.keyword_conn(ctx, host, vars, &overrides),
+            _ => self.host_conn(ctx, host, vars),
+        };
+        (conn, port_misfit)
     }
 
     /// The task's `environment`, rendered, as `export` assignments.
@@ -484,6 +504,24 @@ impl Executor {
         });
         self.delegates.insert(key, Arc::clone(&conn));
         conn
+    }
+
+    /// How a task delegated to `target` names it: its `ansible_host` as the inventory writes
+    /// it, when that is not its name (a host the inventory lacks has no other address).
+    fn delegation(&self, target: &str) -> Delegation {
+        let address = if self.inventory.contains_host(target) {
+            match self.inventory.host_vars(target).get("ansible_host") {
+                Some(Json::String(s)) => Some(s.clone()),
+                Some(other) => Some(other.to_string()),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Delegation {
+            to: target.to_string(),
+            address: address.filter(|a| a != target),
+        }
     }
 
     /// The connection for `delegate_to`: an inventory host's, or the controller for localhost.

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use super::diff::diff_text;
-use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
+use crate::events::{Delegated, HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
 use crate::pyjson::dumps;
 
 /// Writes Ansible-style lines to stdout.
@@ -211,6 +211,20 @@ fn item_label(item: &Json) -> String {
     }
 }
 
+/// The host between the brackets of a result line, as ansible-core's default callback labels
+/// it: `host`, or for a task delegated elsewhere `host -> to`, with the delegated-to host's
+/// address when it is not its name: `host -> to(address)`.
+fn host_label(host: &str, delegated: Option<Delegated<'_>>) -> String {
+    match delegated {
+        None => host.to_string(),
+        Some(Delegated { to, address: None }) => format!("{host} -> {to}"),
+        Some(Delegated {
+            to,
+            address: Some(a),
+        }) => format!("{host} -> {to}({a})"),
+    }
+}
+
 impl Reporter for Human {
     fn play_start(&self, name: &str) {
         self.banner(&format!("PLAY [{name}]"));
@@ -301,7 +315,11 @@ impl Reporter for Human {
             Status::Failed => ("failed", RED),
             Status::Unreachable => ("unreachable", RED),
         };
-        let host = ev.host;
+        // The default callback labels every result but a skipped one with the delegation.
+        let host = match ev.status {
+            Status::Skipped => ev.host.to_string(),
+            _ => host_label(ev.host, ev.delegated),
+        };
         let text = match ev.status {
             Status::Failed | Status::Unreachable => {
                 let kind = if ev.status == Status::Failed {
@@ -352,7 +370,10 @@ impl Reporter for Human {
         }
     }
 
-    fn retrying(&self, host: &str, task: &str, left: u64) {
+    fn retrying(&self, host: &str, delegated_to: Option<&str>, task: &str, left: u64) {
+        // The retried result has not reached the connection yet: no address in the label.
+        let delegated = delegated_to.map(|to| Delegated { to, address: None });
+        let host = host_label(host, delegated);
         self.line(
             &format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left)."),
             Some(RED),
@@ -472,6 +493,18 @@ mod tests {
             (serde_json::json!("plain"), "plain"),
         ] {
             assert_eq!(item_label(&item), shown, "{item}");
+        }
+    }
+
+    #[test]
+    fn delegated_results_are_labelled_as_the_default_callback_labels_them() {
+        let to = |to, address| Some(Delegated { to, address });
+        for (delegated, label) in [
+            (None, "web1"),
+            (to("localhost", None), "web1 -> localhost"),
+            (to("db", Some("10.0.0.5")), "web1 -> db(10.0.0.5)"),
+        ] {
+            assert_eq!(host_label("web1", delegated), label);
         }
     }
 
