@@ -638,10 +638,12 @@ fn result_lines(out: &str) -> Vec<String> {
 fn conformance_delegated_result_labels() {
     let extra = "ctl ansible_connection=local\ngone ansible_host=127.0.0.254 ansible_port=1\n\n\
                  [web]\nhost2\nhost1\n";
-    let (ansible, ferry) = conform_with("delegate_labels.yml", 3, extra, &[], false);
-    assert_eq!(
-        result_lines(&ferry),
-        result_lines(&ansible),
-        "== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
-    );
+    for args in [&[][..], &["-v"]] {
+        let (ansible, ferry) = conform_with("delegate_labels.yml", 3, extra, args, false);
+        assert_eq!(
+            result_lines(&ferry),
+            result_lines(&ansible),
+            "{args:?}\n== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::connection::privilege::Become;
-use crate::events::{Delegated, HostEvent, Reporter, Status};
+use crate::events::{HostEvent, Reporter, Status};
 use crate::modules::async_status;
 use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::Prefetched;
@@ -18,6 +18,7 @@ use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;
 
+use super::delegation::{Delegation, PerItem, Targets};
 use super::keyword_value::{Keyword, Misfit};
 use super::looping;
 
@@ -29,29 +30,8 @@ pub(crate) struct TaskRun<'a> {
     pub name: &'a str,
     /// The copy of the run's inventory a module that edits it works on (`add_host`).
     pub inventory: Option<&'a std::sync::Mutex<crate::inventory::Inventory>>,
-}
-
-/// Where a delegated task runs (`delegate_to`, `local_action`), when not on its own host.
-#[derive(Debug, Clone)]
-pub(crate) struct Delegation {
-    /// The delegated-to host's name, as `delegate_to` rendered it.
-    pub to: String,
-    /// Its `ansible_host` as the inventory writes it (unrendered, as ansible-core shows it),
-    /// when that is not its name.
-    pub address: Option<String>,
-}
-
-impl Delegation {
-    /// The delegation as a result `r` is labelled: ansible-core learns the address when the
-    /// task reaches the delegated host's connection, so a result that failed before it (its
-    /// arguments, `when`, the loop did not render) or could not reach the host has none.
-    pub(crate) fn shown(&self, r: &ModuleResult) -> Delegated<'_> {
-        let reached = !r.task_error && !r.unreachable;
-        Delegated {
-            to: &self.to,
-            address: self.address.as_deref().filter(|_| reached),
-        }
-    }
+    /// The hosts a loop item may delegate to.
+    pub targets: &'a Targets<'a>,
 }
 
 /// One host's inputs for one task.
@@ -59,6 +39,8 @@ pub(crate) struct Job {
     pub host: String,
     /// The host the task runs on instead (`delegate_to`), when not this one.
     pub delegated: Option<Delegation>,
+    /// A looped task's `delegate_to`, rendered again for each item.
+    pub per_item: Option<PerItem>,
     pub vars: Vars,
     pub conn: Arc<HostConn>,
     pub become_: Option<Become>,
@@ -99,7 +81,12 @@ pub(crate) struct HostOutcome {
     pub diff: bool,
     /// The host the task's facts go to, when not this one (`delegate_facts`).
     pub facts_to: Option<String>,
+    /// Facts loop items delegated to other hosts give them (`delegate_facts`).
+    pub given_facts: Given,
 }
+
+/// Facts for other hosts: each host's name and the facts it gets.
+pub(crate) type Given = Vec<(String, Vars)>;
 
 /// Runs the task on one host, loop included.
 pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome {
@@ -121,17 +108,15 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     };
     let mut results = Vec::with_capacity(items.len());
     let mut facts = Vars::new();
+    let mut given = Vec::new();
     for index in 0..items.len() {
         control.pause(index).await;
         control.enter(&items, index, &mut job.vars);
-        let r = run_with_retries(run, &job).await;
-        // Facts an item sets (set_fact in a loop) are seen by the next items.
-        if let (false, Some(Json::Object(set))) = (r.failed, r.data.get("ansible_facts")) {
-            for (k, v) in set {
-                job.vars.insert(k.clone(), v.clone());
-                facts.insert(k.clone(), v.clone());
-            }
-        }
+        let r = match retarget(run, &mut job) {
+            Ok(()) => run_with_retries(run, &job).await,
+            Err(e) => ModuleResult::task_error(e),
+        };
+        keep_item_facts(&mut job, &r, &mut facts, &mut given);
         result.changed |= r.changed;
         result.failed |= r.failed || r.unreachable;
         result.skipped &= r.skipped;
@@ -165,7 +150,48 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
             .data
             .insert("ansible_facts".into(), Json::Object(facts));
     }
-    finish(run, job, result, true)
+    let mut outcome = finish(run, job, result, true);
+    outcome.given_facts = given;
+    outcome
+}
+
+/// Facts an item sets (set_fact in a loop): seen by the next items and kept for the host;
+/// under `delegate_facts`, an item delegated to another host gives them to that host.
+fn keep_item_facts(job: &mut Job, r: &ModuleResult, facts: &mut Vars, given: &mut Given) {
+    let (false, Some(Json::Object(set))) = (r.failed, r.data.get("ansible_facts")) else {
+        return;
+    };
+    let per_item = job.per_item.as_ref().filter(|p| p.delegate_facts);
+    if let Some(d) = per_item.and(job.delegated.as_ref()) {
+        given.push((d.to.clone(), set.clone()));
+        return;
+    }
+    for (k, v) in set {
+        job.vars.insert(k.clone(), v.clone());
+        facts.insert(k.clone(), v.clone());
+    }
+}
+
+/// Points `job` at the host the current loop item delegates to (`delegate_to` rendered with
+/// the item, as ansible-core renders it); the template's error when it does not render.
+fn retarget(run: &TaskRun<'_>, job: &mut Job) -> Result<(), String> {
+    let Some(per_item) = &job.per_item else {
+        return Ok(());
+    };
+    match per_item.target(run.targets, run.templar, &job.host, &job.vars) {
+        Ok(target) => {
+            job.conn = target.conn;
+            job.delegated = target.delegated;
+            Ok(())
+        }
+        Err(e) => {
+            job.delegated = Some(Delegation {
+                to: per_item.template.clone(),
+                address: None,
+            });
+            Err(e)
+        }
+    }
 }
 
 /// Reports one loop item's result (hidden under `no_log`).
@@ -251,7 +277,8 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Arc<Prefetched>> {
     let task = run.task;
     let written_path = task.module.written_path?;
-    if items.len() < 2 {
+    // Items delegated each to its own host have no one host to stat on.
+    if items.len() < 2 || job.per_item.is_some() {
         return None;
     }
     let mut paths = Vec::new();
@@ -543,6 +570,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         no_log: job.no_log,
         diff: job.show_diff,
         facts_to: job.facts_to,
+        given_facts: Vec::new(),
     }
 }
 

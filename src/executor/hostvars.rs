@@ -47,7 +47,15 @@ impl Executor {
                     v.extend(state.facts.clone());
                     v
                 }
-                None => self.inventory.host_vars(name),
+                None => {
+                    // Facts given to a host no play has run on yet (`delegate_facts`).
+                    let mut v = self.inventory.host_vars(name);
+                    if let Some(given) = self.waiting_facts.get(name) {
+                        v.extend(given.included_vars.clone());
+                        v.extend(given.facts.clone());
+                    }
+                    v
+                }
             };
             all.insert(name.to_string(), Json::Object(vars));
         }

@@ -225,6 +225,7 @@ impl Executor {
         let outcome = HostOutcome {
             host: host.to_string(),
             delegated: None,
+            given_facts: Vec::new(),
             status,
             result,
             ignored: false,

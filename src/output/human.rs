@@ -339,6 +339,10 @@ impl Reporter for Human {
                 let mut t = format!("{word}: [{host}]");
                 if let Some(i) = &item {
                     t.push_str(&format!(" => (item={i})"));
+                    // The default callback ends a skipped item's line with a space.
+                    if ev.status == Status::Skipped {
+                        t.push(' ');
+                    }
                 }
                 if show {
                     let indent = if ev.verbose_always { Some(4) } else { None };
