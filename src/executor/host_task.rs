@@ -345,8 +345,9 @@ fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     if !when {
         return Err(skipped(&task.when, vars, templar));
     }
+    // So does a keyword whose value does not fit (ansible-core's post_validate).
     if let Some(misfit) = &job.misfit {
-        return Err(ModuleResult::failed(misfit.clone()));
+        return Err(ModuleResult::task_error(misfit.clone()));
     }
     let with_defaults = task
         .opts
