@@ -90,8 +90,8 @@ impl Targets<'_> {
 }
 
 /// `delegate_to` rendered with `vars`: the host's name; `None` for `omit` (no delegation, as
-/// in Ansible: `"{{ 'localhost' if local else omit }}"`); the template's error when it does
-/// not render (the task fails with it).
+/// in Ansible: `"{{ 'localhost' if local else omit }}"`); why the task fails when it does not
+/// render, or renders empty.
 pub(crate) fn render(templar: &Templar, text: &str, vars: &Vars) -> Result<Option<String>, String> {
     let name = if text.contains("{{") {
         match templar.render_str(text, vars) {
@@ -102,6 +102,11 @@ pub(crate) fn render(templar: &Templar, text: &str, vars: &Vars) -> Result<Optio
     } else {
         text.to_string()
     };
+    if name.is_empty() {
+        return Err(format!(
+            "Empty hostname produced from delegate_to: \"{text}\""
+        ));
+    }
     Ok(Some(name).filter(|n| n != OMIT))
 }
 
@@ -122,6 +127,15 @@ pub(crate) struct ItemTarget {
 }
 
 impl PerItem {
+    /// How a result names the delegation before `delegate_to` is rendered (the loop, or the
+    /// template itself, failed): as written, as ansible-core's task still holds it.
+    pub(crate) fn unrendered(&self) -> Delegation {
+        Delegation {
+            to: self.template.clone(),
+            address: None,
+        }
+    }
+
     /// Where the item whose variables are `vars` runs, for `host`; the template's error when
     /// `delegate_to` does not render for it.
     pub(crate) fn target(

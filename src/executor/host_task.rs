@@ -97,7 +97,12 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     };
     let items = match looping::items(task, run.templar, loop_spec, &job.vars) {
         Ok(items) => items,
-        Err(failed) => return finish(run, job, failed, false),
+        Err(failed) => {
+            if let Some(p) = &job.per_item {
+                job.delegated = Some(p.unrendered());
+            }
+            return finish(run, job, failed, false);
+        }
     };
     job.prefetched = prefetch(run, &mut job, &items).await;
     let extended = flag(&task.loop_control.extended, &job.vars, run.templar);
@@ -112,10 +117,11 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     for index in 0..items.len() {
         control.pause(index).await;
         control.enter(&items, index, &mut job.vars);
-        let r = match retarget(run, &mut job) {
-            Ok(()) => run_with_retries(run, &job).await,
-            Err(e) => ModuleResult::task_error(e),
-        };
+        // As ansible-core, a delegate_to an item cannot render fails the task, not the item.
+        if let Err(e) = retarget(run, &mut job) {
+            return finish(run, job, ModuleResult::task_error(e), false);
+        }
+        let r = run_with_retries(run, &job).await;
         keep_item_facts(&mut job, &r, &mut facts, &mut given);
         result.changed |= r.changed;
         result.failed |= r.failed || r.unreachable;
@@ -185,10 +191,7 @@ fn retarget(run: &TaskRun<'_>, job: &mut Job) -> Result<(), String> {
             Ok(())
         }
         Err(e) => {
-            job.delegated = Some(Delegation {
-                to: per_item.template.clone(),
-                address: None,
-            });
+            job.delegated = Some(per_item.unrendered());
             Err(e)
         }
     }
