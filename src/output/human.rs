@@ -225,6 +225,56 @@ fn host_label(host: &str, delegated: Option<Delegated<'_>>) -> String {
     }
 }
 
+/// A result's line as the default callback prints it, and its colour; `result` is what it
+/// shows of the result, shown whole when `show` (-v, debug).
+fn result_line(ev: &HostEvent<'_>, result: &Json, show: bool) -> (String, &'static str) {
+    let item = ev.item.map(item_label);
+    let (word, colour) = match ev.status {
+        Status::Ok => ("ok", GREEN),
+        Status::Changed => ("changed", YELLOW),
+        Status::Skipped => ("skipping", CYAN),
+        Status::Failed => ("failed", RED),
+        Status::Unreachable => ("unreachable", RED),
+    };
+    // The default callback labels every result but a skipped one with the delegation.
+    let host = match ev.status {
+        Status::Skipped => ev.host.to_string(),
+        _ => host_label(ev.host, ev.delegated),
+    };
+    let text = match ev.status {
+        Status::Failed | Status::Unreachable => {
+            let kind = if ev.status == Status::Failed {
+                "FAILED!"
+            } else {
+                "UNREACHABLE!"
+            };
+            // As ansible-core: a result the action marks verbose-always (assert, debug)
+            // is indented, failed or not.
+            let body = dumps(result, ev.verbose_always.then_some(4), true);
+            match &item {
+                Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
+                None => format!("fatal: [{host}]: {kind} => {body}"),
+            }
+        }
+        _ => {
+            let mut t = format!("{word}: [{host}]");
+            if let Some(i) = &item {
+                t.push_str(&format!(" => (item={i})"));
+                // The default callback ends a skipped item's line with a space.
+                if ev.status == Status::Skipped {
+                    t.push(' ');
+                }
+            }
+            if show {
+                let indent = if ev.verbose_always { Some(4) } else { None };
+                t.push_str(&format!(" => {}", dumps(result, indent, true)));
+            }
+            t
+        }
+    };
+    (text, colour)
+}
+
 impl Reporter for Human {
     fn play_start(&self, name: &str) {
         self.banner(&format!("PLAY [{name}]"));
@@ -307,50 +357,7 @@ impl Reporter for Human {
         if self.verbosity < WHOLE_OUTPUT_VERBOSITY {
             abbreviate(&mut result);
         }
-        let item = ev.item.map(item_label);
-        let (word, colour) = match ev.status {
-            Status::Ok => ("ok", GREEN),
-            Status::Changed => ("changed", YELLOW),
-            Status::Skipped => ("skipping", CYAN),
-            Status::Failed => ("failed", RED),
-            Status::Unreachable => ("unreachable", RED),
-        };
-        // The default callback labels every result but a skipped one with the delegation.
-        let host = match ev.status {
-            Status::Skipped => ev.host.to_string(),
-            _ => host_label(ev.host, ev.delegated),
-        };
-        let text = match ev.status {
-            Status::Failed | Status::Unreachable => {
-                let kind = if ev.status == Status::Failed {
-                    "FAILED!"
-                } else {
-                    "UNREACHABLE!"
-                };
-                // As ansible-core: a result the action marks verbose-always (assert, debug)
-                // is indented, failed or not.
-                let body = dumps(&result, ev.verbose_always.then_some(4), true);
-                match &item {
-                    Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
-                    None => format!("fatal: [{host}]: {kind} => {body}"),
-                }
-            }
-            _ => {
-                let mut t = format!("{word}: [{host}]");
-                if let Some(i) = &item {
-                    t.push_str(&format!(" => (item={i})"));
-                    // The default callback ends a skipped item's line with a space.
-                    if ev.status == Status::Skipped {
-                        t.push(' ');
-                    }
-                }
-                if show {
-                    let indent = if ev.verbose_always { Some(4) } else { None };
-                    t.push_str(&format!(" => {}", dumps(&result, indent, true)));
-                }
-                t
-            }
-        };
+        let (text, colour) = result_line(ev, &result, show);
         if let Some(d) = diff {
             self.diff_lines(&d);
         }
