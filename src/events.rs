@@ -178,10 +178,23 @@ pub enum TaskKind {
     Handler,
 }
 
+/// The host a delegated task ran on (`delegate_to`, `local_action`), when not its own: the
+/// default callback labels the result `host -> to` or `host -> to(address)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delegated<'a> {
+    /// The delegated-to host's name, as `delegate_to` rendered it.
+    pub to: &'a str,
+    /// Its `ansible_host` as the inventory writes it, when that is not its name and the task
+    /// got as far as its connection (ansible-core learns the address only there).
+    pub address: Option<&'a str>,
+}
+
 /// One host's result of one task (or of one loop item).
 pub struct HostEvent<'a> {
     /// The inventory hostname.
     pub host: &'a str,
+    /// Where the task ran instead, when it was delegated to another host.
+    pub delegated: Option<Delegated<'a>>,
     /// The task's name as shown.
     pub task: &'a str,
     /// What happened.
@@ -238,8 +251,9 @@ pub trait Reporter: Send + Sync {
     fn host_result(&self, event: &HostEvent<'_>);
     /// `include_tasks`/`include_role` included `target` for `hosts`.
     fn included(&self, target: &str, hosts: &[String]);
-    /// An `until` condition was false; the task runs again on `host`.
-    fn retrying(&self, host: &str, task: &str, retries_left: u64);
+    /// An `until` condition was false; the task runs again on `host` (delegated to
+    /// `delegated_to`, when it is).
+    fn retrying(&self, host: &str, delegated_to: Option<&str>, task: &str, retries_left: u64);
     /// An `async` job of `host` is still running at a poll.
     fn async_poll(&self, _host: &str, _jid: &str) {}
     /// The task finished on every host.
@@ -329,9 +343,11 @@ impl Reporter for Tee {
         let target = masked(target);
         self.0.iter().for_each(|r| r.included(&target, hosts));
     }
-    fn retrying(&self, host: &str, task: &str, left: u64) {
+    fn retrying(&self, host: &str, delegated_to: Option<&str>, task: &str, left: u64) {
         let task = masked(task);
-        self.0.iter().for_each(|r| r.retrying(host, &task, left));
+        self.0
+            .iter()
+            .for_each(|r| r.retrying(host, delegated_to, &task, left));
     }
     fn async_poll(&self, host: &str, jid: &str) {
         self.0.iter().for_each(|r| r.async_poll(host, jid));

@@ -614,3 +614,49 @@ fn conformance_collection_roles_answer_to_their_fqcn() {
 fn conformance_loop_results_say_what_ansible_says() {
     conform("loop_results.yml", 1);
 }
+
+/// The result lines of `out` (`ok:`, `changed:`, `fatal:`, `failed:`, `skipping:`, retries and
+/// `...ignoring`) without their results, sorted within each task: hosts finish in any order.
+fn result_lines(out: &str) -> Vec<String> {
+    let starts = [
+        "ok: ",
+        "changed: ",
+        "fatal: ",
+        "failed: ",
+        "skipping: ",
+        "FAILED - RETRYING: ",
+        "...ignoring",
+    ];
+    let mut tasks: Vec<Vec<String>> = Vec::new();
+    for line in out.lines() {
+        if line.starts_with("TASK [") || line.starts_with("PLAY [") {
+            tasks.push(Vec::new());
+        } else if starts.iter().any(|s| line.starts_with(s)) {
+            let line = line.split(" => {").next().unwrap_or(line).trim_end();
+            if let Some(task) = tasks.last_mut() {
+                task.push(line.to_string());
+            }
+        }
+    }
+    tasks
+        .into_iter()
+        .flat_map(|mut t| {
+            t.sort();
+            t
+        })
+        .collect()
+}
+
+#[test]
+fn conformance_delegated_result_labels() {
+    let extra = "ctl ansible_connection=local\ngone ansible_host=127.0.0.254 ansible_port=1\n\n\
+                 [web]\nhost2\nhost1\n";
+    for args in [&[][..], &["-v"]] {
+        let (ansible, ferry) = conform_with("delegate_labels.yml", 3, extra, args, false);
+        assert_eq!(
+            result_lines(&ferry),
+            result_lines(&ansible),
+            "{args:?}\n== ansible-playbook\n{ansible}\n== ferry\n{ferry}"
+        );
+    }
+}

@@ -392,22 +392,34 @@ fn json_output_is_one_event_per_line() {
     let pb = write(
         &hosts,
         "j.yml",
-        "- hosts: all\n  tasks:\n    - command: /bin/true\n    - debug: msg=hi\n",
+        "- hosts: all\n  tasks:\n    - command: /bin/true\n    - debug: msg=hi\n    - command: /bin/true\n      delegate_to: host2\n",
     );
     let run = run_playbook(&hosts, &pb, &inv, &["--output", "json"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let mut results = 0;
+    let mut delegated = Vec::new();
     for line in run.stdout.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         if v["event"] == "host_result" {
             results += 1;
+            if let Some(to) = v.get("delegated_to") {
+                delegated.push((
+                    v["host"].clone(),
+                    to.clone(),
+                    v["delegated_address"].clone(),
+                ));
+            }
         }
         if v["event"] == "recap" {
-            assert_eq!(v["hosts"]["host1"]["ok"], 3);
+            assert_eq!(v["hosts"]["host1"]["ok"], 4);
         }
     }
-    assert_eq!(results, 6, "{}", run.stdout);
+    assert_eq!(results, 8, "{}", run.stdout);
+    // A task delegated to another host names it, and its address; host2 ran it itself.
+    let addr = hosts.host("host2").addr.as_str();
+    let want = vec![("host1".into(), "host2".into(), addr.into())];
+    assert_eq!(delegated, want, "{}", run.stdout);
 }
 
 #[test]

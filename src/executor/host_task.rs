@@ -18,6 +18,7 @@ use crate::template::{Templar, OMIT};
 use crate::text::ansible_bool;
 use crate::vars::Vars;
 
+use super::delegation::{Delegation, PerItem, Targets};
 use super::keyword_value::{Keyword, Misfit};
 use super::looping;
 
@@ -29,11 +30,17 @@ pub(crate) struct TaskRun<'a> {
     pub name: &'a str,
     /// The copy of the run's inventory a module that edits it works on (`add_host`).
     pub inventory: Option<&'a std::sync::Mutex<crate::inventory::Inventory>>,
+    /// The hosts a loop item may delegate to.
+    pub targets: &'a Targets<'a>,
 }
 
 /// One host's inputs for one task.
 pub(crate) struct Job {
     pub host: String,
+    /// The host the task runs on instead (`delegate_to`), when not this one.
+    pub delegated: Option<Delegation>,
+    /// A looped task's `delegate_to`, rendered again for each item.
+    pub per_item: Option<PerItem>,
     pub vars: Vars,
     pub conn: Arc<HostConn>,
     pub become_: Option<Become>,
@@ -62,6 +69,8 @@ pub(crate) struct Job {
 /// The final result of a task on one host.
 pub(crate) struct HostOutcome {
     pub host: String,
+    /// The host the task ran on instead (`delegate_to`), when not this one.
+    pub delegated: Option<Delegation>,
     pub status: Status,
     pub result: ModuleResult,
     pub ignored: bool,
@@ -72,7 +81,12 @@ pub(crate) struct HostOutcome {
     pub diff: bool,
     /// The host the task's facts go to, when not this one (`delegate_facts`).
     pub facts_to: Option<String>,
+    /// Facts loop items delegated to other hosts give them (`delegate_facts`).
+    pub given_facts: Given,
 }
+
+/// Facts for other hosts: each host's name and the facts it gets.
+pub(crate) type Given = Vec<(String, Vars)>;
 
 /// Runs the task on one host, loop included.
 pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome {
@@ -83,7 +97,12 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     };
     let items = match looping::items(task, run.templar, loop_spec, &job.vars) {
         Ok(items) => items,
-        Err(failed) => return finish(run, job, failed, false),
+        Err(failed) => {
+            if let Some(p) = &job.per_item {
+                job.delegated = Some(p.unrendered());
+            }
+            return finish(run, job, failed, false);
+        }
     };
     job.prefetched = prefetch(run, &mut job, &items).await;
     let extended = flag(&task.loop_control.extended, &job.vars, run.templar);
@@ -94,17 +113,16 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
     };
     let mut results = Vec::with_capacity(items.len());
     let mut facts = Vars::new();
+    let mut given = Vec::new();
     for index in 0..items.len() {
         control.pause(index).await;
         control.enter(&items, index, &mut job.vars);
-        let r = run_with_retries(run, &job).await;
-        // Facts an item sets (set_fact in a loop) are seen by the next items.
-        if let (false, Some(Json::Object(set))) = (r.failed, r.data.get("ansible_facts")) {
-            for (k, v) in set {
-                job.vars.insert(k.clone(), v.clone());
-                facts.insert(k.clone(), v.clone());
-            }
+        // As ansible-core, a delegate_to an item cannot render fails the task, not the item.
+        if let Err(e) = retarget(run, &mut job) {
+            return finish(run, job, ModuleResult::task_error(e), false);
         }
+        let r = run_with_retries(run, &job).await;
+        keep_item_facts(&mut job, &r, &mut facts, &mut given);
         result.changed |= r.changed;
         result.failed |= r.failed || r.unreachable;
         result.skipped &= r.skipped;
@@ -138,7 +156,45 @@ pub(crate) async fn run_on_host(run: &TaskRun<'_>, mut job: Job) -> HostOutcome 
             .data
             .insert("ansible_facts".into(), Json::Object(facts));
     }
-    finish(run, job, result, true)
+    let mut outcome = finish(run, job, result, true);
+    outcome.given_facts = given;
+    outcome
+}
+
+/// Facts an item sets (set_fact in a loop): seen by the next items and kept for the host;
+/// under `delegate_facts`, an item delegated to another host gives them to that host.
+fn keep_item_facts(job: &mut Job, r: &ModuleResult, facts: &mut Vars, given: &mut Given) {
+    let (false, Some(Json::Object(set))) = (r.failed, r.data.get("ansible_facts")) else {
+        return;
+    };
+    let per_item = job.per_item.as_ref().filter(|p| p.delegate_facts);
+    if let Some(d) = per_item.and(job.delegated.as_ref()) {
+        given.push((d.to.clone(), set.clone()));
+        return;
+    }
+    for (k, v) in set {
+        job.vars.insert(k.clone(), v.clone());
+        facts.insert(k.clone(), v.clone());
+    }
+}
+
+/// Points `job` at the host the current loop item delegates to (`delegate_to` rendered with
+/// the item, as ansible-core renders it); the template's error when it does not render.
+fn retarget(run: &TaskRun<'_>, job: &mut Job) -> Result<(), String> {
+    let Some(per_item) = &job.per_item else {
+        return Ok(());
+    };
+    match per_item.target(run.targets, run.templar, &job.host, &job.vars) {
+        Ok(target) => {
+            job.conn = target.conn;
+            job.delegated = target.delegated;
+            Ok(())
+        }
+        Err(e) => {
+            job.delegated = Some(per_item.unrendered());
+            Err(e)
+        }
+    }
 }
 
 /// Reports one loop item's result (hidden under `no_log`).
@@ -153,6 +209,7 @@ fn report_item(run: &TaskRun<'_>, job: &Job, r: &ModuleResult, item: &Json) {
     }
     run.reporter.host_result(&HostEvent {
         host: &job.host,
+        delegated: job.delegated.as_ref().map(|d| d.shown(r)),
         task: run.name,
         status: status_of(r),
         result: &shown,
@@ -209,8 +266,9 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
             r.failed = true;
             return r;
         }
+        let to = job.delegated.as_ref().map(|d| d.to.as_str());
         run.reporter
-            .retrying(&job.host, run.name, retries + 1 - attempt);
+            .retrying(&job.host, to, run.name, retries + 1 - attempt);
         attempt += 1;
         tokio::time::sleep(Duration::from_secs(delay)).await;
     }
@@ -222,7 +280,8 @@ async fn run_with_retries(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 async fn prefetch(run: &TaskRun<'_>, job: &mut Job, items: &[Json]) -> Option<Arc<Prefetched>> {
     let task = run.task;
     let written_path = task.module.written_path?;
-    if items.len() < 2 {
+    // Items delegated each to its own host have no one host to stat on.
+    if items.len() < 2 || job.per_item.is_some() {
         return None;
     }
     let mut paths = Vec::new();
@@ -281,11 +340,17 @@ async fn run_once(run: &TaskRun<'_>, job: &Job) -> ModuleResult {
 /// to render, a module that cannot run in check mode).
 fn prepare(run: &TaskRun<'_>, job: &Job) -> Result<Vars, ModuleResult> {
     let (task, templar, vars) = (run.task, run.templar, &job.vars);
-    if !eval_all(&task.when, vars, templar)? {
+    // A `when` that cannot be evaluated fails the task before its module runs.
+    let when = eval_all(&task.when, vars, templar).map_err(|e| ModuleResult {
+        task_error: true,
+        ..e
+    })?;
+    if !when {
         return Err(skipped(&task.when, vars, templar));
     }
+    // So does a keyword whose value does not fit (ansible-core's post_validate).
     if let Some(misfit) = &job.misfit {
-        return Err(ModuleResult::failed(misfit.clone()));
+        return Err(ModuleResult::task_error(misfit.clone()));
     }
     let with_defaults = task
         .opts
@@ -423,7 +488,7 @@ pub(crate) fn eval_all(
         match templar.eval_condition(&c.expr, vars) {
             Ok(true) => {}
             Ok(false) => return Ok(false),
-            Err(e) => return Err(ModuleResult::failed(condition_error(c, &e))),
+            Err(e) => return Err(ModuleResult::task_error(condition_error(c, &e))),
         }
     }
     Ok(true)
@@ -519,6 +584,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
     });
     HostOutcome {
         host: job.host,
+        delegated: job.delegated,
         status,
         result,
         ignored,
@@ -526,6 +592,7 @@ fn finish(run: &TaskRun<'_>, job: Job, result: ModuleResult, looped: bool) -> Ho
         no_log: job.no_log,
         diff: job.show_diff,
         facts_to: job.facts_to,
+        given_facts: Vec::new(),
     }
 }
 

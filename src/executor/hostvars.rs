@@ -47,7 +47,15 @@ impl Executor {
                     v.extend(state.facts.clone());
                     v
                 }
-                None => self.inventory.host_vars(name),
+                None => {
+                    // Facts given to a host no play has run on yet (`delegate_facts`).
+                    let mut v = self.inventory.host_vars(name);
+                    if let Some(given) = self.waiting_facts.get(name) {
+                        v.extend(given.included_vars.clone());
+                        v.extend(given.facts.clone());
+                    }
+                    v
+                }
             };
             all.insert(name.to_string(), Json::Object(vars));
         }
@@ -245,7 +253,20 @@ fn mentions_hostvars(task: &Task, word: &str) -> bool {
         .chain(task.changed_when.iter().flatten())
         .chain(task.failed_when.iter().flatten())
         .chain(task.until.iter().flatten());
+    let o = &task.opts;
+    // Keywords rendered with the host's variables (`delegate_to: "{{ groups.web[0] }}"`).
+    let keywords = [
+        &o.delegate_to,
+        &o.become_user,
+        &o.become_exe,
+        &o.become_flags,
+        &o.connection,
+        &o.remote_user,
+    ];
     mentions(&task.args, word)
+        || keywords
+            .iter()
+            .any(|k| k.as_deref().is_some_and(|t| t.contains(word)))
         || task.loop_items.as_ref().is_some_and(|l| mentions(l, word))
         || task.vars.values().any(|v| mentions(v, word))
         || conds.into_iter().any(|c| c.expr.contains(word))

@@ -172,7 +172,7 @@ impl Executor {
             .render_value(&inc.task.args, vars)
             .map_err(|e| {
                 // Ansible gives the template's error bare here.
-                ModuleResult::failed(e.to_string())
+                ModuleResult::task_error(e.to_string())
             })?;
         Ok(Target {
             args,
@@ -224,6 +224,7 @@ impl Executor {
         };
         self.reporter.host_result(&HostEvent {
             host,
+            delegated: None,
             task: name,
             status,
             result: &result.data,
@@ -234,6 +235,8 @@ impl Executor {
         });
         let outcome = HostOutcome {
             host: host.to_string(),
+            delegated: None,
+            given_facts: Vec::new(),
             status,
             result,
             ignored,

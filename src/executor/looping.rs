@@ -12,7 +12,7 @@ use crate::template::Templar;
 use crate::vars::Vars;
 
 /// The loop's items, or the failed result Ansible gives (a `loop` that is not a list, an
-/// undefined variable, a failing lookup).
+/// undefined variable, a failing lookup): the task's error, the module never ran.
 pub(crate) fn items(
     task: &Task,
     templar: &Templar,
@@ -30,12 +30,12 @@ pub(crate) fn items(
         // Ansible gives the template's error bare here.
         _ => templar
             .render_value(spec, vars)
-            .map_err(|e| ModuleResult::failed(e.to_string()))?,
+            .map_err(|e| ModuleResult::task_error(e.to_string()))?,
     };
     let Some(plugin) = &task.loop_with else {
         return match rendered {
             Json::Array(items) => Ok(items),
-            other => Err(ModuleResult::failed(format!(
+            other => Err(ModuleResult::task_error(format!(
                 "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: If you passed a list/dict of just one element, try adding wantlist=True to your lookup invocation or use q/query instead of lookup."
             ))),
         };
@@ -48,7 +48,7 @@ pub(crate) fn items(
     };
     templar
         .loop_lookup(plugin, rendered, vars, subdir)
-        .map_err(|e| ModuleResult::failed(e.to_string()))
+        .map_err(|e| ModuleResult::task_error(e.to_string()))
 }
 
 /// `loop_control` decided for one host's loop.

@@ -5,6 +5,7 @@
 //! output goes through the [`Reporter`].
 
 mod block;
+mod delegation;
 mod facts;
 mod handlers;
 mod host_task;

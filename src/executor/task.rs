@@ -10,8 +10,9 @@ use serde_json::Value as Json;
 use crate::connection::privilege::{Become, BecomeMethod};
 use crate::connection::quote;
 use crate::events::{HostEvent, Status, TaskKind};
+use crate::executor::delegation::{self, Delegation, PerItem, Targets};
 use crate::executor::host_task::{run_on_host, HostOutcome, Job, TaskRun};
-use crate::executor::keyword_value::{HostKeywords, Keyword};
+use crate::executor::keyword_value::{HostKeywords, Keyword, Misfit};
 use crate::executor::play_ctx::PlayCtx;
 use crate::executor::Executor;
 use crate::modules::{HostConn, ModuleResult};
@@ -53,12 +54,14 @@ impl Executor {
         let throttle = self.first_host_throttle(ctx, task, &hosts);
         let throttle = self.shared.throttle(task, throttle);
         let inventory = self.editable_inventory(task);
+        let targets = self.targets(ctx);
         let run = TaskRun {
             task,
             templar: &self.templar,
             reporter: self.reporter.as_ref(),
             name: &name,
             inventory: inventory.as_ref(),
+            targets: &targets,
         };
         let run = &run;
         let (forks, throttle) = (&self.forks, throttle.as_deref());
@@ -154,6 +157,7 @@ impl Executor {
         }
         self.reporter.host_result(&HostEvent {
             host: &outcome.host,
+            delegated: outcome.delegated.as_ref().map(|d| d.shown(&outcome.result)),
             task: name,
             status: outcome.status,
             result: &shown,
@@ -167,41 +171,18 @@ impl Executor {
     /// Everything one host needs to run `task`.
     fn job(&mut self, ctx: &PlayCtx<'_>, task: &Task, host: &str) -> Job {
         let vars = self.task_vars(ctx, host, task);
-        let delegate = task
-            .opts
-            .delegate_to
-            .as_ref()
-            .map(|d| self.render_or_raw(d, &vars))
-            // `omit` (`"{{ 'localhost' if local else omit }}"`): no delegation, as in Ansible.
-            .filter(|d| d != crate::template::OMIT);
+        let written = task.opts.delegate_to.as_deref();
+        let rendered = written.map(|d| delegation::render(&self.templar, d, &vars));
+        // A looped task renders `delegate_to` again with each item (`"{{ item }}"`).
+        let per_item = task.loop_items.is_some() && written.is_some_and(|d| d.contains("{{"));
+        let (delegate, delegate_error) = match rendered {
+            Some(Err(e)) if !per_item => (None, Some(e)),
+            Some(Ok(d)) => (d, None),
+            _ => (None, None),
+        };
         let delegate_facts = task.opts.delegate_facts.as_ref();
-        let keyword = task
-            .opts
-            .connection
-            .as_ref()
-            .map(|c| self.render_or_raw(c, &vars))
-            .filter(|_| !vars.contains_key("ansible_connection"));
-        // The `port` keyword, where the host's variables name none (they win, as in Ansible).
-        let (port, port_misfit) = {
-            let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
-            let port = kw.count("port", task.opts.port.as_ref());
-            (port, kw.misfit)
-        };
-        let mut overrides: Vec<(&str, String)> = keyword
-            .map(|kind| ("ansible_connection", kind))
-            .into_iter()
-            .collect();
-        if !["ansible_port", "ansible_ssh_port"]
-            .iter()
-            .any(|k| vars.contains_key(*k))
-        {
-            overrides.extend(port.map(|p| ("ansible_port", p.to_string())));
-        }
-        let conn = match &delegate {
-            Some(d) if d != host => self.delegate_conn(ctx, d),
-            _ if !overrides.is_empty() => self.keyword_conn(ctx, host, &vars, &overrides),
-            _ => self.host_conn(ctx, host, &vars),
-        };
+        let (conn, port_misfit) = self.task_conn(ctx, task, host, &vars, delegate.as_deref());
+        let own = per_item.then(|| self.task_conn(ctx, task, host, &vars, None).0);
         let mut kw = HostKeywords::new(&self.templar, &vars, &task.span);
         kw.misfit = port_misfit;
         let opts = &task.opts;
@@ -222,12 +203,30 @@ impl Executor {
         kw.count("throttle", opts.throttle.as_ref());
         let async_limit = kw.count_or("async", task.async_val.as_ref(), 0);
         let poll = kw.count_or("poll", Some(&task.poll), DEFAULT_POLL);
-        let facts_to = delegate.filter(|_| kw.flag("delegate_facts", delegate_facts) == Some(true));
-        let misfit = kw.misfit;
+        let delegated = match (&delegate, &delegate_error, written) {
+            (Some(d), _, _) if d != host => Some(self.targets(ctx).delegation(d)),
+            // A `delegate_to` that does not render fails the task, labelled as written.
+            (_, Some(_), Some(w)) => Some(Delegation {
+                to: w.to_string(),
+                address: None,
+            }),
+            _ => None,
+        };
+        let give_facts = kw.flag("delegate_facts", delegate_facts) == Some(true);
+        let per_item = written.zip(own).map(|(d, own)| PerItem {
+            template: d.to_string(),
+            own,
+            delegate_facts: give_facts,
+        });
+        // Each item's facts go where the item delegates.
+        let facts_to = delegate.filter(|_| give_facts && per_item.is_none());
+        let misfit = delegate_error.or(kw.misfit);
         let become_ = self.become_settings(task, become_on.unwrap_or(self.opts.become_), &vars);
         let env = self.environment(task, &vars);
         Job {
             host: host.to_string(),
+            delegated,
+            per_item,
             vars,
             conn,
             become_,
@@ -244,6 +243,46 @@ impl Executor {
             facts_to,
             prefetched: None,
         }
+    }
+
+    /// The connection `host` runs `task` on: the host's it is delegated to, else its own with
+    /// the `connection` and `port` keywords applied; and why the `port` value does not fit.
+    fn task_conn(
+        &mut self,
+        ctx: &PlayCtx<'_>,
+        task: &Task,
+        host: &str,
+        vars: &Vars,
+        delegate: Option<&str>,
+    ) -> (Arc<HostConn>, Option<Misfit>) {
+        let keyword = task
+            .opts
+            .connection
+            .as_ref()
+            .map(|c| self.render_or_raw(c, vars))
+            .filter(|_| !vars.contains_key("ansible_connection"));
+        // The `port` keyword, where the host's variables name none (they win, as in Ansible).
+        let (port, port_misfit) = {
+            let mut kw = HostKeywords::new(&self.templar, vars, &task.span);
+            let port = kw.count("port", task.opts.port.as_ref());
+            (port, kw.misfit)
+        };
+        let mut overrides: Vec<(&str, String)> = keyword
+            .map(|kind| ("ansible_connection", kind))
+            .into_iter()
+            .collect();
+        if !["ansible_port", "ansible_ssh_port"]
+            .iter()
+            .any(|k| vars.contains_key(*k))
+        {
+            overrides.extend(port.map(|p| ("ansible_port", p.to_string())));
+        }
+        let conn = match delegate {
+            Some(d) if d != host => self.delegate_conn(ctx, d),
+            _ if !overrides.is_empty() => self.keyword_conn(ctx, host, vars, &overrides),
+            _ => self.host_conn(ctx, host, vars),
+        };
+        (conn, port_misfit)
     }
 
     /// The task's `environment`, rendered, as `export` assignments.
@@ -334,19 +373,28 @@ impl Executor {
     /// `delegate_facts`: the facts of a task that succeeded go to the host it was delegated
     /// to (kept until that host joins a play, if it has not yet).
     fn delegate_facts(&mut self, task: &Task, o: &HostOutcome) {
-        let Some(target) = &o.facts_to else {
-            return;
-        };
         if !matches!(o.status, Status::Ok | Status::Changed) {
             return;
         }
+        if let Some(target) = &o.facts_to {
+            self.give_facts(task, target, &o.result);
+        }
+        for (target, facts) in &o.given_facts {
+            let mut data = Vars::new();
+            data.insert("ansible_facts".into(), Json::Object(facts.clone()));
+            self.give_facts(task, target, &ModuleResult::ok(data));
+        }
+    }
+
+    /// Gives `target` the facts of `result` (kept until it joins a play, if it has not yet).
+    fn give_facts(&mut self, task: &Task, target: &str, result: &ModuleResult) {
         match self.hosts.get_mut(target) {
-            Some(state) => state.set_facts(task, &o.result),
+            Some(state) => state.set_facts(task, result),
             None => self
                 .waiting_facts
-                .entry(target.clone())
+                .entry(target.to_string())
                 .or_default()
-                .set_facts(task, &o.result),
+                .set_facts(task, result),
         }
     }
 
@@ -486,27 +534,24 @@ impl Executor {
         conn
     }
 
-    /// The connection for `delegate_to`: an inventory host's, or the controller for localhost.
+    /// The connection for `delegate_to` (made once per target).
     fn delegate_conn(&mut self, ctx: &PlayCtx<'_>, target: &str) -> Arc<HostConn> {
         if let Some(conn) = self.delegates.get(target) {
             return Arc::clone(conn);
         }
-        let mut vars = if self.inventory.contains_host(target) {
-            self.inventory.host_vars(target)
-        } else {
-            Vars::new()
-        };
-        if !self.inventory.contains_host(target) && matches!(target, "localhost" | "127.0.0.1") {
-            vars.insert("ansible_connection".into(), "local".into());
-        }
-        let play_user = ctx.play.opts.remote_user.as_deref();
-        let spec = crate::connection::resolve_spec(target, &vars, play_user, &self.opts.connect);
-        let conn = Arc::new(HostConn {
-            pool: Arc::clone(&self.pool),
-            spec,
-        });
+        let conn = self.targets(ctx).conn(target);
         self.delegates.insert(target.to_string(), Arc::clone(&conn));
         conn
+    }
+
+    /// What a task of the play in `ctx` needs to reach a host it delegates to.
+    fn targets<'a>(&'a self, ctx: &'a PlayCtx<'_>) -> Targets<'a> {
+        Targets {
+            inventory: &self.inventory,
+            pool: &self.pool,
+            play_user: ctx.play.opts.remote_user.as_deref(),
+            connect: &self.opts.connect,
+        }
     }
 }
 

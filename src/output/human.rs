@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value as Json;
 
 use super::diff::diff_text;
-use crate::events::{HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
+use crate::events::{Delegated, HostEvent, Recap, Reporter, StageStatus, Status, TaskKind};
 use crate::pyjson::dumps;
 
 /// Writes Ansible-style lines to stdout.
@@ -211,6 +211,70 @@ fn item_label(item: &Json) -> String {
     }
 }
 
+/// The host between the brackets of a result line, as ansible-core's default callback labels
+/// it: `host`, or for a task delegated elsewhere `host -> to`, with the delegated-to host's
+/// address when it is not its name: `host -> to(address)`.
+fn host_label(host: &str, delegated: Option<Delegated<'_>>) -> String {
+    match delegated {
+        None => host.to_string(),
+        Some(Delegated { to, address: None }) => format!("{host} -> {to}"),
+        Some(Delegated {
+            to,
+            address: Some(a),
+        }) => format!("{host} -> {to}({a})"),
+    }
+}
+
+/// A result's line as the default callback prints it, and its colour; `result` is what it
+/// shows of the result, shown whole when `show` (-v, debug).
+fn result_line(ev: &HostEvent<'_>, result: &Json, show: bool) -> (String, &'static str) {
+    let item = ev.item.map(item_label);
+    let (word, colour) = match ev.status {
+        Status::Ok => ("ok", GREEN),
+        Status::Changed => ("changed", YELLOW),
+        Status::Skipped => ("skipping", CYAN),
+        Status::Failed => ("failed", RED),
+        Status::Unreachable => ("unreachable", RED),
+    };
+    // The default callback labels every result but a skipped one with the delegation.
+    let host = match ev.status {
+        Status::Skipped => ev.host.to_string(),
+        _ => host_label(ev.host, ev.delegated),
+    };
+    let text = match ev.status {
+        Status::Failed | Status::Unreachable => {
+            let kind = if ev.status == Status::Failed {
+                "FAILED!"
+            } else {
+                "UNREACHABLE!"
+            };
+            // As ansible-core: a result the action marks verbose-always (assert, debug)
+            // is indented, failed or not.
+            let body = dumps(result, ev.verbose_always.then_some(4), true);
+            match &item {
+                Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
+                None => format!("fatal: [{host}]: {kind} => {body}"),
+            }
+        }
+        _ => {
+            let mut t = format!("{word}: [{host}]");
+            if let Some(i) = &item {
+                t.push_str(&format!(" => (item={i})"));
+                // The default callback ends a skipped item's line with a space.
+                if ev.status == Status::Skipped {
+                    t.push(' ');
+                }
+            }
+            if show {
+                let indent = if ev.verbose_always { Some(4) } else { None };
+                t.push_str(&format!(" => {}", dumps(result, indent, true)));
+            }
+            t
+        }
+    };
+    (text, colour)
+}
+
 impl Reporter for Human {
     fn play_start(&self, name: &str) {
         self.banner(&format!("PLAY [{name}]"));
@@ -293,42 +357,7 @@ impl Reporter for Human {
         if self.verbosity < WHOLE_OUTPUT_VERBOSITY {
             abbreviate(&mut result);
         }
-        let item = ev.item.map(item_label);
-        let (word, colour) = match ev.status {
-            Status::Ok => ("ok", GREEN),
-            Status::Changed => ("changed", YELLOW),
-            Status::Skipped => ("skipping", CYAN),
-            Status::Failed => ("failed", RED),
-            Status::Unreachable => ("unreachable", RED),
-        };
-        let host = ev.host;
-        let text = match ev.status {
-            Status::Failed | Status::Unreachable => {
-                let kind = if ev.status == Status::Failed {
-                    "FAILED!"
-                } else {
-                    "UNREACHABLE!"
-                };
-                // As ansible-core: a result the action marks verbose-always (assert, debug)
-                // is indented, failed or not.
-                let body = dumps(&result, ev.verbose_always.then_some(4), true);
-                match &item {
-                    Some(i) => format!("failed: [{host}] (item={i}) => {body}"),
-                    None => format!("fatal: [{host}]: {kind} => {body}"),
-                }
-            }
-            _ => {
-                let mut t = format!("{word}: [{host}]");
-                if let Some(i) = &item {
-                    t.push_str(&format!(" => (item={i})"));
-                }
-                if show {
-                    let indent = if ev.verbose_always { Some(4) } else { None };
-                    t.push_str(&format!(" => {}", dumps(&result, indent, true)));
-                }
-                t
-            }
-        };
+        let (text, colour) = result_line(ev, &result, show);
         if let Some(d) = diff {
             self.diff_lines(&d);
         }
@@ -352,7 +381,10 @@ impl Reporter for Human {
         }
     }
 
-    fn retrying(&self, host: &str, task: &str, left: u64) {
+    fn retrying(&self, host: &str, delegated_to: Option<&str>, task: &str, left: u64) {
+        // The retried result has not reached the connection yet: no address in the label.
+        let delegated = delegated_to.map(|to| Delegated { to, address: None });
+        let host = host_label(host, delegated);
         self.line(
             &format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left)."),
             Some(RED),
@@ -472,6 +504,18 @@ mod tests {
             (serde_json::json!("plain"), "plain"),
         ] {
             assert_eq!(item_label(&item), shown, "{item}");
+        }
+    }
+
+    #[test]
+    fn delegated_results_are_labelled_as_the_default_callback_labels_them() {
+        let to = |to, address| Some(Delegated { to, address });
+        for (delegated, label) in [
+            (None, "web1"),
+            (to("localhost", None), "web1 -> localhost"),
+            (to("db", Some("10.0.0.5")), "web1 -> db(10.0.0.5)"),
+        ] {
+            assert_eq!(host_label("web1", delegated), label);
         }
     }
 

@@ -74,6 +74,12 @@ impl Reporter for JsonLines {
         if let Some(item) = ev.item {
             event["item"] = item.clone();
         }
+        if let Some(d) = ev.delegated {
+            event["delegated_to"] = d.to.into();
+            if let Some(address) = d.address {
+                event["delegated_address"] = address.into();
+            }
+        }
         emit(event);
     }
 
@@ -81,8 +87,13 @@ impl Reporter for JsonLines {
         emit(json!({"event": "included", "target": target, "hosts": hosts}));
     }
 
-    fn retrying(&self, host: &str, task: &str, left: u64) {
-        emit(json!({"event": "retrying", "host": host, "task": task, "retries_left": left}));
+    fn retrying(&self, host: &str, delegated_to: Option<&str>, task: &str, left: u64) {
+        let mut event =
+            json!({"event": "retrying", "host": host, "task": task, "retries_left": left});
+        if let Some(to) = delegated_to {
+            event["delegated_to"] = to.into();
+        }
+        emit(event);
     }
 
     fn warning(&self, msg: &str) {

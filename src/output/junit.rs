@@ -239,7 +239,7 @@ impl Reporter for Junit {
 
     fn included(&self, _target: &str, _hosts: &[String]) {}
 
-    fn retrying(&self, _host: &str, _task: &str, _left: u64) {}
+    fn retrying(&self, _host: &str, _to: Option<&str>, _task: &str, _left: u64) {}
 
     fn warning(&self, _msg: &str) {}
 
@@ -268,6 +268,7 @@ mod tests {
         ] {
             j.host_result(&HostEvent {
                 host,
+                delegated: None,
                 task: "build",
                 status,
                 result: &result,

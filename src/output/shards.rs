@@ -261,6 +261,7 @@ fn replay_one(event: &Json, sink: &Junit) {
     };
     sink.host_result(&HostEvent {
         host: text(event, "host"),
+        delegated: None,
         task: text(event, "task"),
         status,
         result: &result,

@@ -74,7 +74,7 @@ impl Reporter for Recorder {
         let _ = self.db.record_result(self.run, &row);
     }
     fn included(&self, _target: &str, _hosts: &[String]) {}
-    fn retrying(&self, _host: &str, _task: &str, _left: u64) {}
+    fn retrying(&self, _host: &str, _to: Option<&str>, _task: &str, _left: u64) {}
     fn warning(&self, _msg: &str) {}
     fn recap(&self, _recap: &Recap) {}
 }

@@ -219,7 +219,7 @@ impl Reporter for Collector {
 
     fn included(&self, _target: &str, _hosts: &[String]) {}
 
-    fn retrying(&self, _host: &str, _task: &str, _left: u64) {}
+    fn retrying(&self, _host: &str, _to: Option<&str>, _task: &str, _left: u64) {}
 
     fn warning(&self, msg: &str) {
         self.lock().report.warnings.push(head(msg, MSG_LIMIT).0);
@@ -313,6 +313,7 @@ mod tests {
         ] {
             c.host_result(&HostEvent {
                 host,
+                delegated: None,
                 task: "build",
                 status,
                 result: &result,
