@@ -24,6 +24,15 @@ pub enum LockError {
         run_id: i64,
         since: u64,
     },
+    /// Nobody holds it, but another run asked for it first (`--wait-lock` waiters are served
+    /// in the order they asked).
+    #[error("the lock '{name}' is next for {user}@{host} (pid {pid}), who asked for it first; wait with --wait-lock DURATION")]
+    Queued {
+        name: String,
+        user: String,
+        host: String,
+        pid: i64,
+    },
     /// The database failed.
     #[error(transparent)]
     History(#[from] HistoryError),

@@ -166,25 +166,26 @@ async fn in_the_way(
         "SELECT \"user\", host, pid, run_id, {NOW} - acquired FROM locks
          WHERE name=$1 AND expires > {NOW}"
     );
-    let row = match tx.query_opt(&holder, &[&name]).await? {
-        Some(row) => Some(row),
-        None => {
-            let waiter = format!(
-                "SELECT \"user\", host, pid, run_id, {NOW} - seen FROM lock_queue
-                 WHERE name=$1 AND id < $2
-                   AND ($3::text IS NULL OR rollout IS NULL OR rollout <> $3)
-                 ORDER BY id LIMIT 1"
-            );
-            tx.query_opt(&waiter, &[&name, &ticket, &rollout]).await?
-        }
-    };
-    Ok(row.map(|r| LockError::Busy {
+    let text = |r: &tokio_postgres::Row, i| r.get::<_, Option<String>>(i).unwrap_or_default();
+    if let Some(r) = tx.query_opt(&holder, &[&name]).await? {
+        return Ok(Some(LockError::Busy {
+            name: name.to_string(),
+            user: text(&r, 0),
+            host: text(&r, 1),
+            pid: r.get::<_, Option<i64>>(2).unwrap_or_default(),
+            run_id: r.get(3),
+            since: r.get::<_, f64>(4).max(0.0) as u64,
+        }));
+    }
+    let waiter = "SELECT \"user\", host, pid FROM lock_queue
+         WHERE name=$1 AND id < $2 AND ($3::text IS NULL OR rollout IS NULL OR rollout <> $3)
+         ORDER BY id LIMIT 1";
+    let row = tx.query_opt(waiter, &[&name, &ticket, &rollout]).await?;
+    Ok(row.map(|r| LockError::Queued {
         name: name.to_string(),
-        user: r.get::<_, Option<String>>(0).unwrap_or_default(),
-        host: r.get::<_, Option<String>>(1).unwrap_or_default(),
+        user: text(&r, 0),
+        host: text(&r, 1),
         pid: r.get::<_, Option<i64>>(2).unwrap_or_default(),
-        run_id: r.get(3),
-        since: r.get::<_, f64>(4).max(0.0) as u64,
     }))
 }
 
