@@ -16,6 +16,7 @@ command -v xmllint >/dev/null || need+=(libxml2-utils)
 [ -x /usr/bin/sudo ] || need+=(sudo)
 command -v ip >/dev/null || need+=(iproute2)
 command -v crontab >/dev/null || need+=(cron)
+[ -d /etc/modprobe.d ] || need+=(kmod) # tests/system_modules.rs: modprobe's persistence files
 [ -x /usr/sbin/update-rc.d ] || need+=(init-system-helpers)
 [ -x /usr/sbin/dockerd ] || need+=(docker.io)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)
