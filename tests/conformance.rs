@@ -606,6 +606,11 @@ fn conformance_tilde_paths_expand_on_the_host() {
 }
 
 #[test]
+fn conformance_env_vars_in_paths_and_command_arguments_expand_on_the_host() {
+    conform("env_paths.yml", 1);
+}
+
+#[test]
 fn conformance_collection_roles_answer_to_their_fqcn() {
     conform("collection_role_names.yml", 1);
 }

@@ -10,6 +10,7 @@ use serde_json::Value as Json;
 use crate::connection::privilege::Become;
 use crate::events::{HostEvent, Reporter, Status};
 use crate::modules::async_status;
+use crate::modules::host::expand;
 use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::Prefetched;
 use crate::modules::{HostConn, ModuleCtx, ModuleResult};
@@ -402,8 +403,11 @@ fn argument_error(task: &Task, e: &crate::template::TemplateError) -> String {
 }
 
 /// The module itself, within the task's `timeout` (or as a background job: `async`).
-async fn run_module(run: &TaskRun<'_>, job: &Job, args: Vars) -> ModuleResult {
+async fn run_module(run: &TaskRun<'_>, job: &Job, mut args: Vars) -> ModuleResult {
     let task = run.task;
+    if let Err(r) = expand::expand_path_args(&module_ctx(run, job), task.module, &mut args).await {
+        return r;
+    }
     if job.async_limit > 0 {
         if !task.module.background {
             // Only a templated `async` gets here: a constant one is refused at load.

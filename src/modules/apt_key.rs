@@ -16,6 +16,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "apt_key",
+    path_args: &["file", "keyring"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("apt_key", args, move |a| run_module(ctx, a))),

@@ -18,6 +18,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "archive",
+    path_args: &["path", "dest", "exclude_path", "exclusion_patterns"],
     collection: "community.general",
     args: Some(file_arg_names::<Args>),
     check: Some(check),

@@ -19,6 +19,7 @@ use crate::template::{py_regex, PyRegexFlags};
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "assemble",
+    path_args: &["src", "dest"],
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("assemble", args, move |a| run(ctx, a))),
     ..DEFAULTS

@@ -18,6 +18,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "authorized_key",
+    path_args: &["path"],
     collection: "ansible.posix",
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),

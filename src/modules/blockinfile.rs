@@ -17,6 +17,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "blockinfile",
+    path_args: &["path", "dest", "destfile", "name"],
     args: Some(file_arg_names::<Args>),
     check: Some(check),
     run: |ctx, args| Box::pin(typed_file("blockinfile", args, move |a| run(ctx, a))),

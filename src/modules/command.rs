@@ -9,18 +9,18 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::connection::{quote, ExecOutput};
+use crate::modules::host::expand;
 use crate::modules::host::jobs::{self, AsyncJob};
 use crate::modules::host::timefmt::{delta, timestamp};
 use crate::modules::{
-    argnames, de_bool, refuse_flag, typed_parts, ArgProblem, FreeForm, ModuleCtx, ModuleResult,
-    ModuleSpec, DEFAULTS,
+    argnames, de_bool, typed_parts, FreeForm, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS,
 };
 use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "command",
+    path_args: &["chdir", "creates", "removes"],
     background: true,
-    check: Some(check),
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,
     run: |ctx, args| {
@@ -43,21 +43,9 @@ struct Args {
     /// Read separately (serde names no fields of a flattened struct).
     #[serde(skip)]
     common: Common,
+    /// `$VAR` and a leading `~` in each argument expanded as Python expands them (the default).
     #[serde(default = "crate::modules::yes", deserialize_with = "de_bool")]
-    /// Only `false` is supported (see [`check`]).
-    #[allow(dead_code)]
     expand_argument_vars: bool,
-}
-
-/// ferry passes arguments to the program as written: `$VAR` is not expanded.
-fn check(args: &Vars) -> Result<(), ArgProblem> {
-    refuse_flag(
-        args,
-        "command",
-        "expand_argument_vars",
-        true,
-        "ferry passes arguments as written; use 'shell' to expand $VARS",
-    )
 }
 
 /// The options `command` and `shell` share.
@@ -86,8 +74,16 @@ async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
         }
         _ => return ModuleResult::failed("no command given"),
     };
+    // The result's `cmd` is the arguments as written; the program gets them expanded.
+    let cmd = Json::Array(argv.iter().cloned().map(Json::String).collect());
+    let mut argv = argv;
+    if args.expand_argument_vars {
+        let mut wanted: Vec<&mut String> = argv.iter_mut().filter(|a| expand::wants(a)).collect();
+        if let Err(r) = expand::expand(ctx, &mut wanted).await {
+            return r;
+        }
+    }
     let line = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
-    let cmd = Json::Array(argv.into_iter().map(Json::String).collect());
     run_remote(ctx, &args.common, &format!("exec {line}"), cmd).await
 }
 

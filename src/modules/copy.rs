@@ -14,6 +14,8 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
+    path_args: &["dest"],
+    action_paths: &["dest"],
     written_path: Some(written_path),
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("copy", args, move |a| run(ctx, a))),
@@ -21,10 +23,6 @@ pub(crate) static SPEC: ModuleSpec = ModuleSpec {
 };
 
 async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
-    match crate::modules::host::action_expand_user(ctx, &args.dest).await {
-        Ok(dest) => args.dest = dest,
-        Err(r) => return r,
-    }
     if args.follow {
         match resolve_link(ctx, &args.dest).await {
             Ok(dest) => args.dest = dest,

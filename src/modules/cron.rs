@@ -18,6 +18,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "cron",
+    path_args: &["cron_file"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("cron", args, move |a| run(ctx, a))),

@@ -23,6 +23,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "docker_image",
+    path_args: &["path", "archive_path", "load_path"],
     collection: "community.docker",
     groups: &["community.docker.docker"],
     check: Some(|args| refuse_connection(args, "docker_image")),

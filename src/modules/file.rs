@@ -14,6 +14,7 @@ use crate::modules::{de_bool, ModuleCtx, ModuleResult, ModuleSpec, DEFAULTS};
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
+    path_args: &["path", "dest", "name", "src"],
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("file", args, move |a| run(ctx, a))),
     ..DEFAULTS
@@ -57,15 +58,8 @@ fn time_format() -> String {
     "%Y%m%d%H%M.%S".into()
 }
 
-async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> ModuleResult {
-    let expanded = async {
-        args.path = host::expand_user(ctx, &args.path).await?;
-        if let Some(src) = &args.src {
-            args.src = Some(host::expand_user(ctx, src).await?);
-        }
-        converge(ctx, &args).await
-    };
-    expanded.await.unwrap_or_else(|r| r)
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> ModuleResult {
+    converge(ctx, &args).await.unwrap_or_else(|r| r)
 }
 
 /// Looks at the path, changes what differs from `state` and the attributes, and reports.

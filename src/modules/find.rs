@@ -17,6 +17,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "find",
+    path_args: &["paths", "name", "path"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("find", args, move |a| run(ctx, a))),

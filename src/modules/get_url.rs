@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "get_url",
+    path_args: &["dest", "tmp_dest"],
     args: Some(file_arg_names::<Args>),
     check: Some(check),
     run: |ctx, args| Box::pin(typed_file("get_url", args, move |a| run(ctx, a))),

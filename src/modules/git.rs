@@ -18,6 +18,13 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "git",
+    path_args: &[
+        "dest",
+        "key_file",
+        "executable",
+        "archive",
+        "separate_git_dir",
+    ],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("git", args, move |a| run(ctx, a))),

@@ -16,6 +16,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "ini_file",
+    path_args: &["path", "dest"],
     collection: "community.general",
     args: Some(file_arg_names::<Args>),
     check: Some(check),

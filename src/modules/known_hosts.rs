@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "known_hosts",
+    path_args: &["path"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("known_hosts", args, move |a| run(ctx, a))),

@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "lineinfile",
+    path_args: &["path", "dest", "destfile", "name"],
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("lineinfile", args, move |a| run(ctx, a))),
     ..DEFAULTS
@@ -85,8 +86,7 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
-    args.path = host::expand_user(ctx, &args.path).await?;
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     let st = host::stat(ctx, &args.path, false).await?;
     let text = if st.exists {
         String::from_utf8_lossy(&host::read(ctx, &args.path).await?).into_owned()

@@ -197,6 +197,12 @@ pub struct ModuleSpec {
     /// It changes the run's inventory (`add_host`, `group_by`): it gets
     /// `ModuleCtx::inventory`.
     pub edits_inventory: bool,
+    /// The arguments (aliases included) its Python types as `path`: `$VAR` and `~` in them
+    /// are expanded on the host before it runs (`host/expand.rs`).
+    pub path_args: &'static [&'static str],
+    /// The arguments whose leading `~` its action plugin expands first, without the task's
+    /// environment (copy's and template's `dest`).
+    pub action_paths: &'static [&'static str],
     /// Runs it on one host.
     pub run: for<'a> fn(&'a ModuleCtx<'a>, Vars) -> BoxFuture<'a, ModuleResult>,
 }
@@ -234,6 +240,8 @@ pub const DEFAULTS: ModuleSpec = ModuleSpec {
     supports_check: true,
     native: true,
     edits_inventory: false,
+    path_args: &[],
+    action_paths: &[],
     run: |_, _| Box::pin(async { ModuleResult::failed("module without a run function") }),
 };
 

@@ -19,6 +19,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "mount",
+    path_args: &["path", "name", "src"],
     collection: "ansible.posix",
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),

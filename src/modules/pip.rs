@@ -18,6 +18,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "pip",
+    path_args: &["virtualenv", "virtualenv_command", "chdir", "executable"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("pip", args, move |a| run(ctx, a))),

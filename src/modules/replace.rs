@@ -15,6 +15,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "replace",
+    path_args: &["path", "dest", "destfile", "name"],
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("replace", args, move |a| run(ctx, a))),
     ..DEFAULTS

@@ -11,6 +11,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "setup",
+    path_args: &["fact_path"],
     args: Some(arg_names),
     run: |ctx, args| Box::pin(typed("setup", args, move |a| run(ctx, a))),
     ..DEFAULTS

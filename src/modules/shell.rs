@@ -11,6 +11,7 @@ use crate::modules::{
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "shell",
+    path_args: &["chdir", "creates", "removes"],
     background: true,
     args: Some(|| [argnames::of::<Args>(), argnames::of::<Common>()].concat()),
     free_form: FreeForm::Raw,

@@ -10,6 +10,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "slurp",
+    path_args: &["src", "path"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(typed("slurp", args, move |a| run(ctx, a))),
     ..DEFAULTS

@@ -17,6 +17,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "stat",
+    path_args: &["path", "dest", "name"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(typed("stat", args, move |a| run(ctx, a))),
     ..DEFAULTS
@@ -62,8 +63,7 @@ const FORMAT: &str = "%f|%a|%U|%G|%s|%u|%g|%i|%d|%h|%.9X|%.9Y|%.9Z|%b|%B|%r";
 
 const ABSENT: &str = "__ferry_absent__";
 
-async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
-    args.path = host::expand_user(ctx, &args.path).await?;
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     if !ALGORITHMS.contains(&args.checksum_algorithm.as_str()) {
         return Err(ModuleResult::failed(format!(
             "value of checksum_algorithm must be one of: {}, got: {}",

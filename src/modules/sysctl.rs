@@ -17,6 +17,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "sysctl",
+    path_args: &["sysctl_file"],
     collection: "ansible.posix",
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),

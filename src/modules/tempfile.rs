@@ -13,6 +13,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "tempfile",
+    path_args: &["path"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     supports_check: false,

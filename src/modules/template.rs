@@ -16,6 +16,8 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
+    path_args: &["dest"],
+    action_paths: &["dest"],
     written_path: Some(super::copy::written_path),
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("template", args, move |a| run(ctx, a))),
@@ -73,8 +75,7 @@ impl HasOpts for Args {
     }
 }
 
-async fn run(ctx: &ModuleCtx<'_>, mut args: Args) -> Outcome {
-    args.dest = crate::modules::host::action_expand_user(ctx, &args.dest).await?;
+async fn run(ctx: &ModuleCtx<'_>, args: Args) -> Outcome {
     let failed = |msg: String| Err(ModuleResult::failed(msg));
     let Some(path) = find_local(ctx, &args.src, "templates") else {
         return failed(format!("Could not find or access '{}'", args.src));

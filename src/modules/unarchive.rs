@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "unarchive",
+    path_args: &["dest", "creates"],
     args: Some(file_arg_names::<Args>),
     check: Some(check),
     run: |ctx, args| Box::pin(typed_file("unarchive", args, move |a| run(ctx, a))),

@@ -15,6 +15,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "uri",
+    path_args: &["dest", "creates", "removes", "unix_socket", "ca_path"],
     args: Some(file_arg_names::<Args>),
     run: |ctx, args| Box::pin(typed_file("uri", args, move |a| run(ctx, a))),
     ..DEFAULTS

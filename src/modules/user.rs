@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "user",
+    path_args: &["home", "shell", "ssh_key_file"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     check: Some(check),
     run: |ctx, args| Box::pin(typed("user", args, move |a| run(ctx, a))),

@@ -15,6 +15,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for",
+    path_args: &["path"],
     args: Some(|| argnames::of::<Args>().to_vec()),
     run: |ctx, args| Box::pin(typed("wait_for", args, move |a| run(ctx, a))),
     ..DEFAULTS

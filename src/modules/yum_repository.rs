@@ -21,6 +21,7 @@ use crate::vars::Vars;
 
 pub(crate) static SPEC: ModuleSpec = ModuleSpec {
     name: "yum_repository",
+    path_args: &["reposdir"],
     args: Some(|| {
         [
             argnames::of::<Args>(),

@@ -10,6 +10,8 @@
 //! - `files.rs`: write bytes atomically, fix mode/owner/group, the diff of those fixes.
 //! - `fattrs.rs`: `chattr` flags and SELinux contexts (`attributes`, `se*`).
 //! - `home.rs`: `~` and `~user` at the start of a path argument, expanded on the host.
+//! - `expand.rs`: `$VAR` and `~` in path arguments and command arguments, as Python's
+//!   `expanduser(expandvars(...))` on the host.
 //! - `jobs.rs`: background jobs (`async:`) started, read and erased with `sh` alone.
 //! - `textfile.rs`: a whole text file read, replaced when it differs (check mode, backup,
 //!   diff), as the modules that own a file's lines do (cron, sysctl, fstab, known_hosts).
@@ -32,6 +34,7 @@ pub(crate) mod apt;
 pub(crate) mod debversion;
 pub(crate) mod dnf;
 pub(crate) mod exec;
+pub(crate) mod expand;
 pub(crate) mod fattrs;
 pub(crate) mod files;
 pub(crate) mod home;
@@ -49,5 +52,4 @@ pub(crate) mod transfer;
 
 pub(crate) use exec::{read, run};
 pub(crate) use files::{attrs_changes, fix_attrs, write, Attrs};
-pub(crate) use home::{action_expand_user, expand_user};
 pub(crate) use stat::{path_result, prefetch, stat, Prefetched};
